@@ -1,0 +1,47 @@
+# The two commands that matter: `make run` (the whole system, locally) and `make test` (everything CI runs).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck pytest check-generated generate migrate seed bench clean
+
+$(STAMP): pyproject.toml package.json
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	npm install --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m devrun
+
+test: $(STAMP) lint typecheck check-generated pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+check-generated: $(STAMP)
+	$(PY) -m api.db.check
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest
+
+generate: $(STAMP)
+	prisma/tools/prisma.sh generate
+
+migrate: $(STAMP)
+	$(PY) -m api.db migrate
+
+seed: $(STAMP)
+	$(PY) -m seed
+
+clean:
+	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

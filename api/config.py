@@ -1,0 +1,61 @@
+"""Settings: environment variables (and `.env` when present), one object for the whole service."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+RutterVersion = Literal["2023-03-14", "2024-08-31"]
+
+DEFAULT_EMAIL_SERVICE_URL = "https://dev.email.streamos.io/sendMessage/081f69a9-ab4c-4014-b50f-021d9b447f91"
+DEFAULT_RECIPIENT_EMAIL = "billing@example.com"
+
+
+class Settings(BaseSettings):
+    """Every setting the service reads; names match the environment variables (upper-case)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str | None = Field(default=None, description="PostgreSQL DSN")
+    db_pool_min_size: int = Field(
+        default=0, ge=0, description="0 lets the service start while PostgreSQL is down"
+    )
+    db_pool_max_size: int = Field(default=10, ge=1)
+
+    rutter_base_url: str = "https://production.rutterapi.com"
+    rutter_client_id: str | None = None
+    rutter_client_secret: SecretStr | None = None
+    rutter_version: RutterVersion = "2023-03-14"
+    rutter_access_token: SecretStr | None = None
+    rutter_job_timeout_s: float = Field(default=25.0, gt=0)
+    rutter_poll_initial_s: float = Field(default=0.5, gt=0, description="first wait before polling a job")
+    rutter_poll_factor: float = Field(default=1.5, ge=1.0)
+    rutter_poll_max_s: float = Field(default=5.0, gt=0)
+    rutter_request_timeout_s: float = Field(default=30.0, gt=0, description="one HTTP call to Rutter")
+
+    email_enabled: bool = False
+    email_service_url: str = DEFAULT_EMAIL_SERVICE_URL
+    recipient_email: str = Field(
+        default=DEFAULT_RECIPIENT_EMAIL,
+        validation_alias=AliasChoices("RECIPIENT_EMAIL", "RECEPIENT_EMAIL", "recipient_email"),
+    )
+
+    streamos_base_url: str | None = None
+    streamos_api_key: SecretStr | None = None
+    streamos_charge_path: str = Field(
+        default="/charges/{charge_id}",
+        description="path under STREAMOS_BASE_URL that returns one charge",
+    )
+    streamos_auth_header: str = Field(default="x-api-key", description="header that carries STREAMOS_API_KEY")
+
+    idempotency_key_ttl_hours: float = Field(default=24.0, gt=0)
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

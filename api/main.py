@@ -1,0 +1,64 @@
+"""The FastAPI application: create_app() and its lifespan (one pool, one HTTP session)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from fastapi import FastAPI
+
+from api import health
+from api.config import Settings, get_settings
+from api.db.pool import create_pool
+from api.deps import Resources
+from api.errors import install_error_handlers
+from api.logging import configure_logging
+from api.middleware import RequestContextMiddleware
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with the settings it was given."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Builds the app; resources are opened when it starts and closed when it stops."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.database_url:
+            raise ConfigurationError(
+                "DATABASE_URL is not set. Set it, or use the dev runner (`make run`), which starts "
+                "an embedded PostgreSQL."
+            )
+        pool = await create_pool(
+            settings.database_url, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
+        )
+        http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
+        app.state.resources = Resources(settings=settings, pool=pool, http=http)
+        try:
+            yield
+        finally:
+            await http.close()
+            await pool.close()
+
+    app = FastAPI(
+        title="streamOS invoice service",
+        version="0.1.0",
+        description="Turns a streamOS charge into an invoice in the customer's accounting system via Rutter.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+def _app_from_environment() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+app = _app_from_environment()
