@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     rutter_poll_factor: float = Field(default=1.5, ge=1.0)
     rutter_poll_max_s: float = Field(default=5.0, gt=0)
     rutter_request_timeout_s: float = Field(default=30.0, gt=0, description="one HTTP call to Rutter")
+    rutter_retry_attempts: int = Field(default=5, ge=1, description="tries of one call, the first included")
+    rutter_retry_budget_s: float = Field(
+        default=15.0, ge=0, description="time one call may spend on attempts and waits before giving up"
+    )
+    rutter_retry_initial_s: float = Field(
+        default=0.5, gt=0, description="backoff ceiling after the first failure"
+    )
+    rutter_retry_max_wait_s: float = Field(default=8.0, gt=0, description="backoff ceiling for any one wait")
 
     email_enabled: bool = False
     email_service_url: str = DEFAULT_EMAIL_SERVICE_URL

@@ -1,0 +1,371 @@
+"""The Rutter client: create an invoice, follow its async job, fetch an invoice and its PDF link.
+
+One shared `aiohttp.ClientSession` is passed in. Every call is retried as `retry.py` describes and
+logged as one line per HTTP attempt on the `api.rutter` logger, without query string or credentials.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+from pydantic import ValidationError
+from yarl import URL
+
+from api.config import Settings
+from api.rutter.errors import (
+    RutterError,
+    RutterJobTimeout,
+    RutterNotConfigured,
+    RutterNotReached,
+    RutterOutcomeUnknown,
+    RutterRejected,
+    RutterUnavailable,
+)
+from api.rutter.retry import Clock, RetryPolicy, Sleep, call_with_retries
+from api.rutter.schemas import AsyncResponse, CreateResult, Job, RutterInvoice
+
+logger = logging.getLogger("api.rutter")
+
+# `GET /accounting/invoices/{id}/pdf` is documented from this version on, whatever RUTTER_VERSION says.
+PDF_LINK_VERSION = "2024-08-31"
+# Statuses worth another try besides 5xx: request timeout, too early, Rutter's and the platform's rate limits.
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 452})
+# Connecting may not eat the whole request timeout: a dead host should fail fast and be retried.
+CONNECT_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A 2xx answer: its status, JSON body (None when not JSON) and headers."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+
+
+class RutterClient:
+    """Calls Rutter's unified accounting API with the service's credentials and version."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        settings: Settings,
+        *,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = time.monotonic,
+        retry_policy: RetryPolicy | None = None,
+    ) -> None:
+        self._session = session
+        self._settings = settings
+        self._sleep = sleep
+        self._clock = clock
+        self._retry_policy = retry_policy or RetryPolicy.from_settings(settings)
+        base = settings.rutter_base_url.rstrip("/")
+        self._base_url = base if base.endswith("/versioned") else f"{base}/versioned"
+
+    async def create_invoice(
+        self, invoice_body: Mapping[str, Any], *, access_token: str, idempotency_key: str
+    ) -> CreateResult:
+        """Asks Rutter to create the invoice in async mode; the result holds the job id to poll.
+
+        Should Rutter answer synchronously anyway, the result holds the invoice instead. Every retry
+        sends the same `idempotency_key`, which is what makes retrying a lost answer safe. Raises
+        `RutterRejected`, or `RutterOutcomeUnknown` / `RutterUnavailable` once retries are spent.
+        """
+        payload = {"response_mode": "async", "invoice": invoice_body}
+        answer = await self._call(
+            "POST",
+            "/accounting/invoices",
+            access_token=access_token,
+            extra_headers={"Content-Type": "application/json", "Idempotency-Key": idempotency_key},
+            data=json.dumps(payload, default=_json_default, allow_nan=False).encode(),
+            applies_changes=True,
+        )
+        body = answer.body if isinstance(answer.body, dict) else {}
+        try:
+            if isinstance(body.get("async_response"), dict):
+                return CreateResult(job_id=AsyncResponse.model_validate(body["async_response"]).id)
+            if isinstance(body.get("invoice"), dict):
+                return CreateResult(invoice=RutterInvoice.model_validate(body["invoice"]))
+        except ValidationError as exc:
+            raise _unreadable_create(answer.status) from exc
+        # An accepted request carries the job id in a header even when the body is not what we expect.
+        job_id = answer.headers.get("X-Rutter-Job-ID")
+        if job_id:
+            return CreateResult(job_id=job_id)
+        raise _unreadable_create(answer.status)
+
+    async def get_job(self, job_id: str) -> Job:
+        """Reads an async job once (with retries)."""
+        return await self._get_job(job_id)
+
+    async def wait_for_job(self, job_id: str, *, deadline_s: float) -> RutterInvoice:
+        """Polls the job until it ends or `deadline_s` seconds have passed; returns the created invoice.
+
+        Waits grow from RUTTER_POLL_INITIAL_S by RUTTER_POLL_FACTOR up to RUTTER_POLL_MAX_S, the last
+        one cut to end at the deadline, where one final poll is made. Raises `RutterRejected` when the
+        job failed, `RutterJobTimeout` when it is still running (or unreadable) at the deadline, and
+        `RutterOutcomeUnknown` when it succeeded without an invoice we can read.
+        """
+        settings = self._settings
+        deadline = self._clock() + deadline_s
+        wait = settings.rutter_poll_initial_s
+        while True:
+            pause = min(wait, deadline - self._clock())
+            if pause > 0:
+                await self._sleep(pause)
+            remaining = max(deadline - self._clock(), 0.0)
+            last_failure: RutterUnavailable | None = None
+            try:
+                job = await self._get_job(job_id, budget_s=remaining, timeout_s=max(remaining, 1.0))
+            except RutterUnavailable as failure:
+                # Rutter being unreachable says nothing about the job: keep polling until the deadline.
+                last_failure = failure
+            else:
+                if job.finished:
+                    return _invoice_of_finished_job(job)
+            if self._clock() >= deadline:
+                raise RutterJobTimeout(
+                    f"Rutter job {job_id} had not finished after {deadline_s:g} s", job_id=job_id
+                ) from last_failure
+            wait = min(wait * settings.rutter_poll_factor, settings.rutter_poll_max_s)
+
+    async def get_invoice(self, invoice_id: str, *, access_token: str) -> RutterInvoice:
+        """Fetches one invoice by its Rutter id."""
+        answer = await self._call(
+            "GET", f"/accounting/invoices/{quote(invoice_id, safe='')}", access_token=access_token
+        )
+        invoice = answer.body.get("invoice") if isinstance(answer.body, dict) else None
+        try:
+            return RutterInvoice.model_validate(invoice)
+        except ValidationError as exc:
+            raise _unreadable(answer.status, "invoice") from exc
+
+    async def get_pdf_link(self, invoice_id: str, *, access_token: str) -> str:
+        """A downloadable link to the invoice's PDF (`invoice.pdf_link`), asked with version 2024-08-31."""
+        answer = await self._call(
+            "GET",
+            f"/accounting/invoices/{quote(invoice_id, safe='')}/pdf",
+            access_token=access_token,
+            version=PDF_LINK_VERSION,
+        )
+        invoice = answer.body.get("invoice") if isinstance(answer.body, dict) else None
+        pdf_link = invoice.get("pdf_link") if isinstance(invoice, dict) else None
+        if not isinstance(pdf_link, str) or not pdf_link:
+            raise _unreadable(answer.status, "PDF link")
+        return pdf_link
+
+    async def _get_job(
+        self, job_id: str, *, budget_s: float | None = None, timeout_s: float | None = None
+    ) -> Job:
+        answer = await self._call(
+            "GET", f"/jobs/{quote(job_id, safe='')}", budget_s=budget_s, timeout_s=timeout_s
+        )
+        try:
+            return Job.model_validate(answer.body)
+        except ValidationError as exc:
+            raise _unreadable(answer.status, "job") from exc
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        access_token: str | None = None,
+        version: str | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        data: bytes | None = None,
+        applies_changes: bool = False,
+        budget_s: float | None = None,
+        timeout_s: float | None = None,
+    ) -> _Answer:
+        """Sends one logical call with retries; returns its 2xx answer or raises a RutterError."""
+        settings = self._settings
+        if not settings.rutter_client_id or settings.rutter_client_secret is None:
+            raise RutterNotConfigured("RUTTER_CLIENT_ID and RUTTER_CLIENT_SECRET must be set to call Rutter")
+        headers = {
+            "Authorization": _basic_auth(
+                settings.rutter_client_id, settings.rutter_client_secret.get_secret_value()
+            ),
+            "X-Rutter-Version": version or settings.rutter_version,
+            "Accept": "application/json",
+            **(extra_headers or {}),
+        }
+        url = f"{self._base_url}{path}"
+        params = {"access_token": access_token} if access_token is not None else None
+        total = min(timeout_s or settings.rutter_request_timeout_s, settings.rutter_request_timeout_s)
+        client_timeout = aiohttp.ClientTimeout(total=total, connect=min(CONNECT_TIMEOUT_S, total))
+
+        async def attempt(attempt_number: int) -> _Answer:
+            return await self._attempt(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                data=data,
+                client_timeout=client_timeout,
+                attempt_number=attempt_number,
+                applies_changes=applies_changes,
+            )
+
+        return await call_with_retries(
+            attempt,
+            policy=self._retry_policy,
+            sleep=self._sleep,
+            clock=self._clock,
+            budget_s=budget_s,
+            applies_changes=applies_changes,
+        )
+
+    async def _attempt(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None,
+        headers: Mapping[str, str],
+        data: bytes | None,
+        client_timeout: aiohttp.ClientTimeout,
+        attempt_number: int,
+        applies_changes: bool,
+    ) -> _Answer:
+        """One HTTP exchange, logged; maps every failure to a RutterError."""
+        started = time.perf_counter()
+        status: int | None = None
+        log_fields = {"method": method, "path": URL(url).path, "attempt": attempt_number}
+        try:
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                headers=headers,
+                data=data,
+                timeout=client_timeout,
+                allow_redirects=False,  # a redirect must not carry our Authorization header elsewhere
+            ) as response:
+                status = response.status
+                raw = await response.read()
+                response_headers = response.headers
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            _log(log_fields, status, started, error=type(exc).__name__)
+            raise _classify_transport_error(exc, applies_changes=applies_changes) from exc
+        _log(log_fields, status, started)
+
+        body = _json_or_none(raw)
+        if 200 <= status < 300:
+            return _Answer(status=status, body=body, headers=response_headers)
+        if status in RETRYABLE_STATUSES or status >= 500:
+            # A 5xx on a create may come after the invoice was written: only the same key makes a retry safe.
+            failure = RutterOutcomeUnknown if applies_changes and status >= 500 else RutterUnavailable
+            raise failure(
+                f"Rutter answered HTTP {status}",
+                last_status=status,
+                retry_after=_retry_after_s(response_headers.get("Retry-After")),
+            )
+        raise _rejected(status, body, what="Rutter refused the request")
+
+
+def _invoice_of_finished_job(job: Job) -> RutterInvoice:
+    response = job.response
+    if job.status == "failure" or response is None or response.http_status >= 400:
+        raise _rejected(
+            response.http_status if response else None,
+            response.body if response else None,
+            what=f"Rutter job {job.id} failed",
+        )
+    invoice = response.body.get("invoice") if isinstance(response.body, dict) else None
+    try:
+        return RutterInvoice.model_validate(invoice)
+    except ValidationError as exc:
+        raise RutterOutcomeUnknown(
+            f"Rutter job {job.id} ended '{job.status}' without an invoice we can read",
+            last_status=response.http_status,
+        ) from exc
+
+
+def _classify_transport_error(exc: BaseException, *, applies_changes: bool) -> RutterError:
+    """The one place transport errors become ours: before sending (not reached) or after (unknown)."""
+    kind = type(exc).__name__
+    if isinstance(exc, aiohttp.InvalidURL):
+        return RutterNotConfigured("RUTTER_BASE_URL does not make a valid URL")
+    # Checked first: ConnectionTimeoutError is also a ServerTimeoutError, which may come after sending.
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return RutterNotReached(f"could not connect to Rutter ({kind})")
+    outcome = "the request may have been applied" if applies_changes else "no answer was read"
+    return RutterOutcomeUnknown(f"the connection to Rutter failed after sending ({kind}); {outcome}")
+
+
+def _basic_auth(client_id: str, client_secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
+
+
+def _rejected(status: int | None, body: Any, *, what: str) -> RutterRejected:
+    fields = body if isinstance(body, dict) else {}
+
+    def text(key: str) -> str | None:
+        value = fields.get(key)
+        return value if isinstance(value, str) else None
+
+    error_type, error_code, error_message = text("error_type"), text("error_code"), text("error_message")
+    detail = ": ".join(part for part in (error_code, error_message) if part)
+    return RutterRejected(
+        f"{what} (HTTP {status}){': ' + detail if detail else ''}",
+        http_status=status,
+        error_type=error_type,
+        error_code=error_code,
+        error_message=error_message,
+    )
+
+
+def _unreadable_create(status: int) -> RutterOutcomeUnknown:
+    return RutterOutcomeUnknown(
+        f"Rutter accepted the invoice (HTTP {status}) but answered with neither a job nor an invoice",
+        last_status=status,
+    )
+
+
+def _unreadable(status: int, what: str) -> RutterUnavailable:
+    return RutterUnavailable(f"Rutter answered HTTP {status} without a readable {what}", last_status=status)
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """Retry-After in seconds; an HTTP-date or garbage counts as absent."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(seconds, 0.0) if seconds == seconds else None  # NaN is not a wait
+
+
+def _json_or_none(raw: bytes) -> Any:
+    # Decimal for every JSON number with a fraction: amounts stay exactly as Rutter wrote them.
+    try:
+        return json.loads(raw, parse_float=Decimal) if raw else None
+    except ValueError:
+        return None
+
+
+def _json_default(value: Any) -> Any:
+    """Decimals in the invoice body go out as JSON numbers (money amounts fit a float's 15 digits)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _log(fields: Mapping[str, Any], status: int | None, started: float, *, error: str | None = None) -> None:
+    extra = {**fields, "status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
+    if error:
+        extra["error"] = error
+    logger.info("rutter.request", extra=extra)
