@@ -1,0 +1,103 @@
+"""The invoice flow's errors, one class per code of SERVICE.md's error table."""
+
+from __future__ import annotations
+
+from api.errors import ServiceError
+
+
+class ChargeNotFound(ServiceError):
+    """No charge with that id."""
+
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class RequestNotFound(ServiceError):
+    """No invoice request with that id."""
+
+    status_code = 404
+    code = "NOT_FOUND"
+
+
+class UnreconciledCustomer(ServiceError):
+    """The charge's customer is not linked to an accounting customer with a Rutter id."""
+
+    status_code = 409
+    code = "UNRECONCILED_CUSTOMER"
+
+
+class UnreconciledItem(ServiceError):
+    """A line item's product is not linked to an accounting item with a Rutter id."""
+
+    status_code = 409
+    code = "UNRECONCILED_ITEM"
+
+
+class InvalidCharge(ServiceError):
+    """The charge lacks data Rutter requires."""
+
+    status_code = 422
+    code = "INVALID_CHARGE"
+
+
+class NoBillableLineItems(ServiceError):
+    """No line item survives the filter."""
+
+    status_code = 422
+    code = "NO_BILLABLE_LINE_ITEMS"
+
+
+class NoAccessToken(ServiceError):
+    """Neither the organization nor the settings give a Rutter access token."""
+
+    status_code = 400
+    code = "NO_ACCESS_TOKEN"
+
+
+class InvoiceAlreadyExists(ServiceError):
+    """This charge was already invoiced by this service."""
+
+    status_code = 409
+    code = "INVOICE_ALREADY_EXISTS"
+
+
+class DuplicateDocumentNumber(ServiceError):
+    """Another invoice of the organization already has this document number."""
+
+    status_code = 409
+    code = "DUPLICATE_DOCUMENT_NUMBER"
+
+
+class RequestInProgress(ServiceError):
+    """Another request for the same charge (or with the same Idempotency-Key) is running."""
+
+    status_code = 409
+    code = "REQUEST_IN_PROGRESS"
+
+
+class IdempotencyKeyReused(ServiceError):
+    """The Idempotency-Key was used before with a different body."""
+
+    status_code = 409
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class RutterRejectedInvoice(ServiceError):
+    """Rutter or the accounting platform refused the invoice."""
+
+    status_code = 502
+    code = "RUTTER_REJECTED"
+
+
+class RutterUnavailableError(ServiceError):
+    """Rutter kept failing after the retry budget."""
+
+    status_code = 502
+    code = "RUTTER_UNAVAILABLE"
+
+
+class RutterNotConfiguredError(ServiceError):
+    """The service has no Rutter client credentials; a deployment problem, nothing was sent."""
+
+    status_code = 503
+    code = "RUTTER_NOT_CONFIGURED"

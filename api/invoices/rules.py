@@ -1,0 +1,504 @@
+"""The business rules of SERVICE.md §3 and the Rutter request body, as pure functions: no I/O, no clock.
+
+Each check raises the error class of its code with `details` a person can act on (which customer,
+which line item, which field). `validate_charge` runs the checks that need nothing but the charge
+in the contract's order; `access_token_for` is separate because NO_ACCESS_TOKEN answers only after
+the database checks (INVOICE_ALREADY_EXISTS, DUPLICATE_DOCUMENT_NUMBER) that the service runs.
+`build_rutter_invoice` turns a validated charge into the `invoice` object of Rutter's create body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, NamedTuple
+
+from api.config import RutterVersion, Settings
+from api.db.models import InvoiceAdjustmentLineItem, UacCustomer
+from api.invoices.charge import Charge, ChargeLineItem
+from api.invoices.errors import (
+    InvalidCharge,
+    NoAccessToken,
+    NoBillableLineItems,
+    UnreconciledCustomer,
+    UnreconciledItem,
+)
+
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+# Sorts adjustments without a timestamp before every dated one.
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def is_valid_uuid(value: str | None) -> bool:
+    """True for a canonical 8-4-4-4-12 hex UUID string in any letter case; None, blank or malformed fail."""
+    return value is not None and _UUID.fullmatch(value) is not None
+
+
+def _blank(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+# --------------------------------------------------------------------------------------------
+# Reconciliation
+# --------------------------------------------------------------------------------------------
+
+
+def check_customer_reconciled(charge: Charge) -> UacCustomer:
+    """The charge's accounting customer, which has a Rutter id.
+
+    Raises UnreconciledCustomer when the charge has no stream customer, the customer's
+    `uac_customer_id` is not a valid UUID, the accounting customer row is missing, or it has no
+    `provider_entity_id`.
+    """
+    customer = charge.customer
+    uac_customer = charge.uac_customer
+    reason: str | None = None
+    if customer is None:
+        reason = "The charge has no stream customer."
+    elif _blank(customer.uac_customer_id):
+        reason = "The customer is not linked to an accounting customer (uac_customer_id is empty)."
+    elif not is_valid_uuid(customer.uac_customer_id):
+        reason = "The customer's uac_customer_id is not a valid UUID."
+    elif uac_customer is None:
+        reason = "The accounting customer the customer points to does not exist."
+    elif _blank(uac_customer.provider_entity_id):
+        reason = "The accounting customer has no Rutter id (provider_entity_id is empty)."
+
+    if reason is None and uac_customer is not None:
+        return uac_customer
+
+    if customer is None:
+        customer_id, customer_name, uac_customer_id = charge.invoice.stream_customer_id, None, None
+    else:
+        customer_id, customer_name = customer.customer_id, customer.customer_name
+        uac_customer_id = customer.uac_customer_id
+    who = f"customer {customer_name}" if customer_name else "customer"
+    raise UnreconciledCustomer(
+        f"The charge's {who} is not reconciled with an accounting customer: {reason}",
+        {
+            "charge_id": charge.invoice.id,
+            "customer_id": customer_id,
+            "customer_name": customer_name,
+            "uac_customer_id": uac_customer_id,
+            "reason": reason,
+        },
+    )
+
+
+def _item_problem(line_item: ChargeLineItem) -> str | None:
+    """Why a line's product is not reconciled with an accounting item with a Rutter id, or None."""
+    product = line_item.product
+    if product is None:
+        return "The line's product does not exist."
+    if _blank(product.uac_item_id):
+        return "The product is not linked to an accounting item (uac_item_id is empty)."
+    if not is_valid_uuid(product.uac_item_id):
+        return "The product's uac_item_id is not a valid UUID."
+    if line_item.uac_item is None:
+        return "The accounting item the product points to does not exist."
+    if _blank(line_item.uac_item.provider_entity_id):
+        return "The accounting item has no Rutter id (provider_entity_id is empty)."
+    return None
+
+
+def check_items_reconciled(charge: Charge) -> None:
+    """Raises UnreconciledItem listing every line item whose product is not reconciled.
+
+    Every line that references a product counts, suppressed or not, billable or not; lines
+    without a product are not checked.
+    """
+    offending: list[dict[str, Any]] = []
+    for line_item in charge.line_items:
+        if line_item.line.product_id is None:
+            continue
+        reason = _item_problem(line_item)
+        if reason is None:
+            continue
+        product = line_item.product
+        offending.append(
+            {
+                "line_item_id": line_item.line.id,
+                "description": line_item.line.description,
+                "suppress_line_item": line_item.line.suppress_line_item,
+                "product_id": line_item.line.product_id,
+                "product_name": product.product_name if product is not None else None,
+                "uac_item_id": product.uac_item_id if product is not None else None,
+                "reason": reason,
+            }
+        )
+    if offending:
+        count = len(offending)
+        noun = "line item references a product" if count == 1 else "line items reference products"
+        raise UnreconciledItem(
+            f"{count} {noun} not reconciled with an accounting item that has a Rutter id.",
+            {"charge_id": charge.invoice.id, "line_items": offending},
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Line items
+# --------------------------------------------------------------------------------------------
+
+
+def is_billable(line_item: ChargeLineItem) -> bool:
+    """`suppress_line_item` exactly False (None does not count) and a product."""
+    return line_item.line.suppress_line_item is False and line_item.line.product_id is not None
+
+
+def billable_line_items(charge: Charge) -> list[ChargeLineItem]:
+    """The lines that go into the Rutter invoice, in the charge's order.
+
+    Raises NoBillableLineItems when none survive the filter.
+    """
+    billable = [line_item for line_item in charge.line_items if is_billable(line_item)]
+    if billable:
+        return billable
+    lines = [line_item.line for line_item in charge.line_items]
+    raise NoBillableLineItems(
+        "No line item of the charge can be invoiced: a line is sent only when suppress_line_item "
+        "is false and it has a product.",
+        {
+            "charge_id": charge.invoice.id,
+            "line_items": len(lines),
+            "suppressed": sum(line.suppress_line_item is True for line in lines),
+            "suppress_line_item_null": sum(line.suppress_line_item is None for line in lines),
+            "without_product": sum(line.product_id is None for line in lines),
+        },
+    )
+
+
+class EffectiveAmounts(NamedTuple):
+    """What a line bills: its latest adjustment's values, else its own. None where the data has none."""
+
+    quantity: Decimal | None
+    unit_amount: Decimal | None
+    total_amount: Decimal | None
+
+
+def _decimal(value: float | Decimal | None) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value
+    # str() gives the shortest repr, so 19.99 becomes Decimal("19.99"), not its binary expansion.
+    return Decimal(str(value))
+
+
+def _utc(moment: datetime | None) -> datetime:
+    if moment is None:
+        return _EARLIEST
+    # Timestamps stored without a zone are UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _adjustment_order(adjustment: InvoiceAdjustmentLineItem) -> tuple[datetime, datetime, str]:
+    return (
+        _utc(adjustment.created_at),
+        _utc(adjustment.date_created),
+        adjustment.invoice_adjustment_line_item_id,
+    )
+
+
+def latest_adjustment(line_item: ChargeLineItem) -> InvoiceAdjustmentLineItem | None:
+    """The line's adjustment with the latest `created_at` (then `date_created`, then id), or None."""
+    if not line_item.adjustments:
+        return None
+    return max(line_item.adjustments, key=_adjustment_order)
+
+
+def effective_amounts(line_item: ChargeLineItem) -> EffectiveAmounts:
+    """Quantity, unit price and total of the line as Decimals.
+
+    The latest adjustment, where there is one, gives all three, as stored (a value it lacks stays
+    None rather than mixing adjusted and original figures).
+    """
+    adjustment = latest_adjustment(line_item)
+    if adjustment is not None:
+        return EffectiveAmounts(
+            quantity=_decimal(adjustment.quantity),
+            unit_amount=_decimal(adjustment.unit_price),
+            total_amount=_decimal(adjustment.total_amount),
+        )
+    line = line_item.line
+    return EffectiveAmounts(
+        quantity=_decimal(line.quantity),
+        unit_amount=_decimal(line.unit_amount),
+        total_amount=_decimal(line.total_amount),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Invoice data
+# --------------------------------------------------------------------------------------------
+
+
+def invoice_currency(charge: Charge) -> str | None:
+    """The accounting customer's currency, else the charge's; upper-cased, None when neither has one."""
+    if charge.uac_customer is not None and charge.uac_customer.currency_code is not None:
+        return str(charge.uac_customer.currency_code)
+    code = charge.invoice.currency_code
+    return None if _blank(code) else str(code).strip().upper()
+
+
+def _line_ref(line_item: ChargeLineItem) -> dict[str, Any]:
+    return {"line_item_id": line_item.line.id, "description": line_item.line.description}
+
+
+def _amount_problems(line_item: ChargeLineItem) -> list[dict[str, Any]]:
+    amounts = effective_amounts(line_item)
+    adjustment = latest_adjustment(line_item)
+    source = (
+        f"its latest adjustment {adjustment.invoice_adjustment_line_item_id}"
+        if adjustment is not None
+        else "the line"
+    )
+    problems: list[dict[str, Any]] = []
+    if amounts.total_amount is None:
+        problems.append(
+            {"field": "line_items.total_amount", **_line_ref(line_item), "reason": f"missing in {source}"}
+        )
+    for field_name, value in amounts._asdict().items():
+        if value is not None and not value.is_finite():
+            problems.append(
+                {
+                    "field": f"line_items.{field_name}",
+                    **_line_ref(line_item),
+                    "reason": f"not a number: {value}",
+                }
+            )
+    return problems
+
+
+def check_invoice_data(
+    charge: Charge, billable: Sequence[ChargeLineItem], version: RutterVersion = "2023-03-14"
+) -> None:
+    """Raises InvalidCharge listing everything Rutter requires that the charge lacks.
+
+    Issue date, currency (3-letter ISO code) and every billable line's total always; the due date
+    only where the version requires it (2023-03-14; optional from 2024-08-31 on).
+    """
+    problems: list[dict[str, Any]] = []
+    if charge.invoice.issue_date is None:
+        problems.append({"field": "issue_date", "reason": "missing"})
+    if charge.invoice.due_date is None and version == "2023-03-14":
+        problems.append({"field": "due_date", "reason": f"missing (required by Rutter version {version})"})
+    currency = invoice_currency(charge)
+    if currency is None:
+        problems.append(
+            {"field": "currency_code", "reason": "missing on both the accounting customer and the charge"}
+        )
+    elif _CURRENCY_CODE.fullmatch(currency) is None:
+        problems.append(
+            {"field": "currency_code", "value": currency, "reason": "not a 3-letter ISO 4217 code"}
+        )
+    for line_item in billable:
+        problems.extend(_amount_problems(line_item))
+    if problems:
+        fields = ", ".join(dict.fromkeys(problem["field"] for problem in problems))
+        raise InvalidCharge(
+            f"The charge lacks data Rutter requires: {fields}.",
+            {"charge_id": charge.invoice.id, "problems": problems},
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Everything together
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillableLine:
+    """One line of the Rutter invoice: the charge's line with what it bills."""
+
+    line_item: ChargeLineItem
+    item_id: str  # the accounting item's Rutter id (provider_entity_id)
+    quantity: Decimal | None
+    unit_amount: Decimal | None
+    total_amount: Decimal
+
+
+@dataclass(frozen=True)
+class ValidatedCharge:
+    """A charge that passed every check that needs only the charge, with what the payload needs."""
+
+    charge: Charge
+    uac_customer: UacCustomer
+    customer_id: str  # the accounting customer's Rutter id (provider_entity_id)
+    currency_code: str
+    issue_date: datetime
+    due_date: datetime | None  # None only where the Rutter version does not require it
+    lines: list[BillableLine]
+
+    @property
+    def billable_line_items(self) -> list[ChargeLineItem]:
+        return [line.line_item for line in self.lines]
+
+
+def _billable_line(line_item: ChargeLineItem) -> BillableLine:
+    amounts = effective_amounts(line_item)
+    # check_items_reconciled and check_invoice_data guarantee both.
+    assert line_item.uac_item is not None and line_item.uac_item.provider_entity_id is not None
+    assert amounts.total_amount is not None
+    return BillableLine(
+        line_item=line_item,
+        item_id=line_item.uac_item.provider_entity_id,
+        quantity=amounts.quantity,
+        unit_amount=amounts.unit_amount,
+        total_amount=amounts.total_amount,
+    )
+
+
+def validate_charge(charge: Charge, settings: Settings) -> ValidatedCharge:
+    """Runs the charge-only checks in SERVICE.md's order; the first failure raises.
+
+    UnreconciledCustomer, UnreconciledItem, NoBillableLineItems, InvalidCharge (the due date is
+    required per `settings.rutter_version`).
+    """
+    uac_customer = check_customer_reconciled(charge)
+    check_items_reconciled(charge)
+    billable = billable_line_items(charge)
+    check_invoice_data(charge, billable, settings.rutter_version)
+    currency = invoice_currency(charge)
+    issue_date = charge.invoice.issue_date
+    assert currency is not None and issue_date is not None and uac_customer.provider_entity_id is not None
+    return ValidatedCharge(
+        charge=charge,
+        uac_customer=uac_customer,
+        customer_id=uac_customer.provider_entity_id,
+        currency_code=currency,
+        issue_date=issue_date,
+        due_date=charge.invoice.due_date,
+        lines=[_billable_line(line_item) for line_item in billable],
+    )
+
+
+def access_token_for(charge: Charge, settings: Settings) -> str:
+    """The Rutter access token: the organization's `uac_access_token`, else RUTTER_ACCESS_TOKEN.
+
+    Raises NoAccessToken when neither is set (blank counts as unset).
+    """
+    organization_token = charge.organization.uac_access_token
+    if organization_token is not None and organization_token.strip():
+        return organization_token.strip()
+    if settings.rutter_access_token is not None:
+        setting_token = settings.rutter_access_token.get_secret_value()
+        if setting_token.strip():
+            return setting_token.strip()
+    raise NoAccessToken(
+        "No Rutter access token: the organization has no uac_access_token and RUTTER_ACCESS_TOKEN "
+        "is not set.",
+        {
+            "organization_id": charge.organization.id,
+            "organization_field": "uac_access_token",
+            "setting": "RUTTER_ACCESS_TOKEN",
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The Rutter create-invoice body (rutter-contract.md §2)
+# --------------------------------------------------------------------------------------------
+#
+# Rutter takes amounts as JSON numbers, so the Decimals become numbers only here, at the edge: an
+# int when whole, else a float built from the Decimal's exact decimal text (`float(Decimal("19.99"))`
+# serializes as `19.99`). Line totals are rounded half-up to cents first (they are cents in the
+# database); quantities and unit prices are sent unrounded, since unit prices below a cent are real
+# (0.0015 per API call). Each billable line is one Rutter line: lines are never grouped, so unit
+# prices are never summed (the reference implementation's bug, streamos-model.md §4.4).
+
+_CENT = Decimal("0.01")
+
+
+def json_number(value: Decimal) -> int | float:
+    """An int when the value is whole, else the float with the Decimal's digits."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def money_number(value: Decimal) -> int | float:
+    """The amount rounded half-up to cents, as a JSON number."""
+    return json_number(value.quantize(_CENT, rounding=ROUND_HALF_UP))
+
+
+def rutter_timestamp(moment: datetime) -> str:
+    """ISO-8601 in UTC with milliseconds, as Rutter's examples write it: `2024-05-01T00:00:00.000Z`."""
+    # Timestamps stored without a zone are UTC.
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def _line_item(line: BillableLine) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": line.item_id}
+    if line.quantity is not None:
+        item["quantity"] = json_number(line.quantity)
+    if line.unit_amount is not None:
+        item["unit_amount"] = json_number(line.unit_amount)
+    rutter_line: dict[str, Any] = {"total_amount": money_number(line.total_amount)}
+    description = line.line_item.line.description
+    if description is not None:
+        rutter_line["description"] = description
+    # `item` is required by 2023-03-14 and always known here, so both versions get it.
+    rutter_line["item"] = item
+    return rutter_line
+
+
+def _additional_fields_2024(validated: ValidatedCharge) -> dict[str, Any]:
+    additional: dict[str, Any] = {}
+    email = validated.uac_customer.email
+    if email is not None and email.strip():
+        additional["billing_email"] = email.strip()
+    addresses = [
+        {
+            "type": str(address.type),
+            "address1": address.address1,
+            "address2": address.address2,
+            "city": address.city,
+            "country": address.country,
+            "postal_code": address.postal_code,
+            "region": address.region,
+        }
+        for address in validated.charge.addresses
+    ]
+    if addresses:
+        additional["addresses"] = addresses
+    return additional
+
+
+def build_rutter_invoice(validated: ValidatedCharge, version: RutterVersion) -> dict[str, Any]:
+    """The `invoice` object of Rutter's create body (the caller wraps it with `response_mode`).
+
+    For 2023-03-14 no `additional_fields` are sent: that version allows only `addresses`, and only
+    QuickBooks Desktop reads them. For 2024-08-31 `billing_email` and `addresses` are sent when
+    there are any. Raises InvalidCharge when 2023-03-14 is asked for without a due date.
+    """
+    invoice = validated.charge.invoice
+    rutter_invoice: dict[str, Any] = {
+        "customer_id": validated.customer_id,
+        "issue_date": rutter_timestamp(validated.issue_date),
+    }
+    if validated.due_date is not None:
+        rutter_invoice["due_date"] = rutter_timestamp(validated.due_date)
+    elif version == "2023-03-14":
+        raise InvalidCharge(
+            "The charge lacks data Rutter requires: due_date.",
+            {
+                "charge_id": invoice.id,
+                "problems": [
+                    {"field": "due_date", "reason": f"missing (required by Rutter version {version})"}
+                ],
+            },
+        )
+    rutter_invoice["currency_code"] = validated.currency_code
+    if invoice.document_number is not None and invoice.document_number.strip():
+        rutter_invoice["document_number"] = invoice.document_number
+    if invoice.memo is not None and invoice.memo.strip():
+        rutter_invoice["memo"] = invoice.memo
+    rutter_invoice["line_items"] = [_line_item(line) for line in validated.lines]
+    if version == "2024-08-31":
+        additional = _additional_fields_2024(validated)
+        if additional:
+            rutter_invoice["additional_fields"] = additional
+    return rutter_invoice
