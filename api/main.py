@@ -13,6 +13,7 @@ from api.config import Settings, get_settings
 from api.db.pool import create_pool
 from api.deps import Resources
 from api.errors import install_error_handlers
+from api.invoices import router as invoices
 from api.logging import configure_logging
 from api.middleware import RequestContextMiddleware
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
+    app.include_router(invoices.router)
     app.include_router(health.router)
     return app
 

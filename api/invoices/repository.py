@@ -1,0 +1,461 @@
+"""All SQL of the invoice flow: loading a charge, invoice requests, and the write-back."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+from pydantic import BaseModel
+
+from api.db.models import (
+    AccUacInvoice,
+    Customer,
+    InvoiceAdjustment,
+    InvoiceAdjustmentLineItem,
+    InvoiceRequest,
+    Organization,
+    Product,
+    UacAddress,
+    UacCustomer,
+    UacInvoice,
+    UacItem,
+    UacLineItem,
+)
+from api.invoices.charge import Charge, ChargeLineItem
+from api.rutter.schemas import RutterInvoice
+
+Model = TypeVar("Model", bound=BaseModel)
+Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
+
+
+def _aware(value: Any) -> Any:
+    """Timestamps stored without a zone are UTC; make that explicit."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _row(model: type[Model], record: asyncpg.Record) -> Model:
+    return model.model_validate({key: _aware(value) for key, value in record.items()})
+
+
+def _rows(model: type[Model], records: Iterable[asyncpg.Record]) -> list[Model]:
+    return [_row(model, record) for record in records]
+
+
+# --------------------------------------------------------------------------------------------
+# Charges
+# --------------------------------------------------------------------------------------------
+
+_CHARGE_HEAD = """
+SELECT to_jsonb(i)::text AS invoice, to_jsonb(o)::text AS organization, to_jsonb(c)::text AS customer,
+       to_jsonb(uc)::text AS uac_customer,
+       COALESCE((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.type)::text FROM uac_address a
+                 WHERE a.uac_customer_id = uc.id), '[]') AS addresses,
+       COALESCE((SELECT jsonb_agg(to_jsonb(ia) ORDER BY ia.created_at, ia.invoice_adjustment_id)::text
+                 FROM invoice_adjustment ia WHERE ia.invoice_id = i.id), '[]') AS adjustments
+FROM uac_invoice i
+JOIN organization o ON o.id = i.organization_id
+LEFT JOIN customer c ON c.customer_id = i.stream_customer_id
+LEFT JOIN uac_customer uc ON uc.id = c.uac_customer_id
+WHERE i.id = $1
+"""
+
+_CHARGE_LINES = """
+SELECT to_jsonb(li)::text AS line, to_jsonb(p)::text AS product, to_jsonb(ui)::text AS uac_item,
+       COALESCE((SELECT jsonb_agg(to_jsonb(al))::text FROM invoice_adjustment_line_item al
+                 WHERE al.invoice_line_item_id = li.id), '[]') AS adjustments
+FROM uac_line_item li
+LEFT JOIN product p ON p.product_id = li.product_id
+LEFT JOIN uac_item ui ON ui.id = p.uac_item_id
+WHERE li.uac_invoice_id = $1
+ORDER BY li.sort_order, li.created_at, li.id
+"""
+
+
+def _json(value: Any) -> Any:
+    """A jsonb column value: numbers exact (Decimal), timestamps without zone read as UTC."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return json.loads(value, parse_float=Decimal)
+    return value
+
+
+def _from_json(model: type[Model], document: Any) -> Model:
+    return model.model_validate(_with_zone(model, document))
+
+
+def _with_zone(model: type[BaseModel], document: dict[str, Any]) -> dict[str, Any]:
+    # to_jsonb renders `timestamp` columns without an offset; they hold UTC.
+    fixed = dict(document)
+    for name, field in model.model_fields.items():
+        value = fixed.get(name)
+        if isinstance(value, str) and "datetime" in str(field.annotation) and not _has_offset(value):
+            fixed[name] = value + "+00:00"
+    return fixed
+
+
+def _has_offset(timestamp: str) -> bool:
+    tail = timestamp[10:]
+    return tail.endswith("Z") or "+" in tail or "-" in tail
+
+
+async def load_charge(executor: Executor, charge_id: str) -> Charge | None:
+    """The charge with its organization, customers, addresses, lines, products, items and adjustments.
+
+    Two round trips whatever the number of line items.
+    """
+    head = await executor.fetchrow(_CHARGE_HEAD, charge_id)
+    if head is None:
+        return None
+    lines = await executor.fetch(_CHARGE_LINES, charge_id)
+    customer = _json(head["customer"])
+    uac_customer = _json(head["uac_customer"])
+    return Charge(
+        invoice=_from_json(UacInvoice, _json(head["invoice"])),
+        organization=_from_json(Organization, _json(head["organization"])),
+        customer=_from_json(Customer, customer) if customer else None,
+        uac_customer=_from_json(UacCustomer, uac_customer) if uac_customer else None,
+        addresses=[_from_json(UacAddress, a) for a in _json(head["addresses"])],
+        adjustments=[_from_json(InvoiceAdjustment, a) for a in _json(head["adjustments"])],
+        line_items=[_line_item(record) for record in lines],
+    )
+
+
+def _line_item(record: asyncpg.Record) -> ChargeLineItem:
+    product = _json(record["product"])
+    uac_item = _json(record["uac_item"])
+    return ChargeLineItem(
+        line=_from_json(UacLineItem, _json(record["line"])),
+        product=_from_json(Product, product) if product else None,
+        uac_item=_from_json(UacItem, uac_item) if uac_item else None,
+        adjustments=[_from_json(InvoiceAdjustmentLineItem, a) for a in _json(record["adjustments"])],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Invoice requests
+# --------------------------------------------------------------------------------------------
+
+
+async def get_request(executor: Executor, request_id: str) -> InvoiceRequest | None:
+    record = await executor.fetchrow("SELECT * FROM invoice_request WHERE id = $1", request_id)
+    return _row(InvoiceRequest, record) if record else None
+
+
+async def get_request_by_client_key(executor: Executor, key: str) -> InvoiceRequest | None:
+    record = await executor.fetchrow("SELECT * FROM invoice_request WHERE client_idempotency_key = $1", key)
+    return _row(InvoiceRequest, record) if record else None
+
+
+async def get_live_request_for_charge(executor: Executor, charge_id: str) -> InvoiceRequest | None:
+    """The request that holds the charge: running or completed (never a failed one)."""
+    record = await executor.fetchrow("SELECT * FROM invoice_request WHERE active_charge_id = $1", charge_id)
+    return _row(InvoiceRequest, record) if record else None
+
+
+async def insert_request(
+    executor: Executor,
+    *,
+    request_id: str,
+    charge_id: str,
+    organization_id: str,
+    send_email: bool,
+    client_idempotency_key: str | None,
+    request_fingerprint: str | None,
+    rutter_idempotency_key: str,
+    rutter_version: str,
+    rutter_request_body: dict[str, Any],
+    lease_owner: str,
+    lease_s: float,
+) -> InvoiceRequest:
+    """Records a new request holding the charge and leased to `lease_owner`.
+
+    Raises asyncpg.UniqueViolationError when the charge is already held or the key already used.
+    """
+    record = await executor.fetchrow(
+        """
+        INSERT INTO invoice_request (
+            id, charge_id, organization_id, active_charge_id, status, send_email, client_idempotency_key,
+            request_fingerprint, rutter_idempotency_key, rutter_version, rutter_request_body,
+            lease_owner, lease_expires_at
+        ) VALUES ($1, $2, $3, $2, 'PENDING', $4, $5, $6, $7, $8, $9::jsonb, $10,
+                  now() + make_interval(secs => $11))
+        RETURNING *
+        """,
+        request_id,
+        charge_id,
+        organization_id,
+        send_email,
+        client_idempotency_key,
+        request_fingerprint,
+        rutter_idempotency_key,
+        rutter_version,
+        rutter_request_body,
+        lease_owner,
+        lease_s,
+    )
+    assert record is not None
+    return _row(InvoiceRequest, record)
+
+
+async def claim_request(
+    executor: Executor, request_id: str, owner: str, lease_s: float
+) -> InvoiceRequest | None:
+    """Leases a pending request whose lease is free or expired; None when someone else holds it."""
+    record = await executor.fetchrow(
+        """
+        UPDATE invoice_request
+        SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now()
+        WHERE id = $1 AND status = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        RETURNING *
+        """,
+        request_id,
+        owner,
+        lease_s,
+    )
+    return _row(InvoiceRequest, record) if record else None
+
+
+async def release_request(executor: Executor, request_id: str, owner: str) -> None:
+    await executor.execute(
+        """
+        UPDATE invoice_request SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE id = $1 AND lease_owner = $2
+        """,
+        request_id,
+        owner,
+    )
+
+
+async def record_create_attempt(executor: Executor, request_id: str) -> None:
+    await executor.execute(
+        "UPDATE invoice_request SET attempts = attempts + 1, updated_at = now() WHERE id = $1", request_id
+    )
+
+
+async def record_job_id(executor: Executor, request_id: str, job_id: str) -> None:
+    """Stores Rutter's job id the moment it is known: from then on recovery only polls."""
+    await executor.execute(
+        "UPDATE invoice_request SET rutter_job_id = $2, updated_at = now() WHERE id = $1", request_id, job_id
+    )
+
+
+async def fail_request(
+    executor: Executor,
+    request_id: str,
+    *,
+    error_code: str,
+    error_detail: dict[str, Any],
+    response_status: int,
+    response_body: dict[str, Any],
+) -> None:
+    """Marks the request failed and frees the charge for a new request; keeps the answer to replay."""
+    await executor.execute(
+        """
+        UPDATE invoice_request
+        SET status = 'FAILED', active_charge_id = NULL, error_code = $2, error_detail = $3::jsonb,
+            response_status = $4, response_body = $5::jsonb, lease_owner = NULL, lease_expires_at = NULL,
+            completed_at = now(), updated_at = now()
+        WHERE id = $1
+        """,
+        request_id,
+        error_code,
+        error_detail,
+        response_status,
+        response_body,
+    )
+
+
+async def pending_requests_to_recover(executor: Executor, limit: int = 100) -> list[InvoiceRequest]:
+    """Pending requests nobody holds (their worker crashed or gave up), oldest first."""
+    records = await executor.fetch(
+        """
+        SELECT * FROM invoice_request
+        WHERE status = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        ORDER BY created_at LIMIT $1
+        """,
+        limit,
+    )
+    return _rows(InvoiceRequest, records)
+
+
+async def prune_idempotency_keys(executor: Executor, older_than_hours: float) -> int:
+    """Forgets client Idempotency-Keys older than the retention; the requests themselves stay."""
+    result = await executor.execute(
+        """
+        UPDATE invoice_request SET client_idempotency_key = NULL, request_fingerprint = NULL
+        WHERE client_idempotency_key IS NOT NULL AND created_at < now() - make_interval(hours => $1::int)
+        """,
+        int(older_than_hours),
+    )
+    return int(result.split()[-1])
+
+
+# --------------------------------------------------------------------------------------------
+# Accounting invoices (acc_uac_invoice and its uac_line_item rows)
+# --------------------------------------------------------------------------------------------
+
+
+async def invoice_with_document_number(
+    executor: Executor, organization_id: str, document_number: str
+) -> AccUacInvoice | None:
+    record = await executor.fetchrow(
+        """
+        SELECT * FROM acc_uac_invoice WHERE organization_id = $1 AND document_number = $2
+        ORDER BY created_at LIMIT 1
+        """,
+        organization_id,
+        document_number,
+    )
+    return _row(AccUacInvoice, record) if record else None
+
+
+async def load_invoice(executor: Executor, invoice_id: str) -> tuple[AccUacInvoice, list[UacLineItem]] | None:
+    record = await executor.fetchrow("SELECT * FROM acc_uac_invoice WHERE id = $1", invoice_id)
+    if record is None:
+        return None
+    lines = await executor.fetch(
+        "SELECT * FROM uac_line_item WHERE acc_uac_invoice_id = $1 ORDER BY sort_order, created_at, id",
+        invoice_id,
+    )
+    return _row(AccUacInvoice, record), _rows(UacLineItem, lines)
+
+
+def _float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None
+
+
+async def complete_request(
+    connection: asyncpg.Connection | PoolConnectionProxy,
+    request: InvoiceRequest,
+    charge: Charge,
+    rutter_invoice: RutterInvoice,
+) -> str:
+    """Stores Rutter's invoice with its lines and marks the request completed, in one transaction.
+
+    Returns the acc_uac_invoice id. The upsert on (organization_id, provider_entity_id) makes a replay
+    of the same Rutter invoice update the row instead of adding one.
+    """
+    uac_customer_id = charge.uac_customer.id if charge.uac_customer else None
+    async with connection.transaction():
+        invoice_id = await connection.fetchval(
+            """
+            INSERT INTO acc_uac_invoice (
+                organization_id, provider_entity_id, platform_id, account_id, customer_id, stream_customer_id,
+                subsidiary_id, issue_date, due_date, status, memo, document_number, currency_code, amount_due,
+                total_amount, sub_total, tax_amount, total_discount, platform_url, email_status
+            ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::uac_bill_status, $11, $12, $13, $14, $15,
+                      $16, $17, $18, $19, NULL)
+            ON CONFLICT (organization_id, provider_entity_id) DO UPDATE SET
+                platform_id = EXCLUDED.platform_id, customer_id = EXCLUDED.customer_id,
+                stream_customer_id = EXCLUDED.stream_customer_id, issue_date = EXCLUDED.issue_date,
+                due_date = EXCLUDED.due_date, status = EXCLUDED.status, memo = EXCLUDED.memo,
+                document_number = EXCLUDED.document_number, currency_code = EXCLUDED.currency_code,
+                amount_due = EXCLUDED.amount_due, total_amount = EXCLUDED.total_amount,
+                sub_total = EXCLUDED.sub_total, total_discount = EXCLUDED.total_discount,
+                platform_url = EXCLUDED.platform_url, updated_at = now()
+            RETURNING id
+            """,
+            charge.invoice.organization_id,
+            rutter_invoice.id,
+            rutter_invoice.platform_id,
+            rutter_invoice.account_id,
+            uac_customer_id,
+            charge.invoice.stream_customer_id,
+            rutter_invoice.subsidiary_id,
+            rutter_invoice.issue_date,
+            rutter_invoice.due_date,
+            _bill_status(rutter_invoice.status),
+            rutter_invoice.memo,
+            rutter_invoice.document_number,
+            rutter_invoice.currency_code,
+            rutter_invoice.amount_due,
+            rutter_invoice.total_amount,
+            rutter_invoice.sub_total,
+            rutter_invoice.tax_amount,
+            rutter_invoice.total_discount,
+            rutter_invoice.platform_url,
+        )
+        await connection.execute("DELETE FROM uac_line_item WHERE acc_uac_invoice_id = $1", invoice_id)
+        await connection.executemany(
+            """
+            INSERT INTO uac_line_item (
+                acc_uac_invoice_id, provider_entity_id, platform_id, account_id, item_id, tax_rate_id,
+                description, quantity, unit_amount, total_amount, sub_total, tax_amount, discount_amount,
+                discount_percentage, sort_order
+            ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+            """,
+            [
+                (
+                    invoice_id,
+                    line.item_id,
+                    line.platform_id,
+                    line.account_id,
+                    line.item_id,
+                    line.tax_rate_id,
+                    line.description,
+                    _float(line.quantity),
+                    _float(line.unit_amount),
+                    line.total_amount,
+                    _float(line.sub_total),
+                    _float(line.tax_amount),
+                    _float(line.discount_amount),
+                    _float(line.discount_percentage),
+                    position,
+                )
+                for position, line in enumerate(rutter_invoice.line_items)
+            ],
+        )
+        await connection.execute(
+            """
+            UPDATE invoice_request
+            SET status = 'COMPLETED', acc_uac_invoice_id = $2, rutter_invoice_id = $3, lease_owner = NULL,
+                lease_expires_at = NULL, completed_at = now(), updated_at = now()
+            WHERE id = $1
+            """,
+            request.id,
+            invoice_id,
+            rutter_invoice.id,
+        )
+    return str(invoice_id)
+
+
+_BILL_STATUSES = {"open", "partially_paid", "paid", "void", "draft", "unknown", "submitted"}
+
+
+def _bill_status(status: str | None) -> str | None:
+    """Rutter's 2024-08-31 statuses include some the streamOS enum lacks; those are stored as unknown."""
+    if status is None:
+        return None
+    return status if status in _BILL_STATUSES else "unknown"
+
+
+async def claim_email(executor: Executor, invoice_id: str) -> bool:
+    """Marks the invoice's email as being sent; False when it was already sent (at most once)."""
+    result = await executor.execute(
+        """
+        UPDATE acc_uac_invoice SET email_status = 'SENDING', updated_at = now()
+        WHERE id = $1 AND (email_status IS NULL OR email_status = 'FAILED_TO_SEND')
+        """,
+        invoice_id,
+    )
+    return result.endswith(" 1")
+
+
+async def set_email_outcome(executor: Executor, invoice_id: str, status: str, pdf_link: str | None) -> None:
+    await executor.execute(
+        """
+        UPDATE acc_uac_invoice SET email_status = $2, pdf_link = COALESCE($3, pdf_link), updated_at = now()
+        WHERE id = $1
+        """,
+        invoice_id,
+        status,
+        pdf_link,
+    )

@@ -1,0 +1,94 @@
+"""HTTP endpoints of the invoice flow; the work happens in InvoiceService."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path
+from fastapi.responses import JSONResponse
+
+from api.deps import ResourcesDep
+from api.email.client import EmailClient
+from api.errors import ErrorResponse
+from api.invoices.schemas import CreateInvoiceRequest, InvoiceCreated, InvoicePreview, InvoiceRequestStatus
+from api.invoices.service import InvoiceService
+from api.rutter.client import RutterClient
+
+router = APIRouter(tags=["invoices"])
+
+
+def get_invoice_service(resources: ResourcesDep) -> InvoiceService:
+    return InvoiceService(
+        resources.pool,
+        resources.settings,
+        RutterClient(resources.http, resources.settings),
+        EmailClient(resources.http, resources.settings),
+    )
+
+
+InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorResponse} for status in statuses}
+
+
+@router.post(
+    "/invoices",
+    status_code=201,
+    response_model=InvoiceCreated,
+    summary="Create the invoice for a charge in the customer's accounting system",
+    responses={
+        202: {
+            "model": InvoiceRequestStatus,
+            "description": "Rutter accepted the job but it had not finished in time; poll the Location URL",
+        },
+        **_errors(400, 404, 409, 422, 502, 503, 500),
+    },
+)
+async def create_invoice(
+    body: CreateInvoiceRequest,
+    service: InvoiceServiceDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=r"^[\x20-\x7E]+$",
+            description="1-255 printable ASCII characters; a retry with the same key and body is answered "
+            "with the first answer",
+        ),
+    ] = None,
+) -> JSONResponse:
+    answer = await service.create(body, idempotency_key)
+    return JSONResponse(
+        status_code=answer.status_code, content=answer.body.model_dump(mode="json"), headers=answer.headers
+    )
+
+
+@router.get(
+    "/invoices/requests/{request_id}",
+    response_model=InvoiceRequestStatus,
+    summary="State of one invoice request; a pending one is resumed first",
+    responses=_errors(404, 422, 503, 500),
+)
+async def get_invoice_request(
+    request_id: Annotated[uuid.UUID, Path(description="request_id from POST /invoices")],
+    service: InvoiceServiceDep,
+) -> InvoiceRequestStatus:
+    return await service.request_status(str(request_id))
+
+
+@router.get(
+    "/charges/{charge_id}/invoice-preview",
+    response_model=InvoicePreview,
+    summary="Dry run: every check of POST /invoices and the exact Rutter body, nothing sent or written",
+    responses=_errors(400, 404, 409, 422, 503, 500),
+)
+async def preview_invoice(
+    charge_id: Annotated[uuid.UUID, Path(description="id of the uac_invoice row (the charge)")],
+    service: InvoiceServiceDep,
+) -> InvoicePreview:
+    return await service.preview(str(charge_id))

@@ -1,0 +1,146 @@
+"""Request and response bodies of the invoice endpoints (all of them appear in /openapi.json)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.db.models import AccUacInvoice, UacLineItem
+from api.errors import ErrorBody
+
+EXAMPLE_CHARGE_ID = "6f0c1a2e-1111-4c1e-9a11-000000000001"
+
+
+class CreateInvoiceRequest(BaseModel):
+    """Which charge to invoice, and whether to email the PDF."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"charge_id": EXAMPLE_CHARGE_ID, "send_email": True}]},
+    )
+
+    charge_id: uuid.UUID = Field(description="id of the uac_invoice row (the charge)")
+    send_email: bool | None = Field(
+        default=None, description="email the invoice PDF; when absent the EMAIL_ENABLED setting decides"
+    )
+
+
+class InvoiceLineOut(BaseModel):
+    id: str
+    description: str | None
+    quantity: float | None
+    unit_amount: float | None
+    total_amount: Decimal | None = Field(description="decimal string")
+    item_id: str | None = Field(description="Rutter id of the accounting item")
+
+    @classmethod
+    def from_row(cls, line: UacLineItem) -> InvoiceLineOut:
+        return cls(
+            id=line.id,
+            description=line.description,
+            quantity=line.quantity,
+            unit_amount=line.unit_amount,
+            total_amount=line.total_amount,
+            item_id=line.item_id,
+        )
+
+
+class InvoiceOut(BaseModel):
+    """The acc_uac_invoice row as stored, with its line items. Money is a decimal string."""
+
+    id: str
+    provider_entity_id: str | None = Field(description="Rutter's invoice id")
+    platform_id: str | None
+    organization_id: str
+    customer_id: str | None = Field(description="uac_customer.id")
+    stream_customer_id: str | None = Field(description="customer.customer_id")
+    status: str | None
+    document_number: str | None
+    memo: str | None
+    currency_code: str | None
+    issue_date: datetime | None
+    due_date: datetime | None
+    total_amount: Decimal | None
+    sub_total: Decimal | None
+    tax_amount: Decimal | None
+    amount_due: Decimal | None
+    total_discount: Decimal | None
+    email_status: str | None = Field(description="SENT, FAILED_TO_SEND, or null when no email was asked")
+    pdf_link: str | None
+    created_at: datetime
+    line_items: list[InvoiceLineOut]
+
+    @classmethod
+    def from_rows(cls, invoice: AccUacInvoice, lines: list[UacLineItem]) -> InvoiceOut:
+        return cls(
+            id=invoice.id,
+            provider_entity_id=invoice.provider_entity_id,
+            platform_id=invoice.platform_id,
+            organization_id=invoice.organization_id,
+            customer_id=invoice.customer_id,
+            stream_customer_id=invoice.stream_customer_id,
+            status=invoice.status.value if invoice.status else None,
+            document_number=invoice.document_number,
+            memo=invoice.memo,
+            currency_code=invoice.currency_code,
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            total_amount=invoice.total_amount,
+            sub_total=invoice.sub_total,
+            tax_amount=invoice.tax_amount,
+            amount_due=invoice.amount_due,
+            total_discount=invoice.total_discount,
+            email_status=invoice.email_status,
+            pdf_link=invoice.pdf_link,
+            created_at=invoice.created_at,
+            line_items=[InvoiceLineOut.from_row(line) for line in lines],
+        )
+
+
+class RutterRef(BaseModel):
+    job_id: str | None
+    invoice_id: str | None
+
+
+class EmailOutcome(BaseModel):
+    status: Literal["SENT", "SKIPPED", "FAILED"]
+    to: str | None = None
+    error: str | None = None
+
+
+class InvoiceCreated(BaseModel):
+    """The answer once the invoice exists in Rutter and is stored."""
+
+    request_id: str
+    invoice: InvoiceOut
+    rutter: RutterRef
+    email: EmailOutcome
+
+
+class InvoiceRequestStatus(BaseModel):
+    """Where one invoice request stands: PENDING (a GET resumes it), COMPLETED or FAILED."""
+
+    request_id: str
+    charge_id: str
+    status: Literal["PENDING", "COMPLETED", "FAILED"]
+    status_url: str
+    rutter_job_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    result: InvoiceCreated | None = Field(default=None, description="with status COMPLETED")
+    error: ErrorBody | None = Field(default=None, description="with status FAILED")
+
+
+class InvoicePreview(BaseModel):
+    """What POST /invoices would send to Rutter for this charge; nothing is sent or written."""
+
+    charge_id: str
+    rutter_version: str
+    billable_line_items: int
+    request_body: dict[str, Any] = Field(
+        description='the exact body: {"response_mode": "async", "invoice": …}'
+    )

@@ -1,0 +1,425 @@
+"""The invoice flow: checks, the Rutter create-and-poll with recovery points, write-back, email.
+
+One charge yields at most one invoice: the database holds one live request per charge (a unique
+index), the Rutter Idempotency-Key is derived from the request and stored before the first create,
+the job id is stored the moment it is known (after that recovery only polls), and the write-back
+commits together with the request's completion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel
+
+from api.config import Settings
+from api.db.models import InvoiceRequest, InvoiceRequestStatus
+from api.email.client import EmailClient, EmailSendFailed, build_invoice_email
+from api.errors import ErrorBody, ErrorResponse, ServiceError
+from api.invoices import repository as repo
+from api.invoices.charge import Charge
+from api.invoices.errors import (
+    ChargeNotFound,
+    DuplicateDocumentNumber,
+    IdempotencyKeyReused,
+    InvoiceAlreadyExists,
+    RequestInProgress,
+    RequestNotFound,
+    RutterNotConfiguredError,
+    RutterRejectedInvoice,
+    RutterUnavailableError,
+)
+from api.invoices.rules import access_token_for, build_rutter_invoice, validate_charge
+from api.invoices.schemas import (
+    CreateInvoiceRequest,
+    EmailOutcome,
+    InvoiceCreated,
+    InvoiceOut,
+    InvoicePreview,
+    RutterRef,
+)
+from api.invoices.schemas import (
+    InvoiceRequestStatus as RequestStatusBody,
+)
+from api.rutter.client import RutterClient
+from api.rutter.errors import RutterError, RutterJobTimeout, RutterRejected
+from api.rutter.schemas import RutterInvoice
+
+logger = logging.getLogger("api.invoices")
+
+# Rutter idempotency keys are UUIDs derived from our request id, so every retry sends the same one.
+RUTTER_KEY_NAMESPACE = uuid.UUID("7d3c8a2e-5b7f-4c1d-9e61-2f0b8a4c9d13")
+# How long past the job deadline a worker keeps its lease before another may take the request over.
+LEASE_MARGIN_S = 30.0
+
+
+@dataclass
+class Answer:
+    """What an endpoint answers: status, body and extra headers."""
+
+    status_code: int
+    body: BaseModel
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def status_url(request_id: str) -> str:
+    return f"/invoices/requests/{request_id}"
+
+
+def request_fingerprint(body: CreateInvoiceRequest) -> str:
+    """The same request body always gives the same fingerprint (used with Idempotency-Key)."""
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _first_amount(*amounts: Decimal | None) -> Decimal:
+    return next((amount for amount in amounts if amount is not None), Decimal("0"))
+
+
+class InvoiceService:
+    """Turns charges into Rutter invoices; holds no state between calls."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, settings: Settings, rutter: RutterClient, email: EmailClient
+    ) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.rutter = rutter
+        self.email = email
+        self.worker_id = f"worker-{uuid.uuid4()}"
+
+    @property
+    def lease_s(self) -> float:
+        return self.settings.rutter_job_timeout_s + LEASE_MARGIN_S
+
+    # ---------------------------------------------------------------------------------------
+    # Endpoints
+    # ---------------------------------------------------------------------------------------
+
+    async def preview(self, charge_id: str) -> InvoicePreview:
+        """Every check of create, and the exact Rutter body, without calling Rutter or writing."""
+        charge = await self._load_charge(charge_id)
+        live = await repo.get_live_request_for_charge(self.pool, charge_id)
+        if live is not None:
+            await self._refuse_live_request(live)
+        validated = validate_charge(charge, self.settings)
+        await self._check_document_number(charge)
+        access_token_for(charge, self.settings)
+        return InvoicePreview(
+            charge_id=charge_id,
+            rutter_version=self.settings.rutter_version,
+            billable_line_items=len(validated.billable_line_items),
+            request_body=self._rutter_body(validated),
+        )
+
+    async def create(self, body: CreateInvoiceRequest, idempotency_key: str | None) -> Answer:
+        """POST /invoices."""
+        charge_id = str(body.charge_id)
+        fingerprint = request_fingerprint(body)
+        if idempotency_key is not None:
+            earlier = await repo.get_request_by_client_key(self.pool, idempotency_key)
+            if earlier is not None:
+                if earlier.request_fingerprint != fingerprint:
+                    raise IdempotencyKeyReused(
+                        "This Idempotency-Key was used before with a different request body.",
+                        {"request_id": earlier.id},
+                    )
+                return await self._answer_earlier_request(earlier)
+
+        charge = await self._load_charge(charge_id)
+        live = await repo.get_live_request_for_charge(self.pool, charge_id)
+        if live is not None:
+            if live.status == InvoiceRequestStatus.PENDING:
+                claimed = await repo.claim_request(self.pool, live.id, self.worker_id, self.lease_s)
+                if claimed is not None:
+                    # An earlier request for this charge was abandoned mid-way: finish it, never start anew.
+                    return await self._drive(claimed, charge)
+            await self._refuse_live_request(live)
+
+        validated = validate_charge(charge, self.settings)
+        await self._check_document_number(charge)
+        access_token_for(charge, self.settings)
+        if not (self.settings.rutter_client_id and self.settings.rutter_client_secret):
+            raise RutterNotConfiguredError(
+                "RUTTER_CLIENT_ID and RUTTER_CLIENT_SECRET are not set; the service cannot call Rutter.",
+                {"settings": ["RUTTER_CLIENT_ID", "RUTTER_CLIENT_SECRET"]},
+            )
+
+        request_id = str(uuid.uuid4())
+        send_email = self.settings.email_enabled if body.send_email is None else body.send_email
+        try:
+            request = await repo.insert_request(
+                self.pool,
+                request_id=request_id,
+                charge_id=charge_id,
+                organization_id=charge.invoice.organization_id,
+                send_email=send_email,
+                client_idempotency_key=idempotency_key,
+                request_fingerprint=fingerprint if idempotency_key else None,
+                rutter_idempotency_key=str(uuid.uuid5(RUTTER_KEY_NAMESPACE, request_id)),
+                rutter_version=self.settings.rutter_version,
+                rutter_request_body=self._rutter_body(validated),
+                lease_owner=self.worker_id,
+                lease_s=self.lease_s,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise RequestInProgress(
+                "Another request for this charge is running right now.", {"charge_id": charge_id}
+            ) from exc
+        logger.info(
+            "invoice_request_created", extra={"invoice_request_id": request.id, "charge_id": charge_id}
+        )
+        return await self._drive(request, charge)
+
+    async def request_status(self, request_id: str) -> RequestStatusBody:
+        """GET /invoices/requests/{id}: a pending request is resumed (polled) before answering."""
+        request = await repo.get_request(self.pool, request_id)
+        if request is None:
+            raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        if request.status == InvoiceRequestStatus.PENDING:
+            claimed = await repo.claim_request(self.pool, request.id, self.worker_id, self.lease_s)
+            if claimed is not None:
+                try:
+                    charge = await self._load_charge(claimed.charge_id)
+                    await self._drive(claimed, charge)
+                except ServiceError as exc:
+                    logger.info("invoice_request_resume_failed", extra={"code": exc.code})
+                request = await repo.get_request(self.pool, request_id) or request
+        return await self._status_body(request)
+
+    async def recover_pending(self) -> int:
+        """Finishes requests whose worker died (start-up sweep); returns how many it drove."""
+        driven = 0
+        for pending in await repo.pending_requests_to_recover(self.pool):
+            claimed = await repo.claim_request(self.pool, pending.id, self.worker_id, self.lease_s)
+            if claimed is None:
+                continue
+            try:
+                charge = await self._load_charge(claimed.charge_id)
+                await self._drive(claimed, charge)
+            except ServiceError as exc:
+                logger.warning(
+                    "invoice_request_recovery_failed",
+                    extra={"invoice_request_id": claimed.id, "code": exc.code},
+                )
+            driven += 1
+        return driven
+
+    # ---------------------------------------------------------------------------------------
+    # Steps
+    # ---------------------------------------------------------------------------------------
+
+    async def _load_charge(self, charge_id: str) -> Charge:
+        charge = await repo.load_charge(self.pool, charge_id)
+        if charge is None:
+            raise ChargeNotFound(f"No charge with id {charge_id}.", {"charge_id": charge_id})
+        return charge
+
+    async def _refuse_live_request(self, live: InvoiceRequest) -> None:
+        if live.status == InvoiceRequestStatus.COMPLETED and live.acc_uac_invoice_id:
+            stored = await repo.load_invoice(self.pool, live.acc_uac_invoice_id)
+            invoice = InvoiceOut.from_rows(*stored).model_dump(mode="json") if stored else None
+            raise InvoiceAlreadyExists(
+                "This charge was already invoiced.",
+                {"charge_id": live.charge_id, "request_id": live.id, "invoice": invoice},
+            )
+        raise RequestInProgress(
+            "Another request for this charge is running right now.",
+            {"charge_id": live.charge_id, "request_id": live.id, "status_url": status_url(live.id)},
+        )
+
+    async def _check_document_number(self, charge: Charge) -> None:
+        number = charge.invoice.document_number
+        if not number:
+            return
+        existing = await repo.invoice_with_document_number(self.pool, charge.invoice.organization_id, number)
+        if existing is not None:
+            raise DuplicateDocumentNumber(
+                f"Document number {number} is already used by another invoice of this organization.",
+                {"document_number": number, "existing_invoice_id": existing.id},
+            )
+
+    def _rutter_body(self, validated: Any) -> dict[str, Any]:
+        return {
+            "response_mode": "async",
+            "invoice": build_rutter_invoice(validated, self.settings.rutter_version),
+        }
+
+    async def _answer_earlier_request(self, earlier: InvoiceRequest) -> Answer:
+        """Same key, same body: replay what was answered, or finish what was left unfinished."""
+        replayed = {"Idempotent-Replayed": "true"}
+        if earlier.status == InvoiceRequestStatus.COMPLETED:
+            return Answer(201, await self._created_body(earlier), replayed)
+        if earlier.status == InvoiceRequestStatus.FAILED and earlier.response_status is not None:
+            return Answer(
+                earlier.response_status, ErrorResponse.model_validate(earlier.response_body), replayed
+            )
+        claimed = await repo.claim_request(self.pool, earlier.id, self.worker_id, self.lease_s)
+        if claimed is None:
+            raise RequestInProgress(
+                "A request with this Idempotency-Key is running right now.",
+                {"request_id": earlier.id, "status_url": status_url(earlier.id)},
+            )
+        return await self._drive(claimed, await self._load_charge(claimed.charge_id))
+
+    async def _drive(self, request: InvoiceRequest, charge: Charge) -> Answer:
+        """Runs a leased request from its recovery point to the end (or to the job deadline)."""
+        try:
+            rutter_invoice = await self._rutter_invoice(request, charge)
+        except RutterJobTimeout:
+            await repo.release_request(self.pool, request.id, self.worker_id)
+            refreshed = await repo.get_request(self.pool, request.id) or request
+            return Answer(202, await self._status_body(refreshed), {"Location": status_url(request.id)})
+        except RutterRejected as exc:
+            error = RutterRejectedInvoice(
+                f"Rutter refused the invoice: {exc.error_message or exc.error_code or exc.http_status}.",
+                {
+                    "http_status": exc.http_status,
+                    "error_type": exc.error_type,
+                    "error_code": exc.error_code,
+                    "error_message": exc.error_message,
+                    "request_id": request.id,
+                },
+            )
+            await repo.fail_request(
+                self.pool,
+                request.id,
+                error_code=error.code,
+                error_detail=error.details,
+                response_status=error.status_code,
+                response_body=error.to_response().model_dump(mode="json"),
+            )
+            raise error from exc
+        except RutterError as exc:
+            # Outcome unknown or never reached: keep the request (and its Rutter key) for a retry.
+            await repo.release_request(self.pool, request.id, self.worker_id)
+            raise RutterUnavailableError(
+                "Rutter could not be reached reliably; retry later with the same request.",
+                {"request_id": request.id, "status_url": status_url(request.id), "reason": str(exc)},
+            ) from exc
+        except BaseException:
+            await repo.release_request(self.pool, request.id, self.worker_id)
+            raise
+
+        async with self.pool.acquire() as connection:
+            invoice_id = await repo.complete_request(connection, request, charge, rutter_invoice)
+        logger.info(
+            "invoice_created",
+            extra={
+                "invoice_request_id": request.id,
+                "charge_id": request.charge_id,
+                "rutter_invoice": rutter_invoice.id,
+            },
+        )
+        email_error = (
+            await self._send_email(invoice_id, charge, rutter_invoice) if request.send_email else None
+        )
+        completed = await repo.get_request(self.pool, request.id) or request
+        return Answer(201, await self._created_body(completed, email_error))
+
+    async def _rutter_invoice(self, request: InvoiceRequest, charge: Charge) -> RutterInvoice:
+        job_id = request.rutter_job_id
+        if job_id is None:
+            assert isinstance(request.rutter_request_body, dict)
+            await repo.record_create_attempt(self.pool, request.id)
+            created = await self.rutter.create_invoice(
+                request.rutter_request_body["invoice"],
+                access_token=access_token_for(charge, self.settings),
+                idempotency_key=request.rutter_idempotency_key,
+            )
+            if created.invoice is not None:
+                return created.invoice
+            assert created.job_id is not None
+            job_id = created.job_id
+            await repo.record_job_id(self.pool, request.id, job_id)
+        return await self.rutter.wait_for_job(job_id, deadline_s=self.settings.rutter_job_timeout_s)
+
+    async def _send_email(self, invoice_id: str, charge: Charge, rutter_invoice: RutterInvoice) -> str | None:
+        """Emails the PDF at most once per invoice; a failure is recorded and returned, never raised."""
+        if not await repo.claim_email(self.pool, invoice_id):
+            return None
+        pdf_link: str | None = None
+        try:
+            pdf_link = await self.rutter.get_pdf_link(
+                rutter_invoice.id, access_token=access_token_for(charge, self.settings)
+            )
+            customer_name = (charge.uac_customer.customer_name if charge.uac_customer else None) or (
+                charge.customer.customer_name if charge.customer else None
+            )
+            subject, text, filename = build_invoice_email(
+                customer_name=customer_name or "Customer",
+                document_number=rutter_invoice.document_number or charge.invoice.document_number or "",
+                total_amount=_first_amount(rutter_invoice.total_amount, charge.invoice.total_amount),
+                currency_code=rutter_invoice.currency_code or charge.invoice.currency_code or "",
+                due_date=rutter_invoice.due_date,
+                pdf_link=pdf_link,
+            )
+            await self.email.send_invoice_email(
+                to=self.settings.recipient_email,
+                subject=subject,
+                text=text,
+                filename=filename,
+                pdf_link=pdf_link,
+            )
+        except (RutterError, EmailSendFailed) as exc:
+            logger.warning(
+                "invoice_email_failed", extra={"acc_uac_invoice_id": invoice_id, "error": str(exc)}
+            )
+            await repo.set_email_outcome(self.pool, invoice_id, "FAILED_TO_SEND", pdf_link)
+            return str(exc)
+        await repo.set_email_outcome(self.pool, invoice_id, "SENT", pdf_link)
+        return None
+
+    # ---------------------------------------------------------------------------------------
+    # Bodies
+    # ---------------------------------------------------------------------------------------
+
+    async def _created_body(self, request: InvoiceRequest, email_error: str | None = None) -> InvoiceCreated:
+        assert request.acc_uac_invoice_id is not None
+        stored = await repo.load_invoice(self.pool, request.acc_uac_invoice_id)
+        if stored is None:
+            raise ServiceError("The stored invoice of this request is missing.", {"request_id": request.id})
+        invoice = InvoiceOut.from_rows(*stored)
+        return InvoiceCreated(
+            request_id=request.id,
+            invoice=invoice,
+            rutter=RutterRef(job_id=request.rutter_job_id, invoice_id=request.rutter_invoice_id),
+            email=self._email_outcome(request, invoice, email_error),
+        )
+
+    def _email_outcome(self, request: InvoiceRequest, invoice: InvoiceOut, error: str | None) -> EmailOutcome:
+        if not request.send_email:
+            return EmailOutcome(status="SKIPPED")
+        to = self.settings.recipient_email
+        if invoice.email_status == "SENT":
+            return EmailOutcome(status="SENT", to=to)
+        return EmailOutcome(status="FAILED", to=to, error=error or "the email could not be sent")
+
+    async def _status_body(self, request: InvoiceRequest) -> RequestStatusBody:
+        result = None
+        error = None
+        if request.status == InvoiceRequestStatus.COMPLETED:
+            result = await self._created_body(request)
+        elif request.status == InvoiceRequestStatus.FAILED:
+            body = request.response_body or {}
+            error = ErrorBody.model_validate(
+                body.get("error") or {"code": request.error_code or "FAILED", "message": ""}
+            )
+        return RequestStatusBody(
+            request_id=request.id,
+            charge_id=request.charge_id,
+            status=request.status.value,
+            status_url=status_url(request.id),
+            rutter_job_id=request.rutter_job_id,
+            created_at=request.created_at,
+            updated_at=request.updated_at,
+            result=result,
+            error=error,
+        )
