@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     streamos_auth_header: str = Field(default="x-api-key", description="header that carries STREAMOS_API_KEY")
 
     idempotency_key_ttl_hours: float = Field(default=24.0, gt=0)
+    recovery_interval_s: float = Field(
+        default=30.0, ge=0, description="how often abandoned requests are finished (0 = only at start-up)"
+    )
     log_level: str = "INFO"
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,10 +15,16 @@ from api import health
 from api.config import Settings, get_settings
 from api.db.pool import create_pool
 from api.deps import Resources
+from api.email.client import EmailClient
 from api.errors import install_error_handlers
+from api.invoices import repository
 from api.invoices import router as invoices
+from api.invoices.service import InvoiceService
 from api.logging import configure_logging
 from api.middleware import RequestContextMiddleware
+from api.rutter.client import RutterClient
+
+logger = logging.getLogger("api.main")
 
 
 class ConfigurationError(RuntimeError):
@@ -37,10 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database_url, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
         )
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
-        app.state.resources = Resources(settings=settings, pool=pool, http=http)
+        resources = Resources(settings=settings, pool=pool, http=http)
+        app.state.resources = resources
+        housekeeping = asyncio.create_task(_housekeeping(resources))
         try:
             yield
         finally:
+            housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await housekeeping
             await http.close()
             await pool.close()
 
@@ -55,6 +69,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(invoices.router)
     app.include_router(health.router)
     return app
+
+
+async def _housekeeping(resources: Resources) -> None:
+    """At start-up and then every RECOVERY_INTERVAL_S: finish abandoned requests, forget old keys."""
+    settings = resources.settings
+    service = InvoiceService(
+        resources.pool,
+        settings,
+        RutterClient(resources.http, settings),
+        EmailClient(resources.http, settings),
+    )
+    while True:
+        try:
+            recovered = await service.recover_pending()
+            pruned = await repository.prune_idempotency_keys(
+                resources.pool, settings.idempotency_key_ttl_hours
+            )
+            if recovered or pruned:
+                logger.info("housekeeping", extra={"recovered_requests": recovered, "pruned_keys": pruned})
+        except Exception:
+            # The database may be down; the next round tries again.
+            logger.warning("housekeeping_failed", exc_info=True)
+        if settings.recovery_interval_s <= 0:
+            return
+        await asyncio.sleep(settings.recovery_interval_s)
 
 
 def _app_from_environment() -> FastAPI:
