@@ -305,11 +305,16 @@ class InvoiceService:
                 {"request_id": request.id, "status_url": status_url(request.id), "reason": str(exc)},
             ) from exc
         except BaseException:
-            await repo.release_request(self.pool, request.id, self.worker_id)
+            await self._release_quietly(request)
             raise
 
-        async with self.pool.acquire() as connection:
-            invoice_id = await repo.complete_request(connection, request, charge, rutter_invoice)
+        try:
+            async with self.pool.acquire() as connection:
+                invoice_id = await repo.complete_request(connection, request, charge, rutter_invoice)
+        except BaseException:
+            # Nothing was written; the job id is stored, so a retry only polls and writes back.
+            await self._release_quietly(request)
+            raise
         logger.info(
             "invoice_created",
             extra={
@@ -323,6 +328,13 @@ class InvoiceService:
         )
         completed = await repo.get_request(self.pool, request.id) or request
         return Answer(201, await self._created_body(completed, email_error))
+
+    async def _release_quietly(self, request: InvoiceRequest) -> None:
+        """Frees the lease after a failure; if even that fails the lease simply expires."""
+        try:
+            await repo.release_request(self.pool, request.id, self.worker_id)
+        except Exception:
+            logger.warning("invoice_request_release_failed", extra={"invoice_request_id": request.id})
 
     async def _rutter_invoice(self, request: InvoiceRequest, charge: Charge) -> RutterInvoice:
         job_id = request.rutter_job_id
