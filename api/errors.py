@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, ClassVar
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -77,24 +78,17 @@ def error_json(error: ServiceError, headers: dict[str, str] | None = None) -> JS
     )
 
 
-def _database_unreachable(exc: BaseException) -> bool:
-    """True for errors that mean PostgreSQL cannot be reached (not for SQL errors)."""
-    import asyncpg
-
-    if isinstance(exc, (OSError, asyncpg.exceptions.ConnectionDoesNotExistError)):
-        return True
-    if isinstance(exc, asyncpg.exceptions.InterfaceError) and "pool" in str(exc).lower():
-        return False
-    return isinstance(
-        exc,
-        (
-            asyncpg.exceptions.CannotConnectNowError,
-            asyncpg.exceptions.ConnectionFailureError,
-            asyncpg.exceptions.AdminShutdownError,
-            asyncpg.exceptions.CrashShutdownError,
-            asyncpg.exceptions.TooManyConnectionsError,
-        ),
-    )
+# Errors that mean PostgreSQL cannot be reached right now (not SQL errors): answered 503.
+DATABASE_UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, DNS, socket timeouts
+    TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -127,10 +121,14 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return JSONResponse(status_code=exc.status_code, content=body.model_dump(mode="json"))
 
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("database_unavailable", extra={"error": type(exc).__name__, "path": request.url.path})
+        return error_json(DatabaseUnavailable("The database cannot be reached; try again shortly."))
+
+    for exc_class in DATABASE_UNREACHABLE:
+        app.add_exception_handler(exc_class, _database_unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if _database_unreachable(exc):
-            logger.error("database_unavailable", extra={"error": type(exc).__name__})
-            return error_json(DatabaseUnavailable("The database cannot be reached; try again shortly."))
         logger.exception("unhandled_error", extra={"path": request.url.path})
         return error_json(InternalError("An unexpected error occurred."))
