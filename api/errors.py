@@ -79,7 +79,7 @@ def error_json(error: ServiceError, headers: dict[str, str] | None = None) -> JS
 
 
 # Errors that mean PostgreSQL cannot be reached right now (not SQL errors): answered 503.
-DATABASE_UNREACHABLE: tuple[type[BaseException], ...] = (
+DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
     OSError,  # refused, reset, DNS, socket timeouts
     TimeoutError,
     asyncpg.exceptions.PostgresConnectionError,
