@@ -9,7 +9,9 @@ import asyncpg
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
-        await connection.set_type_codec(type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+        await connection.set_type_codec(
+            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
     # UUIDs travel as canonical lower-case strings, as in Prisma's clients and the generated models.
     await connection.set_type_codec("uuid", encoder=str, decoder=str, schema="pg_catalog", format="text")
 

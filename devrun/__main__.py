@@ -1,0 +1,279 @@
+"""`python -m devrun`: database (configured or embedded), migrations, demo charges, the Rutter
+stand-in and email sink, and the API; prints a curl to try; Ctrl-C stops everything it started."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+
+from api.config import Settings
+from api.db.embedded import DEFAULT_DATA_DIR, start_embedded_server
+from api.db.migrate import apply_migrations
+from api.paths import PROJECT_ROOT
+from seed.loader import demo_payload, load_charges
+
+SANDBOX_CLIENT_ID = "sandbox-client-id"
+SANDBOX_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the local stand-in's fixed credentials
+# The billable demo charges (seed/data/demo_charges.json), in the order the runner offers them.
+BILLABLE_DEMO_CHARGES = (
+    "6f0c1a2e-1111-4c1e-9a11-000000000001",
+    "6f0c1a2e-1111-4c1e-9a11-000000000002",
+    "6f0c1a2e-1111-4c1e-9a11-000000000003",
+    "6f0c1a2e-1111-4c1e-9a11-000000000006",
+)
+LOCAL_DATABASE = "invoices"
+
+
+def say(message: str) -> None:
+    print(f"[devrun] {message}", flush=True)
+
+
+def free_port(preferred: int, host: str = "127.0.0.1") -> int:
+    """`preferred` when nothing listens there, else a free port the system picks."""
+    for port in (preferred, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            # As the servers themselves do: a port in TIME_WAIT after the last run is free to use.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise RuntimeError("no free port")
+
+
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when the runner dies, even by SIGKILL (no orphans after a crash)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def start_process(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    say(f"starting {name}: {' '.join(args)}")
+    return subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, preexec_fn=_die_with_parent)
+
+
+def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} did not come up: the process exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
+                if response.status < 500:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s")
+
+
+async def _ensure_local_database(server_dsn: str, *, fresh: bool = False) -> str:
+    """The embedded server's `invoices` database (created on first run; recreated with `fresh`)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        if fresh:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{LOCAL_DATABASE}" WITH (FORCE)')
+        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", LOCAL_DATABASE)
+        if not exists:
+            await admin.execute(f'CREATE DATABASE "{LOCAL_DATABASE}"')
+    finally:
+        await admin.close()
+    parts = urlsplit(server_dsn)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{LOCAL_DATABASE}", parts.query, parts.fragment))
+
+
+async def prepare_database(dsn: str) -> None:
+    applied = await apply_migrations(dsn)
+    say(f"migrations: {', '.join(applied) if applied else 'up to date'}")
+    summary = await load_charges(dsn, demo_payload(), progress=None)
+    say(f"demo charges loaded: {summary.charges} charges, {sum(summary.rows().values())} rows")
+
+
+async def next_uninvoiced_charge(dsn: str) -> str | None:
+    """The first billable demo charge that has no running or completed invoice request."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        held = await connection.fetch(
+            "SELECT active_charge_id::text AS id FROM invoice_request WHERE active_charge_id IS NOT NULL"
+        )
+    finally:
+        await connection.close()
+    taken = {row["id"] for row in held}
+    return next((charge for charge in BILLABLE_DEMO_CHARGES if charge not in taken), None)
+
+
+def uses_real_rutter(settings: Settings) -> bool:
+    return bool(settings.rutter_client_id and settings.rutter_client_secret)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def supervised(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
+    """Stops every started process on the way out (Ctrl-C, SIGTERM, or an error)."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devrun", description=__doc__)
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    parser.add_argument("--rutter-port", type=int, default=int(os.environ.get("SANDBOX_RUTTER_PORT", "8181")))
+    parser.add_argument("--email-port", type=int, default=int(os.environ.get("SANDBOX_EMAIL_PORT", "8182")))
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--no-seed", action="store_true", help="do not load the demo charges")
+    parser.add_argument(
+        "--check", action="store_true", help="start everything, invoice one demo charge, stop"
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="embedded database only: start from an empty database"
+    )
+    args = parser.parse_args(argv)
+
+    settings = Settings()
+    if settings.database_url:
+        dsn = settings.database_url
+        say(f"database: DATABASE_URL ({_host_of(dsn)})")
+    else:
+        dsn = asyncio.run(_ensure_local_database(start_embedded_server(args.data_dir), fresh=args.fresh))
+        say(f"database: embedded PostgreSQL in {args.data_dir} (DATABASE_URL is not set)")
+    if args.no_seed:
+        asyncio.run(apply_migrations(dsn))
+    else:
+        asyncio.run(prepare_database(dsn))
+
+    env = dict(os.environ, DATABASE_URL=dsn, PYTHONUNBUFFERED="1")
+    processes: list[subprocess.Popen[bytes]] = []
+    with supervised(processes):
+        if uses_real_rutter(settings):
+            say("=" * 70)
+            say(f"RUTTER: REAL credentials are configured; invoices go to {settings.rutter_base_url}")
+            say("=" * 70)
+        else:
+            rutter_port = free_port(args.rutter_port)
+            email_port = free_port(args.email_port)
+            sandbox = start_process(
+                "Rutter stand-in and email sink",
+                [
+                    sys.executable,
+                    "-m",
+                    "sandbox",
+                    "--host",
+                    "127.0.0.1",
+                    "--rutter-port",
+                    str(rutter_port),
+                    "--email-port",
+                    str(email_port),
+                ],
+                env,
+            )
+            processes.append(sandbox)
+            rutter_url = f"http://127.0.0.1:{rutter_port}"
+            email_url = f"http://127.0.0.1:{email_port}"
+            wait_until_ready(f"{rutter_url}/_sandbox/requests", sandbox)
+            env.update(
+                RUTTER_BASE_URL=rutter_url,
+                RUTTER_CLIENT_ID=SANDBOX_CLIENT_ID,
+                RUTTER_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
+                EMAIL_SERVICE_URL=f"{email_url}/sendMessage/081f69a9-ab4c-4014-b50f-021d9b447f91",
+            )
+            say("=" * 70)
+            say(f"RUTTER: LOCAL STAND-IN at {rutter_url} (requests: {rutter_url}/_sandbox/)")
+            say(f"EMAIL:  LOCAL SINK at {email_url} (messages: {email_url}/)")
+            say("=" * 70)
+
+        api_port = free_port(args.api_port)
+        api_url = f"http://127.0.0.1:{api_port}"
+        api = start_process(
+            "API",
+            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api_port)],
+            env,
+        )
+        processes.append(api)
+        wait_until_ready(f"{api_url}/readyz", api)
+        say(f"API ready at {api_url} (docs: {api_url}/docs)")
+        charge_id = asyncio.run(next_uninvoiced_charge(dsn))
+        if charge_id is None:
+            say("every billable demo charge is already invoiced; `python -m devrun --fresh` starts over")
+        else:
+            curl = (
+                f"curl -s -X POST {api_url}/invoices -H 'Content-Type: application/json' "
+                f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
+            )
+            say("invoice a demo charge:")
+            print(f"\n    {curl}\n", flush=True)
+        if args.check:
+            return _check(api_url, charge_id)
+        say("Ctrl-C stops everything.")
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.5)
+        say("a process exited; stopping the others")
+        return 1
+    return 0
+
+
+def _check(api_url: str, charge_id: str | None) -> int:
+    """`--check`: invoice a demo charge once through the running API and report."""
+    import json
+
+    if charge_id is None:
+        return 1
+    request = urllib.request.Request(  # noqa: S310 - local URL
+        f"{api_url}/invoices",
+        data=json.dumps({"charge_id": charge_id, "send_email": True}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            say(f"POST /invoices -> {response.status}")
+            print(response.read().decode())
+            return 0 if response.status == 201 else 1
+    except urllib.error.HTTPError as error:
+        say(f"POST /invoices -> {error.code}")
+        print(error.read().decode())
+        return 1
+
+
+def _host_of(dsn: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(dsn)
+    return f"{parts.hostname or 'socket'}:{parts.port or 5432}{parts.path}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
