@@ -437,16 +437,31 @@ def _bill_status(status: str | None) -> str | None:
     return status if status in _BILL_STATUSES else "unknown"
 
 
-async def claim_email(executor: Executor, invoice_id: str) -> bool:
-    """Marks the invoice's email as being sent; False when it was already sent (at most once)."""
+async def claim_email(executor: Executor, invoice_id: str, *, resend: bool = False) -> bool:
+    """Marks the invoice's email as being sent. Without `resend` only an invoice never emailed can be
+    claimed, so an email goes out at most once; False when there is nothing to claim."""
     result = await executor.execute(
         """
         UPDATE acc_uac_invoice SET email_status = 'SENDING', updated_at = now()
-        WHERE id = $1 AND (email_status IS NULL OR email_status = 'FAILED_TO_SEND')
+        WHERE id = $1 AND (email_status IS NULL OR $2)
         """,
         invoice_id,
+        resend,
     )
     return result.endswith(" 1")
+
+
+async def completed_requests_with_unsent_email(executor: Executor, limit: int = 100) -> list[InvoiceRequest]:
+    """Completed requests that asked for an email which never started (the worker died first)."""
+    records = await executor.fetch(
+        """
+        SELECT r.* FROM invoice_request r JOIN acc_uac_invoice i ON i.id = r.acc_uac_invoice_id
+        WHERE r.status = 'COMPLETED' AND r.send_email AND i.email_status IS NULL
+        ORDER BY r.completed_at LIMIT $1
+        """,
+        limit,
+    )
+    return _rows(InvoiceRequest, records)
 
 
 async def set_email_outcome(executor: Executor, invoice_id: str, status: str, pdf_link: str | None) -> None:

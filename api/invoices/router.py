@@ -11,7 +11,13 @@ from fastapi.responses import JSONResponse
 from api.deps import ResourcesDep
 from api.email.client import EmailClient
 from api.errors import ErrorResponse
-from api.invoices.schemas import CreateInvoiceRequest, InvoiceCreated, InvoicePreview, InvoiceRequestStatus
+from api.invoices.schemas import (
+    CreateInvoiceRequest,
+    EmailOutcome,
+    InvoiceCreated,
+    InvoicePreview,
+    InvoiceRequestStatus,
+)
 from api.invoices.service import InvoiceService
 from api.rutter.client import RutterClient
 
@@ -79,6 +85,19 @@ async def get_invoice_request(
     service: InvoiceServiceDep,
 ) -> InvoiceRequestStatus:
     return await service.request_status(str(request_id))
+
+
+@router.post(
+    "/invoices/requests/{request_id}/email",
+    response_model=EmailOutcome,
+    summary="Send the invoice email again (the create sends it at most once)",
+    responses=_errors(404, 409, 422, 503, 500),
+)
+async def resend_invoice_email(
+    request_id: Annotated[uuid.UUID, Path(description="request_id from POST /invoices")],
+    service: InvoiceServiceDep,
+) -> EmailOutcome:
+    return await service.resend_email(str(request_id))
 
 
 @router.get(

@@ -195,7 +195,8 @@ class InvoiceService:
         return await self._status_body(request)
 
     async def recover_pending(self) -> int:
-        """Finishes requests whose worker died (start-up sweep); returns how many it drove."""
+        """Finishes requests whose worker died, and emails nobody started (start-up sweep); returns
+        how many it drove."""
         driven = 0
         for pending in await repo.pending_requests_to_recover(self.pool):
             claimed = await repo.claim_request(self.pool, pending.id, self.worker_id, self.lease_s)
@@ -209,6 +210,14 @@ class InvoiceService:
                     "invoice_request_recovery_failed",
                     extra={"invoice_request_id": claimed.id, "code": exc.code},
                 )
+            driven += 1
+        for completed in await repo.completed_requests_with_unsent_email(self.pool):
+            assert completed.acc_uac_invoice_id is not None
+            try:
+                charge = await self._load_charge(completed.charge_id)
+            except ServiceError:
+                continue
+            await self._send_email(completed.acc_uac_invoice_id, charge)
             driven += 1
         return driven
 
@@ -323,9 +332,7 @@ class InvoiceService:
                 "rutter_invoice": rutter_invoice.id,
             },
         )
-        email_error = (
-            await self._send_email(invoice_id, charge, rutter_invoice) if request.send_email else None
-        )
+        email_error = await self._send_email(invoice_id, charge) if request.send_email else None
         completed = await repo.get_request(self.pool, request.id) or request
         return Answer(201, await self._created_body(completed, email_error))
 
@@ -353,24 +360,28 @@ class InvoiceService:
             await repo.record_job_id(self.pool, request.id, job_id)
         return await self.rutter.wait_for_job(job_id, deadline_s=self.settings.rutter_job_timeout_s)
 
-    async def _send_email(self, invoice_id: str, charge: Charge, rutter_invoice: RutterInvoice) -> str | None:
-        """Emails the PDF at most once per invoice; a failure is recorded and returned, never raised."""
-        if not await repo.claim_email(self.pool, invoice_id):
+    async def _send_email(self, invoice_id: str, charge: Charge, *, resend: bool = False) -> str | None:
+        """Emails the stored invoice's PDF link; at most once unless `resend`. A failure is recorded
+        and returned, never raised."""
+        if not await repo.claim_email(self.pool, invoice_id, resend=resend):
             return None
+        stored = await repo.load_invoice(self.pool, invoice_id)
+        assert stored is not None
+        invoice = stored[0]
         pdf_link: str | None = None
         try:
             pdf_link = await self.rutter.get_pdf_link(
-                rutter_invoice.id, access_token=access_token_for(charge, self.settings)
+                invoice.provider_entity_id or "", access_token=access_token_for(charge, self.settings)
             )
             customer_name = (charge.uac_customer.customer_name if charge.uac_customer else None) or (
                 charge.customer.customer_name if charge.customer else None
             )
             subject, text, filename = build_invoice_email(
                 customer_name=customer_name or "Customer",
-                document_number=rutter_invoice.document_number or charge.invoice.document_number or "",
-                total_amount=_first_amount(rutter_invoice.total_amount, charge.invoice.total_amount),
-                currency_code=rutter_invoice.currency_code or charge.invoice.currency_code or "",
-                due_date=rutter_invoice.due_date,
+                document_number=invoice.document_number or charge.invoice.document_number or "",
+                total_amount=_first_amount(invoice.total_amount, charge.invoice.total_amount),
+                currency_code=invoice.currency_code or charge.invoice.currency_code or "",
+                due_date=invoice.due_date,
                 pdf_link=pdf_link,
             )
             await self.email.send_invoice_email(
@@ -380,7 +391,7 @@ class InvoiceService:
                 filename=filename,
                 pdf_link=pdf_link,
             )
-        except (RutterError, EmailSendFailed) as exc:
+        except (RutterError, EmailSendFailed, ServiceError) as exc:
             logger.warning(
                 "invoice_email_failed", extra={"acc_uac_invoice_id": invoice_id, "error": str(exc)}
             )
@@ -388,6 +399,27 @@ class InvoiceService:
             return str(exc)
         await repo.set_email_outcome(self.pool, invoice_id, "SENT", pdf_link)
         return None
+
+    async def resend_email(self, request_id: str) -> EmailOutcome:
+        """POST /invoices/requests/{id}/email: sends the invoice's email again, whatever was sent before."""
+        request = await repo.get_request(self.pool, request_id)
+        if request is None:
+            raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        if request.status == InvoiceRequestStatus.PENDING:
+            raise RequestInProgress(
+                "The invoice of this request is not created yet.",
+                {"request_id": request.id, "status_url": status_url(request.id)},
+            )
+        if request.acc_uac_invoice_id is None:
+            raise RequestNotFound(
+                "This request failed; it has no invoice to email.", {"request_id": request.id}
+            )
+        charge = await self._load_charge(request.charge_id)
+        error = await self._send_email(request.acc_uac_invoice_id, charge, resend=True)
+        to = self.settings.recipient_email
+        return (
+            EmailOutcome(status="FAILED", to=to, error=error) if error else EmailOutcome(status="SENT", to=to)
+        )
 
     # ---------------------------------------------------------------------------------------
     # Bodies

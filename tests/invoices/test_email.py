@@ -1,0 +1,81 @@
+"""The invoice email: at most once per invoice, an explicit resend, and the sweep for unsent ones."""
+
+from __future__ import annotations
+
+import aiohttp
+
+from api.email.client import EmailClient
+from api.invoices.service import InvoiceService
+from api.rutter.client import RutterClient
+from tests.invoices.conftest import CLEAN_CHARGE, RECIPIENT, Harness
+
+
+async def _service(harness: Harness, http: aiohttp.ClientSession) -> InvoiceService:
+    return InvoiceService(
+        harness.db,
+        harness.settings,
+        RutterClient(http, harness.settings),
+        EmailClient(http, harness.settings),
+    )
+
+
+async def test_replayed_create_does_not_send_the_email_again(harness: Harness) -> None:
+    first = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": True}, key="mail-1")
+    again = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": True}, key="mail-1")
+
+    assert first.status_code == again.status_code == 201
+    assert again.json()["email"]["status"] == "SENT"
+    assert len(harness.sandbox.email.messages) == 1
+
+
+async def test_resend_sends_the_email_again(harness: Harness) -> None:
+    created = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": True})
+    request_id = created.json()["request_id"]
+
+    response = await harness.client.post(f"/invoices/requests/{request_id}/email")
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"status": "SENT", "to": RECIPIENT, "error": None}
+    assert len(harness.sandbox.email.messages) == 2
+
+
+async def test_resend_after_a_failed_email_delivers_it(harness: Harness) -> None:
+    harness.sandbox.email.fail(1)
+    created = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": True})
+    assert created.json()["email"]["status"] == "FAILED"
+
+    response = await harness.client.post(f"/invoices/requests/{created.json()['request_id']}/email")
+
+    assert response.json()["status"] == "SENT"
+    status = await harness.db.fetchval("SELECT email_status FROM acc_uac_invoice")
+    assert status == "SENT"
+
+
+async def test_resend_for_an_unknown_request_is_404(harness: Harness) -> None:
+    response = await harness.client.post("/invoices/requests/00000000-0000-4000-8000-000000000000/email")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+
+
+async def test_sweep_sends_an_email_the_dead_worker_never_started(harness: Harness) -> None:
+    created = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": False})
+    # As if the request had asked for email and the worker died right after the write-back.
+    await harness.db.execute("UPDATE invoice_request SET send_email = true")
+
+    async with aiohttp.ClientSession() as http:
+        assert await (await _service(harness, http)).recover_pending() == 1
+        assert await (await _service(harness, http)).recover_pending() == 0
+
+    assert len(harness.sandbox.email.messages) == 1
+    assert created.status_code == 201
+    assert await harness.db.fetchval("SELECT email_status FROM acc_uac_invoice") == "SENT"
+
+
+async def test_sweep_never_resends_an_email_that_was_being_sent(harness: Harness) -> None:
+    await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": True})
+    await harness.db.execute("UPDATE acc_uac_invoice SET email_status = 'SENDING'")
+
+    async with aiohttp.ClientSession() as http:
+        assert await (await _service(harness, http)).recover_pending() == 0
+
+    assert len(harness.sandbox.email.messages) == 1
