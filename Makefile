@@ -7,11 +7,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint typecheck pytest check-generated generate migrate seed bench clean
 
-$(STAMP): pyproject.toml package.json
+$(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	npm install --no-audit --no-fund --loglevel=error
+	npm ci --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 if [ ! -x node_modules/.bin/prisma ]; then
-  npm install --no-audit --no-fund --loglevel=error >&2
+  npm ci --loglevel=error >&2
 fi
 stub="$root/prisma/tools/engine-stub"
 export PRISMA_QUERY_ENGINE_LIBRARY="${PRISMA_QUERY_ENGINE_LIBRARY:-$stub}"
