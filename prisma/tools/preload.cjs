@@ -1,8 +1,12 @@
 // Preloaded into every Prisma CLI run by prisma/tools/prisma.sh.
 // 1. prisma/orm#27403: @prisma/adapter-pg cannot deserialize the catalog types `name` (19),
 //    `char` (18) and `name[]` (1003) that the schema engine reads; present them as text.
-// 2. Prisma 6.19's wasm schema engine leaves a 60 s timer pending after the command is done;
-//    unref long timers so the process exits when its work is finished.
+// 2. prisma/orm#29635: the schema engine panics (`RuntimeError: unreachable`) introspecting
+//    PostgreSQL 18, which lists NOT NULL constraints in pg_constraint with contype 'n'. The engine
+//    reads nullability from pg_attribute anyway, so dropping those rows is lossless.
+// 3. Prisma 6.19's wasm schema engine leaves 10 s and 60 s timers pending after the command is done, and
+//    the adapter's pg pool keeps an idle connection for 10 s; let the process exit when its work
+//    is finished.
 'use strict'
 const path = require('node:path')
 
@@ -23,9 +27,30 @@ try {
   if (err.code !== 'MODULE_NOT_FOUND') throw err
 }
 
+try {
+  const pgResult = require(path.join(process.cwd(), 'node_modules', 'pg', 'lib', 'result.js'))
+  const addRow = pgResult.prototype.addRow
+  pgResult.prototype.addRow = function (row) {
+    const names = (this.fields || []).map((field) => field.name)
+    const index = names.indexOf('constraint_type')
+    if (index >= 0 && names.includes('constraint_definition')) {
+      if ((Array.isArray(row) ? row[index] : row.constraint_type) === 'n') return
+    }
+    return addRow.call(this, row)
+  }
+  const Pool = require(path.join(process.cwd(), 'node_modules', 'pg-pool'))
+  const release = Pool.prototype._release
+  Pool.prototype._release = function (...args) {
+    this.options.allowExitOnIdle = true
+    return release.apply(this, args)
+  }
+} catch (err) {
+  if (err.code !== 'MODULE_NOT_FOUND') throw err
+}
+
 const setTimeoutOriginal = global.setTimeout
 global.setTimeout = function (callback, delay, ...args) {
   const timer = setTimeoutOriginal(callback, delay, ...args)
-  if (typeof delay === 'number' && delay >= 60000 && timer && typeof timer.unref === 'function') timer.unref()
+  if (typeof delay === 'number' && delay >= 10000 && timer && typeof timer.unref === 'function') timer.unref()
   return timer
 }

@@ -354,6 +354,8 @@ CREATE TABLE "invoice_request" (
     "error_code" TEXT,
     "error_detail" JSONB,
     "attempts" INTEGER NOT NULL DEFAULT 0,
+    "lease_owner" TEXT,
+    "lease_expires_at" TIMESTAMPTZ(6),
     "created_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updated_at" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "completed_at" TIMESTAMPTZ(6),

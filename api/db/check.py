@@ -1,0 +1,201 @@
+"""`python -m api.db.check`: exits non-zero when schema.prisma, the migrations and models.py disagree."""
+
+# 1. The models are regenerated into a temporary file by the Prisma CLI and compared with api/db/models.py.
+# 2. The committed migrations are applied (api.db.migrate) to a temporary database, which the Prisma CLI
+#    introspects (`db pull`) and diffs against the schema (`migrate diff --exit-code`). `migrate diff
+#    --from-url` would be the direct way, but the CLI refuses it when prisma.config.ts sets a driver adapter.
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from api.config import get_settings
+from api.db.generator.protocol import OUTPUT_ENV
+from api.db.migrate import MigrationError, apply_migrations
+from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
+
+PRISMA = PROJECT_ROOT / "prisma" / "tools" / "prisma.sh"
+MODELS_PATH = PROJECT_ROOT / "api" / "db" / "models.py"
+EMBEDDED_DATA_DIR = PROJECT_ROOT / ".data" / "check-postgres"
+MAX_DIFF_LINES = 80
+
+INTROSPECTION_SCHEMA = 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
+
+
+def with_database(dsn: str, database: str) -> str:
+    """The same server DSN pointing at another database."""
+    parts = urlsplit(dsn)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+def node_dsn(dsn: str) -> str:
+    """A DSN Prisma's CLI reads fully: `postgres:@/db?host=/dir` (Unix socket) gets a placeholder host."""
+    parts = urlsplit(dsn)
+    user, _, host = parts.netloc.rpartition("@")
+    if host:
+        return dsn
+    user = user.removesuffix(":")
+    return urlunsplit((parts.scheme, f"{user}@localhost" if user else "localhost", *parts[2:]))
+
+
+def run_prisma(args: list[str], dsn: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Runs the project's Prisma CLI (prisma/tools/prisma.sh) on `dsn`."""
+    environment = {**os.environ, **env, "DATABASE_URL": node_dsn(dsn)}
+    return subprocess.run(  # noqa: S603 - fixed program, arguments built here
+        [str(PRISMA), *args],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def shown(path: Path) -> str:
+    """A path as the developer reads it: relative to the project when inside it."""
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
+def output_of(result: subprocess.CompletedProcess[str]) -> str:
+    return f"{result.stdout}{result.stderr}".strip()
+
+
+def check_models(
+    dsn: str, workdir: Path, schema: Path = SCHEMA_PATH, committed: Path = MODELS_PATH
+) -> list[str]:
+    """Regenerates the models into `workdir` and compares them with the committed api/db/models.py."""
+    generated = workdir / "generated" / "models.py"
+    args = ["generate", "--schema", str(schema), "--generator", "python_models"]
+    result = run_prisma(args, dsn, **{OUTPUT_ENV: str(generated)})
+    if result.returncode != 0 or not generated.is_file():
+        return [f"`prisma generate` failed (exit {result.returncode}):\n{output_of(result)}"]
+    expected = generated.read_text(encoding="utf-8")
+    current = committed.read_text(encoding="utf-8") if committed.is_file() else ""
+    if current == expected:
+        return []
+    lines = difflib.unified_diff(
+        current.splitlines(), expected.splitlines(), "committed", "generated", lineterm=""
+    )
+    diff = list(lines)
+    excerpt = "\n".join(diff[:MAX_DIFF_LINES]) + ("\n..." if len(diff) > MAX_DIFF_LINES else "")
+    return [
+        f"{shown(committed)} is not what `prisma generate` makes of {shown(schema)}:\n{excerpt}\n"
+        "Regenerate it with `make generate` (prisma/tools/prisma.sh generate) and commit it."
+    ]
+
+
+def check_migrations(
+    dsn: str,
+    workdir: Path,
+    new_migration: str | None = None,
+    schema: Path = SCHEMA_PATH,
+    migrations: Path = MIGRATIONS_DIR,
+) -> list[str]:
+    """Applies the migrations to the empty database `dsn` and diffs the result against the schema."""
+    try:
+        asyncio.run(apply_migrations(dsn, migrations))
+    except MigrationError as exc:
+        return [f"the committed migrations do not apply to an empty database: {exc}"]
+    introspected = workdir / "introspected" / "schema.prisma"
+    introspected.parent.mkdir()
+    introspected.write_text(INTROSPECTION_SCHEMA, encoding="utf-8")
+    pulled = run_prisma(["db", "pull", "--schema", str(introspected)], dsn)
+    if pulled.returncode != 0:
+        failure = f"`prisma db pull` of the migrated database failed (exit {pulled.returncode})"
+        return [f"{failure}:\n{output_of(pulled)}"]
+    diff_args = ["migrate", "diff", "--from-schema-datamodel", str(introspected)]
+    diff_args += ["--to-schema-datamodel", str(schema), "--script", "--exit-code"]
+    diff = run_prisma(diff_args, dsn)
+    if diff.returncode == 0:
+        return []
+    if diff.returncode != 2:
+        return [f"`prisma migrate diff` failed (exit {diff.returncode}):\n{output_of(diff)}"]
+    if new_migration:
+        script = migrations / f"{datetime.now(UTC):%Y%m%d%H%M%S}_{new_migration}" / "migration.sql"
+        script.parent.mkdir(parents=True)
+        script.write_text(diff.stdout, encoding="utf-8")
+        print(f"wrote {shown(script)}; review it, then run the check again.")
+        return []
+    return [
+        f"{shown(schema)} differs from what {shown(migrations)} create. The missing migration:\n"
+        f"{diff.stdout.strip()}\n"
+        "Write it as a new migration with `python -m api.db.check --new-migration <snake_case_name>`, "
+        "review it and commit it (never edit a migration that was applied somewhere)."
+    ]
+
+
+async def create_database(server_dsn: str) -> str:
+    name = f"schema_check_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return with_database(server_dsn, name)
+
+
+async def drop_database(server_dsn: str, dsn: str) -> None:
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(dsn).path.lstrip("/")}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def migration_name(text: str) -> str:
+    """Validates a `--new-migration` name: snake_case, as Prisma names migration folders."""
+    if not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a snake_case name")
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m api.db.check", description=__doc__)
+    parser.add_argument(
+        "--new-migration",
+        metavar="NAME",
+        type=migration_name,
+        help="write the missing migration to prisma/migrations/<now>_NAME",
+    )
+    args = parser.parse_args(argv)
+
+    server_dsn = get_settings().database_url
+    if not server_dsn:
+        from api.db.embedded import start_embedded_server
+
+        server_dsn = start_embedded_server(EMBEDDED_DATA_DIR)
+    try:
+        dsn = asyncio.run(create_database(server_dsn))
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"error: cannot create a temporary database on {server_dsn}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        with tempfile.TemporaryDirectory(prefix="schema-check-") as workdir:
+            problems = check_models(dsn, Path(workdir))
+            problems += check_migrations(dsn, Path(workdir), args.new_migration)
+    finally:
+        asyncio.run(drop_database(server_dsn, dsn))
+    for problem in problems:
+        print(f"error: {problem}\n", file=sys.stderr)
+    if problems:
+        return 1
+    print("OK: prisma/schema.prisma, prisma/migrations and api/db/models.py agree.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
