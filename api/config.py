@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     recovery_interval_s: float = Field(
         default=30.0, ge=0, description="how often abandoned requests are finished (0 = only at start-up)"
     )
+    invoice_lease_margin_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="how long past RUTTER_JOB_TIMEOUT_S a worker's lease on a request lasts; after a crash "
+        "another worker may take the request over only once it has run out",
+    )
     log_level: str = "INFO"
 
 

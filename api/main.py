@@ -20,7 +20,7 @@ from api.errors import install_error_handlers
 from api.invoices import repository
 from api.invoices import router as invoices
 from api.invoices.service import InvoiceService
-from api.logging import configure_logging
+from api.logging import configure_logging, install_log_context
 from api.middleware import RequestContextMiddleware
 from api.rutter.client import RutterClient
 
@@ -34,6 +34,7 @@ class ConfigurationError(RuntimeError):
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Builds the app; resources are opened when it starts and closed when it stops."""
     settings = settings or get_settings()
+    install_log_context()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

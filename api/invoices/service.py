@@ -48,6 +48,7 @@ from api.invoices.schemas import (
 from api.invoices.schemas import (
     InvoiceRequestStatus as RequestStatusBody,
 )
+from api.logging import bind_log_fields
 from api.rutter.client import RutterClient
 from api.rutter.errors import RutterError, RutterJobTimeout, RutterRejected
 from api.rutter.schemas import RutterInvoice
@@ -56,8 +57,6 @@ logger = logging.getLogger("api.invoices")
 
 # Rutter idempotency keys are UUIDs derived from our request id, so every retry sends the same one.
 RUTTER_KEY_NAMESPACE = uuid.UUID("7d3c8a2e-5b7f-4c1d-9e61-2f0b8a4c9d13")
-# How long past the job deadline a worker keeps its lease before another may take the request over.
-LEASE_MARGIN_S = 30.0
 
 
 @dataclass
@@ -97,7 +96,8 @@ class InvoiceService:
 
     @property
     def lease_s(self) -> float:
-        return self.settings.rutter_job_timeout_s + LEASE_MARGIN_S
+        # How long past the job deadline a worker keeps its lease before another may take the request over.
+        return self.settings.rutter_job_timeout_s + self.settings.invoice_lease_margin_s
 
     # ---------------------------------------------------------------------------------------
     # Endpoints
@@ -105,6 +105,7 @@ class InvoiceService:
 
     async def preview(self, charge_id: str) -> InvoicePreview:
         """Every check of create, and the exact Rutter body, without calling Rutter or writing."""
+        bind_log_fields(charge_id=charge_id)
         charge = await self._load_charge(charge_id)
         live = await repo.get_live_request_for_charge(self.pool, charge_id)
         if live is not None:
@@ -122,6 +123,7 @@ class InvoiceService:
     async def create(self, body: CreateInvoiceRequest, idempotency_key: str | None) -> Answer:
         """POST /invoices."""
         charge_id = str(body.charge_id)
+        bind_log_fields(charge_id=charge_id)
         fingerprint = request_fingerprint(body)
         if idempotency_key is not None:
             earlier = await repo.get_request_by_client_key(self.pool, idempotency_key)
@@ -183,6 +185,7 @@ class InvoiceService:
         request = await repo.get_request(self.pool, request_id)
         if request is None:
             raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        bind_log_fields(charge_id=request.charge_id, invoice_request_id=request.id)
         if request.status == InvoiceRequestStatus.PENDING:
             claimed = await repo.claim_request(self.pool, request.id, self.worker_id, self.lease_s)
             if claimed is not None:

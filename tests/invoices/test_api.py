@@ -499,3 +499,21 @@ async def test_openapi_documents_every_body(harness: Harness) -> None:
         assert name in schemas
     post = document["paths"]["/invoices"]["post"]
     assert {"201", "202", "404", "409", "422", "502", "503"} <= set(post["responses"])
+
+
+async def test_every_log_line_of_a_create_names_the_request_and_the_charge(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    response = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
+
+    service_lines = [r for r in caplog.records if r.name.startswith("api.")]
+    access = [r for r in service_lines if r.getMessage() == "http_request"]
+    outbound = [r for r in service_lines if r.name == "api.rutter"]
+    assert access and outbound
+    for record in service_lines:
+        context = record.__dict__["log_context"]
+        assert context["request_id"] == response.headers["x-request-id"]
+        assert context["charge_id"] == CLEAN_CHARGE
+    assert access[0].__dict__["status"] == 201
+    assert {"method", "path", "status", "duration_ms"} <= set(outbound[0].__dict__)
