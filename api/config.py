@@ -63,11 +63,11 @@ class Settings(BaseSettings):
     recovery_interval_s: float = Field(
         default=30.0, ge=0, description="how often abandoned requests are finished (0 = only at start-up)"
     )
-    invoice_lease_margin_s: float = Field(
+    invoice_lease_s: float = Field(
         default=30.0,
-        ge=0,
-        description="how long past RUTTER_JOB_TIMEOUT_S a worker's lease on a request lasts; after a crash "
-        "another worker may take the request over only once it has run out",
+        gt=0,
+        description="a worker's lease on a request; renewed every third of it while the worker lives, so "
+        "after a crash another worker may take the request over once it runs out",
     )
     log_level: str = "INFO"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -91,12 +92,18 @@ def _from_json(model: type[Model], document: Any) -> Model:
     return model.model_validate(_with_zone(model, document))
 
 
+@functools.cache
+def _datetime_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The model's datetime fields, worked out once per model rather than for every row loaded."""
+    return tuple(name for name, field in model.model_fields.items() if "datetime" in str(field.annotation))
+
+
 def _with_zone(model: type[BaseModel], document: dict[str, Any]) -> dict[str, Any]:
     # to_jsonb renders `timestamp` columns without an offset; they hold UTC.
     fixed = dict(document)
-    for name, field in model.model_fields.items():
+    for name in _datetime_fields(model):
         value = fixed.get(name)
-        if isinstance(value, str) and "datetime" in str(field.annotation) and not _has_offset(value):
+        if isinstance(value, str) and not _has_offset(value):
             fixed[name] = value + "+00:00"
     return fixed
 
@@ -237,6 +244,19 @@ async def release_request(executor: Executor, request_id: str, owner: str) -> No
 async def record_create_attempt(executor: Executor, request_id: str) -> None:
     await executor.execute(
         "UPDATE invoice_request SET attempts = attempts + 1, updated_at = now() WHERE id = $1", request_id
+    )
+
+
+async def renew_lease(executor: Executor, request_id: str, owner: str, lease_s: float) -> None:
+    """Extends the owner's lease on a pending request (a no-op once it released or finished it)."""
+    await executor.execute(
+        """
+        UPDATE invoice_request SET lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1 AND lease_owner = $2 AND status = 'PENDING'
+        """,
+        request_id,
+        owner,
+        lease_s,
     )
 
 

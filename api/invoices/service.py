@@ -8,6 +8,8 @@ commits together with the request's completion.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -96,8 +98,7 @@ class InvoiceService:
 
     @property
     def lease_s(self) -> float:
-        # How long past the job deadline a worker keeps its lease before another may take the request over.
-        return self.settings.rutter_job_timeout_s + self.settings.invoice_lease_margin_s
+        return self.settings.invoice_lease_s
 
     # ---------------------------------------------------------------------------------------
     # Endpoints
@@ -282,7 +283,28 @@ class InvoiceService:
         return await self._drive(claimed, await self._load_charge(claimed.charge_id))
 
     async def _drive(self, request: InvoiceRequest, charge: Charge) -> Answer:
-        """Runs a leased request from its recovery point to the end (or to the job deadline)."""
+        """Runs a leased request from its recovery point to the end (or to the job deadline),
+        renewing the lease while it works so that only a dead worker's request is taken over."""
+        heartbeat = asyncio.create_task(self._renew_lease(request.id))
+        try:
+            return await self._drive_leased(request, charge)
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    async def _renew_lease(self, request_id: str) -> None:
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            try:
+                await repo.renew_lease(self.pool, request_id, self.worker_id, self.lease_s)
+            except Exception:
+                # The database may be away for a moment; the next beat tries again.
+                logger.warning(
+                    "invoice_request_lease_renewal_failed", extra={"invoice_request_id": request_id}
+                )
+
+    async def _drive_leased(self, request: InvoiceRequest, charge: Charge) -> Answer:
         try:
             rutter_invoice = await self._rutter_invoice(request, charge)
         except RutterJobTimeout:

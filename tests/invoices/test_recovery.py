@@ -6,12 +6,14 @@ invoice in Rutter."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
 from typing import Any
 
 import aiohttp
+import pytest
 
 from api.email.client import EmailClient
 from api.invoices.service import RUTTER_KEY_NAMESPACE, InvoiceService
@@ -64,6 +66,11 @@ async def _create_directly(harness: Harness, body: dict[str, Any], key: str) -> 
         assert response.status == 200
         job_id: str = (await response.json())["async_response"]["id"]
         return job_id
+
+
+def _service(harness: Harness, http: aiohttp.ClientSession) -> InvoiceService:
+    settings = harness.settings
+    return InvoiceService(harness.db, settings, RutterClient(http, settings), EmailClient(http, settings))
 
 
 def _rutter_creates(harness: Harness) -> list[dict[str, Any]]:
@@ -168,3 +175,29 @@ async def test_write_back_and_completion_commit_together(harness: Harness) -> No
     assert retry.status_code == 201, retry.text
     assert len(harness.sandbox.rutter.invoices) == 1
     assert json.loads(retry.text)["invoice"]["total_amount"] == "1750.00"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"invoice_lease_s": 0.2, "rutter_job_timeout_s": 5.0}])
+async def test_a_live_worker_keeps_its_lease_beyond_the_lease_length(harness: Harness) -> None:
+    harness.sandbox.rutter.configure(job_latency=0.8)  # four lease lengths
+    post = asyncio.create_task(harness.post_invoice({"charge_id": CLEAN_CHARGE}))
+    for _ in range(500):  # until the job id is stored
+        if await harness.db.fetchval("SELECT rutter_job_id FROM invoice_request") is not None:
+            break
+        await asyncio.sleep(0.01)
+
+    stolen = []
+    async with aiohttp.ClientSession() as http:
+        rival = InvoiceService(
+            harness.db,
+            harness.settings,
+            RutterClient(http, harness.settings),
+            EmailClient(http, harness.settings),
+        )
+        while not post.done():
+            stolen.append(await rival.recover_pending())
+            await asyncio.sleep(0.05)
+
+    assert (await post).status_code == 201
+    assert len(stolen) > 5 and set(stolen) == {0}  # the rival never found the request free
+    assert len(_rutter_creates(harness)) == 1
