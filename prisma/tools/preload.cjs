@@ -1,36 +1,30 @@
-// Preloaded into every Prisma CLI run by prisma/tools/prisma.sh.
+// Loaded by prisma.config.ts into every Prisma CLI run (once per process).
 // 1. prisma/orm#27403: @prisma/adapter-pg cannot deserialize the catalog types `name` (19),
 //    `char` (18) and `name[]` (1003) that the schema engine reads; present them as text.
 // 2. prisma/orm#29635: the schema engine panics (`RuntimeError: unreachable`) introspecting
 //    PostgreSQL 18, which lists NOT NULL constraints in pg_constraint with contype 'n'. The engine
 //    reads nullability from pg_attribute anyway, so dropping those rows is lossless.
-// 3. Prisma 6.19's wasm schema engine leaves 10 s and 60 s timers pending after the command is done, and
-//    the adapter's pg pool keeps an idle connection for 10 s; let the process exit when its work
-//    is finished.
+// 3. Prisma 6.19's wasm schema engine leaves 10 s and 60 s timers pending after the command is
+//    done, and the adapter's pg pool keeps an idle connection for 10 s; let the process exit when
+//    its work is finished.
 'use strict'
 const path = require('node:path')
 
+const NODE_MODULES = path.join(__dirname, '..', '..', 'node_modules')
 const TEXT = 25
 const TEXT_ARRAY = 1009
-const remap = { 18: TEXT, 19: TEXT, 1003: TEXT_ARRAY }
+const AS_TEXT = { 18: TEXT, 19: TEXT, 1003: TEXT_ARRAY }
 
-try {
-  const pgResult = require(path.join(process.cwd(), 'node_modules', 'pg', 'lib', 'result.js'))
-  const addFields = pgResult.prototype.addFields
-  pgResult.prototype.addFields = function (fieldDescriptions) {
+function patchPgResult (Result) {
+  const addFields = Result.prototype.addFields
+  Result.prototype.addFields = function (fieldDescriptions) {
     for (const field of fieldDescriptions) {
-      if (field.dataTypeID in remap) field.dataTypeID = remap[field.dataTypeID]
+      if (field.dataTypeID in AS_TEXT) field.dataTypeID = AS_TEXT[field.dataTypeID]
     }
     return addFields.call(this, fieldDescriptions)
   }
-} catch (err) {
-  if (err.code !== 'MODULE_NOT_FOUND') throw err
-}
-
-try {
-  const pgResult = require(path.join(process.cwd(), 'node_modules', 'pg', 'lib', 'result.js'))
-  const addRow = pgResult.prototype.addRow
-  pgResult.prototype.addRow = function (row) {
+  const addRow = Result.prototype.addRow
+  Result.prototype.addRow = function (row) {
     const names = (this.fields || []).map((field) => field.name)
     const index = names.indexOf('constraint_type')
     if (index >= 0 && names.includes('constraint_definition')) {
@@ -38,19 +32,39 @@ try {
     }
     return addRow.call(this, row)
   }
-  const Pool = require(path.join(process.cwd(), 'node_modules', 'pg-pool'))
+}
+
+function patchPgPool (Pool) {
   const release = Pool.prototype._release
   Pool.prototype._release = function (...args) {
     this.options.allowExitOnIdle = true
     return release.apply(this, args)
   }
-} catch (err) {
-  if (err.code !== 'MODULE_NOT_FOUND') throw err
 }
 
-const setTimeoutOriginal = global.setTimeout
-global.setTimeout = function (callback, delay, ...args) {
-  const timer = setTimeoutOriginal(callback, delay, ...args)
-  if (typeof delay === 'number' && delay >= 10000 && timer && typeof timer.unref === 'function') timer.unref()
-  return timer
+function unrefLongTimers () {
+  const setTimeoutOriginal = global.setTimeout
+  global.setTimeout = function (callback, delay, ...args) {
+    const timer = setTimeoutOriginal(callback, delay, ...args)
+    if (typeof delay === 'number' && delay >= 10000 && timer && typeof timer.unref === 'function') timer.unref()
+    return timer
+  }
+}
+
+function requireOptional (name) {
+  try {
+    return require(path.join(NODE_MODULES, name))
+  } catch (err) {
+    if (err.code === 'MODULE_NOT_FOUND') return null
+    throw err
+  }
+}
+
+if (!global.__invoiceServicePrismaPreload) {
+  global.__invoiceServicePrismaPreload = true
+  const Result = requireOptional(path.join('pg', 'lib', 'result.js'))
+  if (Result) patchPgResult(Result)
+  const Pool = requireOptional('pg-pool')
+  if (Pool) patchPgPool(Pool)
+  unrefLongTimers()
 }
