@@ -68,13 +68,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 import asyncpg
 from multidict import CIMultiDict
 
 from api.config import Settings
+from api.db.admin import create_database, drop_database
 from api.db.migrate import apply_migrations
 from api.paths import PROJECT_ROOT
 from seed.loader import demo_payload, load_charges
@@ -143,30 +143,6 @@ def clone_charge(
 # ------------------------------------------------------------------------------------------------
 # Databases
 # ------------------------------------------------------------------------------------------------
-
-
-def with_database(dsn: str, database: str) -> str:
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
-
-
-async def create_database(server_dsn: str, prefix: str) -> str:
-    """A new empty database on the server of `server_dsn`; returns its DSN."""
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return with_database(server_dsn, name)
-
-
-async def drop_database(server_dsn: str, dsn: str) -> None:
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(dsn).path.lstrip("/")}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 # ------------------------------------------------------------------------------------------------

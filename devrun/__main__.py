@@ -21,6 +21,7 @@ from pathlib import Path
 import asyncpg
 
 from api.config import Settings
+from api.db.admin import with_database
 from api.db.embedded import DEFAULT_DATA_DIR, start_embedded_server
 from api.db.migrate import apply_migrations
 from api.paths import PROJECT_ROOT
@@ -86,8 +87,6 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: floa
 
 async def _ensure_local_database(server_dsn: str, *, fresh: bool = False) -> str:
     """The embedded server's `invoices` database (created on first run; recreated with `fresh`)."""
-    from urllib.parse import urlsplit, urlunsplit
-
     admin = await asyncpg.connect(server_dsn)
     try:
         if fresh:
@@ -97,8 +96,7 @@ async def _ensure_local_database(server_dsn: str, *, fresh: bool = False) -> str
             await admin.execute(f'CREATE DATABASE "{LOCAL_DATABASE}"')
     finally:
         await admin.close()
-    parts = urlsplit(server_dsn)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{LOCAL_DATABASE}", parts.query, parts.fragment))
+    return with_database(server_dsn, LOCAL_DATABASE)
 
 
 async def prepare_database(dsn: str) -> None:

