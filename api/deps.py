@@ -21,7 +21,8 @@ class Resources:
     http: aiohttp.ClientSession
 
 
-def get_resources(request: Request) -> Resources:
+async def get_resources(request: Request) -> Resources:
+    # async: a plain def would run in a worker thread on every request.
     resources: Resources = request.app.state.resources
     return resources
 

@@ -49,7 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
         resources = Resources(settings=settings, pool=pool, http=http)
         app.state.resources = resources
-        housekeeping = asyncio.create_task(_housekeeping(resources))
+        # Set once the start-up sweep has run (tests wait for it; nothing else needs to).
+        app.state.first_sweep_done = asyncio.Event()
+        housekeeping = asyncio.create_task(_housekeeping(resources, app.state.first_sweep_done))
         try:
             yield
         finally:
@@ -72,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-async def _housekeeping(resources: Resources) -> None:
+async def _housekeeping(resources: Resources, first_sweep_done: asyncio.Event) -> None:
     """At start-up and then every RECOVERY_INTERVAL_S: finish abandoned requests, forget old keys."""
     settings = resources.settings
     service = InvoiceService(
@@ -92,6 +94,7 @@ async def _housekeeping(resources: Resources) -> None:
         except Exception:
             # The database may be down; the next round tries again.
             logger.warning("housekeeping_failed", exc_info=True)
+        first_sweep_done.set()
         if settings.recovery_interval_s <= 0:
             return
         await asyncio.sleep(settings.recovery_interval_s)

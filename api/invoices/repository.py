@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -53,29 +54,39 @@ def _rows(model: type[Model], records: Iterable[asyncpg.Record]) -> list[Model]:
 # Charges
 # --------------------------------------------------------------------------------------------
 
-_CHARGE_HEAD = """
-SELECT to_jsonb(i)::text AS invoice, to_jsonb(o)::text AS organization, to_jsonb(c)::text AS customer,
-       to_jsonb(uc)::text AS uac_customer,
-       COALESCE((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.type)::text FROM uac_address a
-                 WHERE a.uac_customer_id = uc.id), '[]') AS addresses,
-       COALESCE((SELECT jsonb_agg(to_jsonb(ia) ORDER BY ia.created_at, ia.invoice_adjustment_id)::text
-                 FROM invoice_adjustment ia WHERE ia.invoice_id = i.id), '[]') AS adjustments
+# The whole charge as one JSON document: one round trip and one JSON parse, whatever the lines.
+_CHARGE = """
+SELECT jsonb_build_object(
+    'invoice', to_jsonb(i),
+    'organization', to_jsonb(o),
+    'customer', to_jsonb(c),
+    'uac_customer', to_jsonb(uc),
+    'addresses', COALESCE((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.type) FROM uac_address a
+                           WHERE a.uac_customer_id = uc.id), '[]'::jsonb),
+    'adjustments', COALESCE((SELECT jsonb_agg(to_jsonb(ia) ORDER BY ia.created_at, ia.invoice_adjustment_id)
+                             FROM invoice_adjustment ia WHERE ia.invoice_id = i.id), '[]'::jsonb),
+    'lines', COALESCE((
+        SELECT jsonb_agg(jsonb_build_object(
+                   'line', to_jsonb(li), 'product', to_jsonb(p), 'uac_item', to_jsonb(ui),
+                   'adjustments', COALESCE((SELECT jsonb_agg(to_jsonb(al))
+                                            FROM invoice_adjustment_line_item al
+                                            WHERE al.invoice_line_item_id = li.id), '[]'::jsonb))
+                   ORDER BY li.sort_order, li.created_at, li.id)
+        FROM uac_line_item li
+        LEFT JOIN product p ON p.product_id = li.product_id
+        LEFT JOIN uac_item ui ON ui.id = p.uac_item_id
+        WHERE li.uac_invoice_id = i.id), '[]'::jsonb),
+    'live_request', (SELECT to_jsonb(r) FROM invoice_request r WHERE r.active_charge_id = i.id),
+    'invoice_with_document_number', (
+        SELECT a.id FROM acc_uac_invoice a
+        WHERE a.organization_id = i.organization_id AND a.document_number = i.document_number
+        ORDER BY a.created_at LIMIT 1)
+)::text
 FROM uac_invoice i
 JOIN organization o ON o.id = i.organization_id
 LEFT JOIN customer c ON c.customer_id = i.stream_customer_id
 LEFT JOIN uac_customer uc ON uc.id = c.uac_customer_id
 WHERE i.id = $1
-"""
-
-_CHARGE_LINES = """
-SELECT to_jsonb(li)::text AS line, to_jsonb(p)::text AS product, to_jsonb(ui)::text AS uac_item,
-       COALESCE((SELECT jsonb_agg(to_jsonb(al))::text FROM invoice_adjustment_line_item al
-                 WHERE al.invoice_line_item_id = li.id), '[]') AS adjustments
-FROM uac_line_item li
-LEFT JOIN product p ON p.product_id = li.product_id
-LEFT JOIN uac_item ui ON ui.id = p.uac_item_id
-WHERE li.uac_invoice_id = $1
-ORDER BY li.sort_order, li.created_at, li.id
 """
 
 
@@ -113,36 +124,58 @@ def _has_offset(timestamp: str) -> bool:
     return tail.endswith("Z") or "+" in tail or "-" in tail
 
 
-async def load_charge(executor: Executor, charge_id: str) -> Charge | None:
-    """The charge with its organization, customers, addresses, lines, products, items and adjustments.
+@dataclass
+class ChargeState:
+    """A charge and what decides whether it may be invoiced now."""
 
-    Two round trips whatever the number of line items.
+    charge: Charge
+    # The request holding the charge (running or completed), if any.
+    live_request: InvoiceRequest | None
+    # An acc_uac_invoice of the organization that already has the charge's document number.
+    invoice_with_document_number: str | None
+
+
+async def load_charge_state(executor: Executor, charge_id: str) -> ChargeState | None:
+    """The charge with its organization, customers, addresses, lines, products, items and
+    adjustments, the request holding it and any invoice with its document number.
+
+    One round trip whatever the number of line items.
     """
-    head = await executor.fetchrow(_CHARGE_HEAD, charge_id)
-    if head is None:
+    document = _json(await executor.fetchval(_CHARGE, charge_id))
+    if document is None:
         return None
-    lines = await executor.fetch(_CHARGE_LINES, charge_id)
-    customer = _json(head["customer"])
-    uac_customer = _json(head["uac_customer"])
-    return Charge(
-        invoice=_from_json(UacInvoice, _json(head["invoice"])),
-        organization=_from_json(Organization, _json(head["organization"])),
+    customer = document["customer"]
+    uac_customer = document["uac_customer"]
+    charge = Charge(
+        invoice=_from_json(UacInvoice, document["invoice"]),
+        organization=_from_json(Organization, document["organization"]),
         customer=_from_json(Customer, customer) if customer else None,
         uac_customer=_from_json(UacCustomer, uac_customer) if uac_customer else None,
-        addresses=[_from_json(UacAddress, a) for a in _json(head["addresses"])],
-        adjustments=[_from_json(InvoiceAdjustment, a) for a in _json(head["adjustments"])],
-        line_items=[_line_item(record) for record in lines],
+        addresses=[_from_json(UacAddress, a) for a in document["addresses"]],
+        adjustments=[_from_json(InvoiceAdjustment, a) for a in document["adjustments"]],
+        line_items=[_line_item(line) for line in document["lines"]],
+    )
+    live_request = document["live_request"]
+    return ChargeState(
+        charge=charge,
+        live_request=_from_json(InvoiceRequest, live_request) if live_request else None,
+        invoice_with_document_number=document["invoice_with_document_number"],
     )
 
 
-def _line_item(record: asyncpg.Record) -> ChargeLineItem:
-    product = _json(record["product"])
-    uac_item = _json(record["uac_item"])
+async def load_charge(executor: Executor, charge_id: str) -> Charge | None:
+    state = await load_charge_state(executor, charge_id)
+    return state.charge if state else None
+
+
+def _line_item(document: dict[str, Any]) -> ChargeLineItem:
+    product = document["product"]
+    uac_item = document["uac_item"]
     return ChargeLineItem(
-        line=_from_json(UacLineItem, _json(record["line"])),
+        line=_from_json(UacLineItem, document["line"]),
         product=_from_json(Product, product) if product else None,
         uac_item=_from_json(UacItem, uac_item) if uac_item else None,
-        adjustments=[_from_json(InvoiceAdjustmentLineItem, a) for a in _json(record["adjustments"])],
+        adjustments=[_from_json(InvoiceAdjustmentLineItem, a) for a in document["adjustments"]],
     )
 
 
@@ -158,12 +191,6 @@ async def get_request(executor: Executor, request_id: str) -> InvoiceRequest | N
 
 async def get_request_by_client_key(executor: Executor, key: str) -> InvoiceRequest | None:
     record = await executor.fetchrow("SELECT * FROM invoice_request WHERE client_idempotency_key = $1", key)
-    return _row(InvoiceRequest, record) if record else None
-
-
-async def get_live_request_for_charge(executor: Executor, charge_id: str) -> InvoiceRequest | None:
-    """The request that holds the charge: running or completed (never a failed one)."""
-    record = await executor.fetchrow("SELECT * FROM invoice_request WHERE active_charge_id = $1", charge_id)
     return _row(InvoiceRequest, record) if record else None
 
 
@@ -191,9 +218,9 @@ async def insert_request(
         INSERT INTO invoice_request (
             id, charge_id, organization_id, active_charge_id, status, send_email, client_idempotency_key,
             request_fingerprint, rutter_idempotency_key, rutter_version, rutter_request_body,
-            lease_owner, lease_expires_at
+            lease_owner, lease_expires_at, attempts
         ) VALUES ($1, $2, $3, $2, 'PENDING', $4, $5, $6, $7, $8, $9::jsonb, $10,
-                  now() + make_interval(secs => $11))
+                  now() + make_interval(secs => $11), 1)
         RETURNING *
         """,
         request_id,
@@ -215,11 +242,15 @@ async def insert_request(
 async def claim_request(
     executor: Executor, request_id: str, owner: str, lease_s: float
 ) -> InvoiceRequest | None:
-    """Leases a pending request whose lease is free or expired; None when someone else holds it."""
+    """Leases a pending request whose lease is free or expired; None when someone else holds it.
+
+    A request without a job id is about to be sent to Rutter (again): that counts as an attempt.
+    """
     record = await executor.fetchrow(
         """
         UPDATE invoice_request
-        SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now()
+        SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now(),
+            attempts = attempts + CASE WHEN rutter_job_id IS NULL THEN 1 ELSE 0 END
         WHERE id = $1 AND status = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
         RETURNING *
         """,
@@ -230,21 +261,18 @@ async def claim_request(
     return _row(InvoiceRequest, record) if record else None
 
 
-async def release_request(executor: Executor, request_id: str, owner: str) -> None:
-    await executor.execute(
+async def release_request(executor: Executor, request_id: str, owner: str) -> InvoiceRequest | None:
+    """Gives up the owner's lease (the request stays pending); returns the request as it is now."""
+    record = await executor.fetchrow(
         """
         UPDATE invoice_request SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
         WHERE id = $1 AND lease_owner = $2
+        RETURNING *
         """,
         request_id,
         owner,
     )
-
-
-async def record_create_attempt(executor: Executor, request_id: str) -> None:
-    await executor.execute(
-        "UPDATE invoice_request SET attempts = attempts + 1, updated_at = now() WHERE id = $1", request_id
-    )
+    return _row(InvoiceRequest, record) if record else None
 
 
 async def renew_lease(executor: Executor, request_id: str, owner: str, lease_s: float) -> None:
@@ -323,20 +351,6 @@ async def prune_idempotency_keys(executor: Executor, older_than_hours: float) ->
 # --------------------------------------------------------------------------------------------
 
 
-async def invoice_with_document_number(
-    executor: Executor, organization_id: str, document_number: str
-) -> AccUacInvoice | None:
-    record = await executor.fetchrow(
-        """
-        SELECT * FROM acc_uac_invoice WHERE organization_id = $1 AND document_number = $2
-        ORDER BY created_at LIMIT 1
-        """,
-        organization_id,
-        document_number,
-    )
-    return _row(AccUacInvoice, record) if record else None
-
-
 async def load_invoice(executor: Executor, invoice_id: str) -> tuple[AccUacInvoice, list[UacLineItem]] | None:
     record = await executor.fetchrow("SELECT * FROM acc_uac_invoice WHERE id = $1", invoice_id)
     if record is None:
@@ -348,103 +362,118 @@ async def load_invoice(executor: Executor, invoice_id: str) -> tuple[AccUacInvoi
     return _row(AccUacInvoice, record), _rows(UacLineItem, lines)
 
 
+@dataclass
+class StoredInvoice:
+    """What the write-back stored: the completed request, the invoice and its lines."""
+
+    request: InvoiceRequest
+    invoice: AccUacInvoice
+    lines: list[UacLineItem]
+
+
+_COMPLETE_REQUEST = """
+WITH invoice AS (
+    INSERT INTO acc_uac_invoice (
+        organization_id, provider_entity_id, platform_id, account_id, customer_id, stream_customer_id,
+        subsidiary_id, issue_date, due_date, status, memo, document_number, currency_code, amount_due,
+        total_amount, sub_total, tax_amount, total_discount, platform_url
+    ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::uac_bill_status, $11, $12, $13, $14, $15,
+              $16, $17, $18, $19)
+    ON CONFLICT (organization_id, provider_entity_id) DO UPDATE SET
+        platform_id = EXCLUDED.platform_id, customer_id = EXCLUDED.customer_id,
+        stream_customer_id = EXCLUDED.stream_customer_id, issue_date = EXCLUDED.issue_date,
+        due_date = EXCLUDED.due_date, status = EXCLUDED.status, memo = EXCLUDED.memo,
+        document_number = EXCLUDED.document_number, currency_code = EXCLUDED.currency_code,
+        amount_due = EXCLUDED.amount_due, total_amount = EXCLUDED.total_amount,
+        sub_total = EXCLUDED.sub_total, total_discount = EXCLUDED.total_discount,
+        platform_url = EXCLUDED.platform_url, updated_at = now()
+    RETURNING *
+), replaced AS (
+    DELETE FROM uac_line_item WHERE acc_uac_invoice_id = (SELECT id FROM invoice)
+), lines AS (
+    INSERT INTO uac_line_item (
+        acc_uac_invoice_id, provider_entity_id, platform_id, account_id, item_id, tax_rate_id,
+        description, quantity, unit_amount, total_amount, sub_total, tax_amount, discount_amount,
+        discount_percentage, sort_order
+    )
+    SELECT (SELECT id FROM invoice), l.item_id, l.platform_id, l.account_id, l.item_id, l.tax_rate_id,
+           l.description, l.quantity, l.unit_amount, l.total_amount, l.sub_total, l.tax_amount,
+           l.discount_amount, l.discount_percentage, l.position - 1
+    FROM unnest($21::text[], $22::text[], $23::text[], $24::text[], $25::text[], $26::float8[],
+                $27::float8[], $28::numeric[], $29::float8[], $30::float8[], $31::float8[], $32::float8[])
+         WITH ORDINALITY AS l(item_id, platform_id, account_id, tax_rate_id, description, quantity,
+                              unit_amount, total_amount, sub_total, tax_amount, discount_amount,
+                              discount_percentage, position)
+    RETURNING *
+), request AS (
+    UPDATE invoice_request
+    SET status = 'COMPLETED', acc_uac_invoice_id = (SELECT id FROM invoice), rutter_invoice_id = $2,
+        lease_owner = NULL, lease_expires_at = NULL, completed_at = now(), updated_at = now()
+    WHERE id = $20
+    RETURNING *
+)
+SELECT (SELECT to_jsonb(invoice)::text FROM invoice) AS invoice,
+       (SELECT COALESCE(jsonb_agg(to_jsonb(lines) ORDER BY lines.sort_order), '[]')::text
+        FROM lines) AS lines,
+       (SELECT to_jsonb(request)::text FROM request) AS request
+"""
+
+
 def _float(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
 
 
 async def complete_request(
-    connection: asyncpg.Connection | PoolConnectionProxy,
-    request: InvoiceRequest,
-    charge: Charge,
-    rutter_invoice: RutterInvoice,
-) -> str:
-    """Stores Rutter's invoice with its lines and marks the request completed, in one transaction.
+    executor: Executor, request: InvoiceRequest, charge: Charge, rutter_invoice: RutterInvoice
+) -> StoredInvoice:
+    """Stores Rutter's invoice with its lines and marks the request completed: one statement, so
+    all of it or none of it is written.
 
-    Returns the acc_uac_invoice id. The upsert on (organization_id, provider_entity_id) makes a replay
-    of the same Rutter invoice update the row instead of adding one.
+    The upsert on (organization_id, provider_entity_id) makes a replay of the same Rutter invoice
+    update the row instead of adding one.
     """
-    uac_customer_id = charge.uac_customer.id if charge.uac_customer else None
-    async with connection.transaction():
-        invoice_id = await connection.fetchval(
-            """
-            INSERT INTO acc_uac_invoice (
-                organization_id, provider_entity_id, platform_id, account_id, customer_id, stream_customer_id,
-                subsidiary_id, issue_date, due_date, status, memo, document_number, currency_code, amount_due,
-                total_amount, sub_total, tax_amount, total_discount, platform_url, email_status
-            ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::uac_bill_status, $11, $12, $13, $14, $15,
-                      $16, $17, $18, $19, NULL)
-            ON CONFLICT (organization_id, provider_entity_id) DO UPDATE SET
-                platform_id = EXCLUDED.platform_id, customer_id = EXCLUDED.customer_id,
-                stream_customer_id = EXCLUDED.stream_customer_id, issue_date = EXCLUDED.issue_date,
-                due_date = EXCLUDED.due_date, status = EXCLUDED.status, memo = EXCLUDED.memo,
-                document_number = EXCLUDED.document_number, currency_code = EXCLUDED.currency_code,
-                amount_due = EXCLUDED.amount_due, total_amount = EXCLUDED.total_amount,
-                sub_total = EXCLUDED.sub_total, total_discount = EXCLUDED.total_discount,
-                platform_url = EXCLUDED.platform_url, updated_at = now()
-            RETURNING id
-            """,
-            charge.invoice.organization_id,
-            rutter_invoice.id,
-            rutter_invoice.platform_id,
-            rutter_invoice.account_id,
-            uac_customer_id,
-            charge.invoice.stream_customer_id,
-            rutter_invoice.subsidiary_id,
-            rutter_invoice.issue_date,
-            rutter_invoice.due_date,
-            _bill_status(rutter_invoice.status),
-            rutter_invoice.memo,
-            rutter_invoice.document_number,
-            rutter_invoice.currency_code,
-            rutter_invoice.amount_due,
-            rutter_invoice.total_amount,
-            rutter_invoice.sub_total,
-            rutter_invoice.tax_amount,
-            rutter_invoice.total_discount,
-            rutter_invoice.platform_url,
-        )
-        await connection.execute("DELETE FROM uac_line_item WHERE acc_uac_invoice_id = $1", invoice_id)
-        await connection.executemany(
-            """
-            INSERT INTO uac_line_item (
-                acc_uac_invoice_id, provider_entity_id, platform_id, account_id, item_id, tax_rate_id,
-                description, quantity, unit_amount, total_amount, sub_total, tax_amount, discount_amount,
-                discount_percentage, sort_order
-            ) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-            """,
-            [
-                (
-                    invoice_id,
-                    line.item_id,
-                    line.platform_id,
-                    line.account_id,
-                    line.item_id,
-                    line.tax_rate_id,
-                    line.description,
-                    _float(line.quantity),
-                    _float(line.unit_amount),
-                    line.total_amount,
-                    _float(line.sub_total),
-                    _float(line.tax_amount),
-                    _float(line.discount_amount),
-                    _float(line.discount_percentage),
-                    position,
-                )
-                for position, line in enumerate(rutter_invoice.line_items)
-            ],
-        )
-        await connection.execute(
-            """
-            UPDATE invoice_request
-            SET status = 'COMPLETED', acc_uac_invoice_id = $2, rutter_invoice_id = $3, lease_owner = NULL,
-                lease_expires_at = NULL, completed_at = now(), updated_at = now()
-            WHERE id = $1
-            """,
-            request.id,
-            invoice_id,
-            rutter_invoice.id,
-        )
-    return str(invoice_id)
+    lines = rutter_invoice.line_items
+    record = await executor.fetchrow(
+        _COMPLETE_REQUEST,
+        charge.invoice.organization_id,
+        rutter_invoice.id,
+        rutter_invoice.platform_id,
+        rutter_invoice.account_id,
+        charge.uac_customer.id if charge.uac_customer else None,
+        charge.invoice.stream_customer_id,
+        rutter_invoice.subsidiary_id,
+        rutter_invoice.issue_date,
+        rutter_invoice.due_date,
+        _bill_status(rutter_invoice.status),
+        rutter_invoice.memo,
+        rutter_invoice.document_number,
+        rutter_invoice.currency_code,
+        rutter_invoice.amount_due,
+        rutter_invoice.total_amount,
+        rutter_invoice.sub_total,
+        rutter_invoice.tax_amount,
+        rutter_invoice.total_discount,
+        rutter_invoice.platform_url,
+        request.id,
+        [line.item_id for line in lines],
+        [line.platform_id for line in lines],
+        [line.account_id for line in lines],
+        [line.tax_rate_id for line in lines],
+        [line.description for line in lines],
+        [_float(line.quantity) for line in lines],
+        [_float(line.unit_amount) for line in lines],
+        [line.total_amount for line in lines],
+        [_float(line.sub_total) for line in lines],
+        [_float(line.tax_amount) for line in lines],
+        [_float(line.discount_amount) for line in lines],
+        [_float(line.discount_percentage) for line in lines],
+    )
+    assert record is not None
+    return StoredInvoice(
+        request=_from_json(InvoiceRequest, _json(record["request"])),
+        invoice=_from_json(AccUacInvoice, _json(record["invoice"])),
+        lines=[_from_json(UacLineItem, line) for line in _json(record["lines"])],
+    )
 
 
 _BILL_STATUSES = {"open", "partially_paid", "paid", "void", "draft", "unknown", "submitted"}
@@ -484,13 +513,18 @@ async def completed_requests_with_unsent_email(executor: Executor, limit: int = 
     return _rows(InvoiceRequest, records)
 
 
-async def set_email_outcome(executor: Executor, invoice_id: str, status: str, pdf_link: str | None) -> None:
-    await executor.execute(
+async def set_email_outcome(
+    executor: Executor, invoice_id: str, status: str, pdf_link: str | None
+) -> AccUacInvoice:
+    record = await executor.fetchrow(
         """
         UPDATE acc_uac_invoice SET email_status = $2, pdf_link = COALESCE($3, pdf_link), updated_at = now()
         WHERE id = $1
+        RETURNING *
         """,
         invoice_id,
         status,
         pdf_link,
     )
+    assert record is not None
+    return _row(AccUacInvoice, record)

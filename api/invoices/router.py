@@ -24,7 +24,7 @@ from api.rutter.client import RutterClient
 router = APIRouter(tags=["invoices"])
 
 
-def get_invoice_service(resources: ResourcesDep) -> InvoiceService:
+async def get_invoice_service(resources: ResourcesDep) -> InvoiceService:
     return InvoiceService(
         resources.pool,
         resources.settings,

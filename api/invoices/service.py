@@ -22,7 +22,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from api.config import Settings
-from api.db.models import InvoiceRequest, InvoiceRequestStatus
+from api.db.models import AccUacInvoice, InvoiceRequest, InvoiceRequestStatus, UacLineItem
 from api.email.client import EmailClient, EmailSendFailed, build_invoice_email
 from api.errors import ErrorBody, ErrorResponse, ServiceError
 from api.invoices import repository as repo
@@ -107,12 +107,12 @@ class InvoiceService:
     async def preview(self, charge_id: str) -> InvoicePreview:
         """Every check of create, and the exact Rutter body, without calling Rutter or writing."""
         bind_log_fields(charge_id=charge_id)
-        charge = await self._load_charge(charge_id)
-        live = await repo.get_live_request_for_charge(self.pool, charge_id)
-        if live is not None:
-            await self._refuse_live_request(live)
+        state = await self._load_state(charge_id)
+        charge = state.charge
+        if state.live_request is not None:
+            await self._refuse_live_request(state.live_request)
         validated = validate_charge(charge, self.settings)
-        await self._check_document_number(charge)
+        self._check_document_number(state)
         access_token_for(charge, self.settings)
         return InvoicePreview(
             charge_id=charge_id,
@@ -136,8 +136,9 @@ class InvoiceService:
                     )
                 return await self._answer_earlier_request(earlier)
 
-        charge = await self._load_charge(charge_id)
-        live = await repo.get_live_request_for_charge(self.pool, charge_id)
+        state = await self._load_state(charge_id)
+        charge = state.charge
+        live = state.live_request
         if live is not None:
             if live.status == InvoiceRequestStatus.PENDING:
                 claimed = await repo.claim_request(self.pool, live.id, self.worker_id, self.lease_s)
@@ -147,7 +148,7 @@ class InvoiceService:
             await self._refuse_live_request(live)
 
         validated = validate_charge(charge, self.settings)
-        await self._check_document_number(charge)
+        self._check_document_number(state)
         access_token_for(charge, self.settings)
         if not (self.settings.rutter_client_id and self.settings.rutter_client_secret):
             raise RutterNotConfiguredError(
@@ -217,11 +218,13 @@ class InvoiceService:
             driven += 1
         for completed in await repo.completed_requests_with_unsent_email(self.pool):
             assert completed.acc_uac_invoice_id is not None
+            stored = await repo.load_invoice(self.pool, completed.acc_uac_invoice_id)
             try:
                 charge = await self._load_charge(completed.charge_id)
             except ServiceError:
                 continue
-            await self._send_email(completed.acc_uac_invoice_id, charge)
+            if stored is not None:
+                await self._send_email(stored[0], charge)
             driven += 1
         return driven
 
@@ -229,11 +232,14 @@ class InvoiceService:
     # Steps
     # ---------------------------------------------------------------------------------------
 
-    async def _load_charge(self, charge_id: str) -> Charge:
-        charge = await repo.load_charge(self.pool, charge_id)
-        if charge is None:
+    async def _load_state(self, charge_id: str) -> repo.ChargeState:
+        state = await repo.load_charge_state(self.pool, charge_id)
+        if state is None:
             raise ChargeNotFound(f"No charge with id {charge_id}.", {"charge_id": charge_id})
-        return charge
+        return state
+
+    async def _load_charge(self, charge_id: str) -> Charge:
+        return (await self._load_state(charge_id)).charge
 
     async def _refuse_live_request(self, live: InvoiceRequest) -> None:
         if live.status == InvoiceRequestStatus.COMPLETED and live.acc_uac_invoice_id:
@@ -248,15 +254,13 @@ class InvoiceService:
             {"charge_id": live.charge_id, "request_id": live.id, "status_url": status_url(live.id)},
         )
 
-    async def _check_document_number(self, charge: Charge) -> None:
-        number = charge.invoice.document_number
-        if not number:
-            return
-        existing = await repo.invoice_with_document_number(self.pool, charge.invoice.organization_id, number)
+    def _check_document_number(self, state: repo.ChargeState) -> None:
+        existing = state.invoice_with_document_number
         if existing is not None:
+            number = state.charge.invoice.document_number
             raise DuplicateDocumentNumber(
                 f"Document number {number} is already used by another invoice of this organization.",
-                {"document_number": number, "existing_invoice_id": existing.id},
+                {"document_number": number, "existing_invoice_id": existing},
             )
 
     def _rutter_body(self, validated: Any) -> dict[str, Any]:
@@ -308,9 +312,8 @@ class InvoiceService:
         try:
             rutter_invoice = await self._rutter_invoice(request, charge)
         except RutterJobTimeout:
-            await repo.release_request(self.pool, request.id, self.worker_id)
-            refreshed = await repo.get_request(self.pool, request.id) or request
-            return Answer(202, await self._status_body(refreshed), {"Location": status_url(request.id)})
+            released = await repo.release_request(self.pool, request.id, self.worker_id) or request
+            return Answer(202, await self._status_body(released), {"Location": status_url(request.id)})
         except RutterRejected as exc:
             error = RutterRejectedInvoice(
                 f"Rutter refused the invoice: {exc.error_message or exc.error_code or exc.http_status}.",
@@ -343,8 +346,7 @@ class InvoiceService:
             raise
 
         try:
-            async with self.pool.acquire() as connection:
-                invoice_id = await repo.complete_request(connection, request, charge, rutter_invoice)
+            stored = await repo.complete_request(self.pool, request, charge, rutter_invoice)
         except BaseException:
             # Nothing was written; the job id is stored, so a retry only polls and writes back.
             await self._release_quietly(request)
@@ -357,9 +359,10 @@ class InvoiceService:
                 "rutter_invoice": rutter_invoice.id,
             },
         )
-        email_error = await self._send_email(invoice_id, charge) if request.send_email else None
-        completed = await repo.get_request(self.pool, request.id) or request
-        return Answer(201, await self._created_body(completed, email_error))
+        invoice, email_error = stored.invoice, None
+        if request.send_email:
+            invoice, email_error = await self._send_email(invoice, charge)
+        return Answer(201, self._created_body_from(stored.request, invoice, stored.lines, email_error))
 
     async def _release_quietly(self, request: InvoiceRequest) -> None:
         """Frees the lease after a failure; if even that fails the lease simply expires."""
@@ -372,7 +375,6 @@ class InvoiceService:
         job_id = request.rutter_job_id
         if job_id is None:
             assert isinstance(request.rutter_request_body, dict)
-            await repo.record_create_attempt(self.pool, request.id)
             created = await self.rutter.create_invoice(
                 request.rutter_request_body["invoice"],
                 access_token=access_token_for(charge, self.settings),
@@ -385,14 +387,14 @@ class InvoiceService:
             await repo.record_job_id(self.pool, request.id, job_id)
         return await self.rutter.wait_for_job(job_id, deadline_s=self.settings.rutter_job_timeout_s)
 
-    async def _send_email(self, invoice_id: str, charge: Charge, *, resend: bool = False) -> str | None:
-        """Emails the stored invoice's PDF link; at most once unless `resend`. A failure is recorded
-        and returned, never raised."""
+    async def _send_email(
+        self, invoice: AccUacInvoice, charge: Charge, *, resend: bool = False
+    ) -> tuple[AccUacInvoice, str | None]:
+        """Emails the stored invoice's PDF link; at most once unless `resend`. Returns the invoice
+        row as it is now and the error, if any: a failure is recorded, never raised."""
+        invoice_id = invoice.id
         if not await repo.claim_email(self.pool, invoice_id, resend=resend):
-            return None
-        stored = await repo.load_invoice(self.pool, invoice_id)
-        assert stored is not None
-        invoice = stored[0]
+            return invoice, None
         pdf_link: str | None = None
         try:
             pdf_link = await self.rutter.get_pdf_link(
@@ -420,10 +422,9 @@ class InvoiceService:
             logger.warning(
                 "invoice_email_failed", extra={"acc_uac_invoice_id": invoice_id, "error": str(exc)}
             )
-            await repo.set_email_outcome(self.pool, invoice_id, "FAILED_TO_SEND", pdf_link)
-            return str(exc)
-        await repo.set_email_outcome(self.pool, invoice_id, "SENT", pdf_link)
-        return None
+            failed = await repo.set_email_outcome(self.pool, invoice_id, "FAILED_TO_SEND", pdf_link)
+            return failed, str(exc)
+        return await repo.set_email_outcome(self.pool, invoice_id, "SENT", pdf_link), None
 
     async def resend_email(self, request_id: str) -> EmailOutcome:
         """POST /invoices/requests/{id}/email: sends the invoice's email again, whatever was sent before."""
@@ -440,7 +441,9 @@ class InvoiceService:
                 "This request failed; it has no invoice to email.", {"request_id": request.id}
             )
         charge = await self._load_charge(request.charge_id)
-        error = await self._send_email(request.acc_uac_invoice_id, charge, resend=True)
+        stored = await repo.load_invoice(self.pool, request.acc_uac_invoice_id)
+        assert stored is not None
+        _, error = await self._send_email(stored[0], charge, resend=True)
         to = self.settings.recipient_email
         return (
             EmailOutcome(status="FAILED", to=to, error=error) if error else EmailOutcome(status="SENT", to=to)
@@ -450,12 +453,22 @@ class InvoiceService:
     # Bodies
     # ---------------------------------------------------------------------------------------
 
-    async def _created_body(self, request: InvoiceRequest, email_error: str | None = None) -> InvoiceCreated:
+    async def _created_body(self, request: InvoiceRequest) -> InvoiceCreated:
+        """The 201 body of a completed request, from what is stored."""
         assert request.acc_uac_invoice_id is not None
         stored = await repo.load_invoice(self.pool, request.acc_uac_invoice_id)
         if stored is None:
             raise ServiceError("The stored invoice of this request is missing.", {"request_id": request.id})
-        invoice = InvoiceOut.from_rows(*stored)
+        return self._created_body_from(request, *stored, None)
+
+    def _created_body_from(
+        self,
+        request: InvoiceRequest,
+        stored_invoice: AccUacInvoice,
+        lines: list[UacLineItem],
+        email_error: str | None,
+    ) -> InvoiceCreated:
+        invoice = InvoiceOut.from_rows(stored_invoice, lines)
         return InvoiceCreated(
             request_id=request.id,
             invoice=invoice,

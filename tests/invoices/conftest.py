@@ -85,6 +85,7 @@ async def harness(
     settings = harness_settings(sandbox, database_dsn, **settings_overrides)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
+        await app.state.first_sweep_done.wait()  # so that it cannot race the test
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
             yield Harness(client=client, db=db, sandbox=sandbox, settings=settings)
