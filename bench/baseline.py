@@ -399,7 +399,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    asyncio.run(main_async(args, _ids(args.ids), _ids(args.warmup_ids)))
+    # The same event loop as the service: uvicorn runs on uvloop (uvicorn[standard]).
+    import uvloop
+
+    uvloop.run(main_async(args, _ids(args.ids), _ids(args.warmup_ids)))
 
 
 if __name__ == "__main__":

@@ -55,28 +55,29 @@ def _rows(model: type[Model], records: Iterable[asyncpg.Record]) -> list[Model]:
 # --------------------------------------------------------------------------------------------
 
 # The whole charge as one JSON document: one round trip and one JSON parse, whatever the lines.
+# (json rather than jsonb: PostgreSQL builds it as text, which is all the service reads.)
 _CHARGE = """
-SELECT jsonb_build_object(
-    'invoice', to_jsonb(i),
-    'organization', to_jsonb(o),
-    'customer', to_jsonb(c),
-    'uac_customer', to_jsonb(uc),
-    'addresses', COALESCE((SELECT jsonb_agg(to_jsonb(a) ORDER BY a.type) FROM uac_address a
-                           WHERE a.uac_customer_id = uc.id), '[]'::jsonb),
-    'adjustments', COALESCE((SELECT jsonb_agg(to_jsonb(ia) ORDER BY ia.created_at, ia.invoice_adjustment_id)
-                             FROM invoice_adjustment ia WHERE ia.invoice_id = i.id), '[]'::jsonb),
+SELECT json_build_object(
+    'invoice', to_json(i),
+    'organization', to_json(o),
+    'customer', to_json(c),
+    'uac_customer', to_json(uc),
+    'addresses', COALESCE((SELECT json_agg(to_json(a) ORDER BY a.type) FROM uac_address a
+                           WHERE a.uac_customer_id = uc.id), '[]'::json),
+    'adjustments', COALESCE((SELECT json_agg(to_json(ia) ORDER BY ia.created_at, ia.invoice_adjustment_id)
+                             FROM invoice_adjustment ia WHERE ia.invoice_id = i.id), '[]'::json),
     'lines', COALESCE((
-        SELECT jsonb_agg(jsonb_build_object(
-                   'line', to_jsonb(li), 'product', to_jsonb(p), 'uac_item', to_jsonb(ui),
-                   'adjustments', COALESCE((SELECT jsonb_agg(to_jsonb(al))
+        SELECT json_agg(json_build_object(
+                   'line', to_json(li), 'product', to_json(p), 'uac_item', to_json(ui),
+                   'adjustments', COALESCE((SELECT json_agg(to_json(al))
                                             FROM invoice_adjustment_line_item al
-                                            WHERE al.invoice_line_item_id = li.id), '[]'::jsonb))
+                                            WHERE al.invoice_line_item_id = li.id), '[]'::json))
                    ORDER BY li.sort_order, li.created_at, li.id)
         FROM uac_line_item li
         LEFT JOIN product p ON p.product_id = li.product_id
         LEFT JOIN uac_item ui ON ui.id = p.uac_item_id
-        WHERE li.uac_invoice_id = i.id), '[]'::jsonb),
-    'live_request', (SELECT to_jsonb(r) FROM invoice_request r WHERE r.active_charge_id = i.id),
+        WHERE li.uac_invoice_id = i.id), '[]'::json),
+    'live_request', (SELECT to_json(r) FROM invoice_request r WHERE r.active_charge_id = i.id),
     'invoice_with_document_number', (
         SELECT a.id FROM acc_uac_invoice a
         WHERE a.organization_id = i.organization_id AND a.document_number = i.document_number
@@ -110,7 +111,7 @@ def _datetime_fields(model: type[BaseModel]) -> tuple[str, ...]:
 
 
 def _with_zone(model: type[BaseModel], document: dict[str, Any]) -> dict[str, Any]:
-    # to_jsonb renders `timestamp` columns without an offset; they hold UTC.
+    # to_json renders `timestamp` columns without an offset; they hold UTC.
     fixed = dict(document)
     for name in _datetime_fields(model):
         value = fixed.get(name)
@@ -412,10 +413,10 @@ WITH invoice AS (
     WHERE id = $20
     RETURNING *
 )
-SELECT (SELECT to_jsonb(invoice)::text FROM invoice) AS invoice,
-       (SELECT COALESCE(jsonb_agg(to_jsonb(lines) ORDER BY lines.sort_order), '[]')::text
+SELECT (SELECT to_json(invoice)::text FROM invoice) AS invoice,
+       (SELECT COALESCE(json_agg(to_json(lines) ORDER BY lines.sort_order), '[]')::text
         FROM lines) AS lines,
-       (SELECT to_jsonb(request)::text FROM request) AS request
+       (SELECT to_json(request)::text FROM request) AS request
 """
 
 
