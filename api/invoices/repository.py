@@ -100,8 +100,14 @@ def _json(value: Any) -> Any:
     return value
 
 
-def _from_json(model: type[Model], document: Any) -> Model:
-    return model.model_validate(_with_zone(model, document))
+def _from_json(model: type[Model], document: dict[str, Any]) -> Model:
+    """A row from the JSON PostgreSQL rendered; the document (freshly parsed, ours) is fixed in place."""
+    # to_json renders `timestamp` columns without an offset (`timestamptz` ones with one); they hold UTC.
+    for name in _datetime_fields(model):
+        value = document.get(name)
+        if value is not None and not _has_offset(value):
+            document[name] = value + "+00:00"
+    return model.model_validate(document)
 
 
 @functools.cache
@@ -110,19 +116,9 @@ def _datetime_fields(model: type[BaseModel]) -> tuple[str, ...]:
     return tuple(name for name, field in model.model_fields.items() if "datetime" in str(field.annotation))
 
 
-def _with_zone(model: type[BaseModel], document: dict[str, Any]) -> dict[str, Any]:
-    # to_json renders `timestamp` columns without an offset; they hold UTC.
-    fixed = dict(document)
-    for name in _datetime_fields(model):
-        value = fixed.get(name)
-        if isinstance(value, str) and not _has_offset(value):
-            fixed[name] = value + "+00:00"
-    return fixed
-
-
 def _has_offset(timestamp: str) -> bool:
-    tail = timestamp[10:]
-    return tail.endswith("Z") or "+" in tail or "-" in tail
+    tail = timestamp[19:]  # after YYYY-MM-DDTHH:MM:SS
+    return "+" in tail or "-" in tail or tail.endswith("Z")
 
 
 @dataclass
