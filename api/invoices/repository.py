@@ -336,9 +336,9 @@ async def prune_idempotency_keys(executor: Executor, older_than_hours: float) ->
     result = await executor.execute(
         """
         UPDATE invoice_request SET client_idempotency_key = NULL, request_fingerprint = NULL
-        WHERE client_idempotency_key IS NOT NULL AND created_at < now() - make_interval(hours => $1::int)
+        WHERE client_idempotency_key IS NOT NULL AND created_at < now() - make_interval(secs => $1)
         """,
-        int(older_than_hours),
+        older_than_hours * 3600,
     )
     return int(result.split()[-1])
 

@@ -199,3 +199,24 @@ async def test_one_live_request_per_charge_is_enforced_by_the_database(seeded: a
     await _pending_request(seeded, CLEAN_CHARGE)
     with pytest.raises(asyncpg.UniqueViolationError):
         await _pending_request(seeded, CLEAN_CHARGE)
+
+
+async def test_idempotency_keys_are_forgotten_after_the_retention(seeded: asyncpg.Pool) -> None:
+    old = await _pending_request(seeded, CLEAN_CHARGE)
+    await seeded.execute(
+        "UPDATE invoice_request SET client_idempotency_key = 'old-key', request_fingerprint = 'f', "
+        "created_at = now() - interval '25 hours' WHERE id = $1",
+        old.id,
+    )
+    await seeded.execute("UPDATE invoice_request SET active_charge_id = NULL")
+    recent = await _pending_request(seeded, CLEAN_CHARGE)
+    await seeded.execute(
+        "UPDATE invoice_request SET client_idempotency_key = 'new-key' WHERE id = $1", recent.id
+    )
+
+    assert await repo.prune_idempotency_keys(seeded, older_than_hours=24) == 1
+
+    assert await repo.get_request_by_client_key(seeded, "old-key") is None
+    kept = await repo.get_request_by_client_key(seeded, "new-key")
+    assert kept is not None and kept.id == recent.id
+    assert await repo.get_request(seeded, old.id) is not None  # the request itself stays
