@@ -15,14 +15,12 @@ from api import health
 from api.config import Settings, get_settings
 from api.db.pool import create_pool
 from api.deps import Resources
-from api.email.client import EmailClient
 from api.errors import install_error_handlers
 from api.invoices import repository
 from api.invoices import router as invoices
 from api.invoices.service import InvoiceService
 from api.logging import configure_logging, install_log_context
 from api.middleware import RequestContextMiddleware
-from api.rutter.client import RutterClient
 
 logger = logging.getLogger("api.main")
 
@@ -77,12 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _housekeeping(resources: Resources, first_sweep_done: asyncio.Event) -> None:
     """At start-up and then every RECOVERY_INTERVAL_S: finish abandoned requests, forget old keys."""
     settings = resources.settings
-    service = InvoiceService(
-        resources.pool,
-        settings,
-        RutterClient(resources.http, settings),
-        EmailClient(resources.http, settings),
-    )
+    service = InvoiceService.build(resources.pool, settings, resources.http)
     while True:
         try:
             recovered = await service.recover_pending()

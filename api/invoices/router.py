@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import JSONResponse
 
 from api.deps import ResourcesDep
-from api.email.client import EmailClient
 from api.errors import ErrorResponse
 from api.invoices.schemas import (
     CreateInvoiceRequest,
@@ -19,18 +18,12 @@ from api.invoices.schemas import (
     InvoiceRequestStatus,
 )
 from api.invoices.service import InvoiceService
-from api.rutter.client import RutterClient
 
 router = APIRouter(tags=["invoices"])
 
 
 async def get_invoice_service(resources: ResourcesDep) -> InvoiceService:
-    return InvoiceService(
-        resources.pool,
-        resources.settings,
-        RutterClient(resources.http, resources.settings),
-        EmailClient(resources.http, resources.settings),
-    )
+    return InvoiceService.build(resources.pool, resources.settings, resources.http)
 
 
 InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]

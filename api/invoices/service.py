@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import aiohttp
 import asyncpg
 from pydantic import BaseModel
 
@@ -95,6 +96,11 @@ class InvoiceService:
         self.rutter = rutter
         self.email = email
         self.worker_id = f"worker-{uuid.uuid4()}"
+
+    @classmethod
+    def build(cls, pool: asyncpg.Pool, settings: Settings, http: aiohttp.ClientSession) -> InvoiceService:
+        """The service with its Rutter and email clients on the shared HTTP session."""
+        return cls(pool, settings, RutterClient(http, settings), EmailClient(http, settings))
 
     @property
     def lease_s(self) -> float:

@@ -4,19 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 
-from api.email.client import EmailClient
 from api.invoices.service import InvoiceService
-from api.rutter.client import RutterClient
 from tests.invoices.conftest import CLEAN_CHARGE, RECIPIENT, Harness
-
-
-async def _service(harness: Harness, http: aiohttp.ClientSession) -> InvoiceService:
-    return InvoiceService(
-        harness.db,
-        harness.settings,
-        RutterClient(http, harness.settings),
-        EmailClient(http, harness.settings),
-    )
 
 
 async def test_replayed_create_does_not_send_the_email_again(harness: Harness) -> None:
@@ -63,8 +52,8 @@ async def test_sweep_sends_an_email_the_dead_worker_never_started(harness: Harne
     await harness.db.execute("UPDATE invoice_request SET send_email = true")
 
     async with aiohttp.ClientSession() as http:
-        assert await (await _service(harness, http)).recover_pending() == 1
-        assert await (await _service(harness, http)).recover_pending() == 0
+        assert await InvoiceService.build(harness.db, harness.settings, http).recover_pending() == 1
+        assert await InvoiceService.build(harness.db, harness.settings, http).recover_pending() == 0
 
     assert len(harness.sandbox.email.messages) == 1
     assert created.status_code == 201
@@ -76,6 +65,6 @@ async def test_sweep_never_resends_an_email_that_was_being_sent(harness: Harness
     await harness.db.execute("UPDATE acc_uac_invoice SET email_status = 'SENDING'")
 
     async with aiohttp.ClientSession() as http:
-        assert await (await _service(harness, http)).recover_pending() == 0
+        assert await InvoiceService.build(harness.db, harness.settings, http).recover_pending() == 0
 
     assert len(harness.sandbox.email.messages) == 1

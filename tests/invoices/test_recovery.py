@@ -15,9 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from api.email.client import EmailClient
 from api.invoices.service import RUTTER_KEY_NAMESPACE, InvoiceService
-from api.rutter.client import RutterClient
 from tests.invoices.conftest import CLEAN_CHARGE, ORG_ID, Harness
 
 
@@ -66,11 +64,6 @@ async def _create_directly(harness: Harness, body: dict[str, Any], key: str) -> 
         assert response.status == 200
         job_id: str = (await response.json())["async_response"]["id"]
         return job_id
-
-
-def _service(harness: Harness, http: aiohttp.ClientSession) -> InvoiceService:
-    settings = harness.settings
-    return InvoiceService(harness.db, settings, RutterClient(http, settings), EmailClient(http, settings))
 
 
 def _rutter_creates(harness: Harness) -> list[dict[str, Any]]:
@@ -123,12 +116,7 @@ async def test_start_up_sweep_finishes_abandoned_requests(harness: Harness) -> N
     await harness.db.execute("UPDATE invoice_request SET rutter_job_id = $1", job_id)
 
     async with aiohttp.ClientSession() as http:
-        service = InvoiceService(
-            harness.db,
-            harness.settings,
-            RutterClient(http, harness.settings),
-            EmailClient(http, harness.settings),
-        )
+        service = InvoiceService.build(harness.db, harness.settings, http)
         assert await service.recover_pending() == 1
 
     assert await harness.count("invoice_request", "status = 'COMPLETED'") == 1
@@ -141,12 +129,7 @@ async def test_live_lease_is_respected_by_the_sweep(harness: Harness) -> None:
     await harness.db.execute("UPDATE invoice_request SET lease_expires_at = now() + interval '1 minute'")
 
     async with aiohttp.ClientSession() as http:
-        service = InvoiceService(
-            harness.db,
-            harness.settings,
-            RutterClient(http, harness.settings),
-            EmailClient(http, harness.settings),
-        )
+        service = InvoiceService.build(harness.db, harness.settings, http)
         assert await service.recover_pending() == 0
     assert _rutter_creates(harness) == []
 
@@ -188,12 +171,7 @@ async def test_a_live_worker_keeps_its_lease_beyond_the_lease_length(harness: Ha
 
     stolen = []
     async with aiohttp.ClientSession() as http:
-        rival = InvoiceService(
-            harness.db,
-            harness.settings,
-            RutterClient(http, harness.settings),
-            EmailClient(http, harness.settings),
-        )
+        rival = InvoiceService.build(harness.db, harness.settings, http)
         while not post.done():
             stolen.append(await rival.recover_pending())
             await asyncio.sleep(0.05)
