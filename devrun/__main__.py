@@ -131,6 +131,8 @@ def _interrupt(signum: int, frame: object) -> None:
 def supervised(processes: list[subprocess.Popen[bytes]]) -> Iterator[None]:
     """Stops every started process on the way out (Ctrl-C, SIGTERM, or an error)."""
     signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl-C stops everything, even when started from a shell that ignores SIGINT for background jobs.
+    signal.signal(signal.SIGINT, _interrupt)
     try:
         yield
     except KeyboardInterrupt:
