@@ -308,7 +308,7 @@ async def fail_request(
         SET status = 'FAILED', active_charge_id = NULL, error_code = $2, error_detail = $3::jsonb,
             response_status = $4, response_body = $5::jsonb, lease_owner = NULL, lease_expires_at = NULL,
             completed_at = now(), updated_at = now()
-        WHERE id = $1
+        WHERE id = $1 AND status = 'PENDING'
         """,
         request_id,
         error_code,
@@ -359,6 +359,9 @@ async def load_invoice(executor: Executor, invoice_id: str) -> tuple[AccUacInvoi
     return _row(AccUacInvoice, record), _rows(UacLineItem, lines)
 
 
+_REQUEST_AS_JSON = "SELECT to_json(r)::text FROM invoice_request r WHERE id = $1"
+
+
 @dataclass
 class StoredInvoice:
     """What the write-back stored: the completed request, the invoice and its lines."""
@@ -406,7 +409,7 @@ WITH invoice AS (
     UPDATE invoice_request
     SET status = 'COMPLETED', acc_uac_invoice_id = (SELECT id FROM invoice), rutter_invoice_id = $2,
         lease_owner = NULL, lease_expires_at = NULL, completed_at = now(), updated_at = now()
-    WHERE id = $20
+    WHERE id = $20 AND status = 'PENDING'
     RETURNING *
 )
 SELECT (SELECT to_json(invoice)::text FROM invoice) AS invoice,
@@ -466,8 +469,11 @@ async def complete_request(
         [_float(line.discount_percentage) for line in lines],
     )
     assert record is not None
+    completed = _json(record["request"])
+    if completed is None:  # another worker completed it first: same Rutter invoice, same row
+        completed = _json(await executor.fetchval(_REQUEST_AS_JSON, request.id))
     return StoredInvoice(
-        request=_from_json(InvoiceRequest, _json(record["request"])),
+        request=_from_json(InvoiceRequest, completed),
         invoice=_from_json(AccUacInvoice, _json(record["invoice"])),
         lines=[_from_json(UacLineItem, line) for line in _json(record["lines"])],
     )

@@ -385,6 +385,7 @@ class InvoiceService:
                 request.rutter_request_body["invoice"],
                 access_token=access_token_for(charge, self.settings),
                 idempotency_key=request.rutter_idempotency_key,
+                version=request.rutter_version,  # every retry identical to the first attempt
             )
             if created.invoice is not None:
                 return created.invoice

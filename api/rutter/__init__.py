@@ -3,6 +3,7 @@
 from api.rutter.client import PDF_LINK_VERSION, RutterClient
 from api.rutter.errors import (
     RutterError,
+    RutterIdempotencyConflict,
     RutterJobTimeout,
     RutterNotConfigured,
     RutterNotReached,
@@ -21,6 +22,7 @@ __all__ = [
     "RetryPolicy",
     "RutterClient",
     "RutterError",
+    "RutterIdempotencyConflict",
     "RutterInvoice",
     "RutterInvoiceLine",
     "RutterJobTimeout",

@@ -24,6 +24,7 @@ from yarl import URL
 from api.config import Settings
 from api.rutter.errors import (
     RutterError,
+    RutterIdempotencyConflict,
     RutterJobTimeout,
     RutterNotConfigured,
     RutterNotReached,
@@ -74,19 +75,26 @@ class RutterClient:
         self._base_url = base if base.endswith("/versioned") else f"{base}/versioned"
 
     async def create_invoice(
-        self, invoice_body: Mapping[str, Any], *, access_token: str, idempotency_key: str
+        self,
+        invoice_body: Mapping[str, Any],
+        *,
+        access_token: str,
+        idempotency_key: str,
+        version: str | None = None,
     ) -> CreateResult:
         """Asks Rutter to create the invoice in async mode; the result holds the job id to poll.
 
         Should Rutter answer synchronously anyway, the result holds the invoice instead. Every retry
-        sends the same `idempotency_key`, which is what makes retrying a lost answer safe. Raises
-        `RutterRejected`, or `RutterOutcomeUnknown` / `RutterUnavailable` once retries are spent.
+        sends the same `idempotency_key`, which is what makes retrying a lost answer safe; `version`
+        (default RUTTER_VERSION) must be the one of the first attempt. Raises `RutterRejected`,
+        `RutterIdempotencyConflict`, or `RutterOutcomeUnknown` / `RutterUnavailable` once retries are spent.
         """
         payload = {"response_mode": "async", "invoice": invoice_body}
         answer = await self._call(
             "POST",
             "/accounting/invoices",
             access_token=access_token,
+            version=version,
             extra_headers={"Content-Type": "application/json", "Idempotency-Key": idempotency_key},
             data=json.dumps(payload, default=_json_default, allow_nan=False).encode(),
             applies_changes=True,
@@ -131,6 +139,12 @@ class RutterClient:
             except RutterUnavailable as failure:
                 # Rutter being unreachable says nothing about the job: keep polling until the deadline.
                 last_failure = failure
+            except RutterRejected as refusal:
+                # A poll refused (credentials, unknown job) says nothing about the invoice either.
+                raise RutterOutcomeUnknown(
+                    f"Rutter job {job_id} could not be read (HTTP {refusal.http_status})",
+                    last_status=refusal.http_status,
+                ) from refusal
             else:
                 if job.finished:
                     return _invoice_of_finished_job(job)
@@ -272,17 +286,19 @@ class RutterClient:
                 last_status=status,
                 retry_after=_retry_after_s(response_headers.get("Retry-After")),
             )
+        if status == 409 and applies_changes:
+            raise RutterIdempotencyConflict(
+                "Rutter answered 409: this Idempotency-Key was already accepted with other parameters"
+            )
         raise _rejected(status, body, what="Rutter refused the request")
 
 
 def _invoice_of_finished_job(job: Job) -> RutterInvoice:
     response = job.response
-    if job.status == "failure" or response is None or response.http_status >= 400:
-        raise _rejected(
-            response.http_status if response else None,
-            response.body if response else None,
-            what=f"Rutter job {job.id} failed",
-        )
+    if response is None:
+        raise RutterOutcomeUnknown(f"Rutter job {job.id} ended '{job.status}' without a response")
+    if job.status == "failure" or response.http_status >= 400:
+        raise _rejected(response.http_status, response.body, what=f"Rutter job {job.id} failed")
     invoice = response.body.get("invoice") if isinstance(response.body, dict) else None
     try:
         return RutterInvoice.model_validate(invoice)

@@ -2,7 +2,8 @@
 
     RutterError
     ├── RutterNotConfigured      credentials missing; nothing was sent
-    ├── RutterRejected           Rutter or the platform said no (400/401/404/409/410/450, failed job)
+    ├── RutterRejected           Rutter or the platform said no (400/401/404/410/450, failed job)
+    ├── RutterIdempotencyConflict  a create's Idempotency-Key was already used with other parameters
     ├── RutterJobTimeout         the job had not finished by the deadline
     └── RutterUnavailable        no usable answer within the retry budget (429/452/5xx/network)
         ├── RutterNotReached     ...and no attempt reached Rutter: surely nothing was created
@@ -41,6 +42,11 @@ class RutterRejected(RutterError):
         self.error_type = error_type
         self.error_code = error_code
         self.error_message = error_message
+
+
+class RutterIdempotencyConflict(RutterError):
+    """Rutter answered 409 to a create: an earlier request with this Idempotency-Key was accepted
+    (with other parameters), so an invoice may exist; never retry it under a new key."""
 
 
 class RutterJobTimeout(RutterError):

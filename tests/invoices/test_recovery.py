@@ -179,3 +179,29 @@ async def test_a_live_worker_keeps_its_lease_beyond_the_lease_length(harness: Ha
     assert (await post).status_code == 201
     assert len(stolen) > 5 and set(stolen) == {0}  # the rival never found the request free
     assert len(_rutter_creates(harness)) == 1
+
+
+@pytest.mark.parametrize("settings_overrides", [{"rutter_job_timeout_s": 0.2}])
+async def test_a_refused_job_poll_never_frees_the_charge_for_a_second_invoice(harness: Harness) -> None:
+    harness.sandbox.rutter.configure(job_latency=0.6)
+    first = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
+    assert first.status_code == 202, first.text
+    secret = harness.sandbox.config.client_secret
+    harness.sandbox.rutter.configure(client_secret="rotated")  # every poll now answers 401
+
+    status = await harness.client.get(first.headers["location"])
+    again = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
+
+    assert status.json()["status"] == "PENDING", status.text
+    assert again.status_code == 502, again.text
+    assert again.json()["error"]["code"] == "RUTTER_UNAVAILABLE"
+    assert await harness.count("invoice_request") == 1
+
+    harness.sandbox.rutter.configure(client_secret=secret)
+    for _ in range(50):
+        done = (await harness.client.get(first.headers["location"])).json()
+        if done["status"] != "PENDING":
+            break
+    assert done["status"] == "COMPLETED", done
+    assert len(harness.sandbox.rutter.invoices) == 1
+    assert len(_rutter_creates(harness)) == 1

@@ -20,6 +20,7 @@ from api.logging import JsonFormatter
 from api.rutter import (
     RetryPolicy,
     RutterClient,
+    RutterIdempotencyConflict,
     RutterJobTimeout,
     RutterNotConfigured,
     RutterNotReached,
@@ -163,7 +164,7 @@ async def test_create_with_unreadable_answer_is_outcome_unknown_and_not_retried(
     assert len(requests_to(mocked, "POST", "/versioned/accounting/invoices")) == 1
 
 
-@pytest.mark.parametrize("status", [400, 401, 404, 409, 410, 450])
+@pytest.mark.parametrize("status", [400, 401, 404, 410, 450])
 async def test_create_refused_by_rutter_raises_rejected_with_its_error_and_is_not_retried(
     client: RutterClient, mocked: aioresponses, fake_time: FakeTime, status: int
 ) -> None:
@@ -183,6 +184,28 @@ async def test_create_refused_by_rutter_raises_rejected_with_its_error_and_is_no
     assert raised.value.error_message == "due_date is required"
     assert len(requests_to(mocked, "POST", "/versioned/accounting/invoices")) == 1
     assert fake_time.sleeps == []
+
+
+async def test_create_answered_409_is_an_idempotency_conflict_not_a_refusal(
+    client: RutterClient, mocked: aioresponses, fake_time: FakeTime
+) -> None:
+    # An earlier request with this key was accepted: an invoice may exist, so this must not read as "no".
+    mocked.post(INVOICES_URL, status=409, payload={"error_code": "IDEMPOTENCY_KEY_CONFLICT"}, repeat=True)
+
+    with pytest.raises(RutterIdempotencyConflict):
+        await create(client)
+
+    assert len(requests_to(mocked, "POST", "/versioned/accounting/invoices")) == 1
+    assert fake_time.sleeps == []
+
+
+async def test_create_sends_the_version_it_is_given(client: RutterClient, mocked: aioresponses) -> None:
+    mocked.post(INVOICES_URL, payload={"async_response": {"id": "job-1", "status": "pending"}})
+
+    await client.create_invoice({}, access_token=ACCESS_TOKEN, idempotency_key="k", version="2024-08-31")
+
+    (request,) = requests_to(mocked, "POST", "/versioned/accounting/invoices")
+    assert request.kwargs["headers"]["X-Rutter-Version"] == "2024-08-31"
 
 
 async def test_rejection_without_a_json_body_still_carries_the_status(
@@ -404,6 +427,29 @@ async def test_failed_job_raises_rejected_with_the_platform_error(
     )
     assert rejected.error_message == "Customer is inactive in QuickBooks."
     assert "INVALID_CUSTOMER" in str(rejected)
+
+
+@pytest.mark.parametrize("status", [401, 404, 410])
+async def test_a_refused_poll_is_outcome_unknown_never_a_rejection(
+    client: RutterClient, mocked: aioresponses, status: int
+) -> None:
+    # Bad credentials or a job Rutter no longer knows say nothing about whether the invoice exists.
+    mocked.get(JOB_URL, status=status, payload={"error_code": "NOT_FOUND"})
+
+    with pytest.raises(RutterOutcomeUnknown) as raised:
+        await client.wait_for_job(JOB_ID, deadline_s=10)
+
+    assert not isinstance(raised.value, RutterRejected)
+    assert raised.value.last_status == status
+
+
+async def test_finished_job_without_a_response_is_outcome_unknown(
+    client: RutterClient, mocked: aioresponses
+) -> None:
+    mocked.get(JOB_URL, payload={"id": JOB_ID, "status": "failure"})
+
+    with pytest.raises(RutterOutcomeUnknown):
+        await client.wait_for_job(JOB_ID, deadline_s=10)
 
 
 async def test_job_still_running_at_the_deadline_raises_job_timeout_after_a_last_poll_at_the_deadline(
