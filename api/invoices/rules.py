@@ -179,6 +179,11 @@ class EffectiveAmounts(NamedTuple):
     total_amount: Decimal | None
 
 
+# acc_uac_invoice and uac_line_item keep money as DECIMAL(10, 2): a larger amount could be
+# invoiced in Rutter but never stored here, so it is refused before anything is sent.
+MAX_STORED_AMOUNT = Decimal("99999999.99")
+
+
 def _decimal(value: float | Decimal | None) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value
@@ -268,7 +273,29 @@ def _amount_problems(line_item: ChargeLineItem) -> list[dict[str, Any]]:
                     "reason": f"not a number: {value}",
                 }
             )
+    total = amounts.total_amount
+    if total is not None and total.is_finite() and abs(total) > MAX_STORED_AMOUNT:
+        problems.append(
+            {
+                "field": "line_items.total_amount",
+                **_line_ref(line_item),
+                "reason": f"{total} is more than the {MAX_STORED_AMOUNT} an invoice line can store",
+            }
+        )
     return problems
+
+
+def _invoice_total_problems(billable: Sequence[ChargeLineItem]) -> list[dict[str, Any]]:
+    totals = [effective_amounts(line_item).total_amount for line_item in billable]
+    finite = [total for total in totals if total is not None and total.is_finite()]
+    if len(finite) == len(totals) and abs(sum(finite, Decimal(0))) > MAX_STORED_AMOUNT:
+        return [
+            {
+                "field": "total_amount",
+                "reason": f"the lines add up to more than the {MAX_STORED_AMOUNT} an invoice can store",
+            }
+        ]
+    return []
 
 
 def check_invoice_data(
@@ -295,6 +322,7 @@ def check_invoice_data(
         )
     for line_item in billable:
         problems.extend(_amount_problems(line_item))
+    problems.extend(_invoice_total_problems(billable))
     if problems:
         fields = ", ".join(dict.fromkeys(problem["field"] for problem in problems))
         raise InvalidCharge(

@@ -215,6 +215,17 @@ async def test_missing_issue_date_is_422_invalid_charge(harness: Harness) -> Non
     await assert_nothing_written(harness)
 
 
+async def test_amount_the_database_cannot_store_is_422_before_rutter_is_called(harness: Harness) -> None:
+    await harness.db.execute(
+        "UPDATE invoice_adjustment_line_item SET total_amount = 150000000 WHERE organization_id = $1", ORG_ID
+    )
+    preview = await harness.client.get(f"/charges/{ADJUSTED_CHARGE}/invoice-preview")
+    response = await harness.post_invoice({"charge_id": ADJUSTED_CHARGE})
+    assert preview.status_code == response.status_code == 422
+    assert response.json()["error"]["code"] == "INVALID_CHARGE"
+    await assert_nothing_written(harness)
+
+
 async def test_missing_access_token_is_400(harness: Harness) -> None:
     await harness.db.execute("UPDATE organization SET uac_access_token = NULL WHERE id = $1", ORG_ID)
     response = await harness.post_invoice({"charge_id": CLEAN_CHARGE})

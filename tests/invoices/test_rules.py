@@ -578,6 +578,37 @@ def test_non_finite_amount_is_invalid() -> None:
     assert [p["field"] for p in caught.value.details["problems"]] == ["line_items.quantity"]
 
 
+@pytest.mark.parametrize(
+    ("total", "expected_fields"),
+    [
+        (99_999_999.99, []),  # the largest amount DECIMAL(10, 2) stores
+        (100_000_000.0, ["line_items.total_amount", "total_amount"]),
+        (1e30, ["line_items.total_amount", "total_amount"]),  # would overflow the cents rounding too
+    ],
+)
+def test_line_total_beyond_what_the_database_stores_is_invalid(
+    total: float, expected_fields: list[str]
+) -> None:
+    charge = make_charge(line_items=[platform_fee_line(adjustments=[make_adjustment(total_amount=total)])])
+    if not expected_fields:
+        check_invoice_data(charge, billable_line_items(charge))
+        return
+    with pytest.raises(InvalidCharge) as caught:
+        check_invoice_data(charge, billable_line_items(charge))
+    assert [p["field"] for p in caught.value.details["problems"]] == expected_fields
+
+
+def test_lines_adding_up_beyond_what_the_database_stores_are_invalid() -> None:
+    lines = [
+        platform_fee_line(adjustments=[make_adjustment(total_amount=60_000_000.0)]),
+        api_calls_line(adjustments=[make_adjustment(total_amount=60_000_000.0)]),
+    ]
+    charge = make_charge(line_items=lines)
+    with pytest.raises(InvalidCharge) as caught:
+        check_invoice_data(charge, billable_line_items(charge))
+    assert [p["field"] for p in caught.value.details["problems"]] == ["total_amount"]
+
+
 # --------------------------------------------------------------------------------------------
 # Access token
 # --------------------------------------------------------------------------------------------
