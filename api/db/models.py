@@ -480,6 +480,10 @@ class InvoiceRequest(BaseModel):
         default=None,
         description="Equals charge_id while the request is running or completed, NULL once it failed: the unique\nindex lets the database itself refuse a second live request for the same charge.",
     )
+    active_document_number: str | None = Field(
+        default=None,
+        description="The charge's document number while the request is running or completed, NULL once it failed:\nwith the unique index below no two live requests of an organization share a document number.",
+    )
     status: InvoiceRequestStatus
     send_email: bool
     client_idempotency_key: str | None = Field(

@@ -81,7 +81,11 @@ SELECT json_build_object(
     'invoice_with_document_number', (
         SELECT a.id FROM acc_uac_invoice a
         WHERE a.organization_id = i.organization_id AND a.document_number = i.document_number
-        ORDER BY a.created_at LIMIT 1)
+        ORDER BY a.created_at LIMIT 1),
+    'request_with_document_number', (
+        SELECT r.id FROM invoice_request r
+        WHERE r.organization_id = i.organization_id AND r.active_document_number = i.document_number
+          AND r.charge_id <> i.id)
 )::text
 FROM uac_invoice i
 JOIN organization o ON o.id = i.organization_id
@@ -130,6 +134,8 @@ class ChargeState:
     live_request: InvoiceRequest | None
     # An acc_uac_invoice of the organization that already has the charge's document number.
     invoice_with_document_number: str | None
+    # A live request of another charge of the organization with the same document number.
+    request_with_document_number: str | None
 
 
 async def load_charge_state(executor: Executor, charge_id: str) -> ChargeState | None:
@@ -157,6 +163,7 @@ async def load_charge_state(executor: Executor, charge_id: str) -> ChargeState |
         charge=charge,
         live_request=_from_json(InvoiceRequest, live_request) if live_request else None,
         invoice_with_document_number=document["invoice_with_document_number"],
+        request_with_document_number=document["request_with_document_number"],
     )
 
 
@@ -179,6 +186,8 @@ def _line_item(document: dict[str, Any]) -> ChargeLineItem:
 # --------------------------------------------------------------------------------------------
 # Invoice requests
 # --------------------------------------------------------------------------------------------
+
+DOCUMENT_NUMBER_HELD = "invoice_request_organization_id_active_document_number_key"
 
 
 async def get_request(executor: Executor, request_id: str) -> InvoiceRequest | None:
@@ -203,21 +212,23 @@ async def insert_request(
     rutter_idempotency_key: str,
     rutter_version: str,
     rutter_request_body: dict[str, Any],
+    document_number: str | None,
     lease_owner: str,
     lease_s: float,
 ) -> InvoiceRequest:
-    """Records a new request holding the charge and leased to `lease_owner`.
+    """Records a new request holding the charge (and its document number) leased to `lease_owner`.
 
-    Raises asyncpg.UniqueViolationError when the charge is already held or the key already used.
+    Raises asyncpg.UniqueViolationError when the charge or the document number is already held, or
+    the key already used (the constraint name tells which).
     """
     record = await executor.fetchrow(
         """
         INSERT INTO invoice_request (
             id, charge_id, organization_id, active_charge_id, status, send_email, client_idempotency_key,
             request_fingerprint, rutter_idempotency_key, rutter_version, rutter_request_body,
-            lease_owner, lease_expires_at, attempts
+            lease_owner, lease_expires_at, attempts, active_document_number
         ) VALUES ($1, $2, $3, $2, 'PENDING', $4, $5, $6, $7, $8, $9::jsonb, $10,
-                  now() + make_interval(secs => $11), 1)
+                  now() + make_interval(secs => $11), 1, $12)
         RETURNING *
         """,
         request_id,
@@ -231,6 +242,7 @@ async def insert_request(
         rutter_request_body,
         lease_owner,
         lease_s,
+        document_number,
     )
     assert record is not None
     return _row(InvoiceRequest, record)
@@ -305,7 +317,8 @@ async def fail_request(
     await executor.execute(
         """
         UPDATE invoice_request
-        SET status = 'FAILED', active_charge_id = NULL, error_code = $2, error_detail = $3::jsonb,
+        SET status = 'FAILED', active_charge_id = NULL, active_document_number = NULL, error_code = $2,
+            error_detail = $3::jsonb,
             response_status = $4, response_body = $5::jsonb, lease_owner = NULL, lease_expires_at = NULL,
             completed_at = now(), updated_at = now()
         WHERE id = $1 AND status = 'PENDING'

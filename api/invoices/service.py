@@ -176,10 +176,13 @@ class InvoiceService:
                 rutter_idempotency_key=str(uuid.uuid5(RUTTER_KEY_NAMESPACE, request_id)),
                 rutter_version=self.settings.rutter_version,
                 rutter_request_body=self._rutter_body(validated),
+                document_number=charge.invoice.document_number or None,
                 lease_owner=self.worker_id,
                 lease_s=self.lease_s,
             )
         except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name == repo.DOCUMENT_NUMBER_HELD:
+                raise self._duplicate_document_number(charge) from exc
             raise RequestInProgress(
                 "Another request for this charge is running right now.", {"charge_id": charge_id}
             ) from exc
@@ -261,13 +264,22 @@ class InvoiceService:
         )
 
     def _check_document_number(self, state: repo.ChargeState) -> None:
-        existing = state.invoice_with_document_number
-        if existing is not None:
-            number = state.charge.invoice.document_number
-            raise DuplicateDocumentNumber(
-                f"Document number {number} is already used by another invoice of this organization.",
-                {"document_number": number, "existing_invoice_id": existing},
+        if state.invoice_with_document_number is not None:
+            raise self._duplicate_document_number(
+                state.charge, existing_invoice_id=state.invoice_with_document_number
             )
+        if state.request_with_document_number is not None:
+            raise self._duplicate_document_number(
+                state.charge, existing_request_id=state.request_with_document_number
+            )
+
+    @staticmethod
+    def _duplicate_document_number(charge: Charge, **existing: str) -> DuplicateDocumentNumber:
+        number = charge.invoice.document_number
+        return DuplicateDocumentNumber(
+            f"Document number {number} is already used by another invoice of this organization.",
+            {"document_number": number, **existing},
+        )
 
     def _rutter_body(self, validated: Any) -> dict[str, Any]:
         return {

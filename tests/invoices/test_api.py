@@ -3,6 +3,7 @@ real PostgreSQL, the sandbox Rutter and email sink on real sockets."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -252,6 +253,41 @@ async def test_document_number_used_by_another_invoice_is_409(harness: Harness) 
     assert response.json()["error"]["code"] == "DUPLICATE_DOCUMENT_NUMBER"
     assert await harness.count("invoice_request") == 0
     assert harness.sandbox.rutter.invoices == {}
+
+
+@pytest.mark.parametrize("settings_overrides", [{"rutter_job_timeout_s": 0.1}])
+async def test_document_number_held_by_a_running_request_of_another_charge_is_409(harness: Harness) -> None:
+    await harness.db.execute(
+        "UPDATE uac_invoice SET document_number = 'INV-1001' WHERE id = $1", ADJUSTED_CHARGE
+    )
+    harness.sandbox.rutter.configure(job_latency=0.6)
+    first = await harness.post_invoice({"charge_id": CLEAN_CHARGE})  # still running: 202
+    second = await harness.post_invoice({"charge_id": ADJUSTED_CHARGE})
+
+    assert first.status_code == 202, first.text
+    assert second.status_code == 409
+    error = second.json()["error"]
+    assert error["code"] == "DUPLICATE_DOCUMENT_NUMBER"
+    assert error["details"]["existing_request_id"] == first.json()["request_id"]
+    assert len([r for r in harness.sandbox.rutter.requests if r["method"] == "POST"]) == 1
+
+
+async def test_concurrent_charges_with_one_document_number_make_one_invoice(harness: Harness) -> None:
+    await harness.db.execute(
+        "UPDATE uac_invoice SET document_number = 'INV-1001' WHERE id = $1", ADJUSTED_CHARGE
+    )
+    harness.sandbox.rutter.configure(job_latency=0.3)
+
+    answers = await asyncio.gather(
+        harness.post_invoice({"charge_id": CLEAN_CHARGE}),
+        harness.post_invoice({"charge_id": ADJUSTED_CHARGE}),
+    )
+
+    codes = sorted(a.status_code for a in answers)
+    assert codes == [201, 409], [a.text for a in answers]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert refused.json()["error"]["code"] == "DUPLICATE_DOCUMENT_NUMBER"
+    assert len(harness.sandbox.rutter.invoices) == 1
 
 
 async def test_charge_already_invoiced_is_409_with_the_stored_invoice(harness: Harness) -> None:
