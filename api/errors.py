@@ -116,10 +116,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             return error_json(NotFound(f"No route for {request.method} {request.url.path}."))
+        if exc.status_code == 400:
+            # FastAPI's own answer to a body it cannot parse at all (bad UTF-8, absurd nesting).
+            fields = [{"location": ["body"], "message": str(exc.detail), "type": "json_invalid"}]
+            return error_json(
+                RequestValidationFailed("The request body cannot be parsed.", {"fields": fields})
+            )
+        code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "HTTP_ERROR"
         body = ErrorResponse(
-            error=ErrorBody(code="HTTP_ERROR", message=str(exc.detail)), request_id=current_request_id()
+            error=ErrorBody(code=code, message=str(exc.detail)), request_id=current_request_id()
         )
-        return JSONResponse(status_code=exc.status_code, content=body.model_dump(mode="json"))
+        return JSONResponse(
+            status_code=exc.status_code, content=body.model_dump(mode="json"), headers=exc.headers
+        )
 
     async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
         logger.error("database_unavailable", extra={"error": type(exc).__name__, "path": request.url.path})

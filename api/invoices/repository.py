@@ -516,15 +516,20 @@ async def claim_email(executor: Executor, invoice_id: str, *, resend: bool = Fal
     return result.endswith(" 1")
 
 
-async def completed_requests_with_unsent_email(executor: Executor, limit: int = 100) -> list[InvoiceRequest]:
-    """Completed requests that asked for an email which never started (the worker died first)."""
+async def completed_requests_with_unsent_email(
+    executor: Executor, grace_s: float, limit: int = 100
+) -> list[InvoiceRequest]:
+    """Requests completed more than `grace_s` ago that asked for an email which never started (the
+    worker died first); the grace keeps the sweep from racing a live worker about to send it."""
     records = await executor.fetch(
         """
         SELECT r.* FROM invoice_request r JOIN acc_uac_invoice i ON i.id = r.acc_uac_invoice_id
         WHERE r.status = 'COMPLETED' AND r.send_email AND i.email_status IS NULL
+          AND r.completed_at < now() - make_interval(secs => $2)
         ORDER BY r.completed_at LIMIT $1
         """,
         limit,
+        grace_s,
     )
     return _rows(InvoiceRequest, records)
 

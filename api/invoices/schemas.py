@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from api.db.models import AccUacInvoice, UacLineItem
 from api.errors import ErrorBody
 
 EXAMPLE_CHARGE_ID = "6f0c1a2e-1111-4c1e-9a11-000000000001"
+CANONICAL_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 class CreateInvoiceRequest(BaseModel):
@@ -23,10 +25,20 @@ class CreateInvoiceRequest(BaseModel):
         json_schema_extra={"examples": [{"charge_id": EXAMPLE_CHARGE_ID, "send_email": True}]},
     )
 
-    charge_id: uuid.UUID = Field(description="id of the uac_invoice row (the charge)")
-    send_email: bool | None = Field(
+    charge_id: uuid.UUID = Field(
+        description="id of the uac_invoice row (the charge), as a canonical UUID (any letter case)",
+        json_schema_extra={"pattern": CANONICAL_UUID},
+    )
+    send_email: StrictBool | None = Field(
         default=None, description="email the invoice PDF; when absent the EMAIL_ENABLED setting decides"
     )
+
+    @field_validator("charge_id", mode="before")
+    @classmethod
+    def _canonical_uuid(cls, value: Any) -> Any:
+        if isinstance(value, str) and not re.fullmatch(CANONICAL_UUID, value):
+            raise ValueError("must be a canonical UUID: 8-4-4-4-12 hexadecimal digits")
+        return value
 
 
 class InvoiceLineOut(BaseModel):

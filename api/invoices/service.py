@@ -225,7 +225,7 @@ class InvoiceService:
                     extra={"invoice_request_id": claimed.id, "code": exc.code},
                 )
             driven += 1
-        for completed in await repo.completed_requests_with_unsent_email(self.pool):
+        for completed in await repo.completed_requests_with_unsent_email(self.pool, grace_s=self.lease_s):
             assert completed.acc_uac_invoice_id is not None
             stored = await repo.load_invoice(self.pool, completed.acc_uac_invoice_id)
             try:

@@ -143,6 +143,12 @@ async def test_malformed_request_id_is_422(harness: Harness) -> None:
         (json.dumps({"charge_id": CLEAN_CHARGE, "send_email": "perhaps"}).encode(), {}),
         (json.dumps({"charge_id": CLEAN_CHARGE}).encode(), {"Idempotency-Key": "x" * 256}),
         (json.dumps({"charge_id": CLEAN_CHARGE}).encode(), {"Idempotency-Key": "tab\tinside"}),
+        (json.dumps({"charge_id": CLEAN_CHARGE.replace("-", "")}).encode(), {}),
+        (json.dumps({"charge_id": "{" + CLEAN_CHARGE + "}"}).encode(), {}),
+        (json.dumps({"charge_id": CLEAN_CHARGE, "send_email": "yes"}).encode(), {}),
+        (json.dumps({"charge_id": CLEAN_CHARGE, "send_email": 1}).encode(), {}),
+        (b'{"charge_id": "\xff"}', {}),
+        (b"[" * 100_000, {}),
     ],
     ids=[
         "bad-json",
@@ -152,6 +158,12 @@ async def test_malformed_request_id_is_422(harness: Harness) -> None:
         "bad-send-email",
         "key-too-long",
         "key-not-printable",
+        "uuid-without-hyphens",
+        "uuid-in-braces",
+        "send-email-yes",
+        "send-email-1",
+        "invalid-utf8",
+        "absurd-nesting",
     ],
 )
 async def test_malformed_requests_are_422_validation_error(
