@@ -3,8 +3,6 @@ and the guard rails around it: each mix-up refused in one sentence, with nothing
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -12,25 +10,11 @@ import pytest
 
 from api.db.check import run_prisma
 from api.db.migrate import BASELINE, MigrationError, apply_migrations, read_migrations
-from api.paths import PROJECT_ROOT
 from tests.conftest import create_database, drop_database
-from tests.db.test_migrations import catalog
+from tests.db.test_migrations import catalog, python_migrate
 from tests.support.streamos_db import EXTRA_COLUMN, EXTRA_TABLE, build_streamos_database, snapshot
 
 SERVICE_MIGRATIONS = [m.name for m in read_migrations() if m.name != BASELINE]
-
-
-def python_migrate(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m api.db migrate ...` on `dsn`, as an operator runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "api.db", "migrate", *args],
-        cwd=PROJECT_ROOT,
-        env={"PATH": "/usr/bin:/bin", "DATABASE_URL": dsn},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 async def table_names(dsn: str) -> set[str]:

@@ -37,10 +37,10 @@ async def catalog(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
         await connection.close()
 
 
-def python_migrate(dsn: str) -> subprocess.CompletedProcess[str]:
-    """`python -m api.db migrate` on `dsn`, as a developer runs it."""
+def python_migrate(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m api.db migrate [args]` on `dsn`, as a developer runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "api.db", "migrate"],
+        [sys.executable, "-m", "api.db", "migrate", *args],
         cwd=PROJECT_ROOT,
         env={"PATH": "/usr/bin:/bin", "DATABASE_URL": dsn},
         capture_output=True,
