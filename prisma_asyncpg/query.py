@@ -52,7 +52,8 @@ class Analyzer:
             elif key == "OR":
                 parts.append(("or", tuple(self.where(model, item) for item in as_list(value))))
             elif key == "NOT":
-                parts.append(("not", ("and", tuple(self.where(model, item) for item in as_list(value)))))
+                # Prisma's NOT: every listed condition must be false.
+                parts.extend(("not", self.where(model, item)) for item in as_list(value))
             elif key in model.compound_keys and key not in model.fields:
                 for name in model.compound_keys[key]:
                     parts.extend(self.scalar_filter(model.field(name), value[name]))

@@ -78,7 +78,7 @@ class Renderer:
             _, column, index, negate, insensitive = node
             left, right = f"{alias}.{column}", f"${index}"
             if insensitive:
-                left, right = f"lower({left})", f"ANY(SELECT lower(x) FROM unnest({right}) AS x)"
+                left, right = f"lower({left})", f"ANY(SELECT lower(x) FROM unnest({right}::text[]) AS x)"
             else:
                 right = f"ANY({right})"
             return f"{'NOT ' if negate else ''}coalesce({left} = {right}, FALSE)"
@@ -156,7 +156,7 @@ class Renderer:
         tail = self.limits(window)
         rows = (
             f"SELECT {self.json_object(child, alias)} AS j, row_number() OVER (ORDER BY {ordering}) AS n "
-            f"FROM {source} WHERE {' AND '.join(conditions)} ORDER BY {ordering}{tail}"
+            f"FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'} ORDER BY {ordering}{tail}"
         )
         return f"(SELECT coalesce(json_agg(s.j ORDER BY s.n), '[]') FROM ({rows}) s)"
 
@@ -250,14 +250,14 @@ class Renderer:
             source, conditions, ordering = self.source(model, "t0", window)
             columns = "t0.*" if selection is None else self.json_object(selection, "t0")
             return (
-                f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions)} "
+                f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'} "
                 f"ORDER BY {ordering}{self.limits(window)}"
             )
         if kind == "count":
             window = shape[2]
             source, conditions, ordering = self.source(model, "t0", window)
             return (
-                f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(conditions)} "
+                f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'} "
                 f"ORDER BY {ordering}{self.limits(window)}) c"
             )
         if kind == "insert":
