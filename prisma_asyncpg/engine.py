@@ -11,7 +11,9 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
+from prisma_asyncpg.convert import to_db
 from prisma_asyncpg.errors import InputError, RecordNotFoundError, map_database_error
+from prisma_asyncpg.fields import Json
 from prisma_asyncpg.ids import cuid, uuid4
 from prisma_asyncpg.query import Analyzer, Node, as_list
 from prisma_asyncpg.schema import Model, Relation, Schema
@@ -78,9 +80,31 @@ class Engine:
     # -- reading -------------------------------------------------------------------------------
 
     async def find_unique(self, model: str, where: Args, include: Args | None) -> Any:
+        # Fast path for the commonest query, `where={"id": value}`: no shape to build at all.
+        plan = self.schema.unique_plans.get((model, *where)) if include is None else None
+        if plan is not None:
+            sql, fields = plan
+            values = list(where.values())
+            if not any(value is None or isinstance(value, (dict, Json)) for value in values):
+                params = [to_db(field, value) for field, value in zip(fields, values, strict=True)]
+                return self._decode(model, await self._call("fetchval", sql, params))
+        schema_model = self.schema.models[model]
         analyzer = Analyzer(self.schema)
-        shape = analyzer.find(self.schema.models[model], {"where": where, "include": include})
-        return self._decode(model, await self._value(analyzer, shape))
+        shape = analyzer.find(schema_model, {"where": where, "include": include})
+        text = await self._value(analyzer, shape)
+        if include is None and self._plain_equalities(schema_model, where):
+            fields = tuple(schema_model.fields[name] for name in where)
+            self.schema.unique_plans[(model, *where)] = (self.statement(shape), fields)
+        return self._decode(model, text)
+
+    @staticmethod
+    def _plain_equalities(model: Model, where: Args) -> bool:
+        """Whether `where` only compares scalar fields with plain values (the fast path's shape)."""
+        for name, value in where.items():
+            field = model.fields.get(name)
+            if field is None or field.is_relation or value is None or isinstance(value, (dict, Json)):
+                return False
+        return True
 
     async def find_first(self, model: str, args: Args) -> Any:
         analyzer = Analyzer(self.schema)

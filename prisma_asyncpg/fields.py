@@ -92,6 +92,8 @@ class Base64:
     def _validate(cls, value: Any) -> Base64:
         if isinstance(value, Base64):
             return value
-        if isinstance(value, (str, bytes)):
+        if isinstance(value, str):
+            return cls(value.encode("ascii"))  # base64 text as PostgreSQL's encode() writes it
+        if isinstance(value, bytes):
             return cls.fromb64(value)
         raise ValueError(f"expected base64 text, got {type(value).__name__}")
