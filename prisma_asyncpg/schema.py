@@ -68,7 +68,7 @@ class Model:
     name: str
     db_name: str
     fields: dict[str, Field]
-    primary_key: tuple[str, ...]
+    primary_key: tuple[str, ...]  # the @id fields (else the fields of the first unique criterion)
     compound_keys: dict[str, tuple[str, ...]]  # `name_surname` -> ("name", "surname"), incl. a compound id
     table: str = ""
     scalars: tuple[Field, ...] = ()
@@ -107,11 +107,16 @@ class Schema:
         models: dict[str, Model] = {}
         for raw in data["models"]:
             fields = {f["name"]: _field(f) for f in raw["fields"]}
+            # A model without @id is identified by its first unique field (or compound unique).
+            identity = raw["primary_key"] or next(
+                ([f.name] for f in fields.values() if f.is_unique),
+                next(iter(raw["compound_keys"].values()), []),
+            )
             model = Model(
                 name=raw["name"],
                 db_name=raw["db_name"],
                 fields=fields,
-                primary_key=tuple(raw["primary_key"]),
+                primary_key=tuple(identity),
                 compound_keys={k: tuple(v) for k, v in raw["compound_keys"].items()},
                 table=quote(raw["db_name"]),
                 scalars=tuple(f for f in fields.values() if not f.is_relation),

@@ -21,7 +21,16 @@ from .generated.client_db import Prisma
 
 SCHEMA = Path(__file__).with_name("schema.prisma")
 PRISMA_CLI = PROJECT_ROOT / "prisma" / "tools" / "prisma.sh"
-TABLES = ('"_CategoryToPost"', '"Comment"', '"Profile"', '"posts"', '"Category"', '"Node"', '"users"')
+TABLES = (
+    '"_CategoryToPost"',
+    '"settings"',
+    '"Comment"',
+    '"Profile"',
+    '"posts"',
+    '"Category"',
+    '"Node"',
+    '"users"',
+)
 
 
 def prisma_cli(*args: str, database_url: str) -> str:

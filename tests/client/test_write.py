@@ -204,3 +204,20 @@ async def test_nested_update_connect_disconnect_set(client: Prisma) -> None:
     assert (
         bob_after is not None and bob_after.posts is not None and [p.title for p in bob_after.posts] == ["p"]
     )
+
+
+async def test_a_model_without_id_is_identified_by_its_unique_field(client: Prisma) -> None:
+    await client.setting.create(data={"key": "b", "value": Json([1, 2])})
+    created = await client.setting.upsert(
+        where={"key": "a"}, data={"create": {"key": "a", "value": Json({"on": True})}, "update": {}}
+    )
+    assert created.value == {"on": True}
+    assert [s.key for s in await client.setting.find_many()] == ["a", "b"]
+    updated = await client.setting.upsert(
+        where={"key": "a"}, data={"create": {"key": "a", "value": Json(None)}, "update": {"value": Json("x")}}
+    )
+    assert updated.value == "x"
+    assert [s.key for s in await client.setting.find_many(where={"value": Json("x")})] == ["a"]
+    assert [s.key for s in await client.setting.find_many(where={"value": {"not": Json("x")}})] == ["b"]
+    deleted = await client.setting.delete(where={"key": "b"})
+    assert deleted is not None and deleted.value == [1, 2]

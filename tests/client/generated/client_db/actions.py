@@ -222,3 +222,39 @@ class NodeBatchActions(
     """Writes on Node inside `batch_()`."""
 
     _model = 'Node'
+
+
+class SettingActions(
+    ModelActions[
+        models.Setting,
+        types.SettingWhereInput,
+        types.SettingWhereUniqueInput,
+        types.SettingCreateInput,
+        types.SettingCreateWithoutRelationsInput,
+        types.SettingUpdateInput,
+        types.SettingUpdateManyMutationInput,
+        types.SettingUpsertInput,
+        types.SettingInclude,
+        types.SettingOrderByInput,
+        types.SettingScalarFieldKeys,
+    ]
+):
+    """Queries on Setting."""
+
+    _model = 'Setting'
+
+
+class SettingBatchActions(
+    BatchActions[
+        types.SettingWhereInput,
+        types.SettingWhereUniqueInput,
+        types.SettingCreateInput,
+        types.SettingCreateWithoutRelationsInput,
+        types.SettingUpdateInput,
+        types.SettingUpdateManyMutationInput,
+        types.SettingUpsertInput,
+    ]
+):
+    """Writes on Setting inside `batch_()`."""
+
+    _model = 'Setting'

@@ -26,6 +26,7 @@ class Prisma(runtime.BasePrisma):
     category: actions.CategoryActions
     comment: actions.CommentActions
     node: actions.NodeActions
+    setting: actions.SettingActions
 
     def _bind_actions(self) -> None:
         self.user = actions.UserActions(self)
@@ -34,6 +35,7 @@ class Prisma(runtime.BasePrisma):
         self.category = actions.CategoryActions(self)
         self.comment = actions.CommentActions(self)
         self.node = actions.NodeActions(self)
+        self.setting = actions.SettingActions(self)
 
     def batch_(self) -> Batch:
         return Batch(self)
@@ -46,6 +48,7 @@ class Batch(runtime.BaseBatch):
     category: actions.CategoryBatchActions
     comment: actions.CommentBatchActions
     node: actions.NodeBatchActions
+    setting: actions.SettingBatchActions
 
     def __init__(self, client: Prisma) -> None:
         super().__init__(client)
@@ -55,6 +58,7 @@ class Batch(runtime.BaseBatch):
         self.category = actions.CategoryBatchActions(self)
         self.comment = actions.CommentBatchActions(self)
         self.node = actions.NodeBatchActions(self)
+        self.setting = actions.SettingBatchActions(self)
 
 
 def register(client: Prisma) -> None:

@@ -93,12 +93,20 @@ class Node(BaseModel):
     children: Optional[List['Node']] = None
 
 
+class Setting(BaseModel):
+    model_config = ConfigDict(extra='ignore')
+
+    key: str
+    value: Any
+
+
 User.model_rebuild()
 Profile.model_rebuild()
 Post.model_rebuild()
 Category.model_rebuild()
 Comment.model_rebuild()
 Node.model_rebuild()
+Setting.model_rebuild()
 
 MODELS: dict[str, type[BaseModel]] = {
     'User': User,
@@ -107,4 +115,5 @@ MODELS: dict[str, type[BaseModel]] = {
     'Category': Category,
     'Comment': Comment,
     'Node': Node,
+    'Setting': Setting,
 }

@@ -588,6 +588,31 @@ SCHEMA = Schema.from_json(
    "primary_key": [
     "id"
    ]
+  },
+  {
+   "compound_keys": {},
+   "db_name": "settings",
+   "fields": [
+    {
+     "db_name": "key",
+     "is_list": false,
+     "is_required": true,
+     "is_unique": true,
+     "kind": "scalar",
+     "name": "key",
+     "type": "String"
+    },
+    {
+     "db_name": "value",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "value",
+     "type": "Json"
+    }
+   ],
+   "name": "Setting",
+   "primary_key": []
   }
  ]
 }'''

@@ -1421,3 +1421,194 @@ NodeOrderByInput = TypedDict(
 
 
 NodeScalarFieldKeys = Literal['id', 'label', 'rank', 'parent_id']
+
+
+SettingWhereInput = TypedDict(
+    'SettingWhereInput',
+    {
+        'key': Union[str, StringFilter],
+        'value': Union[fields.Json, JsonFilter],
+        'AND': List['SettingWhereInput'],
+        'OR': List['SettingWhereInput'],
+        'NOT': List['SettingWhereInput'],
+    },
+    total=False,
+)
+
+
+SettingRelationFilter = TypedDict(
+    'SettingRelationFilter',
+    {
+        'is': Optional['SettingWhereInput'],
+        'is_not': Optional['SettingWhereInput'],
+    },
+    total=False,
+)
+
+
+SettingListRelationFilter = TypedDict(
+    'SettingListRelationFilter',
+    {
+        'some': 'SettingWhereInput',
+        'every': 'SettingWhereInput',
+        'none': 'SettingWhereInput',
+    },
+    total=False,
+)
+
+
+SettingWhereUniqueInput = TypedDict(
+    'SettingWhereUniqueInput',
+    {
+        'key': str,
+    },
+    total=False,
+)
+
+
+SettingCreateWithoutRelationsInput = TypedDict(
+    'SettingCreateWithoutRelationsInput',
+    {
+        'key': str,
+        'value': fields.Json,
+    },
+)
+
+
+SettingCreateInput = TypedDict(
+    'SettingCreateInput',
+    {
+        'key': str,
+        'value': fields.Json,
+    },
+)
+
+
+SettingConnectOrCreateInput = TypedDict(
+    'SettingConnectOrCreateInput',
+    {
+        'where': 'SettingWhereUniqueInput',
+        'create': 'SettingCreateWithoutRelationsInput',
+    },
+)
+
+
+SettingCreateOneNestedInput = TypedDict(
+    'SettingCreateOneNestedInput',
+    {
+        'create': 'SettingCreateWithoutRelationsInput',
+        'connect': 'SettingWhereUniqueInput',
+        'connect_or_create': 'SettingConnectOrCreateInput',
+    },
+    total=False,
+)
+
+
+SettingCreateManyNestedInput = TypedDict(
+    'SettingCreateManyNestedInput',
+    {
+        'create': Union['SettingCreateWithoutRelationsInput', List['SettingCreateWithoutRelationsInput']],
+        'connect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
+        'connect_or_create': Union['SettingConnectOrCreateInput', List['SettingConnectOrCreateInput']],
+    },
+    total=False,
+)
+
+
+SettingUpdateOneNestedInput = TypedDict(
+    'SettingUpdateOneNestedInput',
+    {
+        'create': 'SettingCreateWithoutRelationsInput',
+        'connect': 'SettingWhereUniqueInput',
+        'connect_or_create': 'SettingConnectOrCreateInput',
+        'disconnect': bool,
+    },
+    total=False,
+)
+
+
+SettingUpdateManyNestedInput = TypedDict(
+    'SettingUpdateManyNestedInput',
+    {
+        'create': Union['SettingCreateWithoutRelationsInput', List['SettingCreateWithoutRelationsInput']],
+        'connect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
+        'connect_or_create': Union['SettingConnectOrCreateInput', List['SettingConnectOrCreateInput']],
+        'disconnect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
+        'set': List['SettingWhereUniqueInput'],
+    },
+    total=False,
+)
+
+
+SettingUpdateManyMutationInput = TypedDict(
+    'SettingUpdateManyMutationInput',
+    {
+        'key': str,
+        'value': fields.Json,
+    },
+    total=False,
+)
+
+
+SettingUpdateInput = TypedDict(
+    'SettingUpdateInput',
+    {
+        'key': str,
+        'value': fields.Json,
+    },
+    total=False,
+)
+
+
+SettingUpsertInput = TypedDict(
+    'SettingUpsertInput',
+    {
+        'create': 'SettingCreateInput',
+        'update': 'SettingUpdateInput',
+    },
+)
+
+
+SettingInclude = TypedDict(
+    'SettingInclude',
+    {
+    },
+    total=False,
+)
+
+
+SettingIncludeArgs = TypedDict(
+    'SettingIncludeArgs',
+    {
+        'include': 'SettingInclude',
+    },
+    total=False,
+)
+
+
+SettingFindManyArgs = TypedDict(
+    'SettingFindManyArgs',
+    {
+        'where': 'SettingWhereInput',
+        'order_by': Union['SettingOrderByInput', List['SettingOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': 'SettingWhereUniqueInput',
+        'include': 'SettingInclude',
+        'distinct': List['SettingScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+SettingOrderByInput = TypedDict(
+    'SettingOrderByInput',
+    {
+        'key': Union[SortOrder, SortOrderInput],
+        'value': Union[SortOrder, SortOrderInput],
+    },
+    total=False,
+)
+
+
+SettingScalarFieldKeys = Literal['key', 'value']
