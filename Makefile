@@ -39,7 +39,7 @@ generate: $(STAMP)
 
 # The prisma_asyncpg client of the client tests' schema (tests/client/test_generate.py checks it is current).
 generate-client-test: $(STAMP)
-	prisma/tools/prisma.sh generate --schema tests/client/schema.prisma
+	DATABASE_URL=$${DATABASE_URL:-postgresql://unused@127.0.0.1/unused} prisma/tools/prisma.sh generate --schema tests/client/schema.prisma
 
 migrate: $(STAMP)
 	$(PY) -m api.db migrate
