@@ -90,7 +90,7 @@ class Engine:
                 return self._decode(model, await self._call("fetchval", sql, params))
         schema_model = self.schema.models[model]
         analyzer = Analyzer(self.schema)
-        shape = analyzer.find(schema_model, {"where": where, "include": include})
+        shape = analyzer.find(schema_model, {"where": where, "include": include}, unique=True)
         text = await self._value(analyzer, shape)
         if include is None and self._plain_equalities(schema_model, where):
             fields = tuple(schema_model.fields[name] for name in where)
@@ -126,7 +126,13 @@ class Engine:
     async def _find_row(self, model: Model, where: Args) -> Row | None:
         """The row (native values, by field name) matching `where`, or None."""
         analyzer = Analyzer(self.schema)
-        shape = ("find", model.name, None, analyzer.window(model, {"where": where, "take": 1}, "order"))
+        shape = (
+            "find",
+            model.name,
+            None,
+            analyzer.window(model, {"where": where, "take": 1}, "order"),
+            False,
+        )
         record = await self._call("fetchrow", self.statement(shape), analyzer.params)
         return None if record is None else {f.name: record[f.db_name] for f in model.scalars}
 

@@ -208,15 +208,14 @@ class Analyzer:
                 parts.append((name, "one", child, None))
         return ("sel", model.name, tuple(parts))
 
-    def find(self, model: Model, args: Mapping[str, Any], *, first: bool = False) -> Node:
+    def find(
+        self, model: Model, args: Mapping[str, Any], *, first: bool = False, unique: bool = False
+    ) -> Node:
+        """A read; `unique` (find_unique: at most one row) needs no ORDER BY."""
         if first:
             args = {**args, "take": 1}
-        return (
-            "find",
-            model.name,
-            self.selection(model, args.get("include")),
-            self.window(model, args, "order"),
-        )
+        selection = self.selection(model, args.get("include"))
+        return ("find", model.name, selection, self.window(model, args, "order"), not unique)
 
     def count(self, model: Model, args: Mapping[str, Any]) -> Node:
         return ("count", model.name, self.window(model, args, "order"))

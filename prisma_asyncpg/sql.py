@@ -154,6 +154,11 @@ class Renderer:
         source, conditions, ordering = self.source(target, alias, window)
         conditions.insert(0, link)
         tail = self.limits(window)
+        where = " AND ".join(conditions)
+        if not tail and source.endswith(f" {alias}") and not source.startswith("("):
+            # No take/skip/distinct: aggregate the rows directly, in order.
+            row = self.json_object(child, alias)
+            return f"(SELECT coalesce(json_agg({row} ORDER BY {ordering}), '[]') FROM {source} WHERE {where})"
         rows = (
             f"SELECT {self.json_object(child, alias)} AS j, row_number() OVER (ORDER BY {ordering}) AS n "
             f"FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'} ORDER BY {ordering}{tail}"
@@ -246,12 +251,13 @@ class Renderer:
         kind = shape[0]
         model = self.schema.model(shape[1])
         if kind == "find":
-            _, _, selection, window = shape
+            _, _, selection, window, ordered = shape
             source, conditions, ordering = self.source(model, "t0", window)
             columns = "t0.*" if selection is None else self.json_object(selection, "t0")
+            order_by = f" ORDER BY {ordering}" if ordered else ""
             return (
-                f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'} "
-                f"ORDER BY {ordering}{self.limits(window)}"
+                f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'}"
+                f"{order_by}{self.limits(window)}"
             )
         if kind == "count":
             window = shape[2]
