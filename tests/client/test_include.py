@@ -93,3 +93,39 @@ async def test_an_include_tree_is_one_statement(client: Prisma) -> None:
         tx.connection.remove_query_logger(log)
     assert len(users) == 3
     assert len(queries) == 1 and queries[0].count("json_agg") >= 2
+
+
+async def test_included_lists_take_cursor_and_distinct(client: Prisma) -> None:
+    users = await people(client)
+    ann = await client.user.find_unique_or_raise(where={"id": users["ann"].id}, include={"posts": True})
+    assert ann.posts is not None
+    by_views = sorted(ann.posts, key=lambda post: post.views)
+    paged = await client.user.find_unique_or_raise(
+        where={"id": ann.id},
+        include={"posts": {"order_by": {"views": "asc"}, "cursor": {"id": by_views[1].id}}},
+    )
+    assert paged.posts is not None and [p.title for p in paged.posts] == ["beta", "Gamma"]
+    distinct = await client.user.find_unique_or_raise(
+        where={"id": ann.id},
+        include={"posts": {"distinct": ["published"], "order_by": {"views": "desc"}}},
+    )
+    assert distinct.posts is not None and [p.title for p in distinct.posts] == ["Gamma", "beta"]
+
+
+async def test_one_to_one_from_the_side_without_the_key(client: Prisma) -> None:
+    ann = await make_user(client, "Ann")
+    updated = await client.user.update(
+        where={"id": ann.id},
+        data={"profile": {"connect_or_create": {"where": {"user_id": ann.id}, "create": {"bio": "new"}}}},
+        include={"profile": True},
+    )
+    assert updated is not None and updated.profile is not None and updated.profile.bio == "new"
+    again = await client.user.update(
+        where={"id": ann.id},
+        data={"profile": {"connect_or_create": {"where": {"user_id": ann.id}, "create": {"bio": "other"}}}},
+        include={"profile": True},
+    )
+    assert again is not None and again.profile is not None and again.profile.id == updated.profile.id
+    assert await client.profile.count() == 1
+    with_profile = await client.user.find_many(where={"profile": {"is": {"bio": "new"}}})
+    assert [u.id for u in with_profile] == [ann.id]
