@@ -3,6 +3,7 @@ queries, and the typed per-model actions the generated `<Model>Actions` classes 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from prisma_asyncpg.errors import (
     ClientNotRegisteredError,
     RecordNotFoundError,
     TransactionError,
+    TransactionExpiredError,
 )
 from prisma_asyncpg.schema import Schema
 
@@ -166,13 +168,14 @@ class BasePrisma:
         """An interactive transaction: `async with db.tx() as tx:` commits on success, else rolls back."""
         return TransactionManager(self, max_wait=max_wait, timeout=timeout)
 
-    def _bound(self, connection: Any) -> Self:
-        """A copy of this client whose queries all run on `connection`."""
+    def _bound(self, connection: Any, deadline: float | None) -> Self:
+        """A copy of this client whose queries all run on `connection` (until `deadline`, loop time)."""
         clone = object.__new__(type(self))
         clone.__dict__.update(self.__dict__)
         clone._connection = connection
         clone._owns_pool = False
         clone._engine = self._new_engine(connection)
+        clone._engine.deadline = deadline
         clone._bind_actions()
         return clone
 
@@ -208,7 +211,8 @@ class TransactionManager(Generic[Client]):
     ) -> None:
         self._client = client
         self._max_wait = max_wait.total_seconds() if isinstance(max_wait, dt.timedelta) else max_wait
-        self._timeout = timeout
+        self._timeout = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout
+        self._deadline: float | None = None
         self._connection: Any = None
         self._transaction: Any = None
         self._release = False
@@ -228,10 +232,15 @@ class TransactionManager(Generic[Client]):
         except BaseException:
             await self._close()
             raise
-        return self._client._bound(self._connection)
+        self._deadline = asyncio.get_running_loop().time() + self._timeout
+        return self._client._bound(self._connection, self._deadline)
 
     async def commit(self) -> None:
+        """Commits; past the timeout, rolls back and raises TransactionExpiredError instead."""
         try:
+            if self._deadline is not None and asyncio.get_running_loop().time() > self._deadline:
+                await self._transaction.rollback()
+                raise TransactionExpiredError("the transaction ran past its timeout and was rolled back")
             await self._transaction.commit()
         finally:
             await self._close()

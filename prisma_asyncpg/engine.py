@@ -3,6 +3,7 @@ and carries out nested writes (several statements, in one transaction)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -12,7 +13,7 @@ import asyncpg
 from pydantic import BaseModel
 
 from prisma_asyncpg.convert import to_db
-from prisma_asyncpg.errors import InputError, RecordNotFoundError, map_database_error
+from prisma_asyncpg.errors import InputError, RecordNotFoundError, TransactionExpiredError, map_database_error
 from prisma_asyncpg.fields import Json
 from prisma_asyncpg.ids import cuid, uuid4
 from prisma_asyncpg.query import Analyzer, Node, as_list
@@ -34,15 +35,21 @@ def _count(status: str) -> int:
 class Engine:
     """One database handle (pool, or the connection of a transaction) plus the shared caches."""
 
-    __slots__ = ("cache", "db", "models", "schema")
+    __slots__ = ("cache", "db", "deadline", "models", "schema")
 
     def __init__(
-        self, schema: Schema, models: Mapping[str, type[BaseModel]], db: Database, cache: dict[Node, str]
+        self,
+        schema: Schema,
+        models: Mapping[str, type[BaseModel]],
+        db: Database,
+        cache: dict[Node, str],
+        deadline: float | None = None,
     ) -> None:
         self.schema = schema
         self.models = models
         self.db = db
         self.cache = cache
+        self.deadline = deadline  # event-loop time a transaction expires at
 
     # -- execution -----------------------------------------------------------------------------
 
@@ -53,6 +60,8 @@ class Engine:
         return sql
 
     async def _call(self, method: str, sql: str, params: list[Any], *, raw: bool = False) -> Any:
+        if self.deadline is not None and asyncio.get_running_loop().time() > self.deadline:
+            raise TransactionExpiredError("the transaction ran past its timeout and was rolled back")
         try:
             return await getattr(self.db, method)(sql, *params)
         except asyncpg.PostgresError as error:

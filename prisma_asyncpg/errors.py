@@ -21,6 +21,7 @@ __all__ = [
     "RecordNotFoundError",
     "TableNotFoundError",
     "TransactionError",
+    "TransactionExpiredError",
     "UniqueViolationError",
 ]
 
@@ -54,6 +55,10 @@ class FieldNotFoundError(InputError):
 
 class TransactionError(PrismaError):
     """A transaction could not be used (already closed, or nested misuse)."""
+
+
+class TransactionExpiredError(TransactionError):
+    """The transaction ran past its `timeout`: it was rolled back, and takes no more queries."""
 
 
 class DataError(PrismaError):

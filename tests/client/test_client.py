@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -106,3 +107,20 @@ async def test_query_raw_query_first_execute_raw(client: Prisma) -> None:
     assert category is not None and category.name == "c"
     assert await client.execute_raw("UPDATE users SET score = score + 1") == 2
     assert await client.query_first("SELECT 1 AS x WHERE false") is None
+
+
+async def test_a_transaction_past_its_timeout_refuses_queries_and_rolls_back(client: Prisma) -> None:
+    with pytest.raises(errors.TransactionExpiredError):
+        async with client.tx(timeout=dt.timedelta(0)) as tx:
+            await tx.category.create(data={"name": "late"})
+    assert await client.category.count() == 0
+
+
+async def test_nested_transactions_are_savepoints(client: Prisma) -> None:
+    async with client.tx() as outer:
+        await outer.category.create(data={"name": "kept"})
+        with pytest.raises(RuntimeError):
+            async with outer.tx() as inner:
+                await inner.category.create(data={"name": "undone"})
+                raise RuntimeError("inner only")
+    assert [c.name for c in await client.category.find_many()] == ["kept"]

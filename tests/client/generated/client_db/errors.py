@@ -17,5 +17,6 @@ from prisma_asyncpg.errors import (
     RecordNotFoundError as RecordNotFoundError,
     TableNotFoundError as TableNotFoundError,
     TransactionError as TransactionError,
+    TransactionExpiredError as TransactionExpiredError,
     UniqueViolationError as UniqueViolationError,
 )
