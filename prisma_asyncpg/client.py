@@ -93,6 +93,7 @@ class BasePrisma:
             connect_timeout.total_seconds() if isinstance(connect_timeout, dt.timedelta) else connect_timeout
         )
         self._pool_options = dict(pool_options or {})
+        self._log_queries = log_queries
         self._pool = pool
         self._owns_pool = pool is None
         self._connection: Any = None
@@ -107,7 +108,9 @@ class BasePrisma:
     def _new_engine(self, database: Any) -> Engine:
         if len(self._schema.statements) > MAX_CACHED_STATEMENTS:
             self._schema.statements.clear()
-        return Engine(self._schema, self._models, database, self._schema.statements)
+        engine = Engine(self._schema, self._models, database, self._schema.statements)
+        engine.log_queries = self._log_queries
+        return engine
 
     @property
     def engine(self) -> Engine:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,8 @@ from prisma_asyncpg.ids import cuid, uuid4
 from prisma_asyncpg.query import Analyzer, Node, as_list
 from prisma_asyncpg.schema import Model, Relation, Schema
 from prisma_asyncpg.sql import render
+
+log = logging.getLogger("prisma_asyncpg")
 
 Args = Mapping[str, Any]
 Row = dict[str, Any]
@@ -35,7 +38,7 @@ def _count(status: str) -> int:
 class Engine:
     """One database handle (pool, or the connection of a transaction) plus the shared caches."""
 
-    __slots__ = ("cache", "db", "deadline", "models", "schema")
+    __slots__ = ("cache", "db", "deadline", "log_queries", "models", "schema")
 
     def __init__(
         self,
@@ -50,6 +53,7 @@ class Engine:
         self.db = db
         self.cache = cache
         self.deadline = deadline  # event-loop time a transaction expires at
+        self.log_queries = False
 
     # -- execution -----------------------------------------------------------------------------
 
@@ -62,6 +66,8 @@ class Engine:
     async def _call(self, method: str, sql: str, params: list[Any], *, raw: bool = False) -> Any:
         if self.deadline is not None and asyncio.get_running_loop().time() > self.deadline:
             raise TransactionExpiredError("the transaction ran past its timeout and was rolled back")
+        if self.log_queries:
+            log.info("prisma_asyncpg.query", extra={"sql": sql, "parameters": len(params)})
         try:
             return await getattr(self.db, method)(sql, *params)
         except asyncpg.PostgresError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -124,3 +125,13 @@ async def test_nested_transactions_are_savepoints(client: Prisma) -> None:
                 await inner.category.create(data={"name": "undone"})
                 raise RuntimeError("inner only")
     assert [c.name for c in await client.category.find_many()] == ["kept"]
+
+
+async def test_log_queries_logs_each_statement(
+    client: Prisma, client_dsn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with Prisma(datasource={"url": client_dsn}, log_queries=True) as db:
+        with caplog.at_level(logging.INFO, logger="prisma_asyncpg"):
+            await db.category.count(where={"name": "x"})
+    records = [r for r in caplog.records if r.name == "prisma_asyncpg"]
+    assert len(records) == 1 and 'FROM "Category"' in getattr(records[0], "sql")  # noqa: B009
