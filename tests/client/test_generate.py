@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from api.paths import PROJECT_ROOT
-from prisma_asyncpg.generator.protocol import MANIFEST, OUTPUT_ENV, OutputError, write_package
+from prisma_asyncpg.generator.check import drift, regenerate
+from prisma_asyncpg.generator.check import main as check_main
+from prisma_asyncpg.generator.protocol import MANIFEST, OutputError, write_package
 from prisma_asyncpg.generator.render import MARKER
 
 from .conftest import PRISMA_CLI, SCHEMA
@@ -18,29 +17,29 @@ GENERATED = Path(__file__).parent / "generated" / "client_db"
 
 
 def generate_into(directory: Path) -> None:
-    subprocess.run(
-        [str(PRISMA_CLI), "generate", "--schema", str(SCHEMA)],
-        cwd=PROJECT_ROOT,
-        env={
-            **os.environ,
-            OUTPUT_ENV: str(directory),
-            "DATABASE_URL": "postgresql://unused@127.0.0.1/unused",
-        },
-        capture_output=True,
-        check=True,
-        timeout=120,
-    )
+    regenerate([str(PRISMA_CLI)], SCHEMA, "client", directory)
 
 
 def test_committed_client_is_what_prisma_generate_writes(tmp_path: Path) -> None:
     generate_into(tmp_path)
-    fresh = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
-    committed = {path.name: path.read_bytes() for path in GENERATED.iterdir() if path.name != "__pycache__"}
-    assert sorted(fresh) == sorted(committed)
-    for name, content in fresh.items():
-        assert content == committed[name], (
-            f"{name} differs: run prisma/tools/prisma.sh generate --schema {SCHEMA}"
-        )
+    assert drift(GENERATED, tmp_path) == []
+
+
+def test_drift_is_reported_file_by_file(tmp_path: Path) -> None:
+    generate_into(tmp_path / "fresh")
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    for path in (tmp_path / "fresh").iterdir():
+        (stale / path.name).write_bytes(path.read_bytes())
+    (stale / "models.py").write_text("# edited\n")
+    (stale / "types.py").unlink()
+    problems = drift(stale, tmp_path / "fresh")
+    assert problems[0] == "missing: types.py"
+    assert len(problems) == 2 and problems[1].startswith("--- committed/models.py")
+
+
+def test_check_command_passes_on_the_committed_client() -> None:
+    assert check_main(["--schema", str(SCHEMA), "--output", str(GENERATED), "--prisma", str(PRISMA_CLI)]) == 0
 
 
 def test_generating_twice_gives_identical_bytes(tmp_path: Path) -> None:
