@@ -10,7 +10,7 @@ from decimal import Decimal
 from .factories import make_user
 from .generated.client_db import Base64, Json, Prisma
 from .generated.client_db.enums import Role
-from .generated.client_db.types import UserCreateWithoutRelationsInput
+from .generated.client_db.types import CommentWhereUniqueInput, UserCreateWithoutRelationsInput
 
 
 async def test_create_round_trips_every_scalar_type(client: Prisma) -> None:
@@ -221,3 +221,30 @@ async def test_a_model_without_id_is_identified_by_its_unique_field(client: Pris
     assert [s.key for s in await client.setting.find_many(where={"value": {"not": Json("x")}})] == ["b"]
     deleted = await client.setting.delete(where={"key": "b"})
     assert deleted is not None and deleted.value == [1, 2]
+
+
+async def test_compound_id_as_unique_key(client: Prisma) -> None:
+    ann = await make_user(client, "Ann")
+    post = await client.post.create(data={"title": "p"})
+    await client.comment.create(
+        data={"post_id": post.id, "position": 1, "body": "first", "author_id": ann.id}
+    )
+    key: CommentWhereUniqueInput = {"post_id_position": {"post_id": post.id, "position": 1}}
+    found = await client.comment.find_unique_or_raise(where=key)
+    assert found.body == "first"
+    updated = await client.comment.update(where=key, data={"body": "edited"})
+    assert updated is not None and updated.body == "edited"
+    deleted = await client.comment.delete(where=key)
+    assert deleted is not None and await client.comment.count() == 0
+
+
+async def test_bytes_and_decimal_filters_and_decimal_arithmetic(client: Prisma) -> None:
+    await make_user(client, "Ann", avatar=Base64.encode(b"one"), balance=Decimal("1.10"))
+    await make_user(client, "Bob", avatar=Base64.encode(b"two"), balance=Decimal("2.25"))
+    found = await client.user.find_many(where={"avatar": Base64.encode(b"two")})
+    assert [u.name for u in found] == ["Bob"]
+    rich = await client.user.find_many(where={"balance": {"gte": Decimal("2.00")}})
+    assert [u.name for u in rich] == ["Bob"]
+    assert await client.user.update_many(where={}, data={"balance": {"increment": Decimal("0.05")}}) == 2
+    balances = [str(u.balance) for u in await client.user.find_many(order={"name": "asc"})]
+    assert balances == ["1.15", "2.30"]
