@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest check-generated generate migrate seed bench clean
+.PHONY: install run test lint typecheck pytest check-generated generate generate-client-test migrate seed bench bench-client clean
 
 $(STAMP): pyproject.toml package.json package-lock.json
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,12 +30,18 @@ typecheck: $(STAMP)
 
 check-generated: $(STAMP)
 	$(PY) -m api.db.check
+	$(PY) -m prisma_asyncpg.generator.check --prisma prisma/tools/prisma.sh \
+		--schema tests/client/schema.prisma --output tests/client/generated/client_db
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
 generate: $(STAMP)
 	prisma/tools/prisma.sh generate
+
+# The prisma_asyncpg client of the client tests' schema (tests/client/test_generate.py checks it is current).
+generate-client-test: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-postgresql://unused@127.0.0.1/unused} prisma/tools/prisma.sh generate --schema tests/client/schema.prisma
 
 migrate: $(STAMP)
 	$(PY) -m api.db migrate
@@ -45,6 +51,9 @@ seed: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+bench-client: $(STAMP)
+	$(PY) -m bench.client
 
 clean:
 	rm -rf $(VENV) node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,458 @@
+"""The hand-written half of the generated `Prisma` class: connection, transactions, batches, raw
+queries, and the typed per-model actions the generated `<Model>Actions` classes specialise."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, ClassVar, Generic, Literal, Self, TypedDict, TypeVar, cast, overload
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import asyncpg
+from pydantic import BaseModel
+
+from prisma_asyncpg.engine import Engine
+from prisma_asyncpg.errors import (
+    ClientAlreadyRegisteredError,
+    ClientNotConnectedError,
+    ClientNotRegisteredError,
+    RecordNotFoundError,
+    TransactionError,
+    TransactionExpiredError,
+)
+from prisma_asyncpg.schema import Schema
+
+__all__ = [
+    "BaseBatch",
+    "BasePrisma",
+    "BatchActions",
+    "DatasourceOverride",
+    "ModelActions",
+    "get_client",
+    "register",
+]
+
+M = TypeVar("M", bound=BaseModel)
+Where = TypeVar("Where")
+WhereUnique = TypeVar("WhereUnique")
+Create = TypeVar("Create")
+CreateMany = TypeVar("CreateMany")
+Update = TypeVar("Update")
+UpdateMany = TypeVar("UpdateMany")
+Upsert = TypeVar("Upsert")
+Include = TypeVar("Include")
+Order = TypeVar("Order")
+Keys = TypeVar("Keys")
+Client = TypeVar("Client", bound="BasePrisma")
+
+MAX_CACHED_STATEMENTS = 2000
+
+
+class DatasourceOverride(TypedDict):
+    url: str
+
+
+def asyncpg_dsn(url: str) -> tuple[str, dict[str, str]]:
+    """A Prisma URL as asyncpg takes it: `?schema=x` becomes the search_path setting."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query)
+    settings = {"search_path": value for key, value in query if key == "schema"}  # noqa: B035 (last one wins)
+    kept = [(key, value) for key, value in query if key not in ("schema", "connection_limit", "pool_timeout")]
+    scheme = "postgresql" if parts.scheme in ("postgres", "postgresql") else parts.scheme
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment)), settings
+
+
+class BasePrisma:
+    """Connection handling shared by every generated client (`Prisma` in the generated package).
+
+    Besides Prisma Client Python's arguments it takes `pool` (an asyncpg pool the caller owns and
+    configures; `connect()` then only uses it) or `pool_options` (keyword arguments of
+    `asyncpg.create_pool` for the pool `connect()` creates: sizes, command timeout, init...).
+    """
+
+    _schema: ClassVar[Schema]
+    _models: ClassVar[Mapping[str, type[BaseModel]]]
+    _datasource_env: ClassVar[str] = "DATABASE_URL"
+
+    def __init__(
+        self,
+        *,
+        use_dotenv: bool = True,
+        log_queries: bool = False,
+        auto_register: bool = False,
+        datasource: DatasourceOverride | None = None,
+        connect_timeout: float | dt.timedelta = 10,
+        pool: asyncpg.Pool | None = None,
+        pool_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._url = datasource["url"] if datasource else None
+        self._connect_timeout = (
+            connect_timeout.total_seconds() if isinstance(connect_timeout, dt.timedelta) else connect_timeout
+        )
+        self._pool_options = dict(pool_options or {})
+        self._log_queries = log_queries
+        self._pool = pool
+        self._owns_pool = pool is None
+        self._connection: Any = None
+        self._engine: Engine | None = None if pool is None else self._new_engine(pool)
+        if auto_register:
+            register(self)
+        self._bind_actions()
+
+    def _bind_actions(self) -> None:
+        """Creates the per-model action attributes (the generated class overrides it)."""
+
+    def _new_engine(self, database: Any) -> Engine:
+        if len(self._schema.statements) > MAX_CACHED_STATEMENTS:
+            self._schema.statements.clear()
+        engine = Engine(self._schema, self._models, database, self._schema.statements)
+        engine.log_queries = self._log_queries
+        return engine
+
+    @property
+    def engine(self) -> Engine:
+        """The engine queries run on (raises ClientNotConnectedError before `connect()`)."""
+        if self._engine is None:
+            raise ClientNotConnectedError()
+        return self._engine
+
+    @property
+    def connection(self) -> Any:
+        """The asyncpg connection of this transaction client (None outside `tx()`)."""
+        return self._connection
+
+    @property
+    def pool(self) -> asyncpg.Pool | None:
+        return self._pool
+
+    def is_connected(self) -> bool:
+        return self._engine is not None
+
+    async def connect(self, timeout: float | dt.timedelta | None = None) -> None:  # noqa: ASYNC109 (Prisma's API)
+        """Opens the pool (or adopts the one given to the constructor)."""
+        if self._engine is not None:
+            return
+        if self._pool is None:
+            url = self._url or os.environ.get(self._datasource_env)
+            if not url:
+                raise ClientNotConnectedError()
+            dsn, settings = asyncpg_dsn(url)
+            options = dict(self._pool_options)
+            if settings:
+                options["server_settings"] = {**settings, **options.get("server_settings", {})}
+            seconds = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout
+            options.setdefault("timeout", seconds or self._connect_timeout)
+            self._pool = await asyncpg.create_pool(dsn, **options)
+        self._engine = self._new_engine(self._pool)
+
+    async def disconnect(self, timeout: float | dt.timedelta | None = None) -> None:  # noqa: ASYNC109
+        """Closes the pool when this client created it."""
+        pool, self._engine = self._pool, None
+        if pool is not None and self._owns_pool:
+            self._pool = None
+            await pool.close()
+
+    async def __aenter__(self) -> Self:
+        await self.connect()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.is_connected():
+            await self.disconnect()
+
+    def tx(
+        self, *, max_wait: float | dt.timedelta = 2, timeout: float | dt.timedelta = 5
+    ) -> TransactionManager[Self]:
+        """An interactive transaction: `async with db.tx() as tx:` commits on success, else rolls back."""
+        return TransactionManager(self, max_wait=max_wait, timeout=timeout)
+
+    def _bound(self, connection: Any, deadline: float | None) -> Self:
+        """A copy of this client whose queries all run on `connection` (until `deadline`, loop time)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone._connection = connection
+        clone._owns_pool = False
+        clone._engine = self._new_engine(connection)
+        clone._engine.deadline = deadline
+        clone._bind_actions()
+        return clone
+
+    @overload
+    async def query_raw(self, query: str, *args: Any) -> list[dict[str, Any]]: ...
+    @overload
+    async def query_raw(self, query: str, *args: Any, model: type[M]) -> list[M]: ...
+    async def query_raw(self, query: str, *args: Any, model: type[M] | None = None) -> list[Any]:
+        """Rows of a raw query ($1, $2... placeholders), as dicts or as `model` instances."""
+        rows = await self.engine.query_raw(query, args)
+        return rows if model is None else [model.model_validate(row) for row in rows]
+
+    @overload
+    async def query_first(self, query: str, *args: Any) -> dict[str, Any] | None: ...
+    @overload
+    async def query_first(self, query: str, *args: Any, model: type[M]) -> M | None: ...
+    async def query_first(self, query: str, *args: Any, model: type[M] | None = None) -> Any:
+        rows = await self.engine.query_raw(query, args)
+        if not rows:
+            return None
+        return rows[0] if model is None else model.model_validate(rows[0])
+
+    async def execute_raw(self, query: str, *args: Any) -> int:
+        """Runs a raw statement; returns the number of rows it affected."""
+        return await self.engine.execute_raw(query, args)
+
+
+class TransactionManager(Generic[Client]):
+    """`async with db.tx() as tx`; also `start()`, `commit()`, `rollback()` by hand."""
+
+    def __init__(
+        self, client: Client, *, max_wait: float | dt.timedelta, timeout: float | dt.timedelta
+    ) -> None:
+        self._client = client
+        self._max_wait = max_wait.total_seconds() if isinstance(max_wait, dt.timedelta) else max_wait
+        self._timeout = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout
+        self._deadline: float | None = None
+        self._connection: Any = None
+        self._transaction: Any = None
+        self._release = False
+
+    async def start(self) -> Client:
+        if self._transaction is not None:
+            raise TransactionError("the transaction was already started")
+        engine = self._client.engine
+        if isinstance(engine.db, asyncpg.Pool):
+            self._connection = await engine.db.acquire(timeout=self._max_wait)
+            self._release = True
+        else:
+            self._connection = engine.db  # a transaction inside a transaction: a savepoint
+        self._transaction = self._connection.transaction()
+        try:
+            await self._transaction.start()
+        except BaseException:
+            await self._close()
+            raise
+        self._deadline = asyncio.get_running_loop().time() + self._timeout
+        return self._client._bound(self._connection, self._deadline)
+
+    async def commit(self) -> None:
+        """Commits; past the timeout, rolls back and raises TransactionExpiredError instead."""
+        try:
+            if self._deadline is not None and asyncio.get_running_loop().time() > self._deadline:
+                await self._transaction.rollback()
+                raise TransactionExpiredError("the transaction ran past its timeout and was rolled back")
+            await self._transaction.commit()
+        finally:
+            await self._close()
+
+    async def rollback(self) -> None:
+        try:
+            await self._transaction.rollback()
+        finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None and self._release:
+            await self._client.engine.db.release(connection)
+
+    async def __aenter__(self) -> Client:
+        return await self.start()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            await self.commit()
+        else:
+            await self.rollback()
+
+
+_registered: BasePrisma | None = None
+
+
+def register(client: BasePrisma) -> None:
+    """Makes `client` the one `get_client()` returns."""
+    global _registered
+    if _registered is not None:
+        raise ClientAlreadyRegisteredError("a client is already registered")
+    _registered = client
+
+
+def get_client() -> BasePrisma:
+    if _registered is None:
+        raise ClientNotRegisteredError("no client was registered (Prisma(auto_register=True) or register())")
+    return _registered
+
+
+def _record_not_found(model: str) -> RecordNotFoundError:
+    return RecordNotFoundError(f"Expected a record of {model}, found none.")
+
+
+class ModelActions(
+    Generic[M, Where, WhereUnique, Create, CreateMany, Update, UpdateMany, Upsert, Include, Order, Keys]
+):
+    """Prisma Client Python's model actions (`db.user.find_many(...)`), typed by the generated subclass."""
+
+    _model: ClassVar[str]
+
+    def __init__(self, client: BasePrisma) -> None:
+        self._client = client
+
+    async def find_unique(self, where: WhereUnique, include: Include | None = None) -> M | None:
+        return cast("M | None", await self._client.engine.find_unique(self._model, where, include))  # type: ignore[arg-type]
+
+    async def find_unique_or_raise(self, where: WhereUnique, include: Include | None = None) -> M:
+        found = await self.find_unique(where, include)
+        if found is None:
+            raise _record_not_found(self._model)
+        return found
+
+    async def find_first(
+        self,
+        skip: int | None = None,
+        where: Where | None = None,
+        cursor: WhereUnique | None = None,
+        include: Include | None = None,
+        order: Order | list[Order] | None = None,
+        distinct: list[Keys] | None = None,
+    ) -> M | None:
+        args = {
+            "skip": skip,
+            "where": where,
+            "cursor": cursor,
+            "include": include,
+            "order": order,
+            "distinct": distinct,
+        }
+        return cast("M | None", await self._client.engine.find_first(self._model, args))
+
+    async def find_first_or_raise(
+        self,
+        skip: int | None = None,
+        where: Where | None = None,
+        cursor: WhereUnique | None = None,
+        include: Include | None = None,
+        order: Order | list[Order] | None = None,
+        distinct: list[Keys] | None = None,
+    ) -> M:
+        found = await self.find_first(skip, where, cursor, include, order, distinct)
+        if found is None:
+            raise _record_not_found(self._model)
+        return found
+
+    async def find_many(
+        self,
+        take: int | None = None,
+        skip: int | None = None,
+        where: Where | None = None,
+        cursor: WhereUnique | None = None,
+        include: Include | None = None,
+        order: Order | list[Order] | None = None,
+        distinct: list[Keys] | None = None,
+    ) -> list[M]:
+        args = {
+            "take": take,
+            "skip": skip,
+            "where": where,
+            "cursor": cursor,
+            "include": include,
+            "order": order,
+            "distinct": distinct,
+        }
+        return cast("list[M]", await self._client.engine.find_many(self._model, args))
+
+    async def count(
+        self,
+        take: int | None = None,
+        skip: int | None = None,
+        where: Where | None = None,
+        cursor: WhereUnique | None = None,
+    ) -> int:
+        args = {"take": take, "skip": skip, "where": where, "cursor": cursor}
+        return await self._client.engine.count(self._model, args)
+
+    async def create(self, data: Create, include: Include | None = None) -> M:
+        return cast("M", await self._client.engine.create(self._model, data, include))  # type: ignore[arg-type]
+
+    async def create_many(self, data: list[CreateMany], *, skip_duplicates: bool | None = None) -> int:
+        return await self._client.engine.create_many(self._model, data, bool(skip_duplicates))  # type: ignore[arg-type]
+
+    async def update(self, data: Update, where: WhereUnique, include: Include | None = None) -> M | None:
+        engine = self._client.engine
+        return cast("M | None", await engine.update(self._model, data, where, include))  # type: ignore[arg-type]
+
+    async def update_many(self, data: UpdateMany, where: Where) -> int:
+        return await self._client.engine.update_many(self._model, data, where)  # type: ignore[arg-type]
+
+    async def upsert(self, where: WhereUnique, data: Upsert, include: Include | None = None) -> M:
+        return cast("M", await self._client.engine.upsert(self._model, where, data, include))  # type: ignore[arg-type]
+
+    async def delete(self, where: WhereUnique, include: Include | None = None) -> M | None:
+        return cast("M | None", await self._client.engine.delete(self._model, where, include))  # type: ignore[arg-type]
+
+    async def delete_many(self, where: Where | None = None) -> int:
+        return await self._client.engine.delete_many(self._model, where)  # type: ignore[arg-type]
+
+
+Operation = Literal["create", "create_many", "update", "update_many", "upsert", "delete", "delete_many"]
+
+
+class BaseBatch:
+    """Write queries collected by `db.batch_()` and run in one transaction by `commit()`."""
+
+    def __init__(self, client: BasePrisma) -> None:
+        self._client = client
+        self._operations: list[tuple[str, Operation, dict[str, Any]]] = []
+
+    def _add(self, model: str, operation: Operation, arguments: dict[str, Any]) -> None:
+        self._operations.append((model, operation, arguments))
+
+    async def commit(self) -> None:
+        operations, self._operations = self._operations, []
+        async with self._client.tx() as transaction:
+            engine = transaction.engine
+            for model, operation, arguments in operations:
+                await getattr(engine, operation)(model, **arguments)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            await self.commit()
+
+
+class BatchActions(Generic[Where, WhereUnique, Create, CreateMany, Update, UpdateMany, Upsert]):
+    """The write actions of one model inside `batch_()`: recorded now, run at `commit()`."""
+
+    _model: ClassVar[str]
+
+    def __init__(self, batch: BaseBatch) -> None:
+        self._batch = batch
+
+    def create(self, data: Create) -> None:
+        self._batch._add(self._model, "create", {"data": data, "include": None})
+
+    def create_many(self, data: list[CreateMany], *, skip_duplicates: bool | None = None) -> None:
+        self._batch._add(self._model, "create_many", {"data": data, "skip_duplicates": bool(skip_duplicates)})
+
+    def update(self, data: Update, where: WhereUnique) -> None:
+        self._batch._add(self._model, "update", {"data": data, "where": where, "include": None})
+
+    def update_many(self, data: UpdateMany, where: Where) -> None:
+        self._batch._add(self._model, "update_many", {"data": data, "where": where})
+
+    def upsert(self, where: WhereUnique, data: Upsert) -> None:
+        self._batch._add(self._model, "upsert", {"where": where, "data": data, "include": None})
+
+    def delete(self, where: WhereUnique) -> None:
+        self._batch._add(self._model, "delete", {"where": where, "include": None})
+
+    def delete_many(self, where: Where | None = None) -> None:
+        self._batch._add(self._model, "delete_many", {"where": where})

@@ -1,0 +1,1 @@
+"""Clients generated from tests/client/schema.prisma (do not edit: test_generate.py regenerates them)."""

@@ -1,0 +1,65 @@
+"""The generator: the committed client matches the schema (drift check), and output is safe to share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prisma_asyncpg.generator.check import drift, regenerate
+from prisma_asyncpg.generator.check import main as check_main
+from prisma_asyncpg.generator.protocol import MANIFEST, OutputError, write_package
+from prisma_asyncpg.generator.render import MARKER
+
+from .conftest import PRISMA_CLI, SCHEMA
+
+GENERATED = Path(__file__).parent / "generated" / "client_db"
+
+
+def generate_into(directory: Path) -> None:
+    regenerate([str(PRISMA_CLI)], SCHEMA, "client", directory)
+
+
+def test_committed_client_is_what_prisma_generate_writes(tmp_path: Path) -> None:
+    generate_into(tmp_path)
+    assert drift(GENERATED, tmp_path) == []
+
+
+def test_drift_is_reported_file_by_file(tmp_path: Path) -> None:
+    generate_into(tmp_path / "fresh")
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    for path in (tmp_path / "fresh").iterdir():
+        (stale / path.name).write_bytes(path.read_bytes())
+    (stale / "models.py").write_text("# edited\n")
+    (stale / "types.py").unlink()
+    problems = drift(stale, tmp_path / "fresh")
+    assert problems[0] == "missing: types.py"
+    assert len(problems) == 2 and problems[1].startswith("--- committed/models.py")
+
+
+def test_check_command_passes_on_the_committed_client() -> None:
+    assert check_main(["--schema", str(SCHEMA), "--output", str(GENERATED), "--prisma", str(PRISMA_CLI)]) == 0
+
+
+def test_generating_twice_gives_identical_bytes(tmp_path: Path) -> None:
+    generate_into(tmp_path / "a")
+    generate_into(tmp_path / "b")
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+
+
+def test_output_keeps_files_it_did_not_write_and_drops_its_stale_ones(tmp_path: Path) -> None:
+    (tmp_path / "schema.prisma").write_text("// not ours\n")
+    write_package(tmp_path, {"a.py": f"{MARKER}\n", "b.py": f"{MARKER}\n"})
+    write_package(tmp_path, {"a.py": f"{MARKER} v2\n"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST, "a.py", "schema.prisma"]
+    assert (tmp_path / "a.py").read_text() == f"{MARKER} v2\n"
+    assert (tmp_path / "schema.prisma").read_text() == "// not ours\n"
+
+
+def test_output_refuses_to_replace_a_file_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "client.py").write_text("handwritten = True\n")
+    with pytest.raises(OutputError):
+        write_package(tmp_path, {"client.py": f"{MARKER}\n"})
+    assert (tmp_path / "client.py").read_text() == "handwritten = True\n"
