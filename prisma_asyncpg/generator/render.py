@@ -159,13 +159,13 @@ class PackageRenderer:
     def enums_module(self) -> str:
         blocks = []
         for enum in self.enums:
-            lines = [f"class {enum['name']}(enum.StrEnum):"]
+            lines = [f"class {enum['name']}(DatabaseEnum):"]
             lines += [f"{INDENT}{v['name']} = {(v.get('dbName') or v['name'])!r}" for v in enum["values"]]
             blocks.append("\n".join(lines))
         body = "\n\n\n".join(blocks) if blocks else ""
         return (
             header(self.schema_file, "One StrEnum per Prisma enum (values as stored).")
-            + "import enum\n\n\n"
+            + "from prisma_asyncpg.enums import DatabaseEnum\n\n\n"
             + body
             + "\n"
         )
@@ -180,7 +180,10 @@ class PackageRenderer:
             lines.append("")
             for field in model["fields"]:
                 if field["kind"] == "object":
-                    target = repr(field["type"])
+                    # Through an underscore alias (defined below the classes): a relation field is often
+                    # named like its model (`organization: organization`), and the class namespace
+                    # would shadow the model's own name; no field name can start with an underscore.
+                    target = repr(f"_{field['type']}")
                     annotation = f"Optional[List[{target}]]" if field["isList"] else f"Optional[{target}]"
                     lines.append(f"{INDENT}{field['name']}: {annotation} = None")
                     continue
@@ -192,7 +195,8 @@ class PackageRenderer:
                 else:
                     lines.append(f"{INDENT}{field['name']}: Optional[{annotation}] = None")
             blocks.append("\n".join(lines))
-        rebuild = "".join(f"{model['name']}.model_rebuild()\n" for model in self.models)
+        aliases = "".join(f"_{model['name']} = {model['name']}\n" for model in self.models)
+        rebuild = aliases + "\n" + "".join(f"{model['name']}.model_rebuild()\n" for model in self.models)
         mapping = "".join(f"{INDENT}{model['name']!r}: {model['name']},\n" for model in self.models)
         return (
             header(self.schema_file, "One Pydantic model per Prisma model, with its relation fields.")

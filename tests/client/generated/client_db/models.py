@@ -33,9 +33,9 @@ class User(BaseModel):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     born_at: Optional[datetime.datetime] = None
-    profile: Optional['Profile'] = None
-    posts: Optional[List['Post']] = None
-    comments: Optional[List['Comment']] = None
+    profile: Optional['_Profile'] = None
+    posts: Optional[List['_Post']] = None
+    comments: Optional[List['_Comment']] = None
 
 
 class Profile(BaseModel):
@@ -44,7 +44,7 @@ class Profile(BaseModel):
     id: str
     bio: str
     user_id: int
-    user: Optional['User'] = None
+    user: Optional['_User'] = None
 
 
 class Post(BaseModel):
@@ -57,9 +57,9 @@ class Post(BaseModel):
     rating: Optional[float] = None
     price: Optional[decimal.Decimal] = None
     author_id: Optional[int] = None
-    author: Optional['User'] = None
-    categories: Optional[List['Category']] = None
-    comments: Optional[List['Comment']] = None
+    author: Optional['_User'] = None
+    categories: Optional[List['_Category']] = None
+    comments: Optional[List['_Comment']] = None
     created_at: datetime.datetime
 
 
@@ -68,7 +68,7 @@ class Category(BaseModel):
 
     id: int
     name: str
-    posts: Optional[List['Post']] = None
+    posts: Optional[List['_Post']] = None
 
 
 class Comment(BaseModel):
@@ -78,8 +78,8 @@ class Comment(BaseModel):
     position: int
     body: str
     author_id: int
-    post: Optional['Post'] = None
-    author: Optional['User'] = None
+    post: Optional['_Post'] = None
+    author: Optional['_User'] = None
 
 
 class Node(BaseModel):
@@ -89,8 +89,8 @@ class Node(BaseModel):
     label: str
     rank: int
     parent_id: Optional[str] = None
-    parent: Optional['Node'] = None
-    children: Optional[List['Node']] = None
+    parent: Optional['_Node'] = None
+    children: Optional[List['_Node']] = None
 
 
 class Setting(BaseModel):
@@ -99,6 +99,14 @@ class Setting(BaseModel):
     key: str
     value: Any
 
+
+_User = User
+_Profile = Profile
+_Post = Post
+_Category = Category
+_Comment = Comment
+_Node = Node
+_Setting = Setting
 
 User.model_rebuild()
 Profile.model_rebuild()
