@@ -12,7 +12,7 @@ const stub = path.join(root, 'prisma', 'tools', 'engine-stub')
 for (const name of ['PRISMA_QUERY_ENGINE_LIBRARY', 'PRISMA_QUERY_ENGINE_BINARY', 'PRISMA_SCHEMA_ENGINE_BINARY']) {
   process.env[name] ??= stub
 }
-// The Python generator (`python3 -m api.db.generator`) runs in the project's virtualenv when there is one.
+// The Python generator (`python3 -m prisma_asyncpg.generator`) runs in the project's virtualenv when there is one.
 const venvBin = path.join(root, '.venv', 'bin')
 if (fs.existsSync(venvBin) && !(process.env.PATH ?? '').startsWith(venvBin)) {
   process.env.PATH = `${venvBin}${path.delimiter}${process.env.PATH ?? ''}`

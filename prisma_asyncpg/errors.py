@@ -131,6 +131,11 @@ def _key_columns(detail: str | None) -> tuple[str, ...]:
     return tuple(column.strip().strip('"') for column in match.group("columns").split(","))
 
 
+# Classes of errors that are about the connection or the server, not the statement: passed through
+# as asyncpg raises them, raw or not (08 connection, 53 resources, 57 operator intervention, 58 system).
+_NOT_THE_QUERY = ("08", "53", "57", "58")
+
+
 def map_database_error(error: asyncpg.PostgresError, *, raw: bool = False) -> Exception:
     """The public error for a PostgreSQL error (the caller chains the original with `from`)."""
     state = getattr(error, "sqlstate", None) or ""
@@ -151,7 +156,7 @@ def map_database_error(error: asyncpg.PostgresError, *, raw: bool = False) -> Ex
         cls, fields = MissingRequiredValueError, (column,) if column else ()
     elif state == "42P01":
         cls = TableNotFoundError
-    elif raw:
+    elif raw and not state.startswith(_NOT_THE_QUERY):
         cls = RawQueryError
     elif state.startswith(("22", "23")):
         cls = DataError

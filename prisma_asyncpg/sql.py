@@ -247,13 +247,17 @@ class Renderer:
 
     # -- statements ----------------------------------------------------------------------------
 
+    def document(self, selection: Node, alias: str) -> str:
+        """A result row as JSON text: text whatever JSON codec the caller's pool registered."""
+        return f"{self.json_object(selection, alias)}::text"
+
     def render(self, shape: Node) -> str:
         kind = shape[0]
         model = self.schema.model(shape[1])
         if kind == "find":
             _, _, selection, window, ordered = shape
             source, conditions, ordering = self.source(model, "t0", window)
-            columns = "t0.*" if selection is None else self.json_object(selection, "t0")
+            columns = "t0.*" if selection is None else self.document(selection, "t0")
             order_by = f" ORDER BY {ordering}" if ordered else ""
             return (
                 f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'}"
@@ -275,7 +279,7 @@ class Renderer:
                 insert = f"INSERT INTO {model.table} DEFAULT VALUES"
             if selection is None:
                 return f"{insert} RETURNING *"
-            return f"WITH t0 AS ({insert} RETURNING *) SELECT {self.json_object(selection, 't0')} FROM t0"
+            return f"WITH t0 AS ({insert} RETURNING *) SELECT {self.document(selection, 't0')} FROM t0"
         if kind == "insert_many":
             _, _, columns, pattern, skip_duplicates = shape
             rows = ", ".join(
@@ -288,7 +292,7 @@ class Renderer:
             _, _, sets, where, selection = shape
             condition = self.condition(where, model, "u")
             update = f"UPDATE {model.table} u SET {self.assignments(sets)} WHERE {condition}"
-            return f"WITH t0 AS ({update} RETURNING u.*) SELECT {self.json_object(selection, 't0')} FROM t0"
+            return f"WITH t0 AS ({update} RETURNING u.*) SELECT {self.document(selection, 't0')} FROM t0"
         if kind == "update_many":
             _, _, sets, where = shape
             condition = self.condition(where, model, "u")
@@ -296,7 +300,7 @@ class Renderer:
         if kind == "delete":
             _, _, where, selection = shape
             delete = f"DELETE FROM {model.table} u WHERE {self.condition(where, model, 'u')}"
-            return f"WITH t0 AS ({delete} RETURNING u.*) SELECT {self.json_object(selection, 't0')} FROM t0"
+            return f"WITH t0 AS ({delete} RETURNING u.*) SELECT {self.document(selection, 't0')} FROM t0"
         if kind == "delete_many":
             return f"DELETE FROM {model.table} u WHERE {self.condition(shape[2], model, 'u')}"
         raise ValueError(f"unknown statement {kind!r}")

@@ -2,7 +2,8 @@
 
 # 0. The baseline migration must be exactly what Prisma makes of streamOS's part of the schema, and the
 #    service's migrations must never drop or alter one of streamOS's tables or types.
-# 1. The models are regenerated into a temporary file by the Prisma CLI and compared with api/db/models.py.
+# 1. The Prisma client is regenerated into a temporary directory by the Prisma CLI and compared, file by
+#    file, with the one committed in prisma/ (prisma_asyncpg.generator.check).
 # 2. The committed migrations are applied (api.db.migrate) to a temporary database, which the Prisma CLI
 #    introspects (`db pull`) and diffs against the schema (`migrate diff --exit-code`). `migrate diff
 #    --from-url` would be the direct way, but the CLI refuses it when prisma.config.ts sets a driver adapter.
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import difflib
 import os
 import re
 import subprocess
@@ -25,13 +25,12 @@ import asyncpg
 
 from api.config import get_settings
 from api.db.admin import create_database, drop_database
-from api.db.generator.protocol import OUTPUT_ENV
 from api.db.migrate import BASELINE, MigrationError, apply_migrations, read_migrations
 from api.db.schema_parts import block_names, streamos_schema
 from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
+from prisma_asyncpg.generator.check import drift, regenerate
 
 PRISMA = PROJECT_ROOT / "prisma" / "tools" / "prisma.sh"
-MODELS_PATH = PROJECT_ROOT / "api" / "db" / "models.py"
 EMBEDDED_DATA_DIR = PROJECT_ROOT / ".data" / "check-postgres"
 MAX_DIFF_LINES = 80
 
@@ -71,27 +70,25 @@ def output_of(result: subprocess.CompletedProcess[str]) -> str:
     return f"{result.stdout}{result.stderr}".strip()
 
 
-def check_models(
-    dsn: str, workdir: Path, schema: Path = SCHEMA_PATH, committed: Path = MODELS_PATH
+def check_client(
+    workdir: Path, schema: Path = SCHEMA_PATH, committed: Path = SCHEMA_PATH.parent
 ) -> list[str]:
-    """Regenerates the models into `workdir` and compares them with the committed api/db/models.py."""
-    generated = workdir / "generated" / "models.py"
-    args = ["generate", "--schema", str(schema), "--generator", "python_models"]
-    result = run_prisma(args, dsn, **{OUTPUT_ENV: str(generated)})
-    if result.returncode != 0 or not generated.is_file():
-        return [f"`prisma generate` failed (exit {result.returncode}):\n{output_of(result)}"]
-    expected = generated.read_text(encoding="utf-8")
-    current = committed.read_text(encoding="utf-8") if committed.is_file() else ""
-    if current == expected:
+    """Regenerates the Prisma client into `workdir` and compares it with the committed one."""
+    fresh = workdir / "client"
+    try:
+        regenerate([str(PRISMA)], schema, "client", fresh)
+    except subprocess.CalledProcessError as exc:
+        return [f"`prisma generate` failed (exit {exc.returncode}):\n{exc.stdout}{exc.stderr}".strip()]
+    problems = drift(committed, fresh)
+    if not problems:
         return []
-    lines = difflib.unified_diff(
-        current.splitlines(), expected.splitlines(), "committed", "generated", lineterm=""
-    )
-    diff = list(lines)
-    excerpt = "\n".join(diff[:MAX_DIFF_LINES]) + ("\n..." if len(diff) > MAX_DIFF_LINES else "")
+    excerpt = "\n".join(problems)
+    lines = excerpt.splitlines()
+    if len(lines) > MAX_DIFF_LINES:
+        excerpt = "\n".join(lines[:MAX_DIFF_LINES]) + "\n..."
     return [
-        f"{shown(committed)} is not what `prisma generate` makes of {shown(schema)}:\n{excerpt}\n"
-        "Regenerate it with `make generate` (prisma/tools/prisma.sh generate) and commit it."
+        f"the Prisma client in {shown(committed)} is not what `prisma generate` makes of {shown(schema)}:\n"
+        f"{excerpt}\nRegenerate it with `make generate` (prisma/tools/prisma.sh generate) and commit it."
     ]
 
 
@@ -229,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="schema-check-") as workdir:
             problems = check_service_migrations()
             problems += check_baseline(dsn, Path(workdir), write=args.write_baseline)
-            problems += check_models(dsn, Path(workdir))
+            problems += check_client(Path(workdir))
             problems += check_migrations(dsn, Path(workdir), args.new_migration)
     finally:
         asyncio.run(drop_database(server_dsn, dsn))
@@ -239,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(
         "OK: prisma/schema.prisma, prisma/migrations (streamOS baseline and the service's own) "
-        "and api/db/models.py agree."
+        "and the Prisma client in prisma/ agree."
     )
     return 0
 

@@ -4,40 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from api.db.models import (
-    Customer,
-    InvoiceAdjustment,
-    InvoiceAdjustmentLineItem,
-    Organization,
-    Product,
-    UacAddress,
-    UacCustomer,
-    UacInvoice,
-    UacItem,
-    UacLineItem,
-)
+from prisma import models
 
 
 @dataclass
 class ChargeLineItem:
     """One uac_line_item of the charge with its product, accounting item and adjustments."""
 
-    line: UacLineItem
-    product: Product | None = None
-    uac_item: UacItem | None = None
+    line: models.uac_line_item
+    product: models.product | None = None
+    uac_item: models.uac_item | None = None
     # Every invoice_adjustment_line_item pointing at this line, in any order.
-    adjustments: list[InvoiceAdjustmentLineItem] = field(default_factory=list)
+    adjustments: list[models.invoice_adjustment_line_item] = field(default_factory=list)
 
 
 @dataclass
 class Charge:
     """A uac_invoice row and the rows around it, loaded in a bounded number of queries."""
 
-    invoice: UacInvoice
-    organization: Organization
-    customer: Customer | None = None
-    uac_customer: UacCustomer | None = None
-    addresses: list[UacAddress] = field(default_factory=list)
+    invoice: models.uac_invoice
+    organization: models.organization
+    customer: models.customer | None = None
+    uac_customer: models.uac_customer | None = None
+    addresses: list[models.uac_address] = field(default_factory=list)
     # Ordered by sort_order, then created_at, then id.
     line_items: list[ChargeLineItem] = field(default_factory=list)
-    adjustments: list[InvoiceAdjustment] = field(default_factory=list)
+    adjustments: list[models.invoice_adjustment] = field(default_factory=list)

@@ -14,22 +14,9 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
-from api.db.models import (
-    AccUacInvoice,
-    Customer,
-    InvoiceAdjustment,
-    InvoiceAdjustmentLineItem,
-    InvoiceRequest,
-    Organization,
-    Product,
-    UacAddress,
-    UacCustomer,
-    UacInvoice,
-    UacItem,
-    UacLineItem,
-)
 from api.invoices.charge import Charge, ChargeLineItem
 from api.rutter.schemas import RutterInvoice
+from prisma import models
 
 Model = TypeVar("Model", bound=BaseModel)
 Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
@@ -131,7 +118,7 @@ class ChargeState:
 
     charge: Charge
     # The request holding the charge (running or completed), if any.
-    live_request: InvoiceRequest | None
+    live_request: models.invoice_request | None
     # An acc_uac_invoice of the organization that already has the charge's document number.
     invoice_with_document_number: str | None
     # A live request of another charge of the organization with the same document number.
@@ -150,18 +137,18 @@ async def load_charge_state(executor: Executor, charge_id: str) -> ChargeState |
     customer = document["customer"]
     uac_customer = document["uac_customer"]
     charge = Charge(
-        invoice=_from_json(UacInvoice, document["invoice"]),
-        organization=_from_json(Organization, document["organization"]),
-        customer=_from_json(Customer, customer) if customer else None,
-        uac_customer=_from_json(UacCustomer, uac_customer) if uac_customer else None,
-        addresses=[_from_json(UacAddress, a) for a in document["addresses"]],
-        adjustments=[_from_json(InvoiceAdjustment, a) for a in document["adjustments"]],
+        invoice=_from_json(models.uac_invoice, document["invoice"]),
+        organization=_from_json(models.organization, document["organization"]),
+        customer=_from_json(models.customer, customer) if customer else None,
+        uac_customer=_from_json(models.uac_customer, uac_customer) if uac_customer else None,
+        addresses=[_from_json(models.uac_address, a) for a in document["addresses"]],
+        adjustments=[_from_json(models.invoice_adjustment, a) for a in document["adjustments"]],
         line_items=[_line_item(line) for line in document["lines"]],
     )
     live_request = document["live_request"]
     return ChargeState(
         charge=charge,
-        live_request=_from_json(InvoiceRequest, live_request) if live_request else None,
+        live_request=_from_json(models.invoice_request, live_request) if live_request else None,
         invoice_with_document_number=document["invoice_with_document_number"],
         request_with_document_number=document["request_with_document_number"],
     )
@@ -176,10 +163,10 @@ def _line_item(document: dict[str, Any]) -> ChargeLineItem:
     product = document["product"]
     uac_item = document["uac_item"]
     return ChargeLineItem(
-        line=_from_json(UacLineItem, document["line"]),
-        product=_from_json(Product, product) if product else None,
-        uac_item=_from_json(UacItem, uac_item) if uac_item else None,
-        adjustments=[_from_json(InvoiceAdjustmentLineItem, a) for a in document["adjustments"]],
+        line=_from_json(models.uac_line_item, document["line"]),
+        product=_from_json(models.product, product) if product else None,
+        uac_item=_from_json(models.uac_item, uac_item) if uac_item else None,
+        adjustments=[_from_json(models.invoice_adjustment_line_item, a) for a in document["adjustments"]],
     )
 
 
@@ -190,14 +177,14 @@ def _line_item(document: dict[str, Any]) -> ChargeLineItem:
 DOCUMENT_NUMBER_HELD = "invoice_request_organization_id_active_document_number_key"
 
 
-async def get_request(executor: Executor, request_id: str) -> InvoiceRequest | None:
+async def get_request(executor: Executor, request_id: str) -> models.invoice_request | None:
     record = await executor.fetchrow("SELECT * FROM invoice_request WHERE id = $1", request_id)
-    return _row(InvoiceRequest, record) if record else None
+    return _row(models.invoice_request, record) if record else None
 
 
-async def get_request_by_client_key(executor: Executor, key: str) -> InvoiceRequest | None:
+async def get_request_by_client_key(executor: Executor, key: str) -> models.invoice_request | None:
     record = await executor.fetchrow("SELECT * FROM invoice_request WHERE client_idempotency_key = $1", key)
-    return _row(InvoiceRequest, record) if record else None
+    return _row(models.invoice_request, record) if record else None
 
 
 async def insert_request(
@@ -215,7 +202,7 @@ async def insert_request(
     document_number: str | None,
     lease_owner: str,
     lease_s: float,
-) -> InvoiceRequest:
+) -> models.invoice_request:
     """Records a new request holding the charge (and its document number) leased to `lease_owner`.
 
     Raises asyncpg.UniqueViolationError when the charge or the document number is already held, or
@@ -245,12 +232,12 @@ async def insert_request(
         document_number,
     )
     assert record is not None
-    return _row(InvoiceRequest, record)
+    return _row(models.invoice_request, record)
 
 
 async def claim_request(
     executor: Executor, request_id: str, owner: str, lease_s: float
-) -> InvoiceRequest | None:
+) -> models.invoice_request | None:
     """Leases a pending request whose lease is free or expired; None when someone else holds it.
 
     A request without a job id is about to be sent to Rutter (again): that counts as an attempt.
@@ -267,10 +254,10 @@ async def claim_request(
         owner,
         lease_s,
     )
-    return _row(InvoiceRequest, record) if record else None
+    return _row(models.invoice_request, record) if record else None
 
 
-async def release_request(executor: Executor, request_id: str, owner: str) -> InvoiceRequest | None:
+async def release_request(executor: Executor, request_id: str, owner: str) -> models.invoice_request | None:
     """Gives up the owner's lease (the request stays pending); returns the request as it is now."""
     record = await executor.fetchrow(
         """
@@ -281,7 +268,7 @@ async def release_request(executor: Executor, request_id: str, owner: str) -> In
         request_id,
         owner,
     )
-    return _row(InvoiceRequest, record) if record else None
+    return _row(models.invoice_request, record) if record else None
 
 
 async def renew_lease(executor: Executor, request_id: str, owner: str, lease_s: float) -> None:
@@ -331,7 +318,7 @@ async def fail_request(
     )
 
 
-async def pending_requests_to_recover(executor: Executor, limit: int = 100) -> list[InvoiceRequest]:
+async def pending_requests_to_recover(executor: Executor, limit: int = 100) -> list[models.invoice_request]:
     """Pending requests nobody holds (their worker crashed or gave up), oldest first."""
     records = await executor.fetch(
         """
@@ -341,7 +328,7 @@ async def pending_requests_to_recover(executor: Executor, limit: int = 100) -> l
         """,
         limit,
     )
-    return _rows(InvoiceRequest, records)
+    return _rows(models.invoice_request, records)
 
 
 async def prune_idempotency_keys(executor: Executor, older_than_hours: float) -> int:
@@ -361,7 +348,9 @@ async def prune_idempotency_keys(executor: Executor, older_than_hours: float) ->
 # --------------------------------------------------------------------------------------------
 
 
-async def load_invoice(executor: Executor, invoice_id: str) -> tuple[AccUacInvoice, list[UacLineItem]] | None:
+async def load_invoice(
+    executor: Executor, invoice_id: str
+) -> tuple[models.acc_uac_invoice, list[models.uac_line_item]] | None:
     record = await executor.fetchrow("SELECT * FROM acc_uac_invoice WHERE id = $1", invoice_id)
     if record is None:
         return None
@@ -369,7 +358,7 @@ async def load_invoice(executor: Executor, invoice_id: str) -> tuple[AccUacInvoi
         "SELECT * FROM uac_line_item WHERE acc_uac_invoice_id = $1 ORDER BY sort_order, created_at, id",
         invoice_id,
     )
-    return _row(AccUacInvoice, record), _rows(UacLineItem, lines)
+    return _row(models.acc_uac_invoice, record), _rows(models.uac_line_item, lines)
 
 
 _REQUEST_AS_JSON = "SELECT to_json(r)::text FROM invoice_request r WHERE id = $1"
@@ -379,9 +368,9 @@ _REQUEST_AS_JSON = "SELECT to_json(r)::text FROM invoice_request r WHERE id = $1
 class StoredInvoice:
     """What the write-back stored: the completed request, the invoice and its lines."""
 
-    request: InvoiceRequest
-    invoice: AccUacInvoice
-    lines: list[UacLineItem]
+    request: models.invoice_request
+    invoice: models.acc_uac_invoice
+    lines: list[models.uac_line_item]
 
 
 _COMPLETE_REQUEST = """
@@ -437,7 +426,7 @@ def _float(value: Decimal | None) -> float | None:
 
 
 async def complete_request(
-    executor: Executor, request: InvoiceRequest, charge: Charge, rutter_invoice: RutterInvoice
+    executor: Executor, request: models.invoice_request, charge: Charge, rutter_invoice: RutterInvoice
 ) -> StoredInvoice:
     """Stores Rutter's invoice with its lines and marks the request completed: one statement, so
     all of it or none of it is written.
@@ -486,9 +475,9 @@ async def complete_request(
     if completed is None:  # another worker completed it first: same Rutter invoice, same row
         completed = _json(await executor.fetchval(_REQUEST_AS_JSON, request.id))
     return StoredInvoice(
-        request=_from_json(InvoiceRequest, completed),
-        invoice=_from_json(AccUacInvoice, _json(record["invoice"])),
-        lines=[_from_json(UacLineItem, line) for line in _json(record["lines"])],
+        request=_from_json(models.invoice_request, completed),
+        invoice=_from_json(models.acc_uac_invoice, _json(record["invoice"])),
+        lines=[_from_json(models.uac_line_item, line) for line in _json(record["lines"])],
     )
 
 
@@ -518,7 +507,7 @@ async def claim_email(executor: Executor, invoice_id: str, *, resend: bool = Fal
 
 async def completed_requests_with_unsent_email(
     executor: Executor, grace_s: float, limit: int = 100
-) -> list[InvoiceRequest]:
+) -> list[models.invoice_request]:
     """Requests completed more than `grace_s` ago that asked for an email which never started (the
     worker died first); the grace keeps the sweep from racing a live worker about to send it."""
     records = await executor.fetch(
@@ -531,12 +520,12 @@ async def completed_requests_with_unsent_email(
         limit,
         grace_s,
     )
-    return _rows(InvoiceRequest, records)
+    return _rows(models.invoice_request, records)
 
 
 async def set_email_outcome(
     executor: Executor, invoice_id: str, status: str, pdf_link: str | None
-) -> AccUacInvoice:
+) -> models.acc_uac_invoice:
     record = await executor.fetchrow(
         """
         UPDATE acc_uac_invoice SET email_status = $2, pdf_link = COALESCE($3, pdf_link), updated_at = now()
@@ -548,4 +537,4 @@ async def set_email_outcome(
         pdf_link,
     )
     assert record is not None
-    return _row(AccUacInvoice, record)
+    return _row(models.acc_uac_invoice, record)

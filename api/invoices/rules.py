@@ -17,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from api.config import RutterVersion, Settings
-from api.db.models import InvoiceAdjustmentLineItem, UacCustomer
 from api.invoices.charge import Charge, ChargeLineItem
 from api.invoices.errors import (
     InvalidCharge,
@@ -26,6 +25,7 @@ from api.invoices.errors import (
     UnreconciledCustomer,
     UnreconciledItem,
 )
+from prisma import models
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
@@ -47,7 +47,7 @@ def _blank(value: str | None) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def check_customer_reconciled(charge: Charge) -> UacCustomer:
+def check_customer_reconciled(charge: Charge) -> models.uac_customer:
     """The charge's accounting customer, which has a Rutter id.
 
     Raises UnreconciledCustomer when the charge has no stream customer, the customer's
@@ -198,7 +198,7 @@ def _utc(moment: datetime | None) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def _adjustment_order(adjustment: InvoiceAdjustmentLineItem) -> tuple[datetime, datetime, str]:
+def _adjustment_order(adjustment: models.invoice_adjustment_line_item) -> tuple[datetime, datetime, str]:
     return (
         _utc(adjustment.created_at),
         _utc(adjustment.date_created),
@@ -206,7 +206,7 @@ def _adjustment_order(adjustment: InvoiceAdjustmentLineItem) -> tuple[datetime, 
     )
 
 
-def latest_adjustment(line_item: ChargeLineItem) -> InvoiceAdjustmentLineItem | None:
+def latest_adjustment(line_item: ChargeLineItem) -> models.invoice_adjustment_line_item | None:
     """The line's adjustment with the latest `created_at` (then `date_created`, then id), or None."""
     if not line_item.adjustments:
         return None
@@ -352,7 +352,7 @@ class ValidatedCharge:
     """A charge that passed every check that needs only the charge, with what the payload needs."""
 
     charge: Charge
-    uac_customer: UacCustomer
+    uac_customer: models.uac_customer
     customer_id: str  # the accounting customer's Rutter id (provider_entity_id)
     currency_code: str
     issue_date: datetime

@@ -23,7 +23,6 @@ import asyncpg
 from pydantic import BaseModel
 
 from api.config import Settings
-from api.db.models import AccUacInvoice, InvoiceRequest, InvoiceRequestStatus, UacLineItem
 from api.email.client import EmailClient, EmailSendFailed, build_invoice_email
 from api.errors import ErrorBody, ErrorResponse, ServiceError
 from api.invoices import repository as repo
@@ -55,6 +54,7 @@ from api.logging import bind_log_fields
 from api.rutter.client import RutterClient
 from api.rutter.errors import RutterError, RutterJobTimeout, RutterRejected
 from api.rutter.schemas import RutterInvoice
+from prisma import enums, models
 
 logger = logging.getLogger("api.invoices")
 
@@ -146,7 +146,7 @@ class InvoiceService:
         charge = state.charge
         live = state.live_request
         if live is not None:
-            if live.status == InvoiceRequestStatus.PENDING:
+            if live.status == enums.invoice_request_status.PENDING:
                 claimed = await repo.claim_request(self.pool, live.id, self.worker_id, self.lease_s)
                 if claimed is not None:
                     # An earlier request for this charge was abandoned mid-way: finish it, never start anew.
@@ -197,7 +197,7 @@ class InvoiceService:
         if request is None:
             raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
         bind_log_fields(charge_id=request.charge_id, invoice_request_id=request.id)
-        if request.status == InvoiceRequestStatus.PENDING:
+        if request.status == enums.invoice_request_status.PENDING:
             claimed = await repo.claim_request(self.pool, request.id, self.worker_id, self.lease_s)
             if claimed is not None:
                 try:
@@ -250,8 +250,8 @@ class InvoiceService:
     async def _load_charge(self, charge_id: str) -> Charge:
         return (await self._load_state(charge_id)).charge
 
-    async def _refuse_live_request(self, live: InvoiceRequest) -> None:
-        if live.status == InvoiceRequestStatus.COMPLETED and live.acc_uac_invoice_id:
+    async def _refuse_live_request(self, live: models.invoice_request) -> None:
+        if live.status == enums.invoice_request_status.COMPLETED and live.acc_uac_invoice_id:
             stored = await repo.load_invoice(self.pool, live.acc_uac_invoice_id)
             invoice = InvoiceOut.from_rows(*stored).model_dump(mode="json") if stored else None
             raise InvoiceAlreadyExists(
@@ -287,12 +287,12 @@ class InvoiceService:
             "invoice": build_rutter_invoice(validated, self.settings.rutter_version),
         }
 
-    async def _answer_earlier_request(self, earlier: InvoiceRequest) -> Answer:
+    async def _answer_earlier_request(self, earlier: models.invoice_request) -> Answer:
         """Same key, same body: replay what was answered, or finish what was left unfinished."""
         replayed = {"Idempotent-Replayed": "true"}
-        if earlier.status == InvoiceRequestStatus.COMPLETED:
+        if earlier.status == enums.invoice_request_status.COMPLETED:
             return Answer(201, await self._created_body(earlier), replayed)
-        if earlier.status == InvoiceRequestStatus.FAILED and earlier.response_status is not None:
+        if earlier.status == enums.invoice_request_status.FAILED and earlier.response_status is not None:
             return Answer(
                 earlier.response_status, ErrorResponse.model_validate(earlier.response_body), replayed
             )
@@ -304,7 +304,7 @@ class InvoiceService:
             )
         return await self._drive(claimed, await self._load_charge(claimed.charge_id))
 
-    async def _drive(self, request: InvoiceRequest, charge: Charge) -> Answer:
+    async def _drive(self, request: models.invoice_request, charge: Charge) -> Answer:
         """Runs a leased request from its recovery point to the end (or to the job deadline),
         renewing the lease while it works so that only a dead worker's request is taken over."""
         heartbeat = asyncio.create_task(self._renew_lease(request.id))
@@ -326,7 +326,7 @@ class InvoiceService:
                     "invoice_request_lease_renewal_failed", extra={"invoice_request_id": request_id}
                 )
 
-    async def _drive_leased(self, request: InvoiceRequest, charge: Charge) -> Answer:
+    async def _drive_leased(self, request: models.invoice_request, charge: Charge) -> Answer:
         try:
             rutter_invoice = await self._rutter_invoice(request, charge)
         except RutterJobTimeout:
@@ -382,14 +382,14 @@ class InvoiceService:
             invoice, email_error = await self._send_email(invoice, charge)
         return Answer(201, self._created_body_from(stored.request, invoice, stored.lines, email_error))
 
-    async def _release_quietly(self, request: InvoiceRequest) -> None:
+    async def _release_quietly(self, request: models.invoice_request) -> None:
         """Frees the lease after a failure; if even that fails the lease simply expires."""
         try:
             await repo.release_request(self.pool, request.id, self.worker_id)
         except Exception:
             logger.warning("invoice_request_release_failed", extra={"invoice_request_id": request.id})
 
-    async def _rutter_invoice(self, request: InvoiceRequest, charge: Charge) -> RutterInvoice:
+    async def _rutter_invoice(self, request: models.invoice_request, charge: Charge) -> RutterInvoice:
         job_id = request.rutter_job_id
         if job_id is None:
             assert isinstance(request.rutter_request_body, dict)
@@ -407,8 +407,8 @@ class InvoiceService:
         return await self.rutter.wait_for_job(job_id, deadline_s=self.settings.rutter_job_timeout_s)
 
     async def _send_email(
-        self, invoice: AccUacInvoice, charge: Charge, *, resend: bool = False
-    ) -> tuple[AccUacInvoice, str | None]:
+        self, invoice: models.acc_uac_invoice, charge: Charge, *, resend: bool = False
+    ) -> tuple[models.acc_uac_invoice, str | None]:
         """Emails the stored invoice's PDF link; at most once unless `resend`. Returns the invoice
         row as it is now and the error, if any: a failure is recorded, never raised."""
         invoice_id = invoice.id
@@ -451,7 +451,7 @@ class InvoiceService:
         request = await repo.get_request(self.pool, request_id)
         if request is None:
             raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
-        if request.status == InvoiceRequestStatus.PENDING:
+        if request.status == enums.invoice_request_status.PENDING:
             raise RequestInProgress(
                 "The invoice of this request is not created yet.",
                 {"request_id": request.id, "status_url": status_url(request.id)},
@@ -473,7 +473,7 @@ class InvoiceService:
     # Bodies
     # ---------------------------------------------------------------------------------------
 
-    async def _created_body(self, request: InvoiceRequest) -> InvoiceCreated:
+    async def _created_body(self, request: models.invoice_request) -> InvoiceCreated:
         """The 201 body of a completed request, from what is stored."""
         assert request.acc_uac_invoice_id is not None
         stored = await repo.load_invoice(self.pool, request.acc_uac_invoice_id)
@@ -483,9 +483,9 @@ class InvoiceService:
 
     def _created_body_from(
         self,
-        request: InvoiceRequest,
-        stored_invoice: AccUacInvoice,
-        lines: list[UacLineItem],
+        request: models.invoice_request,
+        stored_invoice: models.acc_uac_invoice,
+        lines: list[models.uac_line_item],
         email_error: str | None,
     ) -> InvoiceCreated:
         invoice = InvoiceOut.from_rows(stored_invoice, lines)
@@ -496,7 +496,9 @@ class InvoiceService:
             email=self._email_outcome(request, invoice, email_error),
         )
 
-    def _email_outcome(self, request: InvoiceRequest, invoice: InvoiceOut, error: str | None) -> EmailOutcome:
+    def _email_outcome(
+        self, request: models.invoice_request, invoice: InvoiceOut, error: str | None
+    ) -> EmailOutcome:
         if not request.send_email:
             return EmailOutcome(status="SKIPPED")
         to = self.settings.recipient_email
@@ -504,12 +506,12 @@ class InvoiceService:
             return EmailOutcome(status="SENT", to=to)
         return EmailOutcome(status="FAILED", to=to, error=error or "the email could not be sent")
 
-    async def _status_body(self, request: InvoiceRequest) -> RequestStatusBody:
+    async def _status_body(self, request: models.invoice_request) -> RequestStatusBody:
         result = None
         error = None
-        if request.status == InvoiceRequestStatus.COMPLETED:
+        if request.status == enums.invoice_request_status.COMPLETED:
             result = await self._created_body(request)
-        elif request.status == InvoiceRequestStatus.FAILED:
+        elif request.status == enums.invoice_request_status.FAILED:
             body = request.response_body or {}
             error = ErrorBody.model_validate(
                 body.get("error") or {"code": request.error_code or "FAILED", "message": ""}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -48,6 +49,29 @@ async def test_a_pool_given_by_the_caller_is_used_and_left_open(
     await db.disconnect()
     assert not own_pool.is_closing()
     assert await own_pool.fetchval('SELECT name FROM "Category"') == "from pool"
+
+
+async def test_reads_are_json_text_whatever_codec_the_callers_pool_registered(
+    client: Prisma, client_dsn: str
+) -> None:
+    # (Writes of Json fields need a pool without a json/jsonb codec: the client encodes them itself.)
+    async def decode_json(connection: asyncpg.Connection) -> None:
+        for name in ("json", "jsonb"):
+            await connection.set_type_codec(name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+    pool = await asyncpg.create_pool(client_dsn, min_size=1, max_size=1, init=decode_json)
+    try:
+        db = Prisma(pool=pool)
+        created = await db.user.create(data={"email": "j@x", "name": "Jo", "surname": "J"})
+        await db.execute_raw("""UPDATE users SET meta = '{"a": 1}' WHERE id = $1""", created.id)
+        found = await db.user.find_unique_or_raise(where={"id": created.id}, include={"posts": True})
+        listed = await db.user.find_many(where={"email": "j@x"})
+        updated = await db.user.update(where={"id": created.id}, data={"name": "Joe"})
+    finally:
+        await pool.close()
+    assert found.meta == {"a": 1} and found.posts == []
+    assert [user.id for user in listed] == [created.id]
+    assert updated is not None and updated.name == "Joe"
 
 
 async def test_transaction_commits(client: Prisma) -> None:

@@ -73,3 +73,14 @@ async def test_queries_before_connect_raise_client_not_connected() -> None:
     assert not client.is_connected()
     with pytest.raises(errors.ClientNotConnectedError):
         await client.user.count()
+
+
+async def test_raw_query_cancelled_by_the_server_is_not_a_query_error(client: Prisma) -> None:
+    # A statement timeout (57014) says nothing about the SQL: it stays asyncpg's, as do connection
+    # failures, so callers can tell "the database is unavailable" from "the query is wrong".
+    with pytest.raises(asyncpg.QueryCanceledError):
+        async with client.tx() as tx:
+            await tx.execute_raw("SET LOCAL statement_timeout = 50")
+            await tx.query_raw("SELECT pg_sleep(5)")
+    with pytest.raises(errors.RawQueryError):
+        await client.query_raw("SELECT * FROM no_such_function_here()")

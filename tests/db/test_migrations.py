@@ -12,8 +12,8 @@ import pytest
 
 from api.db.check import run_prisma
 from api.db.migrate import MigrationError, apply_migrations, read_migrations
-from api.db.models import MODELS
 from api.paths import PROJECT_ROOT
+from prisma.models import MODELS
 from tests.db.prisma_schema import PrismaSchema
 
 

@@ -17,27 +17,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from api.db.models import (
-    AdjustmentReason,
-    Currency,
-    Customer,
-    InvoiceAdjustment,
-    InvoiceAdjustmentLineItem,
-    InvoiceAdjustmentLineItemAction,
-    Organization,
-    Product,
-    ReconciliationStatus,
-    UacAddress,
-    UacAddressType,
-    UacCustomer,
-    UacCustomerStatus,
-    UacInvoice,
-    UacItem,
-    UacItemStatus,
-    UacItemType,
-    UacLineItem,
-)
 from api.invoices.charge import Charge, ChargeLineItem
+from prisma import enums, models
 
 ORGANIZATION_ID = "081f69a9-ab4c-4014-b50f-021d9b447f91"
 CHARGE_ID = "6f0c1a2e-1111-4c1e-9a11-000000000001"
@@ -71,7 +52,7 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def make_organization(**overrides: Any) -> Organization:
+def make_organization(**overrides: Any) -> models.organization:
     values: dict[str, Any] = {
         "id": ORGANIZATION_ID,
         "business_name": "Example Seller Inc.",
@@ -84,10 +65,10 @@ def make_organization(**overrides: Any) -> Organization:
         "uac_email_external_send_enabled": False,
         "invoice_create_override": False,
     }
-    return Organization(**(values | overrides))
+    return models.organization(**(values | overrides))
 
 
-def make_uac_invoice(**overrides: Any) -> UacInvoice:
+def make_uac_invoice(**overrides: Any) -> models.uac_invoice:
     """The charge row of the example: INV-1001, issued 2024-05-01, due 2024-05-31, USD 1750."""
     values: dict[str, Any] = {
         "id": CHARGE_ID,
@@ -113,10 +94,10 @@ def make_uac_invoice(**overrides: Any) -> UacInvoice:
         "term": "30",
         "is_vendor": False,
     }
-    return UacInvoice(**(values | overrides))
+    return models.uac_invoice(**(values | overrides))
 
 
-def make_customer(**overrides: Any) -> Customer:
+def make_customer(**overrides: Any) -> models.customer:
     """The stream customer Acme Corp, matched to the accounting customer."""
     values: dict[str, Any] = {
         "customer_id": CUSTOMER_ID,
@@ -127,22 +108,22 @@ def make_customer(**overrides: Any) -> Customer:
         "created_at": CUSTOMER_CREATED_AT,
         "updated_at": CUSTOMER_CREATED_AT,
         "uac_customer_id": UAC_CUSTOMER_ID,
-        "reconciliation_status": ReconciliationStatus.MATCHED,
+        "reconciliation_status": enums.ReconciliationStatus.MATCHED,
         "is_vendor": False,
     }
-    return Customer(**(values | overrides))
+    return models.customer(**(values | overrides))
 
 
-def make_uac_customer(**overrides: Any) -> UacCustomer:
+def make_uac_customer(**overrides: Any) -> models.uac_customer:
     """The accounting customer with Rutter id `5d0c7a8e-0123-4c1e-9b23-000000000123`, currency USD."""
     values: dict[str, Any] = {
         "id": UAC_CUSTOMER_ID,
         "organization_id": ORGANIZATION_ID,
         "provider_entity_id": RUTTER_CUSTOMER_ID,
         "platform_id": "58",
-        "status": UacCustomerStatus.ACTIVE,
+        "status": enums.uac_customer_status.ACTIVE,
         "contact_name": "Jane Doe",
-        "currency_code": Currency.USD,
+        "currency_code": enums.currency.USD,
         "customer_name": "Acme Corp",
         "email": "ap@acme.example",
         "created_at": CUSTOMER_CREATED_AT,
@@ -150,16 +131,16 @@ def make_uac_customer(**overrides: Any) -> UacCustomer:
         "objType": "uac_customer",
         "source_type": "ACCOUNTING",
     }
-    return UacCustomer(**(values | overrides))
+    return models.uac_customer(**(values | overrides))
 
 
-def make_address(**overrides: Any) -> UacAddress:
+def make_address(**overrides: Any) -> models.uac_address:
     """The accounting customer's billing address: 1 Main St, Austin TX 78701, US."""
     values: dict[str, Any] = {
         "id": new_id(),
         "uac_customer_id": UAC_CUSTOMER_ID,
         "organization_id": ORGANIZATION_ID,
-        "type": UacAddressType.billing,
+        "type": enums.uac_address_type.billing,
         "address1": "1 Main St",
         "address2": None,
         "city": "Austin",
@@ -169,10 +150,10 @@ def make_address(**overrides: Any) -> UacAddress:
         "created_at": CUSTOMER_CREATED_AT,
         "updated_at": CUSTOMER_CREATED_AT,
     }
-    return UacAddress(**(values | overrides))
+    return models.uac_address(**(values | overrides))
 
 
-def make_uac_item(**overrides: Any) -> UacItem:
+def make_uac_item(**overrides: Any) -> models.uac_item:
     """An active service item with a Rutter id (a UUID, as Rutter's ids are; derived from the item's)."""
     item_id = overrides.get("id", new_id())
     values: dict[str, Any] = {
@@ -180,16 +161,16 @@ def make_uac_item(**overrides: Any) -> UacItem:
         "provider_entity_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"rutter-item/{item_id}")),
         "organization_id": ORGANIZATION_ID,
         "platform_id": "12",
-        "status": UacItemStatus.active,
-        "type": UacItemType.service,
+        "status": enums.uac_item_status.active,
+        "type": enums.uac_item_type.service,
         "name": "Service",
         "created_at": CUSTOMER_CREATED_AT,
         "updated_at": CUSTOMER_CREATED_AT,
     }
-    return UacItem(**(values | overrides))
+    return models.uac_item(**(values | overrides))
 
 
-def make_product(**overrides: Any) -> Product:
+def make_product(**overrides: Any) -> models.product:
     """A matched product (a fresh id and uac_item_id unless given)."""
     values: dict[str, Any] = {
         "product_id": new_id(),
@@ -200,14 +181,14 @@ def make_product(**overrides: Any) -> Product:
         "created_at": CUSTOMER_CREATED_AT,
         "updated_at": CUSTOMER_CREATED_AT,
         "uac_item_id": new_id(),
-        "reconciliation_status": ReconciliationStatus.MATCHED,
+        "reconciliation_status": enums.ReconciliationStatus.MATCHED,
         "true_product": True,
         "is_vendor": False,
     }
-    return Product(**(values | overrides))
+    return models.product(**(values | overrides))
 
 
-def make_line(**overrides: Any) -> UacLineItem:
+def make_line(**overrides: Any) -> models.uac_line_item:
     """A bare uac_line_item row of the example charge: 1 x 100, not suppressed, no product."""
     values: dict[str, Any] = {
         "id": new_id(),
@@ -222,7 +203,7 @@ def make_line(**overrides: Any) -> UacLineItem:
         "created_at": CHARGE_CREATED_AT,
         "updated_at": CHARGE_CREATED_AT,
     }
-    return UacLineItem(**(values | overrides))
+    return models.uac_line_item(**(values | overrides))
 
 
 class _Default:
@@ -234,9 +215,9 @@ _DEFAULT = _Default()
 
 def make_line_item(
     *,
-    product: Product | _Default | None = _DEFAULT,
-    uac_item: UacItem | _Default | None = _DEFAULT,
-    adjustments: list[InvoiceAdjustmentLineItem] | None = None,
+    product: models.product | _Default | None = _DEFAULT,
+    uac_item: models.uac_item | _Default | None = _DEFAULT,
+    adjustments: list[models.invoice_adjustment_line_item] | None = None,
     **line_overrides: Any,
 ) -> ChargeLineItem:
     """A charge line with a matched product and accounting item, unless told otherwise.
@@ -251,7 +232,7 @@ def make_line_item(
         uac_item = None if isinstance(uac_item, _Default) else uac_item
     if isinstance(product, _Default):
         product_id = line_overrides.get("product_id", new_id())
-        item_id = uac_item.id if isinstance(uac_item, UacItem) else new_id()
+        item_id = uac_item.id if isinstance(uac_item, models.uac_item) else new_id()
         product = make_product(product_id=product_id, uac_item_id=item_id)
     if isinstance(uac_item, _Default):
         uac_item = (
@@ -267,12 +248,12 @@ def make_line_item(
     return ChargeLineItem(line=line, product=product, uac_item=uac_item, adjustments=list(adjustments or []))
 
 
-def make_adjustment(**overrides: Any) -> InvoiceAdjustmentLineItem:
+def make_adjustment(**overrides: Any) -> models.invoice_adjustment_line_item:
     """A `modify` adjustment of a line (set `invoice_line_item_id`), created 2024-05-02 unless told."""
     values: dict[str, Any] = {
         "invoice_adjustment_line_item_id": new_id(),
         "organization_id": ORGANIZATION_ID,
-        "action": InvoiceAdjustmentLineItemAction.modify,
+        "action": enums.InvoiceAdjustmentLineItemAction.modify,
         "invoice_line_item_id": None,
         "invoice_adjustment_id": None,
         "quantity": 1.0,
@@ -282,10 +263,10 @@ def make_adjustment(**overrides: Any) -> InvoiceAdjustmentLineItem:
         "created_at": datetime(2024, 5, 2, tzinfo=UTC),
         "updated_at": datetime(2024, 5, 2, tzinfo=UTC),
     }
-    return InvoiceAdjustmentLineItem(**(values | overrides))
+    return models.invoice_adjustment_line_item(**(values | overrides))
 
 
-def make_invoice_adjustment(**overrides: Any) -> InvoiceAdjustment:
+def make_invoice_adjustment(**overrides: Any) -> models.invoice_adjustment:
     """The invoice_adjustment header row of the example charge."""
     values: dict[str, Any] = {
         "invoice_adjustment_id": new_id(),
@@ -295,9 +276,9 @@ def make_invoice_adjustment(**overrides: Any) -> InvoiceAdjustment:
         "adjustment_date": datetime(2024, 5, 2, tzinfo=UTC),
         "created_at": datetime(2024, 5, 2, tzinfo=UTC),
         "updated_at": datetime(2024, 5, 2, tzinfo=UTC),
-        "adjustment_reason": AdjustmentReason.OTHER,
+        "adjustment_reason": enums.AdjustmentReason.OTHER,
     }
-    return InvoiceAdjustment(**(values | overrides))
+    return models.invoice_adjustment(**(values | overrides))
 
 
 def platform_fee_line(**line_overrides: Any) -> ChargeLineItem:

@@ -11,7 +11,6 @@ import pytest
 from pydantic import SecretStr
 
 from api.config import RutterVersion, Settings
-from api.db.models import Currency
 from api.errors import ServiceError
 from api.invoices.charge import Charge, ChargeLineItem
 from api.invoices.errors import (
@@ -32,6 +31,7 @@ from api.invoices.rules import (
     is_valid_uuid,
     validate_charge,
 )
+from prisma import enums
 from tests.invoices.factories import (
     API_CALLS_DESCRIPTION,
     API_CALLS_RUTTER_ITEM_ID,
@@ -469,13 +469,13 @@ def test_float_amounts_become_decimals_from_their_shortest_text(value: float, ex
 @pytest.mark.parametrize(
     ("uac_customer_currency", "charge_currency", "expected"),
     [
-        (Currency.CAD, "USD", "CAD"),  # the accounting customer's currency wins
+        (enums.currency.CAD, "USD", "CAD"),  # the accounting customer's currency wins
         (None, "EUR", "EUR"),
         (None, " gbp ", "GBP"),
     ],
 )
 def test_currency_comes_from_accounting_customer_else_the_charge(
-    uac_customer_currency: Currency | None, charge_currency: str, expected: str
+    uac_customer_currency: enums.currency | None, charge_currency: str, expected: str
 ) -> None:
     charge = make_charge(
         currency_code=charge_currency, uac_customer=make_uac_customer(currency_code=uac_customer_currency)
