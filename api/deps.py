@@ -10,14 +10,17 @@ import asyncpg
 from fastapi import Depends, Request
 
 from api.config import Settings
+from prisma import Prisma
 
 
 @dataclass
 class Resources:
-    """Created once in the lifespan: one settings object, one pool, one HTTP session."""
+    """Created once in the lifespan: one settings object, one pool (and the Prisma client on it), one
+    HTTP session."""
 
     settings: Settings
     pool: asyncpg.Pool
+    db: Prisma
     http: aiohttp.ClientSession
 
 

@@ -21,6 +21,7 @@ from api.invoices import router as invoices
 from api.invoices.service import InvoiceService
 from api.logging import configure_logging, install_log_context
 from api.middleware import RequestContextMiddleware
+from prisma import Prisma
 
 logger = logging.getLogger("api.main")
 
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database_url, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
         )
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
-        resources = Resources(settings=settings, pool=pool, http=http)
+        resources = Resources(settings=settings, pool=pool, db=Prisma(pool=pool), http=http)
         app.state.resources = resources
         # Set once the start-up sweep has run (tests wait for it; nothing else needs to).
         app.state.first_sweep_done = asyncio.Event()
@@ -75,13 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _housekeeping(resources: Resources, first_sweep_done: asyncio.Event) -> None:
     """At start-up and then every RECOVERY_INTERVAL_S: finish abandoned requests, forget old keys."""
     settings = resources.settings
-    service = InvoiceService.build(resources.pool, settings, resources.http)
+    service = InvoiceService.build(resources.db, settings, resources.http)
     while True:
         try:
             recovered = await service.recover_pending()
-            pruned = await repository.prune_idempotency_keys(
-                resources.pool, settings.idempotency_key_ttl_hours
-            )
+            pruned = await repository.prune_idempotency_keys(resources.db, settings.idempotency_key_ttl_hours)
             if recovered or pruned:
                 logger.info("housekeeping", extra={"recovered_requests": recovered, "pruned_keys": pruned})
         except Exception:

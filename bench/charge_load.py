@@ -1,11 +1,13 @@
-"""Loading a charge through the generated client against today's hand-written query:
-`python -m bench.charge_load [--quick]`.
+"""Loading a charge through the Prisma client against the hand-written query the service ran
+before it (bench/hand_written_charge.py): `python -m bench.charge_load [--quick]`.
 
 On a fresh database on DATABASE_URL's server (dropped afterwards), migrated and seeded with the demo
-and two generated charges (1 and 25 lines), it loads each charge with its whole include tree
-(organization, customer, accounting customer and addresses, line items with products, accounting
-items and adjustments, the charge's adjustments and its live request) both ways and prints the
-process CPU time per load and the ratio (target: the client at most 1.3x).
+and two generated charges (1 and 25 lines), it loads each charge with everything the invoice flow
+reads (organization, customer, accounting customer and addresses, line items with products,
+accounting items and adjustments, the charge's adjustments, its live request and who holds its
+document number) both ways and prints the process CPU time per load and the ratio (target: the
+client at most 1.3x). The client's way is the service's own (`repository.load_charge_state` then
+`repository.document_number_holders`: two statements); the hand-written one is a single statement.
 """
 
 from __future__ import annotations
@@ -22,26 +24,12 @@ import asyncpg
 from api.db.admin import create_database, drop_database
 from api.db.migrate import apply_migrations
 from api.invoices import repository as repo
+from bench import hand_written_charge
 from bench.charges import generate_charges, seed_charges
 from bench.client import per_call
 from prisma import Prisma
-from prisma.types import uac_invoiceInclude
 
 TARGET = 1.3
-
-# The tree the invoice flow reads, as the hand-written query builds it.
-CHARGE_TREE: uac_invoiceInclude = {
-    "organization": True,
-    "stream_customer": {
-        "include": {"uac_customer": {"include": {"uac_address": {"order_by": {"type": "asc"}}}}}
-    },
-    "invoice_adjustment": {"order_by": [{"created_at": "asc"}, {"invoice_adjustment_id": "asc"}]},
-    "line_items": {
-        "order_by": [{"sort_order": "asc"}, {"created_at": "asc"}, {"id": "asc"}],
-        "include": {"product": {"include": {"uac_item": True}}, "invoice_adjustment_line_item": True},
-    },
-    "invoice_request": {"where": {"active_charge_id": {"not": None}}},
-}
 
 
 async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]]:
@@ -57,16 +45,22 @@ async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]
             for charge in charges:
                 charge_id = str(charge["id"])
                 lines = len(charge["line_items"])
-                state = await repo.load_charge_state(pool, charge_id)
-                loaded = await db.uac_invoice.find_unique(where={"id": charge_id}, include=CHARGE_TREE)
-                assert state is not None and loaded is not None
-                assert len(state.charge.line_items) == len(loaded.line_items or []) == lines
+                by_hand_state = await hand_written_charge.load_charge_state(pool, charge_id)
+                state = await repo.load_charge_state(db, charge_id)
+                assert by_hand_state is not None and state is not None
+                assert [line.line.total_amount for line in by_hand_state.charge.line_items] == [
+                    line.line.total_amount for line in state.charge.line_items
+                ]
+                assert len(state.charge.line_items) == lines
 
                 async def by_hand(charge_id: str = charge_id) -> Any:
-                    return await repo.load_charge_state(pool, charge_id)
+                    return await hand_written_charge.load_charge_state(pool, charge_id)
 
                 async def by_client(charge_id: str = charge_id) -> Any:
-                    return await db.uac_invoice.find_unique(where={"id": charge_id}, include=CHARGE_TREE)
+                    # What the service does now: the include tree, then the document-number look-up.
+                    state = await repo.load_charge_state(db, charge_id)
+                    assert state is not None
+                    return await repo.document_number_holders(db, state.charge)
 
                 results[f"{lines}_hand"] = await per_call(by_hand, iterations)
                 results[f"{lines}_client"] = await per_call(by_client, iterations)

@@ -1,17 +1,14 @@
-"""The one asyncpg pool: JSON and JSONB decoded to Python values, UUIDs as strings."""
+"""The one asyncpg pool (the Prisma client runs on it): UUIDs as strings.
+
+No JSON codec: the client encodes and decodes JSON itself, and one on the pool would encode its
+parameters twice."""
 
 from __future__ import annotations
-
-import json
 
 import asyncpg
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
-    for type_name in ("json", "jsonb"):
-        await connection.set_type_codec(
-            type_name, encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
-        )
     # UUIDs travel as canonical lower-case strings, as in Prisma's clients and the generated models.
     await connection.set_type_codec("uuid", encoder=str, decoder=str, schema="pg_catalog", format="text")
 
@@ -22,7 +19,7 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 
 
 async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    """Opens the pool; every connection decodes JSON columns to dicts and lists."""
+    """Opens the pool."""
     pool = await asyncpg.create_pool(
         dsn=dsn,
         min_size=min_size,

@@ -1,173 +1,126 @@
-"""All SQL of the invoice flow: loading a charge, invoice requests, and the write-back."""
+"""The invoice flow's data access: Prisma client calls (`prisma`), and the few statements a Prisma
+Client Python user would also write by hand (lease times on the database's clock, the one-statement
+write-back), each saying why."""
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-import asyncpg
-from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
 from api.invoices.charge import Charge, ChargeLineItem
 from api.rutter.schemas import RutterInvoice
-from prisma import models
+from prisma import Prisma, enums, models
+from prisma.fields import Json
+from prisma.types import (
+    acc_uac_invoiceUpdateInput,
+    acc_uac_invoiceWhereInput,
+    uac_invoiceInclude,
+)
 
 Model = TypeVar("Model", bound=BaseModel)
-Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
+
+PENDING = enums.invoice_request_status.PENDING
+COMPLETED = enums.invoice_request_status.COMPLETED
+FAILED = enums.invoice_request_status.FAILED
 
 
-def _aware(value: Any) -> Any:
-    """Timestamps stored without a zone are UTC; make that explicit."""
-    if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def _row(model: type[Model], record: asyncpg.Record) -> Model:
-    return model.model_validate({key: _aware(value) for key, value in record.items()})
-
-
-def _rows(model: type[Model], records: Iterable[asyncpg.Record]) -> list[Model]:
-    return [_row(model, record) for record in records]
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 # --------------------------------------------------------------------------------------------
 # Charges
 # --------------------------------------------------------------------------------------------
 
-# The whole charge as one JSON document: one round trip and one JSON parse, whatever the lines.
-# (json rather than jsonb: PostgreSQL builds it as text, which is all the service reads.)
-_CHARGE = """
-SELECT json_build_object(
-    'invoice', to_json(i),
-    'organization', to_json(o),
-    'customer', to_json(c),
-    'uac_customer', to_json(uc),
-    'addresses', COALESCE((SELECT json_agg(to_json(a) ORDER BY a.type) FROM uac_address a
-                           WHERE a.uac_customer_id = uc.id), '[]'::json),
-    'adjustments', COALESCE((SELECT json_agg(to_json(ia) ORDER BY ia.created_at, ia.invoice_adjustment_id)
-                             FROM invoice_adjustment ia WHERE ia.invoice_id = i.id), '[]'::json),
-    'lines', COALESCE((
-        SELECT json_agg(json_build_object(
-                   'line', to_json(li), 'product', to_json(p), 'uac_item', to_json(ui),
-                   'adjustments', COALESCE((SELECT json_agg(to_json(al))
-                                            FROM invoice_adjustment_line_item al
-                                            WHERE al.invoice_line_item_id = li.id), '[]'::json))
-                   ORDER BY li.sort_order, li.created_at, li.id)
-        FROM uac_line_item li
-        LEFT JOIN product p ON p.product_id = li.product_id
-        LEFT JOIN uac_item ui ON ui.id = p.uac_item_id
-        WHERE li.uac_invoice_id = i.id), '[]'::json),
-    'live_request', (SELECT to_json(r) FROM invoice_request r WHERE r.active_charge_id = i.id),
-    'invoice_with_document_number', (
-        SELECT a.id FROM acc_uac_invoice a
-        WHERE a.organization_id = i.organization_id AND a.document_number = i.document_number
-        ORDER BY a.created_at LIMIT 1),
-    'request_with_document_number', (
-        SELECT r.id FROM invoice_request r
-        WHERE r.organization_id = i.organization_id AND r.active_document_number = i.document_number
-          AND r.charge_id <> i.id)
-)::text
-FROM uac_invoice i
-JOIN organization o ON o.id = i.organization_id
-LEFT JOIN customer c ON c.customer_id = i.stream_customer_id
-LEFT JOIN uac_customer uc ON uc.id = c.uac_customer_id
-WHERE i.id = $1
-"""
-
-
-def _json(value: Any) -> Any:
-    """A jsonb column value: numbers exact (Decimal), timestamps without zone read as UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return json.loads(value, parse_float=Decimal)
-    return value
-
-
-def _from_json(model: type[Model], document: dict[str, Any]) -> Model:
-    """A row from the JSON PostgreSQL rendered; the document (freshly parsed, ours) is fixed in place."""
-    # to_json renders `timestamp` columns without an offset (`timestamptz` ones with one); they hold UTC.
-    for name in _datetime_fields(model):
-        value = document.get(name)
-        if value is not None and not _has_offset(value):
-            document[name] = value + "+00:00"
-    return model.model_validate(document)
-
-
-@functools.cache
-def _datetime_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    """The model's datetime fields, worked out once per model rather than for every row loaded."""
-    return tuple(name for name, field in model.model_fields.items() if "datetime" in str(field.annotation))
-
-
-def _has_offset(timestamp: str) -> bool:
-    tail = timestamp[19:]  # after YYYY-MM-DDTHH:MM:SS
-    return "+" in tail or "-" in tail or tail.endswith("Z")
+# Everything the invoice flow reads about a charge, and the request holding it: one statement.
+CHARGE_TREE: uac_invoiceInclude = {
+    "organization": True,
+    "stream_customer": {
+        "include": {"uac_customer": {"include": {"uac_address": {"order_by": {"type": "asc"}}}}}
+    },
+    "invoice_adjustment": {"order_by": [{"created_at": "asc"}, {"invoice_adjustment_id": "asc"}]},
+    "line_items": {
+        "order_by": [{"sort_order": "asc"}, {"created_at": "asc"}, {"id": "asc"}],
+        "include": {"product": {"include": {"uac_item": True}}, "invoice_adjustment_line_item": True},
+    },
+    # active_charge_id is the charge's id while a request runs or completed it (a unique column).
+    "invoice_request": {"where": {"active_charge_id": {"not": None}}},
+}
 
 
 @dataclass
 class ChargeState:
-    """A charge and what decides whether it may be invoiced now."""
+    """A charge and the request holding it (running or completed), if any."""
 
     charge: Charge
-    # The request holding the charge (running or completed), if any.
     live_request: models.invoice_request | None
-    # An acc_uac_invoice of the organization that already has the charge's document number.
-    invoice_with_document_number: str | None
-    # A live request of another charge of the organization with the same document number.
-    request_with_document_number: str | None
 
 
-async def load_charge_state(executor: Executor, charge_id: str) -> ChargeState | None:
+async def load_charge_state(db: Prisma, charge_id: str) -> ChargeState | None:
     """The charge with its organization, customers, addresses, lines, products, items and
-    adjustments, the request holding it and any invoice with its document number.
-
-    One round trip whatever the number of line items.
-    """
-    document = _json(await executor.fetchval(_CHARGE, charge_id))
-    if document is None:
+    adjustments, and the request holding it. One round trip whatever the number of line items."""
+    row = await db.uac_invoice.find_unique(where={"id": charge_id}, include=CHARGE_TREE)
+    if row is None:
         return None
-    customer = document["customer"]
-    uac_customer = document["uac_customer"]
+    customer = row.stream_customer
+    uac_customer = customer.uac_customer if customer else None
+    assert row.organization is not None
     charge = Charge(
-        invoice=_from_json(models.uac_invoice, document["invoice"]),
-        organization=_from_json(models.organization, document["organization"]),
-        customer=_from_json(models.customer, customer) if customer else None,
-        uac_customer=_from_json(models.uac_customer, uac_customer) if uac_customer else None,
-        addresses=[_from_json(models.uac_address, a) for a in document["addresses"]],
-        adjustments=[_from_json(models.invoice_adjustment, a) for a in document["adjustments"]],
-        line_items=[_line_item(line) for line in document["lines"]],
+        invoice=row,
+        organization=row.organization,
+        customer=customer,
+        uac_customer=uac_customer,
+        addresses=(uac_customer.uac_address or []) if uac_customer else [],
+        adjustments=row.invoice_adjustment or [],
+        line_items=[
+            ChargeLineItem(
+                line=line,
+                product=line.product,
+                uac_item=line.product.uac_item if line.product else None,
+                adjustments=line.invoice_adjustment_line_item or [],
+            )
+            for line in row.line_items or []
+        ],
     )
-    live_request = document["live_request"]
-    return ChargeState(
-        charge=charge,
-        live_request=_from_json(models.invoice_request, live_request) if live_request else None,
-        invoice_with_document_number=document["invoice_with_document_number"],
-        request_with_document_number=document["request_with_document_number"],
+    live = row.invoice_request[0] if row.invoice_request else None
+    return ChargeState(charge=charge, live_request=live)
+
+
+# Two look-ups in one round trip (a Prisma user would make two find_first calls).
+_DOCUMENT_NUMBER_HOLDERS = """
+SELECT (SELECT a.id FROM acc_uac_invoice a
+        WHERE a.organization_id = $1::uuid AND a.document_number = $2
+        ORDER BY a.created_at LIMIT 1) AS invoice_id,
+       (SELECT r.id FROM invoice_request r
+        WHERE r.organization_id = $1::uuid AND r.active_document_number = $2 AND r.charge_id <> $3::uuid
+        LIMIT 1) AS request_id
+"""
+
+
+@dataclass
+class DocumentNumberHolders:
+    """Who already has a charge's document number in its organization."""
+
+    # An acc_uac_invoice of the organization with that document number.
+    invoice_id: str | None = None
+    # A live request of another charge of the organization with that document number.
+    request_id: str | None = None
+
+
+async def document_number_holders(db: Prisma, charge: Charge) -> DocumentNumberHolders:
+    number = charge.invoice.document_number
+    if number is None:
+        return DocumentNumberHolders()
+    row = await db.query_first(
+        _DOCUMENT_NUMBER_HOLDERS, charge.invoice.organization_id, number, charge.invoice.id
     )
-
-
-async def load_charge(executor: Executor, charge_id: str) -> Charge | None:
-    state = await load_charge_state(executor, charge_id)
-    return state.charge if state else None
-
-
-def _line_item(document: dict[str, Any]) -> ChargeLineItem:
-    product = document["product"]
-    uac_item = document["uac_item"]
-    return ChargeLineItem(
-        line=_from_json(models.uac_line_item, document["line"]),
-        product=_from_json(models.product, product) if product else None,
-        uac_item=_from_json(models.uac_item, uac_item) if uac_item else None,
-        adjustments=[_from_json(models.invoice_adjustment_line_item, a) for a in document["adjustments"]],
-    )
+    assert row is not None
+    return DocumentNumberHolders(invoice_id=row["invoice_id"], request_id=row["request_id"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -177,18 +130,33 @@ def _line_item(document: dict[str, Any]) -> ChargeLineItem:
 DOCUMENT_NUMBER_HELD = "invoice_request_organization_id_active_document_number_key"
 
 
-async def get_request(executor: Executor, request_id: str) -> models.invoice_request | None:
-    record = await executor.fetchrow("SELECT * FROM invoice_request WHERE id = $1", request_id)
-    return _row(models.invoice_request, record) if record else None
+async def get_request(db: Prisma, request_id: str) -> models.invoice_request | None:
+    return await db.invoice_request.find_unique(where={"id": request_id})
 
 
-async def get_request_by_client_key(executor: Executor, key: str) -> models.invoice_request | None:
-    record = await executor.fetchrow("SELECT * FROM invoice_request WHERE client_idempotency_key = $1", key)
-    return _row(models.invoice_request, record) if record else None
+async def get_request_by_client_key(db: Prisma, key: str) -> models.invoice_request | None:
+    return await db.invoice_request.find_unique(where={"client_idempotency_key": key})
+
+
+def _request_from_json(text: str | None) -> models.invoice_request | None:
+    return None if text is None else models.invoice_request.model_validate_json(text)
+
+
+# Leases are compared with the database's clock (`now()`), whichever replica wrote them: the
+# statements that set them are written by hand for that.
+_INSERT_REQUEST = """
+INSERT INTO invoice_request (
+    id, charge_id, organization_id, active_charge_id, status, send_email, client_idempotency_key,
+    request_fingerprint, rutter_idempotency_key, rutter_version, rutter_request_body,
+    lease_owner, lease_expires_at, attempts, active_document_number
+) VALUES ($1::uuid, $2::uuid, $3::uuid, $2::uuid, 'PENDING', $4, $5, $6, $7, $8, $9::text::jsonb, $10,
+          now() + make_interval(secs => $11), 1, $12)
+RETURNING to_json(invoice_request.*)::text AS request
+"""
 
 
 async def insert_request(
-    executor: Executor,
+    db: Prisma,
     *,
     request_id: str,
     charge_id: str,
@@ -205,19 +173,11 @@ async def insert_request(
 ) -> models.invoice_request:
     """Records a new request holding the charge (and its document number) leased to `lease_owner`.
 
-    Raises asyncpg.UniqueViolationError when the charge or the document number is already held, or
-    the key already used (the constraint name tells which).
+    Raises prisma.errors.UniqueViolationError when the charge or the document number is already
+    held, or the key already used (its `constraint` tells which).
     """
-    record = await executor.fetchrow(
-        """
-        INSERT INTO invoice_request (
-            id, charge_id, organization_id, active_charge_id, status, send_email, client_idempotency_key,
-            request_fingerprint, rutter_idempotency_key, rutter_version, rutter_request_body,
-            lease_owner, lease_expires_at, attempts, active_document_number
-        ) VALUES ($1, $2, $3, $2, 'PENDING', $4, $5, $6, $7, $8, $9::jsonb, $10,
-                  now() + make_interval(secs => $11), 1, $12)
-        RETURNING *
-        """,
+    row = await db.query_first(
+        _INSERT_REQUEST,
         request_id,
         charge_id,
         organization_id,
@@ -226,73 +186,66 @@ async def insert_request(
         request_fingerprint,
         rutter_idempotency_key,
         rutter_version,
-        rutter_request_body,
+        json.dumps(rutter_request_body),
         lease_owner,
         lease_s,
         document_number,
     )
-    assert record is not None
-    return _row(models.invoice_request, record)
+    assert row is not None
+    request = _request_from_json(row["request"])
+    assert request is not None
+    return request
+
+
+_CLAIM_REQUEST = """
+UPDATE invoice_request
+SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now(),
+    attempts = attempts + CASE WHEN rutter_job_id IS NULL THEN 1 ELSE 0 END
+WHERE id = $1::uuid AND status = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+RETURNING to_json(invoice_request.*)::text AS request
+"""
 
 
 async def claim_request(
-    executor: Executor, request_id: str, owner: str, lease_s: float
+    db: Prisma, request_id: str, owner: str, lease_s: float
 ) -> models.invoice_request | None:
     """Leases a pending request whose lease is free or expired; None when someone else holds it.
 
     A request without a job id is about to be sent to Rutter (again): that counts as an attempt.
     """
-    record = await executor.fetchrow(
-        """
-        UPDATE invoice_request
-        SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now(),
-            attempts = attempts + CASE WHEN rutter_job_id IS NULL THEN 1 ELSE 0 END
-        WHERE id = $1 AND status = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
-        RETURNING *
-        """,
-        request_id,
-        owner,
-        lease_s,
-    )
-    return _row(models.invoice_request, record) if record else None
+    row = await db.query_first(_CLAIM_REQUEST, request_id, owner, lease_s)
+    return _request_from_json(row["request"]) if row else None
 
 
-async def release_request(executor: Executor, request_id: str, owner: str) -> models.invoice_request | None:
+async def release_request(db: Prisma, request_id: str, owner: str) -> models.invoice_request | None:
     """Gives up the owner's lease (the request stays pending); returns the request as it is now."""
-    record = await executor.fetchrow(
-        """
-        UPDATE invoice_request SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-        WHERE id = $1 AND lease_owner = $2
-        RETURNING *
-        """,
-        request_id,
-        owner,
+    await db.invoice_request.update_many(
+        where={"id": request_id, "lease_owner": owner},
+        data={"lease_owner": None, "lease_expires_at": None, "updated_at": _now()},
     )
-    return _row(models.invoice_request, record) if record else None
+    return await get_request(db, request_id)
 
 
-async def renew_lease(executor: Executor, request_id: str, owner: str, lease_s: float) -> None:
+async def renew_lease(db: Prisma, request_id: str, owner: str, lease_s: float) -> None:
     """Extends the owner's lease on a pending request (a no-op once it released or finished it)."""
-    await executor.execute(
-        """
-        UPDATE invoice_request SET lease_expires_at = now() + make_interval(secs => $3)
-        WHERE id = $1 AND lease_owner = $2 AND status = 'PENDING'
-        """,
+    await db.execute_raw(
+        "UPDATE invoice_request SET lease_expires_at = now() + make_interval(secs => $3) "
+        "WHERE id = $1::uuid AND lease_owner = $2 AND status = 'PENDING'",
         request_id,
         owner,
         lease_s,
     )
 
 
-async def record_job_id(executor: Executor, request_id: str, job_id: str) -> None:
+async def record_job_id(db: Prisma, request_id: str, job_id: str) -> None:
     """Stores Rutter's job id the moment it is known: from then on recovery only polls."""
-    await executor.execute(
-        "UPDATE invoice_request SET rutter_job_id = $2, updated_at = now() WHERE id = $1", request_id, job_id
+    await db.invoice_request.update_many(
+        where={"id": request_id}, data={"rutter_job_id": job_id, "updated_at": _now()}
     )
 
 
 async def fail_request(
-    executor: Executor,
+    db: Prisma,
     request_id: str,
     *,
     error_code: str,
@@ -301,46 +254,47 @@ async def fail_request(
     response_body: dict[str, Any],
 ) -> None:
     """Marks the request failed and frees the charge for a new request; keeps the answer to replay."""
-    await executor.execute(
-        """
-        UPDATE invoice_request
-        SET status = 'FAILED', active_charge_id = NULL, active_document_number = NULL, error_code = $2,
-            error_detail = $3::jsonb,
-            response_status = $4, response_body = $5::jsonb, lease_owner = NULL, lease_expires_at = NULL,
-            completed_at = now(), updated_at = now()
-        WHERE id = $1 AND status = 'PENDING'
-        """,
-        request_id,
-        error_code,
-        error_detail,
-        response_status,
-        response_body,
+    now = _now()
+    await db.invoice_request.update_many(
+        where={"id": request_id, "status": PENDING},
+        data={
+            "status": FAILED,
+            "active_charge_id": None,
+            "active_document_number": None,
+            "error_code": error_code,
+            "error_detail": Json(error_detail),
+            "response_status": response_status,
+            "response_body": Json(response_body),
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "completed_at": now,
+            "updated_at": now,
+        },
     )
 
 
-async def pending_requests_to_recover(executor: Executor, limit: int = 100) -> list[models.invoice_request]:
-    """Pending requests nobody holds (their worker crashed or gave up), oldest first."""
-    records = await executor.fetch(
-        """
-        SELECT * FROM invoice_request
-        WHERE status = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
-        ORDER BY created_at LIMIT $1
-        """,
-        limit,
+async def pending_requests_to_recover(db: Prisma, limit: int = 100) -> list[models.invoice_request]:
+    """Pending requests nobody holds (their worker crashed or gave up), oldest first.
+
+    Read with this process's clock; claiming one (claim_request) checks the lease again with the
+    database's, so a clock ahead of the database's never takes over a live lease.
+    """
+    return await db.invoice_request.find_many(
+        where={"status": PENDING, "OR": [{"lease_expires_at": None}, {"lease_expires_at": {"lt": _now()}}]},
+        order={"created_at": "asc"},
+        take=limit,
     )
-    return _rows(models.invoice_request, records)
 
 
-async def prune_idempotency_keys(executor: Executor, older_than_hours: float) -> int:
+async def prune_idempotency_keys(db: Prisma, older_than_hours: float) -> int:
     """Forgets client Idempotency-Keys older than the retention; the requests themselves stay."""
-    result = await executor.execute(
-        """
-        UPDATE invoice_request SET client_idempotency_key = NULL, request_fingerprint = NULL
-        WHERE client_idempotency_key IS NOT NULL AND created_at < now() - make_interval(secs => $1)
-        """,
-        older_than_hours * 3600,
+    return await db.invoice_request.update_many(
+        where={
+            "client_idempotency_key": {"not": None},
+            "created_at": {"lt": _now() - timedelta(hours=older_than_hours)},
+        },
+        data={"client_idempotency_key": None, "request_fingerprint": None},
     )
-    return int(result.split()[-1])
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,19 +303,15 @@ async def prune_idempotency_keys(executor: Executor, older_than_hours: float) ->
 
 
 async def load_invoice(
-    executor: Executor, invoice_id: str
+    db: Prisma, invoice_id: str
 ) -> tuple[models.acc_uac_invoice, list[models.uac_line_item]] | None:
-    record = await executor.fetchrow("SELECT * FROM acc_uac_invoice WHERE id = $1", invoice_id)
-    if record is None:
-        return None
-    lines = await executor.fetch(
-        "SELECT * FROM uac_line_item WHERE acc_uac_invoice_id = $1 ORDER BY sort_order, created_at, id",
-        invoice_id,
+    invoice = await db.acc_uac_invoice.find_unique(
+        where={"id": invoice_id},
+        include={"line_items": {"order_by": [{"sort_order": "asc"}, {"created_at": "asc"}, {"id": "asc"}]}},
     )
-    return _row(models.acc_uac_invoice, record), _rows(models.uac_line_item, lines)
-
-
-_REQUEST_AS_JSON = "SELECT to_json(r)::text FROM invoice_request r WHERE id = $1"
+    if invoice is None:
+        return None
+    return invoice, invoice.line_items or []
 
 
 @dataclass
@@ -426,16 +376,17 @@ def _float(value: Decimal | None) -> float | None:
 
 
 async def complete_request(
-    executor: Executor, request: models.invoice_request, charge: Charge, rutter_invoice: RutterInvoice
+    db: Prisma, request: models.invoice_request, charge: Charge, rutter_invoice: RutterInvoice
 ) -> StoredInvoice:
     """Stores Rutter's invoice with its lines and marks the request completed: one statement, so
     all of it or none of it is written.
 
     The upsert on (organization_id, provider_entity_id) makes a replay of the same Rutter invoice
-    update the row instead of adding one.
+    update the row instead of adding one. Written by hand because it still pays: the client would
+    take an interactive transaction and a statement per table.
     """
     lines = rutter_invoice.line_items
-    record = await executor.fetchrow(
+    record = await db.query_first(
         _COMPLETE_REQUEST,
         charge.invoice.organization_id,
         rutter_invoice.id,
@@ -471,14 +422,20 @@ async def complete_request(
         [_float(line.discount_percentage) for line in lines],
     )
     assert record is not None
-    completed = _json(record["request"])
+    completed = _request_from_json(record["request"])
     if completed is None:  # another worker completed it first: same Rutter invoice, same row
-        completed = _json(await executor.fetchval(_REQUEST_AS_JSON, request.id))
+        completed = await get_request(db, request.id)
+        assert completed is not None
     return StoredInvoice(
-        request=_from_json(models.invoice_request, completed),
-        invoice=_from_json(models.acc_uac_invoice, _json(record["invoice"])),
-        lines=[_from_json(models.uac_line_item, line) for line in _json(record["lines"])],
+        request=completed,
+        invoice=models.acc_uac_invoice.model_validate(_json(record["invoice"])),
+        lines=[models.uac_line_item.model_validate(line) for line in _json(record["lines"])],
     )
+
+
+def _json(text: str) -> Any:
+    """The write-back's JSON: amounts parsed as exact Decimals (scale kept: 1750.10 stays 1750.10)."""
+    return json.loads(text, parse_float=Decimal)
 
 
 _BILL_STATUSES = {"open", "partially_paid", "paid", "void", "draft", "unknown", "submitted"}
@@ -491,50 +448,41 @@ def _bill_status(status: str | None) -> str | None:
     return status if status in _BILL_STATUSES else "unknown"
 
 
-async def claim_email(executor: Executor, invoice_id: str, *, resend: bool = False) -> bool:
+async def claim_email(db: Prisma, invoice_id: str, *, resend: bool = False) -> bool:
     """Marks the invoice's email as being sent. Without `resend` only an invoice never emailed can be
     claimed, so an email goes out at most once; False when there is nothing to claim."""
-    result = await executor.execute(
-        """
-        UPDATE acc_uac_invoice SET email_status = 'SENDING', updated_at = now()
-        WHERE id = $1 AND (email_status IS NULL OR $2)
-        """,
-        invoice_id,
-        resend,
+    where: acc_uac_invoiceWhereInput = (
+        {"id": invoice_id} if resend else {"id": invoice_id, "email_status": None}
     )
-    return result.endswith(" 1")
+    claimed = await db.acc_uac_invoice.update_many(
+        where=where, data={"email_status": "SENDING", "updated_at": _now()}
+    )
+    return claimed == 1
 
 
 async def completed_requests_with_unsent_email(
-    executor: Executor, grace_s: float, limit: int = 100
+    db: Prisma, grace_s: float, limit: int = 100
 ) -> list[models.invoice_request]:
     """Requests completed more than `grace_s` ago that asked for an email which never started (the
     worker died first); the grace keeps the sweep from racing a live worker about to send it."""
-    records = await executor.fetch(
-        """
-        SELECT r.* FROM invoice_request r JOIN acc_uac_invoice i ON i.id = r.acc_uac_invoice_id
-        WHERE r.status = 'COMPLETED' AND r.send_email AND i.email_status IS NULL
-          AND r.completed_at < now() - make_interval(secs => $2)
-        ORDER BY r.completed_at LIMIT $1
-        """,
-        limit,
-        grace_s,
+    return await db.invoice_request.find_many(
+        where={
+            "status": COMPLETED,
+            "send_email": True,
+            "acc_uac_invoice": {"is": {"email_status": None}},
+            "completed_at": {"lt": _now() - timedelta(seconds=grace_s)},
+        },
+        order={"completed_at": "asc"},
+        take=limit,
     )
-    return _rows(models.invoice_request, records)
 
 
 async def set_email_outcome(
-    executor: Executor, invoice_id: str, status: str, pdf_link: str | None
+    db: Prisma, invoice_id: str, status: str, pdf_link: str | None
 ) -> models.acc_uac_invoice:
-    record = await executor.fetchrow(
-        """
-        UPDATE acc_uac_invoice SET email_status = $2, pdf_link = COALESCE($3, pdf_link), updated_at = now()
-        WHERE id = $1
-        RETURNING *
-        """,
-        invoice_id,
-        status,
-        pdf_link,
-    )
-    assert record is not None
-    return _row(models.acc_uac_invoice, record)
+    data: acc_uac_invoiceUpdateInput = {"email_status": status, "updated_at": _now()}
+    if pdf_link is not None:
+        data["pdf_link"] = pdf_link
+    invoice = await db.acc_uac_invoice.update(where={"id": invoice_id}, data=data)
+    assert invoice is not None
+    return invoice

@@ -23,7 +23,7 @@ router = APIRouter(tags=["invoices"])
 
 
 async def get_invoice_service(resources: ResourcesDep) -> InvoiceService:
-    return InvoiceService.build(resources.pool, resources.settings, resources.http)
+    return InvoiceService.build(resources.db, resources.settings, resources.http)
 
 
 InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]

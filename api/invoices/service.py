@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 import aiohttp
-import asyncpg
 from pydantic import BaseModel
 
 from api.config import Settings
@@ -54,7 +53,8 @@ from api.logging import bind_log_fields
 from api.rutter.client import RutterClient
 from api.rutter.errors import RutterError, RutterJobTimeout, RutterRejected
 from api.rutter.schemas import RutterInvoice
-from prisma import enums, models
+from prisma import Prisma, enums, models
+from prisma.errors import UniqueViolationError
 
 logger = logging.getLogger("api.invoices")
 
@@ -88,19 +88,17 @@ def _first_amount(*amounts: Decimal | None) -> Decimal:
 class InvoiceService:
     """Turns charges into Rutter invoices; holds no state between calls."""
 
-    def __init__(
-        self, pool: asyncpg.Pool, settings: Settings, rutter: RutterClient, email: EmailClient
-    ) -> None:
-        self.pool = pool
+    def __init__(self, db: Prisma, settings: Settings, rutter: RutterClient, email: EmailClient) -> None:
+        self.db = db
         self.settings = settings
         self.rutter = rutter
         self.email = email
         self.worker_id = f"worker-{uuid.uuid4()}"
 
     @classmethod
-    def build(cls, pool: asyncpg.Pool, settings: Settings, http: aiohttp.ClientSession) -> InvoiceService:
+    def build(cls, db: Prisma, settings: Settings, http: aiohttp.ClientSession) -> InvoiceService:
         """The service with its Rutter and email clients on the shared HTTP session."""
-        return cls(pool, settings, RutterClient(http, settings), EmailClient(http, settings))
+        return cls(db, settings, RutterClient(http, settings), EmailClient(http, settings))
 
     @property
     def lease_s(self) -> float:
@@ -118,7 +116,7 @@ class InvoiceService:
         if state.live_request is not None:
             await self._refuse_live_request(state.live_request)
         validated = validate_charge(charge, self.settings)
-        self._check_document_number(state)
+        await self._check_document_number(charge)
         access_token_for(charge, self.settings)
         return InvoicePreview(
             charge_id=charge_id,
@@ -133,7 +131,7 @@ class InvoiceService:
         bind_log_fields(charge_id=charge_id)
         fingerprint = request_fingerprint(body)
         if idempotency_key is not None:
-            earlier = await repo.get_request_by_client_key(self.pool, idempotency_key)
+            earlier = await repo.get_request_by_client_key(self.db, idempotency_key)
             if earlier is not None:
                 if earlier.request_fingerprint != fingerprint:
                     raise IdempotencyKeyReused(
@@ -147,14 +145,14 @@ class InvoiceService:
         live = state.live_request
         if live is not None:
             if live.status == enums.invoice_request_status.PENDING:
-                claimed = await repo.claim_request(self.pool, live.id, self.worker_id, self.lease_s)
+                claimed = await repo.claim_request(self.db, live.id, self.worker_id, self.lease_s)
                 if claimed is not None:
                     # An earlier request for this charge was abandoned mid-way: finish it, never start anew.
                     return await self._drive(claimed, charge)
             await self._refuse_live_request(live)
 
         validated = validate_charge(charge, self.settings)
-        self._check_document_number(state)
+        await self._check_document_number(charge)
         access_token_for(charge, self.settings)
         if not (self.settings.rutter_client_id and self.settings.rutter_client_secret):
             raise RutterNotConfiguredError(
@@ -166,7 +164,7 @@ class InvoiceService:
         send_email = self.settings.email_enabled if body.send_email is None else body.send_email
         try:
             request = await repo.insert_request(
-                self.pool,
+                self.db,
                 request_id=request_id,
                 charge_id=charge_id,
                 organization_id=charge.invoice.organization_id,
@@ -180,8 +178,8 @@ class InvoiceService:
                 lease_owner=self.worker_id,
                 lease_s=self.lease_s,
             )
-        except asyncpg.UniqueViolationError as exc:
-            if exc.constraint_name == repo.DOCUMENT_NUMBER_HELD:
+        except UniqueViolationError as exc:
+            if exc.constraint == repo.DOCUMENT_NUMBER_HELD:
                 raise self._duplicate_document_number(charge) from exc
             raise RequestInProgress(
                 "Another request for this charge is running right now.", {"charge_id": charge_id}
@@ -193,27 +191,27 @@ class InvoiceService:
 
     async def request_status(self, request_id: str) -> RequestStatusBody:
         """GET /invoices/requests/{id}: a pending request is resumed (polled) before answering."""
-        request = await repo.get_request(self.pool, request_id)
+        request = await repo.get_request(self.db, request_id)
         if request is None:
             raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
         bind_log_fields(charge_id=request.charge_id, invoice_request_id=request.id)
         if request.status == enums.invoice_request_status.PENDING:
-            claimed = await repo.claim_request(self.pool, request.id, self.worker_id, self.lease_s)
+            claimed = await repo.claim_request(self.db, request.id, self.worker_id, self.lease_s)
             if claimed is not None:
                 try:
                     charge = await self._load_charge(claimed.charge_id)
                     await self._drive(claimed, charge)
                 except ServiceError as exc:
                     logger.info("invoice_request_resume_failed", extra={"code": exc.code})
-                request = await repo.get_request(self.pool, request_id) or request
+                request = await repo.get_request(self.db, request_id) or request
         return await self._status_body(request)
 
     async def recover_pending(self) -> int:
         """Finishes requests whose worker died, and emails nobody started (start-up sweep); returns
         how many it drove."""
         driven = 0
-        for pending in await repo.pending_requests_to_recover(self.pool):
-            claimed = await repo.claim_request(self.pool, pending.id, self.worker_id, self.lease_s)
+        for pending in await repo.pending_requests_to_recover(self.db):
+            claimed = await repo.claim_request(self.db, pending.id, self.worker_id, self.lease_s)
             if claimed is None:
                 continue
             try:
@@ -225,9 +223,9 @@ class InvoiceService:
                     extra={"invoice_request_id": claimed.id, "code": exc.code},
                 )
             driven += 1
-        for completed in await repo.completed_requests_with_unsent_email(self.pool, grace_s=self.lease_s):
+        for completed in await repo.completed_requests_with_unsent_email(self.db, grace_s=self.lease_s):
             assert completed.acc_uac_invoice_id is not None
-            stored = await repo.load_invoice(self.pool, completed.acc_uac_invoice_id)
+            stored = await repo.load_invoice(self.db, completed.acc_uac_invoice_id)
             try:
                 charge = await self._load_charge(completed.charge_id)
             except ServiceError:
@@ -242,7 +240,7 @@ class InvoiceService:
     # ---------------------------------------------------------------------------------------
 
     async def _load_state(self, charge_id: str) -> repo.ChargeState:
-        state = await repo.load_charge_state(self.pool, charge_id)
+        state = await repo.load_charge_state(self.db, charge_id)
         if state is None:
             raise ChargeNotFound(f"No charge with id {charge_id}.", {"charge_id": charge_id})
         return state
@@ -252,7 +250,7 @@ class InvoiceService:
 
     async def _refuse_live_request(self, live: models.invoice_request) -> None:
         if live.status == enums.invoice_request_status.COMPLETED and live.acc_uac_invoice_id:
-            stored = await repo.load_invoice(self.pool, live.acc_uac_invoice_id)
+            stored = await repo.load_invoice(self.db, live.acc_uac_invoice_id)
             invoice = InvoiceOut.from_rows(*stored).model_dump(mode="json") if stored else None
             raise InvoiceAlreadyExists(
                 "This charge was already invoiced.",
@@ -263,15 +261,12 @@ class InvoiceService:
             {"charge_id": live.charge_id, "request_id": live.id, "status_url": status_url(live.id)},
         )
 
-    def _check_document_number(self, state: repo.ChargeState) -> None:
-        if state.invoice_with_document_number is not None:
-            raise self._duplicate_document_number(
-                state.charge, existing_invoice_id=state.invoice_with_document_number
-            )
-        if state.request_with_document_number is not None:
-            raise self._duplicate_document_number(
-                state.charge, existing_request_id=state.request_with_document_number
-            )
+    async def _check_document_number(self, charge: Charge) -> None:
+        holders = await repo.document_number_holders(self.db, charge)
+        if holders.invoice_id is not None:
+            raise self._duplicate_document_number(charge, existing_invoice_id=holders.invoice_id)
+        if holders.request_id is not None:
+            raise self._duplicate_document_number(charge, existing_request_id=holders.request_id)
 
     @staticmethod
     def _duplicate_document_number(charge: Charge, **existing: str) -> DuplicateDocumentNumber:
@@ -296,7 +291,7 @@ class InvoiceService:
             return Answer(
                 earlier.response_status, ErrorResponse.model_validate(earlier.response_body), replayed
             )
-        claimed = await repo.claim_request(self.pool, earlier.id, self.worker_id, self.lease_s)
+        claimed = await repo.claim_request(self.db, earlier.id, self.worker_id, self.lease_s)
         if claimed is None:
             raise RequestInProgress(
                 "A request with this Idempotency-Key is running right now.",
@@ -319,7 +314,7 @@ class InvoiceService:
         while True:
             await asyncio.sleep(self.lease_s / 3)
             try:
-                await repo.renew_lease(self.pool, request_id, self.worker_id, self.lease_s)
+                await repo.renew_lease(self.db, request_id, self.worker_id, self.lease_s)
             except Exception:
                 # The database may be away for a moment; the next beat tries again.
                 logger.warning(
@@ -330,7 +325,7 @@ class InvoiceService:
         try:
             rutter_invoice = await self._rutter_invoice(request, charge)
         except RutterJobTimeout:
-            released = await repo.release_request(self.pool, request.id, self.worker_id) or request
+            released = await repo.release_request(self.db, request.id, self.worker_id) or request
             return Answer(202, await self._status_body(released), {"Location": status_url(request.id)})
         except RutterRejected as exc:
             error = RutterRejectedInvoice(
@@ -344,7 +339,7 @@ class InvoiceService:
                 },
             )
             await repo.fail_request(
-                self.pool,
+                self.db,
                 request.id,
                 error_code=error.code,
                 error_detail=error.details,
@@ -354,7 +349,7 @@ class InvoiceService:
             raise error from exc
         except RutterError as exc:
             # Outcome unknown or never reached: keep the request (and its Rutter key) for a retry.
-            await repo.release_request(self.pool, request.id, self.worker_id)
+            await repo.release_request(self.db, request.id, self.worker_id)
             raise RutterUnavailableError(
                 "Rutter could not be reached reliably; retry later with the same request.",
                 {"request_id": request.id, "status_url": status_url(request.id), "reason": str(exc)},
@@ -364,7 +359,7 @@ class InvoiceService:
             raise
 
         try:
-            stored = await repo.complete_request(self.pool, request, charge, rutter_invoice)
+            stored = await repo.complete_request(self.db, request, charge, rutter_invoice)
         except BaseException:
             # Nothing was written; the job id is stored, so a retry only polls and writes back.
             await self._release_quietly(request)
@@ -385,7 +380,7 @@ class InvoiceService:
     async def _release_quietly(self, request: models.invoice_request) -> None:
         """Frees the lease after a failure; if even that fails the lease simply expires."""
         try:
-            await repo.release_request(self.pool, request.id, self.worker_id)
+            await repo.release_request(self.db, request.id, self.worker_id)
         except Exception:
             logger.warning("invoice_request_release_failed", extra={"invoice_request_id": request.id})
 
@@ -403,7 +398,7 @@ class InvoiceService:
                 return created.invoice
             assert created.job_id is not None
             job_id = created.job_id
-            await repo.record_job_id(self.pool, request.id, job_id)
+            await repo.record_job_id(self.db, request.id, job_id)
         return await self.rutter.wait_for_job(job_id, deadline_s=self.settings.rutter_job_timeout_s)
 
     async def _send_email(
@@ -412,7 +407,7 @@ class InvoiceService:
         """Emails the stored invoice's PDF link; at most once unless `resend`. Returns the invoice
         row as it is now and the error, if any: a failure is recorded, never raised."""
         invoice_id = invoice.id
-        if not await repo.claim_email(self.pool, invoice_id, resend=resend):
+        if not await repo.claim_email(self.db, invoice_id, resend=resend):
             return invoice, None
         pdf_link: str | None = None
         try:
@@ -442,13 +437,13 @@ class InvoiceService:
             logger.warning(
                 "invoice_email_failed", extra={"acc_uac_invoice_id": invoice_id, "error": str(exc)}
             )
-            failed = await repo.set_email_outcome(self.pool, invoice_id, "FAILED_TO_SEND", pdf_link)
+            failed = await repo.set_email_outcome(self.db, invoice_id, "FAILED_TO_SEND", pdf_link)
             return failed, str(exc)
-        return await repo.set_email_outcome(self.pool, invoice_id, "SENT", pdf_link), None
+        return await repo.set_email_outcome(self.db, invoice_id, "SENT", pdf_link), None
 
     async def resend_email(self, request_id: str) -> EmailOutcome:
         """POST /invoices/requests/{id}/email: sends the invoice's email again, whatever was sent before."""
-        request = await repo.get_request(self.pool, request_id)
+        request = await repo.get_request(self.db, request_id)
         if request is None:
             raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
         if request.status == enums.invoice_request_status.PENDING:
@@ -461,7 +456,7 @@ class InvoiceService:
                 "This request failed; it has no invoice to email.", {"request_id": request.id}
             )
         charge = await self._load_charge(request.charge_id)
-        stored = await repo.load_invoice(self.pool, request.acc_uac_invoice_id)
+        stored = await repo.load_invoice(self.db, request.acc_uac_invoice_id)
         assert stored is not None
         _, error = await self._send_email(stored[0], charge, resend=True)
         to = self.settings.recipient_email
@@ -476,7 +471,7 @@ class InvoiceService:
     async def _created_body(self, request: models.invoice_request) -> InvoiceCreated:
         """The 201 body of a completed request, from what is stored."""
         assert request.acc_uac_invoice_id is not None
-        stored = await repo.load_invoice(self.pool, request.acc_uac_invoice_id)
+        stored = await repo.load_invoice(self.db, request.acc_uac_invoice_id)
         if stored is None:
             raise ServiceError("The stored invoice of this request is missing.", {"request_id": request.id})
         return self._created_body_from(request, *stored, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import aiohttp
 
 from api.invoices.service import InvoiceService
+from prisma import Prisma
 from tests.invoices.conftest import CLEAN_CHARGE, RECIPIENT, Harness
 
 
@@ -51,12 +52,12 @@ async def test_sweep_sends_an_email_the_dead_worker_never_started(harness: Harne
     # As if the request had asked for email and the worker died right after the write-back.
     await harness.db.execute("UPDATE invoice_request SET send_email = true")
     async with aiohttp.ClientSession() as http:  # a live worker may still be about to send it
-        assert await InvoiceService.build(harness.db, harness.settings, http).recover_pending() == 0
+        assert await _service(harness, http).recover_pending() == 0
     await harness.db.execute("UPDATE invoice_request SET completed_at = now() - interval '1 hour'")
 
     async with aiohttp.ClientSession() as http:
-        assert await InvoiceService.build(harness.db, harness.settings, http).recover_pending() == 1
-        assert await InvoiceService.build(harness.db, harness.settings, http).recover_pending() == 0
+        assert await _service(harness, http).recover_pending() == 1
+        assert await _service(harness, http).recover_pending() == 0
 
     assert len(harness.sandbox.email.messages) == 1
     assert created.status_code == 201
@@ -68,6 +69,10 @@ async def test_sweep_never_resends_an_email_that_was_being_sent(harness: Harness
     await harness.db.execute("UPDATE acc_uac_invoice SET email_status = 'SENDING'")
 
     async with aiohttp.ClientSession() as http:
-        assert await InvoiceService.build(harness.db, harness.settings, http).recover_pending() == 0
+        assert await _service(harness, http).recover_pending() == 0
 
     assert len(harness.sandbox.email.messages) == 1
+
+
+def _service(harness: Harness, http: aiohttp.ClientSession) -> InvoiceService:
+    return InvoiceService.build(Prisma(pool=harness.db), harness.settings, http)

@@ -16,6 +16,7 @@ import aiohttp
 import pytest
 
 from api.invoices.service import RUTTER_KEY_NAMESPACE, InvoiceService
+from prisma import Prisma
 from tests.invoices.conftest import CLEAN_CHARGE, ORG_ID, Harness
 
 
@@ -38,7 +39,7 @@ async def _abandoned_request(
         CLEAN_CHARGE,
         ORG_ID,
         rutter_key,
-        body,
+        json.dumps(body),
         job_id,
     )
     return request_id, rutter_key, body
@@ -116,7 +117,7 @@ async def test_start_up_sweep_finishes_abandoned_requests(harness: Harness) -> N
     await harness.db.execute("UPDATE invoice_request SET rutter_job_id = $1", job_id)
 
     async with aiohttp.ClientSession() as http:
-        service = InvoiceService.build(harness.db, harness.settings, http)
+        service = InvoiceService.build(Prisma(pool=harness.db), harness.settings, http)
         assert await service.recover_pending() == 1
 
     assert await harness.count("invoice_request", "status = 'COMPLETED'") == 1
@@ -129,7 +130,7 @@ async def test_live_lease_is_respected_by_the_sweep(harness: Harness) -> None:
     await harness.db.execute("UPDATE invoice_request SET lease_expires_at = now() + interval '1 minute'")
 
     async with aiohttp.ClientSession() as http:
-        service = InvoiceService.build(harness.db, harness.settings, http)
+        service = InvoiceService.build(Prisma(pool=harness.db), harness.settings, http)
         assert await service.recover_pending() == 0
     assert _rutter_creates(harness) == []
 
@@ -171,7 +172,7 @@ async def test_a_live_worker_keeps_its_lease_beyond_the_lease_length(harness: Ha
 
     stolen = []
     async with aiohttp.ClientSession() as http:
-        rival = InvoiceService.build(harness.db, harness.settings, http)
+        rival = InvoiceService.build(Prisma(pool=harness.db), harness.settings, http)
         while not post.done():
             stolen.append(await rival.recover_pending())
             await asyncio.sleep(0.05)

@@ -15,11 +15,18 @@ import pytest
 from api.db.pool import create_pool
 from api.invoices import repository as repo
 from api.rutter.schemas import RutterInvoice
+from prisma import Prisma
+from prisma.errors import UniqueViolationError
 from seed.loader import demo_payload, load_charges
 from tests.invoices.conftest import ADJUSTED_CHARGE, CLEAN_CHARGE, ORG_ID
 from tests.invoices.factories import API_CALLS_RUTTER_ITEM_ID, PLATFORM_FEE_RUTTER_ITEM_ID
 
 MANY_LINES = 300
+
+
+def client(pool: asyncpg.Pool) -> Prisma:
+    """The Prisma client on a pool of the tests (the service builds it the same way)."""
+    return Prisma(pool=pool)
 
 
 @pytest.fixture
@@ -63,7 +70,7 @@ def _charge_with_many_lines() -> dict[str, Any]:
 
 
 async def test_charge_loads_with_exact_money_and_aware_timestamps(seeded: asyncpg.Pool) -> None:
-    state = await repo.load_charge_state(seeded, CLEAN_CHARGE)
+    state = await repo.load_charge_state(client(seeded), CLEAN_CHARGE)
 
     assert state is not None
     charge = state.charge
@@ -80,11 +87,12 @@ async def test_charge_loads_with_exact_money_and_aware_timestamps(seeded: asyncp
         if line.line.product_id is not None:
             assert line.product is not None and line.product.product_id == line.line.product_id
     assert state.live_request is None
-    assert state.invoice_with_document_number is None
+    holders = await repo.document_number_holders(client(seeded), charge)
+    assert holders.invoice_id is None and holders.request_id is None
 
 
 async def test_adjustments_are_attached_to_their_line(seeded: asyncpg.Pool) -> None:
-    state = await repo.load_charge_state(seeded, ADJUSTED_CHARGE)
+    state = await repo.load_charge_state(client(seeded), ADJUSTED_CHARGE)
 
     assert state is not None
     adjusted = [line for line in state.charge.line_items if line.adjustments]
@@ -94,7 +102,7 @@ async def test_adjustments_are_attached_to_their_line(seeded: asyncpg.Pool) -> N
 
 
 async def test_unknown_charge_loads_as_none(seeded: asyncpg.Pool) -> None:
-    assert await repo.load_charge_state(seeded, str(uuid.uuid4())) is None
+    assert await repo.load_charge_state(client(seeded), str(uuid.uuid4())) is None
 
 
 async def test_a_charge_with_many_lines_loads_in_one_query(
@@ -104,7 +112,7 @@ async def test_a_charge_with_many_lines_loads_in_one_query(
     await load_charges(seeded, charge, progress=None)
     pool, queries = counted
 
-    state = await repo.load_charge_state(pool, charge["id"])
+    state = await repo.load_charge_state(client(pool), charge["id"])
 
     assert state is not None
     assert len(state.charge.line_items) == MANY_LINES
@@ -140,7 +148,7 @@ def _rutter_invoice(rutter_id: str, total: str) -> RutterInvoice:
 async def _pending_request(pool: asyncpg.Pool, charge_id: str) -> Any:
     request_id = str(uuid.uuid4())
     return await repo.insert_request(
-        pool,
+        client(pool),
         request_id=request_id,
         charge_id=charge_id,
         organization_id=ORG_ID,
@@ -159,12 +167,14 @@ async def _pending_request(pool: asyncpg.Pool, charge_id: str) -> Any:
 async def test_write_back_stores_invoice_lines_and_completion_in_one_statement(
     seeded: asyncpg.Pool, counted: tuple[asyncpg.Pool, list[str]]
 ) -> None:
-    state = await repo.load_charge_state(seeded, CLEAN_CHARGE)
+    state = await repo.load_charge_state(client(seeded), CLEAN_CHARGE)
     assert state is not None
     request = await _pending_request(seeded, CLEAN_CHARGE)
     pool, queries = counted
 
-    stored = await repo.complete_request(pool, request, state.charge, _rutter_invoice("rut-1", "1234568.19"))
+    stored = await repo.complete_request(
+        client(pool), request, state.charge, _rutter_invoice("rut-1", "1234568.19")
+    )
 
     assert len(queries) == 1
     assert stored.request.status == "COMPLETED"
@@ -179,14 +189,20 @@ async def test_write_back_stores_invoice_lines_and_completion_in_one_statement(
 async def test_write_back_of_the_same_rutter_invoice_updates_instead_of_duplicating(
     seeded: asyncpg.Pool,
 ) -> None:
-    state = await repo.load_charge_state(seeded, CLEAN_CHARGE)
+    state = await repo.load_charge_state(client(seeded), CLEAN_CHARGE)
     assert state is not None
     first = await repo.complete_request(
-        seeded, await _pending_request(seeded, CLEAN_CHARGE), state.charge, _rutter_invoice("rut-2", "10.00")
+        client(seeded),
+        await _pending_request(seeded, CLEAN_CHARGE),
+        state.charge,
+        _rutter_invoice("rut-2", "10.00"),
     )
     await seeded.execute("UPDATE invoice_request SET active_charge_id = NULL")  # let a second request exist
     second = await repo.complete_request(
-        seeded, await _pending_request(seeded, CLEAN_CHARGE), state.charge, _rutter_invoice("rut-2", "12.00")
+        client(seeded),
+        await _pending_request(seeded, CLEAN_CHARGE),
+        state.charge,
+        _rutter_invoice("rut-2", "12.00"),
     )
 
     assert second.invoice.id == first.invoice.id
@@ -199,8 +215,9 @@ async def test_write_back_of_the_same_rutter_invoice_updates_instead_of_duplicat
 
 async def test_one_live_request_per_charge_is_enforced_by_the_database(seeded: asyncpg.Pool) -> None:
     await _pending_request(seeded, CLEAN_CHARGE)
-    with pytest.raises(asyncpg.UniqueViolationError):
+    with pytest.raises(UniqueViolationError) as raised:
         await _pending_request(seeded, CLEAN_CHARGE)
+    assert raised.value.constraint == "invoice_request_active_charge_id_key"
 
 
 async def test_idempotency_keys_are_forgotten_after_the_retention(seeded: asyncpg.Pool) -> None:
@@ -216,9 +233,9 @@ async def test_idempotency_keys_are_forgotten_after_the_retention(seeded: asyncp
         "UPDATE invoice_request SET client_idempotency_key = 'new-key' WHERE id = $1", recent.id
     )
 
-    assert await repo.prune_idempotency_keys(seeded, older_than_hours=24) == 1
+    assert await repo.prune_idempotency_keys(client(seeded), older_than_hours=24) == 1
 
-    assert await repo.get_request_by_client_key(seeded, "old-key") is None
-    kept = await repo.get_request_by_client_key(seeded, "new-key")
+    assert await repo.get_request_by_client_key(client(seeded), "old-key") is None
+    kept = await repo.get_request_by_client_key(client(seeded), "new-key")
     assert kept is not None and kept.id == recent.id
-    assert await repo.get_request(seeded, old.id) is not None  # the request itself stays
+    assert await repo.get_request(client(seeded), old.id) is not None  # the request itself stays
