@@ -247,11 +247,46 @@ class Engine:
 
     async def upsert(self, model: str, where: Args, data: Args, include: Args | None) -> Any:
         schema_model = self.schema.models[model]
+        create, create_relations = self._split(schema_model, data["create"])
+        update, update_relations = self._split(schema_model, data["update"])
+        conflict = self._conflict_key(schema_model, where, create)
+        if conflict and not create_relations and not update_relations:
+            analyzer = Analyzer(self.schema)
+            complete = self._with_defaults(schema_model, create)
+            changes = self._touch(schema_model, update)
+            shape = analyzer.upsert(schema_model, complete, conflict, changes, include)
+            return self._decode(model, await self._value(analyzer, shape))
+        # Otherwise (Prisma does the same): find, then update or create, in one transaction.
         async with self.transaction() as engine:
             row = await engine._find_row(schema_model, where)
             if row is None:
                 return await engine.create(model, data["create"], include)
             return await engine.update(model, data["update"], self._key(schema_model, row), include)
+
+    @staticmethod
+    def _conflict_key(model: Model, where: Args, create: Row) -> tuple[str, ...]:
+        """The unique fields of `where` when it is one unique criterion whose values `create` repeats."""
+        if len(where) != 1:
+            return ()
+        ((key, value),) = where.items()
+        if key in model.compound_keys and key not in model.fields and isinstance(value, dict):
+            names = model.compound_keys[key]
+            values = [value.get(name) for name in names]
+        else:
+            field = model.fields.get(key)
+            if (
+                field is None
+                or not (field.is_unique or model.primary_key == (key,))
+                or isinstance(value, dict)
+            ):
+                return ()
+            names, values = (key,), [value]
+        if any(
+            v is None or name not in create or create[name] != v
+            for name, v in zip(names, values, strict=True)
+        ):
+            return ()
+        return tuple(names)
 
     async def delete(self, model: str, where: Args, include: Args | None) -> Any:
         analyzer = Analyzer(self.schema)

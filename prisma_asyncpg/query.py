@@ -251,6 +251,22 @@ class Analyzer:
             skip_duplicates,
         )
 
+    def upsert(
+        self,
+        model: Model,
+        row: Mapping[str, Any],
+        conflict: tuple[str, ...],
+        data: Mapping[str, Any],
+        include: Mapping[str, Any] | None,
+    ) -> Node:
+        """INSERT ... ON CONFLICT (the unique key) DO UPDATE: one statement, safe under concurrency."""
+        columns = tuple(model.field(name).column for name in row)
+        for name, value in row.items():
+            self.param(to_db(model.field(name), value))
+        sets = self.assignments(model, data)
+        keys = tuple(model.field(name).column for name in conflict)
+        return ("upsert", model.name, columns, keys, sets, self.selection(model, include))
+
     def assignments(self, model: Model, data: Mapping[str, Any]) -> tuple[Node, ...]:
         sets: list[Node] = []
         for name, value in data.items():

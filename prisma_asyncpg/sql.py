@@ -276,6 +276,16 @@ class Renderer:
             if selection is None:
                 return f"{insert} RETURNING *"
             return f"WITH t0 AS ({insert} RETURNING *) SELECT {self.json_object(selection, 't0')} FROM t0"
+        if kind == "upsert":
+            _, _, columns, keys, sets, selection = shape
+            values = ", ".join(f"${i + 1}" for i in range(len(columns)))
+            # With nothing to update, a no-op assignment still locks and returns the existing row.
+            assignments = self.assignments(sets) if sets else f"{keys[0]} = u.{keys[0]}"
+            upsert = (
+                f"INSERT INTO {model.table} AS u ({', '.join(columns)}) VALUES ({values}) "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {assignments}"
+            )
+            return f"WITH t0 AS ({upsert} RETURNING u.*) SELECT {self.json_object(selection, 't0')} FROM t0"
         if kind == "insert_many":
             _, _, columns, pattern, skip_duplicates = shape
             rows = ", ".join(

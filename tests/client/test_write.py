@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import uuid
@@ -10,7 +11,11 @@ from decimal import Decimal
 from .factories import make_user
 from .generated.client_db import Base64, Json, Prisma
 from .generated.client_db.enums import Role
-from .generated.client_db.types import CommentWhereUniqueInput, UserCreateWithoutRelationsInput
+from .generated.client_db.types import (
+    CommentWhereUniqueInput,
+    UserCreateWithoutRelationsInput,
+    UserUpsertInput,
+)
 
 
 async def test_create_round_trips_every_scalar_type(client: Prisma) -> None:
@@ -248,3 +253,27 @@ async def test_bytes_and_decimal_filters_and_decimal_arithmetic(client: Prisma) 
     assert await client.user.update_many(where={}, data={"balance": {"increment": Decimal("0.05")}}) == 2
     balances = [str(u.balance) for u in await client.user.find_many(order={"name": "asc"})]
     assert balances == ["1.15", "2.30"]
+
+
+async def test_upsert_on_its_unique_key_is_one_statement_safe_under_concurrency(client: Prisma) -> None:
+    async def bump() -> int:
+        user = await client.user.upsert(
+            where={"email": "race@example.com"},
+            data={
+                "create": {"email": "race@example.com", "name": "Race", "surname": "R", "big": 1},
+                "update": {"big": {"increment": 1}},
+            },
+        )
+        return user.id
+
+    ids = await asyncio.gather(*(bump() for _ in range(8)))
+    assert len(set(ids)) == 1
+    user = await client.user.find_unique_or_raise(where={"email": "race@example.com"})
+    assert user.big == 8 and user.updated_at >= user.created_at
+
+
+async def test_upsert_by_compound_key_with_nothing_to_update_returns_the_row(client: Prisma) -> None:
+    data: UserUpsertInput = {"create": {"email": "c@x", "name": "C", "surname": "D"}, "update": {}}
+    first = await client.user.upsert(where={"name_surname": {"name": "C", "surname": "D"}}, data=data)
+    second = await client.user.upsert(where={"name_surname": {"name": "C", "surname": "D"}}, data=data)
+    assert first == second and await client.user.count() == 1
