@@ -32,6 +32,19 @@ EXPORTS = [
     "types",
 ]
 INDENT = "    "
+# Names models.py imports or defines besides the models.
+MODULE_NAMES = {
+    "Any",
+    "List",
+    "Optional",
+    "BaseModel",
+    "ConfigDict",
+    "datetime",
+    "decimal",
+    "enums",
+    "fields",
+    "MODELS",
+}
 
 # Prisma scalar -> (annotation in models, annotation in inputs, filter type in prisma_asyncpg.types)
 SCALARS: dict[str, tuple[str, str, str]] = {
@@ -89,6 +102,13 @@ class PackageRenderer:
 
     def check_names(self) -> None:
         reserved = set(dir(BasePrisma)) | {"batch_"}
+        class_names = [model["name"] for model in self.models]
+        taken = sorted(set(class_names) & MODULE_NAMES)
+        if taken:
+            raise GeneratorError(f"model names clash with names models.py uses: {', '.join(taken)}")
+        generated = [f"{name}{suffix}" for name in class_names for suffix in ("Actions", "BatchActions")]
+        if len(set(generated)) != len(generated):
+            raise GeneratorError("two models give the same <Model>Actions/<Model>BatchActions class name")
         for model in self.models:
             accessor = model["name"].lower()
             if accessor in reserved or keyword.iskeyword(accessor) or not accessor.isidentifier():
@@ -242,13 +262,13 @@ class PackageRenderer:
             name = model["name"]
             arguments = self.types_names(name)
             blocks.append(
-                f"class {name}Actions(\n{INDENT}ModelActions[\n"
+                f"class {name}Actions(\n{INDENT}runtime.ModelActions[\n"
                 + "".join(f"{INDENT * 2}{a},\n" for a in arguments)
                 + f'{INDENT}]\n):\n{INDENT}"""Queries on {name}."""\n\n{INDENT}_model = {name!r}'
             )
             batch_arguments = [arguments[i] for i in (1, 2, 3, 4, 5, 6, 7)]
             blocks.append(
-                f"class {name}BatchActions(\n{INDENT}BatchActions[\n"
+                f"class {name}BatchActions(\n{INDENT}runtime.BatchActions[\n"
                 + "".join(f"{INDENT * 2}{a},\n" for a in batch_arguments)
                 + f'{INDENT}]\n):\n{INDENT}"""Writes on {name} inside `batch_()`."""\n\n'
                 + f"{INDENT}_model = {name!r}"
@@ -258,7 +278,7 @@ class PackageRenderer:
                 self.schema_file,
                 "One `<Model>Actions` class per model (`db.<model>`), typed; the runtime runs them.",
             )
-            + "from prisma_asyncpg.client import BatchActions, ModelActions\n\n"
+            + "from prisma_asyncpg import client as runtime\n\n"
             + "from . import models, types\n\n\n"
             + "\n\n\n".join(blocks)
             + "\n"
