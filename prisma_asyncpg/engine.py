@@ -370,7 +370,13 @@ class Engine:
         }
         unlink = dict.fromkeys(relation.remote_fields)
         for operation, value in operations.items():
-            if operation == "create":
+            if operation == "create" and not many_to_many and self._plain_rows(target, as_list(value)):
+                # Children holding the key and nothing nested: one multi-row INSERT.
+                rows = [self._with_defaults(target, {**item, **link}) for item in as_list(value)]
+                analyzer = Analyzer(self.schema)
+                shape = analyzer.insert_many(target, rows, False)
+                await self._call("execute", self.statement(shape), analyzer.params)
+            elif operation == "create":
                 for item in as_list(value):
                     if many_to_many:
                         await self._join(relation, model, row, target, await self._create_row(target, item))
@@ -415,6 +421,9 @@ class Engine:
                         await self._update_rows(target, {"AND": [where, link]}, unlink)
             else:
                 raise InputError(f"unknown relation operation {operation!r} on {model.name}.{name}")
+
+    def _plain_rows(self, model: Model, items: list[Any]) -> bool:
+        return len(items) > 1 and all(not self._split(model, item)[1] for item in items)
 
     async def _join(self, relation: Relation, model: Model, row: Row, target: Model, other: Row) -> None:
         sql = (

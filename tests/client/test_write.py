@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from .factories import make_user
 from .generated.client_db import Base64, Json, Prisma
@@ -277,3 +278,26 @@ async def test_upsert_by_compound_key_with_nothing_to_update_returns_the_row(cli
     first = await client.user.upsert(where={"name_surname": {"name": "C", "surname": "D"}}, data=data)
     second = await client.user.upsert(where={"name_surname": {"name": "C", "surname": "D"}}, data=data)
     assert first == second and await client.user.count() == 1
+
+
+async def test_nested_create_of_many_children_inserts_them_in_one_statement(client: Prisma) -> None:
+    ann = await make_user(client, "Ann")
+    queries: list[str] = []
+
+    def log(record: Any) -> None:
+        queries.append(record.query)
+
+    async with client.tx() as tx:
+        tx.connection.add_query_logger(log)
+        post = await tx.post.create(
+            data={
+                "title": "many",
+                "comments": {
+                    "create": [{"position": n, "body": f"c{n}", "author_id": ann.id} for n in range(1, 26)]
+                },
+            },
+            include={"comments": True},
+        )
+        tx.connection.remove_query_logger(log)
+    assert post.comments is not None and [c.position for c in post.comments] == list(range(1, 26))
+    assert sum('INSERT INTO "Comment"' in query for query in queries) == 1
