@@ -44,6 +44,9 @@ MODULE_NAMES = {
     "enums",
     "fields",
     "MODELS",
+    "TYPE_CHECKING",
+    "actions",
+    "Prisma",
 }
 
 # Prisma scalar -> (annotation in models, annotation in inputs, filter type in prisma_asyncpg.types)
@@ -115,7 +118,8 @@ class PackageRenderer:
                 raise GeneratorError(f"model {model['name']}: accessor {accessor!r} is not usable")
             for field in model["fields"]:
                 name = field["name"]
-                if keyword.iskeyword(name) or hasattr(BaseModel, name) or name.startswith("_"):
+                unusable = keyword.iskeyword(name) or hasattr(BaseModel, name) or name == "prisma"
+                if unusable or name.startswith("_"):
                     raise GeneratorError(
                         f"{model['name']}.{name}: field name is not usable on a Pydantic model"
                     )
@@ -193,7 +197,8 @@ class PackageRenderer:
     def models_module(self) -> str:
         blocks = []
         for model in self.models:
-            lines = [f"class {model['name']}(BaseModel):"]
+            name = model["name"]
+            lines = [f"class {name}(BaseModel):"]
             if model.get("documentation"):
                 lines.append(f"{INDENT}{json.dumps(model['documentation'])}")
             lines.append(f"{INDENT}model_config = ConfigDict(extra='ignore')")
@@ -211,14 +216,26 @@ class PackageRenderer:
                     lines.append(f"{INDENT}{field['name']}: {annotation}")
                 else:
                     lines.append(f"{INDENT}{field['name']}: Optional[{annotation}] = None")
+            lines += [
+                "",
+                f"{INDENT}@classmethod",
+                f"{INDENT}def prisma(cls, client: Optional[Prisma] = None) -> actions.{name}Actions:",
+                f'{INDENT * 2}"""{name} actions on `client` (or a transaction), else on get_client()."""',
+                f"{INDENT * 2}from .client import get_client",
+                "",
+                f"{INDENT * 2}return (client or get_client()).{model['name'].lower()}",
+            ]
             blocks.append("\n".join(lines))
         rebuild = "".join(f"{model['name']}.model_rebuild()\n" for model in self.models)
         mapping = "".join(f"{INDENT}{model['name']!r}: {model['name']},\n" for model in self.models)
         return (
             header(self.schema_file, "One Pydantic model per Prisma model, with its relation fields.")
-            + "import datetime\nimport decimal\nfrom typing import Any, List, Optional\n\n"
+            + "import datetime\nimport decimal\nfrom typing import TYPE_CHECKING, Any, List, Optional\n\n"
             + "from pydantic import BaseModel, ConfigDict\n\n"
-            + "from . import enums, fields\n\n\n"
+            + "from . import enums, fields\n\n"
+            + "if TYPE_CHECKING:\n"
+            + f"{INDENT}from . import actions\n"
+            + f"{INDENT}from .client import Prisma\n\n\n"
             + "\n\n\n".join(blocks)
             + "\n\n\n"
             + rebuild

@@ -135,3 +135,12 @@ async def test_log_queries_logs_each_statement(
             await db.category.count(where={"name": "x"})
     records = [r for r in caplog.records if r.name == "prisma_asyncpg"]
     assert len(records) == 1 and 'FROM "Category"' in getattr(records[0], "sql")  # noqa: B009
+
+
+async def test_model_prisma_gives_the_model_actions_of_a_client_or_transaction(client: Prisma) -> None:
+    await Category.prisma(client).create(data={"name": "via model"})
+    async with client.tx() as tx:
+        await Category.prisma(tx).update(where={"name": "via model"}, data={"name": "renamed"})
+    assert [c.name for c in await Category.prisma(client).find_many()] == ["renamed"]
+    with pytest.raises(errors.ClientNotRegisteredError):
+        Category.prisma()

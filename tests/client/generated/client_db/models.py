@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from pydantic import BaseModel, ConfigDict
 
 from . import enums, fields
+
+if TYPE_CHECKING:
+    from . import actions
+    from .client import Prisma
 
 
 class User(BaseModel):
@@ -37,6 +41,13 @@ class User(BaseModel):
     posts: Optional[List['Post']] = None
     comments: Optional[List['Comment']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.UserActions:
+        """User actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).user
+
 
 class Profile(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -45,6 +56,13 @@ class Profile(BaseModel):
     bio: str
     user_id: int
     user: Optional['User'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.ProfileActions:
+        """Profile actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).profile
 
 
 class Post(BaseModel):
@@ -62,6 +80,13 @@ class Post(BaseModel):
     comments: Optional[List['Comment']] = None
     created_at: datetime.datetime
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.PostActions:
+        """Post actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).post
+
 
 class Category(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -69,6 +94,13 @@ class Category(BaseModel):
     id: int
     name: str
     posts: Optional[List['Post']] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.CategoryActions:
+        """Category actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).category
 
 
 class Comment(BaseModel):
@@ -81,6 +113,13 @@ class Comment(BaseModel):
     post: Optional['Post'] = None
     author: Optional['User'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.CommentActions:
+        """Comment actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).comment
+
 
 class Node(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -92,12 +131,26 @@ class Node(BaseModel):
     parent: Optional['Node'] = None
     children: Optional[List['Node']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.NodeActions:
+        """Node actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).node
+
 
 class Setting(BaseModel):
     model_config = ConfigDict(extra='ignore')
 
     key: str
     value: Any
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.SettingActions:
+        """Setting actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).setting
 
 
 User.model_rebuild()
