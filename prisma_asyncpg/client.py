@@ -19,6 +19,7 @@ from prisma_asyncpg.errors import (
     ClientAlreadyRegisteredError,
     ClientNotConnectedError,
     ClientNotRegisteredError,
+    PrismaError,
     RecordNotFoundError,
     TransactionError,
     TransactionExpiredError,
@@ -138,7 +139,9 @@ class BasePrisma:
         if self._pool is None:
             url = self._url or os.environ.get(self._datasource_env)
             if not url:
-                raise ClientNotConnectedError()
+                raise PrismaError(
+                    f"no database URL: set {self._datasource_env} or pass datasource={{'url': ...}}"
+                )
             dsn, settings = asyncpg_dsn(url)
             options = dict(self._pool_options)
             if settings:

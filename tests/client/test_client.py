@@ -144,3 +144,9 @@ async def test_model_prisma_gives_the_model_actions_of_a_client_or_transaction(c
     assert [c.name for c in await Category.prisma(client).find_many()] == ["renamed"]
     with pytest.raises(errors.ClientNotRegisteredError):
         Category.prisma()
+
+
+async def test_connect_without_a_url_says_which_variable_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(errors.PrismaError, match="DATABASE_URL"):
+        await Prisma().connect()
