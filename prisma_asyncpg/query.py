@@ -7,7 +7,7 @@ cached by it. Values are converted for asyncpg here, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from prisma_asyncpg.convert import to_db, to_db_element, to_db_list
@@ -305,7 +305,3 @@ class Analyzer:
 
     def delete_many(self, model: Model, where: Mapping[str, Any] | None) -> Node:
         return ("delete_many", model.name, self.where(model, where))
-
-
-def scalar_names(model: Model, names: Iterable[str]) -> list[str]:
-    return [name for name in names if not model.field(name).is_relation]
