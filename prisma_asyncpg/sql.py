@@ -30,14 +30,15 @@ def _value_expression(field: Field, value: str) -> str:
 
 
 def json_value(field: Field, column: str) -> str:
+    """The JSON-ready expression of a column; a NULL scalar list reads as [] (as in Prisma)."""
     expression = _value_expression(field, "x.v")
     if not field.is_list:
         return _value_expression(field, column)
     if expression == "x.v":
-        return column
+        return f"coalesce({column}, '{{}}')"
     return (
         f"(SELECT coalesce(json_agg({expression} ORDER BY x.n), '[]') "
-        f"FROM unnest({column}) WITH ORDINALITY AS x(v, n) WHERE {column} IS NOT NULL)"
+        f"FROM unnest({column}) WITH ORDINALITY AS x(v, n))"
     )
 
 
