@@ -15,10 +15,12 @@ from .generated.client_db.models import Category
 
 
 async def test_async_with_connects_and_disconnects(client_dsn: str) -> None:
-    url = client_dsn + ("&" if "?" in client_dsn else "?") + "schema=public"  # Prisma's schema parameter
+    # Prisma's URL parameters: the schema and the pool size.
+    url = client_dsn + ("&" if "?" in client_dsn else "?") + "schema=public&connection_limit=2"
     async with Prisma(datasource={"url": url}) as db:
         assert db.is_connected()
         assert await db.query_first("SHOW search_path") == {"search_path": "public"}
+        assert db.pool is not None and (db.pool.get_min_size(), db.pool.get_max_size()) == (1, 2)
     assert not db.is_connected()
 
 
