@@ -45,9 +45,12 @@ MODULE_NAMES = {
     "fields",
     "MODELS",
     "TYPE_CHECKING",
+    "TypeAlias",
     "actions",
     "Prisma",
 }
+# Field names that would shadow a module or type name models.py's annotations use.
+SHADOWING_FIELDS = {"Any", "List", "Optional", "datetime", "decimal", "enums", "fields", "prisma"}
 
 # Prisma scalar -> (annotation in models, annotation in inputs, filter type in prisma_asyncpg.types)
 SCALARS: dict[str, tuple[str, str, str]] = {
@@ -118,7 +121,7 @@ class PackageRenderer:
                 raise GeneratorError(f"model {model['name']}: accessor {accessor!r} is not usable")
             for field in model["fields"]:
                 name = field["name"]
-                unusable = keyword.iskeyword(name) or hasattr(BaseModel, name) or name == "prisma"
+                unusable = keyword.iskeyword(name) or hasattr(BaseModel, name) or name in SHADOWING_FIELDS
                 if unusable or name.startswith("_"):
                     raise GeneratorError(
                         f"{model['name']}.{name}: field name is not usable on a Pydantic model"
@@ -205,7 +208,9 @@ class PackageRenderer:
             lines.append("")
             for field in model["fields"]:
                 if field["kind"] == "object":
-                    target = repr(field["type"])
+                    # Through a private alias: a field named like its model (`uac_invoice:
+                    # uac_invoice`) would otherwise resolve to the field's own default, None.
+                    target = repr(f"_{field['type']}")
                     annotation = f"Optional[List[{target}]]" if field["isList"] else f"Optional[{target}]"
                     lines.append(f"{INDENT}{field['name']}: {annotation} = None")
                     continue
@@ -226,11 +231,13 @@ class PackageRenderer:
                 f"{INDENT * 2}return (client or get_client()).{model['name'].lower()}",
             ]
             blocks.append("\n".join(lines))
-        rebuild = "".join(f"{model['name']}.model_rebuild()\n" for model in self.models)
+        aliases = "".join(f"_{model['name']}: TypeAlias = {model['name']}\n" for model in self.models)
+        rebuild = aliases + "\n" + "".join(f"{model['name']}.model_rebuild()\n" for model in self.models)
         mapping = "".join(f"{INDENT}{model['name']!r}: {model['name']},\n" for model in self.models)
         return (
             header(self.schema_file, "One Pydantic model per Prisma model, with its relation fields.")
-            + "import datetime\nimport decimal\nfrom typing import TYPE_CHECKING, Any, List, Optional\n\n"
+            + "import datetime\nimport decimal\n"
+            + "from typing import TYPE_CHECKING, Any, List, Optional, TypeAlias\n\n"
             + "from pydantic import BaseModel, ConfigDict\n\n"
             + "from . import enums, fields\n\n"
             + "if TYPE_CHECKING:\n"

@@ -224,6 +224,42 @@ class NodeBatchActions(
     _model = 'Node'
 
 
+class auditActions(
+    runtime.ModelActions[
+        models.audit,
+        types.auditWhereInput,
+        types.auditWhereUniqueInput,
+        types.auditCreateInput,
+        types.auditCreateWithoutRelationsInput,
+        types.auditUpdateInput,
+        types.auditUpdateManyMutationInput,
+        types.auditUpsertInput,
+        types.auditInclude,
+        types.auditOrderByInput,
+        types.auditScalarFieldKeys,
+    ]
+):
+    """Queries on audit."""
+
+    _model = 'audit'
+
+
+class auditBatchActions(
+    runtime.BatchActions[
+        types.auditWhereInput,
+        types.auditWhereUniqueInput,
+        types.auditCreateInput,
+        types.auditCreateWithoutRelationsInput,
+        types.auditUpdateInput,
+        types.auditUpdateManyMutationInput,
+        types.auditUpsertInput,
+    ]
+):
+    """Writes on audit inside `batch_()`."""
+
+    _model = 'audit'
+
+
 class SettingActions(
     runtime.ModelActions[
         models.Setting,

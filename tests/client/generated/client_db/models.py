@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional, TypeAlias
 
 from pydantic import BaseModel, ConfigDict
 
@@ -37,9 +37,9 @@ class User(BaseModel):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     born_at: Optional[datetime.datetime] = None
-    profile: Optional['Profile'] = None
-    posts: Optional[List['Post']] = None
-    comments: Optional[List['Comment']] = None
+    profile: Optional['_Profile'] = None
+    posts: Optional[List['_Post']] = None
+    comments: Optional[List['_Comment']] = None
 
     @classmethod
     def prisma(cls, client: Optional[Prisma] = None) -> actions.UserActions:
@@ -55,7 +55,7 @@ class Profile(BaseModel):
     id: str
     bio: str
     user_id: int
-    user: Optional['User'] = None
+    user: Optional['_User'] = None
 
     @classmethod
     def prisma(cls, client: Optional[Prisma] = None) -> actions.ProfileActions:
@@ -75,9 +75,9 @@ class Post(BaseModel):
     rating: Optional[float] = None
     price: Optional[decimal.Decimal] = None
     author_id: Optional[int] = None
-    author: Optional['User'] = None
-    categories: Optional[List['Category']] = None
-    comments: Optional[List['Comment']] = None
+    author: Optional['_User'] = None
+    categories: Optional[List['_Category']] = None
+    comments: Optional[List['_Comment']] = None
     created_at: datetime.datetime
 
     @classmethod
@@ -93,7 +93,7 @@ class Category(BaseModel):
 
     id: int
     name: str
-    posts: Optional[List['Post']] = None
+    posts: Optional[List['_Post']] = None
 
     @classmethod
     def prisma(cls, client: Optional[Prisma] = None) -> actions.CategoryActions:
@@ -110,8 +110,8 @@ class Comment(BaseModel):
     position: int
     body: str
     author_id: int
-    post: Optional['Post'] = None
-    author: Optional['User'] = None
+    post: Optional['_Post'] = None
+    author: Optional['_User'] = None
 
     @classmethod
     def prisma(cls, client: Optional[Prisma] = None) -> actions.CommentActions:
@@ -128,8 +128,9 @@ class Node(BaseModel):
     label: str
     rank: int
     parent_id: Optional[str] = None
-    parent: Optional['Node'] = None
-    children: Optional[List['Node']] = None
+    parent: Optional['_Node'] = None
+    children: Optional[List['_Node']] = None
+    audit: Optional[List['_audit']] = None
 
     @classmethod
     def prisma(cls, client: Optional[Prisma] = None) -> actions.NodeActions:
@@ -137,6 +138,22 @@ class Node(BaseModel):
         from .client import get_client
 
         return (client or get_client()).node
+
+
+class audit(BaseModel):
+    model_config = ConfigDict(extra='ignore')
+
+    id: int
+    message: str
+    node_id: Optional[str] = None
+    Node: Optional['_Node'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.auditActions:
+        """audit actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).audit
 
 
 class Setting(BaseModel):
@@ -153,12 +170,22 @@ class Setting(BaseModel):
         return (client or get_client()).setting
 
 
+_User: TypeAlias = User
+_Profile: TypeAlias = Profile
+_Post: TypeAlias = Post
+_Category: TypeAlias = Category
+_Comment: TypeAlias = Comment
+_Node: TypeAlias = Node
+_audit: TypeAlias = audit
+_Setting: TypeAlias = Setting
+
 User.model_rebuild()
 Profile.model_rebuild()
 Post.model_rebuild()
 Category.model_rebuild()
 Comment.model_rebuild()
 Node.model_rebuild()
+audit.model_rebuild()
 Setting.model_rebuild()
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -168,5 +195,6 @@ MODELS: dict[str, type[BaseModel]] = {
     'Category': Category,
     'Comment': Comment,
     'Node': Node,
+    'audit': audit,
     'Setting': Setting,
 }

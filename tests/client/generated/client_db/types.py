@@ -1220,6 +1220,7 @@ NodeWhereInput = TypedDict(
         'parent_id': Union[str, None, StringFilter],
         'parent': 'NodeRelationFilter',
         'children': 'NodeListRelationFilter',
+        'audit': 'auditListRelationFilter',
         'AND': List['NodeWhereInput'],
         'OR': List['NodeWhereInput'],
         'NOT': List['NodeWhereInput'],
@@ -1278,6 +1279,7 @@ NodeCreateInput = TypedDict(
         'parent_id': NotRequired[Optional[str]],
         'parent': NotRequired['NodeCreateOneNestedInput'],
         'children': NotRequired['NodeCreateManyNestedInput'],
+        'audit': NotRequired['auditCreateManyNestedInput'],
     },
 )
 
@@ -1359,6 +1361,7 @@ NodeUpdateInput = TypedDict(
         'parent_id': Optional[str],
         'parent': 'NodeUpdateOneNestedInput',
         'children': 'NodeUpdateManyNestedInput',
+        'audit': 'auditUpdateManyNestedInput',
     },
     total=False,
 )
@@ -1378,6 +1381,7 @@ NodeInclude = TypedDict(
     {
         'parent': Union[bool, 'NodeIncludeArgs'],
         'children': Union[bool, 'NodeFindManyArgs'],
+        'audit': Union[bool, 'auditFindManyArgs'],
     },
     total=False,
 )
@@ -1421,6 +1425,208 @@ NodeOrderByInput = TypedDict(
 
 
 NodeScalarFieldKeys = Literal['id', 'label', 'rank', 'parent_id']
+
+
+auditWhereInput = TypedDict(
+    'auditWhereInput',
+    {
+        'id': Union[int, IntFilter],
+        'message': Union[str, StringFilter],
+        'node_id': Union[str, None, StringFilter],
+        'Node': 'NodeRelationFilter',
+        'AND': List['auditWhereInput'],
+        'OR': List['auditWhereInput'],
+        'NOT': List['auditWhereInput'],
+    },
+    total=False,
+)
+
+
+auditRelationFilter = TypedDict(
+    'auditRelationFilter',
+    {
+        'is': Optional['auditWhereInput'],
+        'is_not': Optional['auditWhereInput'],
+    },
+    total=False,
+)
+
+
+auditListRelationFilter = TypedDict(
+    'auditListRelationFilter',
+    {
+        'some': 'auditWhereInput',
+        'every': 'auditWhereInput',
+        'none': 'auditWhereInput',
+    },
+    total=False,
+)
+
+
+auditWhereUniqueInput = TypedDict(
+    'auditWhereUniqueInput',
+    {
+        'id': int,
+    },
+    total=False,
+)
+
+
+auditCreateWithoutRelationsInput = TypedDict(
+    'auditCreateWithoutRelationsInput',
+    {
+        'id': NotRequired[int],
+        'message': str,
+        'node_id': NotRequired[Optional[str]],
+    },
+)
+
+
+auditCreateInput = TypedDict(
+    'auditCreateInput',
+    {
+        'id': NotRequired[int],
+        'message': str,
+        'node_id': NotRequired[Optional[str]],
+        'Node': NotRequired['NodeCreateOneNestedInput'],
+    },
+)
+
+
+auditConnectOrCreateInput = TypedDict(
+    'auditConnectOrCreateInput',
+    {
+        'where': 'auditWhereUniqueInput',
+        'create': 'auditCreateWithoutRelationsInput',
+    },
+)
+
+
+auditCreateOneNestedInput = TypedDict(
+    'auditCreateOneNestedInput',
+    {
+        'create': 'auditCreateWithoutRelationsInput',
+        'connect': 'auditWhereUniqueInput',
+        'connect_or_create': 'auditConnectOrCreateInput',
+    },
+    total=False,
+)
+
+
+auditCreateManyNestedInput = TypedDict(
+    'auditCreateManyNestedInput',
+    {
+        'create': Union['auditCreateWithoutRelationsInput', List['auditCreateWithoutRelationsInput']],
+        'connect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+        'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
+    },
+    total=False,
+)
+
+
+auditUpdateOneNestedInput = TypedDict(
+    'auditUpdateOneNestedInput',
+    {
+        'create': 'auditCreateWithoutRelationsInput',
+        'connect': 'auditWhereUniqueInput',
+        'connect_or_create': 'auditConnectOrCreateInput',
+        'disconnect': bool,
+    },
+    total=False,
+)
+
+
+auditUpdateManyNestedInput = TypedDict(
+    'auditUpdateManyNestedInput',
+    {
+        'create': Union['auditCreateWithoutRelationsInput', List['auditCreateWithoutRelationsInput']],
+        'connect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+        'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
+        'disconnect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+        'set': List['auditWhereUniqueInput'],
+    },
+    total=False,
+)
+
+
+auditUpdateManyMutationInput = TypedDict(
+    'auditUpdateManyMutationInput',
+    {
+        'id': Union[int, AtomicInput[int]],
+        'message': str,
+        'node_id': Optional[str],
+    },
+    total=False,
+)
+
+
+auditUpdateInput = TypedDict(
+    'auditUpdateInput',
+    {
+        'id': Union[int, AtomicInput[int]],
+        'message': str,
+        'node_id': Optional[str],
+        'Node': 'NodeUpdateOneNestedInput',
+    },
+    total=False,
+)
+
+
+auditUpsertInput = TypedDict(
+    'auditUpsertInput',
+    {
+        'create': 'auditCreateInput',
+        'update': 'auditUpdateInput',
+    },
+)
+
+
+auditInclude = TypedDict(
+    'auditInclude',
+    {
+        'Node': Union[bool, 'NodeIncludeArgs'],
+    },
+    total=False,
+)
+
+
+auditIncludeArgs = TypedDict(
+    'auditIncludeArgs',
+    {
+        'include': 'auditInclude',
+    },
+    total=False,
+)
+
+
+auditFindManyArgs = TypedDict(
+    'auditFindManyArgs',
+    {
+        'where': 'auditWhereInput',
+        'order_by': Union['auditOrderByInput', List['auditOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': 'auditWhereUniqueInput',
+        'include': 'auditInclude',
+        'distinct': List['auditScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+auditOrderByInput = TypedDict(
+    'auditOrderByInput',
+    {
+        'id': Union[SortOrder, SortOrderInput],
+        'message': Union[SortOrder, SortOrderInput],
+        'node_id': Union[SortOrder, SortOrderInput],
+        'Node': 'NodeOrderByInput',
+    },
+    total=False,
+)
+
+
+auditScalarFieldKeys = Literal['id', 'message', 'node_id']
 
 
 SettingWhereInput = TypedDict(
