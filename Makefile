@@ -31,6 +31,8 @@ typecheck: $(STAMP)
 check-generated: $(STAMP)
 	$(PY) -m api.db.check
 	$(PY) -m prisma_asyncpg.generator.check --prisma prisma/tools/prisma.sh \
+		--schema prisma/schema.prisma --output prisma
+	$(PY) -m prisma_asyncpg.generator.check --prisma prisma/tools/prisma.sh \
 		--schema tests/client/schema.prisma --output tests/client/generated/client_db
 
 pytest: $(STAMP)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 RutterVersion = Literal["2023-03-14", "2024-08-31"]
 
-DEFAULT_EMAIL_SERVICE_URL = "https://dev.email.streamos.io/sendMessage/081f69a9-ab4c-4014-b50f-021d9b447f91"
+# `{organization_id}` is replaced by the charge's organization, as streamOS's own code posts to its
+# organization's URL; a URL without the placeholder is used as it is.
+DEFAULT_EMAIL_SERVICE_URL = "https://dev.email.streamos.io/sendMessage/{organization_id}"
 DEFAULT_RECIPIENT_EMAIL = "billing@example.com"
 
 
@@ -70,6 +72,12 @@ class Settings(BaseSettings):
         "after a crash another worker may take the request over once it runs out",
     )
     log_level: str = "INFO"
+
+    @field_validator("email_service_url", mode="before")
+    @classmethod
+    def _empty_email_url_is_the_default(cls, value: object) -> object:
+        # docker-compose passes `${EMAIL_SERVICE_URL:-}` through as "" when the variable is unset.
+        return DEFAULT_EMAIL_SERVICE_URL if isinstance(value, str) and not value.strip() else value
 
 
 @lru_cache

@@ -380,7 +380,7 @@ def service_env(
         RUTTER_BASE_URL=rutter_url,
         RUTTER_CLIENT_ID=SANDBOX_CLIENT_ID,
         RUTTER_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-        EMAIL_SERVICE_URL=f"{email_url}/sendMessage/{ORG_ID}",
+        EMAIL_SERVICE_URL=f"{email_url}/sendMessage/{{organization_id}}",
         RECIPIENT_EMAIL=RECIPIENT_EMAIL,
     )
     env.update(FAST_SERVICE_SETTINGS)

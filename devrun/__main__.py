@@ -100,8 +100,8 @@ async def _ensure_local_database(server_dsn: str, *, fresh: bool = False) -> str
 
 
 async def prepare_database(dsn: str) -> None:
-    applied = await apply_migrations(dsn)
-    say(f"migrations: {', '.join(applied) if applied else 'up to date'}")
+    done = await apply_migrations(dsn)
+    say(f"migrations: {'; '.join(done) if done else 'up to date'}")
     summary = await load_charges(dsn, demo_payload(), progress=None)
     say(f"demo charges loaded: {summary.charges} charges, {sum(summary.rows().values())} rows")
 
@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 RUTTER_BASE_URL=rutter_url,
                 RUTTER_CLIENT_ID=SANDBOX_CLIENT_ID,
                 RUTTER_CLIENT_SECRET=SANDBOX_CLIENT_SECRET,
-                EMAIL_SERVICE_URL=f"{email_url}/sendMessage/081f69a9-ab4c-4014-b50f-021d9b447f91",
+                EMAIL_SERVICE_URL=f"{email_url}/sendMessage/{{organization_id}}",
             )
             say("=" * 70)
             say(f"RUTTER: LOCAL STAND-IN at {rutter_url} (requests: {rutter_url}/_sandbox/)")

@@ -18,7 +18,8 @@ schema accepts them, and the contract (§2.3) says newer 2023-03-14 builds accep
 (`account_id`, `class_id`, ...). The sandbox accepts them and reports them as warnings (request log
 and the `X-Sandbox-Warnings` response header). For 2024-08-31 the same rule is applied (INFERRED:
 the generated zod objects are not `.strict()` at the top either); its nested objects are closed
-like 2023-03-14's, which is stricter than zod's default and catches misspelt nested keys.
+like 2023-03-14's, which is stricter than zod's default and catches misspelt nested keys. Its
+`customer_id` and line `item.id` are `uuid` strings there, and are checked as such.
 
 One deliberate check the yaml does not make: `response_mode`, when present, must be `async` or
 `prefer_sync` (the 2024-08-31 enum); the yaml of 2023-03-14 does not declare it at all.
@@ -26,6 +27,7 @@ One deliberate check the yaml does not make: `response_mode`, when present, must
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -65,6 +67,16 @@ class _OpenSpecModel(_SpecModel):
     """Unknown keys are kept (and reported as warnings), as for an object without additionalProperties."""
 
     model_config = ConfigDict(strict=True, extra="allow", allow_inf_nan=False)
+
+
+_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+
+
+def _check_uuid(value: str) -> str:
+    """2024-08-31 declares `customer_id` and a line's `item.id` as `uuid` strings."""
+    if not re.fullmatch(_UUID, value):
+        raise ValueError(f"'{value}' is not a valid uuid")
+    return value
 
 
 def _check_currency(value: str) -> str:
@@ -172,6 +184,8 @@ class LineItem20240831(_SpecModel):
         quantity: float | None = None
         unit_amount: float | None = None
 
+        _id = field_validator("id")(_check_uuid)
+
     class AdditionalFields(_SpecModel):
         class LinkedSalesOrder(_SpecModel):
             sales_order_line_platform_id: str | None = Field(default=None, pattern=r"^\d+_\d+$")
@@ -212,6 +226,7 @@ class Invoice20240831(_OpenSpecModel):
     additional_fields: InvoiceAdditionalFields20240831 | None = None
 
     _currency = field_validator("currency_code")(_check_currency)
+    _customer_id = field_validator("customer_id")(_check_uuid)
 
 
 class CreateInvoiceRequest20240831(_OpenSpecModel):

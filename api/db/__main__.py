@@ -1,10 +1,12 @@
-"""`python -m api.db migrate`: apply pending migrations to DATABASE_URL."""
+"""`python -m api.db migrate [--baseline]`: apply pending migrations to DATABASE_URL."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+
+import asyncpg
 
 from api.config import get_settings
 from api.db.migrate import MigrationError, apply_migrations
@@ -13,24 +15,38 @@ from api.db.migrate import MigrationError, apply_migrations
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m api.db", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="apply pending migrations from prisma/migrations to DATABASE_URL")
-    parser.parse_args(argv)
+    migrate = commands.add_parser(
+        "migrate", help="apply pending migrations from prisma/migrations to DATABASE_URL"
+    )
+    migrate.add_argument(
+        "--baseline",
+        action="store_true",
+        help="the database already holds streamOS's tables: record the streamOS baseline as applied "
+        "without running it, then apply the service's own migrations",
+    )
+    args = parser.parse_args(argv)
 
     dsn = get_settings().database_url
     if not dsn:
         print("DATABASE_URL is not set.", file=sys.stderr)
         return 2
     try:
-        applied = asyncio.run(apply_migrations(dsn))
+        done = asyncio.run(apply_migrations(dsn, baseline=args.baseline))
     except MigrationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except (OSError, ConnectionError) as exc:
-        print(f"error: cannot reach the database: {exc}", file=sys.stderr)
+    except asyncpg.InvalidCatalogNameError as exc:
+        print(
+            f"error: {exc}: create it first (e.g. `createdb`), or point DATABASE_URL elsewhere",
+            file=sys.stderr,
+        )
         return 1
-    if applied:
-        for name in applied:
-            print(f"applied {name}")
+    except (OSError, ConnectionError, asyncpg.PostgresError) as exc:
+        print(f"error: cannot use the database: {exc}", file=sys.stderr)
+        return 1
+    if done:
+        for line in done:
+            print(line)
     else:
         print("No pending migrations.")
     return 0

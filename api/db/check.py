@@ -1,5 +1,7 @@
 """`python -m api.db.check`: exits non-zero when schema.prisma, the migrations and models.py disagree."""
 
+# 0. The baseline migration must be exactly what Prisma makes of streamOS's part of the schema, and the
+#    service's migrations must never drop or alter one of streamOS's tables or types.
 # 1. The models are regenerated into a temporary file by the Prisma CLI and compared with api/db/models.py.
 # 2. The committed migrations are applied (api.db.migrate) to a temporary database, which the Prisma CLI
 #    introspects (`db pull`) and diffs against the schema (`migrate diff --exit-code`). `migrate diff
@@ -24,7 +26,8 @@ import asyncpg
 from api.config import get_settings
 from api.db.admin import create_database, drop_database
 from api.db.generator.protocol import OUTPUT_ENV
-from api.db.migrate import MigrationError, apply_migrations
+from api.db.migrate import BASELINE, MigrationError, apply_migrations, read_migrations
+from api.db.schema_parts import block_names, streamos_schema
 from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
 
 PRISMA = PROJECT_ROOT / "prisma" / "tools" / "prisma.sh"
@@ -132,6 +135,64 @@ def check_migrations(
     ]
 
 
+def check_baseline(
+    dsn: str,
+    workdir: Path,
+    write: bool = False,
+    schema: Path = SCHEMA_PATH,
+    migrations: Path = MIGRATIONS_DIR,
+) -> list[str]:
+    """The baseline is Prisma's script for streamOS's part of the schema, byte for byte.
+
+    With `write`, the baseline is (re)written first.
+    """
+    part = workdir / "streamos" / "schema.prisma"
+    part.parent.mkdir()
+    part.write_text(streamos_schema(schema.read_text(encoding="utf-8")), encoding="utf-8")
+    result = run_prisma(
+        ["migrate", "diff", "--from-empty", "--to-schema-datamodel", str(part), "--script"], dsn
+    )
+    if result.returncode != 0:
+        failure = f"`prisma migrate diff` of streamOS's part failed (exit {result.returncode})"
+        return [f"{failure}:\n{output_of(result)}"]
+    baseline = migrations / BASELINE / "migration.sql"
+    if write:
+        baseline.parent.mkdir(parents=True, exist_ok=True)
+        baseline.write_text(result.stdout, encoding="utf-8")
+        print(f"wrote {shown(baseline)}")
+    current = baseline.read_text(encoding="utf-8") if baseline.is_file() else ""
+    if current == result.stdout:
+        return []
+    return [
+        f"{shown(baseline)} is not what Prisma makes of streamOS's part of {shown(schema)}. streamOS's "
+        "models change only when streamOS's schema does; regenerate the baseline with "
+        "`python -m api.db.check --write-baseline` (never edit one that was applied somewhere)."
+    ]
+
+
+# A statement that would change or remove something that exists: DROP ..., ALTER TABLE/TYPE "name".
+_CHANGING_STATEMENT = re.compile(
+    r'^\s*(DROP\s+\w+(?:\s+IF\s+EXISTS)?\s+"(\w+)"|ALTER\s+(?:TABLE|TYPE)\s+"(\w+)")', re.I | re.M
+)
+
+
+def check_service_migrations(schema: Path = SCHEMA_PATH, migrations: Path = MIGRATIONS_DIR) -> list[str]:
+    """The service's migrations never drop or alter one of streamOS's tables or types."""
+    streamos = block_names(streamos_schema(schema.read_text(encoding="utf-8")))
+    problems = []
+    for migration in read_migrations(migrations):
+        if migration.name == BASELINE:
+            continue
+        for match in _CHANGING_STATEMENT.finditer(migration.script):
+            name = match.group(2) or match.group(3)
+            if name in streamos or match.group(0).strip().upper().startswith("DROP"):
+                problems.append(
+                    f"{migration.name}: `{match.group(0).strip()}` changes what streamOS owns or drops "
+                    "something; the service's migrations only add its own objects (and indexes)"
+                )
+    return problems
+
+
 def migration_name(text: str) -> str:
     """Validates a `--new-migration` name: snake_case, as Prisma names migration folders."""
     if not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", text):
@@ -147,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
         type=migration_name,
         help="write the missing migration to prisma/migrations/<now>_NAME",
     )
+    parser.add_argument(
+        "--write-baseline",
+        action="store_true",
+        help=f"rewrite prisma/migrations/{BASELINE} from streamOS's part of the schema",
+    )
     args = parser.parse_args(argv)
 
     server_dsn = get_settings().database_url
@@ -161,7 +227,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     try:
         with tempfile.TemporaryDirectory(prefix="schema-check-") as workdir:
-            problems = check_models(dsn, Path(workdir))
+            problems = check_service_migrations()
+            problems += check_baseline(dsn, Path(workdir), write=args.write_baseline)
+            problems += check_models(dsn, Path(workdir))
             problems += check_migrations(dsn, Path(workdir), args.new_migration)
     finally:
         asyncio.run(drop_database(server_dsn, dsn))
@@ -169,7 +237,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}\n", file=sys.stderr)
     if problems:
         return 1
-    print("OK: prisma/schema.prisma, prisma/migrations and api/db/models.py agree.")
+    print(
+        "OK: prisma/schema.prisma, prisma/migrations (streamOS baseline and the service's own) "
+        "and api/db/models.py agree."
+    )
     return 0
 
 

@@ -12,6 +12,7 @@ import time
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
+from urllib.parse import quote
 
 import aiohttp
 from yarl import URL
@@ -32,8 +33,11 @@ class EmailSendFailed(Exception):
         self.status = status  # None when no HTTP answer came back
 
 
+ORGANIZATION_PLACEHOLDER = "{organization_id}"
+
+
 class EmailClient:
-    """Posts messages to EMAIL_SERVICE_URL."""
+    """Posts messages to EMAIL_SERVICE_URL (its `{organization_id}` replaced by the charge's organization)."""
 
     def __init__(
         self, session: aiohttp.ClientSession, settings: Settings, *, timeout_s: float = DEFAULT_TIMEOUT_S
@@ -43,10 +47,15 @@ class EmailClient:
         self._host = URL(self._url).host
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
 
+    def url_for(self, organization_id: str) -> str:
+        """The email service URL for one organization."""
+        return self._url.replace(ORGANIZATION_PLACEHOLDER, quote(organization_id, safe=""))
+
     async def send_invoice_email(
-        self, *, to: str, subject: str, text: str, filename: str, pdf_link: str
+        self, *, organization_id: str, to: str, subject: str, text: str, filename: str, pdf_link: str
     ) -> None:
-        """Sends one email with the PDF at `pdf_link` attached as `filename`; raises EmailSendFailed."""
+        """Sends one email with the PDF at `pdf_link` attached as `filename`, through the
+        organization's URL; raises EmailSendFailed."""
         message = {
             "to": to,
             "subject": subject,
@@ -57,7 +66,7 @@ class EmailClient:
         status: int | None = None
         try:
             async with self._session.post(
-                self._url, json=message, timeout=self._timeout, allow_redirects=False
+                self.url_for(organization_id), json=message, timeout=self._timeout, allow_redirects=False
             ) as response:
                 status = response.status
                 detail = (await response.text(errors="replace"))[:200] if status >= 300 else ""

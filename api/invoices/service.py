@@ -431,6 +431,7 @@ class InvoiceService:
                 pdf_link=pdf_link,
             )
             await self.email.send_invoice_email(
+                organization_id=charge.invoice.organization_id,
                 to=self.settings.recipient_email,
                 subject=subject,
                 text=text,

@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from prisma_asyncpg.generator.protocol import OUTPUT_ENV
+from prisma_asyncpg.generator.protocol import MANIFEST, OUTPUT_ENV
 
 # `generate` reads the datasource URL but never connects.
 PLACEHOLDER_URL = "postgresql://unused@127.0.0.1/unused"
@@ -31,10 +31,20 @@ def regenerate(prisma: list[str], schema: Path, generator: str, directory: Path)
     )
 
 
+def generated_files(directory: Path) -> set[str]:
+    """The files the generator wrote into `directory` (its manifest and what it lists): the output
+    may hold other files (`schema.prisma`, `migrations/`), which are not the generator's."""
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        return set()
+    listed = {MANIFEST, *(line.strip() for line in manifest.read_text().splitlines() if line.strip())}
+    return {name for name in listed if (directory / name).is_file()}
+
+
 def drift(committed: Path, fresh: Path) -> list[str]:
     """Human-readable differences between two generated packages (empty when identical)."""
-    committed_files = {p.name for p in committed.iterdir() if p.is_file()} if committed.is_dir() else set()
-    fresh_files = {p.name for p in fresh.iterdir() if p.is_file()}
+    committed_files = generated_files(committed)
+    fresh_files = generated_files(fresh)
     problems = [f"missing: {name}" for name in sorted(fresh_files - committed_files)]
     problems += [f"not generated any more: {name}" for name in sorted(committed_files - fresh_files)]
     for name in sorted(fresh_files & committed_files):

@@ -45,7 +45,6 @@ MODULE_NAMES = {
     "fields",
     "MODELS",
     "TYPE_CHECKING",
-    "TypeAlias",
     "actions",
     "Prisma",
 }
@@ -186,13 +185,13 @@ class PackageRenderer:
     def enums_module(self) -> str:
         blocks = []
         for enum in self.enums:
-            lines = [f"class {enum['name']}(enum.StrEnum):"]
+            lines = [f"class {enum['name']}(DatabaseEnum):"]
             lines += [f"{INDENT}{v['name']} = {(v.get('dbName') or v['name'])!r}" for v in enum["values"]]
             blocks.append("\n".join(lines))
         body = "\n\n\n".join(blocks) if blocks else ""
         return (
             header(self.schema_file, "One StrEnum per Prisma enum (values as stored).")
-            + "import enum\n\n\n"
+            + "from prisma_asyncpg.enums import DatabaseEnum\n\n\n"
             + body
             + "\n"
         )
@@ -208,8 +207,9 @@ class PackageRenderer:
             lines.append("")
             for field in model["fields"]:
                 if field["kind"] == "object":
-                    # Through a private alias: a field named like its model (`uac_invoice:
-                    # uac_invoice`) would otherwise resolve to the field's own default, None.
+                    # Through an underscore alias (defined below the classes): a relation field is often
+                    # named like its model (`organization: organization`), and the class namespace
+                    # would shadow the model's own name; no field name can start with an underscore.
                     target = repr(f"_{field['type']}")
                     annotation = f"Optional[List[{target}]]" if field["isList"] else f"Optional[{target}]"
                     lines.append(f"{INDENT}{field['name']}: {annotation} = None")
@@ -231,13 +231,13 @@ class PackageRenderer:
                 f"{INDENT * 2}return (client or get_client()).{model['name'].lower()}",
             ]
             blocks.append("\n".join(lines))
-        aliases = "".join(f"_{model['name']}: TypeAlias = {model['name']}\n" for model in self.models)
+        aliases = "".join(f"_{model['name']} = {model['name']}\n" for model in self.models)
         rebuild = aliases + "\n" + "".join(f"{model['name']}.model_rebuild()\n" for model in self.models)
         mapping = "".join(f"{INDENT}{model['name']!r}: {model['name']},\n" for model in self.models)
         return (
             header(self.schema_file, "One Pydantic model per Prisma model, with its relation fields.")
             + "import datetime\nimport decimal\n"
-            + "from typing import TYPE_CHECKING, Any, List, Optional, TypeAlias\n\n"
+            + "from typing import TYPE_CHECKING, Any, List, Optional\n\n"
             + "from pydantic import BaseModel, ConfigDict\n\n"
             + "from . import enums, fields\n\n"
             + "if TYPE_CHECKING:\n"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 
+import asyncpg
 import pytest
 
+from api.db.admin import create_database, drop_database
+
+from .conftest import SCHEMA, prisma_cli
 from .factories import make_user, people
 from .generated.client_db import Prisma, errors
 from .generated.client_db.enums import Role
@@ -159,3 +163,49 @@ async def test_null_scalar_lists_read_as_empty_lists(client: Prisma) -> None:
     )
     raw = await client.user.find_unique_or_raise(where={"email": "raw@x"})
     assert (raw.tags, raw.lucky, raw.roles) == ([], [], [])
+
+
+@pytest.fixture
+async def outgrown_dsn(server_dsn: str) -> AsyncIterator[str]:
+    """A database of the test schema that its owner has taken further: a column and an enum value
+    the schema does not know (a database of its own: ALTER invalidates other connections' plans)."""
+    dsn = await create_database(server_dsn, "client_outgrown")
+    try:
+        script = prisma_cli(
+            "migrate",
+            "diff",
+            "--from-empty",
+            "--to-schema-datamodel",
+            str(SCHEMA),
+            "--script",
+            database_url=dsn,
+        )
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(script)
+            await connection.execute("ALTER TYPE user_role ADD VALUE 'guest'")
+            await connection.execute("ALTER TABLE users ADD COLUMN added_later text NOT NULL DEFAULT 'x'")
+        finally:
+            await connection.close()
+        yield dsn
+    finally:
+        await drop_database(server_dsn, dsn)
+
+
+async def test_reading_is_tolerant_of_columns_and_enum_values_the_schema_does_not_know(
+    outgrown_dsn: str,
+) -> None:
+    async with Prisma(datasource={"url": outgrown_dsn}) as db:
+        await db.execute_raw(
+            "INSERT INTO users (email, name, surname, role, roles, tags, lucky, updated_at) "
+            "VALUES ('g@x', 'Gus', 'Guest', 'guest', '{guest,member}', '{}', '{}', now())"
+        )
+        created = await db.user.create(data={"email": "m@x", "name": "Mo", "surname": "Guest"})
+        guest = await db.user.find_unique_or_raise(where={"email": "g@x"})
+        everyone = await db.user.find_many(where={"surname": "Guest"}, order={"email": "asc"})
+
+    assert guest.role == "guest" and isinstance(guest.role, Role) and guest.role.value == "guest"
+    assert guest.roles == ["guest", Role.member] and guest.roles[1] is Role.member
+    assert Role("member") is Role.member  # known values stay the members they are
+    assert not hasattr(guest, "added_later") and created.role is Role.member
+    assert [user.email for user in everyone] == ["g@x", "m@x"]

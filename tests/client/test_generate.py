@@ -34,6 +34,7 @@ def test_drift_is_reported_file_by_file(tmp_path: Path) -> None:
         (stale / path.name).write_bytes(path.read_bytes())
     (stale / "models.py").write_text("# edited\n")
     (stale / "types.py").unlink()
+    (stale / "schema.prisma").write_text("// not the generator's: never compared\n")
     problems = drift(stale, tmp_path / "fresh")
     assert problems[0] == "missing: types.py"
     assert len(problems) == 2 and problems[1].startswith("--- committed/models.py")

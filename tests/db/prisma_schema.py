@@ -36,6 +36,20 @@ class PrismaSchema:
 
     models: dict[str, dict[str, PrismaField]]
     enums: dict[str, list[str]]
+    # Models marked `@@ignore` (tables without a unique identifier): migrated, but no client model.
+    ignored: set[str] = field(default_factory=set)
+    # Each model's `@@...` lines, whitespace folded.
+    block_attributes: dict[str, list[str]] = field(default_factory=dict)
+
+    def primary_key(self, model: str) -> tuple[str, ...]:
+        """The model's primary key columns: its `@id` field, or the fields of `@@id([...])`."""
+        single = tuple(name for name, f in self.columns(model).items() if "@id" in f.attributes)
+        if single:
+            return single
+        for line in self.block_attributes.get(model, []):
+            if match := re.match(r"@@id\(\[([^\]]*)\]", line):
+                return tuple(name.strip() for name in match.group(1).split(","))
+        return ()
 
     def kind(self, field: PrismaField) -> str:
         """`scalar`, `enum` or `object` (a relation), as in Prisma's DMMF."""
@@ -84,8 +98,13 @@ def parse_schema(text: str) -> PrismaSchema:
     """Parses the models and enums of a schema file's text."""
     models: dict[str, dict[str, PrismaField]] = {}
     enums: dict[str, list[str]] = {}
+    ignored: set[str] = set()
+    block_attributes: dict[str, list[str]] = {}
     for kind, name, body in BLOCK.findall(text):
         lines = [strip_comment(line).strip() for line in body.splitlines()]
+        block_attributes[name] = [" ".join(line.split()) for line in lines if line.startswith("@@")]
+        if "@@ignore" in lines:
+            ignored.add(name)
         lines = [line for line in lines if line and not line.startswith("@@")]
         if kind == "enum":
             enums[name] = [line.split()[0] for line in lines]
@@ -99,7 +118,7 @@ def parse_schema(text: str) -> PrismaSchema:
                 field_name, type_name, bool(optional), bool(is_list), parse_attributes(rest)
             )
         models[name] = fields
-    return PrismaSchema(models, enums)
+    return PrismaSchema(models, enums, ignored, block_attributes)
 
 
 def load_schema(path: Path) -> PrismaSchema:

@@ -82,7 +82,7 @@ async def test_charge_is_invoiced_stored_and_emailed(e2e: E2E) -> None:
     ]
     assert creates[0]["idempotency_key"] == request["rutter_idempotency_key"]
     assert creates[0]["body"]["response_mode"] == "async"
-    assert creates[0]["body"]["invoice"]["customer_id"] == "rutter-customer-id-123"
+    assert creates[0]["body"]["invoice"]["customer_id"] == "5d0c7a8e-0123-4c1e-9b23-000000000123"
     assert any(entry["path"] == f"/versioned/jobs/{body['rutter']['job_id']}" for entry in log)
     pdf_calls = [
         e for e in log if e["path"].endswith(f"/accounting/invoices/{invoice['provider_entity_id']}/pdf")

@@ -16,7 +16,9 @@ from api.config import Settings
 from api.email import EmailClient, EmailSendFailed, build_invoice_email, safe_pdf_filename
 from tests.rutter.http_mock import mock_http, requests_to
 
-EMAIL_URL = "https://mail.test/sendMessage/081f69a9-ab4c-4014-b50f-021d9b447f91"
+ORG_ID = "081f69a9-ab4c-4014-b50f-021d9b447f91"
+EMAIL_URL_TEMPLATE = "https://mail.test/sendMessage/{organization_id}"
+EMAIL_URL = f"https://mail.test/sendMessage/{ORG_ID}"
 PDF_LINK = "https://files.example/invoices/inv-1.pdf"
 
 
@@ -34,11 +36,12 @@ def mocked() -> Iterator[aioresponses]:
 
 @pytest.fixture
 def email_client(session: aiohttp.ClientSession) -> EmailClient:
-    return EmailClient(session, Settings(_env_file=None, email_service_url=EMAIL_URL))
+    return EmailClient(session, Settings(_env_file=None, email_service_url=EMAIL_URL_TEMPLATE))
 
 
-async def send(email_client: EmailClient) -> None:
+async def send(email_client: EmailClient, organization_id: str = ORG_ID) -> None:
     await email_client.send_invoice_email(
+        organization_id=organization_id,
         to="billing@example.com",
         subject="Invoice INV-1001",
         text="Please find attached…",
@@ -65,6 +68,32 @@ async def test_invoice_email_is_posted_with_the_pdf_link_as_attachment(
     [record] = [record for record in caplog.records if record.name == "api.email"]
     assert record.status == 200  # type: ignore[attr-defined]
     assert "081f69a9" not in repr(record.__dict__)
+
+
+async def test_each_organization_gets_its_own_url_and_a_url_without_placeholder_is_kept(
+    session: aiohttp.ClientSession, mocked: aioresponses
+) -> None:
+    other = "5a0e4b7c-0000-4000-8000-000000000002"
+    mocked.post(EMAIL_URL, payload={"ok": True})
+    mocked.post(f"https://mail.test/sendMessage/{other}", payload={"ok": True})
+    mocked.post("https://mail.test/fixed", payload={"ok": True})
+    templated = EmailClient(session, Settings(_env_file=None, email_service_url=EMAIL_URL_TEMPLATE))
+    fixed = EmailClient(session, Settings(_env_file=None, email_service_url="https://mail.test/fixed"))
+
+    await send(templated)
+    await send(templated, other)
+    await send(fixed, other)
+
+    assert len(requests_to(mocked, "POST", f"/sendMessage/{ORG_ID}")) == 1
+    assert len(requests_to(mocked, "POST", f"/sendMessage/{other}")) == 1
+    assert len(requests_to(mocked, "POST", "/fixed")) == 1
+    assert templated.url_for("a/b c") == "https://mail.test/sendMessage/a%2Fb%20c"
+
+
+def test_default_email_url_is_the_per_organization_template() -> None:
+    default = EMAIL_URL_TEMPLATE.replace("https://mail.test", "https://dev.email.streamos.io")
+    assert Settings(_env_file=None).email_service_url == default
+    assert Settings(_env_file=None, email_service_url=" ").email_service_url == default  # compose's empty
 
 
 @pytest.mark.parametrize("status", [400, 500, 503])

@@ -58,7 +58,7 @@ def harness_settings(sandbox: RunningSandbox, database_dsn: str, **overrides: An
         "rutter_retry_initial_s": 0.01,
         "rutter_retry_max_wait_s": 0.05,
         "email_enabled": False,
-        "email_service_url": f"{sandbox.email_url}/sendMessage/{ORG_ID}",
+        "email_service_url": f"{sandbox.email_url}/sendMessage/{{organization_id}}",
         "recipient_email": RECIPIENT,
     }
     values.update(overrides)

@@ -44,15 +44,15 @@ CHARGE_ID = "6f0c1a2e-1111-4c1e-9a11-000000000001"
 CUSTOMER_ID = "c7d1e0aa-2222-4b2b-8b22-000000000002"
 PRICER_INVOICE_ID = "9b1e7f00-3333-4c3c-9c33-000000000003"
 UAC_CUSTOMER_ID = "a1b2c3d4-4444-4d4d-8d44-000000000004"
-RUTTER_CUSTOMER_ID = "rutter-customer-id-123"
+RUTTER_CUSTOMER_ID = "5d0c7a8e-0123-4c1e-9b23-000000000123"
 ORGANIZATION_ACCESS_TOKEN = "access-sandbox-de3ce8ef-33f8-452c-a685-8671031fc0f6"
 
 PLATFORM_FEE_PRODUCT_ID = "5f1b2c3d-5555-4e5e-9e55-000000000001"
 PLATFORM_FEE_UAC_ITEM_ID = "e1f2a3b4-6666-4f6f-af66-000000000001"
-PLATFORM_FEE_RUTTER_ITEM_ID = "rutter-item-id-9"
+PLATFORM_FEE_RUTTER_ITEM_ID = "7e1f2b3c-0009-4d4e-8f09-000000000009"
 API_CALLS_PRODUCT_ID = "5f1b2c3d-5555-4e5e-9e55-000000000002"
 API_CALLS_UAC_ITEM_ID = "e1f2a3b4-6666-4f6f-af66-000000000002"
-API_CALLS_RUTTER_ITEM_ID = "rutter-item-id-10"
+API_CALLS_RUTTER_ITEM_ID = "7e1f2b3c-0010-4d4e-8f09-000000000010"
 API_CALLS_DESCRIPTION = "Usage \u2013 API calls"  # an en dash, as in the reference's example
 
 LINE_PLATFORM_FEE_ID = "0d0e0f10-7777-4a7a-8a77-000000000001"
@@ -134,7 +134,7 @@ def make_customer(**overrides: Any) -> Customer:
 
 
 def make_uac_customer(**overrides: Any) -> UacCustomer:
-    """The accounting customer with Rutter id `rutter-customer-id-123`, currency USD."""
+    """The accounting customer with Rutter id `5d0c7a8e-0123-4c1e-9b23-000000000123`, currency USD."""
     values: dict[str, Any] = {
         "id": UAC_CUSTOMER_ID,
         "organization_id": ORGANIZATION_ID,
@@ -173,11 +173,11 @@ def make_address(**overrides: Any) -> UacAddress:
 
 
 def make_uac_item(**overrides: Any) -> UacItem:
-    """An active service item with a Rutter id (a fresh one unless given)."""
+    """An active service item with a Rutter id (a UUID, as Rutter's ids are; derived from the item's)."""
     item_id = overrides.get("id", new_id())
     values: dict[str, Any] = {
         "id": item_id,
-        "provider_entity_id": f"rutter-item-{item_id[:8]}",
+        "provider_entity_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"rutter-item/{item_id}")),
         "organization_id": ORGANIZATION_ID,
         "platform_id": "12",
         "status": UacItemStatus.active,
@@ -301,7 +301,7 @@ def make_invoice_adjustment(**overrides: Any) -> InvoiceAdjustment:
 
 
 def platform_fee_line(**line_overrides: Any) -> ChargeLineItem:
-    """The "Platform fee" line, 1 x 1500 on Rutter item `rutter-item-id-9`."""
+    """The "Platform fee" line, 1 x 1500 on Rutter item `7e1f2b3c-0009-4d4e-8f09-000000000009`."""
     product = make_product(
         product_id=PLATFORM_FEE_PRODUCT_ID,
         product_name="Platform fee",
@@ -324,7 +324,7 @@ def platform_fee_line(**line_overrides: Any) -> ChargeLineItem:
 
 
 def api_calls_line(**line_overrides: Any) -> ChargeLineItem:
-    """The API-calls usage line, 250 x 1 on Rutter item `rutter-item-id-10`."""
+    """The API-calls usage line, 250 x 1 on Rutter item `7e1f2b3c-0010-4d4e-8f09-000000000010`."""
     product = make_product(
         product_id=API_CALLS_PRODUCT_ID,
         product_name="API calls",

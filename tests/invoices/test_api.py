@@ -463,6 +463,7 @@ async def test_send_email_mails_the_pdf_link_to_the_recipient(harness: Harness) 
     assert len(messages) == 1
     message = messages[0]
     assert message["to"] == RECIPIENT
+    assert message["endpoint"] == f"/sendMessage/{ORG_ID}"  # EMAIL_SERVICE_URL's {organization_id}
     assert "INV-1001" in message["subject"]
     assert "1,750.00 USD" in message["text"]
     assert "2024-05-31" in message["text"]

@@ -45,17 +45,17 @@ EXAMPLE_LINE_ITEMS: list[dict[str, Any]] = [
     {
         "total_amount": 1500,
         "description": "Platform fee",
-        "item": {"id": "rutter-item-id-9", "quantity": 1, "unit_amount": 1500},
+        "item": {"id": "7e1f2b3c-0009-4d4e-8f09-000000000009", "quantity": 1, "unit_amount": 1500},
     },
     {
         "total_amount": 250,
         "description": API_CALLS_DESCRIPTION,
-        "item": {"id": "rutter-item-id-10", "quantity": 250, "unit_amount": 1},
+        "item": {"id": "7e1f2b3c-0010-4d4e-8f09-000000000010", "quantity": 250, "unit_amount": 1},
     },
 ]
 
 EXAMPLE_2023: dict[str, Any] = {
-    "customer_id": "rutter-customer-id-123",
+    "customer_id": "5d0c7a8e-0123-4c1e-9b23-000000000123",
     "issue_date": "2024-05-01T00:00:00.000Z",
     "due_date": "2024-05-31T00:00:00.000Z",
     "currency_code": "USD",
@@ -345,7 +345,9 @@ def test_only_billable_lines_are_sent_in_the_charges_order() -> None:
 
 def test_lines_on_the_same_item_are_never_merged_or_their_unit_prices_summed() -> None:
     product = make_product()
-    uac_item = make_uac_item(id=product.uac_item_id, provider_entity_id="rutter-item-same")
+    uac_item = make_uac_item(
+        id=product.uac_item_id, provider_entity_id="7e1f2b3c-5a3e-4d4e-8f09-00000000005a"
+    )
     lines = [
         make_line_item(product=product, uac_item=uac_item, description="Seat", quantity=2.0, unit_amount=10.0,
                        total_amount=Decimal("20.00")),
@@ -354,9 +356,9 @@ def test_lines_on_the_same_item_are_never_merged_or_their_unit_prices_summed() -
     ]  # fmt: skip
     assert build(make_charge(line_items=lines))["line_items"] == [
         {"total_amount": 20, "description": "Seat",
-         "item": {"id": "rutter-item-same", "quantity": 2, "unit_amount": 10}},
+         "item": {"id": "7e1f2b3c-5a3e-4d4e-8f09-00000000005a", "quantity": 2, "unit_amount": 10}},
         {"total_amount": 36, "description": "Seat",
-         "item": {"id": "rutter-item-same", "quantity": 3, "unit_amount": 12}},
+         "item": {"id": "7e1f2b3c-5a3e-4d4e-8f09-00000000005a", "quantity": 3, "unit_amount": 12}},
     ]  # fmt: skip
 
 
@@ -393,7 +395,7 @@ def test_lines_on_the_same_item_are_never_merged_or_their_unit_prices_summed() -
 def test_amounts_are_exact_json_numbers(line_values: dict[str, Any], expected_line: dict[str, Any]) -> None:
     [rutter_line] = build(make_charge(line_items=[platform_fee_line(**line_values)]))["line_items"]
     assert rutter_line["total_amount"] == expected_line["total_amount"]
-    assert rutter_line["item"] == {"id": "rutter-item-id-9", **expected_line["item"]}
+    assert rutter_line["item"] == {"id": "7e1f2b3c-0009-4d4e-8f09-000000000009", **expected_line["item"]}
     text = json.dumps(rutter_line)
     assert f'"total_amount": {expected_line["total_amount"]}' in text
 
@@ -407,7 +409,11 @@ def test_latest_adjustment_decides_the_line_not_the_last_listed() -> None:
         make_adjustment(quantity=2.0, unit_price=500.0, total_amount=1000.0, created_at=at),
     ]
     [rutter_line] = build(make_charge(line_items=[platform_fee_line(adjustments=adjustments)]))["line_items"]
-    assert rutter_line["item"] == {"id": "rutter-item-id-9", "quantity": 3, "unit_amount": 500}
+    assert rutter_line["item"] == {
+        "id": "7e1f2b3c-0009-4d4e-8f09-000000000009",
+        "quantity": 3,
+        "unit_amount": 500,
+    }
     assert rutter_line["total_amount"] == 1500
 
 

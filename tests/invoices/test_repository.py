@@ -17,6 +17,7 @@ from api.invoices import repository as repo
 from api.rutter.schemas import RutterInvoice
 from seed.loader import demo_payload, load_charges
 from tests.invoices.conftest import ADJUSTED_CHARGE, CLEAN_CHARGE, ORG_ID
+from tests.invoices.factories import API_CALLS_RUTTER_ITEM_ID, PLATFORM_FEE_RUTTER_ITEM_ID
 
 MANY_LINES = 300
 
@@ -116,7 +117,7 @@ def _rutter_invoice(rutter_id: str, total: str) -> RutterInvoice:
         {
             "id": rutter_id,
             "platform_id": "145",
-            "customer_id": "rutter-customer-id-123",
+            "customer_id": "5d0c7a8e-0123-4c1e-9b23-000000000123",
             "issue_date": "2024-05-01T00:00:00.000Z",
             "due_date": "2024-05-31T00:00:00.000Z",
             "status": "open",
@@ -127,10 +128,10 @@ def _rutter_invoice(rutter_id: str, total: str) -> RutterInvoice:
             "tax_amount": "0",
             "amount_due": total,
             "line_items": [
-                {"id": "l1", "item_id": "rutter-item-id-9", "description": "Platform fee", "quantity": 1,
-                 "unit_amount": "1234567.89", "amount": "1234567.89"},
-                {"id": "l2", "item_id": "rutter-item-id-10", "description": "Usage", "quantity": 3,
-                 "unit_amount": "0.1", "amount": "0.30"},
+                {"id": "l1", "item_id": PLATFORM_FEE_RUTTER_ITEM_ID, "description": "Platform fee",
+                 "quantity": 1, "unit_amount": "1234567.89", "amount": "1234567.89"},
+                {"id": "l2", "item_id": API_CALLS_RUTTER_ITEM_ID, "description": "Usage",
+                 "quantity": 3, "unit_amount": "0.1", "amount": "0.30"},
             ],
         }
     )  # fmt: skip

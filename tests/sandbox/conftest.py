@@ -42,9 +42,13 @@ def invoice_body(version: str = "2024-08-31", mode: str | None = "async", **invo
             {
                 "total_amount": 12.34,
                 "description": "Streaming minutes",
-                "item": {"id": "item-1", "quantity": 2, "unit_amount": 6.17},
+                "item": {"id": "3f6b1c2a-0001-4e5f-9a6b-7c8d9e0f1a21", "quantity": 2, "unit_amount": 6.17},
             },
-            {"total_amount": 5, "description": "Storage", "item": {"id": "item-2"}},
+            {
+                "total_amount": 5,
+                "description": "Storage",
+                "item": {"id": "3f6b1c2a-0002-4e5f-9a6b-7c8d9e0f1a22"},
+            },
         ],
     }
     body.update(invoice)

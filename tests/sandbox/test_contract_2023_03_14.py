@@ -209,7 +209,7 @@ async def test_2023_responses_match_the_official_response_schemas(
     line_2024 = {"total_amount": 3, "additional_fields": {"service_date": "x"}}
     body_2024 = {
         "invoice": {
-            "customer_id": "c",
+            "customer_id": "7b0e9a4e-1c1f-4a53-9d0e-1b8d1a6f7c10",
             "issue_date": "2024-01-01",
             "currency_code": "EUR",
             "line_items": [line_2024],

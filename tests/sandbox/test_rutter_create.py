@@ -11,6 +11,8 @@ import pytest
 from sandbox import RunningSandbox
 from tests.sandbox.conftest import OTHER_TOKEN, headers, invoice_body, invoices_url, wait_for_job
 
+ITEM_9 = "3f6b1c2a-0009-4e5f-9a6b-7c8d9e0f1a29"
+
 INVOICE_KEYS_2023 = {
     "id", "platform_id", "account_id", "customer_id", "subsidiary_id", "due_date", "issue_date", "status",
     "currency_code", "document_number", "memo", "amount_due", "sub_total", "tax_amount", "total_amount",
@@ -96,7 +98,7 @@ async def test_async_create_gives_a_pending_job_that_succeeds_2023(
     assert first["amount"] == "12.34"
     assert first["unit_amount"] == "6.17"
     assert first["quantity"] == 2
-    assert first["item_id"] == "item-1"
+    assert first["item_id"] == "3f6b1c2a-0001-4e5f-9a6b-7c8d9e0f1a21"
     assert second["amount"] == "5"
     assert second["quantity"] == 1
     assert list(slow_sb.rutter.invoices) == [invoice["id"]]
@@ -109,7 +111,7 @@ async def test_async_create_succeeds_with_numbers_2024(
         "2024-08-31",
         line_items=[
             {"total_amount": 10.5, "description": "Minutes", "additional_fields": {"tax_amount": 1.05}},
-            {"total_amount": 2, "item": {"id": "item-9", "quantity": 4}},
+            {"total_amount": 2, "item": {"id": ITEM_9, "quantity": 4}},
         ],
         additional_fields={
             "billing_email": "ap@example.com",
@@ -136,7 +138,7 @@ async def test_async_create_succeeds_with_numbers_2024(
     assert first["item"] is None
     assert first["total_amount"] == 11.55
     assert first["sub_total"] == 10.5
-    assert second["item"] == {"id": "item-9", "quantity": 4, "unit_amount": 0.5}
+    assert second["item"] == {"id": ITEM_9, "quantity": 4, "unit_amount": 0.5}
 
 
 async def test_prefer_sync_is_the_default_and_answers_the_invoice(
@@ -233,6 +235,17 @@ async def test_unknown_invoice_and_job_are_404(sb: RunningSandbox, client: aioht
         ("2024-08-31", {"line_items": [{"total_amount": 1, "discount_amount": -1}]}, "discount_amount"),
         ("2024-08-31", {"additional_fields": {"billing_mail": "x@example.com"}}, "billing_mail"),
         ("2024-08-31", {"line_items": [{"total_amount": 1, "item": {"sku": "x"}}]}, "item.sku"),
+        # 2024-08-31 declares customer_id and item.id as uuid strings (2023-03-14 does not).
+        (
+            "2024-08-31",
+            {"customer_id": "rutter-customer-1"},
+            "invoice.customer_id: 'rutter-customer-1' is not a valid uuid",
+        ),
+        (
+            "2024-08-31",
+            {"line_items": [{"total_amount": 1, "item": {"id": "item-9"}}]},
+            "item.id: 'item-9' is not a valid uuid",
+        ),
     ],
 )
 async def test_invalid_bodies_are_400_naming_the_field(

@@ -39,7 +39,7 @@ _PRODUCT_1: dict[str, Any] = {
     "is_vendor": False,
     "uac_item": {
         "id": ITEM_1,
-        "provider_entity_id": "rutter-item-id-9",
+        "provider_entity_id": "7e1f2b3c-0009-4d4e-8f09-000000000009",
         "platform_id": "12",
         "organization_id": ORGANIZATION_ID,
         "bill_item_id": None,
@@ -101,7 +101,7 @@ _EXAMPLE_CHARGE: dict[str, Any] = {
         "uac_customer": {
             "id": UAC_CUSTOMER_ID,
             "organization_id": ORGANIZATION_ID,
-            "provider_entity_id": "rutter-customer-id-123",
+            "provider_entity_id": "5d0c7a8e-0123-4c1e-9b23-000000000123",
             "platform_id": "58",
             "status": "ACTIVE",
             "contact_name": "Jane Doe",
@@ -184,7 +184,11 @@ _EXAMPLE_CHARGE: dict[str, Any] = {
                 "product_id": PRODUCT_2,
                 "uac_item_id": ITEM_2,
                 "reconciliation_status": "MATCHED",
-                "uac_item": {"id": ITEM_2, "provider_entity_id": "rutter-item-id-10", "…": "…"},
+                "uac_item": {
+                    "id": ITEM_2,
+                    "provider_entity_id": "7e1f2b3c-0010-4d4e-8f09-000000000010",
+                    "…": "…",
+                },
             },
         },
         {

@@ -175,7 +175,8 @@ async def test_example_charge_is_loaded(db: asyncpg.Pool, address_key: str, wrap
     assert organization is not None and tuple(organization.values()) == (ORGANIZATION_ID, None, None)
     # Fields the seed does not know (the example's "…" and po_number) are ignored.
     item = await db.fetchrow(
-        "SELECT status::text, type::text FROM uac_item WHERE provider_entity_id = $1", "rutter-item-id-10"
+        "SELECT status::text, type::text FROM uac_item WHERE provider_entity_id = $1",
+        "7e1f2b3c-0010-4d4e-8f09-000000000010",
     )
     assert item is not None and tuple(item.values()) == ("active", "service")
 
@@ -354,7 +355,7 @@ async def test_item_with_a_stored_rutter_id_under_another_id_is_refused(db: asyn
     await load_charges(db, demo_payload(), progress=None)
     before = await dump_tables(db)
 
-    # The example charge names rutter-item-id-9 with other uac_item ids than the demo charges.
+    # The example charge names the platform fee's Rutter item with other uac_item ids than the demo.
     with pytest.raises(LoadConflictError) as caught:
         await load_charges(db, example_charge(), progress=None)
 

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import enum
+from prisma_asyncpg.enums import DatabaseEnum
 
 
-class Role(enum.StrEnum):
+class Role(DatabaseEnum):
     member = 'member'
     admin = 'ADMIN'

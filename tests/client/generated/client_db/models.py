@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import TYPE_CHECKING, Any, List, Optional, TypeAlias
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from pydantic import BaseModel, ConfigDict
 
@@ -170,14 +170,14 @@ class Setting(BaseModel):
         return (client or get_client()).setting
 
 
-_User: TypeAlias = User
-_Profile: TypeAlias = Profile
-_Post: TypeAlias = Post
-_Category: TypeAlias = Category
-_Comment: TypeAlias = Comment
-_Node: TypeAlias = Node
-_audit: TypeAlias = audit
-_Setting: TypeAlias = Setting
+_User = User
+_Profile = Profile
+_Post = Post
+_Category = Category
+_Comment = Comment
+_Node = Node
+_audit = audit
+_Setting = Setting
 
 User.model_rebuild()
 Profile.model_rebuild()

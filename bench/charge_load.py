@@ -1,0 +1,111 @@
+"""Loading a charge through the generated client against today's hand-written query:
+`python -m bench.charge_load [--quick]`.
+
+On a fresh database on DATABASE_URL's server (dropped afterwards), migrated and seeded with the demo
+and two generated charges (1 and 25 lines), it loads each charge with its whole include tree
+(organization, customer, accounting customer and addresses, line items with products, accounting
+items and adjustments, the charge's adjustments and its live request) both ways and prints the
+process CPU time per load and the ratio (target: the client at most 1.3x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import sys
+from typing import Any
+
+import asyncpg
+
+from api.db.admin import create_database, drop_database
+from api.db.migrate import apply_migrations
+from api.invoices import repository as repo
+from bench.charges import generate_charges, seed_charges
+from bench.client import per_call
+from prisma import Prisma
+from prisma.types import uac_invoiceInclude
+
+TARGET = 1.3
+
+# The tree the invoice flow reads, as the hand-written query builds it.
+CHARGE_TREE: uac_invoiceInclude = {
+    "organization": True,
+    "stream_customer": {
+        "include": {"uac_customer": {"include": {"uac_address": {"order_by": {"type": "asc"}}}}}
+    },
+    "invoice_adjustment": {"order_by": [{"created_at": "asc"}, {"invoice_adjustment_id": "asc"}]},
+    "line_items": {
+        "order_by": [{"sort_order": "asc"}, {"created_at": "asc"}, {"id": "asc"}],
+        "include": {"product": {"include": {"uac_item": True}}, "invoice_adjustment_line_item": True},
+    },
+    "invoice_request": {"where": {"active_charge_id": {"not": None}}},
+}
+
+
+async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]]:
+    dsn = await create_database(server_dsn, "bench_charge_load")
+    try:
+        await apply_migrations(dsn)
+        charges = generate_charges(2, tag="LOAD", rng=random.Random(7), line_counts=(1, 25))
+        await seed_charges(dsn, charges)
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
+        try:
+            db = Prisma(pool=pool)
+            results: dict[str, tuple[float, float]] = {}
+            for charge in charges:
+                charge_id = str(charge["id"])
+                lines = len(charge["line_items"])
+                state = await repo.load_charge_state(pool, charge_id)
+                loaded = await db.uac_invoice.find_unique(where={"id": charge_id}, include=CHARGE_TREE)
+                assert state is not None and loaded is not None
+                assert len(state.charge.line_items) == len(loaded.line_items or []) == lines
+
+                async def by_hand(charge_id: str = charge_id) -> Any:
+                    return await repo.load_charge_state(pool, charge_id)
+
+                async def by_client(charge_id: str = charge_id) -> Any:
+                    return await db.uac_invoice.find_unique(where={"id": charge_id}, include=CHARGE_TREE)
+
+                results[f"{lines}_hand"] = await per_call(by_hand, iterations)
+                results[f"{lines}_client"] = await per_call(by_client, iterations)
+            return results
+        finally:
+            await pool.close()
+    finally:
+        await drop_database(server_dsn, dsn)
+
+
+def report(results: dict[str, tuple[float, float]]) -> str:
+    columns = (
+        f"{'CPU client µs':>14}{'by hand µs':>12}{'ratio':>7}   {'wall client µs':>15}{'by hand µs':>12}"
+    )
+    lines = [f"{'charge':<12}{columns}"]
+    for count in sorted({int(key.split("_")[0]) for key in results}):
+        (cpu_c, wall_c), (cpu_h, wall_h) = results[f"{count}_client"], results[f"{count}_hand"]
+        verdict = "ok" if cpu_c / cpu_h <= TARGET else "OVER"
+        label = f"{count} lines"
+        lines.append(
+            f"{label:<12}{cpu_c * 1e6:>14.1f}{cpu_h * 1e6:>12.1f}{cpu_c / cpu_h:>7.2f} {verdict:<4}"
+            f"{wall_c * 1e6:>14.1f}{wall_h * 1e6:>12.1f}{wall_c / wall_h:>7.2f}"
+        )
+    lines.append(f"CPU target: client <= {TARGET}x by hand")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--iterations", type=int, default=2000)
+    parser.add_argument("--quick", action="store_true", help="a few iterations (smoke test)")
+    args = parser.parse_args(argv)
+    server_dsn = os.environ.get("DATABASE_URL")
+    if not server_dsn:
+        print("DATABASE_URL must point at a PostgreSQL server (a database is created there)", file=sys.stderr)
+        return 2
+    print(report(asyncio.run(run(server_dsn, 20 if args.quick else args.iterations))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
