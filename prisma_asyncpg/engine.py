@@ -332,12 +332,18 @@ class Engine:
     async def _update_row(self, model: Model, row: Row, data: Args) -> None:
         scalars, relations = self._split(model, data)
         later = []
+        doomed = []  # records this one points at, deleted after it stops pointing at them
         for name, operations in relations.items():
             relation = model.relations[name]
             if relation.kind != "fk_here":
                 later.append((name, operations))
                 continue
-            if operations.get("disconnect"):
+            if operations.get("delete") or operations.get("disconnect"):
+                if operations.get("delete"):
+                    target_key = dict(
+                        zip(relation.remote_fields, (row[f] for f in relation.local_fields), strict=True)
+                    )
+                    doomed.append((self.schema.model(relation.target), target_key))
                 scalars.update(dict.fromkeys(relation.local_fields))
             else:
                 parent = await self._parent(self.schema.model(relation.target), operations)
@@ -345,6 +351,8 @@ class Engine:
                     scalars[local] = parent[remote]
         if scalars:
             await self._update_rows(model, self._key(model, row), self._touch(model, scalars))
+        for target, target_key in doomed:
+            await self._delete_rows(target, target_key, required=True)
         for name, operations in later:
             await self._relation_writes(model, row, name, operations)
 
@@ -401,6 +409,21 @@ class Engine:
                         await self._join(relation, model, row, target, found)
                     else:
                         await self._update_rows(target, self._key(target, found), link)
+            elif operation == "delete":
+                if not relation.is_list:
+                    if value is True:
+                        await self._delete_rows(target, link, required=True)
+                    continue
+                for where in as_list(value):
+                    if many_to_many:
+                        found = await self._require_row(target, where)
+                        if not await self._joined(relation, model, row, target, found):
+                            raise RecordNotFoundError(
+                                f"No '{target.name}' record linked to delete for {where!r}"
+                            )
+                        await self._delete_rows(target, self._key(target, found), required=True)
+                    else:
+                        await self._delete_rows(target, {"AND": [where, link]}, required=True)
             elif operation in ("disconnect", "set"):
                 if operation == "set" or not relation.is_list:
                     if operation == "disconnect" and value is not True:
@@ -424,6 +447,22 @@ class Engine:
 
     def _plain_rows(self, model: Model, items: list[Any]) -> bool:
         return len(items) > 1 and all(not self._split(model, item)[1] for item in items)
+
+    async def _delete_rows(self, model: Model, where: Args, *, required: bool) -> int:
+        analyzer = Analyzer(self.schema)
+        shape = analyzer.delete_many(model, where)
+        deleted = _count(await self._call("execute", self.statement(shape), analyzer.params))
+        if required and not deleted:
+            raise RecordNotFoundError(f"No '{model.name}' record to delete for {dict(where)!r}")
+        return deleted
+
+    async def _joined(self, relation: Relation, model: Model, row: Row, target: Model, other: Row) -> bool:
+        sql = (
+            f"SELECT EXISTS (SELECT 1 FROM {relation.join_table} "
+            f"WHERE {relation.self_column} = $1 AND {relation.other_column} = $2)"
+        )
+        params = [row[model.primary_key[0]], other[target.primary_key[0]]]
+        return bool(await self._call("fetchval", sql, params))
 
     async def _join(self, relation: Relation, model: Model, row: Row, target: Model, other: Row) -> None:
         sql = (

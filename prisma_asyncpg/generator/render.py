@@ -486,7 +486,11 @@ class PackageRenderer:
         ]
         blocks.append(typed_dict(f"{n}CreateOneNestedInput", one, total=False))
         blocks.append(typed_dict(f"{n}CreateManyNestedInput", many, total=False))
-        blocks.append(typed_dict(f"{n}UpdateOneNestedInput", [*one, ("disconnect", "bool")], total=False))
+        blocks.append(
+            typed_dict(
+                f"{n}UpdateOneNestedInput", [*one, ("disconnect", "bool"), ("delete", "bool")], total=False
+            )
+        )
         blocks.append(
             typed_dict(
                 f"{n}UpdateManyNestedInput",
@@ -494,6 +498,7 @@ class PackageRenderer:
                     *many,
                     ("disconnect", f"Union[{unique_ref}, List[{unique_ref}]]"),
                     ("set", f"List[{unique_ref}]"),
+                    ("delete", f"Union[{unique_ref}, List[{unique_ref}]]"),
                 ],
                 total=False,
             )

@@ -9,8 +9,10 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from .factories import make_user
-from .generated.client_db import Base64, Json, Prisma
+from .generated.client_db import Base64, Json, Prisma, errors
 from .generated.client_db.enums import Role
 from .generated.client_db.types import (
     CommentWhereUniqueInput,
@@ -301,3 +303,37 @@ async def test_nested_create_of_many_children_inserts_them_in_one_statement(clie
         tx.connection.remove_query_logger(log)
     assert post.comments is not None and [c.position for c in post.comments] == list(range(1, 26))
     assert sum('INSERT INTO "Comment"' in query for query in queries) == 1
+
+
+async def test_nested_delete_on_every_relation_kind(client: Prisma) -> None:
+    ann = await make_user(client, "Ann", profile={"create": {"bio": "bye"}})
+    bob = await make_user(client, "Bob")
+    post = await client.post.create(
+        data={
+            "title": "p",
+            "author": {"connect": {"id": bob.id}},
+            "categories": {"create": [{"name": "a"}, {"name": "b"}]},
+            "comments": {"create": [{"position": 1, "body": "x", "author_id": ann.id}]},
+        }
+    )
+    key: CommentWhereUniqueInput = {"post_id_position": {"post_id": post.id, "position": 1}}
+    after = await client.post.update(
+        where={"id": post.id},
+        data={
+            "comments": {"delete": [key]},
+            "categories": {"delete": [{"name": "a"}]},
+            "author": {"delete": True},
+        },
+        include={"comments": True, "categories": True, "author": True},
+    )
+    assert after is not None and after.comments == [] and after.author is None
+    assert after.categories is not None and [c.name for c in after.categories] == ["b"]
+    assert await client.category.count() == 1 and await client.user.count(where={"id": bob.id}) == 0
+    without_profile = await client.user.update(
+        where={"id": ann.id}, data={"profile": {"delete": True}}, include={"profile": True}
+    )
+    assert (
+        without_profile is not None and without_profile.profile is None and await client.profile.count() == 0
+    )
+    with pytest.raises(errors.RecordNotFoundError):
+        await client.post.update(where={"id": post.id}, data={"comments": {"delete": [key]}})

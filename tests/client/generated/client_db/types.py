@@ -203,6 +203,7 @@ UserUpdateOneNestedInput = TypedDict(
         'connect': 'UserWhereUniqueInput',
         'connect_or_create': 'UserConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -216,6 +217,7 @@ UserUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['UserConnectOrCreateInput', List['UserConnectOrCreateInput']],
         'disconnect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
         'set': List['UserWhereUniqueInput'],
+        'delete': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
     },
     total=False,
 )
@@ -455,6 +457,7 @@ ProfileUpdateOneNestedInput = TypedDict(
         'connect': 'ProfileWhereUniqueInput',
         'connect_or_create': 'ProfileConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -468,6 +471,7 @@ ProfileUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['ProfileConnectOrCreateInput', List['ProfileConnectOrCreateInput']],
         'disconnect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
         'set': List['ProfileWhereUniqueInput'],
+        'delete': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
     },
     total=False,
 )
@@ -676,6 +680,7 @@ PostUpdateOneNestedInput = TypedDict(
         'connect': 'PostWhereUniqueInput',
         'connect_or_create': 'PostConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -689,6 +694,7 @@ PostUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['PostConnectOrCreateInput', List['PostConnectOrCreateInput']],
         'disconnect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
         'set': List['PostWhereUniqueInput'],
+        'delete': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
     },
     total=False,
 )
@@ -895,6 +901,7 @@ CategoryUpdateOneNestedInput = TypedDict(
         'connect': 'CategoryWhereUniqueInput',
         'connect_or_create': 'CategoryConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -908,6 +915,7 @@ CategoryUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['CategoryConnectOrCreateInput', List['CategoryConnectOrCreateInput']],
         'disconnect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
         'set': List['CategoryWhereUniqueInput'],
+        'delete': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
     },
     total=False,
 )
@@ -1107,6 +1115,7 @@ CommentUpdateOneNestedInput = TypedDict(
         'connect': 'CommentWhereUniqueInput',
         'connect_or_create': 'CommentConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1120,6 +1129,7 @@ CommentUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['CommentConnectOrCreateInput', List['CommentConnectOrCreateInput']],
         'disconnect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
         'set': List['CommentWhereUniqueInput'],
+        'delete': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
     },
     total=False,
 )
@@ -1322,6 +1332,7 @@ NodeUpdateOneNestedInput = TypedDict(
         'connect': 'NodeWhereUniqueInput',
         'connect_or_create': 'NodeConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1335,6 +1346,7 @@ NodeUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['NodeConnectOrCreateInput', List['NodeConnectOrCreateInput']],
         'disconnect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
         'set': List['NodeWhereUniqueInput'],
+        'delete': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
     },
     total=False,
 )
@@ -1531,6 +1543,7 @@ auditUpdateOneNestedInput = TypedDict(
         'connect': 'auditWhereUniqueInput',
         'connect_or_create': 'auditConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1544,6 +1557,7 @@ auditUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
         'disconnect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
         'set': List['auditWhereUniqueInput'],
+        'delete': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
     },
     total=False,
 )
@@ -1728,6 +1742,7 @@ SettingUpdateOneNestedInput = TypedDict(
         'connect': 'SettingWhereUniqueInput',
         'connect_or_create': 'SettingConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1741,6 +1756,7 @@ SettingUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['SettingConnectOrCreateInput', List['SettingConnectOrCreateInput']],
         'disconnect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
         'set': List['SettingWhereUniqueInput'],
+        'delete': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
     },
     total=False,
 )
