@@ -29,6 +29,7 @@ from tests.client.generated.client_db.models import Post, User
 SCHEMA = PROJECT_ROOT / "tests" / "client" / "schema.prisma"
 PRISMA_CLI = PROJECT_ROOT / "prisma" / "tools" / "prisma.sh"
 TARGET = 1.3
+ROUNDS = 5
 
 USER_SQL = """
 SELECT id, email, name, surname, nick_name, role::text AS role, roles::text[] AS roles, active, score,
@@ -193,12 +194,20 @@ async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]
             async def hand_tree() -> Any:
                 return Post.model_validate_json(await pool.fetchval(TREE_SQL, post_id))
 
-            return {
-                "find_unique_client": await per_call(client_unique, iterations),
-                "find_unique_hand": await per_call(hand_unique, iterations),
-                "include_tree_client": await per_call(client_tree, iterations),
-                "include_tree_hand": await per_call(hand_tree, iterations),
+            cases = {
+                "find_unique_client": client_unique,
+                "find_unique_hand": hand_unique,
+                "include_tree_client": client_tree,
+                "include_tree_hand": hand_tree,
             }
+            # Interleaved rounds, best of each: a shared machine's noise only ever adds time.
+            best: dict[str, tuple[float, float]] = {}
+            for _ in range(ROUNDS):
+                for case, call in cases.items():
+                    cpu, wall = await per_call(call, iterations // ROUNDS or 1)
+                    previous = best.get(case, (cpu, wall))
+                    best[case] = (min(cpu, previous[0]), min(wall, previous[1]))
+            return best
         finally:
             await pool.close()
     finally:

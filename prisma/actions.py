@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from prisma_asyncpg.client import BatchActions, ModelActions
+from prisma_asyncpg import client as runtime
 
 from . import models, types
 
 
 class acc_uac_invoiceActions(
-    ModelActions[
+    runtime.ModelActions[
         models.acc_uac_invoice,
         types.acc_uac_invoiceWhereInput,
         types.acc_uac_invoiceWhereUniqueInput,
@@ -29,7 +29,7 @@ class acc_uac_invoiceActions(
 
 
 class acc_uac_invoiceBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.acc_uac_invoiceWhereInput,
         types.acc_uac_invoiceWhereUniqueInput,
         types.acc_uac_invoiceCreateInput,
@@ -45,7 +45,7 @@ class acc_uac_invoiceBatchActions(
 
 
 class approvalActions(
-    ModelActions[
+    runtime.ModelActions[
         models.approval,
         types.approvalWhereInput,
         types.approvalWhereUniqueInput,
@@ -65,7 +65,7 @@ class approvalActions(
 
 
 class approvalBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.approvalWhereInput,
         types.approvalWhereUniqueInput,
         types.approvalCreateInput,
@@ -81,7 +81,7 @@ class approvalBatchActions(
 
 
 class approval_slack_request_contentActions(
-    ModelActions[
+    runtime.ModelActions[
         models.approval_slack_request_content,
         types.approval_slack_request_contentWhereInput,
         types.approval_slack_request_contentWhereUniqueInput,
@@ -101,7 +101,7 @@ class approval_slack_request_contentActions(
 
 
 class approval_slack_request_contentBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.approval_slack_request_contentWhereInput,
         types.approval_slack_request_contentWhereUniqueInput,
         types.approval_slack_request_contentCreateInput,
@@ -117,7 +117,7 @@ class approval_slack_request_contentBatchActions(
 
 
 class automation_workflowActions(
-    ModelActions[
+    runtime.ModelActions[
         models.automation_workflow,
         types.automation_workflowWhereInput,
         types.automation_workflowWhereUniqueInput,
@@ -137,7 +137,7 @@ class automation_workflowActions(
 
 
 class automation_workflowBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.automation_workflowWhereInput,
         types.automation_workflowWhereUniqueInput,
         types.automation_workflowCreateInput,
@@ -153,7 +153,7 @@ class automation_workflowBatchActions(
 
 
 class contractActions(
-    ModelActions[
+    runtime.ModelActions[
         models.contract,
         types.contractWhereInput,
         types.contractWhereUniqueInput,
@@ -173,7 +173,7 @@ class contractActions(
 
 
 class contractBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.contractWhereInput,
         types.contractWhereUniqueInput,
         types.contractCreateInput,
@@ -189,7 +189,7 @@ class contractBatchActions(
 
 
 class contract_addonActions(
-    ModelActions[
+    runtime.ModelActions[
         models.contract_addon,
         types.contract_addonWhereInput,
         types.contract_addonWhereUniqueInput,
@@ -209,7 +209,7 @@ class contract_addonActions(
 
 
 class contract_addonBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.contract_addonWhereInput,
         types.contract_addonWhereUniqueInput,
         types.contract_addonCreateInput,
@@ -225,7 +225,7 @@ class contract_addonBatchActions(
 
 
 class contract_productActions(
-    ModelActions[
+    runtime.ModelActions[
         models.contract_product,
         types.contract_productWhereInput,
         types.contract_productWhereUniqueInput,
@@ -245,7 +245,7 @@ class contract_productActions(
 
 
 class contract_productBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.contract_productWhereInput,
         types.contract_productWhereUniqueInput,
         types.contract_productCreateInput,
@@ -261,7 +261,7 @@ class contract_productBatchActions(
 
 
 class contract_resultsActions(
-    ModelActions[
+    runtime.ModelActions[
         models.contract_results,
         types.contract_resultsWhereInput,
         types.contract_resultsWhereUniqueInput,
@@ -281,7 +281,7 @@ class contract_resultsActions(
 
 
 class contract_resultsBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.contract_resultsWhereInput,
         types.contract_resultsWhereUniqueInput,
         types.contract_resultsCreateInput,
@@ -297,7 +297,7 @@ class contract_resultsBatchActions(
 
 
 class contract_signatureActions(
-    ModelActions[
+    runtime.ModelActions[
         models.contract_signature,
         types.contract_signatureWhereInput,
         types.contract_signatureWhereUniqueInput,
@@ -317,7 +317,7 @@ class contract_signatureActions(
 
 
 class contract_signatureBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.contract_signatureWhereInput,
         types.contract_signatureWhereUniqueInput,
         types.contract_signatureCreateInput,
@@ -333,7 +333,7 @@ class contract_signatureBatchActions(
 
 
 class credit_grantActions(
-    ModelActions[
+    runtime.ModelActions[
         models.credit_grant,
         types.credit_grantWhereInput,
         types.credit_grantWhereUniqueInput,
@@ -353,7 +353,7 @@ class credit_grantActions(
 
 
 class credit_grantBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.credit_grantWhereInput,
         types.credit_grantWhereUniqueInput,
         types.credit_grantCreateInput,
@@ -369,7 +369,7 @@ class credit_grantBatchActions(
 
 
 class credit_grant_ledgerActions(
-    ModelActions[
+    runtime.ModelActions[
         models.credit_grant_ledger,
         types.credit_grant_ledgerWhereInput,
         types.credit_grant_ledgerWhereUniqueInput,
@@ -389,7 +389,7 @@ class credit_grant_ledgerActions(
 
 
 class credit_grant_ledgerBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.credit_grant_ledgerWhereInput,
         types.credit_grant_ledgerWhereUniqueInput,
         types.credit_grant_ledgerCreateInput,
@@ -405,7 +405,7 @@ class credit_grant_ledgerBatchActions(
 
 
 class credit_grant_restrictionActions(
-    ModelActions[
+    runtime.ModelActions[
         models.credit_grant_restriction,
         types.credit_grant_restrictionWhereInput,
         types.credit_grant_restrictionWhereUniqueInput,
@@ -425,7 +425,7 @@ class credit_grant_restrictionActions(
 
 
 class credit_grant_restrictionBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.credit_grant_restrictionWhereInput,
         types.credit_grant_restrictionWhereUniqueInput,
         types.credit_grant_restrictionCreateInput,
@@ -441,7 +441,7 @@ class credit_grant_restrictionBatchActions(
 
 
 class customerActions(
-    ModelActions[
+    runtime.ModelActions[
         models.customer,
         types.customerWhereInput,
         types.customerWhereUniqueInput,
@@ -461,7 +461,7 @@ class customerActions(
 
 
 class customerBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.customerWhereInput,
         types.customerWhereUniqueInput,
         types.customerCreateInput,
@@ -477,7 +477,7 @@ class customerBatchActions(
 
 
 class customer_addonActions(
-    ModelActions[
+    runtime.ModelActions[
         models.customer_addon,
         types.customer_addonWhereInput,
         types.customer_addonWhereUniqueInput,
@@ -497,7 +497,7 @@ class customer_addonActions(
 
 
 class customer_addonBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.customer_addonWhereInput,
         types.customer_addonWhereUniqueInput,
         types.customer_addonCreateInput,
@@ -513,7 +513,7 @@ class customer_addonBatchActions(
 
 
 class customer_signatureActions(
-    ModelActions[
+    runtime.ModelActions[
         models.customer_signature,
         types.customer_signatureWhereInput,
         types.customer_signatureWhereUniqueInput,
@@ -533,7 +533,7 @@ class customer_signatureActions(
 
 
 class customer_signatureBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.customer_signatureWhereInput,
         types.customer_signatureWhereUniqueInput,
         types.customer_signatureCreateInput,
@@ -549,7 +549,7 @@ class customer_signatureBatchActions(
 
 
 class email_providerActions(
-    ModelActions[
+    runtime.ModelActions[
         models.email_provider,
         types.email_providerWhereInput,
         types.email_providerWhereUniqueInput,
@@ -569,7 +569,7 @@ class email_providerActions(
 
 
 class email_providerBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.email_providerWhereInput,
         types.email_providerWhereUniqueInput,
         types.email_providerCreateInput,
@@ -585,7 +585,7 @@ class email_providerBatchActions(
 
 
 class invoice_adjustmentActions(
-    ModelActions[
+    runtime.ModelActions[
         models.invoice_adjustment,
         types.invoice_adjustmentWhereInput,
         types.invoice_adjustmentWhereUniqueInput,
@@ -605,7 +605,7 @@ class invoice_adjustmentActions(
 
 
 class invoice_adjustmentBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.invoice_adjustmentWhereInput,
         types.invoice_adjustmentWhereUniqueInput,
         types.invoice_adjustmentCreateInput,
@@ -621,7 +621,7 @@ class invoice_adjustmentBatchActions(
 
 
 class invoice_adjustment_line_itemActions(
-    ModelActions[
+    runtime.ModelActions[
         models.invoice_adjustment_line_item,
         types.invoice_adjustment_line_itemWhereInput,
         types.invoice_adjustment_line_itemWhereUniqueInput,
@@ -641,7 +641,7 @@ class invoice_adjustment_line_itemActions(
 
 
 class invoice_adjustment_line_itemBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.invoice_adjustment_line_itemWhereInput,
         types.invoice_adjustment_line_itemWhereUniqueInput,
         types.invoice_adjustment_line_itemCreateInput,
@@ -657,7 +657,7 @@ class invoice_adjustment_line_itemBatchActions(
 
 
 class agent_interaction_enabledActions(
-    ModelActions[
+    runtime.ModelActions[
         models.agent_interaction_enabled,
         types.agent_interaction_enabledWhereInput,
         types.agent_interaction_enabledWhereUniqueInput,
@@ -677,7 +677,7 @@ class agent_interaction_enabledActions(
 
 
 class agent_interaction_enabledBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.agent_interaction_enabledWhereInput,
         types.agent_interaction_enabledWhereUniqueInput,
         types.agent_interaction_enabledCreateInput,
@@ -693,7 +693,7 @@ class agent_interaction_enabledBatchActions(
 
 
 class agent_storeActions(
-    ModelActions[
+    runtime.ModelActions[
         models.agent_store,
         types.agent_storeWhereInput,
         types.agent_storeWhereUniqueInput,
@@ -713,7 +713,7 @@ class agent_storeActions(
 
 
 class agent_storeBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.agent_storeWhereInput,
         types.agent_storeWhereUniqueInput,
         types.agent_storeCreateInput,
@@ -729,7 +729,7 @@ class agent_storeBatchActions(
 
 
 class object_approverActions(
-    ModelActions[
+    runtime.ModelActions[
         models.object_approver,
         types.object_approverWhereInput,
         types.object_approverWhereUniqueInput,
@@ -749,7 +749,7 @@ class object_approverActions(
 
 
 class object_approverBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.object_approverWhereInput,
         types.object_approverWhereUniqueInput,
         types.object_approverCreateInput,
@@ -765,7 +765,7 @@ class object_approverBatchActions(
 
 
 class object_statusActions(
-    ModelActions[
+    runtime.ModelActions[
         models.object_status,
         types.object_statusWhereInput,
         types.object_statusWhereUniqueInput,
@@ -785,7 +785,7 @@ class object_statusActions(
 
 
 class object_statusBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.object_statusWhereInput,
         types.object_statusWhereUniqueInput,
         types.object_statusCreateInput,
@@ -801,7 +801,7 @@ class object_statusBatchActions(
 
 
 class organizationActions(
-    ModelActions[
+    runtime.ModelActions[
         models.organization,
         types.organizationWhereInput,
         types.organizationWhereUniqueInput,
@@ -821,7 +821,7 @@ class organizationActions(
 
 
 class organizationBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.organizationWhereInput,
         types.organizationWhereUniqueInput,
         types.organizationCreateInput,
@@ -837,7 +837,7 @@ class organizationBatchActions(
 
 
 class organization_addonActions(
-    ModelActions[
+    runtime.ModelActions[
         models.organization_addon,
         types.organization_addonWhereInput,
         types.organization_addonWhereUniqueInput,
@@ -857,7 +857,7 @@ class organization_addonActions(
 
 
 class organization_addonBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.organization_addonWhereInput,
         types.organization_addonWhereUniqueInput,
         types.organization_addonCreateInput,
@@ -873,7 +873,7 @@ class organization_addonBatchActions(
 
 
 class organization_group_userActions(
-    ModelActions[
+    runtime.ModelActions[
         models.organization_group_user,
         types.organization_group_userWhereInput,
         types.organization_group_userWhereUniqueInput,
@@ -893,7 +893,7 @@ class organization_group_userActions(
 
 
 class organization_group_userBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.organization_group_userWhereInput,
         types.organization_group_userWhereUniqueInput,
         types.organization_group_userCreateInput,
@@ -909,7 +909,7 @@ class organization_group_userBatchActions(
 
 
 class plaid_auth_dataActions(
-    ModelActions[
+    runtime.ModelActions[
         models.plaid_auth_data,
         types.plaid_auth_dataWhereInput,
         types.plaid_auth_dataWhereUniqueInput,
@@ -929,7 +929,7 @@ class plaid_auth_dataActions(
 
 
 class plaid_auth_dataBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.plaid_auth_dataWhereInput,
         types.plaid_auth_dataWhereUniqueInput,
         types.plaid_auth_dataCreateInput,
@@ -945,7 +945,7 @@ class plaid_auth_dataBatchActions(
 
 
 class pricing_intervalActions(
-    ModelActions[
+    runtime.ModelActions[
         models.pricing_interval,
         types.pricing_intervalWhereInput,
         types.pricing_intervalWhereUniqueInput,
@@ -965,7 +965,7 @@ class pricing_intervalActions(
 
 
 class pricing_intervalBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.pricing_intervalWhereInput,
         types.pricing_intervalWhereUniqueInput,
         types.pricing_intervalCreateInput,
@@ -981,7 +981,7 @@ class pricing_intervalBatchActions(
 
 
 class productActions(
-    ModelActions[
+    runtime.ModelActions[
         models.product,
         types.productWhereInput,
         types.productWhereUniqueInput,
@@ -1001,7 +1001,7 @@ class productActions(
 
 
 class productBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.productWhereInput,
         types.productWhereUniqueInput,
         types.productCreateInput,
@@ -1017,7 +1017,7 @@ class productBatchActions(
 
 
 class product_addonActions(
-    ModelActions[
+    runtime.ModelActions[
         models.product_addon,
         types.product_addonWhereInput,
         types.product_addonWhereUniqueInput,
@@ -1037,7 +1037,7 @@ class product_addonActions(
 
 
 class product_addonBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.product_addonWhereInput,
         types.product_addonWhereUniqueInput,
         types.product_addonCreateInput,
@@ -1053,7 +1053,7 @@ class product_addonBatchActions(
 
 
 class product_signatureActions(
-    ModelActions[
+    runtime.ModelActions[
         models.product_signature,
         types.product_signatureWhereInput,
         types.product_signatureWhereUniqueInput,
@@ -1073,7 +1073,7 @@ class product_signatureActions(
 
 
 class product_signatureBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.product_signatureWhereInput,
         types.product_signatureWhereUniqueInput,
         types.product_signatureCreateInput,
@@ -1089,7 +1089,7 @@ class product_signatureBatchActions(
 
 
 class product_to_uac_itemActions(
-    ModelActions[
+    runtime.ModelActions[
         models.product_to_uac_item,
         types.product_to_uac_itemWhereInput,
         types.product_to_uac_itemWhereUniqueInput,
@@ -1109,7 +1109,7 @@ class product_to_uac_itemActions(
 
 
 class product_to_uac_itemBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.product_to_uac_itemWhereInput,
         types.product_to_uac_itemWhereUniqueInput,
         types.product_to_uac_itemCreateInput,
@@ -1125,7 +1125,7 @@ class product_to_uac_itemBatchActions(
 
 
 class reconciliation_matchActions(
-    ModelActions[
+    runtime.ModelActions[
         models.reconciliation_match,
         types.reconciliation_matchWhereInput,
         types.reconciliation_matchWhereUniqueInput,
@@ -1145,7 +1145,7 @@ class reconciliation_matchActions(
 
 
 class reconciliation_matchBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.reconciliation_matchWhereInput,
         types.reconciliation_matchWhereUniqueInput,
         types.reconciliation_matchCreateInput,
@@ -1161,7 +1161,7 @@ class reconciliation_matchBatchActions(
 
 
 class reconciliation_settingActions(
-    ModelActions[
+    runtime.ModelActions[
         models.reconciliation_setting,
         types.reconciliation_settingWhereInput,
         types.reconciliation_settingWhereUniqueInput,
@@ -1181,7 +1181,7 @@ class reconciliation_settingActions(
 
 
 class reconciliation_settingBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.reconciliation_settingWhereInput,
         types.reconciliation_settingWhereUniqueInput,
         types.reconciliation_settingCreateInput,
@@ -1197,7 +1197,7 @@ class reconciliation_settingBatchActions(
 
 
 class reminder_settingsActions(
-    ModelActions[
+    runtime.ModelActions[
         models.reminder_settings,
         types.reminder_settingsWhereInput,
         types.reminder_settingsWhereUniqueInput,
@@ -1217,7 +1217,7 @@ class reminder_settingsActions(
 
 
 class reminder_settingsBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.reminder_settingsWhereInput,
         types.reminder_settingsWhereUniqueInput,
         types.reminder_settingsCreateInput,
@@ -1233,7 +1233,7 @@ class reminder_settingsBatchActions(
 
 
 class scheduled_remindersActions(
-    ModelActions[
+    runtime.ModelActions[
         models.scheduled_reminders,
         types.scheduled_remindersWhereInput,
         types.scheduled_remindersWhereUniqueInput,
@@ -1253,7 +1253,7 @@ class scheduled_remindersActions(
 
 
 class scheduled_remindersBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.scheduled_remindersWhereInput,
         types.scheduled_remindersWhereUniqueInput,
         types.scheduled_remindersCreateInput,
@@ -1269,7 +1269,7 @@ class scheduled_remindersBatchActions(
 
 
 class slack_botsActions(
-    ModelActions[
+    runtime.ModelActions[
         models.slack_bots,
         types.slack_botsWhereInput,
         types.slack_botsWhereUniqueInput,
@@ -1289,7 +1289,7 @@ class slack_botsActions(
 
 
 class slack_botsBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.slack_botsWhereInput,
         types.slack_botsWhereUniqueInput,
         types.slack_botsCreateInput,
@@ -1305,7 +1305,7 @@ class slack_botsBatchActions(
 
 
 class slack_installationsActions(
-    ModelActions[
+    runtime.ModelActions[
         models.slack_installations,
         types.slack_installationsWhereInput,
         types.slack_installationsWhereUniqueInput,
@@ -1325,7 +1325,7 @@ class slack_installationsActions(
 
 
 class slack_installationsBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.slack_installationsWhereInput,
         types.slack_installationsWhereUniqueInput,
         types.slack_installationsCreateInput,
@@ -1341,7 +1341,7 @@ class slack_installationsBatchActions(
 
 
 class slack_oauth_statesActions(
-    ModelActions[
+    runtime.ModelActions[
         models.slack_oauth_states,
         types.slack_oauth_statesWhereInput,
         types.slack_oauth_statesWhereUniqueInput,
@@ -1361,7 +1361,7 @@ class slack_oauth_statesActions(
 
 
 class slack_oauth_statesBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.slack_oauth_statesWhereInput,
         types.slack_oauth_statesWhereUniqueInput,
         types.slack_oauth_statesCreateInput,
@@ -1377,7 +1377,7 @@ class slack_oauth_statesBatchActions(
 
 
 class uac_accountActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_account,
         types.uac_accountWhereInput,
         types.uac_accountWhereUniqueInput,
@@ -1397,7 +1397,7 @@ class uac_accountActions(
 
 
 class uac_accountBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_accountWhereInput,
         types.uac_accountWhereUniqueInput,
         types.uac_accountCreateInput,
@@ -1413,7 +1413,7 @@ class uac_accountBatchActions(
 
 
 class uac_subsidiaryActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_subsidiary,
         types.uac_subsidiaryWhereInput,
         types.uac_subsidiaryWhereUniqueInput,
@@ -1433,7 +1433,7 @@ class uac_subsidiaryActions(
 
 
 class uac_subsidiaryBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_subsidiaryWhereInput,
         types.uac_subsidiaryWhereUniqueInput,
         types.uac_subsidiaryCreateInput,
@@ -1449,7 +1449,7 @@ class uac_subsidiaryBatchActions(
 
 
 class uac_addressActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_address,
         types.uac_addressWhereInput,
         types.uac_addressWhereUniqueInput,
@@ -1469,7 +1469,7 @@ class uac_addressActions(
 
 
 class uac_addressBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_addressWhereInput,
         types.uac_addressWhereUniqueInput,
         types.uac_addressCreateInput,
@@ -1485,7 +1485,7 @@ class uac_addressBatchActions(
 
 
 class uac_billActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_bill,
         types.uac_billWhereInput,
         types.uac_billWhereUniqueInput,
@@ -1505,7 +1505,7 @@ class uac_billActions(
 
 
 class uac_billBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_billWhereInput,
         types.uac_billWhereUniqueInput,
         types.uac_billCreateInput,
@@ -1521,7 +1521,7 @@ class uac_billBatchActions(
 
 
 class uac_bill_paymentActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_bill_payment,
         types.uac_bill_paymentWhereInput,
         types.uac_bill_paymentWhereUniqueInput,
@@ -1541,7 +1541,7 @@ class uac_bill_paymentActions(
 
 
 class uac_bill_paymentBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_bill_paymentWhereInput,
         types.uac_bill_paymentWhereUniqueInput,
         types.uac_bill_paymentCreateInput,
@@ -1557,7 +1557,7 @@ class uac_bill_paymentBatchActions(
 
 
 class uac_bill_paymentsActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_bill_payments,
         types.uac_bill_paymentsWhereInput,
         types.uac_bill_paymentsWhereUniqueInput,
@@ -1577,7 +1577,7 @@ class uac_bill_paymentsActions(
 
 
 class uac_bill_paymentsBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_bill_paymentsWhereInput,
         types.uac_bill_paymentsWhereUniqueInput,
         types.uac_bill_paymentsCreateInput,
@@ -1593,7 +1593,7 @@ class uac_bill_paymentsBatchActions(
 
 
 class uac_bill_payments_linked_billActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_bill_payments_linked_bill,
         types.uac_bill_payments_linked_billWhereInput,
         types.uac_bill_payments_linked_billWhereUniqueInput,
@@ -1613,7 +1613,7 @@ class uac_bill_payments_linked_billActions(
 
 
 class uac_bill_payments_linked_billBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_bill_payments_linked_billWhereInput,
         types.uac_bill_payments_linked_billWhereUniqueInput,
         types.uac_bill_payments_linked_billCreateInput,
@@ -1629,7 +1629,7 @@ class uac_bill_payments_linked_billBatchActions(
 
 
 class uac_bill_purchase_orderActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_bill_purchase_order,
         types.uac_bill_purchase_orderWhereInput,
         types.uac_bill_purchase_orderWhereUniqueInput,
@@ -1649,7 +1649,7 @@ class uac_bill_purchase_orderActions(
 
 
 class uac_bill_purchase_orderBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_bill_purchase_orderWhereInput,
         types.uac_bill_purchase_orderWhereUniqueInput,
         types.uac_bill_purchase_orderCreateInput,
@@ -1665,7 +1665,7 @@ class uac_bill_purchase_orderBatchActions(
 
 
 class uac_customerActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_customer,
         types.uac_customerWhereInput,
         types.uac_customerWhereUniqueInput,
@@ -1685,7 +1685,7 @@ class uac_customerActions(
 
 
 class uac_customerBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_customerWhereInput,
         types.uac_customerWhereUniqueInput,
         types.uac_customerCreateInput,
@@ -1701,7 +1701,7 @@ class uac_customerBatchActions(
 
 
 class uac_invoiceActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_invoice,
         types.uac_invoiceWhereInput,
         types.uac_invoiceWhereUniqueInput,
@@ -1721,7 +1721,7 @@ class uac_invoiceActions(
 
 
 class uac_invoiceBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_invoiceWhereInput,
         types.uac_invoiceWhereUniqueInput,
         types.uac_invoiceCreateInput,
@@ -1737,7 +1737,7 @@ class uac_invoiceBatchActions(
 
 
 class uac_invoice_paymentActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_invoice_payment,
         types.uac_invoice_paymentWhereInput,
         types.uac_invoice_paymentWhereUniqueInput,
@@ -1757,7 +1757,7 @@ class uac_invoice_paymentActions(
 
 
 class uac_invoice_paymentBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_invoice_paymentWhereInput,
         types.uac_invoice_paymentWhereUniqueInput,
         types.uac_invoice_paymentCreateInput,
@@ -1773,7 +1773,7 @@ class uac_invoice_paymentBatchActions(
 
 
 class unprocessed_uac_invoice_paymentActions(
-    ModelActions[
+    runtime.ModelActions[
         models.unprocessed_uac_invoice_payment,
         types.unprocessed_uac_invoice_paymentWhereInput,
         types.unprocessed_uac_invoice_paymentWhereUniqueInput,
@@ -1793,7 +1793,7 @@ class unprocessed_uac_invoice_paymentActions(
 
 
 class unprocessed_uac_invoice_paymentBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.unprocessed_uac_invoice_paymentWhereInput,
         types.unprocessed_uac_invoice_paymentWhereUniqueInput,
         types.unprocessed_uac_invoice_paymentCreateInput,
@@ -1809,7 +1809,7 @@ class unprocessed_uac_invoice_paymentBatchActions(
 
 
 class uac_itemActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_item,
         types.uac_itemWhereInput,
         types.uac_itemWhereUniqueInput,
@@ -1829,7 +1829,7 @@ class uac_itemActions(
 
 
 class uac_itemBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_itemWhereInput,
         types.uac_itemWhereUniqueInput,
         types.uac_itemCreateInput,
@@ -1845,7 +1845,7 @@ class uac_itemBatchActions(
 
 
 class uac_item_line_detailActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_item_line_detail,
         types.uac_item_line_detailWhereInput,
         types.uac_item_line_detailWhereUniqueInput,
@@ -1865,7 +1865,7 @@ class uac_item_line_detailActions(
 
 
 class uac_item_line_detailBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_item_line_detailWhereInput,
         types.uac_item_line_detailWhereUniqueInput,
         types.uac_item_line_detailCreateInput,
@@ -1881,7 +1881,7 @@ class uac_item_line_detailBatchActions(
 
 
 class uac_line_itemActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_line_item,
         types.uac_line_itemWhereInput,
         types.uac_line_itemWhereUniqueInput,
@@ -1901,7 +1901,7 @@ class uac_line_itemActions(
 
 
 class uac_line_itemBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_line_itemWhereInput,
         types.uac_line_itemWhereUniqueInput,
         types.uac_line_itemCreateInput,
@@ -1917,7 +1917,7 @@ class uac_line_itemBatchActions(
 
 
 class uac_line_item_detailActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_line_item_detail,
         types.uac_line_item_detailWhereInput,
         types.uac_line_item_detailWhereUniqueInput,
@@ -1937,7 +1937,7 @@ class uac_line_item_detailActions(
 
 
 class uac_line_item_detailBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_line_item_detailWhereInput,
         types.uac_line_item_detailWhereUniqueInput,
         types.uac_line_item_detailCreateInput,
@@ -1953,7 +1953,7 @@ class uac_line_item_detailBatchActions(
 
 
 class uac_purchase_orderActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_purchase_order,
         types.uac_purchase_orderWhereInput,
         types.uac_purchase_orderWhereUniqueInput,
@@ -1973,7 +1973,7 @@ class uac_purchase_orderActions(
 
 
 class uac_purchase_orderBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_purchase_orderWhereInput,
         types.uac_purchase_orderWhereUniqueInput,
         types.uac_purchase_orderCreateInput,
@@ -1989,7 +1989,7 @@ class uac_purchase_orderBatchActions(
 
 
 class uac_requestsActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_requests,
         types.uac_requestsWhereInput,
         types.uac_requestsWhereUniqueInput,
@@ -2009,7 +2009,7 @@ class uac_requestsActions(
 
 
 class uac_requestsBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_requestsWhereInput,
         types.uac_requestsWhereUniqueInput,
         types.uac_requestsCreateInput,
@@ -2025,7 +2025,7 @@ class uac_requestsBatchActions(
 
 
 class uac_vendorActions(
-    ModelActions[
+    runtime.ModelActions[
         models.uac_vendor,
         types.uac_vendorWhereInput,
         types.uac_vendorWhereUniqueInput,
@@ -2045,7 +2045,7 @@ class uac_vendorActions(
 
 
 class uac_vendorBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.uac_vendorWhereInput,
         types.uac_vendorWhereUniqueInput,
         types.uac_vendorCreateInput,
@@ -2061,7 +2061,7 @@ class uac_vendorBatchActions(
 
 
 class usageActions(
-    ModelActions[
+    runtime.ModelActions[
         models.usage,
         types.usageWhereInput,
         types.usageWhereUniqueInput,
@@ -2081,7 +2081,7 @@ class usageActions(
 
 
 class usageBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.usageWhereInput,
         types.usageWhereUniqueInput,
         types.usageCreateInput,
@@ -2097,7 +2097,7 @@ class usageBatchActions(
 
 
 class contract_reference_dataActions(
-    ModelActions[
+    runtime.ModelActions[
         models.contract_reference_data,
         types.contract_reference_dataWhereInput,
         types.contract_reference_dataWhereUniqueInput,
@@ -2117,7 +2117,7 @@ class contract_reference_dataActions(
 
 
 class contract_reference_dataBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.contract_reference_dataWhereInput,
         types.contract_reference_dataWhereUniqueInput,
         types.contract_reference_dataCreateInput,
@@ -2133,7 +2133,7 @@ class contract_reference_dataBatchActions(
 
 
 class payment_gatewaysActions(
-    ModelActions[
+    runtime.ModelActions[
         models.payment_gateways,
         types.payment_gatewaysWhereInput,
         types.payment_gatewaysWhereUniqueInput,
@@ -2153,7 +2153,7 @@ class payment_gatewaysActions(
 
 
 class payment_gatewaysBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.payment_gatewaysWhereInput,
         types.payment_gatewaysWhereUniqueInput,
         types.payment_gatewaysCreateInput,
@@ -2169,7 +2169,7 @@ class payment_gatewaysBatchActions(
 
 
 class sync_configActions(
-    ModelActions[
+    runtime.ModelActions[
         models.sync_config,
         types.sync_configWhereInput,
         types.sync_configWhereUniqueInput,
@@ -2189,7 +2189,7 @@ class sync_configActions(
 
 
 class sync_configBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.sync_configWhereInput,
         types.sync_configWhereUniqueInput,
         types.sync_configCreateInput,
@@ -2205,7 +2205,7 @@ class sync_configBatchActions(
 
 
 class sync_jobsActions(
-    ModelActions[
+    runtime.ModelActions[
         models.sync_jobs,
         types.sync_jobsWhereInput,
         types.sync_jobsWhereUniqueInput,
@@ -2225,7 +2225,7 @@ class sync_jobsActions(
 
 
 class sync_jobsBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.sync_jobsWhereInput,
         types.sync_jobsWhereUniqueInput,
         types.sync_jobsCreateInput,
@@ -2241,7 +2241,7 @@ class sync_jobsBatchActions(
 
 
 class connectionsActions(
-    ModelActions[
+    runtime.ModelActions[
         models.connections,
         types.connectionsWhereInput,
         types.connectionsWhereUniqueInput,
@@ -2261,7 +2261,7 @@ class connectionsActions(
 
 
 class connectionsBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.connectionsWhereInput,
         types.connectionsWhereUniqueInput,
         types.connectionsCreateInput,
@@ -2277,7 +2277,7 @@ class connectionsBatchActions(
 
 
 class userActions(
-    ModelActions[
+    runtime.ModelActions[
         models.user,
         types.userWhereInput,
         types.userWhereUniqueInput,
@@ -2297,7 +2297,7 @@ class userActions(
 
 
 class userBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.userWhereInput,
         types.userWhereUniqueInput,
         types.userCreateInput,
@@ -2313,7 +2313,7 @@ class userBatchActions(
 
 
 class user_groupActions(
-    ModelActions[
+    runtime.ModelActions[
         models.user_group,
         types.user_groupWhereInput,
         types.user_groupWhereUniqueInput,
@@ -2333,7 +2333,7 @@ class user_groupActions(
 
 
 class user_groupBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.user_groupWhereInput,
         types.user_groupWhereUniqueInput,
         types.user_groupCreateInput,
@@ -2349,7 +2349,7 @@ class user_groupBatchActions(
 
 
 class invoice_requestActions(
-    ModelActions[
+    runtime.ModelActions[
         models.invoice_request,
         types.invoice_requestWhereInput,
         types.invoice_requestWhereUniqueInput,
@@ -2369,7 +2369,7 @@ class invoice_requestActions(
 
 
 class invoice_requestBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.invoice_requestWhereInput,
         types.invoice_requestWhereUniqueInput,
         types.invoice_requestCreateInput,

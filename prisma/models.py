@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from pydantic import BaseModel, ConfigDict
 
 from . import enums, fields
+
+if TYPE_CHECKING:
+    from . import actions
+    from .client import Prisma
 
 
 class acc_uac_invoice(BaseModel):
@@ -54,6 +58,13 @@ class acc_uac_invoice(BaseModel):
     unprocessed_payments: Optional[List['_unprocessed_uac_invoice_payment']] = None
     invoice_request: Optional[List['_invoice_request']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.acc_uac_invoiceActions:
+        """acc_uac_invoice actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).acc_uac_invoice
+
 
 class approval(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -95,6 +106,13 @@ class approval(BaseModel):
     product_addon: Optional['_product_addon'] = None
     approval_slack_request_content: Optional[List['_approval_slack_request_content']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.approvalActions:
+        """approval actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).approval
+
 
 class approval_slack_request_content(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -103,6 +121,13 @@ class approval_slack_request_content(BaseModel):
     slack_request_content: Optional[Any] = None
     approval_id: str
     approval: Optional['_approval'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.approval_slack_request_contentActions:
+        """approval_slack_request_content actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).approval_slack_request_content
 
 
 class automation_workflow(BaseModel):
@@ -116,6 +141,13 @@ class automation_workflow(BaseModel):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     organization: Optional['_organization'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.automation_workflowActions:
+        """automation_workflow actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).automation_workflow
 
 
 class contract(BaseModel):
@@ -140,6 +172,13 @@ class contract(BaseModel):
     credit_grant_restriction: Optional[List['_credit_grant_restriction']] = None
     uac_line_item: Optional[List['_uac_line_item']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contractActions:
+        """contract actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).contract
+
 
 class contract_addon(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -152,6 +191,13 @@ class contract_addon(BaseModel):
     approval: Optional[List['_approval']] = None
     product: Optional['_product'] = None
     contract: Optional['_contract'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_addonActions:
+        """contract_addon actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).contract_addon
 
 
 class contract_product(BaseModel):
@@ -167,6 +213,13 @@ class contract_product(BaseModel):
     product: Optional['_product'] = None
     pricing_interval: Optional[List['_pricing_interval']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_productActions:
+        """contract_product actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).contract_product
+
 
 class contract_results(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -181,6 +234,13 @@ class contract_results(BaseModel):
     updated_at: Optional[datetime.datetime] = None
     contract: Optional['_contract'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_resultsActions:
+        """contract_results actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).contract_results
+
 
 class contract_signature(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -191,6 +251,13 @@ class contract_signature(BaseModel):
     updated_at: Optional[datetime.datetime] = None
     signature: Optional[str] = None
     organization: Optional['_organization'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_signatureActions:
+        """contract_signature actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).contract_signature
 
 
 class credit_grant(BaseModel):
@@ -217,6 +284,13 @@ class credit_grant(BaseModel):
     credit_grant_ledger: Optional[List['_credit_grant_ledger']] = None
     credit_grant_restriction: Optional[List['_credit_grant_restriction']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grantActions:
+        """credit_grant actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).credit_grant
+
 
 class credit_grant_ledger(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -233,6 +307,13 @@ class credit_grant_ledger(BaseModel):
     status: Optional[enums.CreditLedgerStatus] = None
     credit_grant: Optional['_credit_grant'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grant_ledgerActions:
+        """credit_grant_ledger actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).credit_grant_ledger
+
 
 class credit_grant_restriction(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -246,6 +327,13 @@ class credit_grant_restriction(BaseModel):
     contract: Optional['_contract'] = None
     credit_grant: Optional['_credit_grant'] = None
     product: Optional['_product'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grant_restrictionActions:
+        """credit_grant_restriction actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).credit_grant_restriction
 
 
 class customer(BaseModel):
@@ -272,6 +360,13 @@ class customer(BaseModel):
     uac_invoice: Optional[List['_uac_invoice']] = None
     usage: Optional[List['_usage']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.customerActions:
+        """customer actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).customer
+
 
 class customer_addon(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -285,6 +380,13 @@ class customer_addon(BaseModel):
     product: Optional['_product'] = None
     customer: Optional['_customer'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.customer_addonActions:
+        """customer_addon actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).customer_addon
+
 
 class customer_signature(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -294,6 +396,13 @@ class customer_signature(BaseModel):
     created_at: Optional[datetime.datetime] = None
     updated_at: Optional[datetime.datetime] = None
     signature: Optional[str] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.customer_signatureActions:
+        """customer_signature actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).customer_signature
 
 
 class email_provider(BaseModel):
@@ -308,6 +417,13 @@ class email_provider(BaseModel):
     refreshtoken: Optional[Any] = None
     email: Optional[str] = None
     email_action: Optional[str] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.email_providerActions:
+        """email_provider actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).email_provider
 
 
 class invoice_adjustment(BaseModel):
@@ -333,6 +449,13 @@ class invoice_adjustment(BaseModel):
     uac_invoice: Optional['_uac_invoice'] = None
     organization: Optional['_organization'] = None
     invoice_adjustment_line_item: Optional[List['_invoice_adjustment_line_item']] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_adjustmentActions:
+        """invoice_adjustment actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).invoice_adjustment
 
 
 class invoice_adjustment_line_item(BaseModel):
@@ -361,6 +484,13 @@ class invoice_adjustment_line_item(BaseModel):
     uac_line_item: Optional['_uac_line_item'] = None
     organization: Optional['_organization'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_adjustment_line_itemActions:
+        """invoice_adjustment_line_item actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).invoice_adjustment_line_item
+
 
 class agent_interaction_enabled(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -370,6 +500,13 @@ class agent_interaction_enabled(BaseModel):
     role: str
     user_id: str
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.agent_interaction_enabledActions:
+        """agent_interaction_enabled actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).agent_interaction_enabled
+
 
 class agent_store(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -377,6 +514,13 @@ class agent_store(BaseModel):
     namespace: str
     key: str
     value: Optional[Any] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.agent_storeActions:
+        """agent_store actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).agent_store
 
 
 class object_approver(BaseModel):
@@ -387,6 +531,13 @@ class object_approver(BaseModel):
     user_id: str
     user: Optional['_user'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.object_approverActions:
+        """object_approver actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).object_approver
+
 
 class object_status(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -396,6 +547,13 @@ class object_status(BaseModel):
     organization_id: str
     status: Optional[str] = None
     organization: Optional['_organization'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.object_statusActions:
+        """object_status actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).object_status
 
 
 class organization(BaseModel):
@@ -466,6 +624,13 @@ class organization(BaseModel):
     users: Optional[List['_user']] = None
     invoice_request: Optional[List['_invoice_request']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.organizationActions:
+        """organization actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).organization
+
 
 class organization_addon(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -479,6 +644,13 @@ class organization_addon(BaseModel):
     product: Optional['_product'] = None
     organization: Optional['_organization'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.organization_addonActions:
+        """organization_addon actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).organization_addon
+
 
 class organization_group_user(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -488,6 +660,13 @@ class organization_group_user(BaseModel):
     user_group_id: str
     user_group: Optional['_user_group'] = None
     user: Optional['_user'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.organization_group_userActions:
+        """organization_group_user actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).organization_group_user
 
 
 class plaid_auth_data(BaseModel):
@@ -500,6 +679,13 @@ class plaid_auth_data(BaseModel):
     access_token: str
     organization_id: str
     organization: Optional['_organization'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.plaid_auth_dataActions:
+        """plaid_auth_data actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).plaid_auth_data
 
 
 class pricing_interval(BaseModel):
@@ -516,6 +702,13 @@ class pricing_interval(BaseModel):
     created_at: datetime.datetime
     updated_at: Optional[datetime.datetime] = None
     contract_product: Optional['_contract_product'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.pricing_intervalActions:
+        """pricing_interval actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).pricing_interval
 
 
 class product(BaseModel):
@@ -548,6 +741,13 @@ class product(BaseModel):
     uac_line_item: Optional[List['_uac_line_item']] = None
     usage: Optional[List['_usage']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.productActions:
+        """product actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).product
+
 
 class product_addon(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -561,6 +761,13 @@ class product_addon(BaseModel):
     product_product_addon_addon_idToproduct: Optional['_product'] = None
     product_product_addon_product_idToproduct: Optional['_product'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_addonActions:
+        """product_addon actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).product_addon
+
 
 class product_signature(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -570,6 +777,13 @@ class product_signature(BaseModel):
     created_at: Optional[datetime.datetime] = None
     updated_at: Optional[datetime.datetime] = None
     signature: Optional[str] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_signatureActions:
+        """product_signature actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).product_signature
 
 
 class product_to_uac_item(BaseModel):
@@ -581,6 +795,13 @@ class product_to_uac_item(BaseModel):
     uac_item_id: str
     organization: Optional['_organization'] = None
     uac_item: Optional['_uac_item'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_to_uac_itemActions:
+        """product_to_uac_item actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).product_to_uac_item
 
 
 class reconciliation_match(BaseModel):
@@ -596,6 +817,13 @@ class reconciliation_match(BaseModel):
     reference_id: str
     organization: Optional['_organization'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.reconciliation_matchActions:
+        """reconciliation_match actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).reconciliation_match
+
 
 class reconciliation_setting(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -609,6 +837,13 @@ class reconciliation_setting(BaseModel):
     updated_at: datetime.datetime
     organization: Optional['_organization'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.reconciliation_settingActions:
+        """reconciliation_setting actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).reconciliation_setting
+
 
 class reminder_settings(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -618,6 +853,13 @@ class reminder_settings(BaseModel):
     days_before_due: Optional[int] = None
     on_due_date: Optional[bool] = None
     days_after_due: Optional[int] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.reminder_settingsActions:
+        """reminder_settings actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).reminder_settings
 
 
 class scheduled_reminders(BaseModel):
@@ -639,6 +881,13 @@ class scheduled_reminders(BaseModel):
     email_action_type: Optional[str] = None
     acc_uac_invoice: Optional['_acc_uac_invoice'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.scheduled_remindersActions:
+        """scheduled_reminders actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).scheduled_reminders
+
 
 class slack_bots(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -658,6 +907,13 @@ class slack_bots(BaseModel):
     bot_token_expires_at: Optional[datetime.datetime] = None
     is_enterprise_install: bool
     installed_at: datetime.datetime
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_botsActions:
+        """slack_bots actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).slack_bots
 
 
 class slack_installations(BaseModel):
@@ -690,6 +946,13 @@ class slack_installations(BaseModel):
     token_type: Optional[str] = None
     installed_at: datetime.datetime
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_installationsActions:
+        """slack_installations actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).slack_installations
+
 
 class slack_oauth_states(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -697,6 +960,13 @@ class slack_oauth_states(BaseModel):
     id: int
     state: str
     expire_at: datetime.datetime
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_oauth_statesActions:
+        """slack_oauth_states actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).slack_oauth_states
 
 
 class uac_account(BaseModel):
@@ -720,6 +990,13 @@ class uac_account(BaseModel):
     platform_url: Optional[str] = None
     platform_data: Optional[Any] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_accountActions:
+        """uac_account actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_account
+
 
 class uac_subsidiary(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -738,6 +1015,13 @@ class uac_subsidiary(BaseModel):
     updated_at: datetime.datetime
     last_synced_at: str
     customers: Optional[List['_uac_customer']] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_subsidiaryActions:
+        """uac_subsidiary actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_subsidiary
 
 
 class uac_address(BaseModel):
@@ -758,6 +1042,13 @@ class uac_address(BaseModel):
     updated_at: datetime.datetime
     uac_customer: Optional['_uac_customer'] = None
     uac_vendor: Optional['_uac_vendor'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_addressActions:
+        """uac_address actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_address
 
 
 class uac_bill(BaseModel):
@@ -788,6 +1079,13 @@ class uac_bill(BaseModel):
     uac_bill_purchase_order: Optional[List['_uac_bill_purchase_order']] = None
     uac_line_item: Optional[List['_uac_line_item']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_billActions:
+        """uac_bill actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_bill
+
 
 class uac_bill_payment(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -798,6 +1096,13 @@ class uac_bill_payment(BaseModel):
     allocated_amount: Optional[float] = None
     type: Optional[enums.uac_bill_payment_type] = None
     uac_bill: Optional['_uac_bill'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_paymentActions:
+        """uac_bill_payment actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_bill_payment
 
 
 class uac_bill_payments(BaseModel):
@@ -819,6 +1124,13 @@ class uac_bill_payments(BaseModel):
     uac_bill_payments_linked_bill: Optional[List['_uac_bill_payments_linked_bill']] = None
     uac_line_item: Optional[List['_uac_line_item']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_paymentsActions:
+        """uac_bill_payments actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_bill_payments
+
 
 class uac_bill_payments_linked_bill(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -829,6 +1141,13 @@ class uac_bill_payments_linked_bill(BaseModel):
     allocated_date: Optional[str] = None
     uac_bill_payments: Optional['_uac_bill_payments'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_payments_linked_billActions:
+        """uac_bill_payments_linked_bill actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_bill_payments_linked_bill
+
 
 class uac_bill_purchase_order(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -836,6 +1155,13 @@ class uac_bill_purchase_order(BaseModel):
     id: str
     uac_bill_id: str
     uac_bill: Optional['_uac_bill'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_purchase_orderActions:
+        """uac_bill_purchase_order actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_bill_purchase_order
 
 
 class uac_customer(BaseModel):
@@ -863,6 +1189,13 @@ class uac_customer(BaseModel):
     customer: Optional[List['_customer']] = None
     uac_address: Optional[List['_uac_address']] = None
     organization: Optional['_organization'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_customerActions:
+        """uac_customer actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_customer
 
 
 class uac_invoice(BaseModel):
@@ -904,6 +1237,13 @@ class uac_invoice(BaseModel):
     line_items: Optional[List['_uac_line_item']] = None
     invoice_request: Optional[List['_invoice_request']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_invoiceActions:
+        """uac_invoice actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_invoice
+
 
 class uac_invoice_payment(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -920,6 +1260,13 @@ class uac_invoice_payment(BaseModel):
     updated_at: datetime.datetime
     acc_uac_invoice: Optional['_acc_uac_invoice'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_invoice_paymentActions:
+        """uac_invoice_payment actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_invoice_payment
+
 
 class unprocessed_uac_invoice_payment(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -933,6 +1280,13 @@ class unprocessed_uac_invoice_payment(BaseModel):
     acc_uac_invoice_id: Optional[str] = None
     organization_id: Optional[str] = None
     acc_uac_invoice: Optional['_acc_uac_invoice'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.unprocessed_uac_invoice_paymentActions:
+        """unprocessed_uac_invoice_payment actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).unprocessed_uac_invoice_payment
 
 
 class uac_item(BaseModel):
@@ -957,6 +1311,13 @@ class uac_item(BaseModel):
     uac_item_line_detail_uac_item_invoice_item_idTouac_item_line_detail: Optional['_uac_item_line_detail'] = None
     organization: Optional['_organization'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_itemActions:
+        """uac_item actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_item
+
 
 class uac_item_line_detail(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -970,6 +1331,13 @@ class uac_item_line_detail(BaseModel):
     updated_at: datetime.datetime
     uac_item_uac_item_bill_item_idTouac_item_line_detail: Optional[List['_uac_item']] = None
     uac_item_uac_item_invoice_item_idTouac_item_line_detail: Optional[List['_uac_item']] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_item_line_detailActions:
+        """uac_item_line_detail actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_item_line_detail
 
 
 class uac_line_item(BaseModel):
@@ -1018,6 +1386,13 @@ class uac_line_item(BaseModel):
     uac_purchase_order: Optional['_uac_purchase_order'] = None
     uac_line_item_detail: Optional['_uac_line_item_detail'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_line_itemActions:
+        """uac_line_item actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_line_item
+
 
 class uac_line_item_detail(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -1030,6 +1405,13 @@ class uac_line_item_detail(BaseModel):
     created_at: datetime.datetime
     updated_at: datetime.datetime
     uac_line_item: Optional['_uac_line_item'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_line_item_detailActions:
+        """uac_line_item_detail actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_line_item_detail
 
 
 class uac_purchase_order(BaseModel):
@@ -1052,6 +1434,13 @@ class uac_purchase_order(BaseModel):
     uac_line_item: Optional[List['_uac_line_item']] = None
     organization: Optional['_organization'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_purchase_orderActions:
+        """uac_purchase_order actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_purchase_order
+
 
 class uac_requests(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -1061,6 +1450,13 @@ class uac_requests(BaseModel):
     request_type: str
     organization_id: str
     organization: Optional['_organization'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_requestsActions:
+        """uac_requests actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_requests
 
 
 class uac_vendor(BaseModel):
@@ -1085,6 +1481,13 @@ class uac_vendor(BaseModel):
     uac_address: Optional[List['_uac_address']] = None
     organization: Optional['_organization'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_vendorActions:
+        """uac_vendor actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).uac_vendor
+
 
 class usage(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -1107,6 +1510,13 @@ class usage(BaseModel):
     organization: Optional['_organization'] = None
     product: Optional['_product'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.usageActions:
+        """usage actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).usage
+
 
 class contract_reference_data(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -1118,6 +1528,13 @@ class contract_reference_data(BaseModel):
     type: str
     created_at: Optional[datetime.datetime] = None
     updated_at: Optional[datetime.datetime] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_reference_dataActions:
+        """contract_reference_data actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).contract_reference_data
 
 
 class payment_gateways(BaseModel):
@@ -1140,6 +1557,13 @@ class payment_gateways(BaseModel):
     sync_config: Optional['_sync_config'] = None
     sync_jobs: Optional[List['_sync_jobs']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.payment_gatewaysActions:
+        """payment_gateways actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).payment_gateways
+
 
 class sync_config(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -1153,6 +1577,13 @@ class sync_config(BaseModel):
     next_scheduled: Optional[datetime.datetime] = None
     id: str
     payment_gateway: Optional['_payment_gateways'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.sync_configActions:
+        """sync_config actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).sync_config
 
 
 class sync_jobs(BaseModel):
@@ -1173,6 +1604,13 @@ class sync_jobs(BaseModel):
     updated_at: datetime.datetime
     connection: Optional['_payment_gateways'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.sync_jobsActions:
+        """sync_jobs actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).sync_jobs
+
 
 class connections(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -1190,6 +1628,13 @@ class connections(BaseModel):
     updated_at: datetime.datetime
     historical_sync: Optional[bool] = None
     historical_sync_time_stamp: Optional[datetime.datetime] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.connectionsActions:
+        """connections actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).connections
 
 
 class user(BaseModel):
@@ -1218,6 +1663,13 @@ class user(BaseModel):
     organization_group_user: Optional[List['_organization_group_user']] = None
     organization: Optional['_organization'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.userActions:
+        """user actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).user
+
 
 class user_group(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -1232,6 +1684,13 @@ class user_group(BaseModel):
     is_email_channel_enabled: Optional[bool] = None
     organization_group_user: Optional[List['_organization_group_user']] = None
     organization: Optional['_organization'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.user_groupActions:
+        """user_group actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).user_group
 
 
 class invoice_request(BaseModel):
@@ -1266,6 +1725,13 @@ class invoice_request(BaseModel):
     charge: Optional['_uac_invoice'] = None
     organization: Optional['_organization'] = None
     acc_uac_invoice: Optional['_acc_uac_invoice'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_requestActions:
+        """invoice_request actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).invoice_request
 
 
 _acc_uac_invoice = acc_uac_invoice

@@ -647,6 +647,7 @@ acc_uac_invoiceUpdateOneNestedInput = TypedDict(
         'connect': 'acc_uac_invoiceWhereUniqueInput',
         'connect_or_create': 'acc_uac_invoiceConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -660,6 +661,7 @@ acc_uac_invoiceUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['acc_uac_invoiceConnectOrCreateInput', List['acc_uac_invoiceConnectOrCreateInput']],
         'disconnect': Union['acc_uac_invoiceWhereUniqueInput', List['acc_uac_invoiceWhereUniqueInput']],
         'set': List['acc_uac_invoiceWhereUniqueInput'],
+        'delete': Union['acc_uac_invoiceWhereUniqueInput', List['acc_uac_invoiceWhereUniqueInput']],
     },
     total=False,
 )
@@ -1033,6 +1035,7 @@ approvalUpdateOneNestedInput = TypedDict(
         'connect': 'approvalWhereUniqueInput',
         'connect_or_create': 'approvalConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1046,6 +1049,7 @@ approvalUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['approvalConnectOrCreateInput', List['approvalConnectOrCreateInput']],
         'disconnect': Union['approvalWhereUniqueInput', List['approvalWhereUniqueInput']],
         'set': List['approvalWhereUniqueInput'],
+        'delete': Union['approvalWhereUniqueInput', List['approvalWhereUniqueInput']],
     },
     total=False,
 )
@@ -1330,6 +1334,7 @@ approval_slack_request_contentUpdateOneNestedInput = TypedDict(
         'connect': 'approval_slack_request_contentWhereUniqueInput',
         'connect_or_create': 'approval_slack_request_contentConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1343,6 +1348,7 @@ approval_slack_request_contentUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['approval_slack_request_contentConnectOrCreateInput', List['approval_slack_request_contentConnectOrCreateInput']],
         'disconnect': Union['approval_slack_request_contentWhereUniqueInput', List['approval_slack_request_contentWhereUniqueInput']],
         'set': List['approval_slack_request_contentWhereUniqueInput'],
+        'delete': Union['approval_slack_request_contentWhereUniqueInput', List['approval_slack_request_contentWhereUniqueInput']],
     },
     total=False,
 )
@@ -1544,6 +1550,7 @@ automation_workflowUpdateOneNestedInput = TypedDict(
         'connect': 'automation_workflowWhereUniqueInput',
         'connect_or_create': 'automation_workflowConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1557,6 +1564,7 @@ automation_workflowUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['automation_workflowConnectOrCreateInput', List['automation_workflowConnectOrCreateInput']],
         'disconnect': Union['automation_workflowWhereUniqueInput', List['automation_workflowWhereUniqueInput']],
         'set': List['automation_workflowWhereUniqueInput'],
+        'delete': Union['automation_workflowWhereUniqueInput', List['automation_workflowWhereUniqueInput']],
     },
     total=False,
 )
@@ -1794,6 +1802,7 @@ contractUpdateOneNestedInput = TypedDict(
         'connect': 'contractWhereUniqueInput',
         'connect_or_create': 'contractConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1807,6 +1816,7 @@ contractUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['contractConnectOrCreateInput', List['contractConnectOrCreateInput']],
         'disconnect': Union['contractWhereUniqueInput', List['contractWhereUniqueInput']],
         'set': List['contractWhereUniqueInput'],
+        'delete': Union['contractWhereUniqueInput', List['contractWhereUniqueInput']],
     },
     total=False,
 )
@@ -2053,6 +2063,7 @@ contract_addonUpdateOneNestedInput = TypedDict(
         'connect': 'contract_addonWhereUniqueInput',
         'connect_or_create': 'contract_addonConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -2066,6 +2077,7 @@ contract_addonUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['contract_addonConnectOrCreateInput', List['contract_addonConnectOrCreateInput']],
         'disconnect': Union['contract_addonWhereUniqueInput', List['contract_addonWhereUniqueInput']],
         'set': List['contract_addonWhereUniqueInput'],
+        'delete': Union['contract_addonWhereUniqueInput', List['contract_addonWhereUniqueInput']],
     },
     total=False,
 )
@@ -2289,6 +2301,7 @@ contract_productUpdateOneNestedInput = TypedDict(
         'connect': 'contract_productWhereUniqueInput',
         'connect_or_create': 'contract_productConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -2302,6 +2315,7 @@ contract_productUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['contract_productConnectOrCreateInput', List['contract_productConnectOrCreateInput']],
         'disconnect': Union['contract_productWhereUniqueInput', List['contract_productWhereUniqueInput']],
         'set': List['contract_productWhereUniqueInput'],
+        'delete': Union['contract_productWhereUniqueInput', List['contract_productWhereUniqueInput']],
     },
     total=False,
 )
@@ -2520,6 +2534,7 @@ contract_resultsUpdateOneNestedInput = TypedDict(
         'connect': 'contract_resultsWhereUniqueInput',
         'connect_or_create': 'contract_resultsConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -2533,6 +2548,7 @@ contract_resultsUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['contract_resultsConnectOrCreateInput', List['contract_resultsConnectOrCreateInput']],
         'disconnect': Union['contract_resultsWhereUniqueInput', List['contract_resultsWhereUniqueInput']],
         'set': List['contract_resultsWhereUniqueInput'],
+        'delete': Union['contract_resultsWhereUniqueInput', List['contract_resultsWhereUniqueInput']],
     },
     total=False,
 )
@@ -2743,6 +2759,7 @@ contract_signatureUpdateOneNestedInput = TypedDict(
         'connect': 'contract_signatureWhereUniqueInput',
         'connect_or_create': 'contract_signatureConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -2756,6 +2773,7 @@ contract_signatureUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['contract_signatureConnectOrCreateInput', List['contract_signatureConnectOrCreateInput']],
         'disconnect': Union['contract_signatureWhereUniqueInput', List['contract_signatureWhereUniqueInput']],
         'set': List['contract_signatureWhereUniqueInput'],
+        'delete': Union['contract_signatureWhereUniqueInput', List['contract_signatureWhereUniqueInput']],
     },
     total=False,
 )
@@ -2995,6 +3013,7 @@ credit_grantUpdateOneNestedInput = TypedDict(
         'connect': 'credit_grantWhereUniqueInput',
         'connect_or_create': 'credit_grantConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -3008,6 +3027,7 @@ credit_grantUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['credit_grantConnectOrCreateInput', List['credit_grantConnectOrCreateInput']],
         'disconnect': Union['credit_grantWhereUniqueInput', List['credit_grantWhereUniqueInput']],
         'set': List['credit_grantWhereUniqueInput'],
+        'delete': Union['credit_grantWhereUniqueInput', List['credit_grantWhereUniqueInput']],
     },
     total=False,
 )
@@ -3263,6 +3283,7 @@ credit_grant_ledgerUpdateOneNestedInput = TypedDict(
         'connect': 'credit_grant_ledgerWhereUniqueInput',
         'connect_or_create': 'credit_grant_ledgerConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -3276,6 +3297,7 @@ credit_grant_ledgerUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['credit_grant_ledgerConnectOrCreateInput', List['credit_grant_ledgerConnectOrCreateInput']],
         'disconnect': Union['credit_grant_ledgerWhereUniqueInput', List['credit_grant_ledgerWhereUniqueInput']],
         'set': List['credit_grant_ledgerWhereUniqueInput'],
+        'delete': Union['credit_grant_ledgerWhereUniqueInput', List['credit_grant_ledgerWhereUniqueInput']],
     },
     total=False,
 )
@@ -3499,6 +3521,7 @@ credit_grant_restrictionUpdateOneNestedInput = TypedDict(
         'connect': 'credit_grant_restrictionWhereUniqueInput',
         'connect_or_create': 'credit_grant_restrictionConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -3512,6 +3535,7 @@ credit_grant_restrictionUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['credit_grant_restrictionConnectOrCreateInput', List['credit_grant_restrictionConnectOrCreateInput']],
         'disconnect': Union['credit_grant_restrictionWhereUniqueInput', List['credit_grant_restrictionWhereUniqueInput']],
         'set': List['credit_grant_restrictionWhereUniqueInput'],
+        'delete': Union['credit_grant_restrictionWhereUniqueInput', List['credit_grant_restrictionWhereUniqueInput']],
     },
     total=False,
 )
@@ -3757,6 +3781,7 @@ customerUpdateOneNestedInput = TypedDict(
         'connect': 'customerWhereUniqueInput',
         'connect_or_create': 'customerConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -3770,6 +3795,7 @@ customerUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['customerConnectOrCreateInput', List['customerConnectOrCreateInput']],
         'disconnect': Union['customerWhereUniqueInput', List['customerWhereUniqueInput']],
         'set': List['customerWhereUniqueInput'],
+        'delete': Union['customerWhereUniqueInput', List['customerWhereUniqueInput']],
     },
     total=False,
 )
@@ -4022,6 +4048,7 @@ customer_addonUpdateOneNestedInput = TypedDict(
         'connect': 'customer_addonWhereUniqueInput',
         'connect_or_create': 'customer_addonConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -4035,6 +4062,7 @@ customer_addonUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['customer_addonConnectOrCreateInput', List['customer_addonConnectOrCreateInput']],
         'disconnect': Union['customer_addonWhereUniqueInput', List['customer_addonWhereUniqueInput']],
         'set': List['customer_addonWhereUniqueInput'],
+        'delete': Union['customer_addonWhereUniqueInput', List['customer_addonWhereUniqueInput']],
     },
     total=False,
 )
@@ -4239,6 +4267,7 @@ customer_signatureUpdateOneNestedInput = TypedDict(
         'connect': 'customer_signatureWhereUniqueInput',
         'connect_or_create': 'customer_signatureConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -4252,6 +4281,7 @@ customer_signatureUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['customer_signatureConnectOrCreateInput', List['customer_signatureConnectOrCreateInput']],
         'disconnect': Union['customer_signatureWhereUniqueInput', List['customer_signatureWhereUniqueInput']],
         'set': List['customer_signatureWhereUniqueInput'],
+        'delete': Union['customer_signatureWhereUniqueInput', List['customer_signatureWhereUniqueInput']],
     },
     total=False,
 )
@@ -4460,6 +4490,7 @@ email_providerUpdateOneNestedInput = TypedDict(
         'connect': 'email_providerWhereUniqueInput',
         'connect_or_create': 'email_providerConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -4473,6 +4504,7 @@ email_providerUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['email_providerConnectOrCreateInput', List['email_providerConnectOrCreateInput']],
         'disconnect': Union['email_providerWhereUniqueInput', List['email_providerWhereUniqueInput']],
         'set': List['email_providerWhereUniqueInput'],
+        'delete': Union['email_providerWhereUniqueInput', List['email_providerWhereUniqueInput']],
     },
     total=False,
 )
@@ -4722,6 +4754,7 @@ invoice_adjustmentUpdateOneNestedInput = TypedDict(
         'connect': 'invoice_adjustmentWhereUniqueInput',
         'connect_or_create': 'invoice_adjustmentConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -4735,6 +4768,7 @@ invoice_adjustmentUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['invoice_adjustmentConnectOrCreateInput', List['invoice_adjustmentConnectOrCreateInput']],
         'disconnect': Union['invoice_adjustmentWhereUniqueInput', List['invoice_adjustmentWhereUniqueInput']],
         'set': List['invoice_adjustmentWhereUniqueInput'],
+        'delete': Union['invoice_adjustmentWhereUniqueInput', List['invoice_adjustmentWhereUniqueInput']],
     },
     total=False,
 )
@@ -5022,6 +5056,7 @@ invoice_adjustment_line_itemUpdateOneNestedInput = TypedDict(
         'connect': 'invoice_adjustment_line_itemWhereUniqueInput',
         'connect_or_create': 'invoice_adjustment_line_itemConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -5035,6 +5070,7 @@ invoice_adjustment_line_itemUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['invoice_adjustment_line_itemConnectOrCreateInput', List['invoice_adjustment_line_itemConnectOrCreateInput']],
         'disconnect': Union['invoice_adjustment_line_itemWhereUniqueInput', List['invoice_adjustment_line_itemWhereUniqueInput']],
         'set': List['invoice_adjustment_line_itemWhereUniqueInput'],
+        'delete': Union['invoice_adjustment_line_itemWhereUniqueInput', List['invoice_adjustment_line_itemWhereUniqueInput']],
     },
     total=False,
 )
@@ -5279,6 +5315,7 @@ agent_interaction_enabledUpdateOneNestedInput = TypedDict(
         'connect': 'agent_interaction_enabledWhereUniqueInput',
         'connect_or_create': 'agent_interaction_enabledConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -5292,6 +5329,7 @@ agent_interaction_enabledUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['agent_interaction_enabledConnectOrCreateInput', List['agent_interaction_enabledConnectOrCreateInput']],
         'disconnect': Union['agent_interaction_enabledWhereUniqueInput', List['agent_interaction_enabledWhereUniqueInput']],
         'set': List['agent_interaction_enabledWhereUniqueInput'],
+        'delete': Union['agent_interaction_enabledWhereUniqueInput', List['agent_interaction_enabledWhereUniqueInput']],
     },
     total=False,
 )
@@ -5488,6 +5526,7 @@ agent_storeUpdateOneNestedInput = TypedDict(
         'connect': 'agent_storeWhereUniqueInput',
         'connect_or_create': 'agent_storeConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -5501,6 +5540,7 @@ agent_storeUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['agent_storeConnectOrCreateInput', List['agent_storeConnectOrCreateInput']],
         'disconnect': Union['agent_storeWhereUniqueInput', List['agent_storeWhereUniqueInput']],
         'set': List['agent_storeWhereUniqueInput'],
+        'delete': Union['agent_storeWhereUniqueInput', List['agent_storeWhereUniqueInput']],
     },
     total=False,
 )
@@ -5687,6 +5727,7 @@ object_approverUpdateOneNestedInput = TypedDict(
         'connect': 'object_approverWhereUniqueInput',
         'connect_or_create': 'object_approverConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -5700,6 +5741,7 @@ object_approverUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['object_approverConnectOrCreateInput', List['object_approverConnectOrCreateInput']],
         'disconnect': Union['object_approverWhereUniqueInput', List['object_approverWhereUniqueInput']],
         'set': List['object_approverWhereUniqueInput'],
+        'delete': Union['object_approverWhereUniqueInput', List['object_approverWhereUniqueInput']],
     },
     total=False,
 )
@@ -5892,6 +5934,7 @@ object_statusUpdateOneNestedInput = TypedDict(
         'connect': 'object_statusWhereUniqueInput',
         'connect_or_create': 'object_statusConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -5905,6 +5948,7 @@ object_statusUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['object_statusConnectOrCreateInput', List['object_statusConnectOrCreateInput']],
         'disconnect': Union['object_statusWhereUniqueInput', List['object_statusWhereUniqueInput']],
         'set': List['object_statusWhereUniqueInput'],
+        'delete': Union['object_statusWhereUniqueInput', List['object_statusWhereUniqueInput']],
     },
     total=False,
 )
@@ -6255,6 +6299,7 @@ organizationUpdateOneNestedInput = TypedDict(
         'connect': 'organizationWhereUniqueInput',
         'connect_or_create': 'organizationConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -6268,6 +6313,7 @@ organizationUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['organizationConnectOrCreateInput', List['organizationConnectOrCreateInput']],
         'disconnect': Union['organizationWhereUniqueInput', List['organizationWhereUniqueInput']],
         'set': List['organizationWhereUniqueInput'],
+        'delete': Union['organizationWhereUniqueInput', List['organizationWhereUniqueInput']],
     },
     total=False,
 )
@@ -6629,6 +6675,7 @@ organization_addonUpdateOneNestedInput = TypedDict(
         'connect': 'organization_addonWhereUniqueInput',
         'connect_or_create': 'organization_addonConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -6642,6 +6689,7 @@ organization_addonUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['organization_addonConnectOrCreateInput', List['organization_addonConnectOrCreateInput']],
         'disconnect': Union['organization_addonWhereUniqueInput', List['organization_addonWhereUniqueInput']],
         'set': List['organization_addonWhereUniqueInput'],
+        'delete': Union['organization_addonWhereUniqueInput', List['organization_addonWhereUniqueInput']],
     },
     total=False,
 )
@@ -6844,6 +6892,7 @@ organization_group_userUpdateOneNestedInput = TypedDict(
         'connect': 'organization_group_userWhereUniqueInput',
         'connect_or_create': 'organization_group_userConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -6857,6 +6906,7 @@ organization_group_userUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['organization_group_userConnectOrCreateInput', List['organization_group_userConnectOrCreateInput']],
         'disconnect': Union['organization_group_userWhereUniqueInput', List['organization_group_userWhereUniqueInput']],
         'set': List['organization_group_userWhereUniqueInput'],
+        'delete': Union['organization_group_userWhereUniqueInput', List['organization_group_userWhereUniqueInput']],
     },
     total=False,
 )
@@ -7059,6 +7109,7 @@ plaid_auth_dataUpdateOneNestedInput = TypedDict(
         'connect': 'plaid_auth_dataWhereUniqueInput',
         'connect_or_create': 'plaid_auth_dataConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -7072,6 +7123,7 @@ plaid_auth_dataUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['plaid_auth_dataConnectOrCreateInput', List['plaid_auth_dataConnectOrCreateInput']],
         'disconnect': Union['plaid_auth_dataWhereUniqueInput', List['plaid_auth_dataWhereUniqueInput']],
         'set': List['plaid_auth_dataWhereUniqueInput'],
+        'delete': Union['plaid_auth_dataWhereUniqueInput', List['plaid_auth_dataWhereUniqueInput']],
     },
     total=False,
 )
@@ -7291,6 +7343,7 @@ pricing_intervalUpdateOneNestedInput = TypedDict(
         'connect': 'pricing_intervalWhereUniqueInput',
         'connect_or_create': 'pricing_intervalConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -7304,6 +7357,7 @@ pricing_intervalUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['pricing_intervalConnectOrCreateInput', List['pricing_intervalConnectOrCreateInput']],
         'disconnect': Union['pricing_intervalWhereUniqueInput', List['pricing_intervalWhereUniqueInput']],
         'set': List['pricing_intervalWhereUniqueInput'],
+        'delete': Union['pricing_intervalWhereUniqueInput', List['pricing_intervalWhereUniqueInput']],
     },
     total=False,
 )
@@ -7569,6 +7623,7 @@ productUpdateOneNestedInput = TypedDict(
         'connect': 'productWhereUniqueInput',
         'connect_or_create': 'productConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -7582,6 +7637,7 @@ productUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['productConnectOrCreateInput', List['productConnectOrCreateInput']],
         'disconnect': Union['productWhereUniqueInput', List['productWhereUniqueInput']],
         'set': List['productWhereUniqueInput'],
+        'delete': Union['productWhereUniqueInput', List['productWhereUniqueInput']],
     },
     total=False,
 )
@@ -7847,6 +7903,7 @@ product_addonUpdateOneNestedInput = TypedDict(
         'connect': 'product_addonWhereUniqueInput',
         'connect_or_create': 'product_addonConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -7860,6 +7917,7 @@ product_addonUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['product_addonConnectOrCreateInput', List['product_addonConnectOrCreateInput']],
         'disconnect': Union['product_addonWhereUniqueInput', List['product_addonWhereUniqueInput']],
         'set': List['product_addonWhereUniqueInput'],
+        'delete': Union['product_addonWhereUniqueInput', List['product_addonWhereUniqueInput']],
     },
     total=False,
 )
@@ -8064,6 +8122,7 @@ product_signatureUpdateOneNestedInput = TypedDict(
         'connect': 'product_signatureWhereUniqueInput',
         'connect_or_create': 'product_signatureConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -8077,6 +8136,7 @@ product_signatureUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['product_signatureConnectOrCreateInput', List['product_signatureConnectOrCreateInput']],
         'disconnect': Union['product_signatureWhereUniqueInput', List['product_signatureWhereUniqueInput']],
         'set': List['product_signatureWhereUniqueInput'],
+        'delete': Union['product_signatureWhereUniqueInput', List['product_signatureWhereUniqueInput']],
     },
     total=False,
 )
@@ -8274,6 +8334,7 @@ product_to_uac_itemUpdateOneNestedInput = TypedDict(
         'connect': 'product_to_uac_itemWhereUniqueInput',
         'connect_or_create': 'product_to_uac_itemConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -8287,6 +8348,7 @@ product_to_uac_itemUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['product_to_uac_itemConnectOrCreateInput', List['product_to_uac_itemConnectOrCreateInput']],
         'disconnect': Union['product_to_uac_itemWhereUniqueInput', List['product_to_uac_itemWhereUniqueInput']],
         'set': List['product_to_uac_itemWhereUniqueInput'],
+        'delete': Union['product_to_uac_itemWhereUniqueInput', List['product_to_uac_itemWhereUniqueInput']],
     },
     total=False,
 )
@@ -8497,6 +8559,7 @@ reconciliation_matchUpdateOneNestedInput = TypedDict(
         'connect': 'reconciliation_matchWhereUniqueInput',
         'connect_or_create': 'reconciliation_matchConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -8510,6 +8573,7 @@ reconciliation_matchUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['reconciliation_matchConnectOrCreateInput', List['reconciliation_matchConnectOrCreateInput']],
         'disconnect': Union['reconciliation_matchWhereUniqueInput', List['reconciliation_matchWhereUniqueInput']],
         'set': List['reconciliation_matchWhereUniqueInput'],
+        'delete': Union['reconciliation_matchWhereUniqueInput', List['reconciliation_matchWhereUniqueInput']],
     },
     total=False,
 )
@@ -8726,6 +8790,7 @@ reconciliation_settingUpdateOneNestedInput = TypedDict(
         'connect': 'reconciliation_settingWhereUniqueInput',
         'connect_or_create': 'reconciliation_settingConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -8739,6 +8804,7 @@ reconciliation_settingUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['reconciliation_settingConnectOrCreateInput', List['reconciliation_settingConnectOrCreateInput']],
         'disconnect': Union['reconciliation_settingWhereUniqueInput', List['reconciliation_settingWhereUniqueInput']],
         'set': List['reconciliation_settingWhereUniqueInput'],
+        'delete': Union['reconciliation_settingWhereUniqueInput', List['reconciliation_settingWhereUniqueInput']],
     },
     total=False,
 )
@@ -8945,6 +9011,7 @@ reminder_settingsUpdateOneNestedInput = TypedDict(
         'connect': 'reminder_settingsWhereUniqueInput',
         'connect_or_create': 'reminder_settingsConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -8958,6 +9025,7 @@ reminder_settingsUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['reminder_settingsConnectOrCreateInput', List['reminder_settingsConnectOrCreateInput']],
         'disconnect': Union['reminder_settingsWhereUniqueInput', List['reminder_settingsWhereUniqueInput']],
         'set': List['reminder_settingsWhereUniqueInput'],
+        'delete': Union['reminder_settingsWhereUniqueInput', List['reminder_settingsWhereUniqueInput']],
     },
     total=False,
 )
@@ -9183,6 +9251,7 @@ scheduled_remindersUpdateOneNestedInput = TypedDict(
         'connect': 'scheduled_remindersWhereUniqueInput',
         'connect_or_create': 'scheduled_remindersConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -9196,6 +9265,7 @@ scheduled_remindersUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['scheduled_remindersConnectOrCreateInput', List['scheduled_remindersConnectOrCreateInput']],
         'disconnect': Union['scheduled_remindersWhereUniqueInput', List['scheduled_remindersWhereUniqueInput']],
         'set': List['scheduled_remindersWhereUniqueInput'],
+        'delete': Union['scheduled_remindersWhereUniqueInput', List['scheduled_remindersWhereUniqueInput']],
     },
     total=False,
 )
@@ -9452,6 +9522,7 @@ slack_botsUpdateOneNestedInput = TypedDict(
         'connect': 'slack_botsWhereUniqueInput',
         'connect_or_create': 'slack_botsConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -9465,6 +9536,7 @@ slack_botsUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['slack_botsConnectOrCreateInput', List['slack_botsConnectOrCreateInput']],
         'disconnect': Union['slack_botsWhereUniqueInput', List['slack_botsWhereUniqueInput']],
         'set': List['slack_botsWhereUniqueInput'],
+        'delete': Union['slack_botsWhereUniqueInput', List['slack_botsWhereUniqueInput']],
     },
     total=False,
 )
@@ -9754,6 +9826,7 @@ slack_installationsUpdateOneNestedInput = TypedDict(
         'connect': 'slack_installationsWhereUniqueInput',
         'connect_or_create': 'slack_installationsConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -9767,6 +9840,7 @@ slack_installationsUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['slack_installationsConnectOrCreateInput', List['slack_installationsConnectOrCreateInput']],
         'disconnect': Union['slack_installationsWhereUniqueInput', List['slack_installationsWhereUniqueInput']],
         'set': List['slack_installationsWhereUniqueInput'],
+        'delete': Union['slack_installationsWhereUniqueInput', List['slack_installationsWhereUniqueInput']],
     },
     total=False,
 )
@@ -10020,6 +10094,7 @@ slack_oauth_statesUpdateOneNestedInput = TypedDict(
         'connect': 'slack_oauth_statesWhereUniqueInput',
         'connect_or_create': 'slack_oauth_statesConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -10033,6 +10108,7 @@ slack_oauth_statesUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['slack_oauth_statesConnectOrCreateInput', List['slack_oauth_statesConnectOrCreateInput']],
         'disconnect': Union['slack_oauth_statesWhereUniqueInput', List['slack_oauth_statesWhereUniqueInput']],
         'set': List['slack_oauth_statesWhereUniqueInput'],
+        'delete': Union['slack_oauth_statesWhereUniqueInput', List['slack_oauth_statesWhereUniqueInput']],
     },
     total=False,
 )
@@ -10269,6 +10345,7 @@ uac_accountUpdateOneNestedInput = TypedDict(
         'connect': 'uac_accountWhereUniqueInput',
         'connect_or_create': 'uac_accountConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -10282,6 +10359,7 @@ uac_accountUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_accountConnectOrCreateInput', List['uac_accountConnectOrCreateInput']],
         'disconnect': Union['uac_accountWhereUniqueInput', List['uac_accountWhereUniqueInput']],
         'set': List['uac_accountWhereUniqueInput'],
+        'delete': Union['uac_accountWhereUniqueInput', List['uac_accountWhereUniqueInput']],
     },
     total=False,
 )
@@ -10550,6 +10628,7 @@ uac_subsidiaryUpdateOneNestedInput = TypedDict(
         'connect': 'uac_subsidiaryWhereUniqueInput',
         'connect_or_create': 'uac_subsidiaryConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -10563,6 +10642,7 @@ uac_subsidiaryUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_subsidiaryConnectOrCreateInput', List['uac_subsidiaryConnectOrCreateInput']],
         'disconnect': Union['uac_subsidiaryWhereUniqueInput', List['uac_subsidiaryWhereUniqueInput']],
         'set': List['uac_subsidiaryWhereUniqueInput'],
+        'delete': Union['uac_subsidiaryWhereUniqueInput', List['uac_subsidiaryWhereUniqueInput']],
     },
     total=False,
 )
@@ -10833,6 +10913,7 @@ uac_addressUpdateOneNestedInput = TypedDict(
         'connect': 'uac_addressWhereUniqueInput',
         'connect_or_create': 'uac_addressConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -10846,6 +10927,7 @@ uac_addressUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_addressConnectOrCreateInput', List['uac_addressConnectOrCreateInput']],
         'disconnect': Union['uac_addressWhereUniqueInput', List['uac_addressWhereUniqueInput']],
         'set': List['uac_addressWhereUniqueInput'],
+        'delete': Union['uac_addressWhereUniqueInput', List['uac_addressWhereUniqueInput']],
     },
     total=False,
 )
@@ -11135,6 +11217,7 @@ uac_billUpdateOneNestedInput = TypedDict(
         'connect': 'uac_billWhereUniqueInput',
         'connect_or_create': 'uac_billConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -11148,6 +11231,7 @@ uac_billUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_billConnectOrCreateInput', List['uac_billConnectOrCreateInput']],
         'disconnect': Union['uac_billWhereUniqueInput', List['uac_billWhereUniqueInput']],
         'set': List['uac_billWhereUniqueInput'],
+        'delete': Union['uac_billWhereUniqueInput', List['uac_billWhereUniqueInput']],
     },
     total=False,
 )
@@ -11400,6 +11484,7 @@ uac_bill_paymentUpdateOneNestedInput = TypedDict(
         'connect': 'uac_bill_paymentWhereUniqueInput',
         'connect_or_create': 'uac_bill_paymentConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -11413,6 +11498,7 @@ uac_bill_paymentUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_bill_paymentConnectOrCreateInput', List['uac_bill_paymentConnectOrCreateInput']],
         'disconnect': Union['uac_bill_paymentWhereUniqueInput', List['uac_bill_paymentWhereUniqueInput']],
         'set': List['uac_bill_paymentWhereUniqueInput'],
+        'delete': Union['uac_bill_paymentWhereUniqueInput', List['uac_bill_paymentWhereUniqueInput']],
     },
     total=False,
 )
@@ -11639,6 +11725,7 @@ uac_bill_paymentsUpdateOneNestedInput = TypedDict(
         'connect': 'uac_bill_paymentsWhereUniqueInput',
         'connect_or_create': 'uac_bill_paymentsConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -11652,6 +11739,7 @@ uac_bill_paymentsUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_bill_paymentsConnectOrCreateInput', List['uac_bill_paymentsConnectOrCreateInput']],
         'disconnect': Union['uac_bill_paymentsWhereUniqueInput', List['uac_bill_paymentsWhereUniqueInput']],
         'set': List['uac_bill_paymentsWhereUniqueInput'],
+        'delete': Union['uac_bill_paymentsWhereUniqueInput', List['uac_bill_paymentsWhereUniqueInput']],
     },
     total=False,
 )
@@ -11875,6 +11963,7 @@ uac_bill_payments_linked_billUpdateOneNestedInput = TypedDict(
         'connect': 'uac_bill_payments_linked_billWhereUniqueInput',
         'connect_or_create': 'uac_bill_payments_linked_billConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -11888,6 +11977,7 @@ uac_bill_payments_linked_billUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_bill_payments_linked_billConnectOrCreateInput', List['uac_bill_payments_linked_billConnectOrCreateInput']],
         'disconnect': Union['uac_bill_payments_linked_billWhereUniqueInput', List['uac_bill_payments_linked_billWhereUniqueInput']],
         'set': List['uac_bill_payments_linked_billWhereUniqueInput'],
+        'delete': Union['uac_bill_payments_linked_billWhereUniqueInput', List['uac_bill_payments_linked_billWhereUniqueInput']],
     },
     total=False,
 )
@@ -12077,6 +12167,7 @@ uac_bill_purchase_orderUpdateOneNestedInput = TypedDict(
         'connect': 'uac_bill_purchase_orderWhereUniqueInput',
         'connect_or_create': 'uac_bill_purchase_orderConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -12090,6 +12181,7 @@ uac_bill_purchase_orderUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_bill_purchase_orderConnectOrCreateInput', List['uac_bill_purchase_orderConnectOrCreateInput']],
         'disconnect': Union['uac_bill_purchase_orderWhereUniqueInput', List['uac_bill_purchase_orderWhereUniqueInput']],
         'set': List['uac_bill_purchase_orderWhereUniqueInput'],
+        'delete': Union['uac_bill_purchase_orderWhereUniqueInput', List['uac_bill_purchase_orderWhereUniqueInput']],
     },
     total=False,
 )
@@ -12337,6 +12429,7 @@ uac_customerUpdateOneNestedInput = TypedDict(
         'connect': 'uac_customerWhereUniqueInput',
         'connect_or_create': 'uac_customerConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -12350,6 +12443,7 @@ uac_customerUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_customerConnectOrCreateInput', List['uac_customerConnectOrCreateInput']],
         'disconnect': Union['uac_customerWhereUniqueInput', List['uac_customerWhereUniqueInput']],
         'set': List['uac_customerWhereUniqueInput'],
+        'delete': Union['uac_customerWhereUniqueInput', List['uac_customerWhereUniqueInput']],
     },
     total=False,
 )
@@ -12689,6 +12783,7 @@ uac_invoiceUpdateOneNestedInput = TypedDict(
         'connect': 'uac_invoiceWhereUniqueInput',
         'connect_or_create': 'uac_invoiceConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -12702,6 +12797,7 @@ uac_invoiceUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_invoiceConnectOrCreateInput', List['uac_invoiceConnectOrCreateInput']],
         'disconnect': Union['uac_invoiceWhereUniqueInput', List['uac_invoiceWhereUniqueInput']],
         'set': List['uac_invoiceWhereUniqueInput'],
+        'delete': Union['uac_invoiceWhereUniqueInput', List['uac_invoiceWhereUniqueInput']],
     },
     total=False,
 )
@@ -13001,6 +13097,7 @@ uac_invoice_paymentUpdateOneNestedInput = TypedDict(
         'connect': 'uac_invoice_paymentWhereUniqueInput',
         'connect_or_create': 'uac_invoice_paymentConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -13014,6 +13111,7 @@ uac_invoice_paymentUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_invoice_paymentConnectOrCreateInput', List['uac_invoice_paymentConnectOrCreateInput']],
         'disconnect': Union['uac_invoice_paymentWhereUniqueInput', List['uac_invoice_paymentWhereUniqueInput']],
         'set': List['uac_invoice_paymentWhereUniqueInput'],
+        'delete': Union['uac_invoice_paymentWhereUniqueInput', List['uac_invoice_paymentWhereUniqueInput']],
     },
     total=False,
 )
@@ -13239,6 +13337,7 @@ unprocessed_uac_invoice_paymentUpdateOneNestedInput = TypedDict(
         'connect': 'unprocessed_uac_invoice_paymentWhereUniqueInput',
         'connect_or_create': 'unprocessed_uac_invoice_paymentConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -13252,6 +13351,7 @@ unprocessed_uac_invoice_paymentUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['unprocessed_uac_invoice_paymentConnectOrCreateInput', List['unprocessed_uac_invoice_paymentConnectOrCreateInput']],
         'disconnect': Union['unprocessed_uac_invoice_paymentWhereUniqueInput', List['unprocessed_uac_invoice_paymentWhereUniqueInput']],
         'set': List['unprocessed_uac_invoice_paymentWhereUniqueInput'],
+        'delete': Union['unprocessed_uac_invoice_paymentWhereUniqueInput', List['unprocessed_uac_invoice_paymentWhereUniqueInput']],
     },
     total=False,
 )
@@ -13504,6 +13604,7 @@ uac_itemUpdateOneNestedInput = TypedDict(
         'connect': 'uac_itemWhereUniqueInput',
         'connect_or_create': 'uac_itemConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -13517,6 +13618,7 @@ uac_itemUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_itemConnectOrCreateInput', List['uac_itemConnectOrCreateInput']],
         'disconnect': Union['uac_itemWhereUniqueInput', List['uac_itemWhereUniqueInput']],
         'set': List['uac_itemWhereUniqueInput'],
+        'delete': Union['uac_itemWhereUniqueInput', List['uac_itemWhereUniqueInput']],
     },
     total=False,
 )
@@ -13760,6 +13862,7 @@ uac_item_line_detailUpdateOneNestedInput = TypedDict(
         'connect': 'uac_item_line_detailWhereUniqueInput',
         'connect_or_create': 'uac_item_line_detailConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -13773,6 +13876,7 @@ uac_item_line_detailUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_item_line_detailConnectOrCreateInput', List['uac_item_line_detailConnectOrCreateInput']],
         'disconnect': Union['uac_item_line_detailWhereUniqueInput', List['uac_item_line_detailWhereUniqueInput']],
         'set': List['uac_item_line_detailWhereUniqueInput'],
+        'delete': Union['uac_item_line_detailWhereUniqueInput', List['uac_item_line_detailWhereUniqueInput']],
     },
     total=False,
 )
@@ -14081,6 +14185,7 @@ uac_line_itemUpdateOneNestedInput = TypedDict(
         'connect': 'uac_line_itemWhereUniqueInput',
         'connect_or_create': 'uac_line_itemConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -14094,6 +14199,7 @@ uac_line_itemUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_line_itemConnectOrCreateInput', List['uac_line_itemConnectOrCreateInput']],
         'disconnect': Union['uac_line_itemWhereUniqueInput', List['uac_line_itemWhereUniqueInput']],
         'set': List['uac_line_itemWhereUniqueInput'],
+        'delete': Union['uac_line_itemWhereUniqueInput', List['uac_line_itemWhereUniqueInput']],
     },
     total=False,
 )
@@ -14409,6 +14515,7 @@ uac_line_item_detailUpdateOneNestedInput = TypedDict(
         'connect': 'uac_line_item_detailWhereUniqueInput',
         'connect_or_create': 'uac_line_item_detailConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -14422,6 +14529,7 @@ uac_line_item_detailUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_line_item_detailConnectOrCreateInput', List['uac_line_item_detailConnectOrCreateInput']],
         'disconnect': Union['uac_line_item_detailWhereUniqueInput', List['uac_line_item_detailWhereUniqueInput']],
         'set': List['uac_line_item_detailWhereUniqueInput'],
+        'delete': Union['uac_line_item_detailWhereUniqueInput', List['uac_line_item_detailWhereUniqueInput']],
     },
     total=False,
 )
@@ -14668,6 +14776,7 @@ uac_purchase_orderUpdateOneNestedInput = TypedDict(
         'connect': 'uac_purchase_orderWhereUniqueInput',
         'connect_or_create': 'uac_purchase_orderConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -14681,6 +14790,7 @@ uac_purchase_orderUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_purchase_orderConnectOrCreateInput', List['uac_purchase_orderConnectOrCreateInput']],
         'disconnect': Union['uac_purchase_orderWhereUniqueInput', List['uac_purchase_orderWhereUniqueInput']],
         'set': List['uac_purchase_orderWhereUniqueInput'],
+        'delete': Union['uac_purchase_orderWhereUniqueInput', List['uac_purchase_orderWhereUniqueInput']],
     },
     total=False,
 )
@@ -14908,6 +15018,7 @@ uac_requestsUpdateOneNestedInput = TypedDict(
         'connect': 'uac_requestsWhereUniqueInput',
         'connect_or_create': 'uac_requestsConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -14921,6 +15032,7 @@ uac_requestsUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_requestsConnectOrCreateInput', List['uac_requestsConnectOrCreateInput']],
         'disconnect': Union['uac_requestsWhereUniqueInput', List['uac_requestsWhereUniqueInput']],
         'set': List['uac_requestsWhereUniqueInput'],
+        'delete': Union['uac_requestsWhereUniqueInput', List['uac_requestsWhereUniqueInput']],
     },
     total=False,
 )
@@ -15163,6 +15275,7 @@ uac_vendorUpdateOneNestedInput = TypedDict(
         'connect': 'uac_vendorWhereUniqueInput',
         'connect_or_create': 'uac_vendorConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -15176,6 +15289,7 @@ uac_vendorUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['uac_vendorConnectOrCreateInput', List['uac_vendorConnectOrCreateInput']],
         'disconnect': Union['uac_vendorWhereUniqueInput', List['uac_vendorWhereUniqueInput']],
         'set': List['uac_vendorWhereUniqueInput'],
+        'delete': Union['uac_vendorWhereUniqueInput', List['uac_vendorWhereUniqueInput']],
     },
     total=False,
 )
@@ -15442,6 +15556,7 @@ usageUpdateOneNestedInput = TypedDict(
         'connect': 'usageWhereUniqueInput',
         'connect_or_create': 'usageConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -15455,6 +15570,7 @@ usageUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['usageConnectOrCreateInput', List['usageConnectOrCreateInput']],
         'disconnect': Union['usageWhereUniqueInput', List['usageWhereUniqueInput']],
         'set': List['usageWhereUniqueInput'],
+        'delete': Union['usageWhereUniqueInput', List['usageWhereUniqueInput']],
     },
     total=False,
 )
@@ -15693,6 +15809,7 @@ contract_reference_dataUpdateOneNestedInput = TypedDict(
         'connect': 'contract_reference_dataWhereUniqueInput',
         'connect_or_create': 'contract_reference_dataConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -15706,6 +15823,7 @@ contract_reference_dataUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['contract_reference_dataConnectOrCreateInput', List['contract_reference_dataConnectOrCreateInput']],
         'disconnect': Union['contract_reference_dataWhereUniqueInput', List['contract_reference_dataWhereUniqueInput']],
         'set': List['contract_reference_dataWhereUniqueInput'],
+        'delete': Union['contract_reference_dataWhereUniqueInput', List['contract_reference_dataWhereUniqueInput']],
     },
     total=False,
 )
@@ -15939,6 +16057,7 @@ payment_gatewaysUpdateOneNestedInput = TypedDict(
         'connect': 'payment_gatewaysWhereUniqueInput',
         'connect_or_create': 'payment_gatewaysConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -15952,6 +16071,7 @@ payment_gatewaysUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['payment_gatewaysConnectOrCreateInput', List['payment_gatewaysConnectOrCreateInput']],
         'disconnect': Union['payment_gatewaysWhereUniqueInput', List['payment_gatewaysWhereUniqueInput']],
         'set': List['payment_gatewaysWhereUniqueInput'],
+        'delete': Union['payment_gatewaysWhereUniqueInput', List['payment_gatewaysWhereUniqueInput']],
     },
     total=False,
 )
@@ -16191,6 +16311,7 @@ sync_configUpdateOneNestedInput = TypedDict(
         'connect': 'sync_configWhereUniqueInput',
         'connect_or_create': 'sync_configConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -16204,6 +16325,7 @@ sync_configUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['sync_configConnectOrCreateInput', List['sync_configConnectOrCreateInput']],
         'disconnect': Union['sync_configWhereUniqueInput', List['sync_configWhereUniqueInput']],
         'set': List['sync_configWhereUniqueInput'],
+        'delete': Union['sync_configWhereUniqueInput', List['sync_configWhereUniqueInput']],
     },
     total=False,
 )
@@ -16438,6 +16560,7 @@ sync_jobsUpdateOneNestedInput = TypedDict(
         'connect': 'sync_jobsWhereUniqueInput',
         'connect_or_create': 'sync_jobsConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -16451,6 +16574,7 @@ sync_jobsUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['sync_jobsConnectOrCreateInput', List['sync_jobsConnectOrCreateInput']],
         'disconnect': Union['sync_jobsWhereUniqueInput', List['sync_jobsWhereUniqueInput']],
         'set': List['sync_jobsWhereUniqueInput'],
+        'delete': Union['sync_jobsWhereUniqueInput', List['sync_jobsWhereUniqueInput']],
     },
     total=False,
 )
@@ -16698,6 +16822,7 @@ connectionsUpdateOneNestedInput = TypedDict(
         'connect': 'connectionsWhereUniqueInput',
         'connect_or_create': 'connectionsConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -16711,6 +16836,7 @@ connectionsUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['connectionsConnectOrCreateInput', List['connectionsConnectOrCreateInput']],
         'disconnect': Union['connectionsWhereUniqueInput', List['connectionsWhereUniqueInput']],
         'set': List['connectionsWhereUniqueInput'],
+        'delete': Union['connectionsWhereUniqueInput', List['connectionsWhereUniqueInput']],
     },
     total=False,
 )
@@ -16982,6 +17108,7 @@ userUpdateOneNestedInput = TypedDict(
         'connect': 'userWhereUniqueInput',
         'connect_or_create': 'userConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -16995,6 +17122,7 @@ userUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['userConnectOrCreateInput', List['userConnectOrCreateInput']],
         'disconnect': Union['userWhereUniqueInput', List['userWhereUniqueInput']],
         'set': List['userWhereUniqueInput'],
+        'delete': Union['userWhereUniqueInput', List['userWhereUniqueInput']],
     },
     total=False,
 )
@@ -17253,6 +17381,7 @@ user_groupUpdateOneNestedInput = TypedDict(
         'connect': 'user_groupWhereUniqueInput',
         'connect_or_create': 'user_groupConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -17266,6 +17395,7 @@ user_groupUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['user_groupConnectOrCreateInput', List['user_groupConnectOrCreateInput']],
         'disconnect': Union['user_groupWhereUniqueInput', List['user_groupWhereUniqueInput']],
         'set': List['user_groupWhereUniqueInput'],
+        'delete': Union['user_groupWhereUniqueInput', List['user_groupWhereUniqueInput']],
     },
     total=False,
 )
@@ -17555,6 +17685,7 @@ invoice_requestUpdateOneNestedInput = TypedDict(
         'connect': 'invoice_requestWhereUniqueInput',
         'connect_or_create': 'invoice_requestConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -17568,6 +17699,7 @@ invoice_requestUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['invoice_requestConnectOrCreateInput', List['invoice_requestConnectOrCreateInput']],
         'disconnect': Union['invoice_requestWhereUniqueInput', List['invoice_requestWhereUniqueInput']],
         'set': List['invoice_requestWhereUniqueInput'],
+        'delete': Union['invoice_requestWhereUniqueInput', List['invoice_requestWhereUniqueInput']],
     },
     total=False,
 )

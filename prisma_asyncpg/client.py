@@ -19,6 +19,7 @@ from prisma_asyncpg.errors import (
     ClientAlreadyRegisteredError,
     ClientNotConnectedError,
     ClientNotRegisteredError,
+    PrismaError,
     RecordNotFoundError,
     TransactionError,
     TransactionExpiredError,
@@ -55,14 +56,22 @@ class DatasourceOverride(TypedDict):
     url: str
 
 
-def asyncpg_dsn(url: str) -> tuple[str, dict[str, str]]:
-    """A Prisma URL as asyncpg takes it: `?schema=x` becomes the search_path setting."""
+def pool_arguments(url: str) -> tuple[str, dict[str, Any]]:
+    """A Prisma URL as asyncpg takes it, and the pool options its Prisma parameters mean:
+    `schema` -> the search_path, `connection_limit` -> max_size, `pool_timeout` -> ignored."""
     parts = urlsplit(url)
-    query = parse_qsl(parts.query)
-    settings = {"search_path": value for key, value in query if key == "schema"}  # noqa: B035 (last one wins)
-    kept = [(key, value) for key, value in query if key not in ("schema", "connection_limit", "pool_timeout")]
+    options: dict[str, Any] = {"min_size": 1}
+    kept = []
+    for key, value in parse_qsl(parts.query):
+        if key == "schema":
+            options["server_settings"] = {"search_path": value}
+        elif key == "connection_limit":
+            options["max_size"] = int(value)
+        elif key != "pool_timeout":
+            kept.append((key, value))
+    options["min_size"] = min(options["min_size"], options.get("max_size", 1))
     scheme = "postgresql" if parts.scheme in ("postgres", "postgresql") else parts.scheme
-    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment)), settings
+    return urlunsplit((scheme, parts.netloc, parts.path, urlencode(kept), parts.fragment)), options
 
 
 class BasePrisma:
@@ -138,11 +147,16 @@ class BasePrisma:
         if self._pool is None:
             url = self._url or os.environ.get(self._datasource_env)
             if not url:
-                raise ClientNotConnectedError()
-            dsn, settings = asyncpg_dsn(url)
-            options = dict(self._pool_options)
-            if settings:
-                options["server_settings"] = {**settings, **options.get("server_settings", {})}
+                raise PrismaError(
+                    f"no database URL: set {self._datasource_env} or pass datasource={{'url': ...}}"
+                )
+            dsn, from_url = pool_arguments(url)
+            options = {**from_url, **self._pool_options}
+            if "server_settings" in from_url and "server_settings" in self._pool_options:
+                options["server_settings"] = {
+                    **from_url["server_settings"],
+                    **self._pool_options["server_settings"],
+                }
             seconds = timeout.total_seconds() if isinstance(timeout, dt.timedelta) else timeout
             options.setdefault("timeout", seconds or self._connect_timeout)
             self._pool = await asyncpg.create_pool(dsn, **options)

@@ -247,11 +247,46 @@ class Engine:
 
     async def upsert(self, model: str, where: Args, data: Args, include: Args | None) -> Any:
         schema_model = self.schema.models[model]
+        create, create_relations = self._split(schema_model, data["create"])
+        update, update_relations = self._split(schema_model, data["update"])
+        conflict = self._conflict_key(schema_model, where, create)
+        if conflict and not create_relations and not update_relations:
+            analyzer = Analyzer(self.schema)
+            complete = self._with_defaults(schema_model, create)
+            changes = self._touch(schema_model, update)
+            shape = analyzer.upsert(schema_model, complete, conflict, changes, include)
+            return self._decode(model, await self._value(analyzer, shape))
+        # Otherwise (Prisma does the same): find, then update or create, in one transaction.
         async with self.transaction() as engine:
             row = await engine._find_row(schema_model, where)
             if row is None:
                 return await engine.create(model, data["create"], include)
             return await engine.update(model, data["update"], self._key(schema_model, row), include)
+
+    @staticmethod
+    def _conflict_key(model: Model, where: Args, create: Row) -> tuple[str, ...]:
+        """The unique fields of `where` when it is one unique criterion whose values `create` repeats."""
+        if len(where) != 1:
+            return ()
+        ((key, value),) = where.items()
+        if key in model.compound_keys and key not in model.fields and isinstance(value, dict):
+            names = model.compound_keys[key]
+            values = [value.get(name) for name in names]
+        else:
+            field = model.fields.get(key)
+            if (
+                field is None
+                or not (field.is_unique or model.primary_key == (key,))
+                or isinstance(value, dict)
+            ):
+                return ()
+            names, values = (key,), [value]
+        if any(
+            v is None or name not in create or create[name] != v
+            for name, v in zip(names, values, strict=True)
+        ):
+            return ()
+        return tuple(names)
 
     async def delete(self, model: str, where: Args, include: Args | None) -> Any:
         analyzer = Analyzer(self.schema)
@@ -297,12 +332,18 @@ class Engine:
     async def _update_row(self, model: Model, row: Row, data: Args) -> None:
         scalars, relations = self._split(model, data)
         later = []
+        doomed = []  # records this one points at, deleted after it stops pointing at them
         for name, operations in relations.items():
             relation = model.relations[name]
             if relation.kind != "fk_here":
                 later.append((name, operations))
                 continue
-            if operations.get("disconnect"):
+            if operations.get("delete") or operations.get("disconnect"):
+                if operations.get("delete"):
+                    target_key = dict(
+                        zip(relation.remote_fields, (row[f] for f in relation.local_fields), strict=True)
+                    )
+                    doomed.append((self.schema.model(relation.target), target_key))
                 scalars.update(dict.fromkeys(relation.local_fields))
             else:
                 parent = await self._parent(self.schema.model(relation.target), operations)
@@ -310,6 +351,8 @@ class Engine:
                     scalars[local] = parent[remote]
         if scalars:
             await self._update_rows(model, self._key(model, row), self._touch(model, scalars))
+        for target, target_key in doomed:
+            await self._delete_rows(target, target_key, required=True)
         for name, operations in later:
             await self._relation_writes(model, row, name, operations)
 
@@ -335,7 +378,13 @@ class Engine:
         }
         unlink = dict.fromkeys(relation.remote_fields)
         for operation, value in operations.items():
-            if operation == "create":
+            if operation == "create" and not many_to_many and self._plain_rows(target, as_list(value)):
+                # Children holding the key and nothing nested: one multi-row INSERT.
+                rows = [self._with_defaults(target, {**item, **link}) for item in as_list(value)]
+                analyzer = Analyzer(self.schema)
+                shape = analyzer.insert_many(target, rows, False)
+                await self._call("execute", self.statement(shape), analyzer.params)
+            elif operation == "create":
                 for item in as_list(value):
                     if many_to_many:
                         await self._join(relation, model, row, target, await self._create_row(target, item))
@@ -360,6 +409,21 @@ class Engine:
                         await self._join(relation, model, row, target, found)
                     else:
                         await self._update_rows(target, self._key(target, found), link)
+            elif operation == "delete":
+                if not relation.is_list:
+                    if value is True:
+                        await self._delete_rows(target, link, required=True)
+                    continue
+                for where in as_list(value):
+                    if many_to_many:
+                        found = await self._require_row(target, where)
+                        if not await self._joined(relation, model, row, target, found):
+                            raise RecordNotFoundError(
+                                f"No '{target.name}' record linked to delete for {where!r}"
+                            )
+                        await self._delete_rows(target, self._key(target, found), required=True)
+                    else:
+                        await self._delete_rows(target, {"AND": [where, link]}, required=True)
             elif operation in ("disconnect", "set"):
                 if operation == "set" or not relation.is_list:
                     if operation == "disconnect" and value is not True:
@@ -380,6 +444,25 @@ class Engine:
                         await self._update_rows(target, {"AND": [where, link]}, unlink)
             else:
                 raise InputError(f"unknown relation operation {operation!r} on {model.name}.{name}")
+
+    def _plain_rows(self, model: Model, items: list[Any]) -> bool:
+        return len(items) > 1 and all(not self._split(model, item)[1] for item in items)
+
+    async def _delete_rows(self, model: Model, where: Args, *, required: bool) -> int:
+        analyzer = Analyzer(self.schema)
+        shape = analyzer.delete_many(model, where)
+        deleted = _count(await self._call("execute", self.statement(shape), analyzer.params))
+        if required and not deleted:
+            raise RecordNotFoundError(f"No '{model.name}' record to delete for {dict(where)!r}")
+        return deleted
+
+    async def _joined(self, relation: Relation, model: Model, row: Row, target: Model, other: Row) -> bool:
+        sql = (
+            f"SELECT EXISTS (SELECT 1 FROM {relation.join_table} "
+            f"WHERE {relation.self_column} = $1 AND {relation.other_column} = $2)"
+        )
+        params = [row[model.primary_key[0]], other[target.primary_key[0]]]
+        return bool(await self._call("fetchval", sql, params))
 
     async def _join(self, relation: Relation, model: Model, row: Row, target: Model, other: Row) -> None:
         sql = (

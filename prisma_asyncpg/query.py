@@ -7,7 +7,7 @@ cached by it. Values are converted for asyncpg here, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from prisma_asyncpg.convert import to_db, to_db_element, to_db_list
@@ -251,6 +251,22 @@ class Analyzer:
             skip_duplicates,
         )
 
+    def upsert(
+        self,
+        model: Model,
+        row: Mapping[str, Any],
+        conflict: tuple[str, ...],
+        data: Mapping[str, Any],
+        include: Mapping[str, Any] | None,
+    ) -> Node:
+        """INSERT ... ON CONFLICT (the unique key) DO UPDATE: one statement, safe under concurrency."""
+        columns = tuple(model.field(name).column for name in row)
+        for name, value in row.items():
+            self.param(to_db(model.field(name), value))
+        sets = self.assignments(model, data)
+        keys = tuple(model.field(name).column for name in conflict)
+        return ("upsert", model.name, columns, keys, sets, self.selection(model, include))
+
     def assignments(self, model: Model, data: Mapping[str, Any]) -> tuple[Node, ...]:
         sets: list[Node] = []
         for name, value in data.items():
@@ -289,7 +305,3 @@ class Analyzer:
 
     def delete_many(self, model: Model, where: Mapping[str, Any] | None) -> Node:
         return ("delete_many", model.name, self.where(model, where))
-
-
-def scalar_names(model: Model, names: Iterable[str]) -> list[str]:
-    return [name for name in names if not model.field(name).is_relation]

@@ -30,14 +30,15 @@ def _value_expression(field: Field, value: str) -> str:
 
 
 def json_value(field: Field, column: str) -> str:
+    """The JSON-ready expression of a column; a NULL scalar list reads as [] (as in Prisma)."""
     expression = _value_expression(field, "x.v")
     if not field.is_list:
         return _value_expression(field, column)
     if expression == "x.v":
-        return column
+        return f"coalesce({column}, '{{}}')"
     return (
         f"(SELECT coalesce(json_agg({expression} ORDER BY x.n), '[]') "
-        f"FROM unnest({column}) WITH ORDINALITY AS x(v, n) WHERE {column} IS NOT NULL)"
+        f"FROM unnest({column}) WITH ORDINALITY AS x(v, n))"
     )
 
 
@@ -280,6 +281,16 @@ class Renderer:
             if selection is None:
                 return f"{insert} RETURNING *"
             return f"WITH t0 AS ({insert} RETURNING *) SELECT {self.document(selection, 't0')} FROM t0"
+        if kind == "upsert":
+            _, _, columns, keys, sets, selection = shape
+            values = ", ".join(f"${i + 1}" for i in range(len(columns)))
+            # With nothing to update, a no-op assignment still locks and returns the existing row.
+            assignments = self.assignments(sets) if sets else f"{keys[0]} = u.{keys[0]}"
+            upsert = (
+                f"INSERT INTO {model.table} AS u ({', '.join(columns)}) VALUES ({values}) "
+                f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {assignments}"
+            )
+            return f"WITH t0 AS ({upsert} RETURNING u.*) SELECT {self.document(selection, 't0')} FROM t0"
         if kind == "insert_many":
             _, _, columns, pattern, skip_duplicates = shape
             rows = ", ".join(

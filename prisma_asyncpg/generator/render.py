@@ -32,6 +32,24 @@ EXPORTS = [
     "types",
 ]
 INDENT = "    "
+# Names models.py imports or defines besides the models.
+MODULE_NAMES = {
+    "Any",
+    "List",
+    "Optional",
+    "BaseModel",
+    "ConfigDict",
+    "datetime",
+    "decimal",
+    "enums",
+    "fields",
+    "MODELS",
+    "TYPE_CHECKING",
+    "actions",
+    "Prisma",
+}
+# Field names that would shadow a module or type name models.py's annotations use.
+SHADOWING_FIELDS = {"Any", "List", "Optional", "datetime", "decimal", "enums", "fields", "prisma"}
 
 # Prisma scalar -> (annotation in models, annotation in inputs, filter type in prisma_asyncpg.types)
 SCALARS: dict[str, tuple[str, str, str]] = {
@@ -89,13 +107,21 @@ class PackageRenderer:
 
     def check_names(self) -> None:
         reserved = set(dir(BasePrisma)) | {"batch_"}
+        class_names = [model["name"] for model in self.models]
+        taken = sorted(set(class_names) & MODULE_NAMES)
+        if taken:
+            raise GeneratorError(f"model names clash with names models.py uses: {', '.join(taken)}")
+        generated = [f"{name}{suffix}" for name in class_names for suffix in ("Actions", "BatchActions")]
+        if len(set(generated)) != len(generated):
+            raise GeneratorError("two models give the same <Model>Actions/<Model>BatchActions class name")
         for model in self.models:
             accessor = model["name"].lower()
             if accessor in reserved or keyword.iskeyword(accessor) or not accessor.isidentifier():
                 raise GeneratorError(f"model {model['name']}: accessor {accessor!r} is not usable")
             for field in model["fields"]:
                 name = field["name"]
-                if keyword.iskeyword(name) or hasattr(BaseModel, name) or name.startswith("_"):
+                unusable = keyword.iskeyword(name) or hasattr(BaseModel, name) or name in SHADOWING_FIELDS
+                if unusable or name.startswith("_"):
                     raise GeneratorError(
                         f"{model['name']}.{name}: field name is not usable on a Pydantic model"
                     )
@@ -173,7 +199,8 @@ class PackageRenderer:
     def models_module(self) -> str:
         blocks = []
         for model in self.models:
-            lines = [f"class {model['name']}(BaseModel):"]
+            name = model["name"]
+            lines = [f"class {name}(BaseModel):"]
             if model.get("documentation"):
                 lines.append(f"{INDENT}{json.dumps(model['documentation'])}")
             lines.append(f"{INDENT}model_config = ConfigDict(extra='ignore')")
@@ -194,15 +221,28 @@ class PackageRenderer:
                     lines.append(f"{INDENT}{field['name']}: {annotation}")
                 else:
                     lines.append(f"{INDENT}{field['name']}: Optional[{annotation}] = None")
+            lines += [
+                "",
+                f"{INDENT}@classmethod",
+                f"{INDENT}def prisma(cls, client: Optional[Prisma] = None) -> actions.{name}Actions:",
+                f'{INDENT * 2}"""{name} actions on `client` (or a transaction), else on get_client()."""',
+                f"{INDENT * 2}from .client import get_client",
+                "",
+                f"{INDENT * 2}return (client or get_client()).{model['name'].lower()}",
+            ]
             blocks.append("\n".join(lines))
         aliases = "".join(f"_{model['name']} = {model['name']}\n" for model in self.models)
         rebuild = aliases + "\n" + "".join(f"{model['name']}.model_rebuild()\n" for model in self.models)
         mapping = "".join(f"{INDENT}{model['name']!r}: {model['name']},\n" for model in self.models)
         return (
             header(self.schema_file, "One Pydantic model per Prisma model, with its relation fields.")
-            + "import datetime\nimport decimal\nfrom typing import Any, List, Optional\n\n"
+            + "import datetime\nimport decimal\n"
+            + "from typing import TYPE_CHECKING, Any, List, Optional\n\n"
             + "from pydantic import BaseModel, ConfigDict\n\n"
-            + "from . import enums, fields\n\n\n"
+            + "from . import enums, fields\n\n"
+            + "if TYPE_CHECKING:\n"
+            + f"{INDENT}from . import actions\n"
+            + f"{INDENT}from .client import Prisma\n\n\n"
             + "\n\n\n".join(blocks)
             + "\n\n\n"
             + rebuild
@@ -246,13 +286,13 @@ class PackageRenderer:
             name = model["name"]
             arguments = self.types_names(name)
             blocks.append(
-                f"class {name}Actions(\n{INDENT}ModelActions[\n"
+                f"class {name}Actions(\n{INDENT}runtime.ModelActions[\n"
                 + "".join(f"{INDENT * 2}{a},\n" for a in arguments)
                 + f'{INDENT}]\n):\n{INDENT}"""Queries on {name}."""\n\n{INDENT}_model = {name!r}'
             )
             batch_arguments = [arguments[i] for i in (1, 2, 3, 4, 5, 6, 7)]
             blocks.append(
-                f"class {name}BatchActions(\n{INDENT}BatchActions[\n"
+                f"class {name}BatchActions(\n{INDENT}runtime.BatchActions[\n"
                 + "".join(f"{INDENT * 2}{a},\n" for a in batch_arguments)
                 + f'{INDENT}]\n):\n{INDENT}"""Writes on {name} inside `batch_()`."""\n\n'
                 + f"{INDENT}_model = {name!r}"
@@ -262,7 +302,7 @@ class PackageRenderer:
                 self.schema_file,
                 "One `<Model>Actions` class per model (`db.<model>`), typed; the runtime runs them.",
             )
-            + "from prisma_asyncpg.client import BatchActions, ModelActions\n\n"
+            + "from prisma_asyncpg import client as runtime\n\n"
             + "from . import models, types\n\n\n"
             + "\n\n\n".join(blocks)
             + "\n"
@@ -446,7 +486,11 @@ class PackageRenderer:
         ]
         blocks.append(typed_dict(f"{n}CreateOneNestedInput", one, total=False))
         blocks.append(typed_dict(f"{n}CreateManyNestedInput", many, total=False))
-        blocks.append(typed_dict(f"{n}UpdateOneNestedInput", [*one, ("disconnect", "bool")], total=False))
+        blocks.append(
+            typed_dict(
+                f"{n}UpdateOneNestedInput", [*one, ("disconnect", "bool"), ("delete", "bool")], total=False
+            )
+        )
         blocks.append(
             typed_dict(
                 f"{n}UpdateManyNestedInput",
@@ -454,6 +498,7 @@ class PackageRenderer:
                     *many,
                     ("disconnect", f"Union[{unique_ref}, List[{unique_ref}]]"),
                     ("set", f"List[{unique_ref}]"),
+                    ("delete", f"Union[{unique_ref}, List[{unique_ref}]]"),
                 ],
                 total=False,
             )

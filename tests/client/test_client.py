@@ -16,10 +16,12 @@ from .generated.client_db.models import Category
 
 
 async def test_async_with_connects_and_disconnects(client_dsn: str) -> None:
-    url = client_dsn + ("&" if "?" in client_dsn else "?") + "schema=public"  # Prisma's schema parameter
+    # Prisma's URL parameters: the schema and the pool size.
+    url = client_dsn + ("&" if "?" in client_dsn else "?") + "schema=public&connection_limit=2"
     async with Prisma(datasource={"url": url}) as db:
         assert db.is_connected()
         assert await db.query_first("SHOW search_path") == {"search_path": "public"}
+        assert db.pool is not None and (db.pool.get_min_size(), db.pool.get_max_size()) == (1, 2)
     assert not db.is_connected()
 
 
@@ -159,3 +161,18 @@ async def test_log_queries_logs_each_statement(
             await db.category.count(where={"name": "x"})
     records = [r for r in caplog.records if r.name == "prisma_asyncpg"]
     assert len(records) == 1 and 'FROM "Category"' in getattr(records[0], "sql")  # noqa: B009
+
+
+async def test_model_prisma_gives_the_model_actions_of_a_client_or_transaction(client: Prisma) -> None:
+    await Category.prisma(client).create(data={"name": "via model"})
+    async with client.tx() as tx:
+        await Category.prisma(tx).update(where={"name": "via model"}, data={"name": "renamed"})
+    assert [c.name for c in await Category.prisma(client).find_many()] == ["renamed"]
+    with pytest.raises(errors.ClientNotRegisteredError):
+        Category.prisma()
+
+
+async def test_connect_without_a_url_says_which_variable_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    with pytest.raises(errors.PrismaError, match="DATABASE_URL"):
+        await Prisma().connect()

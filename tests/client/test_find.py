@@ -157,6 +157,14 @@ async def test_values_come_back_typed_exactly(client: Prisma) -> None:
     assert abs(found.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
 
 
+async def test_null_scalar_lists_read_as_empty_lists(client: Prisma) -> None:
+    await client.execute_raw(
+        "INSERT INTO users (email, name, surname, updated_at) VALUES ('raw@x', 'Raw', 'R', now())"
+    )
+    raw = await client.user.find_unique_or_raise(where={"email": "raw@x"})
+    assert (raw.tags, raw.lucky, raw.roles) == ([], [], [])
+
+
 @pytest.fixture
 async def outgrown_dsn(server_dsn: str) -> AsyncIterator[str]:
     """A database of the test schema that its owner has taken further: a column and an enum value

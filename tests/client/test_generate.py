@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from prisma_asyncpg.generator.check import drift, regenerate
 from prisma_asyncpg.generator.check import main as check_main
 from prisma_asyncpg.generator.protocol import MANIFEST, OutputError, write_package
-from prisma_asyncpg.generator.render import MARKER
+from prisma_asyncpg.generator.render import MARKER, GeneratorError, render_package
 
 from .conftest import PRISMA_CLI, SCHEMA
 
@@ -64,3 +65,33 @@ def test_output_refuses_to_replace_a_file_it_did_not_write(tmp_path: Path) -> No
     with pytest.raises(OutputError):
         write_package(tmp_path, {"client.py": f"{MARKER}\n"})
     assert (tmp_path / "client.py").read_text() == "handwritten = True\n"
+
+
+def one_model(name: str, field: str = "id") -> dict[str, Any]:
+    """A `generate` request's params for a schema with one model (the DMMF fields the renderer reads)."""
+    column = {"name": field, "kind": "scalar", "type": "Int", "isList": False, "isRequired": True}
+    column |= {"isId": True, "isUnique": False, "hasDefaultValue": False}
+    model = {"name": name, "dbName": None, "fields": [column], "primaryKey": None, "uniqueIndexes": []}
+    return {"dmmf": {"datamodel": {"models": [model], "enums": []}}, "schemaPath": "/x/schema.prisma"}
+
+
+def test_renders_a_package_for_a_minimal_schema() -> None:
+    files = render_package(one_model("Thing"))
+    modules = "__init__ actions client enums errors fields models schema types"
+    assert sorted(files) == [f"{module}.py" for module in modules.split()]
+    assert all(text.startswith(MARKER) for text in files.values())
+    assert "class ThingActions(" in files["actions.py"] and "self.thing = " in files["client.py"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (one_model("List"), "clash"),
+        (one_model("Connect"), "accessor"),
+        (one_model("Thing", field="model_config"), "not usable"),
+        (one_model("Thing", field="class"), "not usable"),
+    ],
+)
+def test_names_the_client_cannot_use_are_refused(params: dict[str, Any], message: str) -> None:
+    with pytest.raises(GeneratorError, match=message):
+        render_package(params)

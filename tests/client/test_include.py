@@ -129,3 +129,10 @@ async def test_one_to_one_from_the_side_without_the_key(client: Prisma) -> None:
     assert await client.profile.count() == 1
     with_profile = await client.user.find_many(where={"profile": {"is": {"bio": "new"}}})
     assert [u.id for u in with_profile] == [ann.id]
+
+
+async def test_relation_fields_named_like_their_models(client: Prisma) -> None:
+    node = await client.node.create(data={"label": "n", "audit": {"create": [{"message": "made"}]}})
+    audit = await client.audit.find_first_or_raise(include={"Node": {"include": {"audit": True}}})
+    assert audit.Node is not None and audit.Node.id == node.id
+    assert audit.Node.audit is not None and [a.message for a in audit.Node.audit] == ["made"]

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import uuid
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from .factories import make_user
-from .generated.client_db import Base64, Json, Prisma
+from .generated.client_db import Base64, Json, Prisma, errors
 from .generated.client_db.enums import Role
-from .generated.client_db.types import CommentWhereUniqueInput, UserCreateWithoutRelationsInput
+from .generated.client_db.types import (
+    CommentWhereUniqueInput,
+    UserCreateWithoutRelationsInput,
+    UserUpsertInput,
+)
 
 
 async def test_create_round_trips_every_scalar_type(client: Prisma) -> None:
@@ -248,3 +256,84 @@ async def test_bytes_and_decimal_filters_and_decimal_arithmetic(client: Prisma) 
     assert await client.user.update_many(where={}, data={"balance": {"increment": Decimal("0.05")}}) == 2
     balances = [str(u.balance) for u in await client.user.find_many(order={"name": "asc"})]
     assert balances == ["1.15", "2.30"]
+
+
+async def test_upsert_on_its_unique_key_is_one_statement_safe_under_concurrency(client: Prisma) -> None:
+    async def bump() -> int:
+        user = await client.user.upsert(
+            where={"email": "race@example.com"},
+            data={
+                "create": {"email": "race@example.com", "name": "Race", "surname": "R", "big": 1},
+                "update": {"big": {"increment": 1}},
+            },
+        )
+        return user.id
+
+    ids = await asyncio.gather(*(bump() for _ in range(8)))
+    assert len(set(ids)) == 1
+    user = await client.user.find_unique_or_raise(where={"email": "race@example.com"})
+    assert user.big == 8 and user.updated_at >= user.created_at
+
+
+async def test_upsert_by_compound_key_with_nothing_to_update_returns_the_row(client: Prisma) -> None:
+    data: UserUpsertInput = {"create": {"email": "c@x", "name": "C", "surname": "D"}, "update": {}}
+    first = await client.user.upsert(where={"name_surname": {"name": "C", "surname": "D"}}, data=data)
+    second = await client.user.upsert(where={"name_surname": {"name": "C", "surname": "D"}}, data=data)
+    assert first == second and await client.user.count() == 1
+
+
+async def test_nested_create_of_many_children_inserts_them_in_one_statement(client: Prisma) -> None:
+    ann = await make_user(client, "Ann")
+    queries: list[str] = []
+
+    def log(record: Any) -> None:
+        queries.append(record.query)
+
+    async with client.tx() as tx:
+        tx.connection.add_query_logger(log)
+        post = await tx.post.create(
+            data={
+                "title": "many",
+                "comments": {
+                    "create": [{"position": n, "body": f"c{n}", "author_id": ann.id} for n in range(1, 26)]
+                },
+            },
+            include={"comments": True},
+        )
+        tx.connection.remove_query_logger(log)
+    assert post.comments is not None and [c.position for c in post.comments] == list(range(1, 26))
+    assert sum('INSERT INTO "Comment"' in query for query in queries) == 1
+
+
+async def test_nested_delete_on_every_relation_kind(client: Prisma) -> None:
+    ann = await make_user(client, "Ann", profile={"create": {"bio": "bye"}})
+    bob = await make_user(client, "Bob")
+    post = await client.post.create(
+        data={
+            "title": "p",
+            "author": {"connect": {"id": bob.id}},
+            "categories": {"create": [{"name": "a"}, {"name": "b"}]},
+            "comments": {"create": [{"position": 1, "body": "x", "author_id": ann.id}]},
+        }
+    )
+    key: CommentWhereUniqueInput = {"post_id_position": {"post_id": post.id, "position": 1}}
+    after = await client.post.update(
+        where={"id": post.id},
+        data={
+            "comments": {"delete": [key]},
+            "categories": {"delete": [{"name": "a"}]},
+            "author": {"delete": True},
+        },
+        include={"comments": True, "categories": True, "author": True},
+    )
+    assert after is not None and after.comments == [] and after.author is None
+    assert after.categories is not None and [c.name for c in after.categories] == ["b"]
+    assert await client.category.count() == 1 and await client.user.count(where={"id": bob.id}) == 0
+    without_profile = await client.user.update(
+        where={"id": ann.id}, data={"profile": {"delete": True}}, include={"profile": True}
+    )
+    assert (
+        without_profile is not None and without_profile.profile is None and await client.profile.count() == 0
+    )
+    with pytest.raises(errors.RecordNotFoundError):
+        await client.post.update(where={"id": post.id}, data={"comments": {"delete": [key]}})

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from prisma_asyncpg.client import BatchActions, ModelActions
+from prisma_asyncpg import client as runtime
 
 from . import models, types
 
 
 class UserActions(
-    ModelActions[
+    runtime.ModelActions[
         models.User,
         types.UserWhereInput,
         types.UserWhereUniqueInput,
@@ -29,7 +29,7 @@ class UserActions(
 
 
 class UserBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.UserWhereInput,
         types.UserWhereUniqueInput,
         types.UserCreateInput,
@@ -45,7 +45,7 @@ class UserBatchActions(
 
 
 class ProfileActions(
-    ModelActions[
+    runtime.ModelActions[
         models.Profile,
         types.ProfileWhereInput,
         types.ProfileWhereUniqueInput,
@@ -65,7 +65,7 @@ class ProfileActions(
 
 
 class ProfileBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.ProfileWhereInput,
         types.ProfileWhereUniqueInput,
         types.ProfileCreateInput,
@@ -81,7 +81,7 @@ class ProfileBatchActions(
 
 
 class PostActions(
-    ModelActions[
+    runtime.ModelActions[
         models.Post,
         types.PostWhereInput,
         types.PostWhereUniqueInput,
@@ -101,7 +101,7 @@ class PostActions(
 
 
 class PostBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.PostWhereInput,
         types.PostWhereUniqueInput,
         types.PostCreateInput,
@@ -117,7 +117,7 @@ class PostBatchActions(
 
 
 class CategoryActions(
-    ModelActions[
+    runtime.ModelActions[
         models.Category,
         types.CategoryWhereInput,
         types.CategoryWhereUniqueInput,
@@ -137,7 +137,7 @@ class CategoryActions(
 
 
 class CategoryBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.CategoryWhereInput,
         types.CategoryWhereUniqueInput,
         types.CategoryCreateInput,
@@ -153,7 +153,7 @@ class CategoryBatchActions(
 
 
 class CommentActions(
-    ModelActions[
+    runtime.ModelActions[
         models.Comment,
         types.CommentWhereInput,
         types.CommentWhereUniqueInput,
@@ -173,7 +173,7 @@ class CommentActions(
 
 
 class CommentBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.CommentWhereInput,
         types.CommentWhereUniqueInput,
         types.CommentCreateInput,
@@ -189,7 +189,7 @@ class CommentBatchActions(
 
 
 class NodeActions(
-    ModelActions[
+    runtime.ModelActions[
         models.Node,
         types.NodeWhereInput,
         types.NodeWhereUniqueInput,
@@ -209,7 +209,7 @@ class NodeActions(
 
 
 class NodeBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.NodeWhereInput,
         types.NodeWhereUniqueInput,
         types.NodeCreateInput,
@@ -224,8 +224,44 @@ class NodeBatchActions(
     _model = 'Node'
 
 
+class auditActions(
+    runtime.ModelActions[
+        models.audit,
+        types.auditWhereInput,
+        types.auditWhereUniqueInput,
+        types.auditCreateInput,
+        types.auditCreateWithoutRelationsInput,
+        types.auditUpdateInput,
+        types.auditUpdateManyMutationInput,
+        types.auditUpsertInput,
+        types.auditInclude,
+        types.auditOrderByInput,
+        types.auditScalarFieldKeys,
+    ]
+):
+    """Queries on audit."""
+
+    _model = 'audit'
+
+
+class auditBatchActions(
+    runtime.BatchActions[
+        types.auditWhereInput,
+        types.auditWhereUniqueInput,
+        types.auditCreateInput,
+        types.auditCreateWithoutRelationsInput,
+        types.auditUpdateInput,
+        types.auditUpdateManyMutationInput,
+        types.auditUpsertInput,
+    ]
+):
+    """Writes on audit inside `batch_()`."""
+
+    _model = 'audit'
+
+
 class SettingActions(
-    ModelActions[
+    runtime.ModelActions[
         models.Setting,
         types.SettingWhereInput,
         types.SettingWhereUniqueInput,
@@ -245,7 +281,7 @@ class SettingActions(
 
 
 class SettingBatchActions(
-    BatchActions[
+    runtime.BatchActions[
         types.SettingWhereInput,
         types.SettingWhereUniqueInput,
         types.SettingCreateInput,

@@ -26,6 +26,7 @@ class Prisma(runtime.BasePrisma):
     category: actions.CategoryActions
     comment: actions.CommentActions
     node: actions.NodeActions
+    audit: actions.auditActions
     setting: actions.SettingActions
 
     def _bind_actions(self) -> None:
@@ -35,6 +36,7 @@ class Prisma(runtime.BasePrisma):
         self.category = actions.CategoryActions(self)
         self.comment = actions.CommentActions(self)
         self.node = actions.NodeActions(self)
+        self.audit = actions.auditActions(self)
         self.setting = actions.SettingActions(self)
 
     def batch_(self) -> Batch:
@@ -48,6 +50,7 @@ class Batch(runtime.BaseBatch):
     category: actions.CategoryBatchActions
     comment: actions.CommentBatchActions
     node: actions.NodeBatchActions
+    audit: actions.auditBatchActions
     setting: actions.SettingBatchActions
 
     def __init__(self, client: Prisma) -> None:
@@ -58,6 +61,7 @@ class Batch(runtime.BaseBatch):
         self.category = actions.CategoryBatchActions(self)
         self.comment = actions.CommentBatchActions(self)
         self.node = actions.NodeBatchActions(self)
+        self.audit = actions.auditBatchActions(self)
         self.setting = actions.SettingBatchActions(self)
 
 

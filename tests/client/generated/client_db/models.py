@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from pydantic import BaseModel, ConfigDict
 
 from . import enums, fields
+
+if TYPE_CHECKING:
+    from . import actions
+    from .client import Prisma
 
 
 class User(BaseModel):
@@ -37,6 +41,13 @@ class User(BaseModel):
     posts: Optional[List['_Post']] = None
     comments: Optional[List['_Comment']] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.UserActions:
+        """User actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).user
+
 
 class Profile(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -45,6 +56,13 @@ class Profile(BaseModel):
     bio: str
     user_id: int
     user: Optional['_User'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.ProfileActions:
+        """Profile actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).profile
 
 
 class Post(BaseModel):
@@ -62,6 +80,13 @@ class Post(BaseModel):
     comments: Optional[List['_Comment']] = None
     created_at: datetime.datetime
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.PostActions:
+        """Post actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).post
+
 
 class Category(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -69,6 +94,13 @@ class Category(BaseModel):
     id: int
     name: str
     posts: Optional[List['_Post']] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.CategoryActions:
+        """Category actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).category
 
 
 class Comment(BaseModel):
@@ -81,6 +113,13 @@ class Comment(BaseModel):
     post: Optional['_Post'] = None
     author: Optional['_User'] = None
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.CommentActions:
+        """Comment actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).comment
+
 
 class Node(BaseModel):
     model_config = ConfigDict(extra='ignore')
@@ -91,6 +130,30 @@ class Node(BaseModel):
     parent_id: Optional[str] = None
     parent: Optional['_Node'] = None
     children: Optional[List['_Node']] = None
+    audit: Optional[List['_audit']] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.NodeActions:
+        """Node actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).node
+
+
+class audit(BaseModel):
+    model_config = ConfigDict(extra='ignore')
+
+    id: int
+    message: str
+    node_id: Optional[str] = None
+    Node: Optional['_Node'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.auditActions:
+        """audit actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).audit
 
 
 class Setting(BaseModel):
@@ -99,6 +162,13 @@ class Setting(BaseModel):
     key: str
     value: Any
 
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.SettingActions:
+        """Setting actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).setting
+
 
 _User = User
 _Profile = Profile
@@ -106,6 +176,7 @@ _Post = Post
 _Category = Category
 _Comment = Comment
 _Node = Node
+_audit = audit
 _Setting = Setting
 
 User.model_rebuild()
@@ -114,6 +185,7 @@ Post.model_rebuild()
 Category.model_rebuild()
 Comment.model_rebuild()
 Node.model_rebuild()
+audit.model_rebuild()
 Setting.model_rebuild()
 
 MODELS: dict[str, type[BaseModel]] = {
@@ -123,5 +195,6 @@ MODELS: dict[str, type[BaseModel]] = {
     'Category': Category,
     'Comment': Comment,
     'Node': Node,
+    'audit': audit,
     'Setting': Setting,
 }

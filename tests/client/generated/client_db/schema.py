@@ -582,9 +582,72 @@ SCHEMA = Schema.from_json(
      "relation_name": "tree",
      "to_fields": [],
      "type": "Node"
+    },
+    {
+     "db_name": "audit",
+     "from_fields": [],
+     "is_list": true,
+     "is_required": true,
+     "kind": "object",
+     "name": "audit",
+     "relation_name": "NodeToaudit",
+     "to_fields": [],
+     "type": "audit"
     }
    ],
    "name": "Node",
+   "primary_key": [
+    "id"
+   ]
+  },
+  {
+   "compound_keys": {},
+   "db_name": "audit",
+   "fields": [
+    {
+     "db_name": "id",
+     "default": "autoincrement",
+     "is_id": true,
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "id",
+     "type": "Int"
+    },
+    {
+     "db_name": "message",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "message",
+     "type": "String"
+    },
+    {
+     "db_name": "node_id",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "node_id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "Node",
+     "from_fields": [
+      "node_id"
+     ],
+     "is_list": false,
+     "is_required": false,
+     "kind": "object",
+     "name": "Node",
+     "relation_name": "NodeToaudit",
+     "to_fields": [
+      "id"
+     ],
+     "type": "Node"
+    }
+   ],
+   "name": "audit",
    "primary_key": [
     "id"
    ]

@@ -203,6 +203,7 @@ UserUpdateOneNestedInput = TypedDict(
         'connect': 'UserWhereUniqueInput',
         'connect_or_create': 'UserConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -216,6 +217,7 @@ UserUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['UserConnectOrCreateInput', List['UserConnectOrCreateInput']],
         'disconnect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
         'set': List['UserWhereUniqueInput'],
+        'delete': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
     },
     total=False,
 )
@@ -455,6 +457,7 @@ ProfileUpdateOneNestedInput = TypedDict(
         'connect': 'ProfileWhereUniqueInput',
         'connect_or_create': 'ProfileConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -468,6 +471,7 @@ ProfileUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['ProfileConnectOrCreateInput', List['ProfileConnectOrCreateInput']],
         'disconnect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
         'set': List['ProfileWhereUniqueInput'],
+        'delete': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
     },
     total=False,
 )
@@ -676,6 +680,7 @@ PostUpdateOneNestedInput = TypedDict(
         'connect': 'PostWhereUniqueInput',
         'connect_or_create': 'PostConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -689,6 +694,7 @@ PostUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['PostConnectOrCreateInput', List['PostConnectOrCreateInput']],
         'disconnect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
         'set': List['PostWhereUniqueInput'],
+        'delete': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
     },
     total=False,
 )
@@ -895,6 +901,7 @@ CategoryUpdateOneNestedInput = TypedDict(
         'connect': 'CategoryWhereUniqueInput',
         'connect_or_create': 'CategoryConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -908,6 +915,7 @@ CategoryUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['CategoryConnectOrCreateInput', List['CategoryConnectOrCreateInput']],
         'disconnect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
         'set': List['CategoryWhereUniqueInput'],
+        'delete': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
     },
     total=False,
 )
@@ -1107,6 +1115,7 @@ CommentUpdateOneNestedInput = TypedDict(
         'connect': 'CommentWhereUniqueInput',
         'connect_or_create': 'CommentConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1120,6 +1129,7 @@ CommentUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['CommentConnectOrCreateInput', List['CommentConnectOrCreateInput']],
         'disconnect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
         'set': List['CommentWhereUniqueInput'],
+        'delete': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
     },
     total=False,
 )
@@ -1220,6 +1230,7 @@ NodeWhereInput = TypedDict(
         'parent_id': Union[str, None, StringFilter],
         'parent': 'NodeRelationFilter',
         'children': 'NodeListRelationFilter',
+        'audit': 'auditListRelationFilter',
         'AND': List['NodeWhereInput'],
         'OR': List['NodeWhereInput'],
         'NOT': List['NodeWhereInput'],
@@ -1278,6 +1289,7 @@ NodeCreateInput = TypedDict(
         'parent_id': NotRequired[Optional[str]],
         'parent': NotRequired['NodeCreateOneNestedInput'],
         'children': NotRequired['NodeCreateManyNestedInput'],
+        'audit': NotRequired['auditCreateManyNestedInput'],
     },
 )
 
@@ -1320,6 +1332,7 @@ NodeUpdateOneNestedInput = TypedDict(
         'connect': 'NodeWhereUniqueInput',
         'connect_or_create': 'NodeConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1333,6 +1346,7 @@ NodeUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['NodeConnectOrCreateInput', List['NodeConnectOrCreateInput']],
         'disconnect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
         'set': List['NodeWhereUniqueInput'],
+        'delete': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
     },
     total=False,
 )
@@ -1359,6 +1373,7 @@ NodeUpdateInput = TypedDict(
         'parent_id': Optional[str],
         'parent': 'NodeUpdateOneNestedInput',
         'children': 'NodeUpdateManyNestedInput',
+        'audit': 'auditUpdateManyNestedInput',
     },
     total=False,
 )
@@ -1378,6 +1393,7 @@ NodeInclude = TypedDict(
     {
         'parent': Union[bool, 'NodeIncludeArgs'],
         'children': Union[bool, 'NodeFindManyArgs'],
+        'audit': Union[bool, 'auditFindManyArgs'],
     },
     total=False,
 )
@@ -1421,6 +1437,210 @@ NodeOrderByInput = TypedDict(
 
 
 NodeScalarFieldKeys = Literal['id', 'label', 'rank', 'parent_id']
+
+
+auditWhereInput = TypedDict(
+    'auditWhereInput',
+    {
+        'id': Union[int, IntFilter],
+        'message': Union[str, StringFilter],
+        'node_id': Union[str, None, StringFilter],
+        'Node': 'NodeRelationFilter',
+        'AND': List['auditWhereInput'],
+        'OR': List['auditWhereInput'],
+        'NOT': List['auditWhereInput'],
+    },
+    total=False,
+)
+
+
+auditRelationFilter = TypedDict(
+    'auditRelationFilter',
+    {
+        'is': Optional['auditWhereInput'],
+        'is_not': Optional['auditWhereInput'],
+    },
+    total=False,
+)
+
+
+auditListRelationFilter = TypedDict(
+    'auditListRelationFilter',
+    {
+        'some': 'auditWhereInput',
+        'every': 'auditWhereInput',
+        'none': 'auditWhereInput',
+    },
+    total=False,
+)
+
+
+auditWhereUniqueInput = TypedDict(
+    'auditWhereUniqueInput',
+    {
+        'id': int,
+    },
+    total=False,
+)
+
+
+auditCreateWithoutRelationsInput = TypedDict(
+    'auditCreateWithoutRelationsInput',
+    {
+        'id': NotRequired[int],
+        'message': str,
+        'node_id': NotRequired[Optional[str]],
+    },
+)
+
+
+auditCreateInput = TypedDict(
+    'auditCreateInput',
+    {
+        'id': NotRequired[int],
+        'message': str,
+        'node_id': NotRequired[Optional[str]],
+        'Node': NotRequired['NodeCreateOneNestedInput'],
+    },
+)
+
+
+auditConnectOrCreateInput = TypedDict(
+    'auditConnectOrCreateInput',
+    {
+        'where': 'auditWhereUniqueInput',
+        'create': 'auditCreateWithoutRelationsInput',
+    },
+)
+
+
+auditCreateOneNestedInput = TypedDict(
+    'auditCreateOneNestedInput',
+    {
+        'create': 'auditCreateWithoutRelationsInput',
+        'connect': 'auditWhereUniqueInput',
+        'connect_or_create': 'auditConnectOrCreateInput',
+    },
+    total=False,
+)
+
+
+auditCreateManyNestedInput = TypedDict(
+    'auditCreateManyNestedInput',
+    {
+        'create': Union['auditCreateWithoutRelationsInput', List['auditCreateWithoutRelationsInput']],
+        'connect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+        'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
+    },
+    total=False,
+)
+
+
+auditUpdateOneNestedInput = TypedDict(
+    'auditUpdateOneNestedInput',
+    {
+        'create': 'auditCreateWithoutRelationsInput',
+        'connect': 'auditWhereUniqueInput',
+        'connect_or_create': 'auditConnectOrCreateInput',
+        'disconnect': bool,
+        'delete': bool,
+    },
+    total=False,
+)
+
+
+auditUpdateManyNestedInput = TypedDict(
+    'auditUpdateManyNestedInput',
+    {
+        'create': Union['auditCreateWithoutRelationsInput', List['auditCreateWithoutRelationsInput']],
+        'connect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+        'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
+        'disconnect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+        'set': List['auditWhereUniqueInput'],
+        'delete': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+    },
+    total=False,
+)
+
+
+auditUpdateManyMutationInput = TypedDict(
+    'auditUpdateManyMutationInput',
+    {
+        'id': Union[int, AtomicInput[int]],
+        'message': str,
+        'node_id': Optional[str],
+    },
+    total=False,
+)
+
+
+auditUpdateInput = TypedDict(
+    'auditUpdateInput',
+    {
+        'id': Union[int, AtomicInput[int]],
+        'message': str,
+        'node_id': Optional[str],
+        'Node': 'NodeUpdateOneNestedInput',
+    },
+    total=False,
+)
+
+
+auditUpsertInput = TypedDict(
+    'auditUpsertInput',
+    {
+        'create': 'auditCreateInput',
+        'update': 'auditUpdateInput',
+    },
+)
+
+
+auditInclude = TypedDict(
+    'auditInclude',
+    {
+        'Node': Union[bool, 'NodeIncludeArgs'],
+    },
+    total=False,
+)
+
+
+auditIncludeArgs = TypedDict(
+    'auditIncludeArgs',
+    {
+        'include': 'auditInclude',
+    },
+    total=False,
+)
+
+
+auditFindManyArgs = TypedDict(
+    'auditFindManyArgs',
+    {
+        'where': 'auditWhereInput',
+        'order_by': Union['auditOrderByInput', List['auditOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': 'auditWhereUniqueInput',
+        'include': 'auditInclude',
+        'distinct': List['auditScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+auditOrderByInput = TypedDict(
+    'auditOrderByInput',
+    {
+        'id': Union[SortOrder, SortOrderInput],
+        'message': Union[SortOrder, SortOrderInput],
+        'node_id': Union[SortOrder, SortOrderInput],
+        'Node': 'NodeOrderByInput',
+    },
+    total=False,
+)
+
+
+auditScalarFieldKeys = Literal['id', 'message', 'node_id']
 
 
 SettingWhereInput = TypedDict(
@@ -1522,6 +1742,7 @@ SettingUpdateOneNestedInput = TypedDict(
         'connect': 'SettingWhereUniqueInput',
         'connect_or_create': 'SettingConnectOrCreateInput',
         'disconnect': bool,
+        'delete': bool,
     },
     total=False,
 )
@@ -1535,6 +1756,7 @@ SettingUpdateManyNestedInput = TypedDict(
         'connect_or_create': Union['SettingConnectOrCreateInput', List['SettingConnectOrCreateInput']],
         'disconnect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
         'set': List['SettingWhereUniqueInput'],
+        'delete': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
     },
     total=False,
 )
