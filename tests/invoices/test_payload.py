@@ -156,7 +156,7 @@ def _is_number(value: Any) -> bool:
 
 
 def schema_errors_2024(invoice: dict[str, Any]) -> list[str]:
-    """The required fields and types of `CreateInvoice` for 2024-08-31 (rutter-contract.md §2.2)."""
+    """The required fields and types of `CreateInvoice` for 2024-08-31 (docs/rutter.md)."""
     errors: list[str] = []
     for key in ("customer_id", "issue_date", "currency_code", "line_items"):
         if key not in invoice:

@@ -7,7 +7,7 @@ means something without the yaml), and the sandbox must accept (200) or reject (
 Unknown keys at the top of `invoice` (and beside it at the root) are ACCEPTED: in the yaml neither
 `CreateCreateInvoiceRequest` nor `CreateInvoice` sets `additionalProperties: false`; only the nested
 objects (`additional_fields`, its addresses, line items, `item`, a line's `additional_fields`) do.
-That also matches the contract doc's advice for 2023-03-14 (warn, don't reject): the sandbox stores
+That also matches Rutter's advice for 2023-03-14 (warn, don't reject): the sandbox stores
 them and answers an `X-Sandbox-Warnings` header.
 """
 
