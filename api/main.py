@@ -17,6 +17,7 @@ from api.config import Settings, get_settings
 from api.db.pool import create_pool
 from api.db.problems import DATABASE_URL_UNSET
 from api.deps import Resources
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.invoices import repository
 from api.invoices import router as invoices
@@ -63,12 +64,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Turns a streamOS charge into an invoice in the customer's accounting system via Rutter.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(StartupErrorInOneLine)
     install_error_handlers(app)
     app.include_router(invoices.router)
     app.include_router(health.router)
+    install_docs(app)
     return app
 
 
