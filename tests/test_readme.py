@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import api.invoices.errors  # noqa: F401 - registers the invoice flow's error classes
@@ -38,3 +39,16 @@ def test_no_document_points_outside_the_repository() -> None:
         for target in re.findall(r"\]\(([^)#]+)", text):
             if not target.startswith("http"):
                 assert (document.parent / target).exists(), f"{document.name} links to missing {target}"
+
+
+def test_every_command_the_readme_shows_exists() -> None:
+    makefile = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, flags=re.MULTILINE))
+    documents = [README, CONTRACT, (PROJECT_ROOT / "sandbox" / "README.md").read_text(encoding="utf-8")]
+    modules = {module for text in documents for module in re.findall(r"python -m ([a-z_.]+[a-z_])", text)}
+    assert {"devrun", "seed", "api.db", "sandbox"} <= modules
+    for module in modules:
+        assert importlib.util.find_spec(module) is not None, module
+    made = {target for text in documents for target in re.findall(r"`make ([a-z-]+)", text)}
+    assert {"run", "test"} <= made
+    assert made <= targets, made - targets
