@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api import health
 from api.config import Settings, get_settings
 from api.db.pool import create_pool
-from api.db.problems import DATABASE_URL_UNSET
+from api.db.problems import DATABASE_URL_UNSET, dsn_problem
 from api.deps import Resources
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.database_url:
             raise ConfigurationError(DATABASE_URL_UNSET)
+        if problem := dsn_problem(settings.database_url):
+            raise ConfigurationError(problem)
         pool = await create_pool(
             settings.database_url, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
         )

@@ -45,6 +45,20 @@ def _where(dsn: str) -> str:
     return f"{host}:{port}"
 
 
+def dsn_problem(dsn: str) -> str | None:
+    """What makes `dsn` unusable before any connection is tried, in one line; None when it looks right."""
+    try:
+        scheme = urlsplit(dsn).scheme
+    except ValueError as exc:
+        scheme = f"unreadable ({exc})"
+    if scheme in {"postgresql", "postgres"}:
+        return None
+    return (
+        f"DATABASE_URL is not a PostgreSQL DSN (scheme {scheme or 'missing'}): write it as "
+        "postgresql://user[:password]@host[:port]/database"
+    )
+
+
 def database_problem(exc: BaseException, dsn: str) -> str | None:
     """The one-line explanation of a failure to use the database at `dsn`; None when it is not one."""
     where = _where(dsn)

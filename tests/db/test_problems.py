@@ -56,8 +56,12 @@ async def test_missing_database_is_one_line(server_dsn: str) -> None:
     assert 'database "no_such_database_here" does not exist' in result.stderr
 
 
-async def test_the_api_without_database_url_fails_to_start_with_one_line() -> None:
-    app = create_app(Settings(_env_file=None, database_url=None))
+@pytest.mark.parametrize(
+    ("database_url", "expected"),
+    [(None, "DATABASE_URL is not set: set it"), (NOT_A_DSN, "DATABASE_URL is not a PostgreSQL DSN")],
+)
+async def test_the_api_fails_to_start_with_one_line(database_url: str | None, expected: str) -> None:
+    app = create_app(Settings(_env_file=None, database_url=database_url))
     sent: list[MutableMapping[str, Any]] = []
     messages = iter([{"type": "lifespan.startup"}])
 
@@ -67,8 +71,8 @@ async def test_the_api_without_database_url_fails_to_start_with_one_line() -> No
     async def send(message: MutableMapping[str, Any]) -> None:
         sent.append(message)
 
-    with pytest.raises(Exception, match="DATABASE_URL is not set"):
+    with pytest.raises(Exception, match="DATABASE_URL"):
         await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
     assert sent[0]["type"] == "lifespan.startup.failed"
-    assert sent[0]["message"].startswith("DATABASE_URL is not set: set it")
+    assert sent[0]["message"].startswith(expected)
     assert "\n" not in sent[0]["message"]
