@@ -5,9 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck pytest check-generated generate generate-client-test migrate seed bench bench-client clean
+.PHONY: install run test lint typecheck pytest check-generated generate generate-client-test migrate seed bench bench-client clean requirements
 
-$(STAMP): pyproject.toml package.json package-lock.json
+# What the project needs on the machine: Python 3.11+ and Node.js 18+ with npm; nothing else.
+requirements:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "error: Python 3.11+ is required as '$(PYTHON)' (found: $$($(PYTHON) --version 2>/dev/null || echo none)); install it, or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] < 18 ? 1 : 0)' 2>/dev/null || { \
+	  echo "error: Node.js 18+ is required for the Prisma CLI (found: $$(node --version 2>/dev/null || echo none)); install it from https://nodejs.org or your package manager" >&2; exit 1; }
+	@command -v npm >/dev/null || { echo "error: npm is required (it comes with Node.js); install it" >&2; exit 1; }
+
+$(STAMP): pyproject.toml package.json package-lock.json | requirements
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev,bench]'

@@ -7,6 +7,22 @@ import { defineConfig } from 'prisma/config'
 import { PrismaPg } from '@prisma/adapter-pg'
 
 const root = __dirname
+
+// The project's .env, as the Python commands read it (pydantic-settings): variables already in the
+// environment win. Prisma skips its own .env loading whenever a config file exists.
+function loadDotEnv (file: string): void {
+  if (!fs.existsSync(file)) return
+  for (const raw of fs.readFileSync(file, 'utf8').split(/\r?\n/)) {
+    const line = raw.trim().replace(/^export\s+/, '')
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line)
+    if (!match || line.startsWith('#')) continue
+    let value = match[2]
+    const quoted = /^(['"])(.*)\1$/.exec(value)
+    value = quoted ? quoted[2] : value.replace(/\s+#.*$/, '').trim()
+    if (process.env[match[1]] === undefined) process.env[match[1]] = value
+  }
+}
+loadDotEnv(path.join(root, '.env'))
 // Any existing file stops the CLI from downloading that engine; the wasm engines do the work.
 const stub = path.join(root, 'prisma', 'tools', 'engine-stub')
 for (const name of ['PRISMA_QUERY_ENGINE_LIBRARY', 'PRISMA_QUERY_ENGINE_BINARY', 'PRISMA_SCHEMA_ENGINE_BINARY']) {

@@ -91,6 +91,34 @@ DATABASE_UNREACHABLE: tuple[type[Exception], ...] = (
 )
 
 
+def _validation_field(err: Any, body: Any, request: Request) -> dict[str, Any]:
+    """One entry of VALIDATION_ERROR's `fields`, said so that the caller knows what to change."""
+    location = [str(part) for part in err.get("loc", ())]
+    message = str(err.get("msg", ""))
+    kind = str(err.get("type", ""))
+    if kind == "json_invalid" and isinstance(body, str) and len(location) == 2 and location[1].isdigit():
+        # FastAPI gives the character offset; people (and editors) count lines and columns.
+        offset = int(location[1])
+        line = body.count("\n", 0, offset) + 1
+        column = offset - (body.rfind("\n", 0, offset) + 1) + 1
+        reason = str((err.get("ctx") or {}).get("error", "invalid JSON"))
+        return {
+            "location": ["body"],
+            "message": f"Invalid JSON at line {line}, column {column}: {reason}",
+            "type": kind,
+        }
+    if location == ["body"] and kind in {"model_attributes_type", "dict_type"}:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            got = f"'{content_type}'" if content_type else "none"
+            return {
+                "location": ["header", "Content-Type"],
+                "message": f"Send the body as JSON with 'Content-Type: application/json' (got {got}).",
+                "type": "content_type",
+            }
+    return {"location": location, "message": message, "type": kind}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every exception through the one error envelope."""
 
@@ -102,14 +130,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            {
-                "location": [str(part) for part in err.get("loc", ())],
-                "message": str(err.get("msg", "")),
-                "type": str(err.get("type", "")),
-            }
-            for err in exc.errors()
-        ]
+        fields = [_validation_field(err, exc.body, request) for err in exc.errors()]
         return error_json(RequestValidationFailed("The request is not valid.", {"fields": fields}))
 
     @app.exception_handler(StarletteHTTPException)

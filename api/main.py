@@ -10,11 +10,14 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import health
 from api.config import Settings, get_settings
 from api.db.pool import create_pool
+from api.db.problems import DATABASE_URL_UNSET, dsn_problem
 from api.deps import Resources
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.invoices import repository
 from api.invoices import router as invoices
@@ -38,10 +41,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.database_url:
-            raise ConfigurationError(
-                "DATABASE_URL is not set. Set it, or use the dev runner (`make run`), which starts "
-                "an embedded PostgreSQL."
-            )
+            raise ConfigurationError(DATABASE_URL_UNSET)
+        if problem := dsn_problem(settings.database_url):
+            raise ConfigurationError(problem)
         pool = await create_pool(
             settings.database_url, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
         )
@@ -65,12 +67,39 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description="Turns a streamOS charge into an invoice in the customer's accounting system via Rutter.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(StartupErrorInOneLine)
     install_error_handlers(app)
     app.include_router(invoices.router)
     app.include_router(health.router)
+    install_docs(app)
     return app
+
+
+class StartupErrorInOneLine:
+    """Reports a ConfigurationError at start-up as its message alone, where the server would print
+    the whole traceback (uvicorn logs the lifespan's failure message as it is)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_in_one_line(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                last_line = str(message.get("message", "")).strip().splitlines()[-1:]
+                prefix = f"{ConfigurationError.__module__}.{ConfigurationError.__qualname__}: "
+                if last_line and last_line[0].startswith(prefix):
+                    message = {**message, "message": last_line[0].removeprefix(prefix)}
+            await send(message)
+
+        await self.app(scope, receive, send_in_one_line)
 
 
 async def _housekeeping(resources: Resources, first_sweep_done: asyncio.Event) -> None:

@@ -23,7 +23,8 @@ import asyncpg
 from api.config import Settings
 from api.db.admin import with_database
 from api.db.embedded import DEFAULT_DATA_DIR, start_embedded_server
-from api.db.migrate import apply_migrations
+from api.db.migrate import MigrationError, apply_migrations
+from api.db.problems import command, database_problem
 from api.paths import PROJECT_ROOT
 from seed.loader import demo_payload, load_charges
 
@@ -170,10 +171,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         dsn = asyncio.run(_ensure_local_database(start_embedded_server(args.data_dir), fresh=args.fresh))
         say(f"database: embedded PostgreSQL in {args.data_dir} (DATABASE_URL is not set)")
-    if args.no_seed:
-        asyncio.run(apply_migrations(dsn))
-    else:
-        asyncio.run(prepare_database(dsn))
+    try:
+        if args.no_seed:
+            asyncio.run(apply_migrations(dsn))
+        else:
+            asyncio.run(prepare_database(dsn))
+    except MigrationError as exc:
+        say(f"error: {exc}")
+        return 1
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        say(f"error: {database_problem(exc, dsn) or exc}")
+        return 1
 
     env = dict(os.environ, DATABASE_URL=dsn, PYTHONUNBUFFERED="1")
     processes: list[subprocess.Popen[bytes]] = []
@@ -227,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         say(f"API ready at {api_url} (docs: {api_url}/docs)")
         charge_id = asyncio.run(next_uninvoiced_charge(dsn))
         if charge_id is None:
-            say("every billable demo charge is already invoiced; `python -m devrun --fresh` starts over")
+            say(f"every billable demo charge is already invoiced; `{command('devrun --fresh')}` starts over")
         else:
             curl = (
                 f"curl -s -X POST {api_url}/invoices -H 'Content-Type: application/json' "

@@ -4,7 +4,7 @@ Amounts: `sub_total` is the sum of the line `total_amount`s; `tax_amount` the su
 `additional_fields.tax_amount` (2024-08-31 bodies only, else 0); `total_amount` = `amount_due` =
 sub_total + tax_amount (nothing is paid, `linked_payments` is []). Discounts are reported, not
 subtracted (a line's `total_amount` is already its total). 2023-03-14 renders amounts as decimal
-strings ("14.34", "2", "0"), 2024-08-31 as JSON numbers (contract §4.1, §4.2, §8).
+strings ("14.34", "2", "0"), 2024-08-31 as JSON numbers (docs/rutter.md).
 """
 
 from __future__ import annotations

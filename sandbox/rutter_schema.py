@@ -1,8 +1,9 @@
 """Pydantic models of Rutter's create-invoice request body, one set per API version.
 
-2023-03-14 is written from `CreateCreateInvoiceRequest` / `CreateInvoice` of the official OpenAPI
-(../shared/reference/rutter-openapi-2023-03-14.yaml); 2024-08-31 from the contract's §2.2 (the
-generated `CreateInvoice` zod schema of the 2024-08-31 spec). What follows the spec exactly:
+2023-03-14 is written from `CreateCreateInvoiceRequest` / `CreateInvoice` of Rutter's official
+OpenAPI; 2024-08-31 from the generated `CreateInvoice` zod schema of the 2024-08-31 spec (both
+summarized in docs/rutter.md). These models are the project's own copy of Rutter's schema: the sandbox
+needs no outside file. What follows the spec exactly:
 
 * required keys: 2023-03-14 invoice `customer_id, due_date, issue_date, currency_code, line_items`,
   each line `total_amount` AND `item`; 2024-08-31 invoice `customer_id, issue_date, currency_code,
@@ -14,7 +15,7 @@ generated `CreateInvoice` zod schema of the 2024-08-31 spec). What follows the s
 
 Unknown keys at the top of `invoice` (and beside `invoice` at the root) are NOT rejected: in the yaml
 neither `CreateInvoice` nor `CreateCreateInvoiceRequest` has `additionalProperties: false`, so the
-schema accepts them, and the contract (§2.3) says newer 2023-03-14 builds accept more fields
+schema accepts them, and Rutter's notes say newer 2023-03-14 builds accept more fields
 (`account_id`, `class_id`, ...). The sandbox accepts them and reports them as warnings (request log
 and the `X-Sandbox-Warnings` response header). For 2024-08-31 the same rule is applied (INFERRED:
 the generated zod objects are not `.strict()` at the top either); its nested objects are closed

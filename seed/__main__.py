@@ -20,6 +20,7 @@ import asyncpg
 from pydantic import ValidationError
 
 from api.config import Settings, get_settings
+from api.db.problems import DATABASE_URL_UNSET, command, database_problem
 from seed.loader import LoadSummary, SeedError, demo_payload, load_charges, print_progress, read_charges_file
 from seed.streamos import fetch_charges
 
@@ -63,11 +64,7 @@ async def run(argv: list[str] | None = None, settings: Settings | None = None) -
             _error(f"invalid settings: {exc}")
             return EXIT_USAGE
     if not settings.database_url:
-        _error(
-            "DATABASE_URL is not set. Set it to a PostgreSQL DSN (for example "
-            "postgresql://postgres@127.0.0.1:5432/invoices, migrated with `python -m api.db migrate`), "
-            "or use `make run`, which starts a local database and seeds it."
-        )
+        _error(DATABASE_URL_UNSET)
         return EXIT_USAGE
     if options.from_api and not settings.streamos_base_url:
         _error("STREAMOS_BASE_URL is not set: set it (and STREAMOS_API_KEY) to fetch charges from streamOS.")
@@ -81,10 +78,11 @@ async def run(argv: list[str] | None = None, settings: Settings | None = None) -
         _error(str(exc))
         return EXIT_FAILED
     except asyncpg.UndefinedTableError as exc:
-        _error(f"{exc}: the database is not migrated; run `python -m api.db migrate` first")
+        _error(f"{exc}: the database is not migrated; run `{command('api.db migrate')}` first")
         return EXIT_FAILED
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-        _error(f"database error, nothing was written: {exc}")
+        problem = database_problem(exc, settings.database_url)
+        _error(f"{problem or f'database error: {exc}'}; nothing was written")
         return EXIT_FAILED
     for line in summary.lines():
         print(line)

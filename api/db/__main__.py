@@ -10,6 +10,7 @@ import asyncpg
 
 from api.config import get_settings
 from api.db.migrate import MigrationError, apply_migrations
+from api.db.problems import DATABASE_URL_UNSET, database_problem
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,21 +29,16 @@ def main(argv: list[str] | None = None) -> int:
 
     dsn = get_settings().database_url
     if not dsn:
-        print("DATABASE_URL is not set.", file=sys.stderr)
+        print(f"error: {DATABASE_URL_UNSET}", file=sys.stderr)
         return 2
     try:
         done = asyncio.run(apply_migrations(dsn, baseline=args.baseline))
     except MigrationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except asyncpg.InvalidCatalogNameError as exc:
-        print(
-            f"error: {exc}: create it first (e.g. `createdb`), or point DATABASE_URL elsewhere",
-            file=sys.stderr,
-        )
-        return 1
-    except (OSError, ConnectionError, asyncpg.PostgresError) as exc:
-        print(f"error: cannot use the database: {exc}", file=sys.stderr)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        problem = database_problem(exc, dsn)
+        print(f"error: {problem or f'cannot use the database: {exc}'}", file=sys.stderr)
         return 1
     if done:
         for line in done:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 
+from api.db.problems import command
 from api.paths import MIGRATIONS_DIR
 
 logger = logging.getLogger("api.db.migrate")
@@ -122,7 +123,7 @@ async def _apply_pending(
     if legacy:
         raise MigrationError(
             f"this database was migrated with an earlier layout of the migrations ({', '.join(legacy)}); "
-            "it holds only demo data: recreate it (`python -m devrun --fresh` for the embedded one, "
+            f"it holds only demo data: recreate it (`{command('devrun --fresh')}` for the embedded one, "
             "or drop and create the database) and migrate again"
         )
     done: list[str] = []
@@ -134,14 +135,14 @@ async def _apply_pending(
             raise MigrationError(
                 f"this database already has the service's tables ({', '.join(own)}) but no recorded "
                 "migrations: it was set up by `prisma db push`, which is for scratch databases only; "
-                "recreate it and run `python -m api.db migrate`"
+                f"recreate it and run `{command('api.db migrate')}`"
             )
         if baseline:
             missing = [table for table in SERVICE_USES if table not in existing]
             if missing:
                 raise MigrationError(
                     "--baseline is for a database that already holds streamOS's tables, and this one "
-                    f"lacks {', '.join(missing)}; on an empty database run `python -m api.db migrate`"
+                    f"lacks {', '.join(missing)}; on an empty database run `{command('api.db migrate')}`"
                 )
             await _record_applied(connection, first)
             done.append(f"recorded {first.name} as applied (streamOS's tables are already there)")
@@ -154,7 +155,7 @@ async def _apply_pending(
             shown = ", ".join(existing[:3]) + (", ..." if len(existing) > 3 else "")
             raise MigrationError(
                 f"this database already holds streamOS's tables ({shown}) and no recorded baseline: "
-                "run `python -m api.db migrate --baseline` to record streamOS's schema as present "
+                f"run `{command('api.db migrate --baseline')}` to record streamOS's schema as present "
                 "and apply only the service's migrations"
             )
     for migration in migrations:

@@ -1,4 +1,4 @@
-"""The invoice flow's errors, one class per code of SERVICE.md's error table."""
+"""The invoice flow's errors, one class per code of the error table in docs/contract.md."""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ async def create_invoice(
             alias="Idempotency-Key",
             min_length=1,
             max_length=255,
-            pattern=r"^[\x20-\x7E]+$",
+            pattern=r"^[\x20-\x7E]*[\x21-\x7E][\x20-\x7E]*$",
             description="1-255 printable ASCII characters; a retry with the same key and body is answered "
             "with the first answer",
         ),

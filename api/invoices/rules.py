@@ -1,4 +1,4 @@
-"""The business rules of SERVICE.md §3 and the Rutter request body, as pure functions: no I/O, no clock.
+"""The business rules (docs/contract.md) and the Rutter request body, as pure functions: no I/O, no clock.
 
 Each check raises the error class of its code with `details` a person can act on (which customer,
 which line item, which field). `validate_charge` runs the checks that need nothing but the charge
@@ -379,7 +379,7 @@ def _billable_line(line_item: ChargeLineItem) -> BillableLine:
 
 
 def validate_charge(charge: Charge, settings: Settings) -> ValidatedCharge:
-    """Runs the charge-only checks in SERVICE.md's order; the first failure raises.
+    """Runs the charge-only checks in the contract's order (docs/contract.md); the first failure raises.
 
     UnreconciledCustomer, UnreconciledItem, NoBillableLineItems, InvalidCharge (the due date is
     required per `settings.rutter_version`).
@@ -426,7 +426,7 @@ def access_token_for(charge: Charge, settings: Settings) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# The Rutter create-invoice body (rutter-contract.md §2)
+# The Rutter create-invoice body (docs/rutter.md)
 # --------------------------------------------------------------------------------------------
 #
 # Rutter takes amounts as JSON numbers, so the Decimals become numbers only here, at the edge: an
@@ -434,7 +434,7 @@ def access_token_for(charge: Charge, settings: Settings) -> str:
 # serializes as `19.99`). Line totals are rounded half-up to cents first (they are cents in the
 # database); quantities and unit prices are sent unrounded, since unit prices below a cent are real
 # (0.0015 per API call). Each billable line is one Rutter line: lines are never grouped, so unit
-# prices are never summed (the reference implementation's bug, streamos-model.md §4.4).
+# prices are never summed (streamOS's own code sums them when it groups lines).
 
 _CENT = Decimal("0.01")
 

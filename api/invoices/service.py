@@ -329,7 +329,8 @@ class InvoiceService:
             return Answer(202, await self._status_body(released), {"Location": status_url(request.id)})
         except RutterRejected as exc:
             error = RutterRejectedInvoice(
-                f"Rutter refused the invoice: {exc.error_message or exc.error_code or exc.http_status}.",
+                "Rutter refused the invoice: "
+                + _sentence(exc.error_message or exc.error_code or exc.http_status),
                 {
                     "http_status": exc.http_status,
                     "error_type": exc.error_type,
@@ -522,3 +523,8 @@ class InvoiceService:
             result=result,
             error=error,
         )
+
+
+def _sentence(reason: object) -> str:
+    """The reason ending in exactly one period (Rutter's messages often end in one already)."""
+    return str(reason).strip().rstrip(".") + "."

@@ -7,6 +7,10 @@
 // 3. Prisma 6.19's wasm schema engine leaves 10 s and 60 s timers pending after the command is
 //    done, and the adapter's pg pool keeps an idle connection for 10 s; let the process exit when
 //    its work is finished.
+// 4. Notices that do not apply to this project are dropped from the CLI's output: the JS client's
+//    tips and ads (the project uses only the Python models `generate` writes), the claim that .env
+//    is not loaded (prisma.config.ts loads it), and the warning that the schema's datasource `url`
+//    is unused (the driver adapter reads the same DATABASE_URL).
 'use strict'
 const path = require('node:path')
 
@@ -60,6 +64,42 @@ function requireOptional (name) {
   }
 }
 
+const NOISE = [
+  /^Prisma config detected, skipping environment variable loading\.$/,
+  /^WARNING: Your schema specifies the following datasource properties but you are using a Driver Adapter/,
+  /^- url$/,
+  /^The values from your schema will NOT be used!$/,
+  /^We recommend you to remove those properties from your schema/,
+  /Generated Prisma Client \(v[0-9.]+\) to \.\/node_modules\/\.prisma\/client/,
+  /^Start by importing your Prisma Client/,
+  /^Tip: /,
+  /pris\.ly\/tip-/
+]
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g
+
+function isNoise (line) {
+  const text = line.replace(ANSI, '').trim()
+  return text !== '' && NOISE.some((pattern) => pattern.test(text))
+}
+
+function dropNoise (stream) {
+  const write = stream.write.bind(stream)
+  stream.write = function (chunk, encoding, callback) {
+    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk)) return write(chunk, encoding, callback)
+    const text = chunk.toString()
+    const lines = text.split('\n')
+    if (!lines.some(isNoise)) return write(chunk, encoding, callback)
+    const kept = lines.filter((line) => !isNoise(line)).join('\n').replace(/\n{3,}/g, '\n\n')
+    if (kept.trim() === '') {
+      const done = typeof encoding === 'function' ? encoding : callback
+      if (typeof done === 'function') process.nextTick(done)
+      return true
+    }
+    return write(kept, typeof encoding === 'function' ? undefined : encoding, typeof encoding === 'function' ? encoding : callback)
+  }
+}
+
 if (!global.__invoiceServicePrismaPreload) {
   global.__invoiceServicePrismaPreload = true
   const Result = requireOptional(path.join('pg', 'lib', 'result.js'))
@@ -67,4 +107,6 @@ if (!global.__invoiceServicePrismaPreload) {
   const Pool = requireOptional('pg-pool')
   if (Pool) patchPgPool(Pool)
   unrefLongTimers()
+  dropNoise(process.stdout)
+  dropNoise(process.stderr)
 }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import asyncpg
 import pytest
 
 from api.db.schema_parts import streamos_schema
 from api.paths import SCHEMA_PATH
-from tests.conftest import shared_file
 from tests.db.prisma_schema import (
     BLOCK,
     FIELD,
@@ -123,8 +124,8 @@ def column_type(row: asyncpg.Record) -> str:
 
 
 @pytest.fixture(scope="module")
-def provided_text() -> str:
-    return shared_file("reference/provided-schema.prisma").read_text(encoding="utf-8")
+def provided_text(provided_schema_path: Path) -> str:
+    return provided_schema_path.read_text(encoding="utf-8")
 
 
 def test_streamos_part_is_the_provided_schema_with_the_postgresql_changes(provided_text: str) -> None:

@@ -1,6 +1,6 @@
 """Rows and charges for tests: every required column filled, any column overridable.
 
-`make_charge()` is the example charge of streamos-model.md §3, fully reconciled and billable:
+`make_charge()` is the example charge of the demo data, fully reconciled and billable:
 "Platform fee" 1 x 1500 and API_CALLS_DESCRIPTION 250 x 1 (total 1750), plus a suppressed
 "Internal sub-total row" and a product-less "Thank you for your business" line that the filter
 drops. Ids are valid UUIDs (the reference's "p-uuid-1" placeholders are not).
@@ -367,7 +367,7 @@ _CHARGE_FIELDS = frozenset(field.name for field in fields(Charge))
 
 
 def make_charge(**overrides: Any) -> Charge:
-    """The example charge of streamos-model.md §3: reconciled, billable, 1750 USD.
+    """The example charge of the demo data: reconciled, billable, 1750 USD.
 
     Overrides named like a `Charge` field (`invoice`, `organization`, `customer`, `uac_customer`,
     `addresses`, `line_items`, `adjustments`) replace that part; any other name is a uac_invoice

@@ -143,6 +143,8 @@ async def test_malformed_request_id_is_422(harness: Harness) -> None:
         (json.dumps({"charge_id": CLEAN_CHARGE, "send_email": "perhaps"}).encode(), {}),
         (json.dumps({"charge_id": CLEAN_CHARGE}).encode(), {"Idempotency-Key": "x" * 256}),
         (json.dumps({"charge_id": CLEAN_CHARGE}).encode(), {"Idempotency-Key": "tab\tinside"}),
+        (json.dumps({"charge_id": CLEAN_CHARGE}).encode(), {"Idempotency-Key": ""}),
+        (json.dumps({"charge_id": CLEAN_CHARGE}).encode(), {"Idempotency-Key": "   "}),
         (json.dumps({"charge_id": CLEAN_CHARGE.replace("-", "")}).encode(), {}),
         (json.dumps({"charge_id": "{" + CLEAN_CHARGE + "}"}).encode(), {}),
         (json.dumps({"charge_id": CLEAN_CHARGE, "send_email": "yes"}).encode(), {}),
@@ -158,6 +160,8 @@ async def test_malformed_request_id_is_422(harness: Harness) -> None:
         "bad-send-email",
         "key-too-long",
         "key-not-printable",
+        "key-empty",
+        "key-blank",
         "uuid-without-hyphens",
         "uuid-in-braces",
         "send-email-yes",
@@ -178,6 +182,32 @@ async def test_malformed_requests_are_422_validation_error(
     assert error["code"] == "VALIDATION_ERROR"
     assert error["details"]["fields"]
     await assert_nothing_written(harness)
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+async def test_a_body_not_sent_as_json_says_which_content_type_to_use(
+    harness: Harness, content_type: str | None
+) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    response = await harness.client.post(
+        "/invoices", content=json.dumps({"charge_id": CLEAN_CHARGE}).encode(), headers=headers
+    )
+    assert response.status_code == 422
+    [field] = response.json()["error"]["details"]["fields"]
+    assert field["location"] == ["header", "Content-Type"]
+    assert "Content-Type: application/json" in field["message"]
+    assert (content_type or "none") in field["message"]
+
+
+async def test_broken_json_is_located_by_line_and_column(harness: Harness) -> None:
+    body = '{\n  "charge_id": "' + CLEAN_CHARGE + '",,\n}'
+    response = await harness.client.post(
+        "/invoices", content=body.encode(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    [field] = response.json()["error"]["details"]["fields"]
+    assert field["location"] == ["body"]
+    assert field["message"].startswith("Invalid JSON at line 2, column 55: ")
 
 
 # --- refusals before Rutter --------------------------------------------------------------------
@@ -351,6 +381,8 @@ async def test_failed_job_is_502_rutter_rejected_and_frees_the_charge(harness: H
     assert error["code"] == "RUTTER_REJECTED"
     assert error["details"]["http_status"] == 450
     assert error["details"]["error_code"] == "PLATFORM_BAD_REQUEST"
+    assert error["message"].startswith("Rutter refused the invoice: ")
+    assert error["message"].endswith(".") and not error["message"].endswith("..")
     assert await harness.count("acc_uac_invoice") == 0
     assert await harness.count("invoice_request", "status = 'FAILED'") == 1
 

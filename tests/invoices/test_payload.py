@@ -6,7 +6,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +24,7 @@ from api.invoices.rules import (
     rutter_timestamp,
     validate_charge,
 )
-from tests.conftest import shared_file
+from sandbox.rutter_schema import InvalidBody, validate_create_body
 from tests.invoices.factories import (
     API_CALLS_DESCRIPTION,
     api_calls_line,
@@ -91,28 +91,34 @@ def build(charge: Charge, version: RutterVersion = "2023-03-14") -> dict[str, An
 
 
 # --------------------------------------------------------------------------------------------
-# Rutter's schemas: the official OpenAPI file for 2023-03-14, rutter-contract.md §2.2 for 2024-08-31
+# Rutter's schemas: the project's own models of them (the sandbox's), and Rutter's official OpenAPI
+# for 2023-03-14 where RUTTER_OPENAPI_PATH names it
 # --------------------------------------------------------------------------------------------
 
 
-@cache
-def _openapi_components() -> dict[str, Any]:
-    path = shared_file("reference/rutter-openapi-2023-03-14.yaml")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as spec:
-        document: dict[str, Any] = yaml.load(spec, Loader=loader)  # noqa: S506 - a safe loader
-    components: dict[str, Any] = document["components"]
-    return components
-
-
 def schema_errors_2023(invoice: dict[str, Any]) -> list[str]:
-    """Every way the create body breaks Rutter's 2023-03-14 `CreateCreateInvoiceRequest`.
+    """Every way the create body breaks the sandbox's model of Rutter's 2023-03-14 schema.
+
+    Unknown top-level keys, which Rutter's schema leaves open (the sandbox warns about them), count
+    as errors here: the service must send only what the schema declares.
+    """
+    try:
+        _, warnings = validate_create_body("2023-03-14", {"response_mode": "async", "invoice": invoice})
+    except InvalidBody as error:
+        return [error.message]
+    return warnings
+
+
+def official_schema_errors_2023(openapi_path: Path, invoice: dict[str, Any]) -> list[str]:
+    """Every way the create body breaks `CreateCreateInvoiceRequest` of Rutter's official yaml.
 
     That schema declares no `response_mode` (older doc builds took it as a query parameter), and
     its `CreateInvoice` leaves unknown top-level keys open; the body is checked as declared, and the
     `invoice` object once more with unknown keys refused, as its nested objects already are.
     """
-    components = _openapi_components()
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with openapi_path.open(encoding="utf-8") as spec:
+        components: dict[str, Any] = yaml.load(spec, Loader=loader)["components"]  # noqa: S506 - a safe loader
     request_schema = {"$ref": "#/components/schemas/CreateCreateInvoiceRequest", "components": components}
     strict_invoice_schema = {
         **components["schemas"]["CreateInvoice"],
@@ -150,7 +156,7 @@ def _is_number(value: Any) -> bool:
 
 
 def schema_errors_2024(invoice: dict[str, Any]) -> list[str]:
-    """The required fields and types of `CreateInvoice` for 2024-08-31 (rutter-contract.md §2.2)."""
+    """The required fields and types of `CreateInvoice` for 2024-08-31 (docs/rutter.md)."""
     errors: list[str] = []
     for key in ("customer_id", "issue_date", "currency_code", "line_items"):
         if key not in invoice:
@@ -205,8 +211,15 @@ def schema_errors(invoice: dict[str, Any], version: RutterVersion) -> list[str]:
 
 def test_2023_schema_check_catches_what_rutter_would_refuse() -> None:
     """The validator itself works: a line without `item` and an unknown key are errors."""
+    without_item = {**EXAMPLE_2023, "line_items": [{"total_amount": 1}]}
+    assert schema_errors_2023(without_item) == ["invoice.line_items[0].item: Field required"]
+    unknown_key = {**EXAMPLE_2023, "billing_email": "x@example.com"}
+    assert schema_errors_2023(unknown_key) == ["unknown key 'invoice.billing_email' ignored"]
+
+
+def test_official_2023_schema_check_catches_what_rutter_would_refuse(rutter_openapi_path: Path) -> None:
     broken = {**EXAMPLE_2023, "line_items": [{"total_amount": 1}], "billing_email": "x@example.com"}
-    errors = schema_errors_2023(broken)
+    errors = official_schema_errors_2023(rutter_openapi_path, broken)
     assert any("'item' is a required property" in error for error in errors)
     assert any("billing_email" in error for error in errors)
 
@@ -280,6 +293,15 @@ VARIATIONS: dict[str, Charge] = {
 @pytest.mark.parametrize("charge", VARIATIONS.values(), ids=VARIATIONS.keys())
 def test_rutter_invoice_is_valid_for_rutter(charge: Charge, version: RutterVersion) -> None:
     assert schema_errors(build(charge, version), version) == []
+
+
+def test_2023_invoices_are_valid_for_the_official_openapi(rutter_openapi_path: Path) -> None:
+    charges = {"example": make_charge(), **VARIATIONS}
+    errors = {
+        name: official_schema_errors_2023(rutter_openapi_path, build(charge, "2023-03-14"))
+        for name, charge in charges.items()
+    }
+    assert errors == {name: [] for name in charges}
 
 
 def _none_paths(value: Any, path: str = "") -> list[str]:

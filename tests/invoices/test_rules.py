@@ -1,4 +1,4 @@
-"""The business rules of SERVICE.md §3, one table per rule; no database, no network."""
+"""The business rules of docs/contract.md, one table per rule; no database, no network."""
 
 from __future__ import annotations
 

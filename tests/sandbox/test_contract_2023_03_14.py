@@ -1,13 +1,13 @@
-"""The sandbox against the official 2023-03-14 OpenAPI (../shared/reference/rutter-openapi-2023-03-14.yaml).
+"""The sandbox against Rutter's official 2023-03-14 OpenAPI (the yaml RUTTER_OPENAPI_PATH names).
 
 Every sample create body below carries the outcome the yaml's `CreateCreateInvoiceRequest` schema
-gives it (checked with jsonschema when the yaml is present, and hard-coded so the test still means
-something without ../shared), and the sandbox must accept (200) or reject (400) it the same way.
+gives it (checked with jsonschema when RUTTER_OPENAPI_PATH is set, and hard-coded so the test still
+means something without the yaml), and the sandbox must accept (200) or reject (400) it the same way.
 
 Unknown keys at the top of `invoice` (and beside it at the root) are ACCEPTED: in the yaml neither
 `CreateCreateInvoiceRequest` nor `CreateInvoice` sets `additionalProperties: false`; only the nested
 objects (`additional_fields`, its addresses, line items, `item`, a line's `additional_fields`) do.
-That also matches the contract doc's advice for 2023-03-14 (warn, don't reject): the sandbox stores
+That also matches Rutter's advice for 2023-03-14 (warn, don't reject): the sandbox stores
 them and answers an `X-Sandbox-Warnings` header.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -25,10 +26,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from sandbox import RunningSandbox
-from tests.conftest import shared_file
 from tests.sandbox.conftest import headers, invoices_url, wait_for_job
 
-SPEC = "reference/rutter-openapi-2023-03-14.yaml"
 SPEC_URI = "urn:rutter:openapi:2023-03-14"
 
 VALID_INVOICE: dict[str, Any] = {
@@ -154,8 +153,8 @@ SAMPLE_IDS = [sample[0] for sample in SAMPLES]
 
 
 @pytest.fixture(scope="module")
-def registry() -> Iterator[Registry[Any]]:
-    with shared_file(SPEC).open("rb") as file:
+def registry(rutter_openapi_path: Path) -> Iterator[Registry[Any]]:
+    with rutter_openapi_path.open("rb") as file:
         spec = yaml.load(file, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - safe loaders
     yield Registry().with_resource(SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT202012))
 

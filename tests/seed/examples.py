@@ -1,4 +1,4 @@
-"""Test data for the seed: the example charge of streamos-model.md section 3 (with real UUIDs in
+"""Test data for the seed: the example charge of the demo data (with real UUIDs in
 place of its "p-uuid-1" placeholders) and helpers to read the tables back."""
 
 from __future__ import annotations
