@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 from api.deps import ResourcesDep
 from api.errors import ErrorResponse
 from api.invoices.schemas import (
+    CANONICAL_UUID,
     CreateInvoiceRequest,
     EmailOutcome,
     InvoiceCreated,
@@ -27,6 +27,13 @@ async def get_invoice_service(resources: ResourcesDep) -> InvoiceService:
 
 
 InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]
+# Ids in paths are validated like ids in bodies: canonical UUIDs only (any letter case), else 422.
+RequestIdPath = Annotated[
+    str, Path(pattern=CANONICAL_UUID, description="request_id from POST /invoices (a canonical UUID)")
+]
+ChargeIdPath = Annotated[
+    str, Path(pattern=CANONICAL_UUID, description="id of the uac_invoice row (the charge; a canonical UUID)")
+]
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -74,10 +81,10 @@ async def create_invoice(
     responses=_errors(404, 422, 503, 500),
 )
 async def get_invoice_request(
-    request_id: Annotated[uuid.UUID, Path(description="request_id from POST /invoices")],
+    request_id: RequestIdPath,
     service: InvoiceServiceDep,
 ) -> InvoiceRequestStatus:
-    return await service.request_status(str(request_id))
+    return await service.request_status(request_id.lower())
 
 
 @router.post(
@@ -87,10 +94,10 @@ async def get_invoice_request(
     responses=_errors(404, 409, 422, 503, 500),
 )
 async def resend_invoice_email(
-    request_id: Annotated[uuid.UUID, Path(description="request_id from POST /invoices")],
+    request_id: RequestIdPath,
     service: InvoiceServiceDep,
 ) -> EmailOutcome:
-    return await service.resend_email(str(request_id))
+    return await service.resend_email(request_id.lower())
 
 
 @router.get(
@@ -100,7 +107,7 @@ async def resend_invoice_email(
     responses=_errors(400, 404, 409, 422, 503, 500),
 )
 async def preview_invoice(
-    charge_id: Annotated[uuid.UUID, Path(description="id of the uac_invoice row (the charge)")],
+    charge_id: ChargeIdPath,
     service: InvoiceServiceDep,
 ) -> InvoicePreview:
-    return await service.preview(str(charge_id))
+    return await service.preview(charge_id.lower())
