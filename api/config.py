@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         description="a worker's lease on a request; renewed every third of it while the worker lives, so "
         "after a crash another worker may take the request over once it runs out",
     )
+    api_key_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="how long a process remembers a valid API key (so a revoked key works at most this long)",
+    )
     log_level: str = "INFO"
 
 

@@ -19,6 +19,7 @@ from api.errors import install_error_handlers
 from api.invoices import repository
 from api.invoices import router as invoices
 from api.invoices.service import InvoiceService
+from api.keys.auth import ApiKeyMiddleware, Authenticator
 from api.logging import configure_logging, install_log_context
 from api.middleware import RequestContextMiddleware
 
@@ -65,6 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Turns a streamOS charge into an invoice in the customer's accounting system via Rutter.",
         lifespan=lifespan,
     )
+    # The last added runs first: request id and access log, then the API key.
+    app.add_middleware(ApiKeyMiddleware, authenticator=Authenticator(settings.api_key_cache_s))
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(invoices.router)

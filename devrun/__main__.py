@@ -24,6 +24,7 @@ from api.config import Settings
 from api.db.admin import with_database
 from api.db.embedded import DEFAULT_DATA_DIR, start_embedded_server
 from api.db.migrate import apply_migrations
+from api.keys.service import issue_key
 from api.paths import PROJECT_ROOT
 from seed.loader import demo_payload, load_charges
 
@@ -117,6 +118,15 @@ async def next_uninvoiced_charge(dsn: str) -> str | None:
         await connection.close()
     taken = {row["id"] for row in held}
     return next((charge for charge in BILLABLE_DEMO_CHARGES if charge not in taken), None)
+
+
+async def development_key(dsn: str) -> str:
+    """A new all-organizations API key for this run (printed with the curl, like any key only once)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        return (await issue_key(connection, organization_id=None, name="make run (development)")).key
+    finally:
+        await connection.close()
 
 
 def uses_real_rutter(settings: Settings) -> bool:
@@ -225,18 +235,21 @@ def main(argv: list[str] | None = None) -> int:
         processes.append(api)
         wait_until_ready(f"{api_url}/readyz", api)
         say(f"API ready at {api_url} (docs: {api_url}/docs)")
+        api_key = asyncio.run(development_key(dsn))
+        say(f"development API key (all organizations): {api_key}")
         charge_id = asyncio.run(next_uninvoiced_charge(dsn))
         if charge_id is None:
             say("every billable demo charge is already invoiced; `python -m devrun --fresh` starts over")
         else:
             curl = (
-                f"curl -s -X POST {api_url}/invoices -H 'Content-Type: application/json' "
+                f"curl -s -X POST {api_url}/invoices -H 'Authorization: Bearer {api_key}' "
+                "-H 'Content-Type: application/json' "
                 f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
             )
             say("invoice a demo charge:")
             print(f"\n    {curl}\n", flush=True)
         if args.check:
-            return _check(api_url, charge_id)
+            return _check(api_url, charge_id, api_key)
         say("Ctrl-C stops everything.")
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
@@ -245,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _check(api_url: str, charge_id: str | None) -> int:
+def _check(api_url: str, charge_id: str | None, api_key: str) -> int:
     """`--check`: invoice a demo charge once through the running API and report."""
     import json
 
@@ -254,7 +267,7 @@ def _check(api_url: str, charge_id: str | None) -> int:
     request = urllib.request.Request(  # noqa: S310 - local URL
         f"{api_url}/invoices",
         data=json.dumps({"charge_id": charge_id, "send_email": True}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
         method="POST",
     )
     try:

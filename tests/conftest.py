@@ -24,6 +24,8 @@ SHARED_DIR = PROJECT_ROOT.parent / "shared"
 
 # Every table the tests may write, children first (TRUNCATE ... CASCADE handles order anyway).
 BUSINESS_TABLES = (
+    "api_key",
+    "invoice_email_resend",
     "invoice_request",
     "invoice_adjustment_line_item",
     "invoice_adjustment",

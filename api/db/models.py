@@ -520,6 +520,37 @@ class InvoiceRequest(BaseModel):
     completed_at: datetime.datetime | None = None
 
 
+class ApiKey(BaseModel):
+    """A key for `Authorization: Bearer <key>`; only the SHA-256 hash of the key is stored."""
+
+    model_config = ConfigDict(extra="forbid")
+    __tablename__: ClassVar[str] = "api_key"
+    __primary_key__: ClassVar[tuple[str, ...]] = ("id",)
+
+    id: str
+    name: str | None = None
+    organization_id: str | None = Field(
+        default=None,
+        description="The one organization whose charges and requests the key may see; NULL for an all-organizations key.",
+    )
+    all_organizations: bool
+    key_hash: str
+    created_at: datetime.datetime
+    last_used_at: datetime.datetime | None = None
+    revoked_at: datetime.datetime | None = None
+
+
+class InvoiceEmailResend(BaseModel):
+    """The last time an invoice request's email was sent again on demand (one send per interval)."""
+
+    model_config = ConfigDict(extra="forbid")
+    __tablename__: ClassVar[str] = "invoice_email_resend"
+    __primary_key__: ClassVar[tuple[str, ...]] = ("request_id",)
+
+    request_id: str
+    last_sent_at: datetime.datetime
+
+
 MODELS: dict[str, type[BaseModel]] = {
     "organization": Organization,
     "uac_invoice": UacInvoice,
@@ -533,6 +564,8 @@ MODELS: dict[str, type[BaseModel]] = {
     "invoice_adjustment": InvoiceAdjustment,
     "invoice_adjustment_line_item": InvoiceAdjustmentLineItem,
     "invoice_request": InvoiceRequest,
+    "api_key": ApiKey,
+    "invoice_email_resend": InvoiceEmailResend,
 }
 
 ENUMS: dict[str, type[enum.StrEnum]] = {

@@ -18,12 +18,16 @@ from api.invoices.schemas import (
     InvoiceRequestStatus,
 )
 from api.invoices.service import InvoiceService
+from api.keys.auth import CallerDep
 
 router = APIRouter(tags=["invoices"])
 
 
-async def get_invoice_service(resources: ResourcesDep) -> InvoiceService:
-    return InvoiceService.build(resources.pool, resources.settings, resources.http)
+async def get_invoice_service(resources: ResourcesDep, caller: CallerDep) -> InvoiceService:
+    """The service limited to what the caller's key may see."""
+    return InvoiceService.build(
+        resources.pool, resources.settings, resources.http, organization_id=caller.organization_id
+    )
 
 
 InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]
@@ -50,7 +54,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "model": InvoiceRequestStatus,
             "description": "Rutter accepted the job but it had not finished in time; poll the Location URL",
         },
-        **_errors(400, 404, 409, 422, 502, 503, 500),
+        **_errors(400, 401, 404, 409, 413, 422, 502, 503, 500),
     },
 )
 async def create_invoice(
@@ -78,7 +82,7 @@ async def create_invoice(
     "/invoices/requests/{request_id}",
     response_model=InvoiceRequestStatus,
     summary="State of one invoice request; a pending one is resumed first",
-    responses=_errors(404, 422, 503, 500),
+    responses=_errors(401, 404, 422, 503, 500),
 )
 async def get_invoice_request(
     request_id: RequestIdPath,
@@ -91,7 +95,7 @@ async def get_invoice_request(
     "/invoices/requests/{request_id}/email",
     response_model=EmailOutcome,
     summary="Send the invoice email again (the create sends it at most once)",
-    responses=_errors(404, 409, 422, 503, 500),
+    responses=_errors(401, 404, 409, 422, 429, 503, 500),
 )
 async def resend_invoice_email(
     request_id: RequestIdPath,
@@ -104,7 +108,7 @@ async def resend_invoice_email(
     "/charges/{charge_id}/invoice-preview",
     response_model=InvoicePreview,
     summary="Dry run: every check of POST /invoices and the exact Rutter body, nothing sent or written",
-    responses=_errors(400, 404, 409, 422, 503, 500),
+    responses=_errors(400, 401, 404, 409, 422, 503, 500),
 )
 async def preview_invoice(
     charge_id: ChargeIdPath,

@@ -89,18 +89,57 @@ class InvoiceService:
     """Turns charges into Rutter invoices; holds no state between calls."""
 
     def __init__(
-        self, pool: asyncpg.Pool, settings: Settings, rutter: RutterClient, email: EmailClient
+        self,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        rutter: RutterClient,
+        email: EmailClient,
+        *,
+        organization_id: str | None = None,
     ) -> None:
         self.pool = pool
+        # The one organization the caller may see (its API key's), or None for every organization.
+        self.organization_id = organization_id
         self.settings = settings
         self.rutter = rutter
         self.email = email
         self.worker_id = f"worker-{uuid.uuid4()}"
 
     @classmethod
-    def build(cls, pool: asyncpg.Pool, settings: Settings, http: aiohttp.ClientSession) -> InvoiceService:
-        """The service with its Rutter and email clients on the shared HTTP session."""
-        return cls(pool, settings, RutterClient(http, settings), EmailClient(http, settings))
+    def build(
+        cls,
+        pool: asyncpg.Pool,
+        settings: Settings,
+        http: aiohttp.ClientSession,
+        *,
+        organization_id: str | None = None,
+    ) -> InvoiceService:
+        """The service with its Rutter and email clients on the shared HTTP session, limited to one
+        organization's charges and requests when `organization_id` is given."""
+        return cls(
+            pool,
+            settings,
+            RutterClient(http, settings),
+            EmailClient(http, settings),
+            organization_id=organization_id,
+        )
+
+    def _may_see(self, organization_id: str | None) -> bool:
+        return self.organization_id is None or self.organization_id == organization_id
+
+    def _client_key(self, idempotency_key: str) -> str:
+        """Idempotency-Keys are per organization for organization keys: one organization can neither
+        replay nor block another's."""
+        if self.organization_id is None:
+            return idempotency_key
+        return f"org:{self.organization_id}:{idempotency_key}"
+
+    async def _visible_request(self, request_id: str) -> InvoiceRequest:
+        """The request, if the caller may see it; another organization's is answered like a missing one."""
+        request = await repo.get_request(self.pool, request_id)
+        if request is None or not self._may_see(request.organization_id):
+            raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        return request
 
     @property
     def lease_s(self) -> float:
@@ -133,8 +172,9 @@ class InvoiceService:
         bind_log_fields(charge_id=charge_id)
         fingerprint = request_fingerprint(body)
         if idempotency_key is not None:
+            idempotency_key = self._client_key(idempotency_key)
             earlier = await repo.get_request_by_client_key(self.pool, idempotency_key)
-            if earlier is not None:
+            if earlier is not None and self._may_see(earlier.organization_id):
                 if earlier.request_fingerprint != fingerprint:
                     raise IdempotencyKeyReused(
                         "This Idempotency-Key was used before with a different request body.",
@@ -193,9 +233,7 @@ class InvoiceService:
 
     async def request_status(self, request_id: str) -> RequestStatusBody:
         """GET /invoices/requests/{id}: a pending request is resumed (polled) before answering."""
-        request = await repo.get_request(self.pool, request_id)
-        if request is None:
-            raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        request = await self._visible_request(request_id)
         bind_log_fields(charge_id=request.charge_id, invoice_request_id=request.id)
         if request.status == InvoiceRequestStatus.PENDING:
             claimed = await repo.claim_request(self.pool, request.id, self.worker_id, self.lease_s)
@@ -243,7 +281,7 @@ class InvoiceService:
 
     async def _load_state(self, charge_id: str) -> repo.ChargeState:
         state = await repo.load_charge_state(self.pool, charge_id)
-        if state is None:
+        if state is None or not self._may_see(state.charge.invoice.organization_id):
             raise ChargeNotFound(f"No charge with id {charge_id}.", {"charge_id": charge_id})
         return state
 
@@ -447,9 +485,7 @@ class InvoiceService:
 
     async def resend_email(self, request_id: str) -> EmailOutcome:
         """POST /invoices/requests/{id}/email: sends the invoice's email again, whatever was sent before."""
-        request = await repo.get_request(self.pool, request_id)
-        if request is None:
-            raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        request = await self._visible_request(request_id)
         if request.status == InvoiceRequestStatus.PENDING:
             raise RequestInProgress(
                 "The invoice of this request is not created yet.",

@@ -10,10 +10,11 @@ import asyncpg
 import httpx
 import pytest
 
+from api.keys.service import issue_key
 from api.main import create_app
 from sandbox.runner import RunningSandbox
 from seed.loader import demo_payload, load_charges
-from tests.invoices.conftest import CLEAN_CHARGE, harness_settings
+from tests.invoices.conftest import CLEAN_CHARGE, bearer, harness_settings
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -39,14 +40,17 @@ async def proxy(database_dsn: str) -> AsyncIterator[tuple[TcpProxy, str]]:
 
 
 async def test_database_outage_answers_503_and_recovers_without_restart(
-    db: object, proxy: tuple[TcpProxy, str], sandbox: RunningSandbox
+    db: asyncpg.Pool, proxy: tuple[TcpProxy, str], sandbox: RunningSandbox
 ) -> None:
     tcp_proxy, proxied_dsn = proxy
     await load_charges(proxied_dsn, demo_payload(), progress=None)
+    headers = bearer((await issue_key(db, organization_id=None)).key)
     app = create_app(harness_settings(sandbox, proxied_dsn, recovery_interval_s=0))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)  # raises if anything escaped as a 500
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers
+        ) as client:
             assert (await client.get("/readyz")).status_code == 200
 
             await tcp_proxy.cut()
@@ -70,12 +74,15 @@ async def test_outage_in_the_middle_of_a_request_leaves_one_invoice_once_the_dat
 ) -> None:
     tcp_proxy, proxied_dsn = proxy
     await load_charges(proxied_dsn, demo_payload(), progress=None)
+    headers = bearer((await issue_key(db, organization_id=None)).key)
     sandbox.rutter.configure(job_latency=0.5)
     settings = harness_settings(sandbox, proxied_dsn, recovery_interval_s=0, invoice_lease_s=0.3)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers
+        ) as client:
             post = asyncio.create_task(client.post("/invoices", json={"charge_id": CLEAN_CHARGE}))
             for _ in range(300):  # the job id is stored: Rutter has the invoice, we are polling
                 if await db.fetchval("SELECT rutter_job_id FROM invoice_request") is not None:
