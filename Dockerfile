@@ -8,4 +8,4 @@ COPY sandbox ./sandbox
 COPY prisma ./prisma
 RUN pip install --no-cache-dir .
 EXPOSE 8000
-CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.main:app", "--http", "api.server:LimitedHttpToolsProtocol", "--host", "0.0.0.0", "--port", "8000"]

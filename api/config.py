@@ -69,6 +69,26 @@ class Settings(BaseSettings):
         description="a worker's lease on a request; renewed every third of it while the worker lives, so "
         "after a crash another worker may take the request over once it runs out",
     )
+    max_body_bytes: int = Field(
+        default=1_048_576, gt=0, description="larger bodies get 413 PAYLOAD_TOO_LARGE without being read"
+    )
+    request_read_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="a connection that has not sent its headers and body by then is answered 408 and closed",
+    )
+    max_concurrent_requests: int = Field(
+        default=1000, ge=1, description="requests in progress beyond this get 503 (probes excepted)"
+    )
+    max_header_bytes: int = Field(
+        default=65_536, ge=1024, description="request line and headers (api.server's protocol): 431 beyond"
+    )
+    max_connections: int = Field(
+        default=0,
+        ge=0,
+        description="open connections (api.server's protocol) beyond which new ones get 503 and are closed; "
+        "0: the open-file limit less a reserve",
+    )
     api_key_cache_s: float = Field(
         default=5.0,
         ge=0,

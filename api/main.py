@@ -20,8 +20,10 @@ from api.invoices import repository
 from api.invoices import router as invoices
 from api.invoices.service import InvoiceService
 from api.keys.auth import ApiKeyMiddleware, Authenticator
+from api.limits import BodyLimitMiddleware, ConcurrencyLimitMiddleware
 from api.logging import configure_logging, install_log_context
 from api.middleware import RequestContextMiddleware
+from api.server import log_exhausted_descriptors
 
 logger = logging.getLogger("api.main")
 
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "DATABASE_URL is not set. Set it, or use the dev runner (`make run`), which starts "
                 "an embedded PostgreSQL."
             )
+        log_exhausted_descriptors(asyncio.get_running_loop())
         pool = await create_pool(
             settings.database_url, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
         )
@@ -66,8 +69,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Turns a streamOS charge into an invoice in the customer's accounting system via Rutter.",
         lifespan=lifespan,
     )
-    # The last added runs first: request id and access log, then the API key.
+    # The last added runs first: request id and access log, the ceiling on requests in progress,
+    # the API key (401 before anything else), then the body's size and read deadline.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        read_timeout_s=settings.request_read_timeout_s,
+    )
     app.add_middleware(ApiKeyMiddleware, authenticator=Authenticator(settings.api_key_cache_s))
+    app.add_middleware(ConcurrencyLimitMiddleware, max_requests=settings.max_concurrent_requests)
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(invoices.router)

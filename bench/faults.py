@@ -411,8 +411,8 @@ def bearer(api_key: str | None, headers: Mapping[str, str] | None = None) -> dic
 
 
 class ServiceProcess(ManagedProcess):
-    """`python -m uvicorn api.main:app` on a fixed free port (kept across restarts); `api_key` is what
-    callers authenticate with."""
+    """`python -m uvicorn api.main:app` with api.server's protocol, as deployed, on a fixed free port
+    (kept across restarts); `api_key` is what callers authenticate with."""
 
     def __init__(
         self,
@@ -439,6 +439,8 @@ class ServiceProcess(ManagedProcess):
                 "-m",
                 "uvicorn",
                 "api.main:app",
+                "--http",
+                "api.server:LimitedHttpToolsProtocol",
                 "--host",
                 "127.0.0.1",
                 "--port",

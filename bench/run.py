@@ -519,6 +519,8 @@ class Service:
             "-m",
             "uvicorn",
             "api.main:app",
+            "--http",
+            "api.server:LimitedHttpToolsProtocol",
             "--host",
             "127.0.0.1",
             "--port",

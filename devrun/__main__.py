@@ -229,7 +229,18 @@ def main(argv: list[str] | None = None) -> int:
         api_url = f"http://127.0.0.1:{api_port}"
         api = start_process(
             "API",
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api_port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:app",
+                "--http",
+                "api.server:LimitedHttpToolsProtocol",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+            ],
             env,
         )
         processes.append(api)

@@ -17,10 +17,11 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.errors import DATABASE_UNREACHABLE, DatabaseUnavailable, ServiceError, error_json
+from api.errors import DATABASE_UNREACHABLE, DatabaseUnavailable, ServiceError
 from api.keys import repository
 from api.keys.errors import Unauthenticated
 from api.keys.tokens import hash_key
+from api.limits import refuse
 from api.logging import bind_log_fields
 
 logger = logging.getLogger("api.keys")
@@ -98,7 +99,7 @@ class ApiKeyMiddleware:
             caller = await self._caller(scope)
         except ServiceError as exc:
             logger.info("request_refused", extra={"code": exc.code, "path": scope["path"]})
-            await error_json(exc, exc.headers or None)(scope, receive, send)
+            await refuse(scope, receive, send, exc)
             return
         bind_log_fields(key_id=caller.key_id)
         scope.setdefault("state", {})["caller"] = caller
