@@ -24,6 +24,12 @@ class Settings(BaseSettings):
         default=0, ge=0, description="0 lets the service start while PostgreSQL is down"
     )
     db_pool_max_size: int = Field(default=10, ge=1)
+    db_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="bound on acquiring a connection (a new one included) and running a statement; "
+        "past it 503 DATABASE_UNAVAILABLE",
+    )
 
     rutter_base_url: str = "https://production.rutterapi.com"
     rutter_client_id: str | None = None

@@ -46,7 +46,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         log_exhausted_descriptors(asyncio.get_running_loop())
         pool = await create_pool(
-            settings.database_url, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
+            settings.database_url,
+            min_size=settings.db_pool_min_size,
+            max_size=settings.db_pool_max_size,
+            timeout_s=settings.db_timeout_s,
         )
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
         resources = Resources(settings=settings, pool=pool, http=http)

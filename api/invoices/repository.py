@@ -249,9 +249,10 @@ async def insert_request(
 
 
 async def claim_request(
-    executor: Executor, request_id: str, owner: str, lease_s: float
+    executor: Executor, request_id: str, owner: str, lease_s: float, *, abandoned_by: str | None = None
 ) -> InvoiceRequest | None:
-    """Leases a pending request whose lease is free or expired; None when someone else holds it.
+    """Leases a pending request whose lease is free or expired, or still held by `abandoned_by` (a
+    worker known to have given up); None when someone else holds it.
 
     A request without a job id is about to be sent to Rutter (again): that counts as an attempt.
     """
@@ -260,12 +261,14 @@ async def claim_request(
         UPDATE invoice_request
         SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now(),
             attempts = attempts + CASE WHEN rutter_job_id IS NULL THEN 1 ELSE 0 END
-        WHERE id = $1 AND status = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+        WHERE id = $1 AND status = 'PENDING'
+          AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = $4)
         RETURNING *
         """,
         request_id,
         owner,
         lease_s,
+        abandoned_by,
     )
     return _row(InvoiceRequest, record) if record else None
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,14 @@ from pydantic import BaseModel
 from api.config import Settings
 from api.db.models import AccUacInvoice, InvoiceRequest, InvoiceRequestStatus, UacLineItem
 from api.email.client import EmailClient, EmailSendFailed, build_invoice_email
-from api.errors import ErrorBody, ErrorResponse, ServiceError
+from api.errors import (
+    DATABASE_UNREACHABLE,
+    DatabaseUnavailable,
+    ErrorBody,
+    ErrorResponse,
+    InternalError,
+    ServiceError,
+)
 from api.invoices import repository as repo
 from api.invoices.charge import Charge
 from api.invoices.errors import (
@@ -61,6 +69,11 @@ logger = logging.getLogger("api.invoices")
 # Rutter idempotency keys are UUIDs derived from our request id, so every retry sends the same one.
 RUTTER_KEY_NAMESPACE = uuid.UUID("7d3c8a2e-5b7f-4c1d-9e61-2f0b8a4c9d13")
 
+# Leases this process's workers gave up without being able to release them (the database was
+# away): request id -> the owner the database still names. A later call in this process takes such
+# a request over at once instead of waiting for the lease to run out.
+ABANDONED_LEASES: dict[str, str] = {}
+
 
 @dataclass
 class Answer:
@@ -73,6 +86,31 @@ class Answer:
 
 def status_url(request_id: str) -> str:
     return f"/invoices/requests/{request_id}"
+
+
+@contextlib.contextmanager
+def errors_about(request_id: str) -> Iterator[None]:
+    """Every error answered about a recorded request names it and its status URL; the database
+    being away or too slow is 503 DATABASE_UNAVAILABLE, anything unexpected 500."""
+    about = {"request_id": request_id, "status_url": status_url(request_id)}
+    try:
+        yield
+    except ServiceError as exc:
+        for name, value in about.items():
+            exc.details.setdefault(name, value)
+        raise
+    except DATABASE_UNREACHABLE as exc:
+        logger.error(
+            "database_unavailable", extra={"error": type(exc).__name__, "invoice_request_id": request_id}
+        )
+        raise DatabaseUnavailable(
+            "The database cannot be reached; the request is kept: retry it, or follow its status URL, "
+            "once the database is back.",
+            about,
+        ) from exc
+    except Exception as exc:
+        logger.exception("unhandled_error", extra={"invoice_request_id": request_id})
+        raise InternalError("An unexpected error occurred.", about) from exc
 
 
 def request_fingerprint(body: CreateInvoiceRequest) -> str:
@@ -187,7 +225,7 @@ class InvoiceService:
         live = state.live_request
         if live is not None:
             if live.status == InvoiceRequestStatus.PENDING:
-                claimed = await repo.claim_request(self.pool, live.id, self.worker_id, self.lease_s)
+                claimed = await self._claim(live.id)
                 if claimed is not None:
                     # An earlier request for this charge was abandoned mid-way: finish it, never start anew.
                     return await self._drive(claimed, charge)
@@ -235,8 +273,13 @@ class InvoiceService:
         """GET /invoices/requests/{id}: a pending request is resumed (polled) before answering."""
         request = await self._visible_request(request_id)
         bind_log_fields(charge_id=request.charge_id, invoice_request_id=request.id)
+        with errors_about(request.id):
+            return await self._resume_and_describe(request)
+
+    async def _resume_and_describe(self, request: InvoiceRequest) -> RequestStatusBody:
+        request_id = request.id
         if request.status == InvoiceRequestStatus.PENDING:
-            claimed = await repo.claim_request(self.pool, request.id, self.worker_id, self.lease_s)
+            claimed = await self._claim(request.id)
             if claimed is not None:
                 try:
                     charge = await self._load_charge(claimed.charge_id)
@@ -251,7 +294,7 @@ class InvoiceService:
         how many it drove."""
         driven = 0
         for pending in await repo.pending_requests_to_recover(self.pool):
-            claimed = await repo.claim_request(self.pool, pending.id, self.worker_id, self.lease_s)
+            claimed = await self._claim(pending.id)
             if claimed is None:
                 continue
             try:
@@ -334,7 +377,7 @@ class InvoiceService:
             return Answer(
                 earlier.response_status, ErrorResponse.model_validate(earlier.response_body), replayed
             )
-        claimed = await repo.claim_request(self.pool, earlier.id, self.worker_id, self.lease_s)
+        claimed = await self._claim(earlier.id)
         if claimed is None:
             raise RequestInProgress(
                 "A request with this Idempotency-Key is running right now.",
@@ -347,7 +390,8 @@ class InvoiceService:
         renewing the lease while it works so that only a dead worker's request is taken over."""
         heartbeat = asyncio.create_task(self._renew_lease(request.id))
         try:
-            return await self._drive_leased(request, charge)
+            with errors_about(request.id):
+                return await self._drive_leased(request, charge)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -368,7 +412,7 @@ class InvoiceService:
         try:
             rutter_invoice = await self._rutter_invoice(request, charge)
         except RutterJobTimeout:
-            released = await repo.release_request(self.pool, request.id, self.worker_id) or request
+            released = await self._release(request) or request
             return Answer(202, await self._status_body(released), {"Location": status_url(request.id)})
         except RutterRejected as exc:
             error = RutterRejectedInvoice(
@@ -379,6 +423,7 @@ class InvoiceService:
                     "error_code": exc.error_code,
                     "error_message": exc.error_message,
                     "request_id": request.id,
+                    "status_url": status_url(request.id),
                 },
             )
             await repo.fail_request(
@@ -392,7 +437,7 @@ class InvoiceService:
             raise error from exc
         except RutterError as exc:
             # Outcome unknown or never reached: keep the request (and its Rutter key) for a retry.
-            await repo.release_request(self.pool, request.id, self.worker_id)
+            await self._release(request)
             raise RutterUnavailableError(
                 "Rutter could not be reached reliably; retry later with the same request.",
                 {"request_id": request.id, "status_url": status_url(request.id), "reason": str(exc)},
@@ -420,10 +465,29 @@ class InvoiceService:
             invoice, email_error = await self._send_email(invoice, charge)
         return Answer(201, self._created_body_from(stored.request, invoice, stored.lines, email_error))
 
-    async def _release_quietly(self, request: InvoiceRequest) -> None:
-        """Frees the lease after a failure; if even that fails the lease simply expires."""
+    async def _claim(self, request_id: str) -> InvoiceRequest | None:
+        """Leases a pending request that no live worker drives (one this process abandoned included)."""
+        abandoned_by = ABANDONED_LEASES.get(request_id)
+        claimed = await repo.claim_request(
+            self.pool, request_id, self.worker_id, self.lease_s, abandoned_by=abandoned_by
+        )
+        if claimed is not None:
+            ABANDONED_LEASES.pop(request_id, None)
+        return claimed
+
+    async def _release(self, request: InvoiceRequest) -> InvoiceRequest | None:
+        """Frees the lease; when the database cannot be told, this process remembers that nobody
+        drives the request any more (the lease in the database expires for the others)."""
         try:
-            await repo.release_request(self.pool, request.id, self.worker_id)
+            return await repo.release_request(self.pool, request.id, self.worker_id)
+        except BaseException:
+            ABANDONED_LEASES[request.id] = self.worker_id
+            raise
+
+    async def _release_quietly(self, request: InvoiceRequest) -> None:
+        """Frees the lease after a failure; if even that fails, see _release."""
+        try:
+            await self._release(request)
         except Exception:
             logger.warning("invoice_request_release_failed", extra={"invoice_request_id": request.id})
 
@@ -486,6 +550,10 @@ class InvoiceService:
     async def resend_email(self, request_id: str) -> EmailOutcome:
         """POST /invoices/requests/{id}/email: sends the invoice's email again, whatever was sent before."""
         request = await self._visible_request(request_id)
+        with errors_about(request.id):
+            return await self._resend_email(request)
+
+    async def _resend_email(self, request: InvoiceRequest) -> EmailOutcome:
         if request.status == InvoiceRequestStatus.PENDING:
             raise RequestInProgress(
                 "The invoice of this request is not created yet.",
