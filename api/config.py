@@ -52,6 +52,11 @@ class Settings(BaseSettings):
 
     email_enabled: bool = False
     email_service_url: str = DEFAULT_EMAIL_SERVICE_URL
+    email_resend_interval_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="minimum time between two resends of one request's email (POST .../email); 429 sooner",
+    )
     recipient_email: str = Field(
         default=DEFAULT_RECIPIENT_EMAIL,
         validation_alias=AliasChoices("RECIPIENT_EMAIL", "RECEPIENT_EMAIL", "recipient_email"),

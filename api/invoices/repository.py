@@ -505,6 +505,32 @@ def _bill_status(status: str | None) -> str | None:
     return status if status in _BILL_STATUSES else "unknown"
 
 
+async def claim_email_resend(executor: Executor, request_id: str, interval_s: float) -> float | None:
+    """Records a resend of the request's email unless one was recorded less than `interval_s` ago
+    (atomically, whatever the processes); returns None when recorded, else the seconds to wait."""
+    claimed = await executor.fetchval(
+        """
+        INSERT INTO invoice_email_resend AS resend (request_id, last_sent_at) VALUES ($1, now())
+        ON CONFLICT (request_id) DO UPDATE SET last_sent_at = now()
+        WHERE resend.last_sent_at <= now() - make_interval(secs => $2)
+        RETURNING true
+        """,
+        request_id,
+        interval_s,
+    )
+    if claimed:
+        return None
+    wait_s = await executor.fetchval(
+        """
+        SELECT EXTRACT(EPOCH FROM last_sent_at + make_interval(secs => $2) - now())::float8
+        FROM invoice_email_resend WHERE request_id = $1
+        """,
+        request_id,
+        interval_s,
+    )
+    return max(float(wait_s or 0.0), 0.0)
+
+
 async def claim_email(executor: Executor, invoice_id: str, *, resend: bool = False) -> bool:
     """Marks the invoice's email as being sent. Without `resend` only an invoice never emailed can be
     claimed, so an email goes out at most once; False when there is nothing to claim."""

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from api.invoices.charge import Charge
 from api.invoices.errors import (
     ChargeNotFound,
     DuplicateDocumentNumber,
+    EmailResendTooSoon,
     IdempotencyKeyReused,
     InvoiceAlreadyExists,
     RequestInProgress,
@@ -566,6 +568,16 @@ class InvoiceService:
         charge = await self._load_charge(request.charge_id)
         stored = await repo.load_invoice(self.pool, request.acc_uac_invoice_id)
         assert stored is not None
+        interval_s = self.settings.email_resend_interval_s
+        if interval_s > 0:
+            wait_s = await repo.claim_email_resend(self.pool, request.id, interval_s)
+            if wait_s is not None:
+                retry_after = max(math.ceil(wait_s), 1)
+                raise EmailResendTooSoon(
+                    f"The invoice email of this request was sent again less than {interval_s:g} s ago.",
+                    {"retry_after_s": retry_after, "email_resend_interval_s": interval_s},
+                    headers={"Retry-After": str(retry_after)},
+                )
         _, error = await self._send_email(stored[0], charge, resend=True)
         to = self.settings.recipient_email
         return (
