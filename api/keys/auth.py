@@ -39,9 +39,6 @@ class Caller:
     key_id: str
     organization_id: str | None
 
-    def may_see(self, organization_id: str | None) -> bool:
-        return self.organization_id is None or self.organization_id == organization_id
-
 
 class Authenticator:
     """Finds the caller of a key by its hash. Known keys are remembered for `cache_s` seconds (0: not
