@@ -10,4 +10,4 @@ COPY devrun ./devrun
 COPY prisma ./prisma
 RUN pip install --no-cache-dir .
 EXPOSE 8000
-CMD ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8000"]
+CMD ["uvicorn", "api.main:app", "--http", "api.server:LimitedHttpToolsProtocol", "--host", "0.0.0.0", "--port", "8000"]

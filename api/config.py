@@ -26,6 +26,12 @@ class Settings(BaseSettings):
         default=0, ge=0, description="0 lets the service start while PostgreSQL is down"
     )
     db_pool_max_size: int = Field(default=10, ge=1)
+    db_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="bound on acquiring a connection (a new one included) and running a statement; "
+        "past it 503 DATABASE_UNAVAILABLE",
+    )
 
     rutter_base_url: str = "https://production.rutterapi.com"
     rutter_client_id: str | None = None
@@ -48,6 +54,11 @@ class Settings(BaseSettings):
 
     email_enabled: bool = False
     email_service_url: str = DEFAULT_EMAIL_SERVICE_URL
+    email_resend_interval_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="minimum time between two resends of one request's email (POST .../email); 429 sooner",
+    )
     recipient_email: str = Field(
         default=DEFAULT_RECIPIENT_EMAIL,
         validation_alias=AliasChoices("RECIPIENT_EMAIL", "RECEPIENT_EMAIL", "recipient_email"),
@@ -70,6 +81,31 @@ class Settings(BaseSettings):
         gt=0,
         description="a worker's lease on a request; renewed every third of it while the worker lives, so "
         "after a crash another worker may take the request over once it runs out",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, gt=0, description="larger bodies get 413 PAYLOAD_TOO_LARGE without being read"
+    )
+    request_read_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="a connection that has not sent its headers and body by then is answered 408 and closed",
+    )
+    max_concurrent_requests: int = Field(
+        default=1000, ge=1, description="requests in progress beyond this get 503 (probes excepted)"
+    )
+    max_header_bytes: int = Field(
+        default=65_536, ge=1024, description="request line and headers (api.server's protocol): 431 beyond"
+    )
+    max_connections: int = Field(
+        default=0,
+        ge=0,
+        description="open connections (api.server's protocol) beyond which new ones get 503 and are closed; "
+        "0: the open-file limit less a reserve",
+    )
+    api_key_cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="how long a process remembers a valid API key (so a revoked key works at most this long)",
     )
     log_level: str = "INFO"
 

@@ -36,10 +36,13 @@ class ServiceError(Exception):
     status_code: ClassVar[int] = 500
     code: ClassVar[str] = "INTERNAL_ERROR"
 
-    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, message: str, details: dict[str, Any] | None = None, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.details = details or {}
+        self.headers = headers or {}
 
     def to_response(self) -> ErrorResponse:
         return ErrorResponse(
@@ -126,7 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
         log = logger.error if exc.status_code >= 500 else logger.info
         log("request_failed", extra={"code": exc.code, "status": exc.status_code, "path": request.url.path})
-        return error_json(exc)
+        return error_json(exc, exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

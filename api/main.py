@@ -22,8 +22,11 @@ from api.errors import install_error_handlers
 from api.invoices import repository
 from api.invoices import router as invoices
 from api.invoices.service import InvoiceService
+from api.keys.auth import ApiKeyMiddleware, Authenticator
+from api.limits import BodyLimitMiddleware, ConcurrencyLimitMiddleware
 from api.logging import configure_logging, install_log_context
 from api.middleware import RequestContextMiddleware
+from api.server import log_exhausted_descriptors
 from prisma import Prisma
 
 logger = logging.getLogger("api.main")
@@ -44,8 +47,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise ConfigurationError(DATABASE_URL_UNSET)
         if problem := dsn_problem(settings.database_url):
             raise ConfigurationError(problem)
+        log_exhausted_descriptors(asyncio.get_running_loop())
         pool = await create_pool(
-            settings.database_url, min_size=settings.db_pool_min_size, max_size=settings.db_pool_max_size
+            settings.database_url,
+            min_size=settings.db_pool_min_size,
+            max_size=settings.db_pool_max_size,
+            timeout_s=settings.db_timeout_s,
         )
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
         resources = Resources(settings=settings, pool=pool, db=Prisma(pool=pool), http=http)
@@ -70,6 +77,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    # The last added runs first: request id and access log, the ceiling on requests in progress,
+    # the API key (401 before anything else), then the body's size and read deadline.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        read_timeout_s=settings.request_read_timeout_s,
+    )
+    app.add_middleware(ApiKeyMiddleware, authenticator=Authenticator(settings.api_key_cache_s))
+    app.add_middleware(ConcurrencyLimitMiddleware, max_requests=settings.max_concurrent_requests)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(StartupErrorInOneLine)
     install_error_handlers(app)

@@ -76,6 +76,7 @@ from multidict import CIMultiDict
 from api.config import Settings
 from api.db.admin import create_database, drop_database
 from api.db.migrate import apply_migrations
+from api.keys.service import issue_key
 from api.paths import PROJECT_ROOT
 from seed.loader import demo_payload, load_charges
 
@@ -392,14 +393,40 @@ def _env_value(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-class ServiceProcess(ManagedProcess):
-    """`python -m uvicorn api.main:app` on a fixed free port (kept across restarts)."""
+async def create_api_key(dsn: str, name: str = "bench") -> str:
+    """A new all-organizations API key in that database (what tools driving the service call with)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        return (await issue_key(connection, organization_id=None, name=name)).key
+    finally:
+        await connection.close()
 
-    def __init__(self, name: str, log_dir: Path, env: Mapping[str, str], port: int | None = None) -> None:
+
+def bearer(api_key: str | None, headers: Mapping[str, str] | None = None) -> dict[str, str]:
+    """`headers` plus `Authorization: Bearer <api_key>` (when there is a key)."""
+    combined = dict(headers or {})
+    if api_key is not None:
+        combined["Authorization"] = f"Bearer {api_key}"
+    return combined
+
+
+class ServiceProcess(ManagedProcess):
+    """`python -m uvicorn api.main:app` with api.server's protocol, as deployed, on a fixed free port
+    (kept across restarts); `api_key` is what callers authenticate with."""
+
+    def __init__(
+        self,
+        name: str,
+        log_dir: Path,
+        env: Mapping[str, str],
+        port: int | None = None,
+        api_key: str | None = None,
+    ) -> None:
         super().__init__(name, log_dir)
         self.env = dict(env)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.api_key = api_key
         self.kills = 0
 
     async def start(self, settings: Mapping[str, object] | None = None) -> None:
@@ -412,6 +439,8 @@ class ServiceProcess(ManagedProcess):
                 "-m",
                 "uvicorn",
                 "api.main:app",
+                "--http",
+                "api.server:LimitedHttpToolsProtocol",
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -492,11 +521,12 @@ async def post_invoice(
     *,
     key: str | None = None,
     send_email: bool | None = None,
+    api_key: str | None = None,
 ) -> Answer:
     body: dict[str, Any] = {"charge_id": charge_id}
     if send_email is not None:
         body["send_email"] = send_email
-    headers = {"Idempotency-Key": key} if key is not None else None
+    headers = bearer(api_key, {"Idempotency-Key": key} if key is not None else None)
     return await call(session, "POST", f"{base_url}/invoices", json_body=body, headers=headers)
 
 
@@ -691,11 +721,14 @@ class Bench:
         await asyncio.sleep(delay_s)
         await self.kill_and_restart()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> Answer | None:
+    async def _request(
+        self, method: str, path: str, *, headers: Mapping[str, str] | None = None, **kwargs: Any
+    ) -> Answer | None:
         """One call to the service; None when the connection failed (the service was killed)."""
         await asyncio.wait_for(self.up.wait(), READY_TIMEOUT_S * 2)
+        headers = bearer(self.service.api_key, headers)
         try:
-            return await call(self.session, method, f"{self.service.url}{path}", **kwargs)
+            return await call(self.session, method, f"{self.service.url}{path}", headers=headers, **kwargs)
         except (aiohttp.ClientError, TimeoutError):
             return None
 
@@ -965,7 +998,7 @@ async def run_bench(
             email_url=sandbox.email_url,
             settings=BENCH_SERVICE_SETTINGS,
         )
-        service = ServiceProcess("service", log_dir, env)
+        service = ServiceProcess("service", log_dir, env, api_key=await create_api_key(dsn, "bench.faults"))
         await service.start()
         timeout = aiohttp.ClientTimeout(total=CLIENT_TIMEOUT_S)
         async with (

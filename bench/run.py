@@ -68,6 +68,7 @@ from api.db.migrate import apply_migrations
 from api.paths import PROJECT_ROOT
 from bench import report
 from bench.charges import generate_charges, seed_charges
+from bench.faults import create_api_key
 
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 QUICK_RESULTS_DIR = RESULTS_DIR / "quick.tmp"  # git-ignored (bench/results/*.tmp)
@@ -480,11 +481,14 @@ class Sandbox:
 class Service:
     """The service as deployed: `uvicorn api.main:app`, one process, settings from the environment."""
 
-    def __init__(self, name: str, process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    def __init__(
+        self, name: str, process: subprocess.Popen[bytes], port: int, log_path: Path, api_key: str
+    ) -> None:
         self.name = name
         self.process = process
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log_path
+        self.api_key = api_key
 
     @classmethod
     async def start(
@@ -515,6 +519,8 @@ class Service:
             "-m",
             "uvicorn",
             "api.main:app",
+            "--http",
+            "api.server:LimitedHttpToolsProtocol",
             "--host",
             "127.0.0.1",
             "--port",
@@ -529,7 +535,7 @@ class Service:
             process = spawn(
                 args, cwd=work_dir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
-        service = cls(name, process, port, log_path)
+        service = cls(name, process, port, log_path, await create_api_key(dsn, f"bench {name}"))
         await service._wait_ready()
         return service
 
@@ -774,7 +780,7 @@ class DriveResult:
 
 
 async def drive(
-    service_url: str,
+    service: Service,
     charge_ids: Sequence[str],
     concurrency: int,
     *,
@@ -783,7 +789,8 @@ async def drive(
     """POST /invoices once per charge with `concurrency` closed-loop workers; 201 is success."""
     result = DriveResult()
     pending = iter(charge_ids)
-    url = f"{service_url}/invoices"
+    url = f"{service.url}/invoices"
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {service.api_key}"}
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=300)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
@@ -793,9 +800,7 @@ async def drive(
                 body = json.dumps({"charge_id": charge_id, "send_email": False}).encode()
                 started = time.perf_counter()
                 try:
-                    async with http.post(
-                        url, data=body, headers={"Content-Type": "application/json"}
-                    ) as response:
+                    async with http.post(url, data=body, headers=headers) as response:
                         payload = await response.read()
                         status = response.status
                 except (aiohttp.ClientError, TimeoutError) as exc:
@@ -931,11 +936,11 @@ class Bench:
         baseline_runs: list[dict[str, Any]] = []
         try:
             say(f"warm-up: {len(self.workload.warmup)} invoices at concurrency {max(config.concurrency)}")
-            await drive(service.url, self.workload.warmup, max(config.concurrency))
+            await drive(service, self.workload.warmup, max(config.concurrency))
             for concurrency in config.concurrency:
                 await self.rewind()
                 pids = {"service": service.pid, "sandbox": self.sandbox.pid}
-                result, cpu = await self.measured(pids, drive(service.url, self.workload.main, concurrency))
+                result, cpu = await self.measured(pids, drive(service, self.workload.main, concurrency))
                 summary = run_summary(result, concurrency)
                 summary["cpu"] = cpu
                 summary["service_cpu_ms_per_invoice"] = cpu["ms_per_invoice"]["service"]
@@ -1063,11 +1068,11 @@ class Bench:
                 ids = self.workload.cost[lines]
                 warmup, measured = ids[: config.cost_warmup], ids[config.cost_warmup :]
                 await self.rewind()
-                await drive(service.url, warmup, 1)
+                await drive(service, warmup, 1)
                 await self.sandbox.reset(self.http)
                 before_sql = counter.snapshot()
                 before_cpu = process_cpu_s(service.pid)
-                result = await drive(service.url, measured, 1)
+                result = await drive(service, measured, 1)
                 cpu_s = process_cpu_s(service.pid) - before_cpu
                 sql = counter.snapshot() - before_sql
                 requests = await self.sandbox.requests(self.http)
@@ -1140,7 +1145,7 @@ class Bench:
         try:
             await self.rewind()
             # Opens the pool's connections; with the deployed 0.5 s first poll each invoice takes 0.5 s.
-            await drive(service.url, self.workload.warmup[:16], 16)
+            await drive(service, self.workload.warmup[:16], 16)
             if "waiting" in sections:
                 results["waiting"] = await self._waiting(service)
             if "polling" in sections:
@@ -1156,7 +1161,7 @@ class Bench:
         await self.sandbox.configure(self.http, job_latency=config.waiting_job_latency_s)
         pids = {"service": service.pid, "sandbox": self.sandbox.pid}
         result, cpu = await self.measured(
-            pids, drive(service.url, self.workload.main[:invoices], config.waiting_concurrency)
+            pids, drive(service, self.workload.main[:invoices], config.waiting_concurrency)
         )
         ideal = invoices / config.waiting_concurrency * config.waiting_job_latency_s
         summary = run_summary(result, config.waiting_concurrency)
@@ -1192,7 +1197,7 @@ class Bench:
             await self.sandbox.reset(self.http)
             await self.sandbox.configure(self.http, job_latency=job_s)
             charges = [next(ids) for _ in range(config.poll_invoices)]
-            result = await drive(service.url, charges, len(charges))
+            result = await drive(service, charges, len(charges))
             polls: Counter[str] = Counter()
             for entry in await self.sandbox.requests(self.http):
                 if entry["method"] == "GET" and "/jobs/" in entry["path"]:
@@ -1251,7 +1256,7 @@ class Bench:
             remaining = config.memory_invoices
             while remaining > 0:
                 batch = self.workload.main[: min(remaining, len(self.workload.main))]
-                result = await drive(service.url, batch, config.memory_concurrency, on_done=done)
+                result = await drive(service, batch, config.memory_concurrency, on_done=done)
                 errors += result.errors
                 remaining -= len(batch)
                 batch_ends.append(len(samples) - 1)

@@ -25,6 +25,7 @@ from api.db.admin import with_database
 from api.db.embedded import DEFAULT_DATA_DIR, start_embedded_server
 from api.db.migrate import MigrationError, apply_migrations
 from api.db.problems import command, database_problem
+from api.keys.service import issue_key
 from api.paths import PROJECT_ROOT
 from seed.loader import demo_payload, load_charges
 
@@ -118,6 +119,15 @@ async def next_uninvoiced_charge(dsn: str) -> str | None:
         await connection.close()
     taken = {row["id"] for row in held}
     return next((charge for charge in BILLABLE_DEMO_CHARGES if charge not in taken), None)
+
+
+async def development_key(dsn: str) -> str:
+    """A new all-organizations API key for this run (printed with the curl, like any key only once)."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        return (await issue_key(connection, organization_id=None, name="make run (development)")).key
+    finally:
+        await connection.close()
 
 
 def uses_real_rutter(settings: Settings) -> bool:
@@ -227,24 +237,38 @@ def main(argv: list[str] | None = None) -> int:
         api_url = f"http://127.0.0.1:{api_port}"
         api = start_process(
             "API",
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(api_port)],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:app",
+                "--http",
+                "api.server:LimitedHttpToolsProtocol",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(api_port),
+            ],
             env,
         )
         processes.append(api)
         wait_until_ready(f"{api_url}/readyz", api)
         say(f"API ready at {api_url} (docs: {api_url}/docs)")
+        api_key = asyncio.run(development_key(dsn))
+        say(f"development API key (all organizations): {api_key}")
         charge_id = asyncio.run(next_uninvoiced_charge(dsn))
         if charge_id is None:
             say(f"every billable demo charge is already invoiced; `{command('devrun --fresh')}` starts over")
         else:
             curl = (
-                f"curl -s -X POST {api_url}/invoices -H 'Content-Type: application/json' "
+                f"curl -s -X POST {api_url}/invoices -H 'Authorization: Bearer {api_key}' "
+                "-H 'Content-Type: application/json' "
                 f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
             )
             say("invoice a demo charge:")
             print(f"\n    {curl}\n", flush=True)
         if args.check:
-            return _check(api_url, charge_id)
+            return _check(api_url, charge_id, api_key)
         say("Ctrl-C stops everything.")
         while all(process.poll() is None for process in processes):
             time.sleep(0.5)
@@ -253,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _check(api_url: str, charge_id: str | None) -> int:
+def _check(api_url: str, charge_id: str | None, api_key: str) -> int:
     """`--check`: invoice a demo charge once through the running API and report."""
     import json
 
@@ -262,7 +286,7 @@ def _check(api_url: str, charge_id: str | None) -> int:
     request = urllib.request.Request(  # noqa: S310 - local URL
         f"{api_url}/invoices",
         data=json.dumps({"charge_id": charge_id, "send_email": True}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
         method="POST",
     )
     try:

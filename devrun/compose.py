@@ -20,7 +20,13 @@ import urllib.request
 from collections.abc import Mapping
 
 from api.config import Settings
-from devrun.__main__ import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, next_uninvoiced_charge, uses_real_rutter
+from devrun.__main__ import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    development_key,
+    next_uninvoiced_charge,
+    uses_real_rutter,
+)
 
 PRODUCTION_RUTTER = "https://production.rutterapi.com"
 
@@ -52,15 +58,16 @@ def serve() -> None:
     say(which)
     say("=" * 70)
     port = env.get("API_PORT", "8000")
-    args = [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", port]  # noqa: S104
+    args = [sys.executable, "-m", "uvicorn", "api.main:app", "--http", "api.server:LimitedHttpToolsProtocol"]
+    args += ["--host", "0.0.0.0", "--port", port]  # noqa: S104
     os.execve(sys.executable, args, env)  # noqa: S606 - this Python, running uvicorn
 
 
-def _post_invoice(api_url: str, charge_id: str) -> tuple[int, str]:
+def _post_invoice(api_url: str, charge_id: str, api_key: str) -> tuple[int, str]:
     request = urllib.request.Request(  # noqa: S310 - the compose network's API
         f"{api_url}/invoices",
         data=json.dumps({"charge_id": charge_id, "send_email": True}).encode(),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
         method="POST",
     )
     try:
@@ -70,9 +77,10 @@ def _post_invoice(api_url: str, charge_id: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def curl(public_url: str, charge_id: str) -> str:
+def curl(public_url: str, charge_id: str, api_key: str) -> str:
     return (
-        f"curl -s -X POST {public_url}/invoices -H 'Content-Type: application/json' "
+        f"curl -s -X POST {public_url}/invoices -H 'Authorization: Bearer {api_key}' "
+        "-H 'Content-Type: application/json' "
         f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
     )
 
@@ -89,9 +97,11 @@ def demo() -> int:
     if charge_id is None:
         say("every billable demo charge is already invoiced; `docker compose down -v` starts over")
         return 0
+    api_key = asyncio.run(development_key(settings.database_url))
+    say(f"development API key (all organizations): {api_key}")
     if not real:
         try:
-            status, body = _post_invoice(api_url, charge_id)
+            status, body = _post_invoice(api_url, charge_id, api_key)
         except (urllib.error.URLError, OSError) as exc:
             say(f"error: the API at {api_url} cannot be reached ({exc}): see `docker compose logs api`")
             return 1
@@ -105,7 +115,7 @@ def demo() -> int:
         say("every billable demo charge is now invoiced")
         return 0
     say("invoice a demo charge:")
-    print(f"\n    {curl(public_url, charge_id)}\n", flush=True)
+    print(f"\n    {curl(public_url, charge_id, api_key)}\n", flush=True)
     return 0
 
 

@@ -2382,3 +2382,75 @@ class invoice_requestBatchActions(
     """Writes on invoice_request inside `batch_()`."""
 
     _model = 'invoice_request'
+
+
+class api_keyActions(
+    runtime.ModelActions[
+        models.api_key,
+        types.api_keyWhereInput,
+        types.api_keyWhereUniqueInput,
+        types.api_keyCreateInput,
+        types.api_keyCreateWithoutRelationsInput,
+        types.api_keyUpdateInput,
+        types.api_keyUpdateManyMutationInput,
+        types.api_keyUpsertInput,
+        types.api_keyInclude,
+        types.api_keyOrderByInput,
+        types.api_keyScalarFieldKeys,
+    ]
+):
+    """Queries on api_key."""
+
+    _model = 'api_key'
+
+
+class api_keyBatchActions(
+    runtime.BatchActions[
+        types.api_keyWhereInput,
+        types.api_keyWhereUniqueInput,
+        types.api_keyCreateInput,
+        types.api_keyCreateWithoutRelationsInput,
+        types.api_keyUpdateInput,
+        types.api_keyUpdateManyMutationInput,
+        types.api_keyUpsertInput,
+    ]
+):
+    """Writes on api_key inside `batch_()`."""
+
+    _model = 'api_key'
+
+
+class invoice_email_resendActions(
+    runtime.ModelActions[
+        models.invoice_email_resend,
+        types.invoice_email_resendWhereInput,
+        types.invoice_email_resendWhereUniqueInput,
+        types.invoice_email_resendCreateInput,
+        types.invoice_email_resendCreateWithoutRelationsInput,
+        types.invoice_email_resendUpdateInput,
+        types.invoice_email_resendUpdateManyMutationInput,
+        types.invoice_email_resendUpsertInput,
+        types.invoice_email_resendInclude,
+        types.invoice_email_resendOrderByInput,
+        types.invoice_email_resendScalarFieldKeys,
+    ]
+):
+    """Queries on invoice_email_resend."""
+
+    _model = 'invoice_email_resend'
+
+
+class invoice_email_resendBatchActions(
+    runtime.BatchActions[
+        types.invoice_email_resendWhereInput,
+        types.invoice_email_resendWhereUniqueInput,
+        types.invoice_email_resendCreateInput,
+        types.invoice_email_resendCreateWithoutRelationsInput,
+        types.invoice_email_resendUpdateInput,
+        types.invoice_email_resendUpdateManyMutationInput,
+        types.invoice_email_resendUpsertInput,
+    ]
+):
+    """Writes on invoice_email_resend inside `batch_()`."""
+
+    _model = 'invoice_email_resend'

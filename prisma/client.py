@@ -86,6 +86,8 @@ class Prisma(runtime.BasePrisma):
     user: actions.userActions
     user_group: actions.user_groupActions
     invoice_request: actions.invoice_requestActions
+    api_key: actions.api_keyActions
+    invoice_email_resend: actions.invoice_email_resendActions
 
     def _bind_actions(self) -> None:
         self.acc_uac_invoice = actions.acc_uac_invoiceActions(self)
@@ -154,6 +156,8 @@ class Prisma(runtime.BasePrisma):
         self.user = actions.userActions(self)
         self.user_group = actions.user_groupActions(self)
         self.invoice_request = actions.invoice_requestActions(self)
+        self.api_key = actions.api_keyActions(self)
+        self.invoice_email_resend = actions.invoice_email_resendActions(self)
 
     def batch_(self) -> Batch:
         return Batch(self)
@@ -226,6 +230,8 @@ class Batch(runtime.BaseBatch):
     user: actions.userBatchActions
     user_group: actions.user_groupBatchActions
     invoice_request: actions.invoice_requestBatchActions
+    api_key: actions.api_keyBatchActions
+    invoice_email_resend: actions.invoice_email_resendBatchActions
 
     def __init__(self, client: Prisma) -> None:
         super().__init__(client)
@@ -295,6 +301,8 @@ class Batch(runtime.BaseBatch):
         self.user = actions.userBatchActions(self)
         self.user_group = actions.user_groupBatchActions(self)
         self.invoice_request = actions.invoice_requestBatchActions(self)
+        self.api_key = actions.api_keyBatchActions(self)
+        self.invoice_email_resend = actions.invoice_email_resendBatchActions(self)
 
 
 def register(client: Prisma) -> None:

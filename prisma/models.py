@@ -1734,6 +1734,42 @@ class invoice_request(BaseModel):
         return (client or get_client()).invoice_request
 
 
+class api_key(BaseModel):
+    "A key for `Authorization: Bearer <key>`; only the SHA-256 hash of the key is stored."
+    model_config = ConfigDict(extra='ignore')
+
+    id: str
+    name: Optional[str] = None
+    organization_id: Optional[str] = None
+    all_organizations: bool
+    key_hash: str
+    created_at: datetime.datetime
+    last_used_at: Optional[datetime.datetime] = None
+    revoked_at: Optional[datetime.datetime] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.api_keyActions:
+        """api_key actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).api_key
+
+
+class invoice_email_resend(BaseModel):
+    "The last time an invoice request's email was sent again on demand (one send per interval)."
+    model_config = ConfigDict(extra='ignore')
+
+    request_id: str
+    last_sent_at: datetime.datetime
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_email_resendActions:
+        """invoice_email_resend actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).invoice_email_resend
+
+
 _acc_uac_invoice = acc_uac_invoice
 _approval = approval
 _approval_slack_request_content = approval_slack_request_content
@@ -1800,6 +1836,8 @@ _connections = connections
 _user = user
 _user_group = user_group
 _invoice_request = invoice_request
+_api_key = api_key
+_invoice_email_resend = invoice_email_resend
 
 acc_uac_invoice.model_rebuild()
 approval.model_rebuild()
@@ -1867,6 +1905,8 @@ connections.model_rebuild()
 user.model_rebuild()
 user_group.model_rebuild()
 invoice_request.model_rebuild()
+api_key.model_rebuild()
+invoice_email_resend.model_rebuild()
 
 MODELS: dict[str, type[BaseModel]] = {
     'acc_uac_invoice': acc_uac_invoice,
@@ -1935,4 +1975,6 @@ MODELS: dict[str, type[BaseModel]] = {
     'user': user,
     'user_group': user_group,
     'invoice_request': invoice_request,
+    'api_key': api_key,
+    'invoice_email_resend': invoice_email_resend,
 }

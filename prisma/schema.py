@@ -10777,6 +10777,119 @@ SCHEMA = Schema.from_json(
    "primary_key": [
     "id"
    ]
+  },
+  {
+   "compound_keys": {},
+   "db_name": "api_key",
+   "fields": [
+    {
+     "db_name": "id",
+     "default": "dbgenerated",
+     "is_id": true,
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "name",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "name",
+     "type": "String"
+    },
+    {
+     "db_name": "organization_id",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "organization_id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "all_organizations",
+     "default": "value",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "all_organizations",
+     "type": "Boolean"
+    },
+    {
+     "db_name": "key_hash",
+     "is_list": false,
+     "is_required": true,
+     "is_unique": true,
+     "kind": "scalar",
+     "name": "key_hash",
+     "type": "String"
+    },
+    {
+     "db_name": "created_at",
+     "default": "now",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "created_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "last_used_at",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "last_used_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "revoked_at",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "revoked_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    }
+   ],
+   "name": "api_key",
+   "primary_key": [
+    "id"
+   ]
+  },
+  {
+   "compound_keys": {},
+   "db_name": "invoice_email_resend",
+   "fields": [
+    {
+     "db_name": "request_id",
+     "is_id": true,
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "request_id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "last_sent_at",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "last_sent_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    }
+   ],
+   "name": "invoice_email_resend",
+   "primary_key": [
+    "request_id"
+   ]
   }
  ]
 }'''

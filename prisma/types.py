@@ -17855,3 +17855,426 @@ invoice_requestOrderByInput = TypedDict(
 
 
 invoice_requestScalarFieldKeys = Literal['id', 'charge_id', 'organization_id', 'active_charge_id', 'active_document_number', 'status', 'send_email', 'client_idempotency_key', 'request_fingerprint', 'rutter_idempotency_key', 'rutter_version', 'rutter_request_body', 'rutter_job_id', 'rutter_invoice_id', 'acc_uac_invoice_id', 'response_status', 'response_body', 'error_code', 'error_detail', 'attempts', 'lease_owner', 'lease_expires_at', 'created_at', 'updated_at', 'completed_at']
+
+
+api_keyWhereInput = TypedDict(
+    'api_keyWhereInput',
+    {
+        'id': Union[str, StringFilter],
+        'name': Union[str, None, StringFilter],
+        'organization_id': Union[str, None, StringFilter],
+        'all_organizations': Union[bool, BooleanFilter],
+        'key_hash': Union[str, StringFilter],
+        'created_at': Union[datetime.datetime, DateTimeFilter],
+        'last_used_at': Union[datetime.datetime, None, DateTimeFilter],
+        'revoked_at': Union[datetime.datetime, None, DateTimeFilter],
+        'AND': List['api_keyWhereInput'],
+        'OR': List['api_keyWhereInput'],
+        'NOT': List['api_keyWhereInput'],
+    },
+    total=False,
+)
+
+
+api_keyRelationFilter = TypedDict(
+    'api_keyRelationFilter',
+    {
+        'is': Optional['api_keyWhereInput'],
+        'is_not': Optional['api_keyWhereInput'],
+    },
+    total=False,
+)
+
+
+api_keyListRelationFilter = TypedDict(
+    'api_keyListRelationFilter',
+    {
+        'some': 'api_keyWhereInput',
+        'every': 'api_keyWhereInput',
+        'none': 'api_keyWhereInput',
+    },
+    total=False,
+)
+
+
+api_keyWhereUniqueInput = TypedDict(
+    'api_keyWhereUniqueInput',
+    {
+        'id': str,
+        'key_hash': str,
+    },
+    total=False,
+)
+
+
+api_keyCreateWithoutRelationsInput = TypedDict(
+    'api_keyCreateWithoutRelationsInput',
+    {
+        'id': NotRequired[str],
+        'name': NotRequired[Optional[str]],
+        'organization_id': NotRequired[Optional[str]],
+        'all_organizations': NotRequired[bool],
+        'key_hash': str,
+        'created_at': NotRequired[datetime.datetime],
+        'last_used_at': NotRequired[Optional[datetime.datetime]],
+        'revoked_at': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+api_keyCreateInput = TypedDict(
+    'api_keyCreateInput',
+    {
+        'id': NotRequired[str],
+        'name': NotRequired[Optional[str]],
+        'organization_id': NotRequired[Optional[str]],
+        'all_organizations': NotRequired[bool],
+        'key_hash': str,
+        'created_at': NotRequired[datetime.datetime],
+        'last_used_at': NotRequired[Optional[datetime.datetime]],
+        'revoked_at': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+api_keyConnectOrCreateInput = TypedDict(
+    'api_keyConnectOrCreateInput',
+    {
+        'where': 'api_keyWhereUniqueInput',
+        'create': 'api_keyCreateWithoutRelationsInput',
+    },
+)
+
+
+api_keyCreateOneNestedInput = TypedDict(
+    'api_keyCreateOneNestedInput',
+    {
+        'create': 'api_keyCreateWithoutRelationsInput',
+        'connect': 'api_keyWhereUniqueInput',
+        'connect_or_create': 'api_keyConnectOrCreateInput',
+    },
+    total=False,
+)
+
+
+api_keyCreateManyNestedInput = TypedDict(
+    'api_keyCreateManyNestedInput',
+    {
+        'create': Union['api_keyCreateWithoutRelationsInput', List['api_keyCreateWithoutRelationsInput']],
+        'connect': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
+        'connect_or_create': Union['api_keyConnectOrCreateInput', List['api_keyConnectOrCreateInput']],
+    },
+    total=False,
+)
+
+
+api_keyUpdateOneNestedInput = TypedDict(
+    'api_keyUpdateOneNestedInput',
+    {
+        'create': 'api_keyCreateWithoutRelationsInput',
+        'connect': 'api_keyWhereUniqueInput',
+        'connect_or_create': 'api_keyConnectOrCreateInput',
+        'disconnect': bool,
+        'delete': bool,
+    },
+    total=False,
+)
+
+
+api_keyUpdateManyNestedInput = TypedDict(
+    'api_keyUpdateManyNestedInput',
+    {
+        'create': Union['api_keyCreateWithoutRelationsInput', List['api_keyCreateWithoutRelationsInput']],
+        'connect': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
+        'connect_or_create': Union['api_keyConnectOrCreateInput', List['api_keyConnectOrCreateInput']],
+        'disconnect': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
+        'set': List['api_keyWhereUniqueInput'],
+        'delete': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
+    },
+    total=False,
+)
+
+
+api_keyUpdateManyMutationInput = TypedDict(
+    'api_keyUpdateManyMutationInput',
+    {
+        'id': str,
+        'name': Optional[str],
+        'organization_id': Optional[str],
+        'all_organizations': bool,
+        'key_hash': str,
+        'created_at': datetime.datetime,
+        'last_used_at': Optional[datetime.datetime],
+        'revoked_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+api_keyUpdateInput = TypedDict(
+    'api_keyUpdateInput',
+    {
+        'id': str,
+        'name': Optional[str],
+        'organization_id': Optional[str],
+        'all_organizations': bool,
+        'key_hash': str,
+        'created_at': datetime.datetime,
+        'last_used_at': Optional[datetime.datetime],
+        'revoked_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+api_keyUpsertInput = TypedDict(
+    'api_keyUpsertInput',
+    {
+        'create': 'api_keyCreateInput',
+        'update': 'api_keyUpdateInput',
+    },
+)
+
+
+api_keyInclude = TypedDict(
+    'api_keyInclude',
+    {
+    },
+    total=False,
+)
+
+
+api_keyIncludeArgs = TypedDict(
+    'api_keyIncludeArgs',
+    {
+        'include': 'api_keyInclude',
+    },
+    total=False,
+)
+
+
+api_keyFindManyArgs = TypedDict(
+    'api_keyFindManyArgs',
+    {
+        'where': 'api_keyWhereInput',
+        'order_by': Union['api_keyOrderByInput', List['api_keyOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': 'api_keyWhereUniqueInput',
+        'include': 'api_keyInclude',
+        'distinct': List['api_keyScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+api_keyOrderByInput = TypedDict(
+    'api_keyOrderByInput',
+    {
+        'id': Union[SortOrder, SortOrderInput],
+        'name': Union[SortOrder, SortOrderInput],
+        'organization_id': Union[SortOrder, SortOrderInput],
+        'all_organizations': Union[SortOrder, SortOrderInput],
+        'key_hash': Union[SortOrder, SortOrderInput],
+        'created_at': Union[SortOrder, SortOrderInput],
+        'last_used_at': Union[SortOrder, SortOrderInput],
+        'revoked_at': Union[SortOrder, SortOrderInput],
+    },
+    total=False,
+)
+
+
+api_keyScalarFieldKeys = Literal['id', 'name', 'organization_id', 'all_organizations', 'key_hash', 'created_at', 'last_used_at', 'revoked_at']
+
+
+invoice_email_resendWhereInput = TypedDict(
+    'invoice_email_resendWhereInput',
+    {
+        'request_id': Union[str, StringFilter],
+        'last_sent_at': Union[datetime.datetime, DateTimeFilter],
+        'AND': List['invoice_email_resendWhereInput'],
+        'OR': List['invoice_email_resendWhereInput'],
+        'NOT': List['invoice_email_resendWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_email_resendRelationFilter = TypedDict(
+    'invoice_email_resendRelationFilter',
+    {
+        'is': Optional['invoice_email_resendWhereInput'],
+        'is_not': Optional['invoice_email_resendWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_email_resendListRelationFilter = TypedDict(
+    'invoice_email_resendListRelationFilter',
+    {
+        'some': 'invoice_email_resendWhereInput',
+        'every': 'invoice_email_resendWhereInput',
+        'none': 'invoice_email_resendWhereInput',
+    },
+    total=False,
+)
+
+
+invoice_email_resendWhereUniqueInput = TypedDict(
+    'invoice_email_resendWhereUniqueInput',
+    {
+        'request_id': str,
+    },
+    total=False,
+)
+
+
+invoice_email_resendCreateWithoutRelationsInput = TypedDict(
+    'invoice_email_resendCreateWithoutRelationsInput',
+    {
+        'request_id': str,
+        'last_sent_at': datetime.datetime,
+    },
+)
+
+
+invoice_email_resendCreateInput = TypedDict(
+    'invoice_email_resendCreateInput',
+    {
+        'request_id': str,
+        'last_sent_at': datetime.datetime,
+    },
+)
+
+
+invoice_email_resendConnectOrCreateInput = TypedDict(
+    'invoice_email_resendConnectOrCreateInput',
+    {
+        'where': 'invoice_email_resendWhereUniqueInput',
+        'create': 'invoice_email_resendCreateWithoutRelationsInput',
+    },
+)
+
+
+invoice_email_resendCreateOneNestedInput = TypedDict(
+    'invoice_email_resendCreateOneNestedInput',
+    {
+        'create': 'invoice_email_resendCreateWithoutRelationsInput',
+        'connect': 'invoice_email_resendWhereUniqueInput',
+        'connect_or_create': 'invoice_email_resendConnectOrCreateInput',
+    },
+    total=False,
+)
+
+
+invoice_email_resendCreateManyNestedInput = TypedDict(
+    'invoice_email_resendCreateManyNestedInput',
+    {
+        'create': Union['invoice_email_resendCreateWithoutRelationsInput', List['invoice_email_resendCreateWithoutRelationsInput']],
+        'connect': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
+        'connect_or_create': Union['invoice_email_resendConnectOrCreateInput', List['invoice_email_resendConnectOrCreateInput']],
+    },
+    total=False,
+)
+
+
+invoice_email_resendUpdateOneNestedInput = TypedDict(
+    'invoice_email_resendUpdateOneNestedInput',
+    {
+        'create': 'invoice_email_resendCreateWithoutRelationsInput',
+        'connect': 'invoice_email_resendWhereUniqueInput',
+        'connect_or_create': 'invoice_email_resendConnectOrCreateInput',
+        'disconnect': bool,
+        'delete': bool,
+    },
+    total=False,
+)
+
+
+invoice_email_resendUpdateManyNestedInput = TypedDict(
+    'invoice_email_resendUpdateManyNestedInput',
+    {
+        'create': Union['invoice_email_resendCreateWithoutRelationsInput', List['invoice_email_resendCreateWithoutRelationsInput']],
+        'connect': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
+        'connect_or_create': Union['invoice_email_resendConnectOrCreateInput', List['invoice_email_resendConnectOrCreateInput']],
+        'disconnect': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
+        'set': List['invoice_email_resendWhereUniqueInput'],
+        'delete': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
+    },
+    total=False,
+)
+
+
+invoice_email_resendUpdateManyMutationInput = TypedDict(
+    'invoice_email_resendUpdateManyMutationInput',
+    {
+        'request_id': str,
+        'last_sent_at': datetime.datetime,
+    },
+    total=False,
+)
+
+
+invoice_email_resendUpdateInput = TypedDict(
+    'invoice_email_resendUpdateInput',
+    {
+        'request_id': str,
+        'last_sent_at': datetime.datetime,
+    },
+    total=False,
+)
+
+
+invoice_email_resendUpsertInput = TypedDict(
+    'invoice_email_resendUpsertInput',
+    {
+        'create': 'invoice_email_resendCreateInput',
+        'update': 'invoice_email_resendUpdateInput',
+    },
+)
+
+
+invoice_email_resendInclude = TypedDict(
+    'invoice_email_resendInclude',
+    {
+    },
+    total=False,
+)
+
+
+invoice_email_resendIncludeArgs = TypedDict(
+    'invoice_email_resendIncludeArgs',
+    {
+        'include': 'invoice_email_resendInclude',
+    },
+    total=False,
+)
+
+
+invoice_email_resendFindManyArgs = TypedDict(
+    'invoice_email_resendFindManyArgs',
+    {
+        'where': 'invoice_email_resendWhereInput',
+        'order_by': Union['invoice_email_resendOrderByInput', List['invoice_email_resendOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': 'invoice_email_resendWhereUniqueInput',
+        'include': 'invoice_email_resendInclude',
+        'distinct': List['invoice_email_resendScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+invoice_email_resendOrderByInput = TypedDict(
+    'invoice_email_resendOrderByInput',
+    {
+        'request_id': Union[SortOrder, SortOrderInput],
+        'last_sent_at': Union[SortOrder, SortOrderInput],
+    },
+    total=False,
+)
+
+
+invoice_email_resendScalarFieldKeys = Literal['request_id', 'last_sent_at']

@@ -33,6 +33,8 @@ REFERENCE_FILES = {
 
 # Every table the tests may write, children first (TRUNCATE ... CASCADE handles order anyway).
 BUSINESS_TABLES = (
+    "api_key",
+    "invoice_email_resend",
     "invoice_request",
     "invoice_adjustment_line_item",
     "invoice_adjustment",

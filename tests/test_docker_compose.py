@@ -177,7 +177,8 @@ def test_with_rutter_credentials_the_api_uses_real_rutter() -> None:
 
 
 def test_the_printed_curl_is_a_valid_request() -> None:
-    command = curl("http://localhost:8000", "6f0c1a2e-1111-4c1e-9a11-000000000001")
+    command = curl("http://localhost:8000", "6f0c1a2e-1111-4c1e-9a11-000000000001", "sosinv_dev")
     body = command.split("-d '", 1)[1].rstrip("'")
     assert json.loads(body) == {"charge_id": "6f0c1a2e-1111-4c1e-9a11-000000000001", "send_email": True}
     assert "Content-Type: application/json" in command
+    assert "Authorization: Bearer sosinv_dev" in command

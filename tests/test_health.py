@@ -2,19 +2,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 
 from api.config import Settings
+from api.keys.service import issue_key
 from api.main import create_app
 
 
 @pytest.fixture
-async def client(database_dsn: str) -> AsyncIterator[httpx.AsyncClient]:
+async def client(database_dsn: str, db: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
+    key = (await issue_key(db, organization_id=None)).key
     app = create_app(Settings(database_url=database_dsn))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        headers = {"Authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as client:
             yield client
 
 

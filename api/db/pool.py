@@ -1,11 +1,19 @@
-"""The one asyncpg pool (the Prisma client runs on it): UUIDs as strings.
+"""The one asyncpg pool (the Prisma client runs on it): UUIDs as strings and, for the service, a
+deadline on every database operation.
 
 No JSON codec: the client encodes and decodes JSON itself, and one on the pool would encode its
 parameters twice."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
 import asyncpg
+from asyncpg.pool import PoolAcquireContext
+
+T = TypeVar("T")
 
 
 async def _init_connection(connection: asyncpg.Connection) -> None:
@@ -18,15 +26,89 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     takes no advisory locks on pool connections, and asyncpg still rolls back an open transaction."""
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
-    """Opens the pool."""
-    pool = await asyncpg.create_pool(
-        dsn=dsn,
+class DeadlinePool(asyncpg.Pool):
+    """A pool whose every operation answers within `deadline_s`: acquiring a connection (a new one
+    included) and running the statement together, else TimeoutError (answered 503 by api.errors).
+    Explicit `acquire()` is bounded too, and each statement by the connection's command_timeout."""
+
+    def __init__(self, *args: Any, deadline_s: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline_s = deadline_s
+        self._abandoned: set[asyncio.Future[Any]] = set()
+
+    async def _bounded(self, operation: Coroutine[Any, Any, T]) -> T:
+        # Shielded: past the deadline the caller gets TimeoutError at once, while the operation
+        # finishes on its own (its statement timeout and asyncpg's cancellation of a stalled query
+        # may take longer) and gives its connection back to the pool.
+        task = asyncio.ensure_future(operation)
+        try:
+            # Not asyncio.wait_for: on Python 3.11 it may swallow a cancellation of the caller.
+            async with asyncio.timeout(self.deadline_s):
+                return await asyncio.shield(task)
+        except BaseException:  # the deadline, or the caller cancelled: the operation finishes alone
+            self._abandoned.add(task)
+            task.add_done_callback(self._forget)
+            raise
+
+    def _forget(self, task: asyncio.Future[Any]) -> None:
+        self._abandoned.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: it is the caller's TimeoutError that counts
+
+    # The overrides keep asyncpg's signatures, `timeout` parameters included.
+    def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
+        return super().acquire(timeout=self.deadline_s if timeout is None else timeout)
+
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
+        return await self._bounded(super().execute(query, *args, timeout=timeout))
+
+    async def executemany(self, command: str, args: Any, *, timeout: float | None = None) -> None:
+        await self._bounded(super().executemany(command, args, timeout=timeout))
+
+    async def fetch(
+        self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None
+    ) -> Any:
+        return await self._bounded(super().fetch(query, *args, timeout=timeout, record_class=record_class))
+
+    async def fetchrow(
+        self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None
+    ) -> Any:
+        return await self._bounded(super().fetchrow(query, *args, timeout=timeout, record_class=record_class))
+
+    async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
+        return await self._bounded(super().fetchval(query, *args, column=column, timeout=timeout))
+
+
+async def create_pool(
+    dsn: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float | None = None
+) -> asyncpg.Pool:
+    """Opens the pool. With `timeout_s`
+    (DB_TIMEOUT_S for the service) no operation waits longer than that for the database."""
+    if timeout_s is None:
+        pool = await asyncpg.create_pool(
+            dsn=dsn,
+            min_size=min_size,
+            max_size=max_size,
+            init=_init_connection,
+            reset=_keep_session,
+            command_timeout=30,
+        )
+        assert pool is not None
+        return pool
+    deadline_pool = DeadlinePool(
+        dsn,
+        deadline_s=timeout_s,
         min_size=min_size,
         max_size=max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
         init=_init_connection,
         reset=_keep_session,
-        command_timeout=30,
+        loop=None,
+        connection_class=asyncpg.Connection,
+        record_class=asyncpg.Record,
+        command_timeout=timeout_s,
+        timeout=timeout_s,  # establishing a connection
     )
-    assert pool is not None
-    return pool
+    await deadline_pool
+    return deadline_pool

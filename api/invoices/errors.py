@@ -82,6 +82,13 @@ class IdempotencyKeyReused(ServiceError):
     code = "IDEMPOTENCY_KEY_REUSED"
 
 
+class EmailResendTooSoon(ServiceError):
+    """The invoice email of this request was sent again less than EMAIL_RESEND_INTERVAL_S ago."""
+
+    status_code = 429
+    code = "RATE_LIMITED"
+
+
 class RutterRejectedInvoice(ServiceError):
     """Rutter or the accounting platform refused the invoice."""
 

@@ -201,19 +201,21 @@ _CLAIM_REQUEST = """
 UPDATE invoice_request
 SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now(),
     attempts = attempts + CASE WHEN rutter_job_id IS NULL THEN 1 ELSE 0 END
-WHERE id = $1::uuid AND status = 'PENDING' AND (lease_expires_at IS NULL OR lease_expires_at < now())
+WHERE id = $1::uuid AND status = 'PENDING'
+  AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = $4)
 RETURNING to_json(invoice_request.*)::text AS request
 """
 
 
 async def claim_request(
-    db: Prisma, request_id: str, owner: str, lease_s: float
+    db: Prisma, request_id: str, owner: str, lease_s: float, *, abandoned_by: str | None = None
 ) -> models.invoice_request | None:
-    """Leases a pending request whose lease is free or expired; None when someone else holds it.
+    """Leases a pending request whose lease is free or expired, or still held by `abandoned_by` (a
+    worker known to have given up); None when someone else holds it.
 
     A request without a job id is about to be sent to Rutter (again): that counts as an attempt.
     """
-    row = await db.query_first(_CLAIM_REQUEST, request_id, owner, lease_s)
+    row = await db.query_first(_CLAIM_REQUEST, request_id, owner, lease_s, abandoned_by)
     return _request_from_json(row["request"]) if row else None
 
 
@@ -446,6 +448,33 @@ def _bill_status(status: str | None) -> str | None:
     if status is None:
         return None
     return status if status in _BILL_STATUSES else "unknown"
+
+
+# The throttle's clock is the database's too: one rule across every process.
+_CLAIM_EMAIL_RESEND = """
+WITH claimed AS (
+    INSERT INTO invoice_email_resend AS resend (request_id, last_sent_at) VALUES ($1::uuid, now())
+    ON CONFLICT (request_id) DO UPDATE SET last_sent_at = now()
+    WHERE resend.last_sent_at <= now() - make_interval(secs => $2)
+    RETURNING true AS claimed
+)
+SELECT (SELECT claimed FROM claimed) AS claimed
+"""
+
+_RESEND_WAIT = """
+SELECT EXTRACT(EPOCH FROM last_sent_at + make_interval(secs => $2) - now())::float8 AS wait_s
+FROM invoice_email_resend WHERE request_id = $1::uuid
+"""
+
+
+async def claim_email_resend(db: Prisma, request_id: str, interval_s: float) -> float | None:
+    """Records a resend of the request's email unless one was recorded less than `interval_s` ago
+    (atomically, whatever the processes); returns None when recorded, else the seconds to wait."""
+    row = await db.query_first(_CLAIM_EMAIL_RESEND, request_id, interval_s)
+    if row is not None and row["claimed"]:
+        return None
+    waiting = await db.query_first(_RESEND_WAIT, request_id, interval_s)
+    return max(float((waiting or {}).get("wait_s") or 0.0), 0.0)
 
 
 async def claim_email(db: Prisma, invoice_id: str, *, resend: bool = False) -> bool:

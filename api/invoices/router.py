@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 from api.deps import ResourcesDep
 from api.errors import ErrorResponse
 from api.invoices.schemas import (
+    CANONICAL_UUID,
     CreateInvoiceRequest,
     EmailOutcome,
     InvoiceCreated,
@@ -18,15 +18,26 @@ from api.invoices.schemas import (
     InvoiceRequestStatus,
 )
 from api.invoices.service import InvoiceService
+from api.keys.auth import CallerDep
 
 router = APIRouter(tags=["invoices"])
 
 
-async def get_invoice_service(resources: ResourcesDep) -> InvoiceService:
-    return InvoiceService.build(resources.db, resources.settings, resources.http)
+async def get_invoice_service(resources: ResourcesDep, caller: CallerDep) -> InvoiceService:
+    """The service limited to what the caller's key may see."""
+    return InvoiceService.build(
+        resources.db, resources.settings, resources.http, organization_id=caller.organization_id
+    )
 
 
 InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]
+# Ids in paths are validated like ids in bodies: canonical UUIDs only (any letter case), else 422.
+RequestIdPath = Annotated[
+    str, Path(pattern=CANONICAL_UUID, description="request_id from POST /invoices (a canonical UUID)")
+]
+ChargeIdPath = Annotated[
+    str, Path(pattern=CANONICAL_UUID, description="id of the uac_invoice row (the charge; a canonical UUID)")
+]
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -43,7 +54,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
             "model": InvoiceRequestStatus,
             "description": "Rutter accepted the job but it had not finished in time; poll the Location URL",
         },
-        **_errors(400, 404, 409, 422, 502, 503, 500),
+        **_errors(400, 401, 404, 409, 413, 422, 502, 503, 500),
     },
 )
 async def create_invoice(
@@ -71,36 +82,36 @@ async def create_invoice(
     "/invoices/requests/{request_id}",
     response_model=InvoiceRequestStatus,
     summary="State of one invoice request; a pending one is resumed first",
-    responses=_errors(404, 422, 503, 500),
+    responses=_errors(401, 404, 422, 503, 500),
 )
 async def get_invoice_request(
-    request_id: Annotated[uuid.UUID, Path(description="request_id from POST /invoices")],
+    request_id: RequestIdPath,
     service: InvoiceServiceDep,
 ) -> InvoiceRequestStatus:
-    return await service.request_status(str(request_id))
+    return await service.request_status(request_id.lower())
 
 
 @router.post(
     "/invoices/requests/{request_id}/email",
     response_model=EmailOutcome,
     summary="Send the invoice email again (the create sends it at most once)",
-    responses=_errors(404, 409, 422, 503, 500),
+    responses=_errors(401, 404, 409, 422, 429, 503, 500),
 )
 async def resend_invoice_email(
-    request_id: Annotated[uuid.UUID, Path(description="request_id from POST /invoices")],
+    request_id: RequestIdPath,
     service: InvoiceServiceDep,
 ) -> EmailOutcome:
-    return await service.resend_email(str(request_id))
+    return await service.resend_email(request_id.lower())
 
 
 @router.get(
     "/charges/{charge_id}/invoice-preview",
     response_model=InvoicePreview,
     summary="Dry run: every check of POST /invoices and the exact Rutter body, nothing sent or written",
-    responses=_errors(400, 404, 409, 422, 503, 500),
+    responses=_errors(400, 401, 404, 409, 422, 503, 500),
 )
 async def preview_invoice(
-    charge_id: Annotated[uuid.UUID, Path(description="id of the uac_invoice row (the charge)")],
+    charge_id: ChargeIdPath,
     service: InvoiceServiceDep,
 ) -> InvoicePreview:
-    return await service.preview(str(charge_id))
+    return await service.preview(charge_id.lower())

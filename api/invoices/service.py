@@ -13,7 +13,9 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,12 +25,20 @@ from pydantic import BaseModel
 
 from api.config import Settings
 from api.email.client import EmailClient, EmailSendFailed, build_invoice_email
-from api.errors import ErrorBody, ErrorResponse, ServiceError
+from api.errors import (
+    DATABASE_UNREACHABLE,
+    DatabaseUnavailable,
+    ErrorBody,
+    ErrorResponse,
+    InternalError,
+    ServiceError,
+)
 from api.invoices import repository as repo
 from api.invoices.charge import Charge
 from api.invoices.errors import (
     ChargeNotFound,
     DuplicateDocumentNumber,
+    EmailResendTooSoon,
     IdempotencyKeyReused,
     InvoiceAlreadyExists,
     RequestInProgress,
@@ -61,6 +71,11 @@ logger = logging.getLogger("api.invoices")
 # Rutter idempotency keys are UUIDs derived from our request id, so every retry sends the same one.
 RUTTER_KEY_NAMESPACE = uuid.UUID("7d3c8a2e-5b7f-4c1d-9e61-2f0b8a4c9d13")
 
+# Leases this process's workers gave up without being able to release them (the database was
+# away): request id -> the owner the database still names. A later call in this process takes such
+# a request over at once instead of waiting for the lease to run out.
+ABANDONED_LEASES: dict[str, str] = {}
+
 
 @dataclass
 class Answer:
@@ -73,6 +88,31 @@ class Answer:
 
 def status_url(request_id: str) -> str:
     return f"/invoices/requests/{request_id}"
+
+
+@contextlib.contextmanager
+def errors_about(request_id: str) -> Iterator[None]:
+    """Every error answered about a recorded request names it and its status URL; the database
+    being away or too slow is 503 DATABASE_UNAVAILABLE, anything unexpected 500."""
+    about = {"request_id": request_id, "status_url": status_url(request_id)}
+    try:
+        yield
+    except ServiceError as exc:
+        for name, value in about.items():
+            exc.details.setdefault(name, value)
+        raise
+    except DATABASE_UNREACHABLE as exc:
+        logger.error(
+            "database_unavailable", extra={"error": type(exc).__name__, "invoice_request_id": request_id}
+        )
+        raise DatabaseUnavailable(
+            "The database cannot be reached; the request is kept: retry it, or follow its status URL, "
+            "once the database is back.",
+            about,
+        ) from exc
+    except Exception as exc:
+        logger.exception("unhandled_error", extra={"invoice_request_id": request_id})
+        raise InternalError("An unexpected error occurred.", about) from exc
 
 
 def request_fingerprint(body: CreateInvoiceRequest) -> str:
@@ -88,17 +128,58 @@ def _first_amount(*amounts: Decimal | None) -> Decimal:
 class InvoiceService:
     """Turns charges into Rutter invoices; holds no state between calls."""
 
-    def __init__(self, db: Prisma, settings: Settings, rutter: RutterClient, email: EmailClient) -> None:
+    def __init__(
+        self,
+        db: Prisma,
+        settings: Settings,
+        rutter: RutterClient,
+        email: EmailClient,
+        *,
+        organization_id: str | None = None,
+    ) -> None:
         self.db = db
+        # The one organization the caller may see (its API key's), or None for every organization.
+        self.organization_id = organization_id
         self.settings = settings
         self.rutter = rutter
         self.email = email
         self.worker_id = f"worker-{uuid.uuid4()}"
 
     @classmethod
-    def build(cls, db: Prisma, settings: Settings, http: aiohttp.ClientSession) -> InvoiceService:
-        """The service with its Rutter and email clients on the shared HTTP session."""
-        return cls(db, settings, RutterClient(http, settings), EmailClient(http, settings))
+    def build(
+        cls,
+        db: Prisma,
+        settings: Settings,
+        http: aiohttp.ClientSession,
+        *,
+        organization_id: str | None = None,
+    ) -> InvoiceService:
+        """The service with its Rutter and email clients on the shared HTTP session, limited to one
+        organization's charges and requests when `organization_id` is given."""
+        return cls(
+            db,
+            settings,
+            RutterClient(http, settings),
+            EmailClient(http, settings),
+            organization_id=organization_id,
+        )
+
+    def _may_see(self, organization_id: str | None) -> bool:
+        return self.organization_id is None or self.organization_id == organization_id
+
+    def _client_key(self, idempotency_key: str) -> str:
+        """Idempotency-Keys are per organization for organization keys: one organization can neither
+        replay nor block another's."""
+        if self.organization_id is None:
+            return idempotency_key
+        return f"org:{self.organization_id}:{idempotency_key}"
+
+    async def _visible_request(self, request_id: str) -> models.invoice_request:
+        """The request, if the caller may see it; another organization's is answered like a missing one."""
+        request = await repo.get_request(self.db, request_id)
+        if request is None or not self._may_see(request.organization_id):
+            raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        return request
 
     @property
     def lease_s(self) -> float:
@@ -131,8 +212,9 @@ class InvoiceService:
         bind_log_fields(charge_id=charge_id)
         fingerprint = request_fingerprint(body)
         if idempotency_key is not None:
+            idempotency_key = self._client_key(idempotency_key)
             earlier = await repo.get_request_by_client_key(self.db, idempotency_key)
-            if earlier is not None:
+            if earlier is not None and self._may_see(earlier.organization_id):
                 if earlier.request_fingerprint != fingerprint:
                     raise IdempotencyKeyReused(
                         "This Idempotency-Key was used before with a different request body.",
@@ -145,7 +227,7 @@ class InvoiceService:
         live = state.live_request
         if live is not None:
             if live.status == enums.invoice_request_status.PENDING:
-                claimed = await repo.claim_request(self.db, live.id, self.worker_id, self.lease_s)
+                claimed = await self._claim(live.id)
                 if claimed is not None:
                     # An earlier request for this charge was abandoned mid-way: finish it, never start anew.
                     return await self._drive(claimed, charge)
@@ -191,12 +273,15 @@ class InvoiceService:
 
     async def request_status(self, request_id: str) -> RequestStatusBody:
         """GET /invoices/requests/{id}: a pending request is resumed (polled) before answering."""
-        request = await repo.get_request(self.db, request_id)
-        if request is None:
-            raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        request = await self._visible_request(request_id)
         bind_log_fields(charge_id=request.charge_id, invoice_request_id=request.id)
+        with errors_about(request.id):
+            return await self._resume_and_describe(request)
+
+    async def _resume_and_describe(self, request: models.invoice_request) -> RequestStatusBody:
+        request_id = request.id
         if request.status == enums.invoice_request_status.PENDING:
-            claimed = await repo.claim_request(self.db, request.id, self.worker_id, self.lease_s)
+            claimed = await self._claim(request.id)
             if claimed is not None:
                 try:
                     charge = await self._load_charge(claimed.charge_id)
@@ -211,7 +296,7 @@ class InvoiceService:
         how many it drove."""
         driven = 0
         for pending in await repo.pending_requests_to_recover(self.db):
-            claimed = await repo.claim_request(self.db, pending.id, self.worker_id, self.lease_s)
+            claimed = await self._claim(pending.id)
             if claimed is None:
                 continue
             try:
@@ -241,7 +326,7 @@ class InvoiceService:
 
     async def _load_state(self, charge_id: str) -> repo.ChargeState:
         state = await repo.load_charge_state(self.db, charge_id)
-        if state is None:
+        if state is None or not self._may_see(state.charge.invoice.organization_id):
             raise ChargeNotFound(f"No charge with id {charge_id}.", {"charge_id": charge_id})
         return state
 
@@ -291,7 +376,7 @@ class InvoiceService:
             return Answer(
                 earlier.response_status, ErrorResponse.model_validate(earlier.response_body), replayed
             )
-        claimed = await repo.claim_request(self.db, earlier.id, self.worker_id, self.lease_s)
+        claimed = await self._claim(earlier.id)
         if claimed is None:
             raise RequestInProgress(
                 "A request with this Idempotency-Key is running right now.",
@@ -304,7 +389,8 @@ class InvoiceService:
         renewing the lease while it works so that only a dead worker's request is taken over."""
         heartbeat = asyncio.create_task(self._renew_lease(request.id))
         try:
-            return await self._drive_leased(request, charge)
+            with errors_about(request.id):
+                return await self._drive_leased(request, charge)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -325,7 +411,7 @@ class InvoiceService:
         try:
             rutter_invoice = await self._rutter_invoice(request, charge)
         except RutterJobTimeout:
-            released = await repo.release_request(self.db, request.id, self.worker_id) or request
+            released = await self._release(request) or request
             return Answer(202, await self._status_body(released), {"Location": status_url(request.id)})
         except RutterRejected as exc:
             error = RutterRejectedInvoice(
@@ -337,6 +423,7 @@ class InvoiceService:
                     "error_code": exc.error_code,
                     "error_message": exc.error_message,
                     "request_id": request.id,
+                    "status_url": status_url(request.id),
                 },
             )
             await repo.fail_request(
@@ -350,7 +437,7 @@ class InvoiceService:
             raise error from exc
         except RutterError as exc:
             # Outcome unknown or never reached: keep the request (and its Rutter key) for a retry.
-            await repo.release_request(self.db, request.id, self.worker_id)
+            await self._release(request)
             raise RutterUnavailableError(
                 "Rutter could not be reached reliably; retry later with the same request.",
                 {"request_id": request.id, "status_url": status_url(request.id), "reason": str(exc)},
@@ -378,10 +465,29 @@ class InvoiceService:
             invoice, email_error = await self._send_email(invoice, charge)
         return Answer(201, self._created_body_from(stored.request, invoice, stored.lines, email_error))
 
-    async def _release_quietly(self, request: models.invoice_request) -> None:
-        """Frees the lease after a failure; if even that fails the lease simply expires."""
+    async def _claim(self, request_id: str) -> models.invoice_request | None:
+        """Leases a pending request that no live worker drives (one this process abandoned included)."""
+        abandoned_by = ABANDONED_LEASES.get(request_id)
+        claimed = await repo.claim_request(
+            self.db, request_id, self.worker_id, self.lease_s, abandoned_by=abandoned_by
+        )
+        if claimed is not None:
+            ABANDONED_LEASES.pop(request_id, None)
+        return claimed
+
+    async def _release(self, request: models.invoice_request) -> models.invoice_request | None:
+        """Frees the lease; when the database cannot be told, this process remembers that nobody
+        drives the request any more (the lease in the database expires for the others)."""
         try:
-            await repo.release_request(self.db, request.id, self.worker_id)
+            return await repo.release_request(self.db, request.id, self.worker_id)
+        except BaseException:
+            ABANDONED_LEASES[request.id] = self.worker_id
+            raise
+
+    async def _release_quietly(self, request: models.invoice_request) -> None:
+        """Frees the lease after a failure; if even that fails, see _release."""
+        try:
+            await self._release(request)
         except Exception:
             logger.warning("invoice_request_release_failed", extra={"invoice_request_id": request.id})
 
@@ -444,9 +550,11 @@ class InvoiceService:
 
     async def resend_email(self, request_id: str) -> EmailOutcome:
         """POST /invoices/requests/{id}/email: sends the invoice's email again, whatever was sent before."""
-        request = await repo.get_request(self.db, request_id)
-        if request is None:
-            raise RequestNotFound(f"No invoice request with id {request_id}.", {"request_id": request_id})
+        request = await self._visible_request(request_id)
+        with errors_about(request.id):
+            return await self._resend_email(request)
+
+    async def _resend_email(self, request: models.invoice_request) -> EmailOutcome:
         if request.status == enums.invoice_request_status.PENDING:
             raise RequestInProgress(
                 "The invoice of this request is not created yet.",
@@ -459,6 +567,16 @@ class InvoiceService:
         charge = await self._load_charge(request.charge_id)
         stored = await repo.load_invoice(self.db, request.acc_uac_invoice_id)
         assert stored is not None
+        interval_s = self.settings.email_resend_interval_s
+        if interval_s > 0:
+            wait_s = await repo.claim_email_resend(self.db, request.id, interval_s)
+            if wait_s is not None:
+                retry_after = max(math.ceil(wait_s), 1)
+                raise EmailResendTooSoon(
+                    f"The invoice email of this request was sent again less than {interval_s:g} s ago.",
+                    {"retry_after_s": retry_after, "email_resend_interval_s": interval_s},
+                    headers={"Retry-After": str(retry_after)},
+                )
         _, error = await self._send_email(stored[0], charge, resend=True)
         to = self.settings.recipient_email
         return (

@@ -32,8 +32,10 @@ from bench.faults import (
     SandboxControl,
     SandboxProcess,
     ServiceProcess,
+    bearer,
     call,
     clone_charge,
+    create_api_key,
     post_invoice,
     service_env,
     template_charge,
@@ -81,6 +83,7 @@ class E2E:
     sandbox_process: SandboxProcess
     http: aiohttp.ClientSession
     log_dir: Path
+    api_key: str
     services: list[ServiceProcess] = field(default_factory=list)
 
     async def start_service(self, **settings: object) -> ServiceProcess:
@@ -91,7 +94,7 @@ class E2E:
             email_url=self.sandbox.email_url,
             settings=settings,
         )
-        service = ServiceProcess(f"service{len(self.services) + 1}", self.log_dir, env)
+        service = ServiceProcess(f"service{len(self.services) + 1}", self.log_dir, env, api_key=self.api_key)
         self.services.append(service)
         await service.start()
         return service
@@ -107,10 +110,10 @@ class E2E:
         self, service: ServiceProcess, charge: Charge | str, *, key: str | None = None, **body: Any
     ) -> Answer:
         charge_id = charge.id if isinstance(charge, Charge) else charge
-        return await post_invoice(self.http, service.url, charge_id, key=key, **body)
+        return await post_invoice(self.http, service.url, charge_id, key=key, api_key=service.api_key, **body)
 
     async def get(self, service: ServiceProcess, path: str) -> Answer:
-        return await call(self.http, "GET", f"{service.url}{path}")
+        return await call(self.http, "GET", f"{service.url}{path}", headers=bearer(service.api_key))
 
     async def requests_of(self, charge: Charge | str) -> list[Row]:
         """The charge's invoice_request rows, oldest first (UUIDs as strings)."""
@@ -199,6 +202,12 @@ async def e2e_database(server_dsn: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
+async def e2e_api_key(e2e_database: str) -> str:
+    """An all-organizations key the e2e services are called with."""
+    return await create_api_key(e2e_database, "e2e")
+
+
+@pytest.fixture(scope="session")
 async def e2e_pool(e2e_database: str) -> AsyncIterator[asyncpg.Pool]:
     async with asyncpg.create_pool(e2e_database, min_size=1, max_size=5) as pool:
         yield pool
@@ -219,6 +228,7 @@ async def e2e(
     request: pytest.FixtureRequest,
     e2e_database: str,
     e2e_pool: asyncpg.Pool,
+    e2e_api_key: str,
     sandbox_process: SandboxProcess,
     e2e_log_dir: Path,
 ) -> AsyncIterator[E2E]:
@@ -228,7 +238,7 @@ async def e2e(
         await control.reset()
         # A request an earlier (failed) test left PENDING would be swept by this test's service.
         await e2e_pool.execute("DELETE FROM invoice_request WHERE status = 'PENDING'")
-        harness = E2E(e2e_database, e2e_pool, control, sandbox_process, http, e2e_log_dir)
+        harness = E2E(e2e_database, e2e_pool, control, sandbox_process, http, e2e_log_dir, e2e_api_key)
         try:
             yield harness
         finally:

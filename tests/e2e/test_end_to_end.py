@@ -14,6 +14,8 @@ from typing import Any
 import asyncpg
 import pytest
 
+from api.keys.service import issue_key
+from api.keys.tokens import hash_key
 from api.paths import PROJECT_ROOT
 from bench.faults import (
     ACCESS_TOKEN,
@@ -22,6 +24,8 @@ from bench.faults import (
     SANDBOX_CLIENT_SECRET,
     Answer,
     ServiceProcess,
+    bearer,
+    call,
     environment_without_settings,
 )
 from tests.conftest import create_database, drop_database
@@ -102,6 +106,26 @@ async def test_charge_is_invoiced_stored_and_emailed(e2e: E2E) -> None:
     again = await e2e.post(service, DEMO_CHARGE, send_email=True)
     assert (again.status, again.code) == (409, "INVOICE_ALREADY_EXISTS"), error_json(again)
     assert len(await e2e.sandbox.messages()) == 1
+
+
+async def test_the_running_service_needs_a_valid_key(e2e: E2E) -> None:
+    charge = await e2e.new_charge()
+    service = await e2e.start_service()
+    body = {"charge_id": charge.id}
+
+    missing = await call(e2e.http, "POST", f"{service.url}/invoices", json_body=body)
+    revoked_key = (await issue_key(e2e.db, organization_id=None)).key
+    await e2e.db.execute("UPDATE api_key SET revoked_at = now() WHERE key_hash = $1", hash_key(revoked_key))
+    revoked = await call(
+        e2e.http, "POST", f"{service.url}/invoices", json_body=body, headers=bearer(revoked_key)
+    )
+    health = await call(e2e.http, "GET", f"{service.url}/healthz")
+
+    for answer in (missing, revoked):
+        assert (answer.status, answer.code) == (401, "UNAUTHENTICATED"), error_json(answer)
+        assert answer.headers["WWW-Authenticate"] == "Bearer"
+    assert health.status == 200
+    assert await e2e.requests_of(charge) == []
 
 
 async def test_failed_job_is_502_stores_nothing_and_frees_the_charge(e2e: E2E) -> None:

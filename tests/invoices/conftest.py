@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from api.config import Settings
+from api.keys.service import issue_key
 from api.main import create_app
 from sandbox.runner import RunningSandbox, running_sandbox
 from sandbox.rutter_state import RutterConfig
@@ -26,12 +27,17 @@ ADJUSTED_CHARGE = "6f0c1a2e-1111-4c1e-9a11-000000000006"
 RECIPIENT = "ap-team@example.com"
 
 
+def bearer(api_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"}
+
+
 @dataclass
 class Harness:
     client: httpx.AsyncClient
     db: asyncpg.Pool
     sandbox: RunningSandbox
     settings: Settings
+    api_key: str
 
     async def post_invoice(self, body: dict[str, Any], key: str | None = None) -> httpx.Response:
         headers = {"Idempotency-Key": key} if key is not None else {}
@@ -82,10 +88,13 @@ async def harness(
     db: asyncpg.Pool, database_dsn: str, sandbox: RunningSandbox, settings_overrides: dict[str, Any]
 ) -> AsyncIterator[Harness]:
     await load_charges(db, demo_payload(), progress=None)
+    api_key = (await issue_key(db, organization_id=None, name="tests")).key
     settings = harness_settings(sandbox, database_dsn, **settings_overrides)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         await app.state.first_sweep_done.wait()  # so that it cannot race the test
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
-            yield Harness(client=client, db=db, sandbox=sandbox, settings=settings)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=bearer(api_key)
+        ) as client:
+            yield Harness(client=client, db=db, sandbox=sandbox, settings=settings, api_key=api_key)

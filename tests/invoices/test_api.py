@@ -130,6 +130,31 @@ async def test_malformed_request_id_is_422(harness: Harness) -> None:
     assert response.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/invoices/requests/{hex}",
+        "/invoices/requests/{{{uuid}}}",
+        "/invoices/requests/urn:uuid:{uuid}",
+        "/invoices/requests/{hex}/email",
+        "/charges/{hex}/invoice-preview",
+        "/charges/{{{uuid}}}/invoice-preview",
+    ],
+)
+async def test_non_canonical_ids_in_paths_are_422(harness: Harness, path: str) -> None:
+    url = path.format(hex=CLEAN_CHARGE.replace("-", ""), uuid=CLEAN_CHARGE)
+    method = "POST" if url.endswith("/email") else "GET"
+    response = await harness.client.request(method, url)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+async def test_upper_case_ids_in_paths_are_accepted(harness: Harness) -> None:
+    response = await harness.client.get(f"/charges/{CLEAN_CHARGE.upper()}/invoice-preview")
+    assert response.status_code == 200
+    assert response.json()["charge_id"] == CLEAN_CHARGE
+
+
 # --- validation ----------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
@@ -10,10 +11,11 @@ import asyncpg
 import httpx
 import pytest
 
+from api.keys.service import issue_key
 from api.main import create_app
 from sandbox.runner import RunningSandbox
 from seed.loader import demo_payload, load_charges
-from tests.invoices.conftest import CLEAN_CHARGE, harness_settings
+from tests.invoices.conftest import CLEAN_CHARGE, bearer, harness_settings
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -35,18 +37,22 @@ async def proxy(database_dsn: str) -> AsyncIterator[tuple[TcpProxy, str]]:
         userinfo += f":{parts.password}"
     dsn = urlunsplit((parts.scheme, f"{userinfo}@127.0.0.1:{proxy.port}", parts.path, "sslmode=disable", ""))
     yield proxy, dsn
+    proxy.unstall()
     await proxy.cut()
 
 
 async def test_database_outage_answers_503_and_recovers_without_restart(
-    db: object, proxy: tuple[TcpProxy, str], sandbox: RunningSandbox
+    db: asyncpg.Pool, proxy: tuple[TcpProxy, str], sandbox: RunningSandbox
 ) -> None:
     tcp_proxy, proxied_dsn = proxy
     await load_charges(proxied_dsn, demo_payload(), progress=None)
+    headers = bearer((await issue_key(db, organization_id=None)).key)
     app = create_app(harness_settings(sandbox, proxied_dsn, recovery_interval_s=0))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)  # raises if anything escaped as a 500
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers
+        ) as client:
             assert (await client.get("/readyz")).status_code == 200
 
             await tcp_proxy.cut()
@@ -70,12 +76,15 @@ async def test_outage_in_the_middle_of_a_request_leaves_one_invoice_once_the_dat
 ) -> None:
     tcp_proxy, proxied_dsn = proxy
     await load_charges(proxied_dsn, demo_payload(), progress=None)
+    headers = bearer((await issue_key(db, organization_id=None)).key)
     sandbox.rutter.configure(job_latency=0.5)
     settings = harness_settings(sandbox, proxied_dsn, recovery_interval_s=0, invoice_lease_s=0.3)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers
+        ) as client:
             post = asyncio.create_task(client.post("/invoices", json={"charge_id": CLEAN_CHARGE}))
             for _ in range(300):  # the job id is stored: Rutter has the invoice, we are polling
                 if await db.fetchval("SELECT rutter_job_id FROM invoice_request") is not None:
@@ -99,3 +108,87 @@ async def test_outage_in_the_middle_of_a_request_leaves_one_invoice_once_the_dat
     assert await db.fetchval("SELECT count(*) FROM acc_uac_invoice") == 1
     creates = [r for r in sandbox.rutter.requests if r["method"] == "POST"]
     assert len(creates) == 1
+
+
+async def test_an_interrupted_request_resumes_at_once_when_the_database_is_back(
+    db: asyncpg.Pool, proxy: tuple[TcpProxy, str], sandbox: RunningSandbox
+) -> None:
+    """The worker that lost the database gives its claim up in memory too: a retry with the same
+    Idempotency-Key is not kept waiting for the (long) lease to run out."""
+    tcp_proxy, proxied_dsn = proxy
+    await load_charges(proxied_dsn, demo_payload(), progress=None)
+    headers = {**bearer((await issue_key(db, organization_id=None)).key), "Idempotency-Key": "outage-retry"}
+    sandbox.rutter.configure(job_latency=0.5)
+    settings = harness_settings(sandbox, proxied_dsn, recovery_interval_s=0, invoice_lease_s=60)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers
+        ) as client:
+            post = asyncio.create_task(client.post("/invoices", json={"charge_id": CLEAN_CHARGE}))
+            for _ in range(300):
+                if await db.fetchval("SELECT rutter_job_id FROM invoice_request") is not None:
+                    break
+                await asyncio.sleep(0.01)
+            await tcp_proxy.cut()
+            during = await post
+            await tcp_proxy.restore()
+            status = await client.get(during.json()["error"]["details"]["status_url"])
+            retry = await client.post("/invoices", json={"charge_id": CLEAN_CHARGE})
+
+    assert during.status_code == 503, during.text
+    details = during.json()["error"]["details"]
+    request_id = await db.fetchval("SELECT id FROM invoice_request")
+    assert details == {"request_id": request_id, "status_url": f"/invoices/requests/{request_id}"}
+    assert status.status_code == 200 and status.json()["status"] == "COMPLETED", status.text
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["request_id"] == request_id
+    assert len(sandbox.rutter.invoices) == 1
+    assert await db.fetchval("SELECT count(*) FROM acc_uac_invoice") == 1
+
+
+async def test_a_stalled_database_answers_503_within_the_deadline(
+    db: asyncpg.Pool, proxy: tuple[TcpProxy, str], sandbox: RunningSandbox
+) -> None:
+    tcp_proxy, proxied_dsn = proxy
+    await load_charges(proxied_dsn, demo_payload(), progress=None)
+    headers = bearer((await issue_key(db, organization_id=None)).key)
+    deadline_s = 1.0
+    settings = harness_settings(sandbox, proxied_dsn, recovery_interval_s=0, db_timeout_s=deadline_s)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers
+        ) as client:
+            assert (await client.get(f"/charges/{CLEAN_CHARGE}/invoice-preview")).status_code == 200
+
+            tcp_proxy.stall()
+
+            async def timed(method: str, url: str, **kwargs: object) -> tuple[httpx.Response, float]:
+                started = time.monotonic()
+                response = await client.request(method, url, **kwargs)  # type: ignore[arg-type]
+                return response, time.monotonic() - started
+
+            # More requests at once than the pool has connections: none waits past the deadline.
+            answers = await asyncio.gather(
+                *(timed("POST", "/invoices", json={"charge_id": CLEAN_CHARGE}) for _ in range(12)),
+                timed("GET", f"/charges/{CLEAN_CHARGE}/invoice-preview"),
+                timed("GET", "/readyz"),
+            )
+            tcp_proxy.unstall()
+            after = None
+            for _ in range(50):
+                after = await client.post("/invoices", json={"charge_id": CLEAN_CHARGE})
+                if after.status_code != 503:
+                    break
+                await asyncio.sleep(0.1)
+
+    for response, elapsed in answers:
+        assert response.status_code == 503, response.text
+        assert response.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+        assert elapsed < deadline_s + 1, elapsed
+    assert after is not None
+    assert after.status_code == 201, after.text
+    assert len(sandbox.rutter.invoices) == 1

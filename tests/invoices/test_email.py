@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
 
 from api.invoices.service import InvoiceService
@@ -72,6 +74,43 @@ async def test_sweep_never_resends_an_email_that_was_being_sent(harness: Harness
         assert await _service(harness, http).recover_pending() == 0
 
     assert len(harness.sandbox.email.messages) == 1
+
+
+async def test_a_second_resend_within_the_interval_is_rate_limited(harness: Harness) -> None:
+    created = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": True})
+    url = f"/invoices/requests/{created.json()['request_id']}/email"
+
+    first = await harness.client.post(url)
+    second = await harness.client.post(url)
+
+    assert first.status_code == 200, first.text
+    assert second.status_code == 429
+    assert second.json()["error"]["code"] == "RATE_LIMITED"
+    assert 1 <= int(second.headers["retry-after"]) <= 60
+    assert second.json()["error"]["details"]["request_id"] == created.json()["request_id"]
+    assert len(harness.sandbox.email.messages) == 2  # the create's and one resend
+
+
+async def test_concurrent_resends_send_once(harness: Harness) -> None:
+    created = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": False})
+    url = f"/invoices/requests/{created.json()['request_id']}/email"
+
+    answers = await asyncio.gather(*(harness.client.post(url) for _ in range(8)))
+
+    assert sorted(answer.status_code for answer in answers) == [200] + [429] * 7
+    assert len(harness.sandbox.email.messages) == 1
+
+
+async def test_a_resend_after_the_interval_is_sent(harness: Harness) -> None:
+    created = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": False})
+    url = f"/invoices/requests/{created.json()['request_id']}/email"
+
+    assert (await harness.client.post(url)).status_code == 200
+    assert (await harness.client.post(url)).status_code == 429
+    # The interval passes (the throttle reads the database's clock): the last send is 61 s old.
+    await harness.db.execute("UPDATE invoice_email_resend SET last_sent_at = now() - interval '61 seconds'")
+    assert (await harness.client.post(url)).status_code == 200
+    assert len(harness.sandbox.email.messages) == 2
 
 
 def _service(harness: Harness, http: aiohttp.ClientSession) -> InvoiceService:

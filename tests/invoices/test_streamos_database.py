@@ -10,11 +10,12 @@ import httpx
 import pytest
 
 from api.db.migrate import apply_migrations
+from api.keys.service import issue_key
 from api.main import create_app
 from sandbox.runner import RunningSandbox
 from seed.loader import demo_payload, load_charges
 from tests.conftest import create_database, drop_database
-from tests.invoices.conftest import CLEAN_CHARGE, harness_settings
+from tests.invoices.conftest import CLEAN_CHARGE, bearer, harness_settings
 from tests.support.streamos_db import (
     EXTRA_COLUMN,
     EXTRA_ITEM_TYPE,
@@ -45,11 +46,18 @@ async def streamos_dsn(server_dsn: str) -> AsyncIterator[str]:
 
 async def test_charge_is_invoiced_on_a_streamos_database(streamos_dsn: str, sandbox: RunningSandbox) -> None:
     before = await snapshot(streamos_dsn, UNTOUCHED_TABLES)
+    connection = await asyncpg.connect(streamos_dsn)
+    try:
+        api_key = (await issue_key(connection, organization_id=None, name="tests")).key
+    finally:
+        await connection.close()
     app = create_app(harness_settings(sandbox, streamos_dsn))
     async with app.router.lifespan_context(app):
         await app.state.first_sweep_done.wait()
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=bearer(api_key)
+        ) as client:
             preview = await client.get(f"/charges/{CLEAN_CHARGE}/invoice-preview")
             created = await client.post("/invoices", json={"charge_id": CLEAN_CHARGE})
             again = await client.post("/invoices", json={"charge_id": CLEAN_CHARGE})

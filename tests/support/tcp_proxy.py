@@ -8,7 +8,8 @@ import contextlib
 
 class TcpProxy:
     """Forwards 127.0.0.1:<port> to a target (host and port, or a Unix socket path); `cut()` drops
-    every connection and refuses new ones."""
+    every connection and refuses new ones; `stall()` keeps every connection open but forwards
+    nothing (a database that hangs rather than fails) until `unstall()`."""
 
     def __init__(self, target_host: str, target_port: int, *, unix_path: str | None = None) -> None:
         self.target_host = target_host
@@ -18,6 +19,8 @@ class TcpProxy:
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
 
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
@@ -37,7 +40,14 @@ class TcpProxy:
     async def restore(self) -> None:
         await self.start()
 
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def unstall(self) -> None:
+        self._flowing.set()
+
     async def _handle(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        await self._flowing.wait()
         try:
             if self.unix_path is not None:
                 upstream_reader, upstream_writer = await asyncio.open_unix_connection(self.unix_path)
@@ -57,6 +67,7 @@ class TcpProxy:
     async def _pipe(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(OSError, asyncio.CancelledError):
             while data := await source.read(65536):
+                await self._flowing.wait()
                 sink.write(data)
                 await sink.drain()
         sink.close()

@@ -1,0 +1,1 @@
+"""API keys: who may call the service, and which organization's charges each caller sees."""
