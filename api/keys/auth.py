@@ -28,6 +28,8 @@ logger = logging.getLogger("api.keys")
 
 # Paths anyone may call: probes and the API's own documentation.
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect"})
+# Swagger UI's own files, served by the service for /docs (api/docs.py).
+OPEN_PREFIXES = ("/docs/assets/",)
 
 _CACHE_LIMIT = 10_000
 
@@ -89,7 +91,7 @@ class ApiKeyMiddleware:
         self.authenticator = authenticator
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or scope["path"].startswith(OPEN_PREFIXES):
             await self.app(scope, receive, send)
             return
         try:
