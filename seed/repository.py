@@ -1,5 +1,10 @@
 """All SQL of the seed: batched upserts (INSERT ... SELECT FROM unnest ... ON CONFLICT DO UPDATE).
 
+The tables, their columns and column types come from the schema (the generated client's
+description of prisma/schema.prisma), limited to the columns the seed's input models carry; only
+the upsert keys are chosen here. Batched `unnest` upserts stay SQL written by hand: one statement
+per 2,000 rows of a table, where client calls would take a statement (or more) per row.
+
 One statement writes up to `chunk_size` rows of one table. Rows are dicts of column -> value.
 Timestamps the file leaves out are handled so that reloading the same data changes nothing:
 `created_at` keeps the stored value (now() for a new row) and `updated_at` keeps the stored value
@@ -17,6 +22,11 @@ from typing import Any, Literal
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
+from pydantic import BaseModel
+
+from prisma.schema import SCHEMA as PRISMA_SCHEMA
+from prisma_asyncpg.schema import Field
+from seed import schemas
 
 Connection = asyncpg.Connection | PoolConnectionProxy
 Row = Mapping[str, Any]
@@ -62,218 +72,56 @@ class Table:
         object.__setattr__(self, "column_names", frozenset(column.name for column in self.columns))
 
 
-def _columns(type_: str, *names: str) -> tuple[Column, ...]:
-    return tuple(Column(name, type_) for name in names)
+# PostgreSQL types of Prisma scalars (by Prisma type, then by native type where it differs).
+_SCALAR_TYPES = {
+    "String": "text",
+    "Int": "int4",
+    "BigInt": "int8",
+    "Float": "float8",
+    "Decimal": "numeric",
+    "Boolean": "bool",
+    "Json": "jsonb",
+    "DateTime": "timestamp",
+}
+_NATIVE_TYPES = {"Uuid": "uuid", "Timestamptz": "timestamptz", "Timestamp": "timestamp", "Date": "date"}
 
 
-def _timestamps(type_: str = "timestamptz") -> tuple[Column, ...]:
-    return (Column("created_at", type_, "created"), Column("updated_at", type_, "updated"))
+def _column(field: Field, key: tuple[str, ...]) -> Column:
+    """A column as the schema declares it: its type, and how the seed fills it when absent."""
+    if field.kind == "enum":
+        type_ = f'"{PRISMA_SCHEMA.enums[field.type].db_name}"'
+    else:
+        type_ = _NATIVE_TYPES.get(field.native_type or "", _SCALAR_TYPES[field.type])
+    role: ColumnRole = "value"
+    if field.name == "updated_at" or field.is_updated_at:
+        role = "updated"
+    elif field.type == "DateTime" and field.default == "now":
+        role = "created"
+    elif field.default == "dbgenerated" and field.native_type == "Uuid" and field.name not in key:
+        role = "generated"
+    return Column(field.db_name, type_, role)
 
 
-ORGANIZATION = Table(
-    "organization",
-    key=("id",),
-    columns=(
-        Column("id", "uuid"),
-        *_columns(
-            "text",
-            "business_name",
-            "business_email",
-            "business_phone",
-            "business_website",
-            "business_address_1",
-            "business_address_2",
-            "business_zip_code",
-            "business_city",
-            "uac_access_token",
-            "uac_platform",
-            "uac_realm_id",
-            "uac_connection_id",
-            "uac_business_id",
-            "uac_user_id",
-        ),
-        Column("uac_token_expires_in", "int4"),
-        *_columns("bool", "agent_status", "uac_email_external_send_enabled", "invoice_create_override"),
-        *_timestamps(),
-    ),
-)
+def _table(name: str, key: tuple[str, ...], written: type[BaseModel]) -> Table:
+    """The table `name` as the schema declares it, limited to the columns the seed's input model
+    `written` carries (by field name or alias): the seed never touches a column it is not given."""
+    carried = set(written.model_fields) | {f.alias for f in written.model_fields.values() if f.alias}
+    model = PRISMA_SCHEMA.models[name]
+    columns = tuple(_column(field, key) for field in model.scalars if field.db_name in carried)
+    return Table(name, key, columns)
 
-UAC_CUSTOMER = Table(
-    "uac_customer",
-    key=("id",),
-    columns=(
-        *_columns("uuid", "id", "organization_id"),
-        *_columns("text", "provider_entity_id", "platform_id"),
-        Column("status", '"uac_customer_status"'),
-        Column("contact_name", "text"),
-        Column("currency_code", '"currency"'),
-        *_columns("text", "customer_name", "email", "phone", "registration_number", "tax_number"),
-        Column("objType", "text"),
-        Column("subsidiary_id", "uuid"),
-        Column("source_type", "text"),
-        *_timestamps(),
-    ),
-)
 
-UAC_ADDRESS = Table(
-    "uac_address",
-    key=("uac_customer_id", "type"),
-    columns=(
-        Column("id", "uuid", "generated"),
-        *_columns("uuid", "uac_customer_id", "uac_vendor_id", "organization_id"),
-        Column("type", '"uac_address_type"'),
-        *_columns("text", "address1", "address2", "city", "country", "postal_code", "region"),
-        *_timestamps(),
-    ),
-)
-
-UAC_ITEM = Table(
-    "uac_item",
-    key=("id",),
-    columns=(
-        Column("id", "uuid"),
-        Column("provider_entity_id", "text"),
-        Column("organization_id", "uuid"),
-        Column("platform_id", "text"),
-        *_columns("uuid", "bill_item_id", "invoice_item_id"),
-        Column("status", '"uac_item_status"'),
-        Column("type", '"uac_item_type"'),
-        *_columns("text", "code", "name"),
-        Column("quantity_on_hand", "int4"),
-        *_timestamps(),
-    ),
-)
-
-PRODUCT = Table(
-    "product",
-    key=("product_id",),
-    columns=(
-        Column("product_id", "uuid"),
-        *_columns("text", "product_name", "description"),
-        Column("organization_id", "uuid"),
-        Column("unit_price", "float8"),
-        Column("is_addon", "bool"),
-        Column("additional_fields", "jsonb"),
-        Column("reason", "text"),
-        Column("uac_item_id", "uuid"),
-        Column("reconciliation_status", '"ReconciliationStatus"'),
-        *_columns("bool", "true_product", "is_vendor"),
-        *_timestamps(),
-    ),
-)
-
-CUSTOMER = Table(
-    "customer",
-    key=("customer_id",),
-    columns=(
-        Column("customer_id", "uuid"),
-        *_columns("text", "customer_name", "customer_email"),
-        Column("additional_fields", "jsonb"),
-        Column("objType", "text"),
-        *_columns("uuid", "organization_id", "uac_customer_id"),
-        Column("reconciliation_status", '"ReconciliationStatus"'),
-        Column("is_vendor", "bool"),
-        Column("uac_vendor_id", "uuid"),
-        *_timestamps(),
-    ),
-)
-
-UAC_INVOICE = Table(
-    "uac_invoice",
-    key=("id",),
-    columns=(
-        *_columns("uuid", "id", "organization_id"),
-        *_columns("text", "provider_entity_id", "platform_id", "account_id", "customer_id"),
-        Column("stream_customer_id", "uuid"),
-        Column("subsidiary_id", "text"),
-        *_columns("timestamp", "issue_date", "due_date", "period_start_date", "period_end_date"),
-        Column("payment_terms", "int4"),
-        *_columns("text", "contract_id", "memo", "document_number", "currency_code"),
-        *_columns("numeric", "amount_due", "total_amount", "sub_total", "tax_amount", "total_discount"),
-        Column("synced", "bool"),
-        Column("pricer_invoice_id", "uuid"),
-        *_columns("text", "term", "platform_url"),
-        Column("is_vendor", "bool"),
-        *_timestamps(),
-    ),
-)
-
-UAC_LINE_ITEM = Table(
-    "uac_line_item",
-    key=("id",),
-    columns=(
-        *_columns(
-            "uuid", "id", "uac_invoice_id", "uac_bill_id", "uac_bill_payments_id", "uac_purchase_order_id"
-        ),
-        *_columns(
-            "text",
-            "provider_entity_id",
-            "description",
-            "account_id",
-            "platform_id",
-            "class_id",
-            "customer_id",
-            "department_id",
-            "item_id",
-            "location_id",
-            "tax_rate_id",
-        ),
-        *_columns("float8", "amount", "discount_percentage", "discount_amount", "quantity", "sub_total"),
-        Column("allocated_amount", "numeric"),
-        Column("allocated_at", "text"),
-        *_columns("float8", "tax_amount", "unit_amount"),
-        Column("total_amount", "numeric"),
-        Column("product_id", "uuid"),
-        Column("pricer_index", "int4"),
-        Column("contract_id", "uuid"),
-        Column("suppress_line_item", "bool"),
-        Column("sort_order", "int8"),
-        *_timestamps(),
-    ),
-)
-
-INVOICE_ADJUSTMENT = Table(
-    "invoice_adjustment",
-    key=("invoice_adjustment_id",),
-    columns=(
-        *_columns("uuid", "invoice_adjustment_id", "organization_id", "invoice_id"),
-        Column("adjusted_by", "text"),
-        Column("adjustment_date", "timestamp", "created"),
-        Column("customer_id", "uuid"),
-        Column("customer_name", "text"),
-        Column("total_amount", "float8"),
-        Column("invoice_date", "timestamp"),
-        *_columns("text", "approved_by", "original_value"),
-        Column("adjustment_reason", '"AdjustmentReason"'),
-        Column("stream_customer_id", "uuid"),
-        Column("reason", "text"),
-        *_timestamps(),
-    ),
-)
-
-INVOICE_ADJUSTMENT_LINE_ITEM = Table(
-    "invoice_adjustment_line_item",
-    key=("invoice_adjustment_line_item_id",),
-    columns=(
-        *_columns("uuid", "invoice_adjustment_line_item_id", "organization_id"),
-        Column("customer_sf_id", "text"),
-        Column("action", '"InvoiceAdjustmentLineItemAction"'),
-        *_columns("uuid", "invoice_line_item_id", "invoice_adjustment_id", "item_id"),
-        Column("description", "text"),
-        *_columns(
-            "float8",
-            "quantity",
-            "unit_price",
-            "prev_quantity",
-            "prev_unit_price",
-            "prev_total_amount",
-            "total_amount",
-            "amount_to_adjust",
-        ),
-        Column("date_created", "timestamp", "created"),
-        Column("department_id", "text"),
-        *_timestamps(),
-    ),
+ORGANIZATION = _table("organization", ("id",), schemas.OrganizationIn)
+UAC_CUSTOMER = _table("uac_customer", ("id",), schemas.UacCustomerIn)
+UAC_ADDRESS = _table("uac_address", ("uac_customer_id", "type"), schemas.AddressIn)
+UAC_ITEM = _table("uac_item", ("id",), schemas.UacItemIn)
+PRODUCT = _table("product", ("product_id",), schemas.ProductIn)
+CUSTOMER = _table("customer", ("customer_id",), schemas.CustomerIn)
+UAC_INVOICE = _table("uac_invoice", ("id",), schemas.ChargeIn)
+UAC_LINE_ITEM = _table("uac_line_item", ("id",), schemas.LineItemIn)
+INVOICE_ADJUSTMENT = _table("invoice_adjustment", ("invoice_adjustment_id",), schemas.InvoiceAdjustmentIn)
+INVOICE_ADJUSTMENT_LINE_ITEM = _table(
+    "invoice_adjustment_line_item", ("invoice_adjustment_line_item_id",), schemas.InvoiceAdjustmentLineItemIn
 )
 
 # Parents before children: the order the tables are written in.
