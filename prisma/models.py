@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class acc_uac_invoice(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -67,7 +67,7 @@ class acc_uac_invoice(BaseModel):
 
 
 class approval(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     approval_id: str
     organization_id: str
@@ -115,7 +115,7 @@ class approval(BaseModel):
 
 
 class approval_slack_request_content(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     slack_request_content: Optional[Any] = None
@@ -131,7 +131,7 @@ class approval_slack_request_content(BaseModel):
 
 
 class automation_workflow(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -151,7 +151,7 @@ class automation_workflow(BaseModel):
 
 
 class contract(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     contract_id: str
     customer_id: Optional[str] = None
@@ -181,7 +181,7 @@ class contract(BaseModel):
 
 
 class contract_addon(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     contract_id: str
@@ -201,7 +201,7 @@ class contract_addon(BaseModel):
 
 
 class contract_product(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     contract_id: str
@@ -222,7 +222,7 @@ class contract_product(BaseModel):
 
 
 class contract_results(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     contract_id: str
@@ -243,7 +243,7 @@ class contract_results(BaseModel):
 
 
 class contract_signature(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: Optional[str] = None
@@ -261,7 +261,7 @@ class contract_signature(BaseModel):
 
 
 class credit_grant(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     credit_grant_id: str
     customer_id: str
@@ -293,7 +293,7 @@ class credit_grant(BaseModel):
 
 
 class credit_grant_ledger(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     credit_grant_ledger_id: str
     credit_grant_id: str
@@ -316,7 +316,7 @@ class credit_grant_ledger(BaseModel):
 
 
 class credit_grant_restriction(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     credit_grant_restriction_id: str
     credit_grant_id: str
@@ -337,7 +337,7 @@ class credit_grant_restriction(BaseModel):
 
 
 class customer(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     customer_id: str
     customer_name: Optional[str] = None
@@ -369,7 +369,7 @@ class customer(BaseModel):
 
 
 class customer_addon(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     customer_id: str
@@ -389,7 +389,7 @@ class customer_addon(BaseModel):
 
 
 class customer_signature(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: Optional[str] = None
@@ -406,7 +406,7 @@ class customer_signature(BaseModel):
 
 
 class email_provider(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -427,7 +427,7 @@ class email_provider(BaseModel):
 
 
 class invoice_adjustment(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     invoice_adjustment_id: str
     organization_id: str
@@ -459,7 +459,7 @@ class invoice_adjustment(BaseModel):
 
 
 class invoice_adjustment_line_item(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     invoice_adjustment_line_item_id: str
     organization_id: Optional[str] = None
@@ -493,7 +493,7 @@ class invoice_adjustment_line_item(BaseModel):
 
 
 class agent_interaction_enabled(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -509,7 +509,7 @@ class agent_interaction_enabled(BaseModel):
 
 
 class agent_store(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     namespace: str
     key: str
@@ -524,7 +524,7 @@ class agent_store(BaseModel):
 
 
 class object_approver(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     object_id: str
@@ -540,7 +540,7 @@ class object_approver(BaseModel):
 
 
 class object_status(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     object_id: str
@@ -557,7 +557,7 @@ class object_status(BaseModel):
 
 
 class organization(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     business_email: Optional[str] = None
@@ -633,7 +633,7 @@ class organization(BaseModel):
 
 
 class organization_addon(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -653,7 +653,7 @@ class organization_addon(BaseModel):
 
 
 class organization_group_user(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     user_id: str
@@ -670,7 +670,7 @@ class organization_group_user(BaseModel):
 
 
 class plaid_auth_data(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     item_id: Optional[str] = None
@@ -689,7 +689,7 @@ class plaid_auth_data(BaseModel):
 
 
 class pricing_interval(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     contract_product_id: str
@@ -712,7 +712,7 @@ class pricing_interval(BaseModel):
 
 
 class product(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     product_id: str
     product_name: Optional[str] = None
@@ -750,7 +750,7 @@ class product(BaseModel):
 
 
 class product_addon(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     product_id: str
@@ -770,7 +770,7 @@ class product_addon(BaseModel):
 
 
 class product_signature(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: Optional[str] = None
@@ -787,7 +787,7 @@ class product_signature(BaseModel):
 
 
 class product_to_uac_item(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -805,7 +805,7 @@ class product_to_uac_item(BaseModel):
 
 
 class reconciliation_match(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     source_type: enums.reconciliation_object_type
@@ -826,7 +826,7 @@ class reconciliation_match(BaseModel):
 
 
 class reconciliation_setting(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: Optional[str] = None
@@ -846,7 +846,7 @@ class reconciliation_setting(BaseModel):
 
 
 class reminder_settings(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -863,7 +863,7 @@ class reminder_settings(BaseModel):
 
 
 class scheduled_reminders(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -890,7 +890,7 @@ class scheduled_reminders(BaseModel):
 
 
 class slack_bots(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: int
     client_id: str
@@ -917,7 +917,7 @@ class slack_bots(BaseModel):
 
 
 class slack_installations(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: int
     client_id: str
@@ -955,7 +955,7 @@ class slack_installations(BaseModel):
 
 
 class slack_oauth_states(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: int
     state: str
@@ -970,7 +970,7 @@ class slack_oauth_states(BaseModel):
 
 
 class uac_account(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -999,7 +999,7 @@ class uac_account(BaseModel):
 
 
 class uac_subsidiary(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1025,7 +1025,7 @@ class uac_subsidiary(BaseModel):
 
 
 class uac_address(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     uac_customer_id: Optional[str] = None
@@ -1052,7 +1052,7 @@ class uac_address(BaseModel):
 
 
 class uac_bill(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1088,7 +1088,7 @@ class uac_bill(BaseModel):
 
 
 class uac_bill_payment(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     uac_bill_id: str
@@ -1106,7 +1106,7 @@ class uac_bill_payment(BaseModel):
 
 
 class uac_bill_payments(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1133,7 +1133,7 @@ class uac_bill_payments(BaseModel):
 
 
 class uac_bill_payments_linked_bill(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     bill_payment_id: str
@@ -1150,7 +1150,7 @@ class uac_bill_payments_linked_bill(BaseModel):
 
 
 class uac_bill_purchase_order(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     uac_bill_id: str
@@ -1165,7 +1165,7 @@ class uac_bill_purchase_order(BaseModel):
 
 
 class uac_customer(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1199,7 +1199,7 @@ class uac_customer(BaseModel):
 
 
 class uac_invoice(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1246,7 +1246,7 @@ class uac_invoice(BaseModel):
 
 
 class uac_invoice_payment(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     payment_id: Optional[str] = None
@@ -1269,7 +1269,7 @@ class uac_invoice_payment(BaseModel):
 
 
 class unprocessed_uac_invoice_payment(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     payment_id: Optional[str] = None
@@ -1290,7 +1290,7 @@ class unprocessed_uac_invoice_payment(BaseModel):
 
 
 class uac_item(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     provider_entity_id: Optional[str] = None
@@ -1320,7 +1320,7 @@ class uac_item(BaseModel):
 
 
 class uac_item_line_detail(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     account_id: Optional[str] = None
@@ -1341,7 +1341,7 @@ class uac_item_line_detail(BaseModel):
 
 
 class uac_line_item(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     uac_bill_id: Optional[str] = None
@@ -1395,7 +1395,7 @@ class uac_line_item(BaseModel):
 
 
 class uac_line_item_detail(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     item_id: Optional[str] = None
@@ -1415,7 +1415,7 @@ class uac_line_item_detail(BaseModel):
 
 
 class uac_purchase_order(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1443,7 +1443,7 @@ class uac_purchase_order(BaseModel):
 
 
 class uac_requests(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     request_payload: Any
@@ -1460,7 +1460,7 @@ class uac_requests(BaseModel):
 
 
 class uac_vendor(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1490,7 +1490,7 @@ class uac_vendor(BaseModel):
 
 
 class usage(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     usage_id: str
     organization_id: str
@@ -1519,7 +1519,7 @@ class usage(BaseModel):
 
 
 class contract_reference_data(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1538,7 +1538,7 @@ class contract_reference_data(BaseModel):
 
 
 class payment_gateways(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1566,7 +1566,7 @@ class payment_gateways(BaseModel):
 
 
 class sync_config(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     connection_id: str
     organization_id: str
@@ -1587,7 +1587,7 @@ class sync_config(BaseModel):
 
 
 class sync_jobs(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1613,7 +1613,7 @@ class sync_jobs(BaseModel):
 
 
 class connections(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1638,7 +1638,7 @@ class connections(BaseModel):
 
 
 class user(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1672,7 +1672,7 @@ class user(BaseModel):
 
 
 class user_group(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     organization_id: str
@@ -1695,7 +1695,7 @@ class user_group(BaseModel):
 
 class invoice_request(BaseModel):
     "One attempt to turn a charge into a Rutter invoice, and everything needed to finish or replay it."
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     charge_id: str
@@ -1736,7 +1736,7 @@ class invoice_request(BaseModel):
 
 class api_key(BaseModel):
     "A key for `Authorization: Bearer <key>`; only the SHA-256 hash of the key is stored."
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     name: Optional[str] = None
@@ -1757,7 +1757,7 @@ class api_key(BaseModel):
 
 class invoice_email_resend(BaseModel):
     "The last time an invoice request's email was sent again on demand (one send per interval)."
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     request_id: str
     last_sent_at: datetime.datetime
@@ -1838,75 +1838,6 @@ _user_group = user_group
 _invoice_request = invoice_request
 _api_key = api_key
 _invoice_email_resend = invoice_email_resend
-
-acc_uac_invoice.model_rebuild()
-approval.model_rebuild()
-approval_slack_request_content.model_rebuild()
-automation_workflow.model_rebuild()
-contract.model_rebuild()
-contract_addon.model_rebuild()
-contract_product.model_rebuild()
-contract_results.model_rebuild()
-contract_signature.model_rebuild()
-credit_grant.model_rebuild()
-credit_grant_ledger.model_rebuild()
-credit_grant_restriction.model_rebuild()
-customer.model_rebuild()
-customer_addon.model_rebuild()
-customer_signature.model_rebuild()
-email_provider.model_rebuild()
-invoice_adjustment.model_rebuild()
-invoice_adjustment_line_item.model_rebuild()
-agent_interaction_enabled.model_rebuild()
-agent_store.model_rebuild()
-object_approver.model_rebuild()
-object_status.model_rebuild()
-organization.model_rebuild()
-organization_addon.model_rebuild()
-organization_group_user.model_rebuild()
-plaid_auth_data.model_rebuild()
-pricing_interval.model_rebuild()
-product.model_rebuild()
-product_addon.model_rebuild()
-product_signature.model_rebuild()
-product_to_uac_item.model_rebuild()
-reconciliation_match.model_rebuild()
-reconciliation_setting.model_rebuild()
-reminder_settings.model_rebuild()
-scheduled_reminders.model_rebuild()
-slack_bots.model_rebuild()
-slack_installations.model_rebuild()
-slack_oauth_states.model_rebuild()
-uac_account.model_rebuild()
-uac_subsidiary.model_rebuild()
-uac_address.model_rebuild()
-uac_bill.model_rebuild()
-uac_bill_payment.model_rebuild()
-uac_bill_payments.model_rebuild()
-uac_bill_payments_linked_bill.model_rebuild()
-uac_bill_purchase_order.model_rebuild()
-uac_customer.model_rebuild()
-uac_invoice.model_rebuild()
-uac_invoice_payment.model_rebuild()
-unprocessed_uac_invoice_payment.model_rebuild()
-uac_item.model_rebuild()
-uac_item_line_detail.model_rebuild()
-uac_line_item.model_rebuild()
-uac_line_item_detail.model_rebuild()
-uac_purchase_order.model_rebuild()
-uac_requests.model_rebuild()
-uac_vendor.model_rebuild()
-usage.model_rebuild()
-contract_reference_data.model_rebuild()
-payment_gateways.model_rebuild()
-sync_config.model_rebuild()
-sync_jobs.model_rebuild()
-connections.model_rebuild()
-user.model_rebuild()
-user_group.model_rebuild()
-invoice_request.model_rebuild()
-api_key.model_rebuild()
-invoice_email_resend.model_rebuild()
 
 MODELS: dict[str, type[BaseModel]] = {
     'acc_uac_invoice': acc_uac_invoice,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class User(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: int
     email: str
@@ -50,7 +50,7 @@ class User(BaseModel):
 
 
 class Profile(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     bio: str
@@ -66,7 +66,7 @@ class Profile(BaseModel):
 
 
 class Post(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     title: str
@@ -89,7 +89,7 @@ class Post(BaseModel):
 
 
 class Category(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: int
     name: str
@@ -104,7 +104,7 @@ class Category(BaseModel):
 
 
 class Comment(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     post_id: str
     position: int
@@ -122,7 +122,7 @@ class Comment(BaseModel):
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: str
     label: str
@@ -141,7 +141,7 @@ class Node(BaseModel):
 
 
 class audit(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     id: int
     message: str
@@ -157,7 +157,7 @@ class audit(BaseModel):
 
 
 class Setting(BaseModel):
-    model_config = ConfigDict(extra='ignore')
+    model_config = ConfigDict(extra='ignore', defer_build=True)
 
     key: str
     value: Any
@@ -178,15 +178,6 @@ _Comment = Comment
 _Node = Node
 _audit = audit
 _Setting = Setting
-
-User.model_rebuild()
-Profile.model_rebuild()
-Post.model_rebuild()
-Category.model_rebuild()
-Comment.model_rebuild()
-Node.model_rebuild()
-audit.model_rebuild()
-Setting.model_rebuild()
 
 MODELS: dict[str, type[BaseModel]] = {
     'User': User,
