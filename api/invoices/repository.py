@@ -144,14 +144,30 @@ def _request_from_json(text: str | None) -> models.invoice_request | None:
 
 # Leases are compared with the database's clock (`now()`), whichever replica wrote them: the
 # statements that set them are written by hand for that.
+# Records the request unless the charge's document number is held, in one round trip: the
+# look-up of _DOCUMENT_NUMBER_HOLDERS, then the insert only when nobody holds the number.
 _INSERT_REQUEST = """
-INSERT INTO invoice_request (
-    id, charge_id, organization_id, active_charge_id, status, send_email, client_idempotency_key,
-    request_fingerprint, rutter_idempotency_key, rutter_version, rutter_request_body,
-    lease_owner, lease_expires_at, attempts, active_document_number
-) VALUES ($1::uuid, $2::uuid, $3::uuid, $2::uuid, 'PENDING', $4, $5, $6, $7, $8, $9::text::jsonb, $10,
-          now() + make_interval(secs => $11), 1, $12)
-RETURNING to_json(invoice_request.*)::text AS request
+WITH holders AS (
+    SELECT (SELECT a.id FROM acc_uac_invoice a
+            WHERE a.organization_id = $3::uuid AND a.document_number = $13::text
+            ORDER BY a.created_at LIMIT 1) AS invoice_id,
+           (SELECT r.id FROM invoice_request r
+            WHERE r.organization_id = $3::uuid AND r.active_document_number = $13::text
+              AND r.charge_id <> $2::uuid
+            LIMIT 1) AS request_id
+), inserted AS (
+    INSERT INTO invoice_request (
+        id, charge_id, organization_id, active_charge_id, status, send_email, client_idempotency_key,
+        request_fingerprint, rutter_idempotency_key, rutter_version, rutter_request_body,
+        lease_owner, lease_expires_at, attempts, active_document_number
+    )
+    SELECT $1::uuid, $2::uuid, $3::uuid, $2::uuid, 'PENDING'::invoice_request_status, $4::boolean,
+           $5::text, $6::text, $7::text, $8::text, $9::text::jsonb, $10::text,
+           now() + make_interval(secs => $11::float8), 1, $12::text
+    FROM holders WHERE holders.invoice_id IS NULL AND holders.request_id IS NULL
+    RETURNING to_json(invoice_request.*)::text AS request
+)
+SELECT (SELECT request FROM inserted) AS request, holders.invoice_id, holders.request_id FROM holders
 """
 
 
@@ -170,11 +186,13 @@ async def insert_request(
     document_number: str | None,
     lease_owner: str,
     lease_s: float,
-) -> models.invoice_request:
-    """Records a new request holding the charge (and its document number) leased to `lease_owner`.
+) -> models.invoice_request | DocumentNumberHolders:
+    """Records a new request holding the charge (and its document number) leased to `lease_owner`,
+    unless the organization's document number `document_number` is already held: then nothing is
+    written and the holders are returned.
 
-    Raises prisma.errors.UniqueViolationError when the charge or the document number is already
-    held, or the key already used (its `constraint` tells which).
+    Raises prisma.errors.UniqueViolationError when a concurrent request won the charge or the
+    document number, or the key was already used (its `constraint` tells which).
     """
     row = await db.query_first(
         _INSERT_REQUEST,
@@ -189,11 +207,13 @@ async def insert_request(
         json.dumps(rutter_request_body),
         lease_owner,
         lease_s,
+        document_number or None,
         document_number,
     )
     assert row is not None
     request = _request_from_json(row["request"])
-    assert request is not None
+    if request is None:
+        return DocumentNumberHolders(invoice_id=row["invoice_id"], request_id=row["request_id"])
     return request
 
 

@@ -234,18 +234,19 @@ class InvoiceService:
             await self._refuse_live_request(live)
 
         validated = validate_charge(charge, self.settings)
-        await self._check_document_number(charge)
-        access_token_for(charge, self.settings)
-        if not (self.settings.rutter_client_id and self.settings.rutter_client_secret):
-            raise RutterNotConfiguredError(
-                "RUTTER_CLIENT_ID and RUTTER_CLIENT_SECRET are not set; the service cannot call Rutter.",
-                {"settings": ["RUTTER_CLIENT_ID", "RUTTER_CLIENT_SECRET"]},
-            )
+        try:
+            access_token_for(charge, self.settings)
+            self._require_rutter_configured()
+        except ServiceError:
+            # The document number is checked first (the contract's order), here on its own; on the
+            # usual path the insert below checks it in the same round trip.
+            await self._check_document_number(charge)
+            raise
 
         request_id = str(uuid.uuid4())
         send_email = self.settings.email_enabled if body.send_email is None else body.send_email
         try:
-            request = await repo.insert_request(
+            recorded = await repo.insert_request(
                 self.db,
                 request_id=request_id,
                 charge_id=charge_id,
@@ -266,6 +267,9 @@ class InvoiceService:
             raise RequestInProgress(
                 "Another request for this charge is running right now.", {"charge_id": charge_id}
             ) from exc
+        if isinstance(recorded, repo.DocumentNumberHolders):
+            raise self._document_number_held(charge, recorded)
+        request = recorded
         logger.info(
             "invoice_request_created", extra={"invoice_request_id": request.id, "charge_id": charge_id}
         )
@@ -348,10 +352,23 @@ class InvoiceService:
 
     async def _check_document_number(self, charge: Charge) -> None:
         holders = await repo.document_number_holders(self.db, charge)
+        if holders.invoice_id is not None or holders.request_id is not None:
+            raise self._document_number_held(charge, holders)
+
+    def _document_number_held(
+        self, charge: Charge, holders: repo.DocumentNumberHolders
+    ) -> DuplicateDocumentNumber:
         if holders.invoice_id is not None:
-            raise self._duplicate_document_number(charge, existing_invoice_id=holders.invoice_id)
-        if holders.request_id is not None:
-            raise self._duplicate_document_number(charge, existing_request_id=holders.request_id)
+            return self._duplicate_document_number(charge, existing_invoice_id=holders.invoice_id)
+        assert holders.request_id is not None
+        return self._duplicate_document_number(charge, existing_request_id=holders.request_id)
+
+    def _require_rutter_configured(self) -> None:
+        if not (self.settings.rutter_client_id and self.settings.rutter_client_secret):
+            raise RutterNotConfiguredError(
+                "RUTTER_CLIENT_ID and RUTTER_CLIENT_SECRET are not set; the service cannot call Rutter.",
+                {"settings": ["RUTTER_CLIENT_ID", "RUTTER_CLIENT_SECRET"]},
+            )
 
     @staticmethod
     def _duplicate_document_number(charge: Charge, **existing: str) -> DuplicateDocumentNumber:

@@ -322,6 +322,19 @@ async def test_document_number_used_by_another_invoice_is_409(harness: Harness) 
     assert harness.sandbox.rutter.invoices == {}
 
 
+async def test_a_used_document_number_is_answered_before_a_missing_access_token(harness: Harness) -> None:
+    await harness.db.execute("UPDATE organization SET uac_access_token = NULL WHERE id = $1", ORG_ID)
+    await harness.db.execute(
+        "INSERT INTO acc_uac_invoice (organization_id, provider_entity_id, document_number) "
+        "VALUES ($1, 'x', 'INV-1001')",
+        ORG_ID,
+    )
+    response = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "DUPLICATE_DOCUMENT_NUMBER"
+    assert await harness.count("invoice_request") == 0
+
+
 @pytest.mark.parametrize("settings_overrides", [{"rutter_job_timeout_s": 0.1}])
 async def test_document_number_held_by_a_running_request_of_another_charge_is_409(harness: Harness) -> None:
     await harness.db.execute(
