@@ -47,24 +47,25 @@ def prisma_cli(*args: str, database_url: str) -> str:
     return result.stdout
 
 
+async def push_schema(dsn: str, *then: str) -> None:
+    """Creates the test schema's tables in the empty database `dsn` (Prisma's own script), then
+    runs the statements `then`."""
+    script = prisma_cli(
+        "migrate", "diff", "--from-empty", "--to-schema-datamodel", str(SCHEMA), "--script", database_url=dsn
+    )
+    connection = await asyncpg.connect(dsn)
+    try:
+        for statement in (script, *then):
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
 @pytest.fixture(scope="session")
 async def client_dsn(server_dsn: str) -> AsyncIterator[str]:
     dsn = await create_database(server_dsn, "client_test")
     try:
-        script = prisma_cli(
-            "migrate",
-            "diff",
-            "--from-empty",
-            "--to-schema-datamodel",
-            str(SCHEMA),
-            "--script",
-            database_url=dsn,
-        )
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(script)
-        finally:
-            await connection.close()
+        await push_schema(dsn)
         yield dsn
     finally:
         await drop_database(server_dsn, dsn)

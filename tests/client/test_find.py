@@ -6,12 +6,11 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
 from api.db.admin import create_database, drop_database
 
-from .conftest import SCHEMA, prisma_cli
+from .conftest import push_schema
 from .factories import make_user, people
 from .generated.client_db import Prisma, errors
 from .generated.client_db.enums import Role
@@ -171,22 +170,11 @@ async def outgrown_dsn(server_dsn: str) -> AsyncIterator[str]:
     the schema does not know (a database of its own: ALTER invalidates other connections' plans)."""
     dsn = await create_database(server_dsn, "client_outgrown")
     try:
-        script = prisma_cli(
-            "migrate",
-            "diff",
-            "--from-empty",
-            "--to-schema-datamodel",
-            str(SCHEMA),
-            "--script",
-            database_url=dsn,
+        await push_schema(
+            dsn,
+            "ALTER TYPE user_role ADD VALUE 'guest'",
+            "ALTER TABLE users ADD COLUMN added_later text NOT NULL DEFAULT 'x'",
         )
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(script)
-            await connection.execute("ALTER TYPE user_role ADD VALUE 'guest'")
-            await connection.execute("ALTER TABLE users ADD COLUMN added_later text NOT NULL DEFAULT 'x'")
-        finally:
-            await connection.close()
         yield dsn
     finally:
         await drop_database(server_dsn, dsn)
