@@ -1,6 +1,6 @@
 """The invoice flow's data access: Prisma client calls (`prisma`), and the few statements a Prisma
-Client Python user would also write by hand (lease times on the database's clock, the one-statement
-write-back), each saying why."""
+Client Python user would also write by hand (lease times on the database's clock, the request's
+insert with its document-number look-up, the one-statement write-back), each saying why."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import Any
 
 from api.invoices.charge import Charge, ChargeLineItem
 from api.rutter.schemas import RutterInvoice
@@ -21,8 +19,6 @@ from prisma.types import (
     acc_uac_invoiceWhereInput,
     uac_invoiceInclude,
 )
-
-Model = TypeVar("Model", bound=BaseModel)
 
 PENDING = enums.invoice_request_status.PENDING
 COMPLETED = enums.invoice_request_status.COMPLETED
