@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import aiohttp
@@ -10,18 +10,39 @@ import asyncpg
 from fastapi import Depends, Request
 
 from api.config import Settings
+from api.email.client import EmailClient
+from api.invoices.service import InvoiceService
+from api.rutter.client import RutterClient
 from prisma import Prisma
 
 
 @dataclass
 class Resources:
     """Created once in the lifespan: one settings object, one pool (and the Prisma client on it), one
-    HTTP session."""
+    HTTP session and the Rutter and email clients on it."""
 
     settings: Settings
     pool: asyncpg.Pool
     db: Prisma
     http: aiohttp.ClientSession
+    rutter: RutterClient = field(init=False)
+    email: EmailClient = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rutter = RutterClient(self.http, self.settings)
+        self.email = EmailClient(self.http, self.settings)
+
+    @classmethod
+    def open(
+        cls, settings: Settings, pool: asyncpg.Pool, db: Prisma, http: aiohttp.ClientSession
+    ) -> Resources:
+        return cls(settings=settings, pool=pool, db=db, http=http)
+
+    def invoice_service(self, organization_id: str | None = None) -> InvoiceService:
+        """The invoice service on these resources, limited to one organization when given."""
+        return InvoiceService(
+            self.db, self.settings, self.rutter, self.email, organization_id=organization_id
+        )
 
 
 async def get_resources(request: Request) -> Resources:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -73,12 +74,13 @@ class InternalError(ServiceError):
     code = "INTERNAL_ERROR"
 
 
-def error_json(error: ServiceError, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(
-        status_code=error.status_code,
-        content=error.to_response().model_dump(mode="json"),
-        headers=headers,
-    )
+def model_json(status_code: int, body: BaseModel, headers: Mapping[str, str] | None = None) -> Response:
+    """A JSON response of a pydantic body, encoded once (by pydantic-core, straight to bytes)."""
+    return Response(body.model_dump_json().encode(), status_code, headers, media_type="application/json")
+
+
+def error_json(error: ServiceError, headers: Mapping[str, str] | None = None) -> Response:
+    return model_json(error.status_code, error.to_response(), headers)
 
 
 # Errors that mean PostgreSQL cannot be reached right now (not SQL errors): answered 503.
@@ -126,18 +128,18 @@ def install_error_handlers(app: FastAPI) -> None:
     """Route every exception through the one error envelope."""
 
     @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
+    async def _service_error(request: Request, exc: ServiceError) -> Response:
         log = logger.error if exc.status_code >= 500 else logger.info
         log("request_failed", extra={"code": exc.code, "status": exc.status_code, "path": request.url.path})
         return error_json(exc, exc.headers or None)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         fields = [_validation_field(err, exc.body, request) for err in exc.errors()]
         return error_json(RequestValidationFailed("The request is not valid.", {"fields": fields}))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return error_json(NotFound(f"No route for {request.method} {request.url.path}."))
         if exc.status_code == 400:
@@ -150,11 +152,9 @@ def install_error_handlers(app: FastAPI) -> None:
         body = ErrorResponse(
             error=ErrorBody(code=code, message=str(exc.detail)), request_id=current_request_id()
         )
-        return JSONResponse(
-            status_code=exc.status_code, content=body.model_dump(mode="json"), headers=exc.headers
-        )
+        return model_json(exc.status_code, body, exc.headers)
 
-    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
         logger.error("database_unavailable", extra={"error": type(exc).__name__, "path": request.url.path})
         return error_json(DatabaseUnavailable("The database cannot be reached; try again shortly."))
 
@@ -162,6 +162,6 @@ def install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_class, _database_unavailable)
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled_error", extra={"path": request.url.path})
         return error_json(InternalError("An unexpected error occurred."))

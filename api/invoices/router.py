@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from api.deps import ResourcesDep
-from api.errors import ErrorResponse
+from api.errors import ErrorResponse, model_json
 from api.invoices.schemas import (
     CANONICAL_UUID,
     CreateInvoiceRequest,
@@ -25,9 +25,7 @@ router = APIRouter(tags=["invoices"])
 
 async def get_invoice_service(resources: ResourcesDep, caller: CallerDep) -> InvoiceService:
     """The service limited to what the caller's key may see."""
-    return InvoiceService.build(
-        resources.db, resources.settings, resources.http, organization_id=caller.organization_id
-    )
+    return resources.invoice_service(caller.organization_id)
 
 
 InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]
@@ -71,11 +69,9 @@ async def create_invoice(
             "with the first answer",
         ),
     ] = None,
-) -> JSONResponse:
+) -> Response:
     answer = await service.create(body, idempotency_key)
-    return JSONResponse(
-        status_code=answer.status_code, content=answer.body.model_dump(mode="json"), headers=answer.headers
-    )
+    return model_json(answer.status_code, answer.body, answer.headers)
 
 
 @router.get(

@@ -51,7 +51,8 @@ class InvoiceLineOut(BaseModel):
 
     @classmethod
     def from_row(cls, line: models.uac_line_item) -> InvoiceLineOut:
-        return cls(
+        # Built without validating again: every value comes from a validated row of the same type.
+        return cls.model_construct(
             id=line.id,
             description=line.description,
             quantity=line.quantity,
@@ -88,7 +89,8 @@ class InvoiceOut(BaseModel):
 
     @classmethod
     def from_rows(cls, invoice: models.acc_uac_invoice, lines: list[models.uac_line_item]) -> InvoiceOut:
-        return cls(
+        # Built without validating again: every value comes from a validated row of the same type.
+        return cls.model_construct(
             id=invoice.id,
             provider_entity_id=invoice.provider_entity_id,
             platform_id=invoice.platform_id,

@@ -60,6 +60,17 @@ async def call_with_retries(
     budget = policy.budget_s if budget_s is None else budget_s
     started = clock()
     failures: list[RutterUnavailable] = []
+    # The first attempt runs on its own: most calls succeed at once and need none of the machinery.
+    try:
+        return await attempt_call(1)
+    except RutterUnavailable as failure:
+        failures.append(failure)
+
+    async def replay_first_then_call(attempt_number: int) -> T:
+        if attempt_number == 1:
+            raise failures[0]  # tenacity's view of the attempt made above: it decides what follows
+        return await attempt_call(attempt_number)
+
     backoff = wait_random_exponential(multiplier=policy.initial_wait_s, max=policy.max_wait_s)
 
     def next_wait(state: RetryCallState) -> float:
@@ -81,10 +92,12 @@ async def call_with_retries(
     try:
         async for attempt in retrying:
             with attempt:
+                number = attempt.retry_state.attempt_number
                 try:
-                    return await attempt_call(attempt.retry_state.attempt_number)
+                    return await replay_first_then_call(number)
                 except RutterUnavailable as failure:
-                    failures.append(failure)
+                    if number > 1:
+                        failures.append(failure)
                     raise
     except RutterUnavailable as last:
         raise _exhausted(failures, applies_changes=applies_changes, seconds=clock() - started) from last
