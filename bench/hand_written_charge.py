@@ -13,7 +13,19 @@ from typing import Any, TypeVar
 import asyncpg
 from pydantic import BaseModel
 
-from api.invoices.charge import Charge, ChargeLineItem
+from api.invoices.charge import (
+    Charge,
+    ChargeLineItem,
+    CustomerRow,
+    InvoiceRow,
+    LineAdjustmentRow,
+    LineRow,
+    OrganizationRow,
+    ProductRow,
+    UacAddressRow,
+    UacCustomerRow,
+    UacItemRow,
+)
 from prisma import models
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -112,12 +124,11 @@ async def load_charge_state(pool: asyncpg.Pool, charge_id: str) -> HandWrittenSt
     customer = document["customer"]
     uac_customer = document["uac_customer"]
     charge = Charge(
-        invoice=_from_json(models.uac_invoice, document["invoice"]),
-        organization=_from_json(models.organization, document["organization"]),
-        customer=_from_json(models.customer, customer) if customer else None,
-        uac_customer=_from_json(models.uac_customer, uac_customer) if uac_customer else None,
-        addresses=[_from_json(models.uac_address, a) for a in document["addresses"]],
-        adjustments=[_from_json(models.invoice_adjustment, a) for a in document["adjustments"]],
+        invoice=_from_json(InvoiceRow, document["invoice"]),
+        organization=_from_json(OrganizationRow, document["organization"]),
+        customer=_from_json(CustomerRow, customer) if customer else None,
+        uac_customer=_from_json(UacCustomerRow, uac_customer) if uac_customer else None,
+        addresses=[_from_json(UacAddressRow, a) for a in document["addresses"]],
         line_items=[_line_item(line) for line in document["lines"]],
     )
     live_request = document["live_request"]
@@ -133,10 +144,10 @@ def _line_item(document: dict[str, Any]) -> ChargeLineItem:
     product = document["product"]
     uac_item = document["uac_item"]
     return ChargeLineItem(
-        line=_from_json(models.uac_line_item, document["line"]),
-        product=_from_json(models.product, product) if product else None,
-        uac_item=_from_json(models.uac_item, uac_item) if uac_item else None,
-        adjustments=[_from_json(models.invoice_adjustment_line_item, a) for a in document["adjustments"]],
+        line=_from_json(LineRow, document["line"]),
+        product=_from_json(ProductRow, product) if product else None,
+        uac_item=_from_json(UacItemRow, uac_item) if uac_item else None,
+        adjustments=[_from_json(LineAdjustmentRow, a) for a in document["adjustments"]],
     )
 
 

@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel
+
 from prisma_asyncpg import client as runtime
 
-from . import models, types
+from . import types
+
+# What results are read into: the model of prisma.models, or a selection (prisma.bases).
+_M = TypeVar('_M', bound=BaseModel)
 
 
 class acc_uac_invoiceActions(
     runtime.ModelActions[
-        models.acc_uac_invoice,
+        _M,
         types.acc_uac_invoiceWhereInput,
         types.acc_uac_invoiceWhereUniqueInput,
         types.acc_uac_invoiceCreateInput,
@@ -46,7 +53,7 @@ class acc_uac_invoiceBatchActions(
 
 class approvalActions(
     runtime.ModelActions[
-        models.approval,
+        _M,
         types.approvalWhereInput,
         types.approvalWhereUniqueInput,
         types.approvalCreateInput,
@@ -82,7 +89,7 @@ class approvalBatchActions(
 
 class approval_slack_request_contentActions(
     runtime.ModelActions[
-        models.approval_slack_request_content,
+        _M,
         types.approval_slack_request_contentWhereInput,
         types.approval_slack_request_contentWhereUniqueInput,
         types.approval_slack_request_contentCreateInput,
@@ -118,7 +125,7 @@ class approval_slack_request_contentBatchActions(
 
 class automation_workflowActions(
     runtime.ModelActions[
-        models.automation_workflow,
+        _M,
         types.automation_workflowWhereInput,
         types.automation_workflowWhereUniqueInput,
         types.automation_workflowCreateInput,
@@ -154,7 +161,7 @@ class automation_workflowBatchActions(
 
 class contractActions(
     runtime.ModelActions[
-        models.contract,
+        _M,
         types.contractWhereInput,
         types.contractWhereUniqueInput,
         types.contractCreateInput,
@@ -190,7 +197,7 @@ class contractBatchActions(
 
 class contract_addonActions(
     runtime.ModelActions[
-        models.contract_addon,
+        _M,
         types.contract_addonWhereInput,
         types.contract_addonWhereUniqueInput,
         types.contract_addonCreateInput,
@@ -226,7 +233,7 @@ class contract_addonBatchActions(
 
 class contract_productActions(
     runtime.ModelActions[
-        models.contract_product,
+        _M,
         types.contract_productWhereInput,
         types.contract_productWhereUniqueInput,
         types.contract_productCreateInput,
@@ -262,7 +269,7 @@ class contract_productBatchActions(
 
 class contract_resultsActions(
     runtime.ModelActions[
-        models.contract_results,
+        _M,
         types.contract_resultsWhereInput,
         types.contract_resultsWhereUniqueInput,
         types.contract_resultsCreateInput,
@@ -298,7 +305,7 @@ class contract_resultsBatchActions(
 
 class contract_signatureActions(
     runtime.ModelActions[
-        models.contract_signature,
+        _M,
         types.contract_signatureWhereInput,
         types.contract_signatureWhereUniqueInput,
         types.contract_signatureCreateInput,
@@ -334,7 +341,7 @@ class contract_signatureBatchActions(
 
 class credit_grantActions(
     runtime.ModelActions[
-        models.credit_grant,
+        _M,
         types.credit_grantWhereInput,
         types.credit_grantWhereUniqueInput,
         types.credit_grantCreateInput,
@@ -370,7 +377,7 @@ class credit_grantBatchActions(
 
 class credit_grant_ledgerActions(
     runtime.ModelActions[
-        models.credit_grant_ledger,
+        _M,
         types.credit_grant_ledgerWhereInput,
         types.credit_grant_ledgerWhereUniqueInput,
         types.credit_grant_ledgerCreateInput,
@@ -406,7 +413,7 @@ class credit_grant_ledgerBatchActions(
 
 class credit_grant_restrictionActions(
     runtime.ModelActions[
-        models.credit_grant_restriction,
+        _M,
         types.credit_grant_restrictionWhereInput,
         types.credit_grant_restrictionWhereUniqueInput,
         types.credit_grant_restrictionCreateInput,
@@ -442,7 +449,7 @@ class credit_grant_restrictionBatchActions(
 
 class customerActions(
     runtime.ModelActions[
-        models.customer,
+        _M,
         types.customerWhereInput,
         types.customerWhereUniqueInput,
         types.customerCreateInput,
@@ -478,7 +485,7 @@ class customerBatchActions(
 
 class customer_addonActions(
     runtime.ModelActions[
-        models.customer_addon,
+        _M,
         types.customer_addonWhereInput,
         types.customer_addonWhereUniqueInput,
         types.customer_addonCreateInput,
@@ -514,7 +521,7 @@ class customer_addonBatchActions(
 
 class customer_signatureActions(
     runtime.ModelActions[
-        models.customer_signature,
+        _M,
         types.customer_signatureWhereInput,
         types.customer_signatureWhereUniqueInput,
         types.customer_signatureCreateInput,
@@ -550,7 +557,7 @@ class customer_signatureBatchActions(
 
 class email_providerActions(
     runtime.ModelActions[
-        models.email_provider,
+        _M,
         types.email_providerWhereInput,
         types.email_providerWhereUniqueInput,
         types.email_providerCreateInput,
@@ -586,7 +593,7 @@ class email_providerBatchActions(
 
 class invoice_adjustmentActions(
     runtime.ModelActions[
-        models.invoice_adjustment,
+        _M,
         types.invoice_adjustmentWhereInput,
         types.invoice_adjustmentWhereUniqueInput,
         types.invoice_adjustmentCreateInput,
@@ -622,7 +629,7 @@ class invoice_adjustmentBatchActions(
 
 class invoice_adjustment_line_itemActions(
     runtime.ModelActions[
-        models.invoice_adjustment_line_item,
+        _M,
         types.invoice_adjustment_line_itemWhereInput,
         types.invoice_adjustment_line_itemWhereUniqueInput,
         types.invoice_adjustment_line_itemCreateInput,
@@ -658,7 +665,7 @@ class invoice_adjustment_line_itemBatchActions(
 
 class agent_interaction_enabledActions(
     runtime.ModelActions[
-        models.agent_interaction_enabled,
+        _M,
         types.agent_interaction_enabledWhereInput,
         types.agent_interaction_enabledWhereUniqueInput,
         types.agent_interaction_enabledCreateInput,
@@ -694,7 +701,7 @@ class agent_interaction_enabledBatchActions(
 
 class agent_storeActions(
     runtime.ModelActions[
-        models.agent_store,
+        _M,
         types.agent_storeWhereInput,
         types.agent_storeWhereUniqueInput,
         types.agent_storeCreateInput,
@@ -730,7 +737,7 @@ class agent_storeBatchActions(
 
 class object_approverActions(
     runtime.ModelActions[
-        models.object_approver,
+        _M,
         types.object_approverWhereInput,
         types.object_approverWhereUniqueInput,
         types.object_approverCreateInput,
@@ -766,7 +773,7 @@ class object_approverBatchActions(
 
 class object_statusActions(
     runtime.ModelActions[
-        models.object_status,
+        _M,
         types.object_statusWhereInput,
         types.object_statusWhereUniqueInput,
         types.object_statusCreateInput,
@@ -802,7 +809,7 @@ class object_statusBatchActions(
 
 class organizationActions(
     runtime.ModelActions[
-        models.organization,
+        _M,
         types.organizationWhereInput,
         types.organizationWhereUniqueInput,
         types.organizationCreateInput,
@@ -838,7 +845,7 @@ class organizationBatchActions(
 
 class organization_addonActions(
     runtime.ModelActions[
-        models.organization_addon,
+        _M,
         types.organization_addonWhereInput,
         types.organization_addonWhereUniqueInput,
         types.organization_addonCreateInput,
@@ -874,7 +881,7 @@ class organization_addonBatchActions(
 
 class organization_group_userActions(
     runtime.ModelActions[
-        models.organization_group_user,
+        _M,
         types.organization_group_userWhereInput,
         types.organization_group_userWhereUniqueInput,
         types.organization_group_userCreateInput,
@@ -910,7 +917,7 @@ class organization_group_userBatchActions(
 
 class plaid_auth_dataActions(
     runtime.ModelActions[
-        models.plaid_auth_data,
+        _M,
         types.plaid_auth_dataWhereInput,
         types.plaid_auth_dataWhereUniqueInput,
         types.plaid_auth_dataCreateInput,
@@ -946,7 +953,7 @@ class plaid_auth_dataBatchActions(
 
 class pricing_intervalActions(
     runtime.ModelActions[
-        models.pricing_interval,
+        _M,
         types.pricing_intervalWhereInput,
         types.pricing_intervalWhereUniqueInput,
         types.pricing_intervalCreateInput,
@@ -982,7 +989,7 @@ class pricing_intervalBatchActions(
 
 class productActions(
     runtime.ModelActions[
-        models.product,
+        _M,
         types.productWhereInput,
         types.productWhereUniqueInput,
         types.productCreateInput,
@@ -1018,7 +1025,7 @@ class productBatchActions(
 
 class product_addonActions(
     runtime.ModelActions[
-        models.product_addon,
+        _M,
         types.product_addonWhereInput,
         types.product_addonWhereUniqueInput,
         types.product_addonCreateInput,
@@ -1054,7 +1061,7 @@ class product_addonBatchActions(
 
 class product_signatureActions(
     runtime.ModelActions[
-        models.product_signature,
+        _M,
         types.product_signatureWhereInput,
         types.product_signatureWhereUniqueInput,
         types.product_signatureCreateInput,
@@ -1090,7 +1097,7 @@ class product_signatureBatchActions(
 
 class product_to_uac_itemActions(
     runtime.ModelActions[
-        models.product_to_uac_item,
+        _M,
         types.product_to_uac_itemWhereInput,
         types.product_to_uac_itemWhereUniqueInput,
         types.product_to_uac_itemCreateInput,
@@ -1126,7 +1133,7 @@ class product_to_uac_itemBatchActions(
 
 class reconciliation_matchActions(
     runtime.ModelActions[
-        models.reconciliation_match,
+        _M,
         types.reconciliation_matchWhereInput,
         types.reconciliation_matchWhereUniqueInput,
         types.reconciliation_matchCreateInput,
@@ -1162,7 +1169,7 @@ class reconciliation_matchBatchActions(
 
 class reconciliation_settingActions(
     runtime.ModelActions[
-        models.reconciliation_setting,
+        _M,
         types.reconciliation_settingWhereInput,
         types.reconciliation_settingWhereUniqueInput,
         types.reconciliation_settingCreateInput,
@@ -1198,7 +1205,7 @@ class reconciliation_settingBatchActions(
 
 class reminder_settingsActions(
     runtime.ModelActions[
-        models.reminder_settings,
+        _M,
         types.reminder_settingsWhereInput,
         types.reminder_settingsWhereUniqueInput,
         types.reminder_settingsCreateInput,
@@ -1234,7 +1241,7 @@ class reminder_settingsBatchActions(
 
 class scheduled_remindersActions(
     runtime.ModelActions[
-        models.scheduled_reminders,
+        _M,
         types.scheduled_remindersWhereInput,
         types.scheduled_remindersWhereUniqueInput,
         types.scheduled_remindersCreateInput,
@@ -1270,7 +1277,7 @@ class scheduled_remindersBatchActions(
 
 class slack_botsActions(
     runtime.ModelActions[
-        models.slack_bots,
+        _M,
         types.slack_botsWhereInput,
         types.slack_botsWhereUniqueInput,
         types.slack_botsCreateInput,
@@ -1306,7 +1313,7 @@ class slack_botsBatchActions(
 
 class slack_installationsActions(
     runtime.ModelActions[
-        models.slack_installations,
+        _M,
         types.slack_installationsWhereInput,
         types.slack_installationsWhereUniqueInput,
         types.slack_installationsCreateInput,
@@ -1342,7 +1349,7 @@ class slack_installationsBatchActions(
 
 class slack_oauth_statesActions(
     runtime.ModelActions[
-        models.slack_oauth_states,
+        _M,
         types.slack_oauth_statesWhereInput,
         types.slack_oauth_statesWhereUniqueInput,
         types.slack_oauth_statesCreateInput,
@@ -1378,7 +1385,7 @@ class slack_oauth_statesBatchActions(
 
 class uac_accountActions(
     runtime.ModelActions[
-        models.uac_account,
+        _M,
         types.uac_accountWhereInput,
         types.uac_accountWhereUniqueInput,
         types.uac_accountCreateInput,
@@ -1414,7 +1421,7 @@ class uac_accountBatchActions(
 
 class uac_subsidiaryActions(
     runtime.ModelActions[
-        models.uac_subsidiary,
+        _M,
         types.uac_subsidiaryWhereInput,
         types.uac_subsidiaryWhereUniqueInput,
         types.uac_subsidiaryCreateInput,
@@ -1450,7 +1457,7 @@ class uac_subsidiaryBatchActions(
 
 class uac_addressActions(
     runtime.ModelActions[
-        models.uac_address,
+        _M,
         types.uac_addressWhereInput,
         types.uac_addressWhereUniqueInput,
         types.uac_addressCreateInput,
@@ -1486,7 +1493,7 @@ class uac_addressBatchActions(
 
 class uac_billActions(
     runtime.ModelActions[
-        models.uac_bill,
+        _M,
         types.uac_billWhereInput,
         types.uac_billWhereUniqueInput,
         types.uac_billCreateInput,
@@ -1522,7 +1529,7 @@ class uac_billBatchActions(
 
 class uac_bill_paymentActions(
     runtime.ModelActions[
-        models.uac_bill_payment,
+        _M,
         types.uac_bill_paymentWhereInput,
         types.uac_bill_paymentWhereUniqueInput,
         types.uac_bill_paymentCreateInput,
@@ -1558,7 +1565,7 @@ class uac_bill_paymentBatchActions(
 
 class uac_bill_paymentsActions(
     runtime.ModelActions[
-        models.uac_bill_payments,
+        _M,
         types.uac_bill_paymentsWhereInput,
         types.uac_bill_paymentsWhereUniqueInput,
         types.uac_bill_paymentsCreateInput,
@@ -1594,7 +1601,7 @@ class uac_bill_paymentsBatchActions(
 
 class uac_bill_payments_linked_billActions(
     runtime.ModelActions[
-        models.uac_bill_payments_linked_bill,
+        _M,
         types.uac_bill_payments_linked_billWhereInput,
         types.uac_bill_payments_linked_billWhereUniqueInput,
         types.uac_bill_payments_linked_billCreateInput,
@@ -1630,7 +1637,7 @@ class uac_bill_payments_linked_billBatchActions(
 
 class uac_bill_purchase_orderActions(
     runtime.ModelActions[
-        models.uac_bill_purchase_order,
+        _M,
         types.uac_bill_purchase_orderWhereInput,
         types.uac_bill_purchase_orderWhereUniqueInput,
         types.uac_bill_purchase_orderCreateInput,
@@ -1666,7 +1673,7 @@ class uac_bill_purchase_orderBatchActions(
 
 class uac_customerActions(
     runtime.ModelActions[
-        models.uac_customer,
+        _M,
         types.uac_customerWhereInput,
         types.uac_customerWhereUniqueInput,
         types.uac_customerCreateInput,
@@ -1702,7 +1709,7 @@ class uac_customerBatchActions(
 
 class uac_invoiceActions(
     runtime.ModelActions[
-        models.uac_invoice,
+        _M,
         types.uac_invoiceWhereInput,
         types.uac_invoiceWhereUniqueInput,
         types.uac_invoiceCreateInput,
@@ -1738,7 +1745,7 @@ class uac_invoiceBatchActions(
 
 class uac_invoice_paymentActions(
     runtime.ModelActions[
-        models.uac_invoice_payment,
+        _M,
         types.uac_invoice_paymentWhereInput,
         types.uac_invoice_paymentWhereUniqueInput,
         types.uac_invoice_paymentCreateInput,
@@ -1774,7 +1781,7 @@ class uac_invoice_paymentBatchActions(
 
 class unprocessed_uac_invoice_paymentActions(
     runtime.ModelActions[
-        models.unprocessed_uac_invoice_payment,
+        _M,
         types.unprocessed_uac_invoice_paymentWhereInput,
         types.unprocessed_uac_invoice_paymentWhereUniqueInput,
         types.unprocessed_uac_invoice_paymentCreateInput,
@@ -1810,7 +1817,7 @@ class unprocessed_uac_invoice_paymentBatchActions(
 
 class uac_itemActions(
     runtime.ModelActions[
-        models.uac_item,
+        _M,
         types.uac_itemWhereInput,
         types.uac_itemWhereUniqueInput,
         types.uac_itemCreateInput,
@@ -1846,7 +1853,7 @@ class uac_itemBatchActions(
 
 class uac_item_line_detailActions(
     runtime.ModelActions[
-        models.uac_item_line_detail,
+        _M,
         types.uac_item_line_detailWhereInput,
         types.uac_item_line_detailWhereUniqueInput,
         types.uac_item_line_detailCreateInput,
@@ -1882,7 +1889,7 @@ class uac_item_line_detailBatchActions(
 
 class uac_line_itemActions(
     runtime.ModelActions[
-        models.uac_line_item,
+        _M,
         types.uac_line_itemWhereInput,
         types.uac_line_itemWhereUniqueInput,
         types.uac_line_itemCreateInput,
@@ -1918,7 +1925,7 @@ class uac_line_itemBatchActions(
 
 class uac_line_item_detailActions(
     runtime.ModelActions[
-        models.uac_line_item_detail,
+        _M,
         types.uac_line_item_detailWhereInput,
         types.uac_line_item_detailWhereUniqueInput,
         types.uac_line_item_detailCreateInput,
@@ -1954,7 +1961,7 @@ class uac_line_item_detailBatchActions(
 
 class uac_purchase_orderActions(
     runtime.ModelActions[
-        models.uac_purchase_order,
+        _M,
         types.uac_purchase_orderWhereInput,
         types.uac_purchase_orderWhereUniqueInput,
         types.uac_purchase_orderCreateInput,
@@ -1990,7 +1997,7 @@ class uac_purchase_orderBatchActions(
 
 class uac_requestsActions(
     runtime.ModelActions[
-        models.uac_requests,
+        _M,
         types.uac_requestsWhereInput,
         types.uac_requestsWhereUniqueInput,
         types.uac_requestsCreateInput,
@@ -2026,7 +2033,7 @@ class uac_requestsBatchActions(
 
 class uac_vendorActions(
     runtime.ModelActions[
-        models.uac_vendor,
+        _M,
         types.uac_vendorWhereInput,
         types.uac_vendorWhereUniqueInput,
         types.uac_vendorCreateInput,
@@ -2062,7 +2069,7 @@ class uac_vendorBatchActions(
 
 class usageActions(
     runtime.ModelActions[
-        models.usage,
+        _M,
         types.usageWhereInput,
         types.usageWhereUniqueInput,
         types.usageCreateInput,
@@ -2098,7 +2105,7 @@ class usageBatchActions(
 
 class contract_reference_dataActions(
     runtime.ModelActions[
-        models.contract_reference_data,
+        _M,
         types.contract_reference_dataWhereInput,
         types.contract_reference_dataWhereUniqueInput,
         types.contract_reference_dataCreateInput,
@@ -2134,7 +2141,7 @@ class contract_reference_dataBatchActions(
 
 class payment_gatewaysActions(
     runtime.ModelActions[
-        models.payment_gateways,
+        _M,
         types.payment_gatewaysWhereInput,
         types.payment_gatewaysWhereUniqueInput,
         types.payment_gatewaysCreateInput,
@@ -2170,7 +2177,7 @@ class payment_gatewaysBatchActions(
 
 class sync_configActions(
     runtime.ModelActions[
-        models.sync_config,
+        _M,
         types.sync_configWhereInput,
         types.sync_configWhereUniqueInput,
         types.sync_configCreateInput,
@@ -2206,7 +2213,7 @@ class sync_configBatchActions(
 
 class sync_jobsActions(
     runtime.ModelActions[
-        models.sync_jobs,
+        _M,
         types.sync_jobsWhereInput,
         types.sync_jobsWhereUniqueInput,
         types.sync_jobsCreateInput,
@@ -2242,7 +2249,7 @@ class sync_jobsBatchActions(
 
 class connectionsActions(
     runtime.ModelActions[
-        models.connections,
+        _M,
         types.connectionsWhereInput,
         types.connectionsWhereUniqueInput,
         types.connectionsCreateInput,
@@ -2278,7 +2285,7 @@ class connectionsBatchActions(
 
 class userActions(
     runtime.ModelActions[
-        models.user,
+        _M,
         types.userWhereInput,
         types.userWhereUniqueInput,
         types.userCreateInput,
@@ -2314,7 +2321,7 @@ class userBatchActions(
 
 class user_groupActions(
     runtime.ModelActions[
-        models.user_group,
+        _M,
         types.user_groupWhereInput,
         types.user_groupWhereUniqueInput,
         types.user_groupCreateInput,
@@ -2350,7 +2357,7 @@ class user_groupBatchActions(
 
 class invoice_requestActions(
     runtime.ModelActions[
-        models.invoice_request,
+        _M,
         types.invoice_requestWhereInput,
         types.invoice_requestWhereUniqueInput,
         types.invoice_requestCreateInput,
@@ -2386,7 +2393,7 @@ class invoice_requestBatchActions(
 
 class api_keyActions(
     runtime.ModelActions[
-        models.api_key,
+        _M,
         types.api_keyWhereInput,
         types.api_keyWhereUniqueInput,
         types.api_keyCreateInput,
@@ -2422,7 +2429,7 @@ class api_keyBatchActions(
 
 class invoice_email_resendActions(
     runtime.ModelActions[
-        models.invoice_email_resend,
+        _M,
         types.invoice_email_resendWhereInput,
         types.invoice_email_resendWhereUniqueInput,
         types.invoice_email_resendCreateInput,

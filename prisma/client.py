@@ -20,144 +20,144 @@ class Prisma(runtime.BasePrisma):
     _models = models.MODELS
     _datasource_env = DATASOURCE_ENV
 
-    acc_uac_invoice: actions.acc_uac_invoiceActions
-    approval: actions.approvalActions
-    approval_slack_request_content: actions.approval_slack_request_contentActions
-    automation_workflow: actions.automation_workflowActions
-    contract: actions.contractActions
-    contract_addon: actions.contract_addonActions
-    contract_product: actions.contract_productActions
-    contract_results: actions.contract_resultsActions
-    contract_signature: actions.contract_signatureActions
-    credit_grant: actions.credit_grantActions
-    credit_grant_ledger: actions.credit_grant_ledgerActions
-    credit_grant_restriction: actions.credit_grant_restrictionActions
-    customer: actions.customerActions
-    customer_addon: actions.customer_addonActions
-    customer_signature: actions.customer_signatureActions
-    email_provider: actions.email_providerActions
-    invoice_adjustment: actions.invoice_adjustmentActions
-    invoice_adjustment_line_item: actions.invoice_adjustment_line_itemActions
-    agent_interaction_enabled: actions.agent_interaction_enabledActions
-    agent_store: actions.agent_storeActions
-    object_approver: actions.object_approverActions
-    object_status: actions.object_statusActions
-    organization: actions.organizationActions
-    organization_addon: actions.organization_addonActions
-    organization_group_user: actions.organization_group_userActions
-    plaid_auth_data: actions.plaid_auth_dataActions
-    pricing_interval: actions.pricing_intervalActions
-    product: actions.productActions
-    product_addon: actions.product_addonActions
-    product_signature: actions.product_signatureActions
-    product_to_uac_item: actions.product_to_uac_itemActions
-    reconciliation_match: actions.reconciliation_matchActions
-    reconciliation_setting: actions.reconciliation_settingActions
-    reminder_settings: actions.reminder_settingsActions
-    scheduled_reminders: actions.scheduled_remindersActions
-    slack_bots: actions.slack_botsActions
-    slack_installations: actions.slack_installationsActions
-    slack_oauth_states: actions.slack_oauth_statesActions
-    uac_account: actions.uac_accountActions
-    uac_subsidiary: actions.uac_subsidiaryActions
-    uac_address: actions.uac_addressActions
-    uac_bill: actions.uac_billActions
-    uac_bill_payment: actions.uac_bill_paymentActions
-    uac_bill_payments: actions.uac_bill_paymentsActions
-    uac_bill_payments_linked_bill: actions.uac_bill_payments_linked_billActions
-    uac_bill_purchase_order: actions.uac_bill_purchase_orderActions
-    uac_customer: actions.uac_customerActions
-    uac_invoice: actions.uac_invoiceActions
-    uac_invoice_payment: actions.uac_invoice_paymentActions
-    unprocessed_uac_invoice_payment: actions.unprocessed_uac_invoice_paymentActions
-    uac_item: actions.uac_itemActions
-    uac_item_line_detail: actions.uac_item_line_detailActions
-    uac_line_item: actions.uac_line_itemActions
-    uac_line_item_detail: actions.uac_line_item_detailActions
-    uac_purchase_order: actions.uac_purchase_orderActions
-    uac_requests: actions.uac_requestsActions
-    uac_vendor: actions.uac_vendorActions
-    usage: actions.usageActions
-    contract_reference_data: actions.contract_reference_dataActions
-    payment_gateways: actions.payment_gatewaysActions
-    sync_config: actions.sync_configActions
-    sync_jobs: actions.sync_jobsActions
-    connections: actions.connectionsActions
-    user: actions.userActions
-    user_group: actions.user_groupActions
-    invoice_request: actions.invoice_requestActions
-    api_key: actions.api_keyActions
-    invoice_email_resend: actions.invoice_email_resendActions
+    acc_uac_invoice: actions.acc_uac_invoiceActions[models.acc_uac_invoice]
+    approval: actions.approvalActions[models.approval]
+    approval_slack_request_content: actions.approval_slack_request_contentActions[models.approval_slack_request_content]
+    automation_workflow: actions.automation_workflowActions[models.automation_workflow]
+    contract: actions.contractActions[models.contract]
+    contract_addon: actions.contract_addonActions[models.contract_addon]
+    contract_product: actions.contract_productActions[models.contract_product]
+    contract_results: actions.contract_resultsActions[models.contract_results]
+    contract_signature: actions.contract_signatureActions[models.contract_signature]
+    credit_grant: actions.credit_grantActions[models.credit_grant]
+    credit_grant_ledger: actions.credit_grant_ledgerActions[models.credit_grant_ledger]
+    credit_grant_restriction: actions.credit_grant_restrictionActions[models.credit_grant_restriction]
+    customer: actions.customerActions[models.customer]
+    customer_addon: actions.customer_addonActions[models.customer_addon]
+    customer_signature: actions.customer_signatureActions[models.customer_signature]
+    email_provider: actions.email_providerActions[models.email_provider]
+    invoice_adjustment: actions.invoice_adjustmentActions[models.invoice_adjustment]
+    invoice_adjustment_line_item: actions.invoice_adjustment_line_itemActions[models.invoice_adjustment_line_item]
+    agent_interaction_enabled: actions.agent_interaction_enabledActions[models.agent_interaction_enabled]
+    agent_store: actions.agent_storeActions[models.agent_store]
+    object_approver: actions.object_approverActions[models.object_approver]
+    object_status: actions.object_statusActions[models.object_status]
+    organization: actions.organizationActions[models.organization]
+    organization_addon: actions.organization_addonActions[models.organization_addon]
+    organization_group_user: actions.organization_group_userActions[models.organization_group_user]
+    plaid_auth_data: actions.plaid_auth_dataActions[models.plaid_auth_data]
+    pricing_interval: actions.pricing_intervalActions[models.pricing_interval]
+    product: actions.productActions[models.product]
+    product_addon: actions.product_addonActions[models.product_addon]
+    product_signature: actions.product_signatureActions[models.product_signature]
+    product_to_uac_item: actions.product_to_uac_itemActions[models.product_to_uac_item]
+    reconciliation_match: actions.reconciliation_matchActions[models.reconciliation_match]
+    reconciliation_setting: actions.reconciliation_settingActions[models.reconciliation_setting]
+    reminder_settings: actions.reminder_settingsActions[models.reminder_settings]
+    scheduled_reminders: actions.scheduled_remindersActions[models.scheduled_reminders]
+    slack_bots: actions.slack_botsActions[models.slack_bots]
+    slack_installations: actions.slack_installationsActions[models.slack_installations]
+    slack_oauth_states: actions.slack_oauth_statesActions[models.slack_oauth_states]
+    uac_account: actions.uac_accountActions[models.uac_account]
+    uac_subsidiary: actions.uac_subsidiaryActions[models.uac_subsidiary]
+    uac_address: actions.uac_addressActions[models.uac_address]
+    uac_bill: actions.uac_billActions[models.uac_bill]
+    uac_bill_payment: actions.uac_bill_paymentActions[models.uac_bill_payment]
+    uac_bill_payments: actions.uac_bill_paymentsActions[models.uac_bill_payments]
+    uac_bill_payments_linked_bill: actions.uac_bill_payments_linked_billActions[models.uac_bill_payments_linked_bill]
+    uac_bill_purchase_order: actions.uac_bill_purchase_orderActions[models.uac_bill_purchase_order]
+    uac_customer: actions.uac_customerActions[models.uac_customer]
+    uac_invoice: actions.uac_invoiceActions[models.uac_invoice]
+    uac_invoice_payment: actions.uac_invoice_paymentActions[models.uac_invoice_payment]
+    unprocessed_uac_invoice_payment: actions.unprocessed_uac_invoice_paymentActions[models.unprocessed_uac_invoice_payment]
+    uac_item: actions.uac_itemActions[models.uac_item]
+    uac_item_line_detail: actions.uac_item_line_detailActions[models.uac_item_line_detail]
+    uac_line_item: actions.uac_line_itemActions[models.uac_line_item]
+    uac_line_item_detail: actions.uac_line_item_detailActions[models.uac_line_item_detail]
+    uac_purchase_order: actions.uac_purchase_orderActions[models.uac_purchase_order]
+    uac_requests: actions.uac_requestsActions[models.uac_requests]
+    uac_vendor: actions.uac_vendorActions[models.uac_vendor]
+    usage: actions.usageActions[models.usage]
+    contract_reference_data: actions.contract_reference_dataActions[models.contract_reference_data]
+    payment_gateways: actions.payment_gatewaysActions[models.payment_gateways]
+    sync_config: actions.sync_configActions[models.sync_config]
+    sync_jobs: actions.sync_jobsActions[models.sync_jobs]
+    connections: actions.connectionsActions[models.connections]
+    user: actions.userActions[models.user]
+    user_group: actions.user_groupActions[models.user_group]
+    invoice_request: actions.invoice_requestActions[models.invoice_request]
+    api_key: actions.api_keyActions[models.api_key]
+    invoice_email_resend: actions.invoice_email_resendActions[models.invoice_email_resend]
 
     def _bind_actions(self) -> None:
-        self.acc_uac_invoice = actions.acc_uac_invoiceActions(self)
-        self.approval = actions.approvalActions(self)
-        self.approval_slack_request_content = actions.approval_slack_request_contentActions(self)
-        self.automation_workflow = actions.automation_workflowActions(self)
-        self.contract = actions.contractActions(self)
-        self.contract_addon = actions.contract_addonActions(self)
-        self.contract_product = actions.contract_productActions(self)
-        self.contract_results = actions.contract_resultsActions(self)
-        self.contract_signature = actions.contract_signatureActions(self)
-        self.credit_grant = actions.credit_grantActions(self)
-        self.credit_grant_ledger = actions.credit_grant_ledgerActions(self)
-        self.credit_grant_restriction = actions.credit_grant_restrictionActions(self)
-        self.customer = actions.customerActions(self)
-        self.customer_addon = actions.customer_addonActions(self)
-        self.customer_signature = actions.customer_signatureActions(self)
-        self.email_provider = actions.email_providerActions(self)
-        self.invoice_adjustment = actions.invoice_adjustmentActions(self)
-        self.invoice_adjustment_line_item = actions.invoice_adjustment_line_itemActions(self)
-        self.agent_interaction_enabled = actions.agent_interaction_enabledActions(self)
-        self.agent_store = actions.agent_storeActions(self)
-        self.object_approver = actions.object_approverActions(self)
-        self.object_status = actions.object_statusActions(self)
-        self.organization = actions.organizationActions(self)
-        self.organization_addon = actions.organization_addonActions(self)
-        self.organization_group_user = actions.organization_group_userActions(self)
-        self.plaid_auth_data = actions.plaid_auth_dataActions(self)
-        self.pricing_interval = actions.pricing_intervalActions(self)
-        self.product = actions.productActions(self)
-        self.product_addon = actions.product_addonActions(self)
-        self.product_signature = actions.product_signatureActions(self)
-        self.product_to_uac_item = actions.product_to_uac_itemActions(self)
-        self.reconciliation_match = actions.reconciliation_matchActions(self)
-        self.reconciliation_setting = actions.reconciliation_settingActions(self)
-        self.reminder_settings = actions.reminder_settingsActions(self)
-        self.scheduled_reminders = actions.scheduled_remindersActions(self)
-        self.slack_bots = actions.slack_botsActions(self)
-        self.slack_installations = actions.slack_installationsActions(self)
-        self.slack_oauth_states = actions.slack_oauth_statesActions(self)
-        self.uac_account = actions.uac_accountActions(self)
-        self.uac_subsidiary = actions.uac_subsidiaryActions(self)
-        self.uac_address = actions.uac_addressActions(self)
-        self.uac_bill = actions.uac_billActions(self)
-        self.uac_bill_payment = actions.uac_bill_paymentActions(self)
-        self.uac_bill_payments = actions.uac_bill_paymentsActions(self)
-        self.uac_bill_payments_linked_bill = actions.uac_bill_payments_linked_billActions(self)
-        self.uac_bill_purchase_order = actions.uac_bill_purchase_orderActions(self)
-        self.uac_customer = actions.uac_customerActions(self)
-        self.uac_invoice = actions.uac_invoiceActions(self)
-        self.uac_invoice_payment = actions.uac_invoice_paymentActions(self)
-        self.unprocessed_uac_invoice_payment = actions.unprocessed_uac_invoice_paymentActions(self)
-        self.uac_item = actions.uac_itemActions(self)
-        self.uac_item_line_detail = actions.uac_item_line_detailActions(self)
-        self.uac_line_item = actions.uac_line_itemActions(self)
-        self.uac_line_item_detail = actions.uac_line_item_detailActions(self)
-        self.uac_purchase_order = actions.uac_purchase_orderActions(self)
-        self.uac_requests = actions.uac_requestsActions(self)
-        self.uac_vendor = actions.uac_vendorActions(self)
-        self.usage = actions.usageActions(self)
-        self.contract_reference_data = actions.contract_reference_dataActions(self)
-        self.payment_gateways = actions.payment_gatewaysActions(self)
-        self.sync_config = actions.sync_configActions(self)
-        self.sync_jobs = actions.sync_jobsActions(self)
-        self.connections = actions.connectionsActions(self)
-        self.user = actions.userActions(self)
-        self.user_group = actions.user_groupActions(self)
-        self.invoice_request = actions.invoice_requestActions(self)
-        self.api_key = actions.api_keyActions(self)
-        self.invoice_email_resend = actions.invoice_email_resendActions(self)
+        self.acc_uac_invoice = actions.acc_uac_invoiceActions(self, models.acc_uac_invoice)
+        self.approval = actions.approvalActions(self, models.approval)
+        self.approval_slack_request_content = actions.approval_slack_request_contentActions(self, models.approval_slack_request_content)
+        self.automation_workflow = actions.automation_workflowActions(self, models.automation_workflow)
+        self.contract = actions.contractActions(self, models.contract)
+        self.contract_addon = actions.contract_addonActions(self, models.contract_addon)
+        self.contract_product = actions.contract_productActions(self, models.contract_product)
+        self.contract_results = actions.contract_resultsActions(self, models.contract_results)
+        self.contract_signature = actions.contract_signatureActions(self, models.contract_signature)
+        self.credit_grant = actions.credit_grantActions(self, models.credit_grant)
+        self.credit_grant_ledger = actions.credit_grant_ledgerActions(self, models.credit_grant_ledger)
+        self.credit_grant_restriction = actions.credit_grant_restrictionActions(self, models.credit_grant_restriction)
+        self.customer = actions.customerActions(self, models.customer)
+        self.customer_addon = actions.customer_addonActions(self, models.customer_addon)
+        self.customer_signature = actions.customer_signatureActions(self, models.customer_signature)
+        self.email_provider = actions.email_providerActions(self, models.email_provider)
+        self.invoice_adjustment = actions.invoice_adjustmentActions(self, models.invoice_adjustment)
+        self.invoice_adjustment_line_item = actions.invoice_adjustment_line_itemActions(self, models.invoice_adjustment_line_item)
+        self.agent_interaction_enabled = actions.agent_interaction_enabledActions(self, models.agent_interaction_enabled)
+        self.agent_store = actions.agent_storeActions(self, models.agent_store)
+        self.object_approver = actions.object_approverActions(self, models.object_approver)
+        self.object_status = actions.object_statusActions(self, models.object_status)
+        self.organization = actions.organizationActions(self, models.organization)
+        self.organization_addon = actions.organization_addonActions(self, models.organization_addon)
+        self.organization_group_user = actions.organization_group_userActions(self, models.organization_group_user)
+        self.plaid_auth_data = actions.plaid_auth_dataActions(self, models.plaid_auth_data)
+        self.pricing_interval = actions.pricing_intervalActions(self, models.pricing_interval)
+        self.product = actions.productActions(self, models.product)
+        self.product_addon = actions.product_addonActions(self, models.product_addon)
+        self.product_signature = actions.product_signatureActions(self, models.product_signature)
+        self.product_to_uac_item = actions.product_to_uac_itemActions(self, models.product_to_uac_item)
+        self.reconciliation_match = actions.reconciliation_matchActions(self, models.reconciliation_match)
+        self.reconciliation_setting = actions.reconciliation_settingActions(self, models.reconciliation_setting)
+        self.reminder_settings = actions.reminder_settingsActions(self, models.reminder_settings)
+        self.scheduled_reminders = actions.scheduled_remindersActions(self, models.scheduled_reminders)
+        self.slack_bots = actions.slack_botsActions(self, models.slack_bots)
+        self.slack_installations = actions.slack_installationsActions(self, models.slack_installations)
+        self.slack_oauth_states = actions.slack_oauth_statesActions(self, models.slack_oauth_states)
+        self.uac_account = actions.uac_accountActions(self, models.uac_account)
+        self.uac_subsidiary = actions.uac_subsidiaryActions(self, models.uac_subsidiary)
+        self.uac_address = actions.uac_addressActions(self, models.uac_address)
+        self.uac_bill = actions.uac_billActions(self, models.uac_bill)
+        self.uac_bill_payment = actions.uac_bill_paymentActions(self, models.uac_bill_payment)
+        self.uac_bill_payments = actions.uac_bill_paymentsActions(self, models.uac_bill_payments)
+        self.uac_bill_payments_linked_bill = actions.uac_bill_payments_linked_billActions(self, models.uac_bill_payments_linked_bill)
+        self.uac_bill_purchase_order = actions.uac_bill_purchase_orderActions(self, models.uac_bill_purchase_order)
+        self.uac_customer = actions.uac_customerActions(self, models.uac_customer)
+        self.uac_invoice = actions.uac_invoiceActions(self, models.uac_invoice)
+        self.uac_invoice_payment = actions.uac_invoice_paymentActions(self, models.uac_invoice_payment)
+        self.unprocessed_uac_invoice_payment = actions.unprocessed_uac_invoice_paymentActions(self, models.unprocessed_uac_invoice_payment)
+        self.uac_item = actions.uac_itemActions(self, models.uac_item)
+        self.uac_item_line_detail = actions.uac_item_line_detailActions(self, models.uac_item_line_detail)
+        self.uac_line_item = actions.uac_line_itemActions(self, models.uac_line_item)
+        self.uac_line_item_detail = actions.uac_line_item_detailActions(self, models.uac_line_item_detail)
+        self.uac_purchase_order = actions.uac_purchase_orderActions(self, models.uac_purchase_order)
+        self.uac_requests = actions.uac_requestsActions(self, models.uac_requests)
+        self.uac_vendor = actions.uac_vendorActions(self, models.uac_vendor)
+        self.usage = actions.usageActions(self, models.usage)
+        self.contract_reference_data = actions.contract_reference_dataActions(self, models.contract_reference_data)
+        self.payment_gateways = actions.payment_gatewaysActions(self, models.payment_gateways)
+        self.sync_config = actions.sync_configActions(self, models.sync_config)
+        self.sync_jobs = actions.sync_jobsActions(self, models.sync_jobs)
+        self.connections = actions.connectionsActions(self, models.connections)
+        self.user = actions.userActions(self, models.user)
+        self.user_group = actions.user_groupActions(self, models.user_group)
+        self.invoice_request = actions.invoice_requestActions(self, models.invoice_request)
+        self.api_key = actions.api_keyActions(self, models.api_key)
+        self.invoice_email_resend = actions.invoice_email_resendActions(self, models.invoice_email_resend)
 
     def batch_(self) -> Batch:
         return Batch(self)

@@ -59,7 +59,7 @@ class acc_uac_invoice(BaseModel):
     invoice_request: Optional[List['_invoice_request']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.acc_uac_invoiceActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.acc_uac_invoiceActions[acc_uac_invoice]:
         """acc_uac_invoice actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -107,7 +107,7 @@ class approval(BaseModel):
     approval_slack_request_content: Optional[List['_approval_slack_request_content']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.approvalActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.approvalActions[approval]:
         """approval actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -123,7 +123,7 @@ class approval_slack_request_content(BaseModel):
     approval: Optional['_approval'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.approval_slack_request_contentActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.approval_slack_request_contentActions[approval_slack_request_content]:
         """approval_slack_request_content actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -143,7 +143,7 @@ class automation_workflow(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.automation_workflowActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.automation_workflowActions[automation_workflow]:
         """automation_workflow actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -173,7 +173,7 @@ class contract(BaseModel):
     uac_line_item: Optional[List['_uac_line_item']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.contractActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contractActions[contract]:
         """contract actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -193,7 +193,7 @@ class contract_addon(BaseModel):
     contract: Optional['_contract'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_addonActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_addonActions[contract_addon]:
         """contract_addon actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -214,7 +214,7 @@ class contract_product(BaseModel):
     pricing_interval: Optional[List['_pricing_interval']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_productActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_productActions[contract_product]:
         """contract_product actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -235,7 +235,7 @@ class contract_results(BaseModel):
     contract: Optional['_contract'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_resultsActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_resultsActions[contract_results]:
         """contract_results actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -253,7 +253,7 @@ class contract_signature(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_signatureActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_signatureActions[contract_signature]:
         """contract_signature actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -285,7 +285,7 @@ class credit_grant(BaseModel):
     credit_grant_restriction: Optional[List['_credit_grant_restriction']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grantActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grantActions[credit_grant]:
         """credit_grant actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -308,7 +308,7 @@ class credit_grant_ledger(BaseModel):
     credit_grant: Optional['_credit_grant'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grant_ledgerActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grant_ledgerActions[credit_grant_ledger]:
         """credit_grant_ledger actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -329,7 +329,7 @@ class credit_grant_restriction(BaseModel):
     product: Optional['_product'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grant_restrictionActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.credit_grant_restrictionActions[credit_grant_restriction]:
         """credit_grant_restriction actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -361,7 +361,7 @@ class customer(BaseModel):
     usage: Optional[List['_usage']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.customerActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.customerActions[customer]:
         """customer actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -381,7 +381,7 @@ class customer_addon(BaseModel):
     customer: Optional['_customer'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.customer_addonActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.customer_addonActions[customer_addon]:
         """customer_addon actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -398,7 +398,7 @@ class customer_signature(BaseModel):
     signature: Optional[str] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.customer_signatureActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.customer_signatureActions[customer_signature]:
         """customer_signature actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -419,7 +419,7 @@ class email_provider(BaseModel):
     email_action: Optional[str] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.email_providerActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.email_providerActions[email_provider]:
         """email_provider actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -451,7 +451,7 @@ class invoice_adjustment(BaseModel):
     invoice_adjustment_line_item: Optional[List['_invoice_adjustment_line_item']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_adjustmentActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_adjustmentActions[invoice_adjustment]:
         """invoice_adjustment actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -485,7 +485,7 @@ class invoice_adjustment_line_item(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_adjustment_line_itemActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_adjustment_line_itemActions[invoice_adjustment_line_item]:
         """invoice_adjustment_line_item actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -501,7 +501,7 @@ class agent_interaction_enabled(BaseModel):
     user_id: str
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.agent_interaction_enabledActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.agent_interaction_enabledActions[agent_interaction_enabled]:
         """agent_interaction_enabled actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -516,7 +516,7 @@ class agent_store(BaseModel):
     value: Optional[Any] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.agent_storeActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.agent_storeActions[agent_store]:
         """agent_store actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -532,7 +532,7 @@ class object_approver(BaseModel):
     user: Optional['_user'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.object_approverActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.object_approverActions[object_approver]:
         """object_approver actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -549,7 +549,7 @@ class object_status(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.object_statusActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.object_statusActions[object_status]:
         """object_status actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -625,7 +625,7 @@ class organization(BaseModel):
     invoice_request: Optional[List['_invoice_request']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.organizationActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.organizationActions[organization]:
         """organization actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -645,7 +645,7 @@ class organization_addon(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.organization_addonActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.organization_addonActions[organization_addon]:
         """organization_addon actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -662,7 +662,7 @@ class organization_group_user(BaseModel):
     user: Optional['_user'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.organization_group_userActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.organization_group_userActions[organization_group_user]:
         """organization_group_user actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -681,7 +681,7 @@ class plaid_auth_data(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.plaid_auth_dataActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.plaid_auth_dataActions[plaid_auth_data]:
         """plaid_auth_data actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -704,7 +704,7 @@ class pricing_interval(BaseModel):
     contract_product: Optional['_contract_product'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.pricing_intervalActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.pricing_intervalActions[pricing_interval]:
         """pricing_interval actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -742,7 +742,7 @@ class product(BaseModel):
     usage: Optional[List['_usage']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.productActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.productActions[product]:
         """product actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -762,7 +762,7 @@ class product_addon(BaseModel):
     product_product_addon_product_idToproduct: Optional['_product'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_addonActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_addonActions[product_addon]:
         """product_addon actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -779,7 +779,7 @@ class product_signature(BaseModel):
     signature: Optional[str] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_signatureActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_signatureActions[product_signature]:
         """product_signature actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -797,7 +797,7 @@ class product_to_uac_item(BaseModel):
     uac_item: Optional['_uac_item'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_to_uac_itemActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.product_to_uac_itemActions[product_to_uac_item]:
         """product_to_uac_item actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -818,7 +818,7 @@ class reconciliation_match(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.reconciliation_matchActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.reconciliation_matchActions[reconciliation_match]:
         """reconciliation_match actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -838,7 +838,7 @@ class reconciliation_setting(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.reconciliation_settingActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.reconciliation_settingActions[reconciliation_setting]:
         """reconciliation_setting actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -855,7 +855,7 @@ class reminder_settings(BaseModel):
     days_after_due: Optional[int] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.reminder_settingsActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.reminder_settingsActions[reminder_settings]:
         """reminder_settings actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -882,7 +882,7 @@ class scheduled_reminders(BaseModel):
     acc_uac_invoice: Optional['_acc_uac_invoice'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.scheduled_remindersActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.scheduled_remindersActions[scheduled_reminders]:
         """scheduled_reminders actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -909,7 +909,7 @@ class slack_bots(BaseModel):
     installed_at: datetime.datetime
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_botsActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_botsActions[slack_bots]:
         """slack_bots actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -947,7 +947,7 @@ class slack_installations(BaseModel):
     installed_at: datetime.datetime
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_installationsActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_installationsActions[slack_installations]:
         """slack_installations actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -962,7 +962,7 @@ class slack_oauth_states(BaseModel):
     expire_at: datetime.datetime
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_oauth_statesActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.slack_oauth_statesActions[slack_oauth_states]:
         """slack_oauth_states actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -991,7 +991,7 @@ class uac_account(BaseModel):
     platform_data: Optional[Any] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_accountActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_accountActions[uac_account]:
         """uac_account actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1017,7 +1017,7 @@ class uac_subsidiary(BaseModel):
     customers: Optional[List['_uac_customer']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_subsidiaryActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_subsidiaryActions[uac_subsidiary]:
         """uac_subsidiary actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1044,7 +1044,7 @@ class uac_address(BaseModel):
     uac_vendor: Optional['_uac_vendor'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_addressActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_addressActions[uac_address]:
         """uac_address actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1080,7 +1080,7 @@ class uac_bill(BaseModel):
     uac_line_item: Optional[List['_uac_line_item']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_billActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_billActions[uac_bill]:
         """uac_bill actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1098,7 +1098,7 @@ class uac_bill_payment(BaseModel):
     uac_bill: Optional['_uac_bill'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_paymentActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_paymentActions[uac_bill_payment]:
         """uac_bill_payment actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1125,7 +1125,7 @@ class uac_bill_payments(BaseModel):
     uac_line_item: Optional[List['_uac_line_item']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_paymentsActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_paymentsActions[uac_bill_payments]:
         """uac_bill_payments actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1142,7 +1142,7 @@ class uac_bill_payments_linked_bill(BaseModel):
     uac_bill_payments: Optional['_uac_bill_payments'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_payments_linked_billActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_payments_linked_billActions[uac_bill_payments_linked_bill]:
         """uac_bill_payments_linked_bill actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1157,7 +1157,7 @@ class uac_bill_purchase_order(BaseModel):
     uac_bill: Optional['_uac_bill'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_purchase_orderActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_bill_purchase_orderActions[uac_bill_purchase_order]:
         """uac_bill_purchase_order actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1191,7 +1191,7 @@ class uac_customer(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_customerActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_customerActions[uac_customer]:
         """uac_customer actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1238,7 +1238,7 @@ class uac_invoice(BaseModel):
     invoice_request: Optional[List['_invoice_request']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_invoiceActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_invoiceActions[uac_invoice]:
         """uac_invoice actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1261,7 +1261,7 @@ class uac_invoice_payment(BaseModel):
     acc_uac_invoice: Optional['_acc_uac_invoice'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_invoice_paymentActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_invoice_paymentActions[uac_invoice_payment]:
         """uac_invoice_payment actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1282,7 +1282,7 @@ class unprocessed_uac_invoice_payment(BaseModel):
     acc_uac_invoice: Optional['_acc_uac_invoice'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.unprocessed_uac_invoice_paymentActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.unprocessed_uac_invoice_paymentActions[unprocessed_uac_invoice_payment]:
         """unprocessed_uac_invoice_payment actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1312,7 +1312,7 @@ class uac_item(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_itemActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_itemActions[uac_item]:
         """uac_item actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1333,7 +1333,7 @@ class uac_item_line_detail(BaseModel):
     uac_item_uac_item_invoice_item_idTouac_item_line_detail: Optional[List['_uac_item']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_item_line_detailActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_item_line_detailActions[uac_item_line_detail]:
         """uac_item_line_detail actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1387,7 +1387,7 @@ class uac_line_item(BaseModel):
     uac_line_item_detail: Optional['_uac_line_item_detail'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_line_itemActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_line_itemActions[uac_line_item]:
         """uac_line_item actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1407,7 +1407,7 @@ class uac_line_item_detail(BaseModel):
     uac_line_item: Optional['_uac_line_item'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_line_item_detailActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_line_item_detailActions[uac_line_item_detail]:
         """uac_line_item_detail actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1435,7 +1435,7 @@ class uac_purchase_order(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_purchase_orderActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_purchase_orderActions[uac_purchase_order]:
         """uac_purchase_order actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1452,7 +1452,7 @@ class uac_requests(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_requestsActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_requestsActions[uac_requests]:
         """uac_requests actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1482,7 +1482,7 @@ class uac_vendor(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_vendorActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.uac_vendorActions[uac_vendor]:
         """uac_vendor actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1511,7 +1511,7 @@ class usage(BaseModel):
     product: Optional['_product'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.usageActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.usageActions[usage]:
         """usage actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1530,7 +1530,7 @@ class contract_reference_data(BaseModel):
     updated_at: Optional[datetime.datetime] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_reference_dataActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.contract_reference_dataActions[contract_reference_data]:
         """contract_reference_data actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1558,7 +1558,7 @@ class payment_gateways(BaseModel):
     sync_jobs: Optional[List['_sync_jobs']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.payment_gatewaysActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.payment_gatewaysActions[payment_gateways]:
         """payment_gateways actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1579,7 +1579,7 @@ class sync_config(BaseModel):
     payment_gateway: Optional['_payment_gateways'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.sync_configActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.sync_configActions[sync_config]:
         """sync_config actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1605,7 +1605,7 @@ class sync_jobs(BaseModel):
     connection: Optional['_payment_gateways'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.sync_jobsActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.sync_jobsActions[sync_jobs]:
         """sync_jobs actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1630,7 +1630,7 @@ class connections(BaseModel):
     historical_sync_time_stamp: Optional[datetime.datetime] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.connectionsActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.connectionsActions[connections]:
         """connections actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1664,7 +1664,7 @@ class user(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.userActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.userActions[user]:
         """user actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1686,7 +1686,7 @@ class user_group(BaseModel):
     organization: Optional['_organization'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.user_groupActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.user_groupActions[user_group]:
         """user_group actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1727,7 +1727,7 @@ class invoice_request(BaseModel):
     acc_uac_invoice: Optional['_acc_uac_invoice'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_requestActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_requestActions[invoice_request]:
         """invoice_request actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1748,7 +1748,7 @@ class api_key(BaseModel):
     revoked_at: Optional[datetime.datetime] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.api_keyActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.api_keyActions[api_key]:
         """api_key actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -1763,7 +1763,7 @@ class invoice_email_resend(BaseModel):
     last_sent_at: datetime.datetime
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_email_resendActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_email_resendActions[invoice_email_resend]:
         """invoice_email_resend actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 

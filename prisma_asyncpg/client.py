@@ -313,11 +313,16 @@ class ModelActions(
 
     _model: ClassVar[str]
 
-    def __init__(self, client: BasePrisma) -> None:
+    def __init__(self, client: BasePrisma, model: type[M] | None = None) -> None:
         self._client = client
+        # The class results are read into: the generated model (None), or a class selecting some of
+        # its fields (`Base<Model>` subclasses, partial types; see projection.py).
+        generated = model is None or model is client._models.get(self._model)
+        self._output: type[BaseModel] | None = None if generated else model
 
     async def find_unique(self, where: WhereUnique, include: Include | None = None) -> M | None:
-        return cast("M | None", await self._client.engine.find_unique(self._model, where, include))  # type: ignore[arg-type]
+        engine = self._client.engine
+        return cast("M | None", await engine.find_unique(self._model, where, include, self._output))  # type: ignore[arg-type]
 
     async def find_unique_or_raise(self, where: WhereUnique, include: Include | None = None) -> M:
         found = await self.find_unique(where, include)
@@ -342,7 +347,7 @@ class ModelActions(
             "order": order,
             "distinct": distinct,
         }
-        return cast("M | None", await self._client.engine.find_first(self._model, args))
+        return cast("M | None", await self._client.engine.find_first(self._model, args, self._output))
 
     async def find_first_or_raise(
         self,
@@ -377,7 +382,7 @@ class ModelActions(
             "order": order,
             "distinct": distinct,
         }
-        return cast("list[M]", await self._client.engine.find_many(self._model, args))
+        return cast("list[M]", await self._client.engine.find_many(self._model, args, self._output))
 
     async def count(
         self,
@@ -390,23 +395,26 @@ class ModelActions(
         return await self._client.engine.count(self._model, args)
 
     async def create(self, data: Create, include: Include | None = None) -> M:
-        return cast("M", await self._client.engine.create(self._model, data, include))  # type: ignore[arg-type]
+        engine = self._client.engine
+        return cast("M", await engine.create(self._model, data, include, self._output))  # type: ignore[arg-type]
 
     async def create_many(self, data: list[CreateMany], *, skip_duplicates: bool | None = None) -> int:
         return await self._client.engine.create_many(self._model, data, bool(skip_duplicates))  # type: ignore[arg-type]
 
     async def update(self, data: Update, where: WhereUnique, include: Include | None = None) -> M | None:
         engine = self._client.engine
-        return cast("M | None", await engine.update(self._model, data, where, include))  # type: ignore[arg-type]
+        return cast("M | None", await engine.update(self._model, data, where, include, self._output))  # type: ignore[arg-type]
 
     async def update_many(self, data: UpdateMany, where: Where) -> int:
         return await self._client.engine.update_many(self._model, data, where)  # type: ignore[arg-type]
 
     async def upsert(self, where: WhereUnique, data: Upsert, include: Include | None = None) -> M:
-        return cast("M", await self._client.engine.upsert(self._model, where, data, include))  # type: ignore[arg-type]
+        engine = self._client.engine
+        return cast("M", await engine.upsert(self._model, where, data, include, self._output))  # type: ignore[arg-type]
 
     async def delete(self, where: WhereUnique, include: Include | None = None) -> M | None:
-        return cast("M | None", await self._client.engine.delete(self._model, where, include))  # type: ignore[arg-type]
+        engine = self._client.engine
+        return cast("M | None", await engine.delete(self._model, where, include, self._output))  # type: ignore[arg-type]
 
     async def delete_many(self, where: Where | None = None) -> int:
         return await self._client.engine.delete_many(self._model, where)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from prisma_asyncpg.convert import to_db
 from prisma_asyncpg.errors import InputError, RecordNotFoundError, TransactionExpiredError, map_database_error
 from prisma_asyncpg.fields import Json
 from prisma_asyncpg.ids import cuid, uuid4
+from prisma_asyncpg.projection import Projections
 from prisma_asyncpg.query import Analyzer, Node, as_list
 from prisma_asyncpg.schema import Model, Relation, Schema
 from prisma_asyncpg.sql import render
@@ -24,6 +25,8 @@ from prisma_asyncpg.sql import render
 log = logging.getLogger("prisma_asyncpg")
 
 Args = Mapping[str, Any]
+# The class a result is read into when it is not the generated model (a selection of fields).
+Output = type[BaseModel] | None
 Row = dict[str, Any]
 # An asyncpg Pool, Connection or pooled connection: all have fetch/fetchval/fetchrow/execute.
 Database = Any
@@ -38,7 +41,7 @@ def _count(status: str) -> int:
 class Engine:
     """One database handle (pool, or the connection of a transaction) plus the shared caches."""
 
-    __slots__ = ("cache", "db", "deadline", "log_queries", "models", "schema")
+    __slots__ = ("cache", "db", "deadline", "log_queries", "models", "projections", "schema")
 
     def __init__(
         self,
@@ -47,9 +50,11 @@ class Engine:
         db: Database,
         cache: dict[Node, str],
         deadline: float | None = None,
+        projections: Projections | None = None,
     ) -> None:
         self.schema = schema
         self.models = models
+        self.projections = projections or Projections(schema, models)
         self.db = db
         self.cache = cache
         self.deadline = deadline  # event-loop time a transaction expires at
@@ -79,22 +84,31 @@ class Engine:
     async def _value(self, analyzer: Analyzer, shape: Node) -> Any:
         return await self._call("fetchval", self.statement(shape), analyzer.params)
 
-    def _decode(self, model: str, text: str | None) -> Any:
-        return None if text is None else self.models[model].model_validate_json(text)
+    def _decode(self, model: str, text: str | None, output: Output = None) -> Any:
+        if text is None:
+            return None
+        return (output or self.models[model]).model_validate_json(text)
+
+    def _include(self, model: str, include: Args | None, output: Output) -> Any:
+        """`include` with what the output class selects merged in (projection.py)."""
+        if output is None:
+            return include
+        return self.projections.include(self.projections.of(output, self.schema.models[model]), include)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Engine]:
         """This engine inside a transaction (a savepoint when one is already open)."""
         if isinstance(self.db, asyncpg.Pool):
             async with self.db.acquire() as connection, connection.transaction():
-                yield Engine(self.schema, self.models, connection, self.cache)
+                yield Engine(self.schema, self.models, connection, self.cache, projections=self.projections)
         else:
             async with self.db.transaction():
                 yield self
 
     # -- reading -------------------------------------------------------------------------------
 
-    async def find_unique(self, model: str, where: Args, include: Args | None) -> Any:
+    async def find_unique(self, model: str, where: Args, include: Args | None, output: Output = None) -> Any:
+        include = self._include(model, include, output)
         # Fast path for the commonest query, `where={"id": value}`: no shape to build at all.
         plan = self.schema.unique_plans.get((model, *where)) if include is None else None
         if plan is not None:
@@ -110,7 +124,7 @@ class Engine:
         if include is None and self._plain_equalities(schema_model, where):
             fields = tuple(schema_model.fields[name] for name in where)
             self.schema.unique_plans[(model, *where)] = (self.statement(shape), fields)
-        return self._decode(model, text)
+        return self._decode(model, text, output)
 
     @staticmethod
     def _plain_equalities(model: Model, where: Args) -> bool:
@@ -121,16 +135,20 @@ class Engine:
                 return False
         return True
 
-    async def find_first(self, model: str, args: Args) -> Any:
+    async def find_first(self, model: str, args: Args, output: Output = None) -> Any:
+        if output is not None:
+            args = {**args, "include": self._include(model, args.get("include"), output)}
         analyzer = Analyzer(self.schema)
         shape = analyzer.find(self.schema.models[model], args, first=True)
-        return self._decode(model, await self._value(analyzer, shape))
+        return self._decode(model, await self._value(analyzer, shape), output)
 
-    async def find_many(self, model: str, args: Args) -> list[Any]:
+    async def find_many(self, model: str, args: Args, output: Output = None) -> list[Any]:
+        if output is not None:
+            args = {**args, "include": self._include(model, args.get("include"), output)}
         analyzer = Analyzer(self.schema)
         shape = analyzer.find(self.schema.models[model], args)
         rows = await self._call("fetch", self.statement(shape), analyzer.params)
-        validate = self.models[model].model_validate_json
+        validate = (output or self.models[model]).model_validate_json
         return [validate(row[0]) for row in rows]
 
     async def count(self, model: str, args: Args) -> int:
@@ -198,16 +216,17 @@ class Engine:
     def _key(self, model: Model, row: Row) -> Row:
         return {name: row[name] for name in model.primary_key}
 
-    async def create(self, model: str, data: Args, include: Args | None) -> Any:
+    async def create(self, model: str, data: Args, include: Args | None, output: Output = None) -> Any:
         schema_model = self.schema.models[model]
         scalars, relations = self._split(schema_model, data)
         if not relations:
             analyzer = Analyzer(self.schema)
-            shape = analyzer.insert(schema_model, self._with_defaults(schema_model, scalars), include)
-            return self._decode(model, await self._value(analyzer, shape))
+            projected = self._include(model, include, output)
+            shape = analyzer.insert(schema_model, self._with_defaults(schema_model, scalars), projected)
+            return self._decode(model, await self._value(analyzer, shape), output)
         async with self.transaction() as engine:
             row = await engine._create_row(schema_model, data)
-            return await engine.find_unique(model, self._key(schema_model, row), include)
+            return await engine.find_unique(model, self._key(schema_model, row), include, output)
 
     async def create_many(self, model: str, data: list[Args], skip_duplicates: bool) -> int:
         if not data:
@@ -223,19 +242,22 @@ class Engine:
         shape = analyzer.insert_many(schema_model, rows, skip_duplicates)
         return _count(await self._call("execute", self.statement(shape), analyzer.params))
 
-    async def update(self, model: str, data: Args, where: Args, include: Args | None) -> Any:
+    async def update(
+        self, model: str, data: Args, where: Args, include: Args | None, output: Output = None
+    ) -> Any:
         schema_model = self.schema.models[model]
         scalars, relations = self._split(schema_model, data)
         if not relations and scalars:
             analyzer = Analyzer(self.schema)
-            shape = analyzer.update(schema_model, self._touch(schema_model, scalars), where, include)
-            return self._decode(model, await self._value(analyzer, shape))
+            projected = self._include(model, include, output)
+            shape = analyzer.update(schema_model, self._touch(schema_model, scalars), where, projected)
+            return self._decode(model, await self._value(analyzer, shape), output)
         async with self.transaction() as engine:
             row = await engine._find_row(schema_model, where)
             if row is None:
                 return None
             await engine._update_row(schema_model, row, data)
-            return await engine.find_unique(model, self._key(schema_model, row), include)
+            return await engine.find_unique(model, self._key(schema_model, row), include, output)
 
     async def update_many(self, model: str, data: Args, where: Args | None) -> int:
         schema_model = self.schema.models[model]
@@ -245,7 +267,9 @@ class Engine:
         shape = analyzer.update_many(schema_model, self._touch(schema_model, dict(data)), where)
         return _count(await self._call("execute", self.statement(shape), analyzer.params))
 
-    async def upsert(self, model: str, where: Args, data: Args, include: Args | None) -> Any:
+    async def upsert(
+        self, model: str, where: Args, data: Args, include: Args | None, output: Output = None
+    ) -> Any:
         schema_model = self.schema.models[model]
         create, create_relations = self._split(schema_model, data["create"])
         update, update_relations = self._split(schema_model, data["update"])
@@ -254,14 +278,16 @@ class Engine:
             analyzer = Analyzer(self.schema)
             complete = self._with_defaults(schema_model, create)
             changes = self._touch(schema_model, update)
-            shape = analyzer.upsert(schema_model, complete, conflict, changes, include)
-            return self._decode(model, await self._value(analyzer, shape))
+            projected = self._include(model, include, output)
+            shape = analyzer.upsert(schema_model, complete, conflict, changes, projected)
+            return self._decode(model, await self._value(analyzer, shape), output)
         # Otherwise (Prisma does the same): find, then update or create, in one transaction.
         async with self.transaction() as engine:
             row = await engine._find_row(schema_model, where)
             if row is None:
-                return await engine.create(model, data["create"], include)
-            return await engine.update(model, data["update"], self._key(schema_model, row), include)
+                return await engine.create(model, data["create"], include, output)
+            key = self._key(schema_model, row)
+            return await engine.update(model, data["update"], key, include, output)
 
     @staticmethod
     def _conflict_key(model: Model, where: Args, create: Row) -> tuple[str, ...]:
@@ -288,10 +314,11 @@ class Engine:
             return ()
         return tuple(names)
 
-    async def delete(self, model: str, where: Args, include: Args | None) -> Any:
+    async def delete(self, model: str, where: Args, include: Args | None, output: Output = None) -> Any:
         analyzer = Analyzer(self.schema)
-        shape = analyzer.delete(self.schema.models[model], where, include)
-        return self._decode(model, await self._value(analyzer, shape))
+        projected = self._include(model, include, output)
+        shape = analyzer.delete(self.schema.models[model], where, projected)
+        return self._decode(model, await self._value(analyzer, shape), output)
 
     async def delete_many(self, model: str, where: Args | None) -> int:
         analyzer = Analyzer(self.schema)

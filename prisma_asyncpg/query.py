@@ -13,6 +13,7 @@ from typing import Any
 from prisma_asyncpg.convert import to_db, to_db_element, to_db_list
 from prisma_asyncpg.errors import InputError
 from prisma_asyncpg.fields import Json
+from prisma_asyncpg.projection import FIELDS
 from prisma_asyncpg.schema import Field, Model, Schema
 
 Node = tuple[Any, ...]
@@ -190,11 +191,14 @@ class Analyzer:
         )
 
     def selection(self, model: Model, include: Mapping[str, Any] | None) -> Node:
+        """The fields a result carries: every scalar (or those under FIELDS, set by a selection
+        model, see projection.py) and the included relations."""
         if not include:
-            return ("sel", model.name, ())
+            return ("sel", model.name, (), None)
+        fields: tuple[str, ...] | None = include.get(FIELDS)
         parts: list[Node] = []
         for name, spec in include.items():
-            if not spec:
+            if not spec or name == FIELDS:
                 continue
             field = model.field(name)
             if not field.is_relation:
@@ -206,7 +210,7 @@ class Analyzer:
                 parts.append((name, "many", child, self.window(target, args, "order_by")))
             else:
                 parts.append((name, "one", child, None))
-        return ("sel", model.name, tuple(parts))
+        return ("sel", model.name, tuple(parts), fields)
 
     def find(
         self, model: Model, args: Mapping[str, Any], *, first: bool = False, unique: bool = False

@@ -132,9 +132,10 @@ class Renderer:
     # -- selection -----------------------------------------------------------------------------
 
     def json_object(self, selection: Node, alias: str) -> str:
-        _, model_name, includes = selection
+        _, model_name, includes, fields = selection
         model = self.schema.model(model_name)
-        pairs = [f"'{f.name}', {json_value(f, f'{alias}.{f.column}')}" for f in model.scalars]
+        scalars = model.scalars if fields is None else [model.fields[name] for name in fields]
+        pairs = [f"'{f.name}', {json_value(f, f'{alias}.{f.column}')}" for f in scalars]
         for name, kind, child, window in includes:
             relation = model.relations[name]
             target = self.schema.model(relation.target)

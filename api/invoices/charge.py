@@ -1,32 +1,137 @@
-"""A charge as the invoice flow sees it: the uac_invoice row with everything the rules read."""
+"""A charge as the invoice flow sees it: the uac_invoice row with everything the rules read.
+
+The rows are selections (Prisma Client Python's "Selecting Fields", `prisma.bases`): each class
+names the columns the checks, the Rutter body and the answer read, and nothing else, so the charge
+document PostgreSQL builds and pydantic decodes is a few kilobytes instead of every streamOS column.
+The `...Row` classes are the columns; the `...Tree` classes add the relations loaded with them.
+"""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from prisma import models
+from prisma import bases, enums, models
+
+
+class OrganizationRow(bases.Baseorganization):
+    id: str
+    uac_access_token: str | None
+
+
+class UacAddressRow(bases.Baseuac_address):
+    type: enums.uac_address_type
+    address1: str | None
+    address2: str | None
+    city: str | None
+    region: str | None
+    postal_code: str | None
+    country: str | None
+
+
+class UacCustomerRow(bases.Baseuac_customer):
+    id: str
+    provider_entity_id: str | None
+    customer_name: str | None
+    email: str | None
+    currency_code: enums.currency | None
+
+
+class UacCustomerTree(UacCustomerRow):
+    uac_address: list[UacAddressRow]
+
+
+class CustomerRow(bases.Basecustomer):
+    customer_id: str
+    customer_name: str | None
+    uac_customer_id: str | None
+
+
+class CustomerTree(CustomerRow):
+    uac_customer: UacCustomerTree | None
+
+
+class UacItemRow(bases.Baseuac_item):
+    id: str
+    provider_entity_id: str | None
+
+
+class ProductRow(bases.Baseproduct):
+    product_id: str
+    product_name: str | None
+    uac_item_id: str | None
+
+
+class ProductTree(ProductRow):
+    uac_item: UacItemRow | None
+
+
+class LineAdjustmentRow(bases.Baseinvoice_adjustment_line_item):
+    invoice_adjustment_line_item_id: str
+    quantity: float | None
+    unit_price: float | None
+    total_amount: float | None
+    date_created: datetime.datetime | None
+    created_at: datetime.datetime | None
+
+
+class LineRow(bases.Baseuac_line_item):
+    id: str
+    description: str | None
+    quantity: float | None
+    unit_amount: float | None
+    total_amount: Decimal | None
+    product_id: str | None
+    suppress_line_item: bool | None
+
+
+class LineTree(LineRow):
+    product: ProductTree | None
+    invoice_adjustment_line_item: list[LineAdjustmentRow]
+
+
+class InvoiceRow(bases.Baseuac_invoice):
+    id: str
+    organization_id: str
+    stream_customer_id: str | None
+    document_number: str | None
+    memo: str | None
+    currency_code: str | None
+    issue_date: datetime.datetime | None
+    due_date: datetime.datetime | None
+    total_amount: Decimal | None
+
+
+class ChargeTree(InvoiceRow):
+    """One charge and everything around it: one statement, one JSON document, one pydantic pass."""
+
+    organization: OrganizationRow
+    stream_customer: CustomerTree | None
+    line_items: list[LineTree]
+    # The request holding the charge (running or completed), if any; at most one (a unique column).
+    invoice_request: list[models.invoice_request]
 
 
 @dataclass
 class ChargeLineItem:
     """One uac_line_item of the charge with its product, accounting item and adjustments."""
 
-    line: models.uac_line_item
-    product: models.product | None = None
-    uac_item: models.uac_item | None = None
+    line: LineRow
+    product: ProductRow | None = None
+    uac_item: UacItemRow | None = None
     # Every invoice_adjustment_line_item pointing at this line, in any order.
-    adjustments: list[models.invoice_adjustment_line_item] = field(default_factory=list)
+    adjustments: list[LineAdjustmentRow] = field(default_factory=list)
 
 
 @dataclass
 class Charge:
-    """A uac_invoice row and the rows around it, loaded in a bounded number of queries."""
+    """A uac_invoice row and the rows around it."""
 
-    invoice: models.uac_invoice
-    organization: models.organization
-    customer: models.customer | None = None
-    uac_customer: models.uac_customer | None = None
-    addresses: list[models.uac_address] = field(default_factory=list)
+    invoice: InvoiceRow
+    organization: OrganizationRow
+    customer: CustomerRow | None = None
+    uac_customer: UacCustomerRow | None = None
+    addresses: list[UacAddressRow] = field(default_factory=list)
     # Ordered by sort_order, then created_at, then id.
     line_items: list[ChargeLineItem] = field(default_factory=list)
-    adjustments: list[models.invoice_adjustment] = field(default_factory=list)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from api.invoices.charge import Charge, ChargeLineItem
+from api.invoices.charge import Charge, ChargeLineItem, ChargeTree
 from api.rutter.schemas import RutterInvoice
 from prisma import Prisma, enums, models
 from prisma.fields import Json
@@ -33,17 +33,12 @@ def _now() -> datetime:
 # Charges
 # --------------------------------------------------------------------------------------------
 
-# Everything the invoice flow reads about a charge, and the request holding it: one statement.
-CHARGE_TREE: uac_invoiceInclude = {
-    "organization": True,
+# How the charge's lists are ordered; the classes of charge.py say which columns and relations.
+CHARGE_ORDER: uac_invoiceInclude = {
     "stream_customer": {
         "include": {"uac_customer": {"include": {"uac_address": {"order_by": {"type": "asc"}}}}}
     },
-    "invoice_adjustment": {"order_by": [{"created_at": "asc"}, {"invoice_adjustment_id": "asc"}]},
-    "line_items": {
-        "order_by": [{"sort_order": "asc"}, {"created_at": "asc"}, {"id": "asc"}],
-        "include": {"product": {"include": {"uac_item": True}}, "invoice_adjustment_line_item": True},
-    },
+    "line_items": {"order_by": [{"sort_order": "asc"}, {"created_at": "asc"}, {"id": "asc"}]},
     # active_charge_id is the charge's id while a request runs or completed it (a unique column).
     "invoice_request": {"where": {"active_charge_id": {"not": None}}},
 }
@@ -60,27 +55,25 @@ class ChargeState:
 async def load_charge_state(db: Prisma, charge_id: str) -> ChargeState | None:
     """The charge with its organization, customers, addresses, lines, products, items and
     adjustments, and the request holding it. One round trip whatever the number of line items."""
-    row = await db.uac_invoice.find_unique(where={"id": charge_id}, include=CHARGE_TREE)
+    row = await ChargeTree.prisma(db).find_unique(where={"id": charge_id}, include=CHARGE_ORDER)
     if row is None:
         return None
     customer = row.stream_customer
     uac_customer = customer.uac_customer if customer else None
-    assert row.organization is not None
     charge = Charge(
         invoice=row,
         organization=row.organization,
         customer=customer,
         uac_customer=uac_customer,
-        addresses=(uac_customer.uac_address or []) if uac_customer else [],
-        adjustments=row.invoice_adjustment or [],
+        addresses=list(uac_customer.uac_address) if uac_customer else [],
         line_items=[
             ChargeLineItem(
                 line=line,
                 product=line.product,
                 uac_item=line.product.uac_item if line.product else None,
-                adjustments=line.invoice_adjustment_line_item or [],
+                adjustments=line.invoice_adjustment_line_item,
             )
-            for line in row.line_items or []
+            for line in row.line_items
         ],
     )
     live = row.invoice_request[0] if row.invoice_request else None

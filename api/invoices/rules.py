@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
 from api.config import RutterVersion, Settings
-from api.invoices.charge import Charge, ChargeLineItem
+from api.invoices.charge import Charge, ChargeLineItem, LineAdjustmentRow, UacCustomerRow
 from api.invoices.errors import (
     InvalidCharge,
     NoAccessToken,
@@ -25,7 +25,6 @@ from api.invoices.errors import (
     UnreconciledCustomer,
     UnreconciledItem,
 )
-from prisma import models
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
@@ -47,7 +46,7 @@ def _blank(value: str | None) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def check_customer_reconciled(charge: Charge) -> models.uac_customer:
+def check_customer_reconciled(charge: Charge) -> UacCustomerRow:
     """The charge's accounting customer, which has a Rutter id.
 
     Raises UnreconciledCustomer when the charge has no stream customer, the customer's
@@ -198,7 +197,7 @@ def _utc(moment: datetime | None) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def _adjustment_order(adjustment: models.invoice_adjustment_line_item) -> tuple[datetime, datetime, str]:
+def _adjustment_order(adjustment: LineAdjustmentRow) -> tuple[datetime, datetime, str]:
     return (
         _utc(adjustment.created_at),
         _utc(adjustment.date_created),
@@ -206,7 +205,7 @@ def _adjustment_order(adjustment: models.invoice_adjustment_line_item) -> tuple[
     )
 
 
-def latest_adjustment(line_item: ChargeLineItem) -> models.invoice_adjustment_line_item | None:
+def latest_adjustment(line_item: ChargeLineItem) -> LineAdjustmentRow | None:
     """The line's adjustment with the latest `created_at` (then `date_created`, then id), or None."""
     if not line_item.adjustments:
         return None
@@ -352,7 +351,7 @@ class ValidatedCharge:
     """A charge that passed every check that needs only the charge, with what the payload needs."""
 
     charge: Charge
-    uac_customer: models.uac_customer
+    uac_customer: UacCustomerRow
     customer_id: str  # the accounting customer's Rutter id (provider_entity_id)
     currency_code: str
     issue_date: datetime

@@ -23,6 +23,7 @@ EXPORTS = [
     "Json",
     "Prisma",
     "actions",
+    "bases",
     "enums",
     "errors",
     "fields",
@@ -152,6 +153,7 @@ class PackageRenderer:
         return {
             "__init__.py": self.init(),
             "actions.py": self.actions(),
+            "bases.py": self.bases_module(),
             "client.py": self.client(),
             "enums.py": self.enums_module(),
             "errors.py": self.reexport(
@@ -166,7 +168,7 @@ class PackageRenderer:
     def init(self) -> str:
         text = header(self.schema_file, "The generated Prisma Client: `from <package> import Prisma`.")
         return text + (
-            "from . import actions, enums, errors, fields, models, types\n"
+            "from . import actions, bases, enums, errors, fields, models, types\n"
             "from .client import Batch, Prisma, get_client, register\n"
             "from .fields import Base64, Json\n\n"
             "__all__ = [\n" + "".join(f"{INDENT}{name!r},\n" for name in sorted(EXPORTS)) + "]\n"
@@ -226,7 +228,7 @@ class PackageRenderer:
             lines += [
                 "",
                 f"{INDENT}@classmethod",
-                f"{INDENT}def prisma(cls, client: Optional[Prisma] = None) -> actions.{name}Actions:",
+                f"{INDENT}def prisma(cls, client: Optional[Prisma] = None) -> actions.{name}Actions[{name}]:",
                 f'{INDENT * 2}"""{name} actions on `client` (or a transaction), else on get_client()."""',
                 f"{INDENT * 2}from .client import get_client",
                 "",
@@ -250,6 +252,51 @@ class PackageRenderer:
             + "\nMODELS: dict[str, type[BaseModel]] = {\n"
             + mapping
             + "}\n"
+        )
+
+    def bases_module(self) -> str:
+        names = [model["name"] for model in self.models]
+        blocks = []
+        for model in self.models:
+            name = model["name"]
+            blocks.append(
+                "\n".join(
+                    [
+                        f"class Base{name}(BaseModel):",
+                        f'{INDENT}"""Derive from it to read some of {name}\'s fields: the subclass\'s',
+                        f"{INDENT}fields are the ones selected, a relation field without a default is",
+                        f"{INDENT}always fetched.",
+                        f'{INDENT}`await Sub.prisma().find_many(...)` returns Sub instances."""',
+                        "",
+                        f"{INDENT}model_config = ConfigDict(extra='ignore')",
+                        "",
+                        f"{INDENT}@classmethod",
+                        f"{INDENT}def prisma(",
+                        f"{INDENT * 2}cls: type[_T{name}], client: Optional[Prisma] = None",
+                        f"{INDENT}) -> actions.{name}Actions[_T{name}]:",
+                        f'{INDENT * 2}"""{name} actions reading into this class, on `client` (or a',
+                        f'{INDENT * 2}transaction), else on get_client()."""',
+                        f"{INDENT * 2}from . import actions",
+                        f"{INDENT * 2}from .client import get_client",
+                        "",
+                        f"{INDENT * 2}return actions.{name}Actions(client or get_client(), cls)",
+                    ]
+                )
+            )
+        return (
+            header(
+                self.schema_file,
+                "Base classes that select fields (Prisma Client Python's `prisma.bases`): one per model.",
+            )
+            + "from typing import TYPE_CHECKING, Optional, TypeVar\n\n"
+            + "from pydantic import BaseModel, ConfigDict\n\n"
+            + "if TYPE_CHECKING:\n"
+            + f"{INDENT}from . import actions\n"
+            + f"{INDENT}from .client import Prisma\n\n"
+            + "".join(f"_T{n} = TypeVar('_T{n}', bound='Base{n}')\n" for n in names)
+            + "\n\n"
+            + "\n\n\n".join(blocks)
+            + "\n"
         )
 
     def schema_module(self) -> str:
@@ -288,7 +335,7 @@ class PackageRenderer:
             arguments = self.types_names(name)
             blocks.append(
                 f"class {name}Actions(\n{INDENT}runtime.ModelActions[\n"
-                + "".join(f"{INDENT * 2}{a},\n" for a in arguments)
+                + "".join(f"{INDENT * 2}{a},\n" for a in ["_M", *arguments[1:]])
                 + f'{INDENT}]\n):\n{INDENT}"""Queries on {name}."""\n\n{INDENT}_model = {name!r}'
             )
             batch_arguments = [arguments[i] for i in (1, 2, 3, 4, 5, 6, 7)]
@@ -303,17 +350,21 @@ class PackageRenderer:
                 self.schema_file,
                 "One `<Model>Actions` class per model (`db.<model>`), typed; the runtime runs them.",
             )
+            + "from typing import TypeVar\n\n"
+            + "from pydantic import BaseModel\n\n"
             + "from prisma_asyncpg import client as runtime\n\n"
-            + "from . import models, types\n\n\n"
+            + "from . import types\n\n"
+            + "# What results are read into: the model of prisma.models, or a selection (prisma.bases).\n"
+            + "_M = TypeVar('_M', bound=BaseModel)\n\n\n"
             + "\n\n\n".join(blocks)
             + "\n"
         )
 
     def client(self) -> str:
         accessors = [(model["name"].lower(), model["name"]) for model in self.models]
-        client_attributes = "".join(f"{INDENT}{a}: actions.{n}Actions\n" for a, n in accessors)
+        client_attributes = "".join(f"{INDENT}{a}: actions.{n}Actions[models.{n}]\n" for a, n in accessors)
         binds = (
-            "".join(f"{INDENT * 2}self.{a} = actions.{n}Actions(self)\n" for a, n in accessors)
+            "".join(f"{INDENT * 2}self.{a} = actions.{n}Actions(self, models.{n})\n" for a, n in accessors)
             or f"{INDENT * 2}pass\n"
         )
         batch_attributes = "".join(f"{INDENT}{a}: actions.{n}BatchActions\n" for a, n in accessors)

@@ -77,7 +77,7 @@ def one_model(name: str, field: str = "id") -> dict[str, Any]:
 
 def test_renders_a_package_for_a_minimal_schema() -> None:
     files = render_package(one_model("Thing"))
-    modules = "__init__ actions client enums errors fields models schema types"
+    modules = "__init__ actions bases client enums errors fields models schema types"
     assert sorted(files) == [f"{module}.py" for module in modules.split()]
     assert all(text.startswith(MARKER) for text in files.values())
     assert "class ThingActions(" in files["actions.py"] and "self.thing = " in files["client.py"]

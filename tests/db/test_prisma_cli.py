@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from api.db.admin import database_name
 from api.db.check import node_dsn
 from api.paths import PROJECT_ROOT
 
@@ -41,7 +42,7 @@ def _prisma(root: Path, *args: str) -> str:
 
 def test_prisma_reads_database_url_from_dotenv(prisma_cli: Path, fresh_dsn: str, tmp_path: Path) -> None:
     root = _project_copy(tmp_path)
-    database = fresh_dsn.rsplit("/", 1)[1].split("?")[0]
+    database = database_name(fresh_dsn)
     (root / ".env").write_text(f"# local settings\nDATABASE_URL='{node_dsn(fresh_dsn)}'\n", encoding="utf-8")
 
     output = _prisma(root, "migrate", "status")

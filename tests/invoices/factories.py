@@ -15,9 +15,23 @@ import uuid
 from dataclasses import fields
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from api.invoices.charge import Charge, ChargeLineItem
+from pydantic import BaseModel
+
+from api.invoices.charge import (
+    Charge,
+    ChargeLineItem,
+    CustomerRow,
+    InvoiceRow,
+    LineAdjustmentRow,
+    LineRow,
+    OrganizationRow,
+    ProductRow,
+    UacAddressRow,
+    UacCustomerRow,
+    UacItemRow,
+)
 from prisma import enums, models
 
 ORGANIZATION_ID = "081f69a9-ab4c-4014-b50f-021d9b447f91"
@@ -206,6 +220,18 @@ def make_line(**overrides: Any) -> models.uac_line_item:
     return models.uac_line_item(**(values | overrides))
 
 
+Row = TypeVar("Row", bound=BaseModel)
+
+
+def select(row_class: type[Row], row: BaseModel) -> Row:
+    """The columns of a whole row that the service selects (api/invoices/charge.py), as it loads them."""
+    return row if isinstance(row, row_class) else row_class.model_validate(row.model_dump())
+
+
+def select_optional(row_class: type[Row], row: BaseModel | None) -> Row | None:
+    return None if row is None else select(row_class, row)
+
+
 class _Default:
     """Marks an argument left out, where None means "no such row"."""
 
@@ -215,9 +241,9 @@ _DEFAULT = _Default()
 
 def make_line_item(
     *,
-    product: models.product | _Default | None = _DEFAULT,
-    uac_item: models.uac_item | _Default | None = _DEFAULT,
-    adjustments: list[models.invoice_adjustment_line_item] | None = None,
+    product: models.product | ProductRow | _Default | None = _DEFAULT,
+    uac_item: models.uac_item | UacItemRow | _Default | None = _DEFAULT,
+    adjustments: list[models.invoice_adjustment_line_item] | list[LineAdjustmentRow] | None = None,
     **line_overrides: Any,
 ) -> ChargeLineItem:
     """A charge line with a matched product and accounting item, unless told otherwise.
@@ -245,7 +271,12 @@ def make_line_item(
     else:
         line_overrides.setdefault("product_id", new_id())  # points at a product row that is missing
     line = make_line(**line_overrides)
-    return ChargeLineItem(line=line, product=product, uac_item=uac_item, adjustments=list(adjustments or []))
+    return ChargeLineItem(
+        line=select(LineRow, line),
+        product=select_optional(ProductRow, product),
+        uac_item=select_optional(UacItemRow, uac_item),
+        adjustments=[select(LineAdjustmentRow, adjustment) for adjustment in adjustments or []],
+    )
 
 
 def make_adjustment(**overrides: Any) -> models.invoice_adjustment_line_item:
@@ -370,7 +401,7 @@ def make_charge(**overrides: Any) -> Charge:
     """The example charge of the demo data: reconciled, billable, 1750 USD.
 
     Overrides named like a `Charge` field (`invoice`, `organization`, `customer`, `uac_customer`,
-    `addresses`, `line_items`, `adjustments`) replace that part; any other name is a uac_invoice
+    `addresses`, `line_items`) replace that part; any other name is a uac_invoice
     column, e.g. `make_charge(due_date=None, customer=None)`.
     """
     charge_parts = {name: value for name, value in overrides.items() if name in _CHARGE_FIELDS}
@@ -384,6 +415,13 @@ def make_charge(**overrides: Any) -> Charge:
         "uac_customer": make_uac_customer(),
         "addresses": [make_address()],
         "line_items": example_line_items(),
-        "adjustments": [],
     }
-    return Charge(**(values | charge_parts))
+    parts = values | charge_parts
+    return Charge(
+        invoice=select(InvoiceRow, parts["invoice"]),
+        organization=select(OrganizationRow, parts["organization"]),
+        customer=select_optional(CustomerRow, parts["customer"]),
+        uac_customer=select_optional(UacCustomerRow, parts["uac_customer"]),
+        addresses=[select(UacAddressRow, address) for address in parts["addresses"]],
+        line_items=parts["line_items"],
+    )

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import actions, enums, errors, fields, models, types
+from . import actions, bases, enums, errors, fields, models, types
 from .client import Batch, Prisma, get_client, register
 from .fields import Base64, Json
 
@@ -13,6 +13,7 @@ __all__ = [
     'Json',
     'Prisma',
     'actions',
+    'bases',
     'enums',
     'errors',
     'fields',

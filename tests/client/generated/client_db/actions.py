@@ -3,14 +3,21 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from pydantic import BaseModel
+
 from prisma_asyncpg import client as runtime
 
-from . import models, types
+from . import types
+
+# What results are read into: the model of prisma.models, or a selection (prisma.bases).
+_M = TypeVar('_M', bound=BaseModel)
 
 
 class UserActions(
     runtime.ModelActions[
-        models.User,
+        _M,
         types.UserWhereInput,
         types.UserWhereUniqueInput,
         types.UserCreateInput,
@@ -46,7 +53,7 @@ class UserBatchActions(
 
 class ProfileActions(
     runtime.ModelActions[
-        models.Profile,
+        _M,
         types.ProfileWhereInput,
         types.ProfileWhereUniqueInput,
         types.ProfileCreateInput,
@@ -82,7 +89,7 @@ class ProfileBatchActions(
 
 class PostActions(
     runtime.ModelActions[
-        models.Post,
+        _M,
         types.PostWhereInput,
         types.PostWhereUniqueInput,
         types.PostCreateInput,
@@ -118,7 +125,7 @@ class PostBatchActions(
 
 class CategoryActions(
     runtime.ModelActions[
-        models.Category,
+        _M,
         types.CategoryWhereInput,
         types.CategoryWhereUniqueInput,
         types.CategoryCreateInput,
@@ -154,7 +161,7 @@ class CategoryBatchActions(
 
 class CommentActions(
     runtime.ModelActions[
-        models.Comment,
+        _M,
         types.CommentWhereInput,
         types.CommentWhereUniqueInput,
         types.CommentCreateInput,
@@ -190,7 +197,7 @@ class CommentBatchActions(
 
 class NodeActions(
     runtime.ModelActions[
-        models.Node,
+        _M,
         types.NodeWhereInput,
         types.NodeWhereUniqueInput,
         types.NodeCreateInput,
@@ -226,7 +233,7 @@ class NodeBatchActions(
 
 class auditActions(
     runtime.ModelActions[
-        models.audit,
+        _M,
         types.auditWhereInput,
         types.auditWhereUniqueInput,
         types.auditCreateInput,
@@ -262,7 +269,7 @@ class auditBatchActions(
 
 class SettingActions(
     runtime.ModelActions[
-        models.Setting,
+        _M,
         types.SettingWhereInput,
         types.SettingWhereUniqueInput,
         types.SettingCreateInput,

@@ -20,24 +20,24 @@ class Prisma(runtime.BasePrisma):
     _models = models.MODELS
     _datasource_env = DATASOURCE_ENV
 
-    user: actions.UserActions
-    profile: actions.ProfileActions
-    post: actions.PostActions
-    category: actions.CategoryActions
-    comment: actions.CommentActions
-    node: actions.NodeActions
-    audit: actions.auditActions
-    setting: actions.SettingActions
+    user: actions.UserActions[models.User]
+    profile: actions.ProfileActions[models.Profile]
+    post: actions.PostActions[models.Post]
+    category: actions.CategoryActions[models.Category]
+    comment: actions.CommentActions[models.Comment]
+    node: actions.NodeActions[models.Node]
+    audit: actions.auditActions[models.audit]
+    setting: actions.SettingActions[models.Setting]
 
     def _bind_actions(self) -> None:
-        self.user = actions.UserActions(self)
-        self.profile = actions.ProfileActions(self)
-        self.post = actions.PostActions(self)
-        self.category = actions.CategoryActions(self)
-        self.comment = actions.CommentActions(self)
-        self.node = actions.NodeActions(self)
-        self.audit = actions.auditActions(self)
-        self.setting = actions.SettingActions(self)
+        self.user = actions.UserActions(self, models.User)
+        self.profile = actions.ProfileActions(self, models.Profile)
+        self.post = actions.PostActions(self, models.Post)
+        self.category = actions.CategoryActions(self, models.Category)
+        self.comment = actions.CommentActions(self, models.Comment)
+        self.node = actions.NodeActions(self, models.Node)
+        self.audit = actions.auditActions(self, models.audit)
+        self.setting = actions.SettingActions(self, models.Setting)
 
     def batch_(self) -> Batch:
         return Batch(self)

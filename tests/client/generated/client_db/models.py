@@ -42,7 +42,7 @@ class User(BaseModel):
     comments: Optional[List['_Comment']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.UserActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.UserActions[User]:
         """User actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -58,7 +58,7 @@ class Profile(BaseModel):
     user: Optional['_User'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.ProfileActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.ProfileActions[Profile]:
         """Profile actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -81,7 +81,7 @@ class Post(BaseModel):
     created_at: datetime.datetime
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.PostActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.PostActions[Post]:
         """Post actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -96,7 +96,7 @@ class Category(BaseModel):
     posts: Optional[List['_Post']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.CategoryActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.CategoryActions[Category]:
         """Category actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -114,7 +114,7 @@ class Comment(BaseModel):
     author: Optional['_User'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.CommentActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.CommentActions[Comment]:
         """Comment actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -133,7 +133,7 @@ class Node(BaseModel):
     audit: Optional[List['_audit']] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.NodeActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.NodeActions[Node]:
         """Node actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -149,7 +149,7 @@ class audit(BaseModel):
     Node: Optional['_Node'] = None
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.auditActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.auditActions[audit]:
         """audit actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
@@ -163,7 +163,7 @@ class Setting(BaseModel):
     value: Any
 
     @classmethod
-    def prisma(cls, client: Optional[Prisma] = None) -> actions.SettingActions:
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.SettingActions[Setting]:
         """Setting actions on `client` (or a transaction), else on get_client()."""
         from .client import get_client
 
