@@ -1,10 +1,10 @@
-"""The business rules (docs/contract.md) and the Rutter request body, as pure functions: no I/O, no clock.
+"""The business rules (docs/contract.md), as pure functions: no I/O, no clock.
 
 Each check raises the error class of its code with `details` a person can act on (which customer,
 which line item, which field). `validate_charge` runs the checks that need nothing but the charge
 in the contract's order; `access_token_for` is separate because NO_ACCESS_TOKEN answers only after
 the database checks (INVOICE_ALREADY_EXISTS, DUPLICATE_DOCUMENT_NUMBER) that the service runs.
-`build_rutter_invoice` turns a validated charge into the `invoice` object of Rutter's create body.
+`rutter_body.build_rutter_invoice` turns the validated charge into Rutter's create body.
 """
 
 from __future__ import annotations
@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, NamedTuple
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from api.config import RutterVersion, Settings
-from api.invoices.charge import Charge, ChargeLineItem, LineAdjustmentRow, UacCustomerRow
+from api.invoices.amounts import MAX_STORED_AMOUNT, effective_amounts, latest_adjustment
+from api.invoices.charge import Charge, ChargeLineItem, UacCustomerRow
 from api.invoices.errors import (
     InvalidCharge,
     NoAccessToken,
@@ -28,8 +29,6 @@ from api.invoices.errors import (
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
-# Sorts adjustments without a timestamp before every dated one.
-_EARLIEST = datetime.min.replace(tzinfo=UTC)
 
 
 def is_valid_uuid(value: str | None) -> bool:
@@ -167,69 +166,6 @@ def billable_line_items(charge: Charge) -> list[ChargeLineItem]:
             "suppress_line_item_null": sum(line.suppress_line_item is None for line in lines),
             "without_product": sum(line.product_id is None for line in lines),
         },
-    )
-
-
-class EffectiveAmounts(NamedTuple):
-    """What a line bills: its latest adjustment's values, else its own. None where the data has none."""
-
-    quantity: Decimal | None
-    unit_amount: Decimal | None
-    total_amount: Decimal | None
-
-
-# acc_uac_invoice and uac_line_item keep money as DECIMAL(10, 2): a larger amount could be
-# invoiced in Rutter but never stored here, so it is refused before anything is sent.
-MAX_STORED_AMOUNT = Decimal("99999999.99")
-
-
-def _decimal(value: float | Decimal | None) -> Decimal | None:
-    if value is None or isinstance(value, Decimal):
-        return value
-    # str() gives the shortest repr, so 19.99 becomes Decimal("19.99"), not its binary expansion.
-    return Decimal(str(value))
-
-
-def _utc(moment: datetime | None) -> datetime:
-    if moment is None:
-        return _EARLIEST
-    # Timestamps stored without a zone are UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _adjustment_order(adjustment: LineAdjustmentRow) -> tuple[datetime, datetime, str]:
-    return (
-        _utc(adjustment.created_at),
-        _utc(adjustment.date_created),
-        adjustment.invoice_adjustment_line_item_id,
-    )
-
-
-def latest_adjustment(line_item: ChargeLineItem) -> LineAdjustmentRow | None:
-    """The line's adjustment with the latest `created_at` (then `date_created`, then id), or None."""
-    if not line_item.adjustments:
-        return None
-    return max(line_item.adjustments, key=_adjustment_order)
-
-
-def effective_amounts(line_item: ChargeLineItem) -> EffectiveAmounts:
-    """Quantity, unit price and total of the line as Decimals.
-
-    The latest adjustment, where there is one, gives all three, as stored (a value it lacks stays
-    None rather than mixing adjusted and original figures).
-    """
-    adjustment = latest_adjustment(line_item)
-    if adjustment is not None:
-        return EffectiveAmounts(
-            quantity=_decimal(adjustment.quantity),
-            unit_amount=_decimal(adjustment.unit_price),
-            total_amount=_decimal(adjustment.total_amount),
-        )
-    line = line_item.line
-    return EffectiveAmounts(
-        quantity=_decimal(line.quantity),
-        unit_amount=_decimal(line.unit_amount),
-        total_amount=_decimal(line.total_amount),
     )
 
 
@@ -422,110 +358,3 @@ def access_token_for(charge: Charge, settings: Settings) -> str:
             "setting": "RUTTER_ACCESS_TOKEN",
         },
     )
-
-
-# --------------------------------------------------------------------------------------------
-# The Rutter create-invoice body (docs/rutter.md)
-# --------------------------------------------------------------------------------------------
-#
-# Rutter takes amounts as JSON numbers, so the Decimals become numbers only here, at the edge: an
-# int when whole, else a float built from the Decimal's exact decimal text (`float(Decimal("19.99"))`
-# serializes as `19.99`). Line totals are rounded half-up to cents first (they are cents in the
-# database); quantities and unit prices are sent unrounded, since unit prices below a cent are real
-# (0.0015 per API call). Each billable line is one Rutter line: lines are never grouped, so unit
-# prices are never summed (streamOS's own code sums them when it groups lines).
-
-_CENT = Decimal("0.01")
-
-
-def json_number(value: Decimal) -> int | float:
-    """An int when the value is whole, else the float with the Decimal's digits."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
-def money_number(value: Decimal) -> int | float:
-    """The amount rounded half-up to cents, as a JSON number."""
-    return json_number(value.quantize(_CENT, rounding=ROUND_HALF_UP))
-
-
-def rutter_timestamp(moment: datetime) -> str:
-    """ISO-8601 in UTC with milliseconds, as Rutter's examples write it: `2024-05-01T00:00:00.000Z`."""
-    # Timestamps stored without a zone are UTC.
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def _line_item(line: BillableLine) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": line.item_id}
-    if line.quantity is not None:
-        item["quantity"] = json_number(line.quantity)
-    if line.unit_amount is not None:
-        item["unit_amount"] = json_number(line.unit_amount)
-    rutter_line: dict[str, Any] = {"total_amount": money_number(line.total_amount)}
-    description = line.line_item.line.description
-    if description is not None:
-        rutter_line["description"] = description
-    # `item` is required by 2023-03-14 and always known here, so both versions get it.
-    rutter_line["item"] = item
-    return rutter_line
-
-
-def _additional_fields_2024(validated: ValidatedCharge) -> dict[str, Any]:
-    additional: dict[str, Any] = {}
-    email = validated.uac_customer.email
-    if email is not None and email.strip():
-        additional["billing_email"] = email.strip()
-    addresses = [
-        {
-            "type": str(address.type),
-            "address1": address.address1,
-            "address2": address.address2,
-            "city": address.city,
-            "country": address.country,
-            "postal_code": address.postal_code,
-            "region": address.region,
-        }
-        for address in validated.charge.addresses
-    ]
-    if addresses:
-        additional["addresses"] = addresses
-    return additional
-
-
-def build_rutter_invoice(validated: ValidatedCharge, version: RutterVersion) -> dict[str, Any]:
-    """The `invoice` object of Rutter's create body (the caller wraps it with `response_mode`).
-
-    For 2023-03-14 no `additional_fields` are sent: that version allows only `addresses`, and only
-    QuickBooks Desktop reads them. For 2024-08-31 `billing_email` and `addresses` are sent when
-    there are any. Raises InvalidCharge when 2023-03-14 is asked for without a due date.
-    """
-    invoice = validated.charge.invoice
-    rutter_invoice: dict[str, Any] = {
-        "customer_id": validated.customer_id,
-        "issue_date": rutter_timestamp(validated.issue_date),
-    }
-    if validated.due_date is not None:
-        rutter_invoice["due_date"] = rutter_timestamp(validated.due_date)
-    elif version == "2023-03-14":
-        raise InvalidCharge(
-            "The charge lacks data Rutter requires: due_date.",
-            {
-                "charge_id": invoice.id,
-                "problems": [
-                    {"field": "due_date", "reason": f"missing (required by Rutter version {version})"}
-                ],
-            },
-        )
-    rutter_invoice["currency_code"] = validated.currency_code
-    if invoice.document_number is not None and invoice.document_number.strip():
-        rutter_invoice["document_number"] = invoice.document_number
-    if invoice.memo is not None and invoice.memo.strip():
-        rutter_invoice["memo"] = invoice.memo
-    rutter_invoice["line_items"] = [_line_item(line) for line in validated.lines]
-    if version == "2024-08-31":
-        additional = _additional_fields_2024(validated)
-        if additional:
-            rutter_invoice["additional_fields"] = additional
-    return rutter_invoice

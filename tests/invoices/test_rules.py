@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from api.config import RutterVersion, Settings
 from api.errors import ServiceError
+from api.invoices.amounts import EffectiveAmounts, effective_amounts
 from api.invoices.charge import Charge, ChargeLineItem
 from api.invoices.errors import (
     InvalidCharge,
@@ -21,13 +22,11 @@ from api.invoices.errors import (
     UnreconciledItem,
 )
 from api.invoices.rules import (
-    EffectiveAmounts,
     access_token_for,
     billable_line_items,
     check_customer_reconciled,
     check_invoice_data,
     check_items_reconciled,
-    effective_amounts,
     is_valid_uuid,
     validate_charge,
 )

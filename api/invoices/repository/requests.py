@@ -1,0 +1,211 @@
+"""Invoice requests: recording one per charge, leases on the database's clock, the job id, failure."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from api.invoices.repository.charges import DocumentNumberHolders
+from prisma import Prisma, enums, models
+from prisma.fields import Json
+
+PENDING = enums.invoice_request_status.PENDING
+COMPLETED = enums.invoice_request_status.COMPLETED
+FAILED = enums.invoice_request_status.FAILED
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+DOCUMENT_NUMBER_HELD = "invoice_request_organization_id_active_document_number_key"
+
+
+async def get_request(db: Prisma, request_id: str) -> models.invoice_request | None:
+    return await db.invoice_request.find_unique(where={"id": request_id})
+
+
+async def get_request_by_client_key(db: Prisma, key: str) -> models.invoice_request | None:
+    return await db.invoice_request.find_unique(where={"client_idempotency_key": key})
+
+
+def request_from_json(text: str | None) -> models.invoice_request | None:
+    return None if text is None else models.invoice_request.model_validate_json(text)
+
+
+# Leases are compared with the database's clock (`now()`), whichever replica wrote them: the
+# statements that set them are written by hand for that.
+# Records the request unless the charge's document number is held, in one round trip: the
+# look-up of _DOCUMENT_NUMBER_HOLDERS, then the insert only when nobody holds the number.
+_INSERT_REQUEST = """
+WITH holders AS (
+    SELECT (SELECT a.id FROM acc_uac_invoice a
+            WHERE a.organization_id = $3::uuid AND a.document_number = $13::text
+            ORDER BY a.created_at LIMIT 1) AS invoice_id,
+           (SELECT r.id FROM invoice_request r
+            WHERE r.organization_id = $3::uuid AND r.active_document_number = $13::text
+              AND r.charge_id <> $2::uuid
+            LIMIT 1) AS request_id
+), inserted AS (
+    INSERT INTO invoice_request (
+        id, charge_id, organization_id, active_charge_id, status, send_email, client_idempotency_key,
+        request_fingerprint, rutter_idempotency_key, rutter_version, rutter_request_body,
+        lease_owner, lease_expires_at, attempts, active_document_number
+    )
+    SELECT $1::uuid, $2::uuid, $3::uuid, $2::uuid, 'PENDING'::invoice_request_status, $4::boolean,
+           $5::text, $6::text, $7::text, $8::text, $9::text::jsonb, $10::text,
+           now() + make_interval(secs => $11::float8), 1, $12::text
+    FROM holders WHERE holders.invoice_id IS NULL AND holders.request_id IS NULL
+    RETURNING to_json(invoice_request.*)::text AS request
+)
+SELECT (SELECT request FROM inserted) AS request, holders.invoice_id, holders.request_id FROM holders
+"""
+
+
+async def insert_request(
+    db: Prisma,
+    *,
+    request_id: str,
+    charge_id: str,
+    organization_id: str,
+    send_email: bool,
+    client_idempotency_key: str | None,
+    request_fingerprint: str | None,
+    rutter_idempotency_key: str,
+    rutter_version: str,
+    rutter_request_body: dict[str, Any],
+    document_number: str | None,
+    lease_owner: str,
+    lease_s: float,
+) -> models.invoice_request | DocumentNumberHolders:
+    """Records a new request holding the charge (and its document number) leased to `lease_owner`,
+    unless the organization's document number `document_number` is already held: then nothing is
+    written and the holders are returned.
+
+    Raises prisma.errors.UniqueViolationError when a concurrent request won the charge or the
+    document number, or the key was already used (its `constraint` tells which).
+    """
+    row = await db.query_first(
+        _INSERT_REQUEST,
+        request_id,
+        charge_id,
+        organization_id,
+        send_email,
+        client_idempotency_key,
+        request_fingerprint,
+        rutter_idempotency_key,
+        rutter_version,
+        json.dumps(rutter_request_body),
+        lease_owner,
+        lease_s,
+        document_number or None,
+        document_number,
+    )
+    assert row is not None
+    request = request_from_json(row["request"])
+    if request is None:
+        return DocumentNumberHolders(invoice_id=row["invoice_id"], request_id=row["request_id"])
+    return request
+
+
+_CLAIM_REQUEST = """
+UPDATE invoice_request
+SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now(),
+    attempts = attempts + CASE WHEN rutter_job_id IS NULL THEN 1 ELSE 0 END
+WHERE id = $1::uuid AND status = 'PENDING'
+  AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = $4)
+RETURNING to_json(invoice_request.*)::text AS request
+"""
+
+
+async def claim_request(
+    db: Prisma, request_id: str, owner: str, lease_s: float, *, abandoned_by: str | None = None
+) -> models.invoice_request | None:
+    """Leases a pending request whose lease is free or expired, or still held by `abandoned_by` (a
+    worker known to have given up); None when someone else holds it.
+
+    A request without a job id is about to be sent to Rutter (again): that counts as an attempt.
+    """
+    row = await db.query_first(_CLAIM_REQUEST, request_id, owner, lease_s, abandoned_by)
+    return request_from_json(row["request"]) if row else None
+
+
+async def release_request(db: Prisma, request_id: str, owner: str) -> models.invoice_request | None:
+    """Gives up the owner's lease (the request stays pending); returns the request as it is now."""
+    await db.invoice_request.update_many(
+        where={"id": request_id, "lease_owner": owner},
+        data={"lease_owner": None, "lease_expires_at": None, "updated_at": now()},
+    )
+    return await get_request(db, request_id)
+
+
+async def renew_lease(db: Prisma, request_id: str, owner: str, lease_s: float) -> None:
+    """Extends the owner's lease on a pending request (a no-op once it released or finished it)."""
+    await db.execute_raw(
+        "UPDATE invoice_request SET lease_expires_at = now() + make_interval(secs => $3) "
+        "WHERE id = $1::uuid AND lease_owner = $2 AND status = 'PENDING'",
+        request_id,
+        owner,
+        lease_s,
+    )
+
+
+async def record_job_id(db: Prisma, request_id: str, job_id: str) -> None:
+    """Stores Rutter's job id the moment it is known: from then on recovery only polls."""
+    await db.invoice_request.update_many(
+        where={"id": request_id}, data={"rutter_job_id": job_id, "updated_at": now()}
+    )
+
+
+async def fail_request(
+    db: Prisma,
+    request_id: str,
+    *,
+    error_code: str,
+    error_detail: dict[str, Any],
+    response_status: int,
+    response_body: dict[str, Any],
+) -> None:
+    """Marks the request failed and frees the charge for a new request; keeps the answer to replay."""
+    moment = now()
+    await db.invoice_request.update_many(
+        where={"id": request_id, "status": PENDING},
+        data={
+            "status": FAILED,
+            "active_charge_id": None,
+            "active_document_number": None,
+            "error_code": error_code,
+            "error_detail": Json(error_detail),
+            "response_status": response_status,
+            "response_body": Json(response_body),
+            "lease_owner": None,
+            "lease_expires_at": None,
+            "completed_at": moment,
+            "updated_at": moment,
+        },
+    )
+
+
+async def pending_requests_to_recover(db: Prisma, limit: int = 100) -> list[models.invoice_request]:
+    """Pending requests nobody holds (their worker crashed or gave up), oldest first.
+
+    Read with this process's clock; claiming one (claim_request) checks the lease again with the
+    database's, so a clock ahead of the database's never takes over a live lease.
+    """
+    return await db.invoice_request.find_many(
+        where={"status": PENDING, "OR": [{"lease_expires_at": None}, {"lease_expires_at": {"lt": now()}}]},
+        order={"created_at": "asc"},
+        take=limit,
+    )
+
+
+async def prune_idempotency_keys(db: Prisma, older_than_hours: float) -> int:
+    """Forgets client Idempotency-Keys older than the retention; the requests themselves stay."""
+    return await db.invoice_request.update_many(
+        where={
+            "client_idempotency_key": {"not": None},
+            "created_at": {"lt": now() - timedelta(hours=older_than_hours)},
+        },
+        data={"client_idempotency_key": None, "request_fingerprint": None},
+    )
