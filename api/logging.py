@@ -1,21 +1,23 @@
-"""Structured logging: one JSON object per line, an event name plus fields, with the request id."""
+"""Structured logging on structlog: one JSON object per line, an event name plus fields, with the
+request id and the fields bound for the request; secrets masked.
+
+Code logs through the standard library (`logging.getLogger(...).info("event", extra={...})`);
+the request's fields live in structlog's context variables (one per field, so a task started by
+the request gets a copy and nothing is shared between requests); each record takes them when it
+is made, and `JsonFormatter` renders it through structlog's processors.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
-from contextvars import ContextVar
-from datetime import UTC, datetime
+from collections.abc import MutableMapping
 from typing import Any
 
-_request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-# Fields every log line of the current request carries (e.g. charge_id), set with bind_log_fields().
-_fields: ContextVar[dict[str, Any] | None] = ContextVar("log_fields", default=None)
-
-# Attributes every LogRecord has; anything else was passed through `extra=` and is a field.
-_RECORD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "taskName"}
+import structlog
+from structlog.contextvars import bind_contextvars, clear_contextvars, get_contextvars
+from structlog.typing import EventDict, WrappedLogger
 
 # Query parameters and keys whose values are secrets; never written to a log line.
 _SECRET_KEYS = ("access_token", "client_secret", "authorization", "api_key", "password", "token")
@@ -23,22 +25,20 @@ _SECRET_QUERY = re.compile(r"((?:access_token|api_key|token|client_secret)=)[^&\
 
 
 def current_request_id() -> str | None:
-    return _request_id.get()
+    request_id = get_contextvars().get("request_id")
+    return request_id if isinstance(request_id, str) else None
 
 
 def set_request_id(request_id: str | None) -> None:
     """Starts a request's logging context: its id, and no bound fields yet."""
-    _request_id.set(request_id)
-    _fields.set({})
+    clear_contextvars()
+    if request_id:
+        bind_contextvars(request_id=request_id)
 
 
 def bind_log_fields(**fields: Any) -> None:
-    """Adds fields to every later log line of the current request."""
-    current = _fields.get()
-    if current is None:
-        _fields.set(dict(fields))
-    else:
-        current.update(fields)
+    """Adds fields to every later log line of the current request (and of tasks it starts)."""
+    bind_contextvars(**fields)
 
 
 def redact(text: str) -> str:
@@ -55,7 +55,8 @@ def _clean(key: str, value: Any) -> Any:
 
 
 def install_log_context() -> None:
-    """Makes every log record carry the current request id and bound fields (idempotent)."""
+    """Makes every log record carry the request's context as it is when the record is made
+    (`record.log_context`); idempotent."""
     factory = logging.getLogRecordFactory()
     if getattr(factory, "_adds_log_context", False):
         return
@@ -63,40 +64,56 @@ def install_log_context() -> None:
     def record_with_context(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = factory(*args, **kwargs)
         # One attribute, so `extra=` may still use any field name without a clash.
-        context = dict(_fields.get() or {})
-        request_id = _request_id.get()
-        if request_id:
-            context["request_id"] = request_id
-        record.log_context = context
+        record.log_context = get_contextvars()
         return record
 
     record_with_context._adds_log_context = True  # type: ignore[attr-defined]
     logging.setLogRecordFactory(record_with_context)
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "event": redact(record.getMessage()),
-        }
-        context: dict[str, Any] = getattr(record, "log_context", None) or {}
-        if "request_id" not in context and current_request_id():
-            context = {**context, "request_id": current_request_id()}
-        for key, value in context.items():
-            entry[key] = _clean(key, value)
-        for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRS and key != "log_context" and not key.startswith("_"):
-                entry[key] = _clean(key, value)
-        if record.exc_info:
-            entry["exception"] = redact(self.formatException(record.exc_info))
-        return json.dumps(entry, default=str)
+def _record_fields(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """The line's head (time, level, logger, event), the request's context, then `extra=` fields."""
+    record: logging.LogRecord = event["_record"]
+    head: EventDict = {
+        "ts": event.pop("ts"),
+        "level": record.levelname,
+        "logger": record.name,
+        "event": event.pop("event"),
+    }
+    context: MutableMapping[str, Any] = getattr(record, "log_context", None) or get_contextvars()
+    head.update(context)
+    extra = {key: value for key, value in event.items() if key != "log_context"}
+    head.update(extra)
+    return head
+
+
+def _masked(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
+    """The redaction processor: secret keys and secret query values never reach the output."""
+    return {key: _clean(key, value) for key, value in event.items()}
+
+
+class JsonFormatter(structlog.stdlib.ProcessorFormatter):
+    """Renders standard-library records as JSON lines through structlog's processors."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            foreign_pre_chain=[
+                structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
+                structlog.stdlib.ExtraAdder(),
+            ],
+            processors=[
+                _record_fields,
+                structlog.processors.format_exc_info,
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                _masked,
+                structlog.processors.JSONRenderer(default=str),
+            ],
+        )
 
 
 def configure_logging(level: str = "INFO") -> None:
     """Sends every logger's records, as JSON lines, to stderr."""
+    install_log_context()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()

@@ -153,10 +153,23 @@ async def _housekeeping(resources: Resources, first_sweep_done: asyncio.Event) -
         await asyncio.sleep(settings.recovery_interval_s)
 
 
-def _app_from_environment() -> FastAPI:
+def app_from_environment() -> FastAPI:
+    """The app as deployed (`uvicorn api.main:app`, or `--factory api.main:app_from_environment`):
+    settings from the environment, JSON log lines on stderr."""
     settings = get_settings()
     configure_logging(settings.log_level)
     return create_app(settings)
 
 
-app = _app_from_environment()
+_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `api.main:app` is built on first access, not on import: importing this module (tests, tools)
+    # neither reads the environment nor replaces the process's log handlers.
+    global _app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _app is None:
+        _app = app_from_environment()
+    return _app
