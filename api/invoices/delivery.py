@@ -16,6 +16,7 @@ from api.invoices.errors import EmailResendTooSoon, RequestInProgress, RequestNo
 from api.invoices.presenters import status_url
 from api.invoices.rules import access_token_for
 from api.invoices.schemas import EmailOutcome
+from api.invoices.stored import StoredInvoiceRow
 from api.rutter.client import RutterClient
 from api.rutter.errors import RutterError
 from prisma import Prisma, enums, models
@@ -37,8 +38,8 @@ class EmailDelivery:
         self.email = email
 
     async def send(
-        self, invoice: models.acc_uac_invoice, charge: Charge, *, resend: bool = False
-    ) -> tuple[models.acc_uac_invoice, str | None]:
+        self, invoice: StoredInvoiceRow, charge: Charge, *, resend: bool = False
+    ) -> tuple[StoredInvoiceRow, str | None]:
         """Emails the stored invoice's PDF link; at most once unless `resend`. Returns the invoice
         row as it is now and the error, if any: a failure is recorded, never raised."""
         invoice_id = invoice.id

@@ -10,6 +10,7 @@ from api.config import Settings
 from api.errors import ErrorBody, ServiceError
 from api.invoices import repository as repo
 from api.invoices.schemas import EmailOutcome, InvoiceCreated, InvoiceOut, InvoiceRequestStatus, RutterRef
+from api.invoices.stored import StoredInvoiceRow, StoredLineRow
 from prisma import Prisma, enums, models
 
 
@@ -29,8 +30,8 @@ def status_url(request_id: str) -> str:
 def created_body_from(
     settings: Settings,
     request: models.invoice_request,
-    stored_invoice: models.acc_uac_invoice,
-    lines: list[models.uac_line_item],
+    stored_invoice: StoredInvoiceRow,
+    lines: list[StoredLineRow],
     email_error: str | None,
 ) -> InvoiceCreated:
     """The 201 body of a completed request from its stored invoice and lines."""

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from api.errors import ErrorBody
-from prisma import models
+from api.invoices.stored import StoredInvoiceRow, StoredLineRow
 
 EXAMPLE_CHARGE_ID = "6f0c1a2e-1111-4c1e-9a11-000000000001"
 CANONICAL_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -50,7 +50,7 @@ class InvoiceLineOut(BaseModel):
     item_id: str | None = Field(description="Rutter id of the accounting item")
 
     @classmethod
-    def from_row(cls, line: models.uac_line_item) -> InvoiceLineOut:
+    def from_row(cls, line: StoredLineRow) -> InvoiceLineOut:
         # Built without validating again: every value comes from a validated row of the same type.
         return cls.model_construct(
             id=line.id,
@@ -88,7 +88,7 @@ class InvoiceOut(BaseModel):
     line_items: list[InvoiceLineOut]
 
     @classmethod
-    def from_rows(cls, invoice: models.acc_uac_invoice, lines: list[models.uac_line_item]) -> InvoiceOut:
+    def from_rows(cls, invoice: StoredInvoiceRow, lines: list[StoredLineRow]) -> InvoiceOut:
         # Built without validating again: every value comes from a validated row of the same type.
         return cls.model_construct(
             id=invoice.id,

@@ -10,21 +10,20 @@ from typing import Any
 
 from api.invoices.charge import Charge
 from api.invoices.repository.requests import COMPLETED, get_request, now, request_from_json
+from api.invoices.stored import StoredInvoiceRow, StoredInvoiceTree, StoredLineRow, columns
 from api.rutter.schemas import RutterInvoice
 from prisma import Prisma, models
 from prisma.types import acc_uac_invoiceUpdateInput, acc_uac_invoiceWhereInput
 
 
-async def load_invoice(
-    db: Prisma, invoice_id: str
-) -> tuple[models.acc_uac_invoice, list[models.uac_line_item]] | None:
-    invoice = await db.acc_uac_invoice.find_unique(
+async def load_invoice(db: Prisma, invoice_id: str) -> tuple[StoredInvoiceRow, list[StoredLineRow]] | None:
+    invoice = await StoredInvoiceTree.prisma(db).find_unique(
         where={"id": invoice_id},
         include={"line_items": {"order_by": [{"sort_order": "asc"}, {"created_at": "asc"}, {"id": "asc"}]}},
     )
     if invoice is None:
         return None
-    return invoice, invoice.line_items or []
+    return invoice, invoice.line_items
 
 
 @dataclass
@@ -32,11 +31,12 @@ class StoredInvoice:
     """What the write-back stored: the completed request, the invoice and its lines."""
 
     request: models.invoice_request
-    invoice: models.acc_uac_invoice
-    lines: list[models.uac_line_item]
+    invoice: StoredInvoiceRow
+    lines: list[StoredLineRow]
 
 
-_COMPLETE_REQUEST = """
+# The columns read back are the fields of the stored.py classes (constants, not input).
+_COMPLETE_REQUEST = f"""
 WITH invoice AS (
     INSERT INTO acc_uac_invoice (
         organization_id, provider_entity_id, platform_id, account_id, customer_id, stream_customer_id,
@@ -77,11 +77,11 @@ WITH invoice AS (
     WHERE id = $20 AND status = 'PENDING'
     RETURNING *
 )
-SELECT (SELECT to_json(invoice)::text FROM invoice) AS invoice,
-       (SELECT COALESCE(json_agg(to_json(lines) ORDER BY lines.sort_order), '[]')::text
-        FROM lines) AS lines,
+SELECT (SELECT to_json(i)::text FROM (SELECT {columns(StoredInvoiceRow)} FROM invoice) i) AS invoice,
+       (SELECT COALESCE(json_agg(to_json(l) ORDER BY l.sort_order), '[]')::text
+        FROM (SELECT {columns(StoredLineRow)}, sort_order FROM lines) l) AS lines,
        (SELECT to_json(request)::text FROM request) AS request
-"""
+"""  # noqa: S608
 
 
 def _float(value: Decimal | None) -> float | None:
@@ -141,8 +141,8 @@ async def complete_request(
         assert completed is not None
     return StoredInvoice(
         request=completed,
-        invoice=models.acc_uac_invoice.model_validate(_json(record["invoice"])),
-        lines=[models.uac_line_item.model_validate(line) for line in _json(record["lines"])],
+        invoice=StoredInvoiceRow.model_validate(_json(record["invoice"])),
+        lines=[StoredLineRow.model_validate(line) for line in _json(record["lines"])],
     )
 
 
@@ -219,10 +219,10 @@ async def completed_requests_with_unsent_email(
 
 async def set_email_outcome(
     db: Prisma, invoice_id: str, status: str, pdf_link: str | None
-) -> models.acc_uac_invoice:
+) -> StoredInvoiceRow:
     data: acc_uac_invoiceUpdateInput = {"email_status": status, "updated_at": now()}
     if pdf_link is not None:
         data["pdf_link"] = pdf_link
-    invoice = await db.acc_uac_invoice.update(where={"id": invoice_id}, data=data)
+    invoice = await StoredInvoiceRow.prisma(db).update(where={"id": invoice_id}, data=data)
     assert invoice is not None
     return invoice
