@@ -16,9 +16,8 @@ OTHER, `invoice_adjustment.adjusted_by` "unknown", `invoice_adjustment_line_item
 
 from __future__ import annotations
 
-import re
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -32,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from api.values import as_utc, is_canonical_uuid
 
 ReconciliationStatus = Literal["MATCHED", "UNMATCHED", "REQUIRES_CONFIRMATION"]
 CustomerStatus = Literal["ACTIVE", "INACTIVE", "UNKNOWN"]
@@ -62,13 +63,11 @@ AdjustmentReason = Literal[
     "OTHER",
 ]
 
-_UUID_PATTERN = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
 
 def _uuid(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, str) and _UUID_PATTERN.match(value):
+    if isinstance(value, str) and is_canonical_uuid(value):
         return value.lower()
     raise PydanticCustomError("uuid", "Input should be a UUID like 6f0c1a2e-1111-4c1e-9a11-000000000001")
 
@@ -82,8 +81,7 @@ def _iso_datetime_only(value: object) -> object:
 
 def _utc_milliseconds(value: datetime) -> datetime:
     # A zone-less time is UTC (Prisma's convention); the columns keep milliseconds.
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+    value = as_utc(value)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 

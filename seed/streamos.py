@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -11,12 +10,12 @@ from urllib.parse import quote
 import aiohttp
 
 from api.config import Settings
+from api.values import is_canonical_uuid
 from seed.loader import SeedError, decode_json
 
 # Charges are fetched a few at a time: enough to be quick, few enough to be polite.
 MAX_CONCURRENT_FETCHES = 8
 REQUEST_TIMEOUT_S = 30.0
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class StreamosError(SeedError):
@@ -93,7 +92,7 @@ async def fetch_charges(
     if not settings.streamos_base_url:
         charge_url(settings, "")  # raises the explanation
     for charge_id in charge_ids:
-        if not _UUID.match(charge_id):
+        if not is_canonical_uuid(charge_id):
             raise StreamosError(f"{charge_id!r} is not a charge id (a UUID)")
     unique_ids = list(dict.fromkeys(charge_id.lower() for charge_id in charge_ids))
     headers = {"Accept": "application/json"}

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from api.invoices.charge import ChargeLineItem, LineAdjustmentRow
+from api.values import as_utc
 
 # Sorts adjustments without a timestamp before every dated one.
 _EARLIEST = datetime.min.replace(tzinfo=UTC)
@@ -35,8 +36,7 @@ def _decimal(value: float | Decimal | None) -> Decimal | None:
 def _utc(moment: datetime | None) -> datetime:
     if moment is None:
         return _EARLIEST
-    # Timestamps stored without a zone are UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return as_utc(moment)
 
 
 def _adjustment_order(adjustment: LineAdjustmentRow) -> tuple[datetime, datetime, str]:

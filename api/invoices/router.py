@@ -10,7 +10,6 @@ from fastapi.responses import Response
 from api.deps import ResourcesDep
 from api.errors import ErrorResponse, model_json
 from api.invoices.schemas import (
-    CANONICAL_UUID,
     CreateInvoiceRequest,
     EmailOutcome,
     InvoiceCreated,
@@ -19,6 +18,7 @@ from api.invoices.schemas import (
 )
 from api.invoices.service import InvoiceService
 from api.keys.auth import CallerDep
+from api.values import CANONICAL_UUID
 
 router = APIRouter(tags=["invoices"])
 

@@ -26,14 +26,14 @@ from api.invoices.errors import (
     UnreconciledCustomer,
     UnreconciledItem,
 )
+from api.values import is_canonical_uuid
 
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
 def is_valid_uuid(value: str | None) -> bool:
     """True for a canonical 8-4-4-4-12 hex UUID string in any letter case; None, blank or malformed fail."""
-    return value is not None and _UUID.fullmatch(value) is not None
+    return is_canonical_uuid(value)
 
 
 def _blank(value: str | None) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from api.config import RutterVersion
 from api.invoices.errors import InvalidCharge
 from api.invoices.rules import BillableLine, ValidatedCharge
+from api.values import as_utc, json_number
 
 # See docs/rutter.md.
 # Rutter takes amounts as JSON numbers, so the Decimals become numbers only here, at the edge: an
@@ -21,13 +22,6 @@ from api.invoices.rules import BillableLine, ValidatedCharge
 _CENT = Decimal("0.01")
 
 
-def json_number(value: Decimal) -> int | float:
-    """An int when the value is whole, else the float with the Decimal's digits."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
 def money_number(value: Decimal) -> int | float:
     """The amount rounded half-up to cents, as a JSON number."""
     return json_number(value.quantize(_CENT, rounding=ROUND_HALF_UP))
@@ -35,8 +29,7 @@ def money_number(value: Decimal) -> int | float:
 
 def rutter_timestamp(moment: datetime) -> str:
     """ISO-8601 in UTC with milliseconds, as Rutter's examples write it: `2024-05-01T00:00:00.000Z`."""
-    # Timestamps stored without a zone are UTC.
-    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    utc = as_utc(moment)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 

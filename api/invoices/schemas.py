@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from api.errors import ErrorBody
 from api.invoices.stored import StoredInvoiceRow, StoredLineRow
+from api.values import CANONICAL_UUID
 
 EXAMPLE_CHARGE_ID = "6f0c1a2e-1111-4c1e-9a11-000000000001"
-CANONICAL_UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
 class CreateInvoiceRequest(BaseModel):

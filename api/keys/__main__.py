@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import sys
 from datetime import datetime
 
@@ -16,13 +15,12 @@ import asyncpg
 from api.config import get_settings
 from api.keys import repository
 from api.keys.service import issue_key
+from api.values import is_canonical_uuid
 from prisma.models import api_key as ApiKey
-
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def _uuid(value: str) -> str:
-    if not _UUID.match(value):
+    if not is_canonical_uuid(value):
         raise argparse.ArgumentTypeError(f"{value!r} is not a UUID")
     return value.lower()
 

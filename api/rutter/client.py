@@ -34,6 +34,7 @@ from api.rutter.errors import (
 )
 from api.rutter.retry import Clock, RetryPolicy, Sleep, call_with_retries
 from api.rutter.schemas import AsyncResponse, CreateResult, Job, RutterInvoice
+from api.values import json_number
 
 logger = logging.getLogger("api.rutter")
 
@@ -376,7 +377,7 @@ def _json_or_none(raw: bytes) -> Any:
 def _json_default(value: Any) -> Any:
     """Decimals in the invoice body go out as JSON numbers (money amounts fit a float's 15 digits)."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return json_number(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -7,13 +7,14 @@ sends JSON numbers, nests `item {id, quantity, unit_amount}` and calls the invoi
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
 
 from api.logging import redact
+from api.values import as_utc
 
 JobStatus = Literal["prequeued", "pending", "success", "partial_success", "failure"]
 FINISHED_JOB_STATUSES: frozenset[str] = frozenset({"success", "partial_success", "failure"})
@@ -47,9 +48,7 @@ def _to_aware_datetime(value: Any) -> Any:
         value = datetime.fromisoformat(value)
     elif isinstance(value, date) and not isinstance(value, datetime):
         value = datetime(value.year, value.month, value.day)
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value
+    return as_utc(value) if isinstance(value, datetime) else value
 
 
 Amount = Annotated[Decimal | None, BeforeValidator(_to_decimal)]

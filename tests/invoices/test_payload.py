@@ -17,7 +17,8 @@ from api.config import RutterVersion, Settings
 from api.invoices.charge import Charge
 from api.invoices.errors import InvalidCharge
 from api.invoices.rules import ValidatedCharge, validate_charge
-from api.invoices.rutter_body import build_rutter_invoice, json_number, money_number, rutter_timestamp
+from api.invoices.rutter_body import build_rutter_invoice, money_number, rutter_timestamp
+from api.values import json_number
 from sandbox.rutter_schema import InvalidBody, validate_create_body
 from tests.invoices.factories import (
     API_CALLS_DESCRIPTION,
