@@ -1,4 +1,4 @@
-"""The Rutter client: create an invoice, follow its async job, fetch an invoice and its PDF link.
+"""The Rutter client: create an invoice, follow its async job, fetch an invoice's PDF link.
 
 One shared `aiohttp.ClientSession` is passed in. Every call is retried as `retry.py` describes and
 logged as one line per HTTP attempt on the `api.rutter` logger, without query string or credentials.
@@ -114,10 +114,6 @@ class RutterClient:
             return CreateResult(job_id=job_id)
         raise _unreadable_create(answer.status)
 
-    async def get_job(self, job_id: str) -> Job:
-        """Reads an async job once (with retries)."""
-        return await self._get_job(job_id)
-
     async def wait_for_job(self, job_id: str, *, deadline_s: float) -> RutterInvoice:
         """Polls the job until it ends or `deadline_s` seconds have passed; returns the created invoice.
 
@@ -136,7 +132,7 @@ class RutterClient:
             remaining = max(deadline - self._clock(), 0.0)
             last_failure: RutterUnavailable | None = None
             try:
-                job = await self._get_job(job_id, budget_s=remaining, timeout_s=max(remaining, 1.0))
+                job = await self.get_job(job_id, budget_s=remaining, timeout_s=max(remaining, 1.0))
             except RutterUnavailable as failure:
                 # Rutter being unreachable says nothing about the job: keep polling until the deadline.
                 last_failure = failure
@@ -155,17 +151,6 @@ class RutterClient:
                 ) from last_failure
             wait = min(wait * settings.rutter_poll_factor, settings.rutter_poll_max_s)
 
-    async def get_invoice(self, invoice_id: str, *, access_token: str) -> RutterInvoice:
-        """Fetches one invoice by its Rutter id."""
-        answer = await self._call(
-            "GET", f"/accounting/invoices/{quote(invoice_id, safe='')}", access_token=access_token
-        )
-        invoice = answer.body.get("invoice") if isinstance(answer.body, dict) else None
-        try:
-            return RutterInvoice.model_validate(invoice)
-        except ValidationError as exc:
-            raise _unreadable(answer.status, "invoice") from exc
-
     async def get_pdf_link(self, invoice_id: str, *, access_token: str) -> str:
         """A downloadable link to the invoice's PDF (`invoice.pdf_link`), asked with version 2024-08-31."""
         answer = await self._call(
@@ -180,9 +165,10 @@ class RutterClient:
             raise _unreadable(answer.status, "PDF link")
         return pdf_link
 
-    async def _get_job(
+    async def get_job(
         self, job_id: str, *, budget_s: float | None = None, timeout_s: float | None = None
     ) -> Job:
+        """Reads an async job once (with retries within `budget_s`)."""
         answer = await self._call(
             "GET", f"/jobs/{quote(job_id, safe='')}", budget_s=budget_s, timeout_s=timeout_s
         )

@@ -35,7 +35,6 @@ from tests.rutter.conftest import (
     CLIENT_SECRET,
     IDEMPOTENCY_KEY,
     INVOICE_ID,
-    INVOICE_URL,
     INVOICES_URL,
     JOB_ID,
     JOB_URL,
@@ -500,33 +499,34 @@ async def test_job_that_succeeded_without_an_invoice_is_outcome_unknown(
 # --- invoices and PDF --------------------------------------------------------------------------
 
 
-async def test_get_invoice_in_2024_shape_parses_numbers_as_exact_decimals(
+async def test_a_finished_job_in_2024_shape_gives_its_invoice_with_exact_decimals(
     session: aiohttp.ClientSession, mocked: aioresponses, fake_time: FakeTime
 ) -> None:
     client = RutterClient(session, make_settings("2024-08-31"), sleep=fake_time.sleep, clock=fake_time.clock)
     # Raw JSON so the numbers reach the client exactly as Rutter writes them.
-    body = (
-        f'{{"invoice": {{"id": "{INVOICE_ID}", "platform_id": "7", "issue_date": "2024-05-01T00:00:00Z",'
+    invoice = (
+        f'{{"id": "{INVOICE_ID}", "platform_id": "7", "issue_date": "2024-05-01T00:00:00Z",'
         ' "total_amount": 0.3, "sub_total": 0.3, "tax_amount": 0, "discount_amount": 0.05,'
         ' "amount_due": 1e-2, "platform_url": "https://qbo.example/inv/7",'
         ' "last_synced_at": "2024-05-01T00:00:00Z",'
         ' "line_items": [{"platform_id": "1", "total_amount": 0.1, "item": {"id": "item-1", "quantity": 1,'
-        ' "unit_amount": 0.1}}, {"platform_id": "2", "total_amount": 0.2, "item": null}]},'
-        ' "connection": {"id": "c", "orgId": "o", "platform": "QUICKBOOKS"}}'
+        ' "unit_amount": 0.1}}, {"platform_id": "2", "total_amount": 0.2, "item": null}]}'
     )
-    mocked.get(INVOICE_URL, body=body, content_type="application/json")
+    body = (
+        f'{{"id": "{JOB_ID}", "status": "success",'
+        f' "response": {{"http_status": 200, "body": {{"invoice": {invoice}}}}}}}'
+    )
+    mocked.get(JOB_URL, body=body, content_type="application/json")
 
-    invoice = await client.get_invoice(INVOICE_ID, access_token=ACCESS_TOKEN)
+    found = await client.wait_for_job(JOB_ID, deadline_s=10)
 
-    assert invoice.total_amount == Decimal("0.3")
-    assert sum(line.total_amount or 0 for line in invoice.line_items) == invoice.total_amount
-    assert invoice.total_discount == Decimal("0.05")
-    assert invoice.amount_due == Decimal("0.01")
-    assert invoice.line_items[0].item_id == "item-1"
-    assert invoice.line_items[0].unit_amount == Decimal("0.1")
-    assert invoice.platform_url == "https://qbo.example/inv/7"
-    [call] = requests_to(mocked, "GET", f"/versioned/accounting/invoices/{INVOICE_ID}")
-    assert call.kwargs["params"] == {"access_token": ACCESS_TOKEN}
+    assert found.total_amount == Decimal("0.3")
+    assert sum(line.total_amount or 0 for line in found.line_items) == found.total_amount
+    assert found.total_discount == Decimal("0.05")
+    assert found.amount_due == Decimal("0.01")
+    assert found.line_items[0].item_id == "item-1"
+    assert found.line_items[0].unit_amount == Decimal("0.1")
+    assert found.platform_url == "https://qbo.example/inv/7"
 
 
 async def test_get_pdf_link_always_asks_with_version_2024_08_31(
