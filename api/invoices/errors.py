@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from api.errors import ServiceError
+from api.errors import NotFound, ServiceError
 
 
-class ChargeNotFound(ServiceError):
+class ChargeNotFound(NotFound):
     """No charge with that id."""
 
-    status_code = 404
-    code = "NOT_FOUND"
 
-
-class RequestNotFound(ServiceError):
+class RequestNotFound(NotFound):
     """No invoice request with that id."""
-
-    status_code = 404
-    code = "NOT_FOUND"
 
 
 class UnreconciledCustomer(ServiceError):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pydantic import BaseModel
 
 from api.config import Settings
-from api.errors import ErrorBody, ServiceError
+from api.errors import ErrorBody, InternalError
 from api.invoices import repository as repo
 from api.invoices.schemas import EmailOutcome, InvoiceCreated, InvoiceOut, InvoiceRequestStatus, RutterRef
 from api.invoices.stored import StoredInvoiceRow, StoredLineRow
@@ -49,7 +49,7 @@ async def created_body(db: Prisma, settings: Settings, request: models.invoice_r
     assert request.acc_uac_invoice_id is not None
     stored = await repo.load_invoice(db, request.acc_uac_invoice_id)
     if stored is None:
-        raise ServiceError("The stored invoice of this request is missing.", {"request_id": request.id})
+        raise InternalError("The stored invoice of this request is missing.", {"request_id": request.id})
     return created_body_from(settings, request, *stored, None)
 
 

@@ -71,7 +71,7 @@ def _additional_fields_2024(validated: ValidatedCharge) -> dict[str, Any]:
 
 
 def build_rutter_invoice(validated: ValidatedCharge, version: RutterVersion) -> dict[str, Any]:
-    """The `invoice` object of Rutter's create body (the caller wraps it with `response_mode`).
+    """The `invoice` object of Rutter's create body (`api.rutter.client.create_body` wraps it).
 
     For 2023-03-14 no `additional_fields` are sent: that version allows only `addresses`, and only
     QuickBooks Desktop reads them. For 2024-08-31 `billing_email` and `addresses` are sent when

@@ -43,7 +43,7 @@ from api.invoices.schemas import (
     InvoiceRequestStatus,
 )
 from api.logging import bind_log_fields
-from api.rutter.client import RutterClient
+from api.rutter.client import RutterClient, create_body
 from prisma import Prisma, enums, models
 from prisma.errors import UniqueViolationError
 
@@ -290,10 +290,7 @@ class InvoiceService:
         )
 
     def _rutter_body(self, validated: ValidatedCharge) -> dict[str, Any]:
-        return {
-            "response_mode": "async",
-            "invoice": build_rutter_invoice(validated, self.settings.rutter_version),
-        }
+        return create_body(build_rutter_invoice(validated, self.settings.rutter_version))
 
     async def _answer_earlier_request(self, earlier: models.invoice_request) -> Answer:
         """Same key, same body: replay what was answered, or finish what was left unfinished."""

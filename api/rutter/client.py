@@ -47,12 +47,17 @@ CONNECT_TIMEOUT_S = 10.0
 
 
 @dataclass(frozen=True)
-class _Answer:
+class _Reply:
     """A 2xx answer: its status, JSON body (None when not JSON) and headers."""
 
     status: int
     body: Any
     headers: Mapping[str, str]
+
+
+def create_body(invoice: Mapping[str, Any]) -> dict[str, Any]:
+    """Rutter's create-invoice body around the `invoice` object: always in async mode (a job to poll)."""
+    return {"response_mode": "async", "invoice": invoice}
 
 
 class RutterClient:
@@ -90,7 +95,7 @@ class RutterClient:
         (default RUTTER_VERSION) must be the one of the first attempt. Raises `RutterRejected`,
         `RutterIdempotencyConflict`, or `RutterOutcomeUnknown` / `RutterUnavailable` once retries are spent.
         """
-        payload = {"response_mode": "async", "invoice": invoice_body}
+        payload = create_body(invoice_body)
         answer = await self._call(
             "POST",
             "/accounting/invoices",
@@ -189,7 +194,7 @@ class RutterClient:
         applies_changes: bool = False,
         budget_s: float | None = None,
         timeout_s: float | None = None,
-    ) -> _Answer:
+    ) -> _Reply:
         """Sends one logical call with retries; returns its 2xx answer or raises a RutterError."""
         settings = self._settings
         if not settings.rutter_client_id or settings.rutter_client_secret is None:
@@ -207,7 +212,7 @@ class RutterClient:
         total = min(timeout_s or settings.rutter_request_timeout_s, settings.rutter_request_timeout_s)
         client_timeout = aiohttp.ClientTimeout(total=total, connect=min(CONNECT_TIMEOUT_S, total))
 
-        async def attempt(attempt_number: int) -> _Answer:
+        async def attempt(attempt_number: int) -> _Reply:
             return await self._attempt(
                 method,
                 url,
@@ -239,7 +244,7 @@ class RutterClient:
         client_timeout: aiohttp.ClientTimeout,
         attempt_number: int,
         applies_changes: bool,
-    ) -> _Answer:
+    ) -> _Reply:
         """One HTTP exchange, logged; maps every failure to a RutterError."""
         started = time.perf_counter()
         status: int | None = None
@@ -264,7 +269,7 @@ class RutterClient:
 
         body = _json_or_none(raw)
         if 200 <= status < 300:
-            return _Answer(status=status, body=body, headers=response_headers)
+            return _Reply(status=status, body=body, headers=response_headers)
         if status in RETRYABLE_STATUSES or status >= 500:
             # A 5xx on a create may come after the invoice was written: only the same key makes a retry safe.
             failure = RutterOutcomeUnknown if applies_changes and status >= 500 else RutterUnavailable
