@@ -1,0 +1,125 @@
+"""Where the service's CPU goes, by component: py-spy samples of the running service (native frames
+included) sorted into components, each sample counted once, by its innermost recognisable frame.
+
+`python -m bench.profile --pid PID [--seconds S]` prints the table for any running service process;
+`python -m bench` adds it to its report (the "Where the service's CPU goes" section) from a sample
+taken while it measures concurrency 16. py-spy reads the process from outside (no change to the
+service); it needs permission to trace it (root, or ptrace allowed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+# (component, does this frame belong to it?) in the order a sample is tested, innermost frame first.
+# GC is tested on the whole stack first: a collection runs inside whatever allocated.
+Matcher = Callable[[str], bool]
+COMPONENTS: list[tuple[str, Matcher]] = [
+    ("socket writes (kernel)", lambda f: f.startswith(("BaseProtocol__write", "UVStream", "uv__"))),
+    ("JSON", lambda f: "(json/" in f or "scanstring" in f or "encoder_listencode" in f),
+    ("pydantic", lambda f: "(pydantic" in f or "pydantic_core" in f),
+    ("asyncpg", lambda f: "(asyncpg" in f or "protocol.c" in f or "pgproto" in f),
+    ("aiohttp (Rutter calls)", lambda f: "(aiohttp" in f or "(yarl" in f or "(multidict" in f),
+    ("Prisma client", lambda f: "(prisma_asyncpg" in f or "(prisma/" in f),
+    ("tenacity", lambda f: "(tenacity" in f),
+    ("service logic", lambda f: "(api/" in f),
+    ("FastAPI / Starlette", lambda f: "(fastapi" in f or "(starlette" in f),
+    ("uvicorn", lambda f: "(uvicorn" in f or "httptools" in f),
+    ("event loop", lambda f: "(asyncio" in f or "uvloop" in f or "(selectors" in f),
+]
+GC = "garbage collector"
+OTHER = "other"
+
+
+def _is_gc(frame: str) -> bool:
+    return "gc_collect" in frame or "collect_with_callback" in frame
+
+
+def component_of(stack: list[str]) -> str:
+    """The component one sample (frames outermost first, as py-spy's raw format) is charged to."""
+    if any(_is_gc(frame) for frame in stack):
+        return GC
+    for frame in reversed(stack):
+        for name, belongs in COMPONENTS:
+            if belongs(frame):
+                return name
+    return OTHER
+
+
+def shares(raw_lines: Iterable[str]) -> dict[str, float]:
+    """Each component's share of the samples, from py-spy's raw (collapsed) output: `a;b;c N`."""
+    counts: Counter[str] = Counter()
+    for line in raw_lines:
+        line = line.strip()
+        if not line:
+            continue
+        stack, _, count = line.rpartition(" ")
+        counts[component_of(stack.split(";"))] += int(count)
+    total = sum(counts.values())
+    if total == 0:
+        return {}
+    return {name: count / total for name, count in counts.most_common()}
+
+
+def table(component_shares: dict[str, float], cpu_ms_per_invoice: float | None) -> str:
+    """The markdown table: share of the service's samples and, given its CPU per invoice, ms."""
+    lines = ["| Component | Share of samples | ms per invoice |", "|---|---|---|"]
+    for name, share in component_shares.items():
+        ms = f"{share * cpu_ms_per_invoice:.2f}" if cpu_ms_per_invoice is not None else "-"
+        lines.append(f"| {name} | {share:.1%} | {ms} |")
+    return "\n".join(lines)
+
+
+def available() -> bool:
+    return shutil.which("py-spy") is not None or (Path(sys.executable).parent / "py-spy").exists()
+
+
+async def sample(pid: int, seconds: float, rate: int = 200) -> list[str]:
+    """py-spy's raw samples of `pid` for `seconds` (native frames, idle time left out)."""
+    executable = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    with tempfile.TemporaryDirectory() as folder:
+        output = Path(folder) / "samples.txt"
+        process = await asyncio.create_subprocess_exec(
+            executable,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            str(rate),
+            "--duration",
+            str(max(1, round(seconds))),
+            "--format",
+            "raw",
+            "--native",
+            "--output",
+            str(output),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, errors = await process.communicate()
+        if process.returncode != 0 or not output.exists():
+            raise RuntimeError(f"py-spy failed: {errors.decode(errors='replace').strip()[-300:]}")
+        return output.read_text().splitlines()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--pid", type=int, required=True, help="the service process to sample")
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--cpu-ms-per-invoice", type=float, default=None, help="to print ms per invoice")
+    args = parser.parse_args(argv)
+    if not available():
+        sys.exit("py-spy is not installed: pip install py-spy (it is in the bench extra)")
+    raw = asyncio.run(sample(args.pid, args.seconds))
+    print(table(shares(raw), args.cpu_ms_per_invoice))
+
+
+if __name__ == "__main__":
+    main()
