@@ -22,12 +22,12 @@ from typing import Any
 
 import asyncpg
 
-from api.db.admin import create_database, drop_database
 from api.db.migrate import apply_migrations
 from api.invoices import repository as repo
 from bench import hand_written_charge
-from bench.charges import generate_charges, seed_charges
 from bench.client import per_call
+from devkit.charges import generate_charges, seed_charges
+from devkit.databases import create_database, drop_database
 from prisma import Prisma
 
 TARGET = 1.3

@@ -21,8 +21,8 @@ from typing import Any
 
 import asyncpg
 
-from api.db.admin import create_database, drop_database
 from api.paths import PROJECT_ROOT
+from devkit.databases import create_database, drop_database
 from tests.client.generated.client_db import Base64, Prisma
 from tests.client.generated.client_db.models import Post, User
 

@@ -16,9 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from api.db.admin import create_database, drop_database
 from api.db.migrate import apply_migrations
-from bench.faults import ServiceProcess, _server_dsn, create_api_key, service_env
+from api.paths import PROJECT_ROOT
+from devkit.databases import create_database, drop_database
+from devkit.embedded import server_dsn
+from devkit.service import ServiceProcess, create_api_key, service_env
 
 BODY_BYTES = 100 * 2**20
 CHUNK = b" " * 2**16
@@ -102,7 +104,7 @@ async def run(server_dsn: str, concurrency: int, log_dir: Path) -> bool:
         env = service_env(database_url=dsn, rutter_url="http://127.0.0.1:9", email_url="http://127.0.0.1:9")
         service = ServiceProcess("service", log_dir, env, api_key=await create_api_key(dsn, "bench.limits"))
         await service.start()
-        assert service.pid is not None and service.api_key is not None
+        assert service.api_key is not None
         ok = True
         for chunked in (False, True):
             result = await measure(service.port, service.api_key, service.pid, concurrency, chunked=chunked)
@@ -130,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     args = parser.parse_args(argv)
     log_dir = Path(tempfile.mkdtemp(prefix="bench-limits-"))
-    ok = asyncio.run(run(_server_dsn(args.database_url), args.concurrency, log_dir))
+    ok = asyncio.run(
+        run(
+            server_dsn(args.database_url, PROJECT_ROOT / ".data" / "bench-postgres"),
+            args.concurrency,
+            log_dir,
+        )
+    )
     print("OK" if ok else "FAILED: see above")
     return 0 if ok else 1
 

@@ -20,9 +20,9 @@ import urllib.request
 from collections.abc import Mapping
 
 from api.config import Settings
+from devkit.demo import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from devkit.processes import uvicorn_command
 from devrun.__main__ import (
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
     development_key,
     next_uninvoiced_charge,
     uses_real_rutter,
@@ -58,8 +58,7 @@ def serve() -> None:
     say(which)
     say("=" * 70)
     port = env.get("API_PORT", "8000")
-    args = [sys.executable, "-m", "uvicorn", "api.main:app", "--http", "api.server:LimitedHttpToolsProtocol"]
-    args += ["--host", "0.0.0.0", "--port", port]  # noqa: S104
+    args = uvicorn_command("0.0.0.0", int(port))  # noqa: S104 - the container's every interface
     os.execve(sys.executable, args, env)  # noqa: S606 - this Python, running uvicorn
 
 

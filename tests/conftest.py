@@ -18,10 +18,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.db.admin import create_database, drop_database, with_database
 from api.db.migrate import apply_migrations
 from api.db.pool import create_pool
 from api.paths import PROJECT_ROOT
+from devkit import embedded
+from devkit.databases import create_database, drop_database, with_database
 
 __all__ = ["create_database", "drop_database", "with_database"]
 
@@ -122,14 +123,10 @@ def provided_schema_path() -> Path:
 def server_dsn() -> Iterator[str]:
     """A DSN for an administrative database on the server the tests use."""
     configured = os.environ.get("DATABASE_URL")
-    if configured:
-        yield configured
-        return
-    from api.db.embedded import start_embedded_server, stop_embedded_server
-
     data_dir = PROJECT_ROOT / ".data" / "test-postgres"
-    yield start_embedded_server(data_dir)
-    stop_embedded_server(data_dir)
+    yield embedded.server_dsn(configured, data_dir)
+    if not configured:
+        embedded.stop_embedded_server(data_dir)
 
 
 @pytest.fixture(scope="session")

@@ -24,10 +24,10 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from api.config import get_settings
-from api.db.admin import create_database, drop_database
 from api.db.migrate import BASELINE, MigrationError, apply_migrations, read_migrations
 from api.db.schema_parts import block_names, streamos_schema
 from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
+from devkit.databases import create_database, drop_database
 from prisma_asyncpg.generator.check import drift, regenerate
 
 PRISMA = PROJECT_ROOT / "prisma" / "tools" / "prisma.sh"
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 
     server_dsn = get_settings().database_url
     if not server_dsn:
-        from api.db.embedded import start_embedded_server
+        from devkit.embedded import start_embedded_server
 
         server_dsn = start_embedded_server(EMBEDDED_DATA_DIR)
     try:

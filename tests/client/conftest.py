@@ -14,8 +14,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.db.admin import create_database, drop_database
 from api.paths import PROJECT_ROOT
+from devkit.databases import create_database, drop_database
 
 from .generated.client_db import Prisma
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from api.db.admin import create_database, drop_database
+from devkit.databases import create_database, drop_database
 
 from .conftest import push_schema
 from .factories import make_user, people

@@ -27,20 +27,10 @@ import pytest
 
 from api.db.migrate import apply_migrations
 from api.invoices.service import RUTTER_KEY_NAMESPACE
-from bench.faults import (
-    Answer,
-    SandboxControl,
-    SandboxProcess,
-    ServiceProcess,
-    bearer,
-    call,
-    clone_charge,
-    create_api_key,
-    post_invoice,
-    service_env,
-    template_charge,
-    wait_for,
-)
+from devkit.charges import clone_charge, template_charge
+from devkit.client import Answer, bearer, call, post_invoice, wait_for
+from devkit.sandbox import SandboxControl, SandboxProcess
+from devkit.service import ServiceProcess, create_api_key, service_env
 from seed.loader import demo_payload, load_charges
 from tests.conftest import create_database, drop_database
 

@@ -30,6 +30,19 @@ async def create_database(server_dsn: str, prefix: str) -> str:
     return with_database(server_dsn, name)
 
 
+async def ensure_database(server_dsn: str, name: str, *, fresh: bool = False) -> str:
+    """The DSN of database `name` on the server, created when missing (recreated with `fresh`)."""
+    admin = await asyncpg.connect(server_dsn)
+    try:
+        if fresh:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return with_database(server_dsn, name)
+
+
 async def drop_database(server_dsn: str, dsn: str) -> None:
     """Drops the database of `dsn`, closing its connections first."""
     admin = await asyncpg.connect(server_dsn)
