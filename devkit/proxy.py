@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 
 class TcpProxy:
@@ -45,9 +45,7 @@ class TcpProxy:
     def proxied_dsn(dsn: str, port: int, database: str | None = None) -> str:
         """`dsn` through 127.0.0.1:`port` (same user and password, `database` or the same one), no TLS."""
         parts = urlsplit(dsn)
-        userinfo = quote(parts.username or "postgres", safe="")
-        if parts.password:
-            userinfo += ":" + quote(parts.password, safe="")
+        userinfo = parts.netloc.rpartition("@")[0] or "postgres"  # as written: still percent-encoded
         path = f"/{database}" if database is not None else parts.path
         return urlunsplit((parts.scheme, f"{userinfo}@127.0.0.1:{port}", path, "sslmode=disable", ""))
 

@@ -15,6 +15,7 @@ from jsonschema import Draft201909Validator
 
 from api.config import Settings
 from api.paths import PROJECT_ROOT
+from devkit.demo import CLEAN_CHARGE_ID
 from devrun.compose import PRODUCTION_RUTTER, api_environment, curl
 
 COMPOSE_SPEC_SCHEMA = (
@@ -177,8 +178,8 @@ def test_with_rutter_credentials_the_api_uses_real_rutter() -> None:
 
 
 def test_the_printed_curl_is_a_valid_request() -> None:
-    command = curl("http://localhost:8000", "6f0c1a2e-1111-4c1e-9a11-000000000001", "sosinv_dev")
+    command = curl("http://localhost:8000", CLEAN_CHARGE_ID, "sosinv_dev")
     body = command.split("-d '", 1)[1].rstrip("'")
-    assert json.loads(body) == {"charge_id": "6f0c1a2e-1111-4c1e-9a11-000000000001", "send_email": True}
+    assert json.loads(body) == {"charge_id": CLEAN_CHARGE_ID, "send_email": True}
     assert "Content-Type: application/json" in command
     assert "Authorization: Bearer sosinv_dev" in command
