@@ -183,3 +183,10 @@ def test_the_printed_curl_is_a_valid_request() -> None:
     assert json.loads(body) == {"charge_id": CLEAN_CHARGE_ID, "send_email": True}
     assert "Content-Type: application/json" in command
     assert "Authorization: Bearer sosinv_dev" in command
+
+
+def test_only_the_migration_runs_on_the_service_image_the_rest_on_the_dev_target() -> None:
+    services = _compose()["services"]
+    assert services["migrate"]["build"] == "."  # the Dockerfile's default target: the service alone
+    for name in ("seed", "sandbox", "api", "demo"):
+        assert services[name]["build"] == {"context": ".", "target": "dev"}, name

@@ -8,8 +8,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.db.check import run_prisma
 from api.db.migrate import BASELINE, MigrationError, apply_migrations, read_migrations
+from devkit.schema_check import run_prisma
 from tests.conftest import create_database, drop_database
 from tests.db.test_migrations import catalog, python_migrate
 from tests.support.streamos_db import EXTRA_COLUMN, EXTRA_TABLE, build_streamos_database, snapshot

@@ -7,8 +7,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from api.db.check import node_dsn
 from api.paths import PROJECT_ROOT
+from devkit.schema_check import node_dsn
 
 NOISE = ("NOT be used", "Accelerate", "Tip:", "skipping environment variable", "importing your Prisma")
 
