@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -189,13 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         if charge_id is None:
             say(f"every billable demo charge is already invoiced; `{command('devrun --fresh')}` starts over")
         else:
-            curl = (
-                f"curl -s -X POST {api_url}/invoices -H 'Authorization: Bearer {api_key}' "
-                "-H 'Content-Type: application/json' "
-                f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
-            )
             say("invoice a demo charge:")
-            print(f"\n    {curl}\n", flush=True)
+            print(f"\n    {curl(api_url, charge_id, api_key)}\n", flush=True)
         if args.check:
             return _check(api_url, charge_id, api_key)
         say("Ctrl-C stops everything.")
@@ -206,13 +202,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _check(api_url: str, charge_id: str | None, api_key: str) -> int:
-    """`--check`: invoice a demo charge once through the running API and report."""
-    import json
+def curl(api_url: str, charge_id: str, api_key: str) -> str:
+    """The command that invoices `charge_id` through the API at `api_url` (printed for the developer)."""
+    return (
+        f"curl -s -X POST {api_url}/invoices -H 'Authorization: Bearer {api_key}' "
+        "-H 'Content-Type: application/json' "
+        f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
+    )
 
-    if charge_id is None:
-        return 1
-    request = urllib.request.Request(  # noqa: S310 - local URL
+
+def post_invoice(api_url: str, charge_id: str, api_key: str) -> tuple[int, str]:
+    """POST /invoices for `charge_id` (email on) as that curl does: the status and the body."""
+    request = urllib.request.Request(  # noqa: S310 - the local (or compose network's) API
         f"{api_url}/invoices",
         data=json.dumps({"charge_id": charge_id, "send_email": True}).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
@@ -220,13 +221,19 @@ def _check(api_url: str, charge_id: str | None, api_key: str) -> int:
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            say(f"POST /invoices -> {response.status}")
-            print(response.read().decode())
-            return 0 if response.status == 201 else 1
+            return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
-        say(f"POST /invoices -> {error.code}")
-        print(error.read().decode())
+        return error.code, error.read().decode()
+
+
+def _check(api_url: str, charge_id: str | None, api_key: str) -> int:
+    """`--check`: invoice a demo charge once through the running API and report."""
+    if charge_id is None:
         return 1
+    status, body = post_invoice(api_url, charge_id, api_key)
+    say(f"POST /invoices -> {status}")
+    print(body)
+    return 0 if status == 201 else 1
 
 
 def _host_of(dsn: str) -> str:

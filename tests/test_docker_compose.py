@@ -16,7 +16,8 @@ from jsonschema import Draft201909Validator
 from api.config import Settings
 from api.paths import PROJECT_ROOT
 from devkit.demo import CLEAN_CHARGE_ID
-from devrun.compose import PRODUCTION_RUTTER, api_environment, curl
+from devrun.__main__ import curl
+from devrun.compose import PRODUCTION_RUTTER, api_environment
 
 COMPOSE_SPEC_SCHEMA = (
     PROJECT_ROOT
