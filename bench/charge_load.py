@@ -22,21 +22,18 @@ from typing import Any
 
 import asyncpg
 
-from api.db.migrate import apply_migrations
 from api.invoices import repository as repo
 from bench import hand_written_charge
 from bench.client import per_call
 from devkit.charges import generate_charges, seed_charges
-from devkit.databases import create_database, drop_database
+from devkit.databases import temporary_database
 from prisma import Prisma
 
 TARGET = 1.3
 
 
 async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]]:
-    dsn = await create_database(server_dsn, "bench_charge_load")
-    try:
-        await apply_migrations(dsn)
+    async with temporary_database(server_dsn, "bench_charge_load", migrated=True) as dsn:
         charges = generate_charges(2, tag="LOAD", rng=random.Random(7), line_counts=(1, 25))
         await seed_charges(dsn, charges)
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
@@ -65,8 +62,6 @@ async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]
             return results
         finally:
             await pool.close()
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 def report(results: dict[str, tuple[float, float]]) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 
 from api.paths import PROJECT_ROOT
-from devkit.databases import create_database, drop_database
+from devkit.databases import temporary_database
 from tests.client.generated.client_db import Base64, Prisma
 from tests.client.generated.client_db.models import Post, User
 
@@ -162,8 +162,7 @@ def schema_sql(dsn: str) -> str:
 
 
 async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]]:
-    dsn = await create_database(server_dsn, "bench_client")
-    try:
+    async with temporary_database(server_dsn, "bench_client") as dsn:
         script = schema_sql(dsn)
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
         try:
@@ -210,8 +209,6 @@ async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]
             return best
         finally:
             await pool.close()
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 def report(results: dict[str, tuple[float, float]]) -> str:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
+from api.db.migrate import apply_migrations
 
 
 def with_database(dsn: str, database: str) -> str:
@@ -50,3 +54,16 @@ async def drop_database(server_dsn: str, dsn: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{database_name(dsn)}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@contextlib.asynccontextmanager
+async def temporary_database(server_dsn: str, prefix: str, *, migrated: bool = False) -> AsyncIterator[str]:
+    """A new empty database of its own (migrated to the current schema with `migrated`): its DSN,
+    dropped on the way out whatever happened."""
+    dsn = await create_database(server_dsn, prefix)
+    try:
+        if migrated:
+            await apply_migrations(dsn)
+        yield dsn
+    finally:
+        await drop_database(server_dsn, dsn)

@@ -18,13 +18,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.db.migrate import apply_migrations
 from api.db.pool import create_pool
 from api.paths import PROJECT_ROOT
 from devkit import embedded
-from devkit.databases import create_database, drop_database, with_database
-
-__all__ = ["create_database", "drop_database", "with_database"]
+from devkit.databases import temporary_database
 
 # Fixture name -> (environment variable naming the file, what the file is).
 REFERENCE_FILES = {
@@ -132,12 +129,8 @@ def server_dsn() -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def database_dsn(server_dsn: str) -> AsyncIterator[str]:
     """The run's own database, migrated to the current schema, dropped at the end."""
-    dsn = await create_database(server_dsn, "invoice_test")
-    try:
-        await apply_migrations(dsn)
+    async with temporary_database(server_dsn, "invoice_test", migrated=True) as dsn:
         yield dsn
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 @pytest.fixture(scope="session")

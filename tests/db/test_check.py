@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
+from devkit.databases import create_database, drop_database
 from devkit.schema_check import check_client, check_migrations, node_dsn
-from tests.conftest import create_database, drop_database
 
 DRIFT = "\nmodel drift_probe {\n  id Int @id\n}\n"
 

@@ -17,6 +17,7 @@ from api.keys.service import issue_key
 from api.keys.tokens import hash_key
 from api.paths import PROJECT_ROOT
 from devkit.client import Answer, bearer, call
+from devkit.databases import temporary_database
 from devkit.demo import (
     ACCESS_TOKEN,
     CLEAN_CHARGE_DOCUMENT_NUMBER,
@@ -26,7 +27,6 @@ from devkit.demo import (
 )
 from devkit.processes import environment_without_settings
 from devkit.service import RECIPIENT_EMAIL, ServiceProcess
-from tests.conftest import create_database, drop_database
 from tests.e2e.conftest import E2E, Charge, error_json
 
 pytestmark = pytest.mark.e2e
@@ -225,9 +225,8 @@ async def test_secrets_never_reach_the_service_log(e2e: E2E) -> None:
 
 
 async def test_devrun_check_invoices_a_demo_charge(server_dsn: str, tmp_path: Path) -> None:
-    dsn = await create_database(server_dsn, prefix="invoice_devrun")
     output = tmp_path / "devrun.log"
-    try:
+    async with temporary_database(server_dsn, "invoice_devrun") as dsn:
         with output.open("wb") as sink:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -267,5 +266,3 @@ async def test_devrun_check_invoices_a_demo_charge(server_dsn: str, tmp_path: Pa
             )
         finally:
             await connection.close()
-    finally:
-        await drop_database(server_dsn, dsn)
