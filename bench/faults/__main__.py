@@ -29,9 +29,9 @@ from bench.faults.plan import (
     plan_run,
 )
 from bench.faults.verdict import Report, verify
+from devkit import embedded
 from devkit.charges import clone_charge, template_charge
 from devkit.databases import create_database, drop_database
-from devkit.embedded import server_dsn
 from devkit.sandbox import SandboxProcess
 from devkit.service import ServiceProcess, create_api_key, service_env
 from seed.loader import load_charges
@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
                 runs=args.runs,
                 seed=seed,
                 concurrency=args.concurrency,
-                server_dsn=server_dsn(args.database_url, PROJECT_ROOT / ".data" / "bench-postgres"),
+                server_dsn=embedded.server_dsn(args.database_url, PROJECT_ROOT / ".data" / "bench-postgres"),
                 log_dir=log_dir,
                 keep_database=args.keep_database,
             )
