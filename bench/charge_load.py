@@ -13,9 +13,6 @@ insert.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
 import random
 import sys
 from typing import Any
@@ -24,7 +21,7 @@ import asyncpg
 
 from api.invoices import repository as repo
 from bench import hand_written_charge
-from bench.client import per_call
+from bench.client import iterations_main, per_call
 from devkit.charges import generate_charges, seed_charges
 from devkit.databases import temporary_database
 from prisma import Prisma
@@ -82,16 +79,7 @@ def report(results: dict[str, tuple[float, float]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--iterations", type=int, default=2000)
-    parser.add_argument("--quick", action="store_true", help="a few iterations (smoke test)")
-    args = parser.parse_args(argv)
-    server_dsn = os.environ.get("DATABASE_URL")
-    if not server_dsn:
-        print("DATABASE_URL must point at a PostgreSQL server (a database is created there)", file=sys.stderr)
-        return 2
-    print(report(asyncio.run(run(server_dsn, 20 if args.quick else args.iterations))))
-    return 0
+    return iterations_main(argv, doc=__doc__, default_iterations=2000, run=run, report=report)
 
 
 if __name__ == "__main__":
