@@ -18,7 +18,7 @@ requirements:
 $(STAMP): pyproject.toml package.json package-lock.json | requirements
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	$(PY) -m pip install --quiet -e '.[local,dev,bench]'
 	npm ci --loglevel=error
 	touch $(STAMP)
 
@@ -37,7 +37,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 check-generated: $(STAMP)
-	$(PY) -m api.db.check
+	$(PY) -m devkit.schema_check
 	$(PY) -m prisma_asyncpg.generator.check --prisma prisma/tools/prisma.sh \
 		--schema tests/client/schema.prisma --output tests/client/generated/client_db
 

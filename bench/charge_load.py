@@ -13,30 +13,24 @@ insert.
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import os
 import random
 import sys
 from typing import Any
 
 import asyncpg
 
-from api.db.admin import create_database, drop_database
-from api.db.migrate import apply_migrations
 from api.invoices import repository as repo
 from bench import hand_written_charge
-from bench.charges import generate_charges, seed_charges
-from bench.client import per_call
+from bench.client import iterations_main, per_call
+from devkit.charges import generate_charges, seed_charges
+from devkit.databases import temporary_database
 from prisma import Prisma
 
 TARGET = 1.3
 
 
 async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]]:
-    dsn = await create_database(server_dsn, "bench_charge_load")
-    try:
-        await apply_migrations(dsn)
+    async with temporary_database(server_dsn, "bench_charge_load", migrated=True) as dsn:
         charges = generate_charges(2, tag="LOAD", rng=random.Random(7), line_counts=(1, 25))
         await seed_charges(dsn, charges)
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
@@ -65,8 +59,6 @@ async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]
             return results
         finally:
             await pool.close()
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 def report(results: dict[str, tuple[float, float]]) -> str:
@@ -87,16 +79,7 @@ def report(results: dict[str, tuple[float, float]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--iterations", type=int, default=2000)
-    parser.add_argument("--quick", action="store_true", help="a few iterations (smoke test)")
-    args = parser.parse_args(argv)
-    server_dsn = os.environ.get("DATABASE_URL")
-    if not server_dsn:
-        print("DATABASE_URL must point at a PostgreSQL server (a database is created there)", file=sys.stderr)
-        return 2
-    print(report(asyncio.run(run(server_dsn, 20 if args.quick else args.iterations))))
-    return 0
+    return iterations_main(argv, doc=__doc__, default_iterations=2000, run=run, report=report)
 
 
 if __name__ == "__main__":

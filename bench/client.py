@@ -16,13 +16,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import asyncpg
 
-from api.db.admin import create_database, drop_database
 from api.paths import PROJECT_ROOT
+from devkit.databases import temporary_database
 from tests.client.generated.client_db import Base64, Prisma
 from tests.client.generated.client_db.models import Post, User
 
@@ -162,8 +162,7 @@ def schema_sql(dsn: str) -> str:
 
 
 async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]]:
-    dsn = await create_database(server_dsn, "bench_client")
-    try:
+    async with temporary_database(server_dsn, "bench_client") as dsn:
         script = schema_sql(dsn)
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=1)
         try:
@@ -210,8 +209,6 @@ async def run(server_dsn: str, iterations: int) -> dict[str, tuple[float, float]
             return best
         finally:
             await pool.close()
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 def report(results: dict[str, tuple[float, float]]) -> str:
@@ -232,18 +229,29 @@ def report(results: dict[str, tuple[float, float]]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--iterations", type=int, default=3000)
+def iterations_main(
+    argv: list[str] | None,
+    *,
+    doc: str | None,
+    default_iterations: int,
+    run: Callable[[str, int], Coroutine[Any, Any, dict[str, tuple[float, float]]]],
+    report: Callable[[dict[str, tuple[float, float]]], str],
+) -> int:
+    """The client benchmarks' command: `--iterations N` (or `--quick`) on DATABASE_URL's server."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--iterations", type=int, default=default_iterations)
     parser.add_argument("--quick", action="store_true", help="a few iterations (smoke test)")
     args = parser.parse_args(argv)
     server_dsn = os.environ.get("DATABASE_URL")
     if not server_dsn:
         print("DATABASE_URL must point at a PostgreSQL server (a database is created there)", file=sys.stderr)
         return 2
-    results = asyncio.run(run(server_dsn, 20 if args.quick else args.iterations))
-    print(report(results))
+    print(report(asyncio.run(run(server_dsn, 20 if args.quick else args.iterations))))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return iterations_main(argv, doc=__doc__, default_iterations=3000, run=run, report=report)
 
 
 if __name__ == "__main__":

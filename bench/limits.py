@@ -16,9 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from api.db.admin import create_database, drop_database
-from api.db.migrate import apply_migrations
-from bench.faults import ServiceProcess, _server_dsn, create_api_key, service_env
+from api.paths import PROJECT_ROOT
+from bench.measure import process_memory_kb
+from devkit.databases import temporary_database
+from devkit.embedded import server_dsn
+from devkit.service import ServiceProcess, create_api_key, service_env
 
 BODY_BYTES = 100 * 2**20
 CHUNK = b" " * 2**16
@@ -27,10 +29,7 @@ GOAL_MIB = 20.0
 
 def rss_mib(pid: int) -> float:
     """Resident memory of a process, from /proc (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for process {pid}")
+    return process_memory_kb(pid) / 1024
 
 
 async def send_oversized(port: int, api_key: str, *, chunked: bool) -> bytes:
@@ -94,34 +93,35 @@ async def measure(port: int, api_key: str, pid: int, concurrency: int, *, chunke
     }
 
 
+async def refuses_oversized_bodies(service: ServiceProcess, concurrency: int) -> bool:
+    """Both framings, one after the other; True when every body was refused within the goal."""
+    assert service.api_key is not None
+    ok = True
+    for chunked in (False, True):
+        result = await measure(service.port, service.api_key, service.pid, concurrency, chunked=chunked)
+        # Chunked bodies are read up to MAX_BODY_BYTES each (1 MiB by default) before the 413.
+        goal = concurrency * 1.5 + 5 if chunked else GOAL_MIB
+        framing = "chunked, no Content-Length" if chunked else "Content-Length: 100 MiB"
+        print(
+            f"{concurrency} x 100 MiB bodies ({framing}): {result['answered']:.0f} answered 413, "
+            f"{result['resets']:.0f} closed before the 413 was read, in {result['s']:.2f} s; service RSS "
+            f"{result['baseline']:.1f} MiB -> peak {result['peak']:.1f} MiB "
+            f"(growth {result['growth']:.1f} MiB, goal < {goal:.0f})"
+        )
+        refused = result["answered"] + result["resets"] == concurrency
+        ok = ok and refused and result["growth"] < goal
+    return ok
+
+
 async def run(server_dsn: str, concurrency: int, log_dir: Path) -> bool:
-    dsn = await create_database(server_dsn, "bench_limits")
-    service: ServiceProcess | None = None
-    try:
-        await apply_migrations(dsn)
+    async with temporary_database(server_dsn, "bench_limits", migrated=True) as dsn:
         env = service_env(database_url=dsn, rutter_url="http://127.0.0.1:9", email_url="http://127.0.0.1:9")
         service = ServiceProcess("service", log_dir, env, api_key=await create_api_key(dsn, "bench.limits"))
-        await service.start()
-        assert service.pid is not None and service.api_key is not None
-        ok = True
-        for chunked in (False, True):
-            result = await measure(service.port, service.api_key, service.pid, concurrency, chunked=chunked)
-            # Chunked bodies are read up to MAX_BODY_BYTES each (1 MiB by default) before the 413.
-            goal = concurrency * 1.5 + 5 if chunked else GOAL_MIB
-            framing = "chunked, no Content-Length" if chunked else "Content-Length: 100 MiB"
-            print(
-                f"{concurrency} x 100 MiB bodies ({framing}): {result['answered']:.0f} answered 413, "
-                f"{result['resets']:.0f} closed before the 413 was read, in {result['s']:.2f} s; service RSS "
-                f"{result['baseline']:.1f} MiB -> peak {result['peak']:.1f} MiB "
-                f"(growth {result['growth']:.1f} MiB, goal < {goal:.0f})"
-            )
-            refused = result["answered"] + result["resets"] == concurrency
-            ok = ok and refused and result["growth"] < goal
-        return ok
-    finally:
-        if service is not None:
+        try:
+            await service.start()
+            return await refuses_oversized_bodies(service, concurrency)
+        finally:
             await service.stop()
-        await drop_database(server_dsn, dsn)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,7 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     args = parser.parse_args(argv)
     log_dir = Path(tempfile.mkdtemp(prefix="bench-limits-"))
-    ok = asyncio.run(run(_server_dsn(args.database_url), args.concurrency, log_dir))
+    ok = asyncio.run(
+        run(
+            server_dsn(args.database_url, PROJECT_ROOT / ".data" / "bench-postgres"),
+            args.concurrency,
+            log_dir,
+        )
+    )
     print("OK" if ok else "FAILED: see above")
     return 0 if ok else 1
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
+import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,23 +20,16 @@ from pathlib import Path
 import asyncpg
 
 from api.config import Settings
-from api.db.admin import with_database
-from api.db.embedded import DEFAULT_DATA_DIR, start_embedded_server
 from api.db.migrate import MigrationError, apply_migrations
 from api.db.problems import command, database_problem
-from api.keys.service import issue_key
-from api.paths import PROJECT_ROOT
+from devkit.databases import ensure_database
+from devkit.demo import BILLABLE_CHARGE_IDS, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from devkit.embedded import DEFAULT_DATA_DIR, start_embedded_server
+from devkit.processes import free_port, spawn, uvicorn_command
+from devkit.sandbox import sandbox_command
+from devkit.service import create_api_key
 from seed.loader import demo_payload, load_charges
 
-SANDBOX_CLIENT_ID = "sandbox-client-id"
-SANDBOX_CLIENT_SECRET = "sandbox-client-secret"  # noqa: S105 - the local stand-in's fixed credentials
-# The billable demo charges (seed/data/demo_charges.json), in the order the runner offers them.
-BILLABLE_DEMO_CHARGES = (
-    "6f0c1a2e-1111-4c1e-9a11-000000000001",
-    "6f0c1a2e-1111-4c1e-9a11-000000000002",
-    "6f0c1a2e-1111-4c1e-9a11-000000000003",
-    "6f0c1a2e-1111-4c1e-9a11-000000000006",
-)
 LOCAL_DATABASE = "invoices"
 
 
@@ -45,31 +37,10 @@ def say(message: str) -> None:
     print(f"[devrun] {message}", flush=True)
 
 
-def free_port(preferred: int, host: str = "127.0.0.1") -> int:
-    """`preferred` when nothing listens there, else a free port the system picks."""
-    for port in (preferred, 0):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            # As the servers themselves do: a port in TIME_WAIT after the last run is free to use.
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((host, port))
-            except OSError:
-                continue
-            return int(probe.getsockname()[1])
-    raise RuntimeError("no free port")
-
-
-def _die_with_parent() -> None:
-    """Linux: the child gets SIGTERM when the runner dies, even by SIGKILL (no orphans after a crash)."""
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
-
-
 def start_process(name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A child that writes to this terminal and dies with the runner."""
     say(f"starting {name}: {' '.join(args)}")
-    return subprocess.Popen(args, env=env, cwd=PROJECT_ROOT, preexec_fn=_die_with_parent)
+    return spawn(args, env=env)
 
 
 def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
@@ -85,20 +56,6 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: floa
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s")
-
-
-async def _ensure_local_database(server_dsn: str, *, fresh: bool = False) -> str:
-    """The embedded server's `invoices` database (created on first run; recreated with `fresh`)."""
-    admin = await asyncpg.connect(server_dsn)
-    try:
-        if fresh:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{LOCAL_DATABASE}" WITH (FORCE)')
-        exists = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", LOCAL_DATABASE)
-        if not exists:
-            await admin.execute(f'CREATE DATABASE "{LOCAL_DATABASE}"')
-    finally:
-        await admin.close()
-    return with_database(server_dsn, LOCAL_DATABASE)
 
 
 async def prepare_database(dsn: str) -> None:
@@ -118,16 +75,12 @@ async def next_uninvoiced_charge(dsn: str) -> str | None:
     finally:
         await connection.close()
     taken = {row["id"] for row in held}
-    return next((charge for charge in BILLABLE_DEMO_CHARGES if charge not in taken), None)
+    return next((charge for charge in BILLABLE_CHARGE_IDS if charge not in taken), None)
 
 
 async def development_key(dsn: str) -> str:
     """A new all-organizations API key for this run (printed with the curl, like any key only once)."""
-    connection = await asyncpg.connect(dsn)
-    try:
-        return (await issue_key(connection, organization_id=None, name="make run (development)")).key
-    finally:
-        await connection.close()
+    return await create_api_key(dsn, "make run (development)")
 
 
 def uses_real_rutter(settings: Settings) -> bool:
@@ -179,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         dsn = settings.database_url
         say(f"database: DATABASE_URL ({_host_of(dsn)})")
     else:
-        dsn = asyncio.run(_ensure_local_database(start_embedded_server(args.data_dir), fresh=args.fresh))
+        dsn = asyncio.run(
+            ensure_database(start_embedded_server(args.data_dir), LOCAL_DATABASE, fresh=args.fresh)
+        )
         say(f"database: embedded PostgreSQL in {args.data_dir} (DATABASE_URL is not set)")
     try:
         if args.no_seed:
@@ -205,17 +160,7 @@ def main(argv: list[str] | None = None) -> int:
             email_port = free_port(args.email_port)
             sandbox = start_process(
                 "Rutter stand-in and email sink",
-                [
-                    sys.executable,
-                    "-m",
-                    "sandbox",
-                    "--host",
-                    "127.0.0.1",
-                    "--rutter-port",
-                    str(rutter_port),
-                    "--email-port",
-                    str(email_port),
-                ],
+                sandbox_command(rutter_port=rutter_port, email_port=email_port),
                 env,
             )
             processes.append(sandbox)
@@ -235,22 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 
         api_port = free_port(args.api_port)
         api_url = f"http://127.0.0.1:{api_port}"
-        api = start_process(
-            "API",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:app",
-                "--http",
-                "api.server:LimitedHttpToolsProtocol",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(api_port),
-            ],
-            env,
-        )
+        api = start_process("API", uvicorn_command("127.0.0.1", api_port), env)
         processes.append(api)
         wait_until_ready(f"{api_url}/readyz", api)
         say(f"API ready at {api_url} (docs: {api_url}/docs)")
@@ -260,13 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         if charge_id is None:
             say(f"every billable demo charge is already invoiced; `{command('devrun --fresh')}` starts over")
         else:
-            curl = (
-                f"curl -s -X POST {api_url}/invoices -H 'Authorization: Bearer {api_key}' "
-                "-H 'Content-Type: application/json' "
-                f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
-            )
             say("invoice a demo charge:")
-            print(f"\n    {curl}\n", flush=True)
+            print(f"\n    {curl(api_url, charge_id, api_key)}\n", flush=True)
         if args.check:
             return _check(api_url, charge_id, api_key)
         say("Ctrl-C stops everything.")
@@ -277,13 +202,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _check(api_url: str, charge_id: str | None, api_key: str) -> int:
-    """`--check`: invoice a demo charge once through the running API and report."""
-    import json
+def curl(api_url: str, charge_id: str, api_key: str) -> str:
+    """The command that invoices `charge_id` through the API at `api_url` (printed for the developer)."""
+    return (
+        f"curl -s -X POST {api_url}/invoices -H 'Authorization: Bearer {api_key}' "
+        "-H 'Content-Type: application/json' "
+        f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
+    )
 
-    if charge_id is None:
-        return 1
-    request = urllib.request.Request(  # noqa: S310 - local URL
+
+def post_invoice(api_url: str, charge_id: str, api_key: str) -> tuple[int, str]:
+    """POST /invoices for `charge_id` (email on) as that curl does: the status and the body."""
+    request = urllib.request.Request(  # noqa: S310 - the local (or compose network's) API
         f"{api_url}/invoices",
         data=json.dumps({"charge_id": charge_id, "send_email": True}).encode(),
         headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
@@ -291,13 +221,19 @@ def _check(api_url: str, charge_id: str | None, api_key: str) -> int:
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            say(f"POST /invoices -> {response.status}")
-            print(response.read().decode())
-            return 0 if response.status == 201 else 1
+            return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
-        say(f"POST /invoices -> {error.code}")
-        print(error.read().decode())
+        return error.code, error.read().decode()
+
+
+def _check(api_url: str, charge_id: str | None, api_key: str) -> int:
+    """`--check`: invoice a demo charge once through the running API and report."""
+    if charge_id is None:
         return 1
+    status, body = post_invoice(api_url, charge_id, api_key)
+    say(f"POST /invoices -> {status}")
+    print(body)
+    return 0 if status == 201 else 1
 
 
 def _host_of(dsn: str) -> str:

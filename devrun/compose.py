@@ -12,19 +12,19 @@ API_URL is where the demo step reaches the API; PUBLIC_API_URL is the one printe
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import urllib.error
-import urllib.request
 from collections.abc import Mapping
 
 from api.config import Settings
+from devkit.demo import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+from devkit.processes import uvicorn_command
 from devrun.__main__ import (
-    SANDBOX_CLIENT_ID,
-    SANDBOX_CLIENT_SECRET,
+    curl,
     development_key,
     next_uninvoiced_charge,
+    post_invoice,
     uses_real_rutter,
 )
 
@@ -58,31 +58,8 @@ def serve() -> None:
     say(which)
     say("=" * 70)
     port = env.get("API_PORT", "8000")
-    args = [sys.executable, "-m", "uvicorn", "api.main:app", "--http", "api.server:LimitedHttpToolsProtocol"]
-    args += ["--host", "0.0.0.0", "--port", port]  # noqa: S104
+    args = uvicorn_command("0.0.0.0", int(port))  # noqa: S104 - the container's every interface
     os.execve(sys.executable, args, env)  # noqa: S606 - this Python, running uvicorn
-
-
-def _post_invoice(api_url: str, charge_id: str, api_key: str) -> tuple[int, str]:
-    request = urllib.request.Request(  # noqa: S310 - the compose network's API
-        f"{api_url}/invoices",
-        data=json.dumps({"charge_id": charge_id, "send_email": True}).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {api_key}"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def curl(public_url: str, charge_id: str, api_key: str) -> str:
-    return (
-        f"curl -s -X POST {public_url}/invoices -H 'Authorization: Bearer {api_key}' "
-        "-H 'Content-Type: application/json' "
-        f'-d \'{{"charge_id": "{charge_id}", "send_email": true}}\''
-    )
 
 
 def demo() -> int:
@@ -101,7 +78,7 @@ def demo() -> int:
     say(f"development API key (all organizations): {api_key}")
     if not real:
         try:
-            status, body = _post_invoice(api_url, charge_id, api_key)
+            status, body = post_invoice(api_url, charge_id, api_key)
         except (urllib.error.URLError, OSError) as exc:
             say(f"error: the API at {api_url} cannot be reached ({exc}): see `docker compose logs api`")
             return 1

@@ -18,12 +18,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.db.admin import create_database, drop_database, with_database
-from api.db.migrate import apply_migrations
 from api.db.pool import create_pool
 from api.paths import PROJECT_ROOT
-
-__all__ = ["create_database", "drop_database", "with_database"]
+from devkit import embedded
+from devkit.databases import temporary_database
 
 # Fixture name -> (environment variable naming the file, what the file is).
 REFERENCE_FILES = {
@@ -122,25 +120,17 @@ def provided_schema_path() -> Path:
 def server_dsn() -> Iterator[str]:
     """A DSN for an administrative database on the server the tests use."""
     configured = os.environ.get("DATABASE_URL")
-    if configured:
-        yield configured
-        return
-    from api.db.embedded import start_embedded_server, stop_embedded_server
-
     data_dir = PROJECT_ROOT / ".data" / "test-postgres"
-    yield start_embedded_server(data_dir)
-    stop_embedded_server(data_dir)
+    yield embedded.server_dsn(configured, data_dir)
+    if not configured:
+        embedded.stop_embedded_server(data_dir)
 
 
 @pytest.fixture(scope="session")
 async def database_dsn(server_dsn: str) -> AsyncIterator[str]:
     """The run's own database, migrated to the current schema, dropped at the end."""
-    dsn = await create_database(server_dsn, "invoice_test")
-    try:
-        await apply_migrations(dsn)
+    async with temporary_database(server_dsn, "invoice_test", migrated=True) as dsn:
         yield dsn
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,9 @@ from jsonschema import Draft201909Validator
 
 from api.config import Settings
 from api.paths import PROJECT_ROOT
-from devrun.compose import PRODUCTION_RUTTER, api_environment, curl
+from devkit.demo import CLEAN_CHARGE_ID
+from devrun.__main__ import curl
+from devrun.compose import PRODUCTION_RUTTER, api_environment
 
 COMPOSE_SPEC_SCHEMA = (
     PROJECT_ROOT
@@ -177,8 +179,15 @@ def test_with_rutter_credentials_the_api_uses_real_rutter() -> None:
 
 
 def test_the_printed_curl_is_a_valid_request() -> None:
-    command = curl("http://localhost:8000", "6f0c1a2e-1111-4c1e-9a11-000000000001", "sosinv_dev")
+    command = curl("http://localhost:8000", CLEAN_CHARGE_ID, "sosinv_dev")
     body = command.split("-d '", 1)[1].rstrip("'")
-    assert json.loads(body) == {"charge_id": "6f0c1a2e-1111-4c1e-9a11-000000000001", "send_email": True}
+    assert json.loads(body) == {"charge_id": CLEAN_CHARGE_ID, "send_email": True}
     assert "Content-Type: application/json" in command
     assert "Authorization: Bearer sosinv_dev" in command
+
+
+def test_only_the_migration_runs_on_the_service_image_the_rest_on_the_dev_target() -> None:
+    services = _compose()["services"]
+    assert services["migrate"]["build"] == "."  # the Dockerfile's default target: the service alone
+    for name in ("seed", "sandbox", "api", "demo"):
+        assert services[name]["build"] == {"context": ".", "target": "dev"}, name

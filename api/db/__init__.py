@@ -1,1 +1,3 @@
-"""Database access: the asyncpg pool, the migrator, the embedded server and the generated models."""
+"""Database access: the asyncpg pool, the migrator (`python -m api.db migrate`) and what a failure to
+use the database means. Development tools (the embedded server, database admin, the drift check)
+are devkit's."""

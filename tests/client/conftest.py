@@ -14,8 +14,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.db.admin import create_database, drop_database
 from api.paths import PROJECT_ROOT
+from devkit.databases import temporary_database
 
 from .generated.client_db import Prisma
 
@@ -63,12 +63,9 @@ async def push_schema(dsn: str, *then: str) -> None:
 
 @pytest.fixture(scope="session")
 async def client_dsn(server_dsn: str) -> AsyncIterator[str]:
-    dsn = await create_database(server_dsn, "client_test")
-    try:
+    async with temporary_database(server_dsn, "client_test") as dsn:
         await push_schema(dsn)
         yield dsn
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 @pytest.fixture(scope="session")

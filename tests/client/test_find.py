@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from api.db.admin import create_database, drop_database
+from devkit.databases import temporary_database
 
 from .conftest import push_schema
 from .factories import make_user, people
@@ -168,16 +168,13 @@ async def test_null_scalar_lists_read_as_empty_lists(client: Prisma) -> None:
 async def outgrown_dsn(server_dsn: str) -> AsyncIterator[str]:
     """A database of the test schema that its owner has taken further: a column and an enum value
     the schema does not know (a database of its own: ALTER invalidates other connections' plans)."""
-    dsn = await create_database(server_dsn, "client_outgrown")
-    try:
+    async with temporary_database(server_dsn, "client_outgrown") as dsn:
         await push_schema(
             dsn,
             "ALTER TYPE user_role ADD VALUE 'guest'",
             "ALTER TABLE users ADD COLUMN added_later text NOT NULL DEFAULT 'x'",
         )
         yield dsn
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 async def test_reading_is_tolerant_of_columns_and_enum_values_the_schema_does_not_know(

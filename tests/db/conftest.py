@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from api.paths import PROJECT_ROOT, SCHEMA_PATH
-from tests.conftest import create_database, drop_database
+from devkit.databases import temporary_database
 from tests.db.prisma_schema import PrismaSchema, load_schema
 
 PRISMA_BIN = PROJECT_ROOT / "node_modules" / ".bin" / "prisma"
@@ -17,11 +17,8 @@ PRISMA_BIN = PROJECT_ROOT / "node_modules" / ".bin" / "prisma"
 @pytest.fixture
 async def fresh_dsn(server_dsn: str) -> AsyncIterator[str]:
     """An empty database of its own for one test, dropped afterwards."""
-    dsn = await create_database(server_dsn, prefix="db_test")
-    try:
+    async with temporary_database(server_dsn, "db_test") as dsn:
         yield dsn
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.db.check import run_prisma
 from api.db.migrate import BASELINE, MigrationError, apply_migrations, read_migrations
-from tests.conftest import create_database, drop_database
+from devkit.databases import temporary_database
+from devkit.schema_check import run_prisma
 from tests.db.test_migrations import catalog, python_migrate
 from tests.support.streamos_db import EXTRA_COLUMN, EXTRA_TABLE, build_streamos_database, snapshot
 
@@ -128,13 +128,10 @@ async def test_prisma_cli_route_records_the_same_as_python(
     by_prisma = await catalog(fresh_dsn)
 
     # The same database attached the Python way gives the same tables, indexes, types and records.
-    other = await create_database(server_dsn, prefix="db_test")
-    try:
+    async with temporary_database(server_dsn, "db_test") as other:
         await build_streamos_database(other)
         await apply_migrations(other, baseline=True)
         by_python = await catalog(other)
-    finally:
-        await drop_database(server_dsn, other)
     assert by_python == by_prisma
     assert python_migrate(fresh_dsn).stdout.strip() == "No pending migrations."
 

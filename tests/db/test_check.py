@@ -1,4 +1,4 @@
-"""`python -m api.db.check`: passes on the committed files, reports stale models and schema drift."""
+"""`python -m devkit.schema_check`: passes on the committed files, reports stale models and schema drift."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from api.db.check import check_client, check_migrations, node_dsn
 from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
-from tests.conftest import create_database, drop_database
+from devkit.databases import create_database, drop_database
+from devkit.schema_check import check_client, check_migrations, node_dsn
 
 DRIFT = "\nmodel drift_probe {\n  id Int @id\n}\n"
 
@@ -38,7 +38,7 @@ def test_node_dsn_gives_unix_socket_dsns_a_host() -> None:
 
 def test_check_passes_on_the_committed_files(server_dsn: str, prisma_cli: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "api.db.check"],
+        [sys.executable, "-m", "devkit.schema_check"],
         cwd=PROJECT_ROOT,
         env={**os.environ, "DATABASE_URL": server_dsn},
         capture_output=True,
@@ -79,7 +79,7 @@ def test_drift_is_reported_and_the_new_migration_fixes_it(
     with scratch_database(server_dsn) as dsn:
         [problem] = check_migrations(dsn, workdirs[0], schema=schema, migrations=migrations)
     assert 'CREATE TABLE "drift_probe"' in problem
-    assert "python -m api.db.check --new-migration" in problem
+    assert "python -m devkit.schema_check --new-migration" in problem
 
     with scratch_database(server_dsn) as dsn:
         assert (

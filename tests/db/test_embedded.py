@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from api.db.embedded import _forget_dead_handles
+from devkit.embedded import _forget_dead_handles
 
 
 def test_users_that_died_without_cleaning_up_are_forgotten(tmp_path: Path) -> None:

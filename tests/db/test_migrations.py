@@ -10,9 +10,9 @@ from typing import Any
 import asyncpg
 import pytest
 
-from api.db.check import run_prisma
 from api.db.migrate import MigrationError, apply_migrations, read_migrations
 from api.paths import PROJECT_ROOT
+from devkit.schema_check import run_prisma
 from prisma.models import MODELS
 from tests.db.prisma_schema import PrismaSchema
 

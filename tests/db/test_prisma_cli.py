@@ -7,9 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from api.db.admin import database_name
-from api.db.check import node_dsn
 from api.paths import PROJECT_ROOT
+from devkit.databases import database_name
+from devkit.schema_check import node_dsn
 
 NOISE = ("NOT be used", "Accelerate", "Tip:", "skipping environment variable", "importing your Prisma")
 
@@ -42,7 +42,7 @@ def _prisma(root: Path, *args: str) -> str:
 
 def test_prisma_reads_database_url_from_dotenv(prisma_cli: Path, fresh_dsn: str, tmp_path: Path) -> None:
     root = _project_copy(tmp_path)
-    database = database_name(fresh_dsn)
+    database = database_name(fresh_dsn)  # also right for the embedded server's ?host=/socket/dir
     (root / ".env").write_text(f"# local settings\nDATABASE_URL='{node_dsn(fresh_dsn)}'\n", encoding="utf-8")
 
     output = _prisma(root, "migrate", "status")

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from api.config import Settings
-from api.db.admin import with_database
 from api.main import create_app
 from api.paths import PROJECT_ROOT
+from devkit.databases import with_database
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:9/invoices"
 NOT_A_DSN = "mysql://root@localhost/invoices"

@@ -7,8 +7,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from api.db.schema_parts import streamos_schema
 from api.paths import SCHEMA_PATH
+from devkit.schema_parts import streamos_schema
 from tests.db.prisma_schema import (
     BLOCK,
     FIELD,

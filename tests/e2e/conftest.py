@@ -25,24 +25,13 @@ import aiohttp
 import asyncpg
 import pytest
 
-from api.db.migrate import apply_migrations
 from api.invoices.service import RUTTER_KEY_NAMESPACE
-from bench.faults import (
-    Answer,
-    SandboxControl,
-    SandboxProcess,
-    ServiceProcess,
-    bearer,
-    call,
-    clone_charge,
-    create_api_key,
-    post_invoice,
-    service_env,
-    template_charge,
-    wait_for,
-)
+from devkit.charges import clone_charge, template_charge
+from devkit.client import Answer, bearer, call, post_invoice, wait_for
+from devkit.databases import temporary_database
+from devkit.sandbox import SandboxControl, SandboxProcess
+from devkit.service import ServiceProcess, create_api_key, service_env
 from seed.loader import demo_payload, load_charges
-from tests.conftest import create_database, drop_database
 
 T = TypeVar("T")
 
@@ -192,13 +181,9 @@ def e2e_log_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 async def e2e_database(server_dsn: str) -> AsyncIterator[str]:
     """A database of the e2e tests' own: migrated, the demo charges loaded; dropped at the end."""
-    dsn = await create_database(server_dsn, prefix="invoice_e2e")
-    try:
-        await apply_migrations(dsn)
+    async with temporary_database(server_dsn, "invoice_e2e", migrated=True) as dsn:
         await load_charges(dsn, demo_payload(), progress=None)
         yield dsn
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 @pytest.fixture(scope="session")

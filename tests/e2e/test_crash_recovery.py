@@ -30,7 +30,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bench.faults import Answer, ServiceProcess, free_port
+from devkit.client import Answer
+from devkit.processes import free_port
+from devkit.service import ServiceProcess
 from tests.e2e.conftest import E2E, Charge, Row, error_json
 
 pytestmark = pytest.mark.e2e

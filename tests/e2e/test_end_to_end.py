@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import sys
 from collections import Counter
 from datetime import datetime
@@ -17,23 +16,22 @@ import pytest
 from api.keys.service import issue_key
 from api.keys.tokens import hash_key
 from api.paths import PROJECT_ROOT
-from bench.faults import (
+from devkit.client import Answer, bearer, call
+from devkit.databases import temporary_database
+from devkit.demo import (
     ACCESS_TOKEN,
-    RECIPIENT_EMAIL,
+    CLEAN_CHARGE_DOCUMENT_NUMBER,
+    CLEAN_CHARGE_ID,
     SANDBOX_CLIENT_ID,
     SANDBOX_CLIENT_SECRET,
-    Answer,
-    ServiceProcess,
-    bearer,
-    call,
-    environment_without_settings,
 )
-from tests.conftest import create_database, drop_database
+from devkit.processes import environment_without_settings
+from devkit.service import RECIPIENT_EMAIL, ServiceProcess
 from tests.e2e.conftest import E2E, Charge, error_json
 
 pytestmark = pytest.mark.e2e
 
-DEMO_CHARGE = Charge("6f0c1a2e-1111-4c1e-9a11-000000000001", "INV-1001")
+DEMO_CHARGE = Charge(CLEAN_CHARGE_ID, CLEAN_CHARGE_DOCUMENT_NUMBER)
 
 
 def _time(entry: dict[str, Any]) -> datetime:
@@ -227,9 +225,8 @@ async def test_secrets_never_reach_the_service_log(e2e: E2E) -> None:
 
 
 async def test_devrun_check_invoices_a_demo_charge(server_dsn: str, tmp_path: Path) -> None:
-    dsn = await create_database(server_dsn, prefix="invoice_devrun")
     output = tmp_path / "devrun.log"
-    try:
+    async with temporary_database(server_dsn, "invoice_devrun") as dsn:
         with output.open("wb") as sink:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -244,7 +241,7 @@ async def test_devrun_check_invoices_a_demo_charge(server_dsn: str, tmp_path: Pa
                 "0",
                 cwd=PROJECT_ROOT,
                 env={
-                    **environment_without_settings(os.environ),
+                    **environment_without_settings(),
                     "DATABASE_URL": dsn,
                     "PYTHONUNBUFFERED": "1",
                 },
@@ -269,5 +266,3 @@ async def test_devrun_check_invoices_a_demo_charge(server_dsn: str, tmp_path: Pa
             )
         finally:
             await connection.close()
-    finally:
-        await drop_database(server_dsn, dsn)

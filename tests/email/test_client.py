@@ -14,9 +14,10 @@ from aioresponses import aioresponses
 
 from api.config import Settings
 from api.email import EmailClient, EmailSendFailed, build_invoice_email, safe_pdf_filename
+from devkit.demo import ORGANIZATION_ID
 from tests.rutter.http_mock import mock_http, requests_to
 
-ORG_ID = "081f69a9-ab4c-4014-b50f-021d9b447f91"
+ORG_ID = ORGANIZATION_ID
 EMAIL_URL_TEMPLATE = "https://mail.test/sendMessage/{organization_id}"
 EMAIL_URL = f"https://mail.test/sendMessage/{ORG_ID}"
 PDF_LINK = "https://files.example/invoices/inv-1.pdf"
@@ -58,7 +59,7 @@ async def test_invoice_email_is_posted_with_the_pdf_link_as_attachment(
 
     await send(email_client)
 
-    [call] = requests_to(mocked, "POST", "/sendMessage/081f69a9-ab4c-4014-b50f-021d9b447f91")
+    [call] = requests_to(mocked, "POST", f"/sendMessage/{ORG_ID}")
     assert call.kwargs["json"] == {
         "to": "billing@example.com",
         "subject": "Invoice INV-1001",
@@ -67,7 +68,7 @@ async def test_invoice_email_is_posted_with_the_pdf_link_as_attachment(
     }
     [record] = [record for record in caplog.records if record.name == "api.email"]
     assert record.status == 200  # type: ignore[attr-defined]
-    assert "081f69a9" not in repr(record.__dict__)
+    assert ORG_ID[:8] not in repr(record.__dict__)
 
 
 async def test_each_organization_gets_its_own_url_and_a_url_without_placeholder_is_kept(
@@ -129,7 +130,7 @@ async def test_email_send_timeout_raises_email_send_failed_and_is_not_retried(
     with pytest.raises(EmailSendFailed):
         await send(email_client)
 
-    assert len(requests_to(mocked, "POST", "/sendMessage/081f69a9-ab4c-4014-b50f-021d9b447f91")) == 1
+    assert len(requests_to(mocked, "POST", f"/sendMessage/{ORG_ID}")) == 1
 
 
 def test_invoice_email_names_customer_document_number_amount_and_due_date() -> None:

@@ -13,17 +13,18 @@ import pytest
 from api.config import Settings
 from api.keys.service import issue_key
 from api.main import create_app
+from devkit import demo
 from sandbox.runner import RunningSandbox, running_sandbox
 from sandbox.rutter_state import RutterConfig
 from seed.loader import demo_payload, load_charges
 
-ORG_ID = "081f69a9-ab4c-4014-b50f-021d9b447f91"
-CLEAN_CHARGE = "6f0c1a2e-1111-4c1e-9a11-000000000001"
-SUPPRESSED_CHARGE = "6f0c1a2e-1111-4c1e-9a11-000000000002"
-PRODUCTLESS_CHARGE = "6f0c1a2e-1111-4c1e-9a11-000000000003"
-UNRECONCILED_CUSTOMER_CHARGE = "6f0c1a2e-1111-4c1e-9a11-000000000004"
-UNRECONCILED_ITEM_CHARGE = "6f0c1a2e-1111-4c1e-9a11-000000000005"
-ADJUSTED_CHARGE = "6f0c1a2e-1111-4c1e-9a11-000000000006"
+ORG_ID = demo.ORGANIZATION_ID
+CLEAN_CHARGE = demo.CLEAN_CHARGE_ID
+SUPPRESSED_CHARGE = demo.SUPPRESSED_CHARGE_ID
+PRODUCTLESS_CHARGE = demo.PRODUCTLESS_CHARGE_ID
+UNRECONCILED_CUSTOMER_CHARGE = demo.UNRECONCILED_CUSTOMER_CHARGE_ID
+UNRECONCILED_ITEM_CHARGE = demo.UNRECONCILED_ITEM_CHARGE_ID
+ADJUSTED_CHARGE = demo.ADJUSTED_CHARGE_ID
 RECIPIENT = "ap-team@example.com"
 
 

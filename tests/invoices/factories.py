@@ -32,10 +32,11 @@ from api.invoices.charge import (
     UacCustomerRow,
     UacItemRow,
 )
+from devkit import demo
 from prisma import enums, models
 
-ORGANIZATION_ID = "081f69a9-ab4c-4014-b50f-021d9b447f91"
-CHARGE_ID = "6f0c1a2e-1111-4c1e-9a11-000000000001"
+ORGANIZATION_ID = demo.ORGANIZATION_ID
+CHARGE_ID = demo.CLEAN_CHARGE_ID
 CUSTOMER_ID = "c7d1e0aa-2222-4b2b-8b22-000000000002"
 PRICER_INVOICE_ID = "9b1e7f00-3333-4c3c-9c33-000000000003"
 UAC_CUSTOMER_ID = "a1b2c3d4-4444-4d4d-8d44-000000000004"

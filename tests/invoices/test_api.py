@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from devkit.demo import ACCESS_TOKEN, demo_charge_id
 from tests.invoices.conftest import (
     ADJUSTED_CHARGE,
     CLEAN_CHARGE,
@@ -22,7 +23,7 @@ from tests.invoices.conftest import (
 )
 from tests.invoices.factories import API_CALLS_DESCRIPTION
 
-UNKNOWN_CHARGE = "6f0c1a2e-1111-4c1e-9a11-00000000ffff"
+UNKNOWN_CHARGE = demo_charge_id(0xFFFF)
 
 
 async def assert_nothing_written(harness: Harness) -> None:
@@ -608,7 +609,7 @@ async def test_secrets_never_appear_in_logs_or_bodies(
     response = await harness.post_invoice({"charge_id": CLEAN_CHARGE, "send_email": True})
     assert response.status_code == 201
     secret = harness.sandbox.config.client_secret
-    token = "access-sandbox-demo-0001"
+    token = ACCESS_TOKEN
     everything = response.text + "\n".join(
         f"{record.getMessage()} {record.__dict__}" for record in caplog.records
     )

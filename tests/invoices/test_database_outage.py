@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -13,32 +12,20 @@ import pytest
 
 from api.keys.service import issue_key
 from api.main import create_app
+from devkit.proxy import TcpProxy
 from sandbox.runner import RunningSandbox
 from seed.loader import demo_payload, load_charges
 from tests.invoices.conftest import CLEAN_CHARGE, bearer, harness_settings
-from tests.support.tcp_proxy import TcpProxy
 
 
 @pytest.fixture
 async def proxy(database_dsn: str) -> AsyncIterator[tuple[TcpProxy, str]]:
     """A TCP proxy in front of the test database (reached over TCP or, embedded, a Unix socket)
     and the DSN that goes through it."""
-    parts = urlsplit(database_dsn)
-    socket_dir = parse_qs(parts.query).get("host", [None])[0]
-    if socket_dir:
-        unix_path = f"{socket_dir}/.s.PGSQL.{parts.port or 5432}"
-        proxy = TcpProxy("", 0, unix_path=unix_path)
-    else:
-        assert parts.hostname
-        proxy = TcpProxy(parts.hostname, parts.port or 5432)
+    proxy = TcpProxy.in_front_of(database_dsn)
     await proxy.start()
-    userinfo = parts.username or "postgres"
-    if parts.password:
-        userinfo += f":{parts.password}"
-    dsn = urlunsplit((parts.scheme, f"{userinfo}@127.0.0.1:{proxy.port}", parts.path, "sslmode=disable", ""))
-    yield proxy, dsn
-    proxy.unstall()
-    await proxy.cut()
+    yield proxy, proxy.dsn(database_dsn)
+    await proxy.close()
 
 
 async def test_database_outage_answers_503_and_recovers_without_restart(

@@ -12,9 +12,9 @@ import pytest
 from api.db.migrate import apply_migrations
 from api.keys.service import issue_key
 from api.main import create_app
+from devkit.databases import temporary_database
 from sandbox.runner import RunningSandbox
 from seed.loader import demo_payload, load_charges
-from tests.conftest import create_database, drop_database
 from tests.invoices.conftest import CLEAN_CHARGE, bearer, harness_settings
 from tests.support.streamos_db import (
     EXTRA_COLUMN,
@@ -29,8 +29,7 @@ UNTOUCHED_TABLES = ["carbonarc_vendor_totals", "reminder_settings", EXTRA_TABLE]
 
 @pytest.fixture
 async def streamos_dsn(server_dsn: str) -> AsyncIterator[str]:
-    dsn = await create_database(server_dsn, prefix="streamos_db")
-    try:
+    async with temporary_database(server_dsn, "streamos_db") as dsn:
         await build_streamos_database(dsn)
         await apply_migrations(dsn, baseline=True)
         await load_charges(dsn, demo_payload(), progress=None)
@@ -40,8 +39,6 @@ async def streamos_dsn(server_dsn: str) -> AsyncIterator[str]:
         finally:
             await connection.close()
         yield dsn
-    finally:
-        await drop_database(server_dsn, dsn)
 
 
 async def test_charge_is_invoiced_on_a_streamos_database(streamos_dsn: str, sandbox: RunningSandbox) -> None:

@@ -10,8 +10,9 @@ import asyncpg
 
 from api.keys.tokens import KEY_PREFIX, hash_key
 from api.paths import PROJECT_ROOT
+from devkit.demo import ORGANIZATION_ID
 
-ORG_ID = "081f69a9-ab4c-4014-b50f-021d9b447f91"
+ORG_ID = ORGANIZATION_ID
 
 
 def keys_cli(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from devkit.demo import ACCESS_TOKEN, demo_charge_id
 from seed.loader import LoadConflictError, PayloadError, decode_json, demo_payload, load_charges
 from tests.seed.examples import (
     ADDRESS_ID,
@@ -42,7 +43,7 @@ MISSING_ID = "5a000000-0000-4000-8000-00000000dead"
 
 
 def _demo_id(number: int) -> str:
-    return f"6f0c1a2e-1111-4c1e-9a11-{number:012d}"
+    return demo_charge_id(number)
 
 
 async def test_demo_charges_are_loaded(db: asyncpg.Pool) -> None:
@@ -54,8 +55,8 @@ async def test_demo_charges_are_loaded(db: asyncpg.Pool) -> None:
     assert await row_counts(db) == DEMO_COUNTS
     organization = await db.fetchrow("SELECT * FROM organization")
     assert organization is not None
-    assert organization["id"] == "081f69a9-ab4c-4014-b50f-021d9b447f91"
-    assert organization["uac_access_token"] == "access-sandbox-demo-0001"
+    assert organization["id"] == ORGANIZATION_ID
+    assert organization["uac_access_token"] == ACCESS_TOKEN
     documents = await db.fetch("SELECT id, document_number, currency_code FROM uac_invoice ORDER BY id")
     assert [(r["id"], r["document_number"], r["currency_code"]) for r in documents] == [
         (_demo_id(n), f"INV-100{n}", "USD") for n in range(1, 7)
@@ -268,7 +269,7 @@ async def test_line_items_no_longer_in_the_charge_are_removed(db: asyncpg.Pool) 
 async def test_records_may_refer_to_rows_already_stored(db: asyncpg.Pool) -> None:
     await load_charges(db, example_charge(), progress=None)
     charge = example_charge()
-    charge["id"] = "6f0c1a2e-1111-4c1e-9a11-000000000777"
+    charge["id"] = demo_charge_id(777)
     charge["pricer_invoice_id"] = None
     del charge["stream_customer"]
     charge["line_items"] = [
@@ -339,14 +340,14 @@ async def test_clash_with_a_stored_row_is_refused_and_nothing_is_written(db: asy
     await db.execute(
         "INSERT INTO organization (id, uac_access_token, updated_at) VALUES ($1, $2, now())",
         "0a000000-0000-4000-8000-000000000001",
-        "access-sandbox-demo-0001",
+        ACCESS_TOKEN,
     )
 
     with pytest.raises(LoadConflictError) as caught:
         await load_charges(db, demo_payload(), progress=None)
 
     assert "organization_uac_access_token_key" in str(caught.value)
-    assert "access-sandbox-demo-0001" not in str(caught.value)
+    assert ACCESS_TOKEN not in str(caught.value)
     counts = await row_counts(db)
     assert counts == {**EMPTY, "organization": 1}
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from devkit.demo import PRODUCTLESS_CHARGE_ID, SUPPRESSED_CHARGE_ID
 from seed.loader import PayloadError, decode_json, parse_charges, plan_load
 from seed.schemas import ChargeIn
 from tests.seed.examples import CHARGE_ID, LINE_1, LINE_2, LINE_3, PRODUCT_2, UAC_CUSTOMER_ID, example_charge
@@ -132,13 +133,13 @@ def _error_of(payload: Any) -> str:
 
 def test_error_names_record_field_and_problem() -> None:
     charges = [example_charge(), example_charge(), example_charge()]
-    charges[2]["id"] = "6f0c1a2e-1111-4c1e-9a11-000000000003"
+    charges[2]["id"] = PRODUCTLESS_CHARGE_ID
     charges[2]["line_items"][1]["product"]["uac_item_id"] = "i-uuid-1"
     charges[2]["line_items"][1]["product"]["uac_item"] = None
     message = _error_of(charges)
     assert message.startswith("charges[2].line_items[1].product.uac_item_id: Input should be a UUID")
     assert "'i-uuid-1'" in message
-    assert "[charge 6f0c1a2e-1111-4c1e-9a11-000000000003]" in message
+    assert f"[charge {PRODUCTLESS_CHARGE_ID}]" in message
 
 
 Change = Callable[[dict[str, Any]], object]
@@ -232,9 +233,8 @@ def _adjust_a_line_of_no_charge(charge: dict[str, Any]) -> None:
     ("change", "expected"),
     [
         _case(
-            lambda c: c["line_items"][1].update(uac_invoice_id="6f0c1a2e-1111-4c1e-9a11-000000000002"),
-            "charge.line_items[1].uac_invoice_id: 6f0c1a2e-1111-4c1e-9a11-000000000002 is not the id of its "
-            "charge",
+            lambda c: c["line_items"][1].update(uac_invoice_id=SUPPRESSED_CHARGE_ID),
+            f"charge.line_items[1].uac_invoice_id: {SUPPRESSED_CHARGE_ID} is not the id of its charge",
             "line-of-other-charge",
         ),
         _case(
@@ -269,7 +269,7 @@ def test_inconsistent_references_are_refused_naming_the_record(change: Any, expe
 
 def test_two_customers_with_one_rutter_id_are_refused() -> None:
     first, second = example_charge(), example_charge()
-    second["id"] = "6f0c1a2e-1111-4c1e-9a11-000000000002"
+    second["id"] = SUPPRESSED_CHARGE_ID
     second["pricer_invoice_id"] = None
     for number, line in enumerate(second["line_items"], 5):
         line["id"] = f"5c000000-0000-4000-8000-00000000000{number}"

@@ -10,6 +10,7 @@ import pytest
 from yarl import URL
 
 from api.config import Settings
+from devkit.demo import SUPPRESSED_CHARGE_ID
 from seed.__main__ import run
 from seed.streamos import StreamosError, fetch_charges
 from tests.rutter.http_mock import mock_http
@@ -74,10 +75,10 @@ async def test_fetch_refuses_an_id_that_is_not_a_uuid() -> None:
 
 async def test_fetch_refuses_another_charge_than_asked_for() -> None:
     other = example_charge()
-    other["id"] = "6f0c1a2e-1111-4c1e-9a11-000000000002"
+    other["id"] = SUPPRESSED_CHARGE_ID
     with mock_http() as mocked:
         mocked.get(CHARGE_URL, payload=other)
-        with pytest.raises(StreamosError, match="with charge '6f0c1a2e-1111-4c1e-9a11-000000000002'"):
+        with pytest.raises(StreamosError, match=f"with charge '{SUPPRESSED_CHARGE_ID}'"):
             await fetch_charges([CHARGE_ID], _settings())
 
 

@@ -1,4 +1,5 @@
-"""`python -m api.db.check`: exits non-zero when schema.prisma, the migrations and models.py disagree."""
+"""`python -m devkit.schema_check`: exits non-zero when schema.prisma, the migrations and the Prisma
+client disagree (the drift check: `make check-generated`, CI)."""
 
 # 0. The baseline migration must be exactly what Prisma makes of streamOS's part of the schema, and the
 #    service's migrations must never drop or alter one of streamOS's tables or types.
@@ -24,10 +25,11 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from api.config import get_settings
-from api.db.admin import create_database, drop_database
 from api.db.migrate import BASELINE, MigrationError, apply_migrations, read_migrations
-from api.db.schema_parts import block_names, streamos_schema
 from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
+from devkit import embedded
+from devkit.databases import create_database, drop_database
+from devkit.schema_parts import block_names, streamos_schema
 from prisma_asyncpg.generator.check import drift, regenerate
 
 PRISMA = PROJECT_ROOT / "prisma" / "tools" / "prisma.sh"
@@ -127,7 +129,7 @@ def check_migrations(
     return [
         f"{shown(schema)} differs from what {shown(migrations)} create. The missing migration:\n"
         f"{diff.stdout.strip()}\n"
-        "Write it as a new migration with `python -m api.db.check --new-migration <snake_case_name>`, "
+        "Write it as a new migration with `python -m devkit.schema_check --new-migration <snake_case_name>`, "
         "review it and commit it (never edit a migration that was applied somewhere)."
     ]
 
@@ -163,7 +165,7 @@ def check_baseline(
     return [
         f"{shown(baseline)} is not what Prisma makes of streamOS's part of {shown(schema)}. streamOS's "
         "models change only when streamOS's schema does; regenerate the baseline with "
-        "`python -m api.db.check --write-baseline` (never edit one that was applied somewhere)."
+        "`python -m devkit.schema_check --write-baseline` (never edit one that was applied somewhere)."
     ]
 
 
@@ -198,7 +200,7 @@ def migration_name(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m api.db.check", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m devkit.schema_check", description=__doc__)
     parser.add_argument(
         "--new-migration",
         metavar="NAME",
@@ -212,11 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    server_dsn = get_settings().database_url
-    if not server_dsn:
-        from api.db.embedded import start_embedded_server
-
-        server_dsn = start_embedded_server(EMBEDDED_DATA_DIR)
+    server_dsn = embedded.server_dsn(get_settings().database_url, EMBEDDED_DATA_DIR)
     try:
         dsn = asyncio.run(create_database(server_dsn, "schema_check"))
     except (OSError, asyncpg.PostgresError) as exc:

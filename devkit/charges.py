@@ -1,7 +1,10 @@
-"""Benchmark charges: demo charge 1's shape with new ids, distinct document numbers, random lines.
+"""Charges in the streamOS API shape `load_charges` reads, built from demo charge 1 (clean, fully
+reconciled): `clone_charge` copies it as a charge of its own (new ids and document number; the
+tests and the fault runs), `generate_charges` makes any number with random lines (the benchmark).
 
-The demo charges are loaded first (they bring the organization, its stream and accounting customers
-and the two reconciled products); every generated charge refers to those by id, so the payload
+For generated charges the demo charges are loaded first (they bring the organization, its stream
+and accounting customers and the two reconciled products); every generated charge refers to those
+by id, so the payload
 stays small and `load_charges` validates it quickly. Every generated line is billable (a product,
 `suppress_line_item` false), so a charge of n lines becomes a Rutter invoice of n lines.
 """
@@ -11,16 +14,15 @@ from __future__ import annotations
 import copy
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import asyncpg
 
+from devkit.demo import CLEAN_CHARGE_ID
 from seed.loader import demo_payload, load_charges
 
-# Demo charge 1: clean, fully reconciled; its billable lines use these two products.
-TEMPLATE_CHARGE_ID = "6f0c1a2e-1111-4c1e-9a11-000000000001"
 LINE_DESCRIPTIONS = (
     "Platform fee",
     "Usage - API calls",
@@ -37,11 +39,28 @@ LOAD_BATCH = 500
 
 
 def template_charge() -> dict[str, Any]:
-    """Demo charge 1 from seed/data/demo_charges.json."""
+    """Demo charge 1 from seed/data/demo_charges.json; its billable lines use two products."""
     for charge in demo_payload():
-        if charge["id"] == TEMPLATE_CHARGE_ID:
+        if charge["id"] == CLEAN_CHARGE_ID:
             return dict(charge)
-    raise LookupError(f"demo charge {TEMPLATE_CHARGE_ID} is missing from the demo payload")
+    raise LookupError(f"demo charge {CLEAN_CHARGE_ID} is missing from the demo payload")
+
+
+def clone_charge(
+    template: Mapping[str, Any], *, document_number: str, charge_id: str | None = None
+) -> dict[str, Any]:
+    """A copy of `template` as a charge of its own: new ids (charge, pricer invoice, line items) and
+    document number; organization, customer, products and items stay shared."""
+    charge = copy.deepcopy(dict(template))
+    charge["id"] = charge_id or str(uuid.uuid4())
+    charge["document_number"] = document_number
+    charge["pricer_invoice_id"] = str(uuid.uuid4())
+    for line in charge["line_items"]:
+        line["id"] = str(uuid.uuid4())
+        line["uac_invoice_id"] = charge["id"]
+        if line.get("invoice_adjustment_line_item"):
+            raise ValueError("clone_charge does not copy invoice adjustments")
+    return charge
 
 
 def _uuid(rng: random.Random) -> str:
@@ -136,7 +155,3 @@ async def seed_charges(dsn: str, charges: Sequence[dict[str, Any]]) -> None:
             await load_charges(connection, list(charges[start : start + LOAD_BATCH]), progress=None)
     finally:
         await connection.close()
-
-
-def line_count(charge: dict[str, Any]) -> int:
-    return len(charge["line_items"])

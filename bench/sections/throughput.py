@@ -1,0 +1,60 @@
+"""Sections 1 and 2: invoices/s and POST /invoices latency at each concurrency, end to end, and the
+same work by the minimal baseline (service / baseline throughput)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bench.config import say
+from bench.load import drive, run_summary
+
+if TYPE_CHECKING:
+    from bench.suite import Bench
+
+
+async def run(bench: Bench) -> dict[str, Any]:
+    config = bench.config
+    service = await bench.start_service("throughput", bench.throughput_settings())
+    service_runs: list[dict[str, Any]] = []
+    baseline_runs: list[dict[str, Any]] = []
+    try:
+        say(f"warm-up: {len(bench.workload.warmup)} invoices at concurrency {max(config.concurrency)}")
+        await drive(service, bench.workload.warmup, max(config.concurrency))
+        for concurrency in config.concurrency:
+            await bench.rewind()
+            pids = {"service": service.pid, "sandbox": bench.sandbox.pid}
+            result, cpu = await bench.measured(pids, drive(service, bench.workload.main, concurrency))
+            summary = run_summary(result, concurrency)
+            summary["cpu"] = cpu
+            summary["service_cpu_ms_per_invoice"] = cpu["ms_per_invoice"]["service"]
+            service_runs.append(summary)
+            say(describe("service", summary))
+
+            await bench.rewind()
+            baseline = await bench.run_baseline(
+                bench.workload.main, concurrency, warmup=bench.workload.warmup
+            )
+            baseline_runs.append(baseline)
+            say(describe("baseline", baseline))
+    finally:
+        await service.stop()
+    ratios = {
+        str(s["concurrency"]): round(s["invoices_per_s"] / b["invoices_per_s"], 3)
+        if b["invoices_per_s"]
+        else None
+        for s, b in zip(service_runs, baseline_runs, strict=True)
+    }
+    return {
+        "service": service_runs,
+        "baseline": baseline_runs,
+        "ratio_by_concurrency": ratios,
+    }
+
+
+def describe(what: str, run: dict[str, Any]) -> str:
+    latency = run["latency_ms"]
+    return (
+        f"{what:<8} c={run['concurrency']:<3} {run['invoices_per_s']:>7.1f} invoices/s  "
+        f"p50 {latency['p50']} ms  p95 {latency['p95']} ms  p99 {latency['p99']} ms  "
+        f"errors {run['errors']}"
+    )
