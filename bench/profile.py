@@ -1,6 +1,10 @@
 """Where the service's CPU goes, by component: py-spy samples of the running service (native frames
 included) sorted into components, each sample counted once, by its innermost recognisable frame.
 
+A sample counts where the service was running or runnable: time it waited for the CPU after a
+write woke the process it writes to (PostgreSQL, the stand-in) shows as "socket writes", so that
+row overstates CPU; `/proc` (the section above) has the exact CPU per process.
+
 `python -m bench.profile --pid PID [--seconds S]` prints the table for any running service process;
 `python -m bench` adds it to its report (the "Where the service's CPU goes" section) from a sample
 taken while it measures concurrency 16. py-spy reads the process from outside (no change to the
@@ -22,7 +26,7 @@ from pathlib import Path
 # GC is tested on the whole stack first: a collection runs inside whatever allocated.
 Matcher = Callable[[str], bool]
 COMPONENTS: list[tuple[str, Matcher]] = [
-    ("socket writes (kernel)", lambda f: f.startswith(("BaseProtocol__write", "UVStream", "uv__"))),
+    ("socket writes (kernel)", lambda f: f.startswith(("write (libc", "writev (libc", "send", "__send"))),
     ("JSON", lambda f: "(json/" in f or "scanstring" in f or "encoder_listencode" in f),
     ("pydantic", lambda f: "(pydantic" in f or "pydantic_core" in f),
     ("asyncpg", lambda f: "(asyncpg" in f or "protocol.c" in f or "pgproto" in f),
@@ -42,8 +46,11 @@ def _is_gc(frame: str) -> bool:
     return "gc_collect" in frame or "collect_with_callback" in frame
 
 
-def component_of(stack: list[str]) -> str:
-    """The component one sample (frames outermost first, as py-spy's raw format) is charged to."""
+def component_of(stack: list[str]) -> str | None:
+    """The component one sample (frames outermost first, as py-spy's raw format) is charged to;
+    None for a sample of the event loop waiting (py-spy may count a wait it sees as running)."""
+    if stack and stack[-1].startswith(("epoll_wait", "epoll_pwait", "poll (", "select (")):
+        return None
     if any(_is_gc(frame) for frame in stack):
         return GC
     for frame in reversed(stack):
@@ -61,7 +68,9 @@ def shares(raw_lines: Iterable[str]) -> dict[str, float]:
         if not line:
             continue
         stack, _, count = line.rpartition(" ")
-        counts[component_of(stack.split(";"))] += int(count)
+        component = component_of(stack.split(";"))
+        if component is not None:
+            counts[component] += int(count)
     total = sum(counts.values())
     if total == 0:
         return {}

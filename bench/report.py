@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from api.paths import PROJECT_ROOT
+from bench.profile import table as profile_table
 
 PLOT_FILES = ("throughput.png", "latency.png", "rss.png")
 
@@ -267,6 +268,13 @@ def markdown(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
             rows,
         )
         out.append("")
+        components = throughput.get("service_cpu_by_component")
+        if components:
+            title = (
+                f"### Where the service's CPU goes (concurrency {components['concurrency']}, "
+                f"{components['samples']} py-spy samples, native frames)"
+            )
+            out += [title, "", profile_table(components["shares"], components["cpu_ms_per_invoice"]), ""]
     cost = results.get("cost")
     if cost:
         rows = []

@@ -22,7 +22,7 @@ from api.invoices.delivery import EmailDelivery
 from api.invoices.errors import RutterRejectedInvoice, RutterUnavailableError
 from api.invoices.presenters import Answer, created_body_from, status_body, status_url
 from api.invoices.rules import access_token_for
-from api.rutter.client import RutterClient
+from api.rutter.client import CreateBody, RutterClient, create_body
 from api.rutter.errors import RutterError, RutterJobTimeout, RutterRejected
 from api.rutter.schemas import RutterInvoice
 from prisma import Prisma, models
@@ -96,13 +96,16 @@ class RequestDriver:
             ABANDONED_LEASES.pop(request_id, None)
         return claimed
 
-    async def drive(self, request: models.invoice_request, charge: Charge) -> Answer:
+    async def drive(
+        self, request: models.invoice_request, charge: Charge, body: CreateBody | None = None
+    ) -> Answer:
         """Runs a leased request from its recovery point to the end (or to the job deadline),
-        renewing the lease while it works so that only a dead worker's request is taken over."""
+        renewing the lease while it works so that only a dead worker's request is taken over.
+        `body` is the request's Rutter body as recorded, when the caller has it at hand."""
         heartbeat = asyncio.create_task(self._renew_lease(request.id))
         try:
             with errors_about(request.id):
-                return await self._drive_leased(request, charge)
+                return await self._drive_leased(request, charge, body)
         finally:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -119,9 +122,11 @@ class RequestDriver:
                     "invoice_request_lease_renewal_failed", extra={"invoice_request_id": request_id}
                 )
 
-    async def _drive_leased(self, request: models.invoice_request, charge: Charge) -> Answer:
+    async def _drive_leased(
+        self, request: models.invoice_request, charge: Charge, body: CreateBody | None
+    ) -> Answer:
         try:
-            rutter_invoice = await self._rutter_invoice(request, charge)
+            rutter_invoice = await self._rutter_invoice(request, charge, body)
         except RutterJobTimeout:
             released = await self._release(request) or request
             pending = await status_body(self.db, self.settings, released)
@@ -195,12 +200,16 @@ class RequestDriver:
         except Exception:
             logger.warning("invoice_request_release_failed", extra={"invoice_request_id": request.id})
 
-    async def _rutter_invoice(self, request: models.invoice_request, charge: Charge) -> RutterInvoice:
+    async def _rutter_invoice(
+        self, request: models.invoice_request, charge: Charge, body: CreateBody | None
+    ) -> RutterInvoice:
         job_id = request.rutter_job_id
         if job_id is None:
-            assert isinstance(request.rutter_request_body, dict)
+            if body is None:
+                assert isinstance(request.rutter_request_body, dict)
+                body = create_body(request.rutter_request_body["invoice"])
             created = await self.rutter.create_invoice(
-                request.rutter_request_body["invoice"],
+                body,
                 access_token=access_token_for(charge, self.settings),
                 idempotency_key=request.rutter_idempotency_key,
                 version=request.rutter_version,  # every retry identical to the first attempt

@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import uuid
-from typing import Any
 
 import aiohttp
 
@@ -43,7 +42,7 @@ from api.invoices.schemas import (
     InvoiceRequestStatus,
 )
 from api.logging import bind_log_fields
-from api.rutter.client import RutterClient, create_body
+from api.rutter.client import CreateBody, RutterClient, create_body
 from prisma import Prisma, enums, models
 from prisma.errors import UniqueViolationError
 
@@ -132,7 +131,7 @@ class InvoiceService:
             charge_id=charge_id,
             rutter_version=self.settings.rutter_version,
             billable_line_items=len(validated.billable_line_items),
-            request_body=self._rutter_body(validated),
+            request_body=self._rutter_body(validated).document,
         )
 
     async def create(self, body: CreateInvoiceRequest, idempotency_key: str | None) -> Answer:
@@ -172,6 +171,7 @@ class InvoiceService:
             await self._check_document_number(charge)
             raise
 
+        rutter_body = self._rutter_body(validated)
         request_id = str(uuid.uuid4())
         send_email = self.settings.email_enabled if body.send_email is None else body.send_email
         try:
@@ -185,7 +185,7 @@ class InvoiceService:
                 request_fingerprint=fingerprint if idempotency_key else None,
                 rutter_idempotency_key=str(uuid.uuid5(RUTTER_KEY_NAMESPACE, request_id)),
                 rutter_version=self.settings.rutter_version,
-                rutter_request_body=self._rutter_body(validated),
+                rutter_request_body=rutter_body.encoded.decode(),
                 document_number=charge.invoice.document_number or None,
                 lease_owner=self.driver.worker_id,
                 lease_s=self.driver.lease_s,
@@ -202,7 +202,7 @@ class InvoiceService:
         logger.info(
             "invoice_request_created", extra={"invoice_request_id": request.id, "charge_id": charge_id}
         )
-        return await self.driver.drive(request, charge)
+        return await self.driver.drive(request, charge, rutter_body)
 
     async def request_status(self, request_id: str) -> InvoiceRequestStatus:
         """GET /invoices/requests/{id}: a pending request is resumed (polled) before answering."""
@@ -289,7 +289,7 @@ class InvoiceService:
             {"document_number": number, **existing},
         )
 
-    def _rutter_body(self, validated: ValidatedCharge) -> dict[str, Any]:
+    def _rutter_body(self, validated: ValidatedCharge) -> CreateBody:
         return create_body(build_rutter_invoice(validated, self.settings.rutter_version))
 
     async def _answer_earlier_request(self, earlier: models.invoice_request) -> Answer:

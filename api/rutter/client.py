@@ -48,16 +48,30 @@ CONNECT_TIMEOUT_S = 10.0
 
 @dataclass(frozen=True)
 class _Reply:
-    """A 2xx answer: its status, JSON body (None when not JSON) and headers."""
+    """A 2xx answer: its status, body as received and headers (each caller parses what it expects)."""
 
     status: int
-    body: Any
+    raw: bytes
     headers: Mapping[str, str]
 
+    def json(self) -> Any:
+        """The body as JSON; None when it is not JSON."""
+        return _json_or_none(self.raw)
 
-def create_body(invoice: Mapping[str, Any]) -> dict[str, Any]:
-    """Rutter's create-invoice body around the `invoice` object: always in async mode (a job to poll)."""
-    return {"response_mode": "async", "invoice": invoice}
+
+@dataclass(frozen=True)
+class CreateBody:
+    """Rutter's create-invoice body: the document, and the bytes sent (encoded once, stored as sent)."""
+
+    document: dict[str, Any]
+    encoded: bytes
+
+
+def create_body(invoice: Mapping[str, Any]) -> CreateBody:
+    """Rutter's create-invoice body around the `invoice` object: always in async mode (a job to poll).
+    Decimals go out as JSON numbers."""
+    document = {"response_mode": "async", "invoice": invoice}
+    return CreateBody(document, json.dumps(document, default=_json_default, allow_nan=False).encode())
 
 
 class RutterClient:
@@ -82,7 +96,7 @@ class RutterClient:
 
     async def create_invoice(
         self,
-        invoice_body: Mapping[str, Any],
+        body: CreateBody,
         *,
         access_token: str,
         idempotency_key: str,
@@ -95,22 +109,22 @@ class RutterClient:
         (default RUTTER_VERSION) must be the one of the first attempt. Raises `RutterRejected`,
         `RutterIdempotencyConflict`, or `RutterOutcomeUnknown` / `RutterUnavailable` once retries are spent.
         """
-        payload = create_body(invoice_body)
         answer = await self._call(
             "POST",
             "/accounting/invoices",
             access_token=access_token,
             version=version,
             extra_headers={"Content-Type": "application/json", "Idempotency-Key": idempotency_key},
-            data=json.dumps(payload, default=_json_default, allow_nan=False).encode(),
+            data=body.encoded,
             applies_changes=True,
         )
-        body = answer.body if isinstance(answer.body, dict) else {}
+        parsed = answer.json()
+        reply = parsed if isinstance(parsed, dict) else {}
         try:
-            if isinstance(body.get("async_response"), dict):
-                return CreateResult(job_id=AsyncResponse.model_validate(body["async_response"]).id)
-            if isinstance(body.get("invoice"), dict):
-                return CreateResult(invoice=RutterInvoice.model_validate(body["invoice"]))
+            if isinstance(reply.get("async_response"), dict):
+                return CreateResult(job_id=AsyncResponse.model_validate(reply["async_response"]).id)
+            if isinstance(reply.get("invoice"), dict):
+                return CreateResult(invoice=RutterInvoice.model_validate(reply["invoice"]))
         except ValidationError as exc:
             raise _unreadable_create(answer.status) from exc
         # An accepted request carries the job id in a header even when the body is not what we expect.
@@ -164,7 +178,8 @@ class RutterClient:
             access_token=access_token,
             version=PDF_LINK_VERSION,
         )
-        invoice = answer.body.get("invoice") if isinstance(answer.body, dict) else None
+        body = answer.json()
+        invoice = body.get("invoice") if isinstance(body, dict) else None
         pdf_link = invoice.get("pdf_link") if isinstance(invoice, dict) else None
         if not isinstance(pdf_link, str) or not pdf_link:
             raise _unreadable(answer.status, "PDF link")
@@ -178,7 +193,8 @@ class RutterClient:
             "GET", f"/jobs/{quote(job_id, safe='')}", budget_s=budget_s, timeout_s=timeout_s
         )
         try:
-            return Job.model_validate(answer.body)
+            # One pass in pydantic-core from the bytes; the invoice inside is validated when the job ends.
+            return Job.model_validate_json(answer.raw)
         except ValidationError as exc:
             raise _unreadable(answer.status, "job") from exc
 
@@ -267,9 +283,8 @@ class RutterClient:
             raise _classify_transport_error(exc, applies_changes=applies_changes) from exc
         _log(log_fields, status, started)
 
-        body = _json_or_none(raw)
         if 200 <= status < 300:
-            return _Reply(status=status, body=body, headers=response_headers)
+            return _Reply(status=status, raw=raw, headers=response_headers)
         if status in RETRYABLE_STATUSES or status >= 500:
             # A 5xx on a create may come after the invoice was written: only the same key makes a retry safe.
             failure = RutterOutcomeUnknown if applies_changes and status >= 500 else RutterUnavailable
@@ -282,7 +297,7 @@ class RutterClient:
             raise RutterIdempotencyConflict(
                 "Rutter answered 409: this Idempotency-Key was already accepted with other parameters"
             )
-        raise _rejected(status, body, what="Rutter refused the request")
+        raise _rejected(status, _json_or_none(raw), what="Rutter refused the request")
 
 
 def _invoice_of_finished_job(job: Job) -> RutterInvoice:
@@ -358,9 +373,11 @@ def _retry_after_s(value: str | None) -> float | None:
 
 
 def _json_or_none(raw: bytes) -> Any:
-    # Decimal for every JSON number with a fraction: amounts stay exactly as Rutter wrote them.
+    # Numbers arrive as floats; every amount becomes a Decimal through str() (schemas.py), the
+    # shortest text giving the same float: exactly what Rutter wrote for any amount of up to 15
+    # significant digits (the columns hold 10).
     try:
-        return json.loads(raw, parse_float=Decimal) if raw else None
+        return json.loads(raw) if raw else None
     except ValueError:
         return None
 

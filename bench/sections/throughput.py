@@ -3,10 +3,16 @@ same work by the minimal baseline (service / baseline throughput)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
+from bench import profile
 from bench.config import say
 from bench.load import drive, run_summary
+
+# The concurrency at which the service is sampled for the CPU-by-component table, and for how long.
+PROFILE_CONCURRENCY = 16
+PROFILE_SECONDS = 5.0
 
 if TYPE_CHECKING:
     from bench.suite import Bench
@@ -17,16 +23,22 @@ async def run(bench: Bench) -> dict[str, Any]:
     service = await bench.start_service("throughput", bench.throughput_settings())
     service_runs: list[dict[str, Any]] = []
     baseline_runs: list[dict[str, Any]] = []
+    components: dict[str, Any] | None = None
     try:
         say(f"warm-up: {len(bench.workload.warmup)} invoices at concurrency {max(config.concurrency)}")
         await drive(service, bench.workload.warmup, max(config.concurrency))
         for concurrency in config.concurrency:
             await bench.rewind()
             pids = {"service": service.pid, "sandbox": bench.sandbox.pid}
+            sampling = None
+            if concurrency == PROFILE_CONCURRENCY and profile.available():
+                sampling = asyncio.create_task(profile.sample(service.pid, PROFILE_SECONDS))
             result, cpu = await bench.measured(pids, drive(service, bench.workload.main, concurrency))
             summary = run_summary(result, concurrency)
             summary["cpu"] = cpu
             summary["service_cpu_ms_per_invoice"] = cpu["ms_per_invoice"]["service"]
+            if sampling is not None:
+                components = await _components(sampling, concurrency, summary["service_cpu_ms_per_invoice"])
             service_runs.append(summary)
             say(describe("service", summary))
 
@@ -48,6 +60,24 @@ async def run(bench: Bench) -> dict[str, Any]:
         "service": service_runs,
         "baseline": baseline_runs,
         "ratio_by_concurrency": ratios,
+        "service_cpu_by_component": components,
+    }
+
+
+async def _components(
+    sampling: asyncio.Task[list[str]], concurrency: int, cpu_ms_per_invoice: float | None
+) -> dict[str, Any] | None:
+    """The service's CPU by component from the samples taken during the run (None if py-spy failed)."""
+    try:
+        samples = await sampling
+    except RuntimeError as failure:
+        say(f"no CPU-by-component table: {failure}")
+        return None
+    return {
+        "concurrency": concurrency,
+        "samples": sum(int(line.rpartition(" ")[2]) for line in samples if line.strip()),
+        "shares": profile.shares(samples),
+        "cpu_ms_per_invoice": cpu_ms_per_invoice,
     }
 
 

@@ -157,7 +157,7 @@ async def _pending_request(pool: asyncpg.Pool, charge_id: str) -> Any:
         request_fingerprint=None,
         rutter_idempotency_key=request_id,
         rutter_version="2023-03-14",
-        rutter_request_body={"invoice": {}},
+        rutter_request_body='{"invoice": {}}',
         document_number=None,
         lease_owner="test",
         lease_s=30,

@@ -28,6 +28,7 @@ from api.rutter import (
     RutterRejected,
     RutterUnavailable,
 )
+from api.rutter.client import create_body
 from tests.rutter.conftest import (
     ACCESS_TOKEN,
     BASE_URL,
@@ -71,7 +72,7 @@ def connection_refused() -> aiohttp.ClientConnectorError:
 
 async def create(client: RutterClient) -> str | None:
     result = await client.create_invoice(
-        INVOICE_BODY, access_token=ACCESS_TOKEN, idempotency_key=IDEMPOTENCY_KEY
+        create_body(INVOICE_BODY), access_token=ACCESS_TOKEN, idempotency_key=IDEMPOTENCY_KEY
     )
     return result.job_id
 
@@ -85,7 +86,7 @@ async def test_create_invoice_posts_async_request_with_credentials_and_returns_j
     mocked.post(INVOICES_URL, payload=ASYNC_ANSWER)
 
     result = await client.create_invoice(
-        INVOICE_BODY, access_token=ACCESS_TOKEN, idempotency_key=IDEMPOTENCY_KEY
+        create_body(INVOICE_BODY), access_token=ACCESS_TOKEN, idempotency_key=IDEMPOTENCY_KEY
     )
 
     assert result.job_id == JOB_ID
@@ -121,7 +122,7 @@ async def test_create_invoice_sends_decimal_amounts_as_exact_json_numbers(
         "line_items": [{"total_amount": Decimal("1500.10")}, {"total_amount": Decimal("3")}],
     }
 
-    await client.create_invoice(body, access_token=ACCESS_TOKEN, idempotency_key=IDEMPOTENCY_KEY)
+    await client.create_invoice(create_body(body), access_token=ACCESS_TOKEN, idempotency_key=IDEMPOTENCY_KEY)
 
     [call] = requests_to(mocked, "POST", "/versioned/accounting/invoices")
     assert b'"total_amount": 1500.1}' in call.kwargs["data"]
@@ -134,7 +135,7 @@ async def test_create_answered_synchronously_returns_the_invoice_without_a_job(
     mocked.post(INVOICES_URL, payload={"invoice": invoice_2023()})
 
     result = await client.create_invoice(
-        INVOICE_BODY, access_token=ACCESS_TOKEN, idempotency_key=IDEMPOTENCY_KEY
+        create_body(INVOICE_BODY), access_token=ACCESS_TOKEN, idempotency_key=IDEMPOTENCY_KEY
     )
 
     assert result.job_id is None
@@ -201,7 +202,9 @@ async def test_create_answered_409_is_an_idempotency_conflict_not_a_refusal(
 async def test_create_sends_the_version_it_is_given(client: RutterClient, mocked: aioresponses) -> None:
     mocked.post(INVOICES_URL, payload={"async_response": {"id": "job-1", "status": "pending"}})
 
-    await client.create_invoice({}, access_token=ACCESS_TOKEN, idempotency_key="k", version="2024-08-31")
+    await client.create_invoice(
+        create_body({}), access_token=ACCESS_TOKEN, idempotency_key="k", version="2024-08-31"
+    )
 
     (request,) = requests_to(mocked, "POST", "/versioned/accounting/invoices")
     assert request.kwargs["headers"]["X-Rutter-Version"] == "2024-08-31"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -74,7 +73,7 @@ async def insert_request(
     request_fingerprint: str | None,
     rutter_idempotency_key: str,
     rutter_version: str,
-    rutter_request_body: dict[str, Any],
+    rutter_request_body: str,
     document_number: str | None,
     lease_owner: str,
     lease_s: float,
@@ -96,7 +95,7 @@ async def insert_request(
         request_fingerprint,
         rutter_idempotency_key,
         rutter_version,
-        json.dumps(rutter_request_body),
+        rutter_request_body,
         lease_owner,
         lease_s,
         document_number or None,
