@@ -5,23 +5,32 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import List, Literal, NotRequired, Optional, TypedDict, Union
+from typing import Any, List, Literal, NotRequired, Optional, TypedDict, Union
 
 from prisma_asyncpg.types import (
     AtomicInput as AtomicInput,
     BigIntFilter as BigIntFilter,
+    BigIntWithAggregatesFilter as BigIntWithAggregatesFilter,
     BooleanFilter as BooleanFilter,
+    BooleanWithAggregatesFilter as BooleanWithAggregatesFilter,
     BytesFilter as BytesFilter,
+    BytesWithAggregatesFilter as BytesWithAggregatesFilter,
     DateTimeFilter as DateTimeFilter,
+    DateTimeWithAggregatesFilter as DateTimeWithAggregatesFilter,
     DecimalFilter as DecimalFilter,
+    DecimalWithAggregatesFilter as DecimalWithAggregatesFilter,
     FloatFilter as FloatFilter,
+    FloatWithAggregatesFilter as FloatWithAggregatesFilter,
     IntFilter as IntFilter,
+    IntWithAggregatesFilter as IntWithAggregatesFilter,
     JsonFilter as JsonFilter,
+    JsonWithAggregatesFilter as JsonWithAggregatesFilter,
     ListFilter as ListFilter,
     ListUpdate as ListUpdate,
     SortOrder as SortOrder,
     SortOrderInput as SortOrderInput,
     StringFilter as StringFilter,
+    StringWithAggregatesFilter as StringWithAggregatesFilter,
 )
 
 from . import enums, fields
@@ -435,6 +444,210 @@ invoice_request_statusFilter = TypedDict(
 )
 
 
+class AdjustmentReasonWithAggregatesFilter(AdjustmentReasonFilter, total=False):
+    _count: IntFilter
+    _min: AdjustmentReasonFilter
+    _max: AdjustmentReasonFilter
+
+
+class BillingFrequencyWithAggregatesFilter(BillingFrequencyFilter, total=False):
+    _count: IntFilter
+    _min: BillingFrequencyFilter
+    _max: BillingFrequencyFilter
+
+
+class CreditGrantRestrictionTypeWithAggregatesFilter(CreditGrantRestrictionTypeFilter, total=False):
+    _count: IntFilter
+    _min: CreditGrantRestrictionTypeFilter
+    _max: CreditGrantRestrictionTypeFilter
+
+
+class CreditLedgerStatusWithAggregatesFilter(CreditLedgerStatusFilter, total=False):
+    _count: IntFilter
+    _min: CreditLedgerStatusFilter
+    _max: CreditLedgerStatusFilter
+
+
+class CreditTypeWithAggregatesFilter(CreditTypeFilter, total=False):
+    _count: IntFilter
+    _min: CreditTypeFilter
+    _max: CreditTypeFilter
+
+
+class GrantUnitWithAggregatesFilter(GrantUnitFilter, total=False):
+    _count: IntFilter
+    _min: GrantUnitFilter
+    _max: GrantUnitFilter
+
+
+class InvoiceAdjustmentLineItemActionWithAggregatesFilter(InvoiceAdjustmentLineItemActionFilter, total=False):
+    _count: IntFilter
+    _min: InvoiceAdjustmentLineItemActionFilter
+    _max: InvoiceAdjustmentLineItemActionFilter
+
+
+class PricingAccumulationPeriodWithAggregatesFilter(PricingAccumulationPeriodFilter, total=False):
+    _count: IntFilter
+    _min: PricingAccumulationPeriodFilter
+    _max: PricingAccumulationPeriodFilter
+
+
+class PricingIntervalTypeWithAggregatesFilter(PricingIntervalTypeFilter, total=False):
+    _count: IntFilter
+    _min: PricingIntervalTypeFilter
+    _max: PricingIntervalTypeFilter
+
+
+class ReconciliationStatusWithAggregatesFilter(ReconciliationStatusFilter, total=False):
+    _count: IntFilter
+    _min: ReconciliationStatusFilter
+    _max: ReconciliationStatusFilter
+
+
+class approval_object_typeWithAggregatesFilter(approval_object_typeFilter, total=False):
+    _count: IntFilter
+    _min: approval_object_typeFilter
+    _max: approval_object_typeFilter
+
+
+class approval_statusWithAggregatesFilter(approval_statusFilter, total=False):
+    _count: IntFilter
+    _min: approval_statusFilter
+    _max: approval_statusFilter
+
+
+class currencyWithAggregatesFilter(currencyFilter, total=False):
+    _count: IntFilter
+    _min: currencyFilter
+    _max: currencyFilter
+
+
+class invoice_statusWithAggregatesFilter(invoice_statusFilter, total=False):
+    _count: IntFilter
+    _min: invoice_statusFilter
+    _max: invoice_statusFilter
+
+
+class reconciliation_object_typeWithAggregatesFilter(reconciliation_object_typeFilter, total=False):
+    _count: IntFilter
+    _min: reconciliation_object_typeFilter
+    _max: reconciliation_object_typeFilter
+
+
+class reconciliation_scopeWithAggregatesFilter(reconciliation_scopeFilter, total=False):
+    _count: IntFilter
+    _min: reconciliation_scopeFilter
+    _max: reconciliation_scopeFilter
+
+
+class reminder_statusWithAggregatesFilter(reminder_statusFilter, total=False):
+    _count: IntFilter
+    _min: reminder_statusFilter
+    _max: reminder_statusFilter
+
+
+class reminder_typesWithAggregatesFilter(reminder_typesFilter, total=False):
+    _count: IntFilter
+    _min: reminder_typesFilter
+    _max: reminder_typesFilter
+
+
+class uac_account_categoryWithAggregatesFilter(uac_account_categoryFilter, total=False):
+    _count: IntFilter
+    _min: uac_account_categoryFilter
+    _max: uac_account_categoryFilter
+
+
+class uac_account_statusWithAggregatesFilter(uac_account_statusFilter, total=False):
+    _count: IntFilter
+    _min: uac_account_statusFilter
+    _max: uac_account_statusFilter
+
+
+class uac_account_typeWithAggregatesFilter(uac_account_typeFilter, total=False):
+    _count: IntFilter
+    _min: uac_account_typeFilter
+    _max: uac_account_typeFilter
+
+
+class uac_address_typeWithAggregatesFilter(uac_address_typeFilter, total=False):
+    _count: IntFilter
+    _min: uac_address_typeFilter
+    _max: uac_address_typeFilter
+
+
+class uac_bill_payment_typeWithAggregatesFilter(uac_bill_payment_typeFilter, total=False):
+    _count: IntFilter
+    _min: uac_bill_payment_typeFilter
+    _max: uac_bill_payment_typeFilter
+
+
+class uac_bill_payments_line_item_typeWithAggregatesFilter(uac_bill_payments_line_item_typeFilter, total=False):
+    _count: IntFilter
+    _min: uac_bill_payments_line_item_typeFilter
+    _max: uac_bill_payments_line_item_typeFilter
+
+
+class uac_bill_statusWithAggregatesFilter(uac_bill_statusFilter, total=False):
+    _count: IntFilter
+    _min: uac_bill_statusFilter
+    _max: uac_bill_statusFilter
+
+
+class uac_customer_statusWithAggregatesFilter(uac_customer_statusFilter, total=False):
+    _count: IntFilter
+    _min: uac_customer_statusFilter
+    _max: uac_customer_statusFilter
+
+
+class uac_invoice_payment_typeWithAggregatesFilter(uac_invoice_payment_typeFilter, total=False):
+    _count: IntFilter
+    _min: uac_invoice_payment_typeFilter
+    _max: uac_invoice_payment_typeFilter
+
+
+class uac_item_line_detail_typeWithAggregatesFilter(uac_item_line_detail_typeFilter, total=False):
+    _count: IntFilter
+    _min: uac_item_line_detail_typeFilter
+    _max: uac_item_line_detail_typeFilter
+
+
+class uac_item_statusWithAggregatesFilter(uac_item_statusFilter, total=False):
+    _count: IntFilter
+    _min: uac_item_statusFilter
+    _max: uac_item_statusFilter
+
+
+class uac_item_typeWithAggregatesFilter(uac_item_typeFilter, total=False):
+    _count: IntFilter
+    _min: uac_item_typeFilter
+    _max: uac_item_typeFilter
+
+
+class uac_purchase_order_statusWithAggregatesFilter(uac_purchase_order_statusFilter, total=False):
+    _count: IntFilter
+    _min: uac_purchase_order_statusFilter
+    _max: uac_purchase_order_statusFilter
+
+
+class uac_vendor_statusWithAggregatesFilter(uac_vendor_statusFilter, total=False):
+    _count: IntFilter
+    _min: uac_vendor_statusFilter
+    _max: uac_vendor_statusFilter
+
+
+class us_stateWithAggregatesFilter(us_stateFilter, total=False):
+    _count: IntFilter
+    _min: us_stateFilter
+    _max: us_stateFilter
+
+
+class invoice_request_statusWithAggregatesFilter(invoice_request_statusFilter, total=False):
+    _count: IntFilter
+    _min: invoice_request_statusFilter
+    _max: invoice_request_statusFilter
+
+
 acc_uac_invoiceWhereInput = TypedDict(
     'acc_uac_invoiceWhereInput',
     {
@@ -844,6 +1057,380 @@ acc_uac_invoiceOrderByInput = TypedDict(
 acc_uac_invoiceScalarFieldKeys = Literal['id', 'organization_id', 'provider_entity_id', 'platform_id', 'account_id', 'customer_id', 'stream_customer_id', 'subsidiary_id', 'issue_date', 'due_date', 'status', 'memo', 'document_number', 'currency_code', 'amount_due', 'total_amount', 'sub_total', 'tax_amount', 'total_discount', 'created_at', 'updated_at', 'synced', 'pricer_invoice_id', 'term', 'platform_url', 'is_vendor', 'po_number', 'pdf_link', 'payment_link', 'email_status', 'source_type']
 
 
+acc_uac_invoiceCountAggregateInput = TypedDict(
+    'acc_uac_invoiceCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'account_id': bool,
+        'customer_id': bool,
+        'stream_customer_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'status': bool,
+        'memo': bool,
+        'document_number': bool,
+        'currency_code': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'synced': bool,
+        'pricer_invoice_id': bool,
+        'term': bool,
+        'platform_url': bool,
+        'is_vendor': bool,
+        'po_number': bool,
+        'pdf_link': bool,
+        'payment_link': bool,
+        'email_status': bool,
+        'source_type': bool,
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceCountAggregateOutput = TypedDict(
+    'acc_uac_invoiceCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider_entity_id': int,
+        'platform_id': int,
+        'account_id': int,
+        'customer_id': int,
+        'stream_customer_id': int,
+        'subsidiary_id': int,
+        'issue_date': int,
+        'due_date': int,
+        'status': int,
+        'memo': int,
+        'document_number': int,
+        'currency_code': int,
+        'amount_due': int,
+        'total_amount': int,
+        'sub_total': int,
+        'tax_amount': int,
+        'total_discount': int,
+        'created_at': int,
+        'updated_at': int,
+        'synced': int,
+        'pricer_invoice_id': int,
+        'term': int,
+        'platform_url': int,
+        'is_vendor': int,
+        'po_number': int,
+        'pdf_link': int,
+        'payment_link': int,
+        'email_status': int,
+        'source_type': int,
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceAvgAggregateInput = TypedDict(
+    'acc_uac_invoiceAvgAggregateInput',
+    {
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceAvgAggregateOutput = TypedDict(
+    'acc_uac_invoiceAvgAggregateOutput',
+    {
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceSumAggregateInput = TypedDict(
+    'acc_uac_invoiceSumAggregateInput',
+    {
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceSumAggregateOutput = TypedDict(
+    'acc_uac_invoiceSumAggregateOutput',
+    {
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceMinAggregateInput = TypedDict(
+    'acc_uac_invoiceMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'account_id': bool,
+        'customer_id': bool,
+        'stream_customer_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'status': bool,
+        'memo': bool,
+        'document_number': bool,
+        'currency_code': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'synced': bool,
+        'pricer_invoice_id': bool,
+        'term': bool,
+        'platform_url': bool,
+        'is_vendor': bool,
+        'po_number': bool,
+        'pdf_link': bool,
+        'payment_link': bool,
+        'email_status': bool,
+        'source_type': bool,
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceMinAggregateOutput = TypedDict(
+    'acc_uac_invoiceMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'account_id': Optional[str],
+        'customer_id': Optional[str],
+        'stream_customer_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'due_date': Optional[datetime.datetime],
+        'status': Optional[enums.uac_bill_status],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'currency_code': Optional[str],
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'synced': Optional[bool],
+        'pricer_invoice_id': Optional[str],
+        'term': Optional[str],
+        'platform_url': Optional[str],
+        'is_vendor': Optional[bool],
+        'po_number': Optional[str],
+        'pdf_link': Optional[str],
+        'payment_link': Optional[str],
+        'email_status': Optional[str],
+        'source_type': Optional[str],
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceMaxAggregateInput = TypedDict(
+    'acc_uac_invoiceMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'account_id': bool,
+        'customer_id': bool,
+        'stream_customer_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'status': bool,
+        'memo': bool,
+        'document_number': bool,
+        'currency_code': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'synced': bool,
+        'pricer_invoice_id': bool,
+        'term': bool,
+        'platform_url': bool,
+        'is_vendor': bool,
+        'po_number': bool,
+        'pdf_link': bool,
+        'payment_link': bool,
+        'email_status': bool,
+        'source_type': bool,
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceMaxAggregateOutput = TypedDict(
+    'acc_uac_invoiceMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'account_id': Optional[str],
+        'customer_id': Optional[str],
+        'stream_customer_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'due_date': Optional[datetime.datetime],
+        'status': Optional[enums.uac_bill_status],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'currency_code': Optional[str],
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'synced': Optional[bool],
+        'pricer_invoice_id': Optional[str],
+        'term': Optional[str],
+        'platform_url': Optional[str],
+        'is_vendor': Optional[bool],
+        'po_number': Optional[str],
+        'pdf_link': Optional[str],
+        'payment_link': Optional[str],
+        'email_status': Optional[str],
+        'source_type': Optional[str],
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceScalarWhereWithAggregatesInput = TypedDict(
+    'acc_uac_invoiceScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, None, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'account_id': Union[str, None, StringWithAggregatesFilter],
+        'customer_id': Union[str, None, StringWithAggregatesFilter],
+        'stream_customer_id': Union[str, None, StringWithAggregatesFilter],
+        'subsidiary_id': Union[str, None, StringWithAggregatesFilter],
+        'issue_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'due_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'status': Union[enums.uac_bill_status, None, 'uac_bill_statusWithAggregatesFilter'],
+        'memo': Union[str, None, StringWithAggregatesFilter],
+        'document_number': Union[str, None, StringWithAggregatesFilter],
+        'currency_code': Union[str, None, StringWithAggregatesFilter],
+        'amount_due': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'total_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'sub_total': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'tax_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'total_discount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'synced': Union[bool, None, BooleanWithAggregatesFilter],
+        'pricer_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'term': Union[str, None, StringWithAggregatesFilter],
+        'platform_url': Union[str, None, StringWithAggregatesFilter],
+        'is_vendor': Union[bool, None, BooleanWithAggregatesFilter],
+        'po_number': Union[str, None, StringWithAggregatesFilter],
+        'pdf_link': Union[str, None, StringWithAggregatesFilter],
+        'payment_link': Union[str, None, StringWithAggregatesFilter],
+        'email_status': Union[str, None, StringWithAggregatesFilter],
+        'source_type': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['acc_uac_invoiceScalarWhereWithAggregatesInput'],
+        'OR': List['acc_uac_invoiceScalarWhereWithAggregatesInput'],
+        'NOT': List['acc_uac_invoiceScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceGroupByOutput = TypedDict(
+    'acc_uac_invoiceGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'account_id': Optional[str],
+        'customer_id': Optional[str],
+        'stream_customer_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'due_date': Optional[datetime.datetime],
+        'status': Optional[enums.uac_bill_status],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'currency_code': Optional[str],
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'synced': Optional[bool],
+        'pricer_invoice_id': Optional[str],
+        'term': Optional[str],
+        'platform_url': Optional[str],
+        'is_vendor': Optional[bool],
+        'po_number': Optional[str],
+        'pdf_link': Optional[str],
+        'payment_link': Optional[str],
+        'email_status': Optional[str],
+        'source_type': Optional[str],
+        '_sum': 'acc_uac_invoiceSumAggregateOutput',
+        '_avg': 'acc_uac_invoiceAvgAggregateOutput',
+        '_min': 'acc_uac_invoiceMinAggregateOutput',
+        '_max': 'acc_uac_invoiceMaxAggregateOutput',
+        '_count': 'acc_uac_invoiceCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 approvalWhereInput = TypedDict(
     'approvalWhereInput',
     {
@@ -1230,6 +1817,316 @@ approvalOrderByInput = TypedDict(
 approvalScalarFieldKeys = Literal['approval_id', 'organization_id', 'status', 'created_at', 'updated_at', 'additional_fields', 'requested_by', 'requested_date', 'request_comment', 'approve_by', 'approved_by', 'approved_date', 'approval_comment', 'object_type', 'invoice_id', 'addon_id', 'invoice_adjustment_id', 'credit_grant_id', 'organization_addon_id', 'customer_addon_id', 'contract_addon_id', 'product_addon_id', 'contract_id', 'customer_id', 'product_id', 'plan_id']
 
 
+approvalCountAggregateInput = TypedDict(
+    'approvalCountAggregateInput',
+    {
+        '_all': bool,
+        'approval_id': bool,
+        'organization_id': bool,
+        'status': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'additional_fields': bool,
+        'requested_by': bool,
+        'requested_date': bool,
+        'request_comment': bool,
+        'approve_by': bool,
+        'approved_by': bool,
+        'approved_date': bool,
+        'approval_comment': bool,
+        'object_type': bool,
+        'invoice_id': bool,
+        'addon_id': bool,
+        'invoice_adjustment_id': bool,
+        'credit_grant_id': bool,
+        'organization_addon_id': bool,
+        'customer_addon_id': bool,
+        'contract_addon_id': bool,
+        'product_addon_id': bool,
+        'contract_id': bool,
+        'customer_id': bool,
+        'product_id': bool,
+        'plan_id': bool,
+    },
+    total=False,
+)
+
+
+approvalCountAggregateOutput = TypedDict(
+    'approvalCountAggregateOutput',
+    {
+        '_all': int,
+        'approval_id': int,
+        'organization_id': int,
+        'status': int,
+        'created_at': int,
+        'updated_at': int,
+        'additional_fields': int,
+        'requested_by': int,
+        'requested_date': int,
+        'request_comment': int,
+        'approve_by': int,
+        'approved_by': int,
+        'approved_date': int,
+        'approval_comment': int,
+        'object_type': int,
+        'invoice_id': int,
+        'addon_id': int,
+        'invoice_adjustment_id': int,
+        'credit_grant_id': int,
+        'organization_addon_id': int,
+        'customer_addon_id': int,
+        'contract_addon_id': int,
+        'product_addon_id': int,
+        'contract_id': int,
+        'customer_id': int,
+        'product_id': int,
+        'plan_id': int,
+    },
+    total=False,
+)
+
+
+approvalAvgAggregateInput = TypedDict(
+    'approvalAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+approvalAvgAggregateOutput = TypedDict(
+    'approvalAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+approvalSumAggregateInput = TypedDict(
+    'approvalSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+approvalSumAggregateOutput = TypedDict(
+    'approvalSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+approvalMinAggregateInput = TypedDict(
+    'approvalMinAggregateInput',
+    {
+        'approval_id': bool,
+        'organization_id': bool,
+        'status': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'requested_by': bool,
+        'requested_date': bool,
+        'request_comment': bool,
+        'approve_by': bool,
+        'approved_by': bool,
+        'approved_date': bool,
+        'approval_comment': bool,
+        'object_type': bool,
+        'invoice_id': bool,
+        'addon_id': bool,
+        'invoice_adjustment_id': bool,
+        'credit_grant_id': bool,
+        'organization_addon_id': bool,
+        'customer_addon_id': bool,
+        'contract_addon_id': bool,
+        'product_addon_id': bool,
+        'contract_id': bool,
+        'customer_id': bool,
+        'product_id': bool,
+        'plan_id': bool,
+    },
+    total=False,
+)
+
+
+approvalMinAggregateOutput = TypedDict(
+    'approvalMinAggregateOutput',
+    {
+        'approval_id': Optional[str],
+        'organization_id': Optional[str],
+        'status': Optional[enums.approval_status],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'requested_by': Optional[str],
+        'requested_date': Optional[datetime.datetime],
+        'request_comment': Optional[str],
+        'approve_by': Optional[str],
+        'approved_by': Optional[str],
+        'approved_date': Optional[datetime.datetime],
+        'approval_comment': Optional[str],
+        'object_type': Optional[enums.approval_object_type],
+        'invoice_id': Optional[str],
+        'addon_id': Optional[str],
+        'invoice_adjustment_id': Optional[str],
+        'credit_grant_id': Optional[str],
+        'organization_addon_id': Optional[str],
+        'customer_addon_id': Optional[str],
+        'contract_addon_id': Optional[str],
+        'product_addon_id': Optional[str],
+        'contract_id': Optional[str],
+        'customer_id': Optional[str],
+        'product_id': Optional[str],
+        'plan_id': Optional[str],
+    },
+    total=False,
+)
+
+
+approvalMaxAggregateInput = TypedDict(
+    'approvalMaxAggregateInput',
+    {
+        'approval_id': bool,
+        'organization_id': bool,
+        'status': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'requested_by': bool,
+        'requested_date': bool,
+        'request_comment': bool,
+        'approve_by': bool,
+        'approved_by': bool,
+        'approved_date': bool,
+        'approval_comment': bool,
+        'object_type': bool,
+        'invoice_id': bool,
+        'addon_id': bool,
+        'invoice_adjustment_id': bool,
+        'credit_grant_id': bool,
+        'organization_addon_id': bool,
+        'customer_addon_id': bool,
+        'contract_addon_id': bool,
+        'product_addon_id': bool,
+        'contract_id': bool,
+        'customer_id': bool,
+        'product_id': bool,
+        'plan_id': bool,
+    },
+    total=False,
+)
+
+
+approvalMaxAggregateOutput = TypedDict(
+    'approvalMaxAggregateOutput',
+    {
+        'approval_id': Optional[str],
+        'organization_id': Optional[str],
+        'status': Optional[enums.approval_status],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'requested_by': Optional[str],
+        'requested_date': Optional[datetime.datetime],
+        'request_comment': Optional[str],
+        'approve_by': Optional[str],
+        'approved_by': Optional[str],
+        'approved_date': Optional[datetime.datetime],
+        'approval_comment': Optional[str],
+        'object_type': Optional[enums.approval_object_type],
+        'invoice_id': Optional[str],
+        'addon_id': Optional[str],
+        'invoice_adjustment_id': Optional[str],
+        'credit_grant_id': Optional[str],
+        'organization_addon_id': Optional[str],
+        'customer_addon_id': Optional[str],
+        'contract_addon_id': Optional[str],
+        'product_addon_id': Optional[str],
+        'contract_id': Optional[str],
+        'customer_id': Optional[str],
+        'product_id': Optional[str],
+        'plan_id': Optional[str],
+    },
+    total=False,
+)
+
+
+approvalScalarWhereWithAggregatesInput = TypedDict(
+    'approvalScalarWhereWithAggregatesInput',
+    {
+        'approval_id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'status': Union[enums.approval_status, 'approval_statusWithAggregatesFilter'],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'additional_fields': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'requested_by': Union[str, None, StringWithAggregatesFilter],
+        'requested_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'request_comment': Union[str, None, StringWithAggregatesFilter],
+        'approve_by': Union[str, None, StringWithAggregatesFilter],
+        'approved_by': Union[str, None, StringWithAggregatesFilter],
+        'approved_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'approval_comment': Union[str, None, StringWithAggregatesFilter],
+        'object_type': Union[enums.approval_object_type, 'approval_object_typeWithAggregatesFilter'],
+        'invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'addon_id': Union[str, None, StringWithAggregatesFilter],
+        'invoice_adjustment_id': Union[str, None, StringWithAggregatesFilter],
+        'credit_grant_id': Union[str, None, StringWithAggregatesFilter],
+        'organization_addon_id': Union[str, None, StringWithAggregatesFilter],
+        'customer_addon_id': Union[str, None, StringWithAggregatesFilter],
+        'contract_addon_id': Union[str, None, StringWithAggregatesFilter],
+        'product_addon_id': Union[str, None, StringWithAggregatesFilter],
+        'contract_id': Union[str, None, StringWithAggregatesFilter],
+        'customer_id': Union[str, None, StringWithAggregatesFilter],
+        'product_id': Union[str, None, StringWithAggregatesFilter],
+        'plan_id': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['approvalScalarWhereWithAggregatesInput'],
+        'OR': List['approvalScalarWhereWithAggregatesInput'],
+        'NOT': List['approvalScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+approvalGroupByOutput = TypedDict(
+    'approvalGroupByOutput',
+    {
+        'approval_id': str,
+        'organization_id': str,
+        'status': enums.approval_status,
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'additional_fields': Optional[Any],
+        'requested_by': Optional[str],
+        'requested_date': Optional[datetime.datetime],
+        'request_comment': Optional[str],
+        'approve_by': Optional[str],
+        'approved_by': Optional[str],
+        'approved_date': Optional[datetime.datetime],
+        'approval_comment': Optional[str],
+        'object_type': enums.approval_object_type,
+        'invoice_id': Optional[str],
+        'addon_id': Optional[str],
+        'invoice_adjustment_id': Optional[str],
+        'credit_grant_id': Optional[str],
+        'organization_addon_id': Optional[str],
+        'customer_addon_id': Optional[str],
+        'contract_addon_id': Optional[str],
+        'product_addon_id': Optional[str],
+        'contract_id': Optional[str],
+        'customer_id': Optional[str],
+        'product_id': Optional[str],
+        'plan_id': Optional[str],
+        '_sum': 'approvalSumAggregateOutput',
+        '_avg': 'approvalAvgAggregateOutput',
+        '_min': 'approvalMinAggregateOutput',
+        '_max': 'approvalMaxAggregateOutput',
+        '_count': 'approvalCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 approval_slack_request_contentWhereInput = TypedDict(
     'approval_slack_request_contentWhereInput',
     {
@@ -1432,6 +2329,132 @@ approval_slack_request_contentOrderByInput = TypedDict(
 
 
 approval_slack_request_contentScalarFieldKeys = Literal['id', 'slack_request_content', 'approval_id']
+
+
+approval_slack_request_contentCountAggregateInput = TypedDict(
+    'approval_slack_request_contentCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'slack_request_content': bool,
+        'approval_id': bool,
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentCountAggregateOutput = TypedDict(
+    'approval_slack_request_contentCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'slack_request_content': int,
+        'approval_id': int,
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentAvgAggregateInput = TypedDict(
+    'approval_slack_request_contentAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentAvgAggregateOutput = TypedDict(
+    'approval_slack_request_contentAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentSumAggregateInput = TypedDict(
+    'approval_slack_request_contentSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentSumAggregateOutput = TypedDict(
+    'approval_slack_request_contentSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentMinAggregateInput = TypedDict(
+    'approval_slack_request_contentMinAggregateInput',
+    {
+        'id': bool,
+        'approval_id': bool,
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentMinAggregateOutput = TypedDict(
+    'approval_slack_request_contentMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'approval_id': Optional[str],
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentMaxAggregateInput = TypedDict(
+    'approval_slack_request_contentMaxAggregateInput',
+    {
+        'id': bool,
+        'approval_id': bool,
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentMaxAggregateOutput = TypedDict(
+    'approval_slack_request_contentMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'approval_id': Optional[str],
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentScalarWhereWithAggregatesInput = TypedDict(
+    'approval_slack_request_contentScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'slack_request_content': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'approval_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['approval_slack_request_contentScalarWhereWithAggregatesInput'],
+        'OR': List['approval_slack_request_contentScalarWhereWithAggregatesInput'],
+        'NOT': List['approval_slack_request_contentScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentGroupByOutput = TypedDict(
+    'approval_slack_request_contentGroupByOutput',
+    {
+        'id': str,
+        'slack_request_content': Optional[Any],
+        'approval_id': str,
+        '_sum': 'approval_slack_request_contentSumAggregateOutput',
+        '_avg': 'approval_slack_request_contentAvgAggregateOutput',
+        '_min': 'approval_slack_request_contentMinAggregateOutput',
+        '_max': 'approval_slack_request_contentMaxAggregateOutput',
+        '_count': 'approval_slack_request_contentCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 automation_workflowWhereInput = TypedDict(
@@ -1660,6 +2683,160 @@ automation_workflowOrderByInput = TypedDict(
 
 
 automation_workflowScalarFieldKeys = Literal['id', 'organization_id', 'description', 'trigger', 'action', 'created_at', 'updated_at']
+
+
+automation_workflowCountAggregateInput = TypedDict(
+    'automation_workflowCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'description': bool,
+        'trigger': bool,
+        'action': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+automation_workflowCountAggregateOutput = TypedDict(
+    'automation_workflowCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'description': int,
+        'trigger': int,
+        'action': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+automation_workflowAvgAggregateInput = TypedDict(
+    'automation_workflowAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+automation_workflowAvgAggregateOutput = TypedDict(
+    'automation_workflowAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+automation_workflowSumAggregateInput = TypedDict(
+    'automation_workflowSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+automation_workflowSumAggregateOutput = TypedDict(
+    'automation_workflowSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+automation_workflowMinAggregateInput = TypedDict(
+    'automation_workflowMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'description': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+automation_workflowMinAggregateOutput = TypedDict(
+    'automation_workflowMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'description': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+automation_workflowMaxAggregateInput = TypedDict(
+    'automation_workflowMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'description': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+automation_workflowMaxAggregateOutput = TypedDict(
+    'automation_workflowMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'description': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+automation_workflowScalarWhereWithAggregatesInput = TypedDict(
+    'automation_workflowScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'description': Union[str, None, StringWithAggregatesFilter],
+        'trigger': Union[fields.Json, JsonWithAggregatesFilter],
+        'action': Union[fields.Json, JsonWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['automation_workflowScalarWhereWithAggregatesInput'],
+        'OR': List['automation_workflowScalarWhereWithAggregatesInput'],
+        'NOT': List['automation_workflowScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+automation_workflowGroupByOutput = TypedDict(
+    'automation_workflowGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'description': Optional[str],
+        'trigger': Any,
+        'action': Any,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'automation_workflowSumAggregateOutput',
+        '_avg': 'automation_workflowAvgAggregateOutput',
+        '_min': 'automation_workflowMinAggregateOutput',
+        '_max': 'automation_workflowMaxAggregateOutput',
+        '_count': 'automation_workflowCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 contractWhereInput = TypedDict(
@@ -1939,6 +3116,200 @@ contractOrderByInput = TypedDict(
 contractScalarFieldKeys = Literal['contract_id', 'customer_id', 'start_date', 'end_date', 'billing_frequency', 'min_contract_spend', 'additional_fields', 'contract_name', 'organization_id', 'created_at', 'updated_at']
 
 
+contractCountAggregateInput = TypedDict(
+    'contractCountAggregateInput',
+    {
+        '_all': bool,
+        'contract_id': bool,
+        'customer_id': bool,
+        'start_date': bool,
+        'end_date': bool,
+        'billing_frequency': bool,
+        'min_contract_spend': bool,
+        'additional_fields': bool,
+        'contract_name': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contractCountAggregateOutput = TypedDict(
+    'contractCountAggregateOutput',
+    {
+        '_all': int,
+        'contract_id': int,
+        'customer_id': int,
+        'start_date': int,
+        'end_date': int,
+        'billing_frequency': int,
+        'min_contract_spend': int,
+        'additional_fields': int,
+        'contract_name': int,
+        'organization_id': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+contractAvgAggregateInput = TypedDict(
+    'contractAvgAggregateInput',
+    {
+        'min_contract_spend': bool,
+    },
+    total=False,
+)
+
+
+contractAvgAggregateOutput = TypedDict(
+    'contractAvgAggregateOutput',
+    {
+        'min_contract_spend': Optional[float],
+    },
+    total=False,
+)
+
+
+contractSumAggregateInput = TypedDict(
+    'contractSumAggregateInput',
+    {
+        'min_contract_spend': bool,
+    },
+    total=False,
+)
+
+
+contractSumAggregateOutput = TypedDict(
+    'contractSumAggregateOutput',
+    {
+        'min_contract_spend': Optional[float],
+    },
+    total=False,
+)
+
+
+contractMinAggregateInput = TypedDict(
+    'contractMinAggregateInput',
+    {
+        'contract_id': bool,
+        'customer_id': bool,
+        'start_date': bool,
+        'end_date': bool,
+        'billing_frequency': bool,
+        'min_contract_spend': bool,
+        'contract_name': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contractMinAggregateOutput = TypedDict(
+    'contractMinAggregateOutput',
+    {
+        'contract_id': Optional[str],
+        'customer_id': Optional[str],
+        'start_date': Optional[datetime.datetime],
+        'end_date': Optional[datetime.datetime],
+        'billing_frequency': Optional[enums.BillingFrequency],
+        'min_contract_spend': Optional[float],
+        'contract_name': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contractMaxAggregateInput = TypedDict(
+    'contractMaxAggregateInput',
+    {
+        'contract_id': bool,
+        'customer_id': bool,
+        'start_date': bool,
+        'end_date': bool,
+        'billing_frequency': bool,
+        'min_contract_spend': bool,
+        'contract_name': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contractMaxAggregateOutput = TypedDict(
+    'contractMaxAggregateOutput',
+    {
+        'contract_id': Optional[str],
+        'customer_id': Optional[str],
+        'start_date': Optional[datetime.datetime],
+        'end_date': Optional[datetime.datetime],
+        'billing_frequency': Optional[enums.BillingFrequency],
+        'min_contract_spend': Optional[float],
+        'contract_name': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contractScalarWhereWithAggregatesInput = TypedDict(
+    'contractScalarWhereWithAggregatesInput',
+    {
+        'contract_id': Union[str, StringWithAggregatesFilter],
+        'customer_id': Union[str, None, StringWithAggregatesFilter],
+        'start_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'end_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'billing_frequency': Union[enums.BillingFrequency, None, 'BillingFrequencyWithAggregatesFilter'],
+        'min_contract_spend': Union[float, None, FloatWithAggregatesFilter],
+        'additional_fields': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'contract_name': Union[str, None, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['contractScalarWhereWithAggregatesInput'],
+        'OR': List['contractScalarWhereWithAggregatesInput'],
+        'NOT': List['contractScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+contractGroupByOutput = TypedDict(
+    'contractGroupByOutput',
+    {
+        'contract_id': str,
+        'customer_id': Optional[str],
+        'start_date': Optional[datetime.datetime],
+        'end_date': Optional[datetime.datetime],
+        'billing_frequency': Optional[enums.BillingFrequency],
+        'min_contract_spend': Optional[float],
+        'additional_fields': Optional[Any],
+        'contract_name': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        '_sum': 'contractSumAggregateOutput',
+        '_avg': 'contractAvgAggregateOutput',
+        '_min': 'contractMinAggregateOutput',
+        '_max': 'contractMaxAggregateOutput',
+        '_count': 'contractCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 contract_addonWhereInput = TypedDict(
     'contract_addonWhereInput',
     {
@@ -2172,6 +3543,152 @@ contract_addonOrderByInput = TypedDict(
 
 
 contract_addonScalarFieldKeys = Literal['id', 'contract_id', 'addon_id', 'created_at', 'updated_at']
+
+
+contract_addonCountAggregateInput = TypedDict(
+    'contract_addonCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'contract_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_addonCountAggregateOutput = TypedDict(
+    'contract_addonCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'contract_id': int,
+        'addon_id': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+contract_addonAvgAggregateInput = TypedDict(
+    'contract_addonAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+contract_addonAvgAggregateOutput = TypedDict(
+    'contract_addonAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+contract_addonSumAggregateInput = TypedDict(
+    'contract_addonSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+contract_addonSumAggregateOutput = TypedDict(
+    'contract_addonSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+contract_addonMinAggregateInput = TypedDict(
+    'contract_addonMinAggregateInput',
+    {
+        'id': bool,
+        'contract_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_addonMinAggregateOutput = TypedDict(
+    'contract_addonMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'contract_id': Optional[str],
+        'addon_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contract_addonMaxAggregateInput = TypedDict(
+    'contract_addonMaxAggregateInput',
+    {
+        'id': bool,
+        'contract_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_addonMaxAggregateOutput = TypedDict(
+    'contract_addonMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'contract_id': Optional[str],
+        'addon_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contract_addonScalarWhereWithAggregatesInput = TypedDict(
+    'contract_addonScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'contract_id': Union[str, StringWithAggregatesFilter],
+        'addon_id': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['contract_addonScalarWhereWithAggregatesInput'],
+        'OR': List['contract_addonScalarWhereWithAggregatesInput'],
+        'NOT': List['contract_addonScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+contract_addonGroupByOutput = TypedDict(
+    'contract_addonGroupByOutput',
+    {
+        'id': str,
+        'contract_id': str,
+        'addon_id': str,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'contract_addonSumAggregateOutput',
+        '_avg': 'contract_addonAvgAggregateOutput',
+        '_min': 'contract_addonMinAggregateOutput',
+        '_max': 'contract_addonMaxAggregateOutput',
+        '_count': 'contract_addonCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 contract_productWhereInput = TypedDict(
@@ -2415,6 +3932,164 @@ contract_productOrderByInput = TypedDict(
 contract_productScalarFieldKeys = Literal['id', 'contract_id', 'product_id', 'unit_price', 'created_at', 'updated_at']
 
 
+contract_productCountAggregateInput = TypedDict(
+    'contract_productCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'contract_id': bool,
+        'product_id': bool,
+        'unit_price': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_productCountAggregateOutput = TypedDict(
+    'contract_productCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'contract_id': int,
+        'product_id': int,
+        'unit_price': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+contract_productAvgAggregateInput = TypedDict(
+    'contract_productAvgAggregateInput',
+    {
+        'unit_price': bool,
+    },
+    total=False,
+)
+
+
+contract_productAvgAggregateOutput = TypedDict(
+    'contract_productAvgAggregateOutput',
+    {
+        'unit_price': Optional[float],
+    },
+    total=False,
+)
+
+
+contract_productSumAggregateInput = TypedDict(
+    'contract_productSumAggregateInput',
+    {
+        'unit_price': bool,
+    },
+    total=False,
+)
+
+
+contract_productSumAggregateOutput = TypedDict(
+    'contract_productSumAggregateOutput',
+    {
+        'unit_price': Optional[float],
+    },
+    total=False,
+)
+
+
+contract_productMinAggregateInput = TypedDict(
+    'contract_productMinAggregateInput',
+    {
+        'id': bool,
+        'contract_id': bool,
+        'product_id': bool,
+        'unit_price': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_productMinAggregateOutput = TypedDict(
+    'contract_productMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'contract_id': Optional[str],
+        'product_id': Optional[str],
+        'unit_price': Optional[float],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contract_productMaxAggregateInput = TypedDict(
+    'contract_productMaxAggregateInput',
+    {
+        'id': bool,
+        'contract_id': bool,
+        'product_id': bool,
+        'unit_price': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_productMaxAggregateOutput = TypedDict(
+    'contract_productMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'contract_id': Optional[str],
+        'product_id': Optional[str],
+        'unit_price': Optional[float],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contract_productScalarWhereWithAggregatesInput = TypedDict(
+    'contract_productScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'contract_id': Union[str, StringWithAggregatesFilter],
+        'product_id': Union[str, StringWithAggregatesFilter],
+        'unit_price': Union[float, None, FloatWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['contract_productScalarWhereWithAggregatesInput'],
+        'OR': List['contract_productScalarWhereWithAggregatesInput'],
+        'NOT': List['contract_productScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+contract_productGroupByOutput = TypedDict(
+    'contract_productGroupByOutput',
+    {
+        'id': str,
+        'contract_id': str,
+        'product_id': str,
+        'unit_price': Optional[float],
+        'created_at': datetime.datetime,
+        'updated_at': Optional[datetime.datetime],
+        '_sum': 'contract_productSumAggregateOutput',
+        '_avg': 'contract_productAvgAggregateOutput',
+        '_min': 'contract_productMinAggregateOutput',
+        '_max': 'contract_productMaxAggregateOutput',
+        '_count': 'contract_productCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 contract_resultsWhereInput = TypedDict(
     'contract_resultsWhereInput',
     {
@@ -2649,6 +4324,180 @@ contract_resultsOrderByInput = TypedDict(
 contract_resultsScalarFieldKeys = Literal['id', 'contract_id', 'parent', 'sub', 'invoice_date', 'value', 'created_at', 'updated_at']
 
 
+contract_resultsCountAggregateInput = TypedDict(
+    'contract_resultsCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'contract_id': bool,
+        'parent': bool,
+        'sub': bool,
+        'invoice_date': bool,
+        'value': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_resultsCountAggregateOutput = TypedDict(
+    'contract_resultsCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'contract_id': int,
+        'parent': int,
+        'sub': int,
+        'invoice_date': int,
+        'value': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+contract_resultsAvgAggregateInput = TypedDict(
+    'contract_resultsAvgAggregateInput',
+    {
+        'value': bool,
+    },
+    total=False,
+)
+
+
+contract_resultsAvgAggregateOutput = TypedDict(
+    'contract_resultsAvgAggregateOutput',
+    {
+        'value': Optional[float],
+    },
+    total=False,
+)
+
+
+contract_resultsSumAggregateInput = TypedDict(
+    'contract_resultsSumAggregateInput',
+    {
+        'value': bool,
+    },
+    total=False,
+)
+
+
+contract_resultsSumAggregateOutput = TypedDict(
+    'contract_resultsSumAggregateOutput',
+    {
+        'value': Optional[float],
+    },
+    total=False,
+)
+
+
+contract_resultsMinAggregateInput = TypedDict(
+    'contract_resultsMinAggregateInput',
+    {
+        'id': bool,
+        'contract_id': bool,
+        'parent': bool,
+        'sub': bool,
+        'invoice_date': bool,
+        'value': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_resultsMinAggregateOutput = TypedDict(
+    'contract_resultsMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'contract_id': Optional[str],
+        'parent': Optional[str],
+        'sub': Optional[str],
+        'invoice_date': Optional[datetime.datetime],
+        'value': Optional[float],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contract_resultsMaxAggregateInput = TypedDict(
+    'contract_resultsMaxAggregateInput',
+    {
+        'id': bool,
+        'contract_id': bool,
+        'parent': bool,
+        'sub': bool,
+        'invoice_date': bool,
+        'value': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_resultsMaxAggregateOutput = TypedDict(
+    'contract_resultsMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'contract_id': Optional[str],
+        'parent': Optional[str],
+        'sub': Optional[str],
+        'invoice_date': Optional[datetime.datetime],
+        'value': Optional[float],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contract_resultsScalarWhereWithAggregatesInput = TypedDict(
+    'contract_resultsScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'contract_id': Union[str, StringWithAggregatesFilter],
+        'parent': Union[str, None, StringWithAggregatesFilter],
+        'sub': Union[str, None, StringWithAggregatesFilter],
+        'invoice_date': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'value': Union[float, FloatWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['contract_resultsScalarWhereWithAggregatesInput'],
+        'OR': List['contract_resultsScalarWhereWithAggregatesInput'],
+        'NOT': List['contract_resultsScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+contract_resultsGroupByOutput = TypedDict(
+    'contract_resultsGroupByOutput',
+    {
+        'id': str,
+        'contract_id': str,
+        'parent': Optional[str],
+        'sub': Optional[str],
+        'invoice_date': datetime.datetime,
+        'value': float,
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        '_sum': 'contract_resultsSumAggregateOutput',
+        '_avg': 'contract_resultsAvgAggregateOutput',
+        '_min': 'contract_resultsMinAggregateOutput',
+        '_max': 'contract_resultsMaxAggregateOutput',
+        '_count': 'contract_resultsCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 contract_signatureWhereInput = TypedDict(
     'contract_signatureWhereInput',
     {
@@ -2863,6 +4712,152 @@ contract_signatureOrderByInput = TypedDict(
 
 
 contract_signatureScalarFieldKeys = Literal['id', 'organization_id', 'created_at', 'updated_at', 'signature']
+
+
+contract_signatureCountAggregateInput = TypedDict(
+    'contract_signatureCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+contract_signatureCountAggregateOutput = TypedDict(
+    'contract_signatureCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'created_at': int,
+        'updated_at': int,
+        'signature': int,
+    },
+    total=False,
+)
+
+
+contract_signatureAvgAggregateInput = TypedDict(
+    'contract_signatureAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+contract_signatureAvgAggregateOutput = TypedDict(
+    'contract_signatureAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+contract_signatureSumAggregateInput = TypedDict(
+    'contract_signatureSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+contract_signatureSumAggregateOutput = TypedDict(
+    'contract_signatureSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+contract_signatureMinAggregateInput = TypedDict(
+    'contract_signatureMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+contract_signatureMinAggregateOutput = TypedDict(
+    'contract_signatureMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+    },
+    total=False,
+)
+
+
+contract_signatureMaxAggregateInput = TypedDict(
+    'contract_signatureMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+contract_signatureMaxAggregateOutput = TypedDict(
+    'contract_signatureMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+    },
+    total=False,
+)
+
+
+contract_signatureScalarWhereWithAggregatesInput = TypedDict(
+    'contract_signatureScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'signature': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['contract_signatureScalarWhereWithAggregatesInput'],
+        'OR': List['contract_signatureScalarWhereWithAggregatesInput'],
+        'NOT': List['contract_signatureScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+contract_signatureGroupByOutput = TypedDict(
+    'contract_signatureGroupByOutput',
+    {
+        'id': str,
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+        '_sum': 'contract_signatureSumAggregateOutput',
+        '_avg': 'contract_signatureAvgAggregateOutput',
+        '_min': 'contract_signatureMinAggregateOutput',
+        '_max': 'contract_signatureMaxAggregateOutput',
+        '_count': 'contract_signatureCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 credit_grantWhereInput = TypedDict(
@@ -3158,6 +5153,244 @@ credit_grantOrderByInput = TypedDict(
 credit_grantScalarFieldKeys = Literal['credit_grant_id', 'customer_id', 'organization_id', 'grant_date', 'expiry_date', 'grant_value', 'grant_unit', 'current_value', 'rev_recog_multiplier', 'additional_fields', 'credit_type', 'created_at', 'updated_at', 'virtual_balance', 'credit_grant_restriction_type']
 
 
+credit_grantCountAggregateInput = TypedDict(
+    'credit_grantCountAggregateInput',
+    {
+        '_all': bool,
+        'credit_grant_id': bool,
+        'customer_id': bool,
+        'organization_id': bool,
+        'grant_date': bool,
+        'expiry_date': bool,
+        'grant_value': bool,
+        'grant_unit': bool,
+        'current_value': bool,
+        'rev_recog_multiplier': bool,
+        'additional_fields': bool,
+        'credit_type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'virtual_balance': bool,
+        'credit_grant_restriction_type': bool,
+    },
+    total=False,
+)
+
+
+credit_grantCountAggregateOutput = TypedDict(
+    'credit_grantCountAggregateOutput',
+    {
+        '_all': int,
+        'credit_grant_id': int,
+        'customer_id': int,
+        'organization_id': int,
+        'grant_date': int,
+        'expiry_date': int,
+        'grant_value': int,
+        'grant_unit': int,
+        'current_value': int,
+        'rev_recog_multiplier': int,
+        'additional_fields': int,
+        'credit_type': int,
+        'created_at': int,
+        'updated_at': int,
+        'virtual_balance': int,
+        'credit_grant_restriction_type': int,
+    },
+    total=False,
+)
+
+
+credit_grantAvgAggregateInput = TypedDict(
+    'credit_grantAvgAggregateInput',
+    {
+        'grant_value': bool,
+        'current_value': bool,
+        'rev_recog_multiplier': bool,
+        'virtual_balance': bool,
+    },
+    total=False,
+)
+
+
+credit_grantAvgAggregateOutput = TypedDict(
+    'credit_grantAvgAggregateOutput',
+    {
+        'grant_value': Optional[float],
+        'current_value': Optional[float],
+        'rev_recog_multiplier': Optional[float],
+        'virtual_balance': Optional[float],
+    },
+    total=False,
+)
+
+
+credit_grantSumAggregateInput = TypedDict(
+    'credit_grantSumAggregateInput',
+    {
+        'grant_value': bool,
+        'current_value': bool,
+        'rev_recog_multiplier': bool,
+        'virtual_balance': bool,
+    },
+    total=False,
+)
+
+
+credit_grantSumAggregateOutput = TypedDict(
+    'credit_grantSumAggregateOutput',
+    {
+        'grant_value': Optional[float],
+        'current_value': Optional[float],
+        'rev_recog_multiplier': Optional[float],
+        'virtual_balance': Optional[float],
+    },
+    total=False,
+)
+
+
+credit_grantMinAggregateInput = TypedDict(
+    'credit_grantMinAggregateInput',
+    {
+        'credit_grant_id': bool,
+        'customer_id': bool,
+        'organization_id': bool,
+        'grant_date': bool,
+        'expiry_date': bool,
+        'grant_value': bool,
+        'grant_unit': bool,
+        'current_value': bool,
+        'rev_recog_multiplier': bool,
+        'credit_type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'virtual_balance': bool,
+        'credit_grant_restriction_type': bool,
+    },
+    total=False,
+)
+
+
+credit_grantMinAggregateOutput = TypedDict(
+    'credit_grantMinAggregateOutput',
+    {
+        'credit_grant_id': Optional[str],
+        'customer_id': Optional[str],
+        'organization_id': Optional[str],
+        'grant_date': Optional[datetime.datetime],
+        'expiry_date': Optional[datetime.datetime],
+        'grant_value': Optional[float],
+        'grant_unit': Optional[enums.GrantUnit],
+        'current_value': Optional[float],
+        'rev_recog_multiplier': Optional[float],
+        'credit_type': Optional[enums.CreditType],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'virtual_balance': Optional[float],
+        'credit_grant_restriction_type': Optional[enums.CreditGrantRestrictionType],
+    },
+    total=False,
+)
+
+
+credit_grantMaxAggregateInput = TypedDict(
+    'credit_grantMaxAggregateInput',
+    {
+        'credit_grant_id': bool,
+        'customer_id': bool,
+        'organization_id': bool,
+        'grant_date': bool,
+        'expiry_date': bool,
+        'grant_value': bool,
+        'grant_unit': bool,
+        'current_value': bool,
+        'rev_recog_multiplier': bool,
+        'credit_type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'virtual_balance': bool,
+        'credit_grant_restriction_type': bool,
+    },
+    total=False,
+)
+
+
+credit_grantMaxAggregateOutput = TypedDict(
+    'credit_grantMaxAggregateOutput',
+    {
+        'credit_grant_id': Optional[str],
+        'customer_id': Optional[str],
+        'organization_id': Optional[str],
+        'grant_date': Optional[datetime.datetime],
+        'expiry_date': Optional[datetime.datetime],
+        'grant_value': Optional[float],
+        'grant_unit': Optional[enums.GrantUnit],
+        'current_value': Optional[float],
+        'rev_recog_multiplier': Optional[float],
+        'credit_type': Optional[enums.CreditType],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'virtual_balance': Optional[float],
+        'credit_grant_restriction_type': Optional[enums.CreditGrantRestrictionType],
+    },
+    total=False,
+)
+
+
+credit_grantScalarWhereWithAggregatesInput = TypedDict(
+    'credit_grantScalarWhereWithAggregatesInput',
+    {
+        'credit_grant_id': Union[str, StringWithAggregatesFilter],
+        'customer_id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'grant_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'expiry_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'grant_value': Union[float, None, FloatWithAggregatesFilter],
+        'grant_unit': Union[enums.GrantUnit, None, 'GrantUnitWithAggregatesFilter'],
+        'current_value': Union[float, None, FloatWithAggregatesFilter],
+        'rev_recog_multiplier': Union[float, None, FloatWithAggregatesFilter],
+        'additional_fields': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'credit_type': Union[enums.CreditType, None, 'CreditTypeWithAggregatesFilter'],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'virtual_balance': Union[float, None, FloatWithAggregatesFilter],
+        'credit_grant_restriction_type': Union[enums.CreditGrantRestrictionType, 'CreditGrantRestrictionTypeWithAggregatesFilter'],
+        'AND': List['credit_grantScalarWhereWithAggregatesInput'],
+        'OR': List['credit_grantScalarWhereWithAggregatesInput'],
+        'NOT': List['credit_grantScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+credit_grantGroupByOutput = TypedDict(
+    'credit_grantGroupByOutput',
+    {
+        'credit_grant_id': str,
+        'customer_id': str,
+        'organization_id': str,
+        'grant_date': Optional[datetime.datetime],
+        'expiry_date': Optional[datetime.datetime],
+        'grant_value': Optional[float],
+        'grant_unit': Optional[enums.GrantUnit],
+        'current_value': Optional[float],
+        'rev_recog_multiplier': Optional[float],
+        'additional_fields': Optional[Any],
+        'credit_type': Optional[enums.CreditType],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'virtual_balance': Optional[float],
+        'credit_grant_restriction_type': enums.CreditGrantRestrictionType,
+        '_sum': 'credit_grantSumAggregateOutput',
+        '_avg': 'credit_grantAvgAggregateOutput',
+        '_min': 'credit_grantMinAggregateOutput',
+        '_max': 'credit_grantMaxAggregateOutput',
+        '_count': 'credit_grantCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 credit_grant_ledgerWhereInput = TypedDict(
     'credit_grant_ledgerWhereInput',
     {
@@ -3404,6 +5637,196 @@ credit_grant_ledgerOrderByInput = TypedDict(
 credit_grant_ledgerScalarFieldKeys = Literal['credit_grant_ledger_id', 'credit_grant_id', 'date', 'credit_amount', 'debit_amount', 'description', 'additional_fields', 'created_at', 'updated_at', 'status']
 
 
+credit_grant_ledgerCountAggregateInput = TypedDict(
+    'credit_grant_ledgerCountAggregateInput',
+    {
+        '_all': bool,
+        'credit_grant_ledger_id': bool,
+        'credit_grant_id': bool,
+        'date': bool,
+        'credit_amount': bool,
+        'debit_amount': bool,
+        'description': bool,
+        'additional_fields': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'status': bool,
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerCountAggregateOutput = TypedDict(
+    'credit_grant_ledgerCountAggregateOutput',
+    {
+        '_all': int,
+        'credit_grant_ledger_id': int,
+        'credit_grant_id': int,
+        'date': int,
+        'credit_amount': int,
+        'debit_amount': int,
+        'description': int,
+        'additional_fields': int,
+        'created_at': int,
+        'updated_at': int,
+        'status': int,
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerAvgAggregateInput = TypedDict(
+    'credit_grant_ledgerAvgAggregateInput',
+    {
+        'credit_amount': bool,
+        'debit_amount': bool,
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerAvgAggregateOutput = TypedDict(
+    'credit_grant_ledgerAvgAggregateOutput',
+    {
+        'credit_amount': Optional[float],
+        'debit_amount': Optional[float],
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerSumAggregateInput = TypedDict(
+    'credit_grant_ledgerSumAggregateInput',
+    {
+        'credit_amount': bool,
+        'debit_amount': bool,
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerSumAggregateOutput = TypedDict(
+    'credit_grant_ledgerSumAggregateOutput',
+    {
+        'credit_amount': Optional[float],
+        'debit_amount': Optional[float],
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerMinAggregateInput = TypedDict(
+    'credit_grant_ledgerMinAggregateInput',
+    {
+        'credit_grant_ledger_id': bool,
+        'credit_grant_id': bool,
+        'date': bool,
+        'credit_amount': bool,
+        'debit_amount': bool,
+        'description': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'status': bool,
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerMinAggregateOutput = TypedDict(
+    'credit_grant_ledgerMinAggregateOutput',
+    {
+        'credit_grant_ledger_id': Optional[str],
+        'credit_grant_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'credit_amount': Optional[float],
+        'debit_amount': Optional[float],
+        'description': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'status': Optional[enums.CreditLedgerStatus],
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerMaxAggregateInput = TypedDict(
+    'credit_grant_ledgerMaxAggregateInput',
+    {
+        'credit_grant_ledger_id': bool,
+        'credit_grant_id': bool,
+        'date': bool,
+        'credit_amount': bool,
+        'debit_amount': bool,
+        'description': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'status': bool,
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerMaxAggregateOutput = TypedDict(
+    'credit_grant_ledgerMaxAggregateOutput',
+    {
+        'credit_grant_ledger_id': Optional[str],
+        'credit_grant_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'credit_amount': Optional[float],
+        'debit_amount': Optional[float],
+        'description': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'status': Optional[enums.CreditLedgerStatus],
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerScalarWhereWithAggregatesInput = TypedDict(
+    'credit_grant_ledgerScalarWhereWithAggregatesInput',
+    {
+        'credit_grant_ledger_id': Union[str, StringWithAggregatesFilter],
+        'credit_grant_id': Union[str, StringWithAggregatesFilter],
+        'date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'credit_amount': Union[float, None, FloatWithAggregatesFilter],
+        'debit_amount': Union[float, None, FloatWithAggregatesFilter],
+        'description': Union[str, None, StringWithAggregatesFilter],
+        'additional_fields': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'status': Union[enums.CreditLedgerStatus, None, 'CreditLedgerStatusWithAggregatesFilter'],
+        'AND': List['credit_grant_ledgerScalarWhereWithAggregatesInput'],
+        'OR': List['credit_grant_ledgerScalarWhereWithAggregatesInput'],
+        'NOT': List['credit_grant_ledgerScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerGroupByOutput = TypedDict(
+    'credit_grant_ledgerGroupByOutput',
+    {
+        'credit_grant_ledger_id': str,
+        'credit_grant_id': str,
+        'date': Optional[datetime.datetime],
+        'credit_amount': Optional[float],
+        'debit_amount': Optional[float],
+        'description': Optional[str],
+        'additional_fields': Optional[Any],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'status': Optional[enums.CreditLedgerStatus],
+        '_sum': 'credit_grant_ledgerSumAggregateOutput',
+        '_avg': 'credit_grant_ledgerAvgAggregateOutput',
+        '_min': 'credit_grant_ledgerMinAggregateOutput',
+        '_max': 'credit_grant_ledgerMaxAggregateOutput',
+        '_count': 'credit_grant_ledgerCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 credit_grant_restrictionWhereInput = TypedDict(
     'credit_grant_restrictionWhereInput',
     {
@@ -3634,6 +6057,160 @@ credit_grant_restrictionOrderByInput = TypedDict(
 
 
 credit_grant_restrictionScalarFieldKeys = Literal['credit_grant_restriction_id', 'credit_grant_id', 'product_id', 'created_at', 'updated_at', 'contract_id']
+
+
+credit_grant_restrictionCountAggregateInput = TypedDict(
+    'credit_grant_restrictionCountAggregateInput',
+    {
+        '_all': bool,
+        'credit_grant_restriction_id': bool,
+        'credit_grant_id': bool,
+        'product_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'contract_id': bool,
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionCountAggregateOutput = TypedDict(
+    'credit_grant_restrictionCountAggregateOutput',
+    {
+        '_all': int,
+        'credit_grant_restriction_id': int,
+        'credit_grant_id': int,
+        'product_id': int,
+        'created_at': int,
+        'updated_at': int,
+        'contract_id': int,
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionAvgAggregateInput = TypedDict(
+    'credit_grant_restrictionAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionAvgAggregateOutput = TypedDict(
+    'credit_grant_restrictionAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionSumAggregateInput = TypedDict(
+    'credit_grant_restrictionSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionSumAggregateOutput = TypedDict(
+    'credit_grant_restrictionSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionMinAggregateInput = TypedDict(
+    'credit_grant_restrictionMinAggregateInput',
+    {
+        'credit_grant_restriction_id': bool,
+        'credit_grant_id': bool,
+        'product_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'contract_id': bool,
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionMinAggregateOutput = TypedDict(
+    'credit_grant_restrictionMinAggregateOutput',
+    {
+        'credit_grant_restriction_id': Optional[str],
+        'credit_grant_id': Optional[str],
+        'product_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'contract_id': Optional[str],
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionMaxAggregateInput = TypedDict(
+    'credit_grant_restrictionMaxAggregateInput',
+    {
+        'credit_grant_restriction_id': bool,
+        'credit_grant_id': bool,
+        'product_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'contract_id': bool,
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionMaxAggregateOutput = TypedDict(
+    'credit_grant_restrictionMaxAggregateOutput',
+    {
+        'credit_grant_restriction_id': Optional[str],
+        'credit_grant_id': Optional[str],
+        'product_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'contract_id': Optional[str],
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionScalarWhereWithAggregatesInput = TypedDict(
+    'credit_grant_restrictionScalarWhereWithAggregatesInput',
+    {
+        'credit_grant_restriction_id': Union[str, StringWithAggregatesFilter],
+        'credit_grant_id': Union[str, StringWithAggregatesFilter],
+        'product_id': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'contract_id': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['credit_grant_restrictionScalarWhereWithAggregatesInput'],
+        'OR': List['credit_grant_restrictionScalarWhereWithAggregatesInput'],
+        'NOT': List['credit_grant_restrictionScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionGroupByOutput = TypedDict(
+    'credit_grant_restrictionGroupByOutput',
+    {
+        'credit_grant_restriction_id': str,
+        'credit_grant_id': str,
+        'product_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'contract_id': Optional[str],
+        '_sum': 'credit_grant_restrictionSumAggregateOutput',
+        '_avg': 'credit_grant_restrictionAvgAggregateOutput',
+        '_min': 'credit_grant_restrictionMinAggregateOutput',
+        '_max': 'credit_grant_restrictionMaxAggregateOutput',
+        '_count': 'credit_grant_restrictionCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 customerWhereInput = TypedDict(
@@ -3924,6 +6501,204 @@ customerOrderByInput = TypedDict(
 customerScalarFieldKeys = Literal['customer_id', 'customer_name', 'customer_email', 'additional_fields', 'objType', 'organization_id', 'created_at', 'updated_at', 'uac_customer_id', 'reconciliation_status', 'is_vendor', 'uac_vendor_id']
 
 
+customerCountAggregateInput = TypedDict(
+    'customerCountAggregateInput',
+    {
+        '_all': bool,
+        'customer_id': bool,
+        'customer_name': bool,
+        'customer_email': bool,
+        'additional_fields': bool,
+        'objType': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'uac_customer_id': bool,
+        'reconciliation_status': bool,
+        'is_vendor': bool,
+        'uac_vendor_id': bool,
+    },
+    total=False,
+)
+
+
+customerCountAggregateOutput = TypedDict(
+    'customerCountAggregateOutput',
+    {
+        '_all': int,
+        'customer_id': int,
+        'customer_name': int,
+        'customer_email': int,
+        'additional_fields': int,
+        'objType': int,
+        'organization_id': int,
+        'created_at': int,
+        'updated_at': int,
+        'uac_customer_id': int,
+        'reconciliation_status': int,
+        'is_vendor': int,
+        'uac_vendor_id': int,
+    },
+    total=False,
+)
+
+
+customerAvgAggregateInput = TypedDict(
+    'customerAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+customerAvgAggregateOutput = TypedDict(
+    'customerAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+customerSumAggregateInput = TypedDict(
+    'customerSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+customerSumAggregateOutput = TypedDict(
+    'customerSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+customerMinAggregateInput = TypedDict(
+    'customerMinAggregateInput',
+    {
+        'customer_id': bool,
+        'customer_name': bool,
+        'customer_email': bool,
+        'objType': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'uac_customer_id': bool,
+        'reconciliation_status': bool,
+        'is_vendor': bool,
+        'uac_vendor_id': bool,
+    },
+    total=False,
+)
+
+
+customerMinAggregateOutput = TypedDict(
+    'customerMinAggregateOutput',
+    {
+        'customer_id': Optional[str],
+        'customer_name': Optional[str],
+        'customer_email': Optional[str],
+        'objType': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'uac_customer_id': Optional[str],
+        'reconciliation_status': Optional[enums.ReconciliationStatus],
+        'is_vendor': Optional[bool],
+        'uac_vendor_id': Optional[str],
+    },
+    total=False,
+)
+
+
+customerMaxAggregateInput = TypedDict(
+    'customerMaxAggregateInput',
+    {
+        'customer_id': bool,
+        'customer_name': bool,
+        'customer_email': bool,
+        'objType': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'uac_customer_id': bool,
+        'reconciliation_status': bool,
+        'is_vendor': bool,
+        'uac_vendor_id': bool,
+    },
+    total=False,
+)
+
+
+customerMaxAggregateOutput = TypedDict(
+    'customerMaxAggregateOutput',
+    {
+        'customer_id': Optional[str],
+        'customer_name': Optional[str],
+        'customer_email': Optional[str],
+        'objType': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'uac_customer_id': Optional[str],
+        'reconciliation_status': Optional[enums.ReconciliationStatus],
+        'is_vendor': Optional[bool],
+        'uac_vendor_id': Optional[str],
+    },
+    total=False,
+)
+
+
+customerScalarWhereWithAggregatesInput = TypedDict(
+    'customerScalarWhereWithAggregatesInput',
+    {
+        'customer_id': Union[str, StringWithAggregatesFilter],
+        'customer_name': Union[str, None, StringWithAggregatesFilter],
+        'customer_email': Union[str, None, StringWithAggregatesFilter],
+        'additional_fields': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'objType': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'uac_customer_id': Union[str, None, StringWithAggregatesFilter],
+        'reconciliation_status': Union[enums.ReconciliationStatus, None, 'ReconciliationStatusWithAggregatesFilter'],
+        'is_vendor': Union[bool, None, BooleanWithAggregatesFilter],
+        'uac_vendor_id': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['customerScalarWhereWithAggregatesInput'],
+        'OR': List['customerScalarWhereWithAggregatesInput'],
+        'NOT': List['customerScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+customerGroupByOutput = TypedDict(
+    'customerGroupByOutput',
+    {
+        'customer_id': str,
+        'customer_name': Optional[str],
+        'customer_email': Optional[str],
+        'additional_fields': Optional[Any],
+        'objType': str,
+        'organization_id': str,
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'uac_customer_id': Optional[str],
+        'reconciliation_status': Optional[enums.ReconciliationStatus],
+        'is_vendor': Optional[bool],
+        'uac_vendor_id': Optional[str],
+        '_sum': 'customerSumAggregateOutput',
+        '_avg': 'customerAvgAggregateOutput',
+        '_min': 'customerMinAggregateOutput',
+        '_max': 'customerMaxAggregateOutput',
+        '_count': 'customerCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 customer_addonWhereInput = TypedDict(
     'customer_addonWhereInput',
     {
@@ -4159,6 +6934,152 @@ customer_addonOrderByInput = TypedDict(
 customer_addonScalarFieldKeys = Literal['id', 'customer_id', 'addon_id', 'created_at', 'updated_at']
 
 
+customer_addonCountAggregateInput = TypedDict(
+    'customer_addonCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'customer_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+customer_addonCountAggregateOutput = TypedDict(
+    'customer_addonCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'customer_id': int,
+        'addon_id': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+customer_addonAvgAggregateInput = TypedDict(
+    'customer_addonAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+customer_addonAvgAggregateOutput = TypedDict(
+    'customer_addonAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+customer_addonSumAggregateInput = TypedDict(
+    'customer_addonSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+customer_addonSumAggregateOutput = TypedDict(
+    'customer_addonSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+customer_addonMinAggregateInput = TypedDict(
+    'customer_addonMinAggregateInput',
+    {
+        'id': bool,
+        'customer_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+customer_addonMinAggregateOutput = TypedDict(
+    'customer_addonMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'customer_id': Optional[str],
+        'addon_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+customer_addonMaxAggregateInput = TypedDict(
+    'customer_addonMaxAggregateInput',
+    {
+        'id': bool,
+        'customer_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+customer_addonMaxAggregateOutput = TypedDict(
+    'customer_addonMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'customer_id': Optional[str],
+        'addon_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+customer_addonScalarWhereWithAggregatesInput = TypedDict(
+    'customer_addonScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'customer_id': Union[str, StringWithAggregatesFilter],
+        'addon_id': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['customer_addonScalarWhereWithAggregatesInput'],
+        'OR': List['customer_addonScalarWhereWithAggregatesInput'],
+        'NOT': List['customer_addonScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+customer_addonGroupByOutput = TypedDict(
+    'customer_addonGroupByOutput',
+    {
+        'id': str,
+        'customer_id': str,
+        'addon_id': str,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'customer_addonSumAggregateOutput',
+        '_avg': 'customer_addonAvgAggregateOutput',
+        '_min': 'customer_addonMinAggregateOutput',
+        '_max': 'customer_addonMaxAggregateOutput',
+        '_count': 'customer_addonCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 customer_signatureWhereInput = TypedDict(
     'customer_signatureWhereInput',
     {
@@ -4368,6 +7289,152 @@ customer_signatureOrderByInput = TypedDict(
 
 
 customer_signatureScalarFieldKeys = Literal['id', 'organization_id', 'created_at', 'updated_at', 'signature']
+
+
+customer_signatureCountAggregateInput = TypedDict(
+    'customer_signatureCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+customer_signatureCountAggregateOutput = TypedDict(
+    'customer_signatureCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'created_at': int,
+        'updated_at': int,
+        'signature': int,
+    },
+    total=False,
+)
+
+
+customer_signatureAvgAggregateInput = TypedDict(
+    'customer_signatureAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+customer_signatureAvgAggregateOutput = TypedDict(
+    'customer_signatureAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+customer_signatureSumAggregateInput = TypedDict(
+    'customer_signatureSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+customer_signatureSumAggregateOutput = TypedDict(
+    'customer_signatureSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+customer_signatureMinAggregateInput = TypedDict(
+    'customer_signatureMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+customer_signatureMinAggregateOutput = TypedDict(
+    'customer_signatureMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+    },
+    total=False,
+)
+
+
+customer_signatureMaxAggregateInput = TypedDict(
+    'customer_signatureMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+customer_signatureMaxAggregateOutput = TypedDict(
+    'customer_signatureMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+    },
+    total=False,
+)
+
+
+customer_signatureScalarWhereWithAggregatesInput = TypedDict(
+    'customer_signatureScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'signature': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['customer_signatureScalarWhereWithAggregatesInput'],
+        'OR': List['customer_signatureScalarWhereWithAggregatesInput'],
+        'NOT': List['customer_signatureScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+customer_signatureGroupByOutput = TypedDict(
+    'customer_signatureGroupByOutput',
+    {
+        'id': str,
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+        '_sum': 'customer_signatureSumAggregateOutput',
+        '_avg': 'customer_signatureAvgAggregateOutput',
+        '_min': 'customer_signatureMinAggregateOutput',
+        '_max': 'customer_signatureMaxAggregateOutput',
+        '_count': 'customer_signatureCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 email_providerWhereInput = TypedDict(
@@ -4603,6 +7670,168 @@ email_providerOrderByInput = TypedDict(
 
 
 email_providerScalarFieldKeys = Literal['id', 'organization_id', 'provider_name', 'token', 'idtoken', 'account', 'refreshtoken', 'email', 'email_action']
+
+
+email_providerCountAggregateInput = TypedDict(
+    'email_providerCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider_name': bool,
+        'token': bool,
+        'idtoken': bool,
+        'account': bool,
+        'refreshtoken': bool,
+        'email': bool,
+        'email_action': bool,
+    },
+    total=False,
+)
+
+
+email_providerCountAggregateOutput = TypedDict(
+    'email_providerCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider_name': int,
+        'token': int,
+        'idtoken': int,
+        'account': int,
+        'refreshtoken': int,
+        'email': int,
+        'email_action': int,
+    },
+    total=False,
+)
+
+
+email_providerAvgAggregateInput = TypedDict(
+    'email_providerAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+email_providerAvgAggregateOutput = TypedDict(
+    'email_providerAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+email_providerSumAggregateInput = TypedDict(
+    'email_providerSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+email_providerSumAggregateOutput = TypedDict(
+    'email_providerSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+email_providerMinAggregateInput = TypedDict(
+    'email_providerMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_name': bool,
+        'email': bool,
+        'email_action': bool,
+    },
+    total=False,
+)
+
+
+email_providerMinAggregateOutput = TypedDict(
+    'email_providerMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_name': Optional[str],
+        'email': Optional[str],
+        'email_action': Optional[str],
+    },
+    total=False,
+)
+
+
+email_providerMaxAggregateInput = TypedDict(
+    'email_providerMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_name': bool,
+        'email': bool,
+        'email_action': bool,
+    },
+    total=False,
+)
+
+
+email_providerMaxAggregateOutput = TypedDict(
+    'email_providerMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_name': Optional[str],
+        'email': Optional[str],
+        'email_action': Optional[str],
+    },
+    total=False,
+)
+
+
+email_providerScalarWhereWithAggregatesInput = TypedDict(
+    'email_providerScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider_name': Union[str, StringWithAggregatesFilter],
+        'token': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'idtoken': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'account': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'refreshtoken': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'email': Union[str, None, StringWithAggregatesFilter],
+        'email_action': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['email_providerScalarWhereWithAggregatesInput'],
+        'OR': List['email_providerScalarWhereWithAggregatesInput'],
+        'NOT': List['email_providerScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+email_providerGroupByOutput = TypedDict(
+    'email_providerGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider_name': str,
+        'token': Optional[Any],
+        'idtoken': Optional[Any],
+        'account': Optional[Any],
+        'refreshtoken': Optional[Any],
+        'email': Optional[str],
+        'email_action': Optional[str],
+        '_sum': 'email_providerSumAggregateOutput',
+        '_avg': 'email_providerAvgAggregateOutput',
+        '_min': 'email_providerMinAggregateOutput',
+        '_max': 'email_providerMaxAggregateOutput',
+        '_count': 'email_providerCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 invoice_adjustmentWhereInput = TypedDict(
@@ -4898,6 +8127,244 @@ invoice_adjustmentOrderByInput = TypedDict(
 
 
 invoice_adjustmentScalarFieldKeys = Literal['invoice_adjustment_id', 'organization_id', 'invoice_id', 'adjusted_by', 'adjustment_date', 'customer_id', 'customer_name', 'total_amount', 'invoice_date', 'approved_by', 'original_value', 'created_at', 'updated_at', 'adjustment_reason', 'stream_customer_id', 'reason']
+
+
+invoice_adjustmentCountAggregateInput = TypedDict(
+    'invoice_adjustmentCountAggregateInput',
+    {
+        '_all': bool,
+        'invoice_adjustment_id': bool,
+        'organization_id': bool,
+        'invoice_id': bool,
+        'adjusted_by': bool,
+        'adjustment_date': bool,
+        'customer_id': bool,
+        'customer_name': bool,
+        'total_amount': bool,
+        'invoice_date': bool,
+        'approved_by': bool,
+        'original_value': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'adjustment_reason': bool,
+        'stream_customer_id': bool,
+        'reason': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustmentCountAggregateOutput = TypedDict(
+    'invoice_adjustmentCountAggregateOutput',
+    {
+        '_all': int,
+        'invoice_adjustment_id': int,
+        'organization_id': int,
+        'invoice_id': int,
+        'adjusted_by': int,
+        'adjustment_date': int,
+        'customer_id': int,
+        'customer_name': int,
+        'total_amount': int,
+        'invoice_date': int,
+        'approved_by': int,
+        'original_value': int,
+        'created_at': int,
+        'updated_at': int,
+        'adjustment_reason': int,
+        'stream_customer_id': int,
+        'reason': int,
+    },
+    total=False,
+)
+
+
+invoice_adjustmentAvgAggregateInput = TypedDict(
+    'invoice_adjustmentAvgAggregateInput',
+    {
+        'total_amount': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustmentAvgAggregateOutput = TypedDict(
+    'invoice_adjustmentAvgAggregateOutput',
+    {
+        'total_amount': Optional[float],
+    },
+    total=False,
+)
+
+
+invoice_adjustmentSumAggregateInput = TypedDict(
+    'invoice_adjustmentSumAggregateInput',
+    {
+        'total_amount': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustmentSumAggregateOutput = TypedDict(
+    'invoice_adjustmentSumAggregateOutput',
+    {
+        'total_amount': Optional[float],
+    },
+    total=False,
+)
+
+
+invoice_adjustmentMinAggregateInput = TypedDict(
+    'invoice_adjustmentMinAggregateInput',
+    {
+        'invoice_adjustment_id': bool,
+        'organization_id': bool,
+        'invoice_id': bool,
+        'adjusted_by': bool,
+        'adjustment_date': bool,
+        'customer_id': bool,
+        'customer_name': bool,
+        'total_amount': bool,
+        'invoice_date': bool,
+        'approved_by': bool,
+        'original_value': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'adjustment_reason': bool,
+        'stream_customer_id': bool,
+        'reason': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustmentMinAggregateOutput = TypedDict(
+    'invoice_adjustmentMinAggregateOutput',
+    {
+        'invoice_adjustment_id': Optional[str],
+        'organization_id': Optional[str],
+        'invoice_id': Optional[str],
+        'adjusted_by': Optional[str],
+        'adjustment_date': Optional[datetime.datetime],
+        'customer_id': Optional[str],
+        'customer_name': Optional[str],
+        'total_amount': Optional[float],
+        'invoice_date': Optional[datetime.datetime],
+        'approved_by': Optional[str],
+        'original_value': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'adjustment_reason': Optional[enums.AdjustmentReason],
+        'stream_customer_id': Optional[str],
+        'reason': Optional[str],
+    },
+    total=False,
+)
+
+
+invoice_adjustmentMaxAggregateInput = TypedDict(
+    'invoice_adjustmentMaxAggregateInput',
+    {
+        'invoice_adjustment_id': bool,
+        'organization_id': bool,
+        'invoice_id': bool,
+        'adjusted_by': bool,
+        'adjustment_date': bool,
+        'customer_id': bool,
+        'customer_name': bool,
+        'total_amount': bool,
+        'invoice_date': bool,
+        'approved_by': bool,
+        'original_value': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'adjustment_reason': bool,
+        'stream_customer_id': bool,
+        'reason': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustmentMaxAggregateOutput = TypedDict(
+    'invoice_adjustmentMaxAggregateOutput',
+    {
+        'invoice_adjustment_id': Optional[str],
+        'organization_id': Optional[str],
+        'invoice_id': Optional[str],
+        'adjusted_by': Optional[str],
+        'adjustment_date': Optional[datetime.datetime],
+        'customer_id': Optional[str],
+        'customer_name': Optional[str],
+        'total_amount': Optional[float],
+        'invoice_date': Optional[datetime.datetime],
+        'approved_by': Optional[str],
+        'original_value': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'adjustment_reason': Optional[enums.AdjustmentReason],
+        'stream_customer_id': Optional[str],
+        'reason': Optional[str],
+    },
+    total=False,
+)
+
+
+invoice_adjustmentScalarWhereWithAggregatesInput = TypedDict(
+    'invoice_adjustmentScalarWhereWithAggregatesInput',
+    {
+        'invoice_adjustment_id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'invoice_id': Union[str, StringWithAggregatesFilter],
+        'adjusted_by': Union[str, StringWithAggregatesFilter],
+        'adjustment_date': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'customer_id': Union[str, None, StringWithAggregatesFilter],
+        'customer_name': Union[str, None, StringWithAggregatesFilter],
+        'total_amount': Union[float, None, FloatWithAggregatesFilter],
+        'invoice_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'approved_by': Union[str, None, StringWithAggregatesFilter],
+        'original_value': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'adjustment_reason': Union[enums.AdjustmentReason, 'AdjustmentReasonWithAggregatesFilter'],
+        'stream_customer_id': Union[str, None, StringWithAggregatesFilter],
+        'reason': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['invoice_adjustmentScalarWhereWithAggregatesInput'],
+        'OR': List['invoice_adjustmentScalarWhereWithAggregatesInput'],
+        'NOT': List['invoice_adjustmentScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+invoice_adjustmentGroupByOutput = TypedDict(
+    'invoice_adjustmentGroupByOutput',
+    {
+        'invoice_adjustment_id': str,
+        'organization_id': str,
+        'invoice_id': str,
+        'adjusted_by': str,
+        'adjustment_date': datetime.datetime,
+        'customer_id': Optional[str],
+        'customer_name': Optional[str],
+        'total_amount': Optional[float],
+        'invoice_date': Optional[datetime.datetime],
+        'approved_by': Optional[str],
+        'original_value': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'adjustment_reason': enums.AdjustmentReason,
+        'stream_customer_id': Optional[str],
+        'reason': Optional[str],
+        '_sum': 'invoice_adjustmentSumAggregateOutput',
+        '_avg': 'invoice_adjustmentAvgAggregateOutput',
+        '_min': 'invoice_adjustmentMinAggregateOutput',
+        '_max': 'invoice_adjustmentMaxAggregateOutput',
+        '_count': 'invoice_adjustmentCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 invoice_adjustment_line_itemWhereInput = TypedDict(
@@ -5210,6 +8677,292 @@ invoice_adjustment_line_itemOrderByInput = TypedDict(
 invoice_adjustment_line_itemScalarFieldKeys = Literal['invoice_adjustment_line_item_id', 'organization_id', 'customer_sf_id', 'action', 'invoice_line_item_id', 'invoice_adjustment_id', 'item_id', 'description', 'quantity', 'unit_price', 'prev_quantity', 'prev_unit_price', 'prev_total_amount', 'total_amount', 'date_created', 'created_at', 'updated_at', 'amount_to_adjust', 'department_id']
 
 
+invoice_adjustment_line_itemCountAggregateInput = TypedDict(
+    'invoice_adjustment_line_itemCountAggregateInput',
+    {
+        '_all': bool,
+        'invoice_adjustment_line_item_id': bool,
+        'organization_id': bool,
+        'customer_sf_id': bool,
+        'action': bool,
+        'invoice_line_item_id': bool,
+        'invoice_adjustment_id': bool,
+        'item_id': bool,
+        'description': bool,
+        'quantity': bool,
+        'unit_price': bool,
+        'prev_quantity': bool,
+        'prev_unit_price': bool,
+        'prev_total_amount': bool,
+        'total_amount': bool,
+        'date_created': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'amount_to_adjust': bool,
+        'department_id': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemCountAggregateOutput = TypedDict(
+    'invoice_adjustment_line_itemCountAggregateOutput',
+    {
+        '_all': int,
+        'invoice_adjustment_line_item_id': int,
+        'organization_id': int,
+        'customer_sf_id': int,
+        'action': int,
+        'invoice_line_item_id': int,
+        'invoice_adjustment_id': int,
+        'item_id': int,
+        'description': int,
+        'quantity': int,
+        'unit_price': int,
+        'prev_quantity': int,
+        'prev_unit_price': int,
+        'prev_total_amount': int,
+        'total_amount': int,
+        'date_created': int,
+        'created_at': int,
+        'updated_at': int,
+        'amount_to_adjust': int,
+        'department_id': int,
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemAvgAggregateInput = TypedDict(
+    'invoice_adjustment_line_itemAvgAggregateInput',
+    {
+        'quantity': bool,
+        'unit_price': bool,
+        'prev_quantity': bool,
+        'prev_unit_price': bool,
+        'prev_total_amount': bool,
+        'total_amount': bool,
+        'amount_to_adjust': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemAvgAggregateOutput = TypedDict(
+    'invoice_adjustment_line_itemAvgAggregateOutput',
+    {
+        'quantity': Optional[float],
+        'unit_price': Optional[float],
+        'prev_quantity': Optional[float],
+        'prev_unit_price': Optional[float],
+        'prev_total_amount': Optional[float],
+        'total_amount': Optional[float],
+        'amount_to_adjust': Optional[float],
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemSumAggregateInput = TypedDict(
+    'invoice_adjustment_line_itemSumAggregateInput',
+    {
+        'quantity': bool,
+        'unit_price': bool,
+        'prev_quantity': bool,
+        'prev_unit_price': bool,
+        'prev_total_amount': bool,
+        'total_amount': bool,
+        'amount_to_adjust': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemSumAggregateOutput = TypedDict(
+    'invoice_adjustment_line_itemSumAggregateOutput',
+    {
+        'quantity': Optional[float],
+        'unit_price': Optional[float],
+        'prev_quantity': Optional[float],
+        'prev_unit_price': Optional[float],
+        'prev_total_amount': Optional[float],
+        'total_amount': Optional[float],
+        'amount_to_adjust': Optional[float],
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemMinAggregateInput = TypedDict(
+    'invoice_adjustment_line_itemMinAggregateInput',
+    {
+        'invoice_adjustment_line_item_id': bool,
+        'organization_id': bool,
+        'customer_sf_id': bool,
+        'action': bool,
+        'invoice_line_item_id': bool,
+        'invoice_adjustment_id': bool,
+        'item_id': bool,
+        'description': bool,
+        'quantity': bool,
+        'unit_price': bool,
+        'prev_quantity': bool,
+        'prev_unit_price': bool,
+        'prev_total_amount': bool,
+        'total_amount': bool,
+        'date_created': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'amount_to_adjust': bool,
+        'department_id': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemMinAggregateOutput = TypedDict(
+    'invoice_adjustment_line_itemMinAggregateOutput',
+    {
+        'invoice_adjustment_line_item_id': Optional[str],
+        'organization_id': Optional[str],
+        'customer_sf_id': Optional[str],
+        'action': Optional[enums.InvoiceAdjustmentLineItemAction],
+        'invoice_line_item_id': Optional[str],
+        'invoice_adjustment_id': Optional[str],
+        'item_id': Optional[str],
+        'description': Optional[str],
+        'quantity': Optional[float],
+        'unit_price': Optional[float],
+        'prev_quantity': Optional[float],
+        'prev_unit_price': Optional[float],
+        'prev_total_amount': Optional[float],
+        'total_amount': Optional[float],
+        'date_created': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'amount_to_adjust': Optional[float],
+        'department_id': Optional[str],
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemMaxAggregateInput = TypedDict(
+    'invoice_adjustment_line_itemMaxAggregateInput',
+    {
+        'invoice_adjustment_line_item_id': bool,
+        'organization_id': bool,
+        'customer_sf_id': bool,
+        'action': bool,
+        'invoice_line_item_id': bool,
+        'invoice_adjustment_id': bool,
+        'item_id': bool,
+        'description': bool,
+        'quantity': bool,
+        'unit_price': bool,
+        'prev_quantity': bool,
+        'prev_unit_price': bool,
+        'prev_total_amount': bool,
+        'total_amount': bool,
+        'date_created': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'amount_to_adjust': bool,
+        'department_id': bool,
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemMaxAggregateOutput = TypedDict(
+    'invoice_adjustment_line_itemMaxAggregateOutput',
+    {
+        'invoice_adjustment_line_item_id': Optional[str],
+        'organization_id': Optional[str],
+        'customer_sf_id': Optional[str],
+        'action': Optional[enums.InvoiceAdjustmentLineItemAction],
+        'invoice_line_item_id': Optional[str],
+        'invoice_adjustment_id': Optional[str],
+        'item_id': Optional[str],
+        'description': Optional[str],
+        'quantity': Optional[float],
+        'unit_price': Optional[float],
+        'prev_quantity': Optional[float],
+        'prev_unit_price': Optional[float],
+        'prev_total_amount': Optional[float],
+        'total_amount': Optional[float],
+        'date_created': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'amount_to_adjust': Optional[float],
+        'department_id': Optional[str],
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemScalarWhereWithAggregatesInput = TypedDict(
+    'invoice_adjustment_line_itemScalarWhereWithAggregatesInput',
+    {
+        'invoice_adjustment_line_item_id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'customer_sf_id': Union[str, None, StringWithAggregatesFilter],
+        'action': Union[enums.InvoiceAdjustmentLineItemAction, 'InvoiceAdjustmentLineItemActionWithAggregatesFilter'],
+        'invoice_line_item_id': Union[str, None, StringWithAggregatesFilter],
+        'invoice_adjustment_id': Union[str, None, StringWithAggregatesFilter],
+        'item_id': Union[str, None, StringWithAggregatesFilter],
+        'description': Union[str, None, StringWithAggregatesFilter],
+        'quantity': Union[float, None, FloatWithAggregatesFilter],
+        'unit_price': Union[float, None, FloatWithAggregatesFilter],
+        'prev_quantity': Union[float, None, FloatWithAggregatesFilter],
+        'prev_unit_price': Union[float, None, FloatWithAggregatesFilter],
+        'prev_total_amount': Union[float, None, FloatWithAggregatesFilter],
+        'total_amount': Union[float, None, FloatWithAggregatesFilter],
+        'date_created': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'amount_to_adjust': Union[float, None, FloatWithAggregatesFilter],
+        'department_id': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['invoice_adjustment_line_itemScalarWhereWithAggregatesInput'],
+        'OR': List['invoice_adjustment_line_itemScalarWhereWithAggregatesInput'],
+        'NOT': List['invoice_adjustment_line_itemScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemGroupByOutput = TypedDict(
+    'invoice_adjustment_line_itemGroupByOutput',
+    {
+        'invoice_adjustment_line_item_id': str,
+        'organization_id': Optional[str],
+        'customer_sf_id': Optional[str],
+        'action': enums.InvoiceAdjustmentLineItemAction,
+        'invoice_line_item_id': Optional[str],
+        'invoice_adjustment_id': Optional[str],
+        'item_id': Optional[str],
+        'description': Optional[str],
+        'quantity': Optional[float],
+        'unit_price': Optional[float],
+        'prev_quantity': Optional[float],
+        'prev_unit_price': Optional[float],
+        'prev_total_amount': Optional[float],
+        'total_amount': Optional[float],
+        'date_created': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'amount_to_adjust': Optional[float],
+        'department_id': Optional[str],
+        '_sum': 'invoice_adjustment_line_itemSumAggregateOutput',
+        '_avg': 'invoice_adjustment_line_itemAvgAggregateOutput',
+        '_min': 'invoice_adjustment_line_itemMinAggregateOutput',
+        '_max': 'invoice_adjustment_line_itemMaxAggregateOutput',
+        '_count': 'invoice_adjustment_line_itemCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 agent_interaction_enabledWhereInput = TypedDict(
     'agent_interaction_enabledWhereInput',
     {
@@ -5413,6 +9166,144 @@ agent_interaction_enabledOrderByInput = TypedDict(
 
 
 agent_interaction_enabledScalarFieldKeys = Literal['id', 'organization_id', 'role', 'user_id']
+
+
+agent_interaction_enabledCountAggregateInput = TypedDict(
+    'agent_interaction_enabledCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'role': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledCountAggregateOutput = TypedDict(
+    'agent_interaction_enabledCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'role': int,
+        'user_id': int,
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledAvgAggregateInput = TypedDict(
+    'agent_interaction_enabledAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledAvgAggregateOutput = TypedDict(
+    'agent_interaction_enabledAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledSumAggregateInput = TypedDict(
+    'agent_interaction_enabledSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledSumAggregateOutput = TypedDict(
+    'agent_interaction_enabledSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledMinAggregateInput = TypedDict(
+    'agent_interaction_enabledMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'role': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledMinAggregateOutput = TypedDict(
+    'agent_interaction_enabledMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'role': Optional[str],
+        'user_id': Optional[str],
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledMaxAggregateInput = TypedDict(
+    'agent_interaction_enabledMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'role': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledMaxAggregateOutput = TypedDict(
+    'agent_interaction_enabledMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'role': Optional[str],
+        'user_id': Optional[str],
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledScalarWhereWithAggregatesInput = TypedDict(
+    'agent_interaction_enabledScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'role': Union[str, StringWithAggregatesFilter],
+        'user_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['agent_interaction_enabledScalarWhereWithAggregatesInput'],
+        'OR': List['agent_interaction_enabledScalarWhereWithAggregatesInput'],
+        'NOT': List['agent_interaction_enabledScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledGroupByOutput = TypedDict(
+    'agent_interaction_enabledGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'role': str,
+        'user_id': str,
+        '_sum': 'agent_interaction_enabledSumAggregateOutput',
+        '_avg': 'agent_interaction_enabledAvgAggregateOutput',
+        '_min': 'agent_interaction_enabledMinAggregateOutput',
+        '_max': 'agent_interaction_enabledMaxAggregateOutput',
+        '_count': 'agent_interaction_enabledCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 agent_storeWhereInput = TypedDict(
@@ -5623,6 +9514,132 @@ agent_storeOrderByInput = TypedDict(
 agent_storeScalarFieldKeys = Literal['namespace', 'key', 'value']
 
 
+agent_storeCountAggregateInput = TypedDict(
+    'agent_storeCountAggregateInput',
+    {
+        '_all': bool,
+        'namespace': bool,
+        'key': bool,
+        'value': bool,
+    },
+    total=False,
+)
+
+
+agent_storeCountAggregateOutput = TypedDict(
+    'agent_storeCountAggregateOutput',
+    {
+        '_all': int,
+        'namespace': int,
+        'key': int,
+        'value': int,
+    },
+    total=False,
+)
+
+
+agent_storeAvgAggregateInput = TypedDict(
+    'agent_storeAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+agent_storeAvgAggregateOutput = TypedDict(
+    'agent_storeAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+agent_storeSumAggregateInput = TypedDict(
+    'agent_storeSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+agent_storeSumAggregateOutput = TypedDict(
+    'agent_storeSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+agent_storeMinAggregateInput = TypedDict(
+    'agent_storeMinAggregateInput',
+    {
+        'namespace': bool,
+        'key': bool,
+    },
+    total=False,
+)
+
+
+agent_storeMinAggregateOutput = TypedDict(
+    'agent_storeMinAggregateOutput',
+    {
+        'namespace': Optional[str],
+        'key': Optional[str],
+    },
+    total=False,
+)
+
+
+agent_storeMaxAggregateInput = TypedDict(
+    'agent_storeMaxAggregateInput',
+    {
+        'namespace': bool,
+        'key': bool,
+    },
+    total=False,
+)
+
+
+agent_storeMaxAggregateOutput = TypedDict(
+    'agent_storeMaxAggregateOutput',
+    {
+        'namespace': Optional[str],
+        'key': Optional[str],
+    },
+    total=False,
+)
+
+
+agent_storeScalarWhereWithAggregatesInput = TypedDict(
+    'agent_storeScalarWhereWithAggregatesInput',
+    {
+        'namespace': Union[str, StringWithAggregatesFilter],
+        'key': Union[str, StringWithAggregatesFilter],
+        'value': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'AND': List['agent_storeScalarWhereWithAggregatesInput'],
+        'OR': List['agent_storeScalarWhereWithAggregatesInput'],
+        'NOT': List['agent_storeScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+agent_storeGroupByOutput = TypedDict(
+    'agent_storeGroupByOutput',
+    {
+        'namespace': str,
+        'key': str,
+        'value': Optional[Any],
+        '_sum': 'agent_storeSumAggregateOutput',
+        '_avg': 'agent_storeAvgAggregateOutput',
+        '_min': 'agent_storeMinAggregateOutput',
+        '_max': 'agent_storeMaxAggregateOutput',
+        '_count': 'agent_storeCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 object_approverWhereInput = TypedDict(
     'object_approverWhereInput',
     {
@@ -5825,6 +9842,136 @@ object_approverOrderByInput = TypedDict(
 
 
 object_approverScalarFieldKeys = Literal['id', 'object_id', 'user_id']
+
+
+object_approverCountAggregateInput = TypedDict(
+    'object_approverCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'object_id': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+object_approverCountAggregateOutput = TypedDict(
+    'object_approverCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'object_id': int,
+        'user_id': int,
+    },
+    total=False,
+)
+
+
+object_approverAvgAggregateInput = TypedDict(
+    'object_approverAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+object_approverAvgAggregateOutput = TypedDict(
+    'object_approverAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+object_approverSumAggregateInput = TypedDict(
+    'object_approverSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+object_approverSumAggregateOutput = TypedDict(
+    'object_approverSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+object_approverMinAggregateInput = TypedDict(
+    'object_approverMinAggregateInput',
+    {
+        'id': bool,
+        'object_id': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+object_approverMinAggregateOutput = TypedDict(
+    'object_approverMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'object_id': Optional[str],
+        'user_id': Optional[str],
+    },
+    total=False,
+)
+
+
+object_approverMaxAggregateInput = TypedDict(
+    'object_approverMaxAggregateInput',
+    {
+        'id': bool,
+        'object_id': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+object_approverMaxAggregateOutput = TypedDict(
+    'object_approverMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'object_id': Optional[str],
+        'user_id': Optional[str],
+    },
+    total=False,
+)
+
+
+object_approverScalarWhereWithAggregatesInput = TypedDict(
+    'object_approverScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'object_id': Union[str, StringWithAggregatesFilter],
+        'user_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['object_approverScalarWhereWithAggregatesInput'],
+        'OR': List['object_approverScalarWhereWithAggregatesInput'],
+        'NOT': List['object_approverScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+object_approverGroupByOutput = TypedDict(
+    'object_approverGroupByOutput',
+    {
+        'id': str,
+        'object_id': str,
+        'user_id': str,
+        '_sum': 'object_approverSumAggregateOutput',
+        '_avg': 'object_approverAvgAggregateOutput',
+        '_min': 'object_approverMinAggregateOutput',
+        '_max': 'object_approverMaxAggregateOutput',
+        '_count': 'object_approverCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 object_statusWhereInput = TypedDict(
@@ -6035,6 +10182,144 @@ object_statusOrderByInput = TypedDict(
 
 
 object_statusScalarFieldKeys = Literal['id', 'object_id', 'organization_id', 'status']
+
+
+object_statusCountAggregateInput = TypedDict(
+    'object_statusCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'object_id': bool,
+        'organization_id': bool,
+        'status': bool,
+    },
+    total=False,
+)
+
+
+object_statusCountAggregateOutput = TypedDict(
+    'object_statusCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'object_id': int,
+        'organization_id': int,
+        'status': int,
+    },
+    total=False,
+)
+
+
+object_statusAvgAggregateInput = TypedDict(
+    'object_statusAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+object_statusAvgAggregateOutput = TypedDict(
+    'object_statusAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+object_statusSumAggregateInput = TypedDict(
+    'object_statusSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+object_statusSumAggregateOutput = TypedDict(
+    'object_statusSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+object_statusMinAggregateInput = TypedDict(
+    'object_statusMinAggregateInput',
+    {
+        'id': bool,
+        'object_id': bool,
+        'organization_id': bool,
+        'status': bool,
+    },
+    total=False,
+)
+
+
+object_statusMinAggregateOutput = TypedDict(
+    'object_statusMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'object_id': Optional[str],
+        'organization_id': Optional[str],
+        'status': Optional[str],
+    },
+    total=False,
+)
+
+
+object_statusMaxAggregateInput = TypedDict(
+    'object_statusMaxAggregateInput',
+    {
+        'id': bool,
+        'object_id': bool,
+        'organization_id': bool,
+        'status': bool,
+    },
+    total=False,
+)
+
+
+object_statusMaxAggregateOutput = TypedDict(
+    'object_statusMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'object_id': Optional[str],
+        'organization_id': Optional[str],
+        'status': Optional[str],
+    },
+    total=False,
+)
+
+
+object_statusScalarWhereWithAggregatesInput = TypedDict(
+    'object_statusScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'object_id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'status': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['object_statusScalarWhereWithAggregatesInput'],
+        'OR': List['object_statusScalarWhereWithAggregatesInput'],
+        'NOT': List['object_statusScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+object_statusGroupByOutput = TypedDict(
+    'object_statusGroupByOutput',
+    {
+        'id': str,
+        'object_id': str,
+        'organization_id': str,
+        'status': Optional[str],
+        '_sum': 'object_statusSumAggregateOutput',
+        '_avg': 'object_statusAvgAggregateOutput',
+        '_min': 'object_statusMinAggregateOutput',
+        '_max': 'object_statusMaxAggregateOutput',
+        '_count': 'object_statusCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 organizationWhereInput = TypedDict(
@@ -6551,6 +10836,396 @@ organizationOrderByInput = TypedDict(
 organizationScalarFieldKeys = Literal['id', 'business_email', 'business_name', 'business_phone', 'business_website', 'business_ein', 'business_address_1', 'business_address_2', 'business_zip_code', 'business_city', 'business_state', 'is_business_email_verified', 'is_business_phone_verified', 'created_at', 'updated_at', 'realm_id', 'driver_id', 'access_token', 'incoming_webhook_url', 'uac_realm_id', 'uac_connection_id', 'uac_access_token', 'slack_team_id', 'slack_incomingwebhook_url', 'slack_app_token', 'slack_bot_token', 'gmail_client_secret', 'gmail_token', 'uac_platform', 'uac_refresh_token', 'uac_business_id', 'uac_user_id', 'uac_token_expires_in', 'agent_status', 'uac_email_external_send_enabled', 'invoice_create_override']
 
 
+organizationCountAggregateInput = TypedDict(
+    'organizationCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'business_email': bool,
+        'business_name': bool,
+        'business_phone': bool,
+        'business_website': bool,
+        'business_ein': bool,
+        'business_address_1': bool,
+        'business_address_2': bool,
+        'business_zip_code': bool,
+        'business_city': bool,
+        'business_state': bool,
+        'is_business_email_verified': bool,
+        'is_business_phone_verified': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'realm_id': bool,
+        'driver_id': bool,
+        'access_token': bool,
+        'incoming_webhook_url': bool,
+        'uac_realm_id': bool,
+        'uac_connection_id': bool,
+        'uac_access_token': bool,
+        'slack_team_id': bool,
+        'slack_incomingwebhook_url': bool,
+        'slack_app_token': bool,
+        'slack_bot_token': bool,
+        'gmail_client_secret': bool,
+        'gmail_token': bool,
+        'uac_platform': bool,
+        'uac_refresh_token': bool,
+        'uac_business_id': bool,
+        'uac_user_id': bool,
+        'uac_token_expires_in': bool,
+        'agent_status': bool,
+        'uac_email_external_send_enabled': bool,
+        'invoice_create_override': bool,
+    },
+    total=False,
+)
+
+
+organizationCountAggregateOutput = TypedDict(
+    'organizationCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'business_email': int,
+        'business_name': int,
+        'business_phone': int,
+        'business_website': int,
+        'business_ein': int,
+        'business_address_1': int,
+        'business_address_2': int,
+        'business_zip_code': int,
+        'business_city': int,
+        'business_state': int,
+        'is_business_email_verified': int,
+        'is_business_phone_verified': int,
+        'created_at': int,
+        'updated_at': int,
+        'realm_id': int,
+        'driver_id': int,
+        'access_token': int,
+        'incoming_webhook_url': int,
+        'uac_realm_id': int,
+        'uac_connection_id': int,
+        'uac_access_token': int,
+        'slack_team_id': int,
+        'slack_incomingwebhook_url': int,
+        'slack_app_token': int,
+        'slack_bot_token': int,
+        'gmail_client_secret': int,
+        'gmail_token': int,
+        'uac_platform': int,
+        'uac_refresh_token': int,
+        'uac_business_id': int,
+        'uac_user_id': int,
+        'uac_token_expires_in': int,
+        'agent_status': int,
+        'uac_email_external_send_enabled': int,
+        'invoice_create_override': int,
+    },
+    total=False,
+)
+
+
+organizationAvgAggregateInput = TypedDict(
+    'organizationAvgAggregateInput',
+    {
+        'uac_token_expires_in': bool,
+    },
+    total=False,
+)
+
+
+organizationAvgAggregateOutput = TypedDict(
+    'organizationAvgAggregateOutput',
+    {
+        'uac_token_expires_in': Optional[float],
+    },
+    total=False,
+)
+
+
+organizationSumAggregateInput = TypedDict(
+    'organizationSumAggregateInput',
+    {
+        'uac_token_expires_in': bool,
+    },
+    total=False,
+)
+
+
+organizationSumAggregateOutput = TypedDict(
+    'organizationSumAggregateOutput',
+    {
+        'uac_token_expires_in': Optional[int],
+    },
+    total=False,
+)
+
+
+organizationMinAggregateInput = TypedDict(
+    'organizationMinAggregateInput',
+    {
+        'id': bool,
+        'business_email': bool,
+        'business_name': bool,
+        'business_phone': bool,
+        'business_website': bool,
+        'business_ein': bool,
+        'business_address_1': bool,
+        'business_address_2': bool,
+        'business_zip_code': bool,
+        'business_city': bool,
+        'business_state': bool,
+        'is_business_email_verified': bool,
+        'is_business_phone_verified': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'realm_id': bool,
+        'driver_id': bool,
+        'access_token': bool,
+        'incoming_webhook_url': bool,
+        'uac_realm_id': bool,
+        'uac_connection_id': bool,
+        'uac_access_token': bool,
+        'slack_team_id': bool,
+        'slack_incomingwebhook_url': bool,
+        'slack_app_token': bool,
+        'slack_bot_token': bool,
+        'uac_platform': bool,
+        'uac_refresh_token': bool,
+        'uac_business_id': bool,
+        'uac_user_id': bool,
+        'uac_token_expires_in': bool,
+        'agent_status': bool,
+        'uac_email_external_send_enabled': bool,
+        'invoice_create_override': bool,
+    },
+    total=False,
+)
+
+
+organizationMinAggregateOutput = TypedDict(
+    'organizationMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'business_email': Optional[str],
+        'business_name': Optional[str],
+        'business_phone': Optional[str],
+        'business_website': Optional[str],
+        'business_ein': Optional[str],
+        'business_address_1': Optional[str],
+        'business_address_2': Optional[str],
+        'business_zip_code': Optional[str],
+        'business_city': Optional[str],
+        'business_state': Optional[enums.us_state],
+        'is_business_email_verified': Optional[bool],
+        'is_business_phone_verified': Optional[bool],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'realm_id': Optional[str],
+        'driver_id': Optional[str],
+        'access_token': Optional[str],
+        'incoming_webhook_url': Optional[str],
+        'uac_realm_id': Optional[str],
+        'uac_connection_id': Optional[str],
+        'uac_access_token': Optional[str],
+        'slack_team_id': Optional[str],
+        'slack_incomingwebhook_url': Optional[str],
+        'slack_app_token': Optional[str],
+        'slack_bot_token': Optional[str],
+        'uac_platform': Optional[str],
+        'uac_refresh_token': Optional[str],
+        'uac_business_id': Optional[str],
+        'uac_user_id': Optional[str],
+        'uac_token_expires_in': Optional[int],
+        'agent_status': Optional[bool],
+        'uac_email_external_send_enabled': Optional[bool],
+        'invoice_create_override': Optional[bool],
+    },
+    total=False,
+)
+
+
+organizationMaxAggregateInput = TypedDict(
+    'organizationMaxAggregateInput',
+    {
+        'id': bool,
+        'business_email': bool,
+        'business_name': bool,
+        'business_phone': bool,
+        'business_website': bool,
+        'business_ein': bool,
+        'business_address_1': bool,
+        'business_address_2': bool,
+        'business_zip_code': bool,
+        'business_city': bool,
+        'business_state': bool,
+        'is_business_email_verified': bool,
+        'is_business_phone_verified': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'realm_id': bool,
+        'driver_id': bool,
+        'access_token': bool,
+        'incoming_webhook_url': bool,
+        'uac_realm_id': bool,
+        'uac_connection_id': bool,
+        'uac_access_token': bool,
+        'slack_team_id': bool,
+        'slack_incomingwebhook_url': bool,
+        'slack_app_token': bool,
+        'slack_bot_token': bool,
+        'uac_platform': bool,
+        'uac_refresh_token': bool,
+        'uac_business_id': bool,
+        'uac_user_id': bool,
+        'uac_token_expires_in': bool,
+        'agent_status': bool,
+        'uac_email_external_send_enabled': bool,
+        'invoice_create_override': bool,
+    },
+    total=False,
+)
+
+
+organizationMaxAggregateOutput = TypedDict(
+    'organizationMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'business_email': Optional[str],
+        'business_name': Optional[str],
+        'business_phone': Optional[str],
+        'business_website': Optional[str],
+        'business_ein': Optional[str],
+        'business_address_1': Optional[str],
+        'business_address_2': Optional[str],
+        'business_zip_code': Optional[str],
+        'business_city': Optional[str],
+        'business_state': Optional[enums.us_state],
+        'is_business_email_verified': Optional[bool],
+        'is_business_phone_verified': Optional[bool],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'realm_id': Optional[str],
+        'driver_id': Optional[str],
+        'access_token': Optional[str],
+        'incoming_webhook_url': Optional[str],
+        'uac_realm_id': Optional[str],
+        'uac_connection_id': Optional[str],
+        'uac_access_token': Optional[str],
+        'slack_team_id': Optional[str],
+        'slack_incomingwebhook_url': Optional[str],
+        'slack_app_token': Optional[str],
+        'slack_bot_token': Optional[str],
+        'uac_platform': Optional[str],
+        'uac_refresh_token': Optional[str],
+        'uac_business_id': Optional[str],
+        'uac_user_id': Optional[str],
+        'uac_token_expires_in': Optional[int],
+        'agent_status': Optional[bool],
+        'uac_email_external_send_enabled': Optional[bool],
+        'invoice_create_override': Optional[bool],
+    },
+    total=False,
+)
+
+
+organizationScalarWhereWithAggregatesInput = TypedDict(
+    'organizationScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'business_email': Union[str, None, StringWithAggregatesFilter],
+        'business_name': Union[str, None, StringWithAggregatesFilter],
+        'business_phone': Union[str, None, StringWithAggregatesFilter],
+        'business_website': Union[str, None, StringWithAggregatesFilter],
+        'business_ein': Union[str, None, StringWithAggregatesFilter],
+        'business_address_1': Union[str, None, StringWithAggregatesFilter],
+        'business_address_2': Union[str, None, StringWithAggregatesFilter],
+        'business_zip_code': Union[str, None, StringWithAggregatesFilter],
+        'business_city': Union[str, None, StringWithAggregatesFilter],
+        'business_state': Union[enums.us_state, None, 'us_stateWithAggregatesFilter'],
+        'is_business_email_verified': Union[bool, None, BooleanWithAggregatesFilter],
+        'is_business_phone_verified': Union[bool, None, BooleanWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'realm_id': Union[str, None, StringWithAggregatesFilter],
+        'driver_id': Union[str, None, StringWithAggregatesFilter],
+        'access_token': Union[str, None, StringWithAggregatesFilter],
+        'incoming_webhook_url': Union[str, None, StringWithAggregatesFilter],
+        'uac_realm_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_connection_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_access_token': Union[str, None, StringWithAggregatesFilter],
+        'slack_team_id': Union[str, None, StringWithAggregatesFilter],
+        'slack_incomingwebhook_url': Union[str, None, StringWithAggregatesFilter],
+        'slack_app_token': Union[str, None, StringWithAggregatesFilter],
+        'slack_bot_token': Union[str, None, StringWithAggregatesFilter],
+        'gmail_client_secret': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'gmail_token': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'uac_platform': Union[str, None, StringWithAggregatesFilter],
+        'uac_refresh_token': Union[str, None, StringWithAggregatesFilter],
+        'uac_business_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_user_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_token_expires_in': Union[int, None, IntWithAggregatesFilter],
+        'agent_status': Union[bool, None, BooleanWithAggregatesFilter],
+        'uac_email_external_send_enabled': Union[bool, None, BooleanWithAggregatesFilter],
+        'invoice_create_override': Union[bool, None, BooleanWithAggregatesFilter],
+        'AND': List['organizationScalarWhereWithAggregatesInput'],
+        'OR': List['organizationScalarWhereWithAggregatesInput'],
+        'NOT': List['organizationScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+organizationGroupByOutput = TypedDict(
+    'organizationGroupByOutput',
+    {
+        'id': str,
+        'business_email': Optional[str],
+        'business_name': Optional[str],
+        'business_phone': Optional[str],
+        'business_website': Optional[str],
+        'business_ein': Optional[str],
+        'business_address_1': Optional[str],
+        'business_address_2': Optional[str],
+        'business_zip_code': Optional[str],
+        'business_city': Optional[str],
+        'business_state': Optional[enums.us_state],
+        'is_business_email_verified': Optional[bool],
+        'is_business_phone_verified': Optional[bool],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'realm_id': Optional[str],
+        'driver_id': Optional[str],
+        'access_token': Optional[str],
+        'incoming_webhook_url': Optional[str],
+        'uac_realm_id': Optional[str],
+        'uac_connection_id': Optional[str],
+        'uac_access_token': Optional[str],
+        'slack_team_id': Optional[str],
+        'slack_incomingwebhook_url': Optional[str],
+        'slack_app_token': Optional[str],
+        'slack_bot_token': Optional[str],
+        'gmail_client_secret': Optional[Any],
+        'gmail_token': Optional[Any],
+        'uac_platform': Optional[str],
+        'uac_refresh_token': Optional[str],
+        'uac_business_id': Optional[str],
+        'uac_user_id': Optional[str],
+        'uac_token_expires_in': Optional[int],
+        'agent_status': Optional[bool],
+        'uac_email_external_send_enabled': Optional[bool],
+        'invoice_create_override': Optional[bool],
+        '_sum': 'organizationSumAggregateOutput',
+        '_avg': 'organizationAvgAggregateOutput',
+        '_min': 'organizationMinAggregateOutput',
+        '_max': 'organizationMaxAggregateOutput',
+        '_count': 'organizationCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 organization_addonWhereInput = TypedDict(
     'organization_addonWhereInput',
     {
@@ -6786,6 +11461,152 @@ organization_addonOrderByInput = TypedDict(
 organization_addonScalarFieldKeys = Literal['id', 'organization_id', 'addon_id', 'created_at', 'updated_at']
 
 
+organization_addonCountAggregateInput = TypedDict(
+    'organization_addonCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+organization_addonCountAggregateOutput = TypedDict(
+    'organization_addonCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'addon_id': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+organization_addonAvgAggregateInput = TypedDict(
+    'organization_addonAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+organization_addonAvgAggregateOutput = TypedDict(
+    'organization_addonAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+organization_addonSumAggregateInput = TypedDict(
+    'organization_addonSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+organization_addonSumAggregateOutput = TypedDict(
+    'organization_addonSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+organization_addonMinAggregateInput = TypedDict(
+    'organization_addonMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+organization_addonMinAggregateOutput = TypedDict(
+    'organization_addonMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'addon_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+organization_addonMaxAggregateInput = TypedDict(
+    'organization_addonMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+organization_addonMaxAggregateOutput = TypedDict(
+    'organization_addonMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'addon_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+organization_addonScalarWhereWithAggregatesInput = TypedDict(
+    'organization_addonScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'addon_id': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['organization_addonScalarWhereWithAggregatesInput'],
+        'OR': List['organization_addonScalarWhereWithAggregatesInput'],
+        'NOT': List['organization_addonScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+organization_addonGroupByOutput = TypedDict(
+    'organization_addonGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'addon_id': str,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'organization_addonSumAggregateOutput',
+        '_avg': 'organization_addonAvgAggregateOutput',
+        '_min': 'organization_addonMinAggregateOutput',
+        '_max': 'organization_addonMaxAggregateOutput',
+        '_count': 'organization_addonCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 organization_group_userWhereInput = TypedDict(
     'organization_group_userWhereInput',
     {
@@ -6993,6 +11814,136 @@ organization_group_userOrderByInput = TypedDict(
 
 
 organization_group_userScalarFieldKeys = Literal['id', 'user_id', 'user_group_id']
+
+
+organization_group_userCountAggregateInput = TypedDict(
+    'organization_group_userCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'user_id': bool,
+        'user_group_id': bool,
+    },
+    total=False,
+)
+
+
+organization_group_userCountAggregateOutput = TypedDict(
+    'organization_group_userCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'user_id': int,
+        'user_group_id': int,
+    },
+    total=False,
+)
+
+
+organization_group_userAvgAggregateInput = TypedDict(
+    'organization_group_userAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+organization_group_userAvgAggregateOutput = TypedDict(
+    'organization_group_userAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+organization_group_userSumAggregateInput = TypedDict(
+    'organization_group_userSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+organization_group_userSumAggregateOutput = TypedDict(
+    'organization_group_userSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+organization_group_userMinAggregateInput = TypedDict(
+    'organization_group_userMinAggregateInput',
+    {
+        'id': bool,
+        'user_id': bool,
+        'user_group_id': bool,
+    },
+    total=False,
+)
+
+
+organization_group_userMinAggregateOutput = TypedDict(
+    'organization_group_userMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'user_id': Optional[str],
+        'user_group_id': Optional[str],
+    },
+    total=False,
+)
+
+
+organization_group_userMaxAggregateInput = TypedDict(
+    'organization_group_userMaxAggregateInput',
+    {
+        'id': bool,
+        'user_id': bool,
+        'user_group_id': bool,
+    },
+    total=False,
+)
+
+
+organization_group_userMaxAggregateOutput = TypedDict(
+    'organization_group_userMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'user_id': Optional[str],
+        'user_group_id': Optional[str],
+    },
+    total=False,
+)
+
+
+organization_group_userScalarWhereWithAggregatesInput = TypedDict(
+    'organization_group_userScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'user_id': Union[str, StringWithAggregatesFilter],
+        'user_group_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['organization_group_userScalarWhereWithAggregatesInput'],
+        'OR': List['organization_group_userScalarWhereWithAggregatesInput'],
+        'NOT': List['organization_group_userScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+organization_group_userGroupByOutput = TypedDict(
+    'organization_group_userGroupByOutput',
+    {
+        'id': str,
+        'user_id': str,
+        'user_group_id': str,
+        '_sum': 'organization_group_userSumAggregateOutput',
+        '_avg': 'organization_group_userAvgAggregateOutput',
+        '_min': 'organization_group_userMinAggregateOutput',
+        '_max': 'organization_group_userMaxAggregateOutput',
+        '_count': 'organization_group_userCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 plaid_auth_dataWhereInput = TypedDict(
@@ -7216,6 +12167,160 @@ plaid_auth_dataOrderByInput = TypedDict(
 
 
 plaid_auth_dataScalarFieldKeys = Literal['id', 'item_id', 'created_at', 'updated_at', 'access_token', 'organization_id']
+
+
+plaid_auth_dataCountAggregateInput = TypedDict(
+    'plaid_auth_dataCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'item_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'access_token': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+plaid_auth_dataCountAggregateOutput = TypedDict(
+    'plaid_auth_dataCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'item_id': int,
+        'created_at': int,
+        'updated_at': int,
+        'access_token': int,
+        'organization_id': int,
+    },
+    total=False,
+)
+
+
+plaid_auth_dataAvgAggregateInput = TypedDict(
+    'plaid_auth_dataAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+plaid_auth_dataAvgAggregateOutput = TypedDict(
+    'plaid_auth_dataAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+plaid_auth_dataSumAggregateInput = TypedDict(
+    'plaid_auth_dataSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+plaid_auth_dataSumAggregateOutput = TypedDict(
+    'plaid_auth_dataSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+plaid_auth_dataMinAggregateInput = TypedDict(
+    'plaid_auth_dataMinAggregateInput',
+    {
+        'id': bool,
+        'item_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'access_token': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+plaid_auth_dataMinAggregateOutput = TypedDict(
+    'plaid_auth_dataMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'item_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'access_token': Optional[str],
+        'organization_id': Optional[str],
+    },
+    total=False,
+)
+
+
+plaid_auth_dataMaxAggregateInput = TypedDict(
+    'plaid_auth_dataMaxAggregateInput',
+    {
+        'id': bool,
+        'item_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'access_token': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+plaid_auth_dataMaxAggregateOutput = TypedDict(
+    'plaid_auth_dataMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'item_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'access_token': Optional[str],
+        'organization_id': Optional[str],
+    },
+    total=False,
+)
+
+
+plaid_auth_dataScalarWhereWithAggregatesInput = TypedDict(
+    'plaid_auth_dataScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'item_id': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'access_token': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['plaid_auth_dataScalarWhereWithAggregatesInput'],
+        'OR': List['plaid_auth_dataScalarWhereWithAggregatesInput'],
+        'NOT': List['plaid_auth_dataScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+plaid_auth_dataGroupByOutput = TypedDict(
+    'plaid_auth_dataGroupByOutput',
+    {
+        'id': str,
+        'item_id': Optional[str],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'access_token': str,
+        'organization_id': str,
+        '_sum': 'plaid_auth_dataSumAggregateOutput',
+        '_avg': 'plaid_auth_dataAvgAggregateOutput',
+        '_min': 'plaid_auth_dataMinAggregateOutput',
+        '_max': 'plaid_auth_dataMaxAggregateOutput',
+        '_count': 'plaid_auth_dataCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 pricing_intervalWhereInput = TypedDict(
@@ -7462,6 +12567,208 @@ pricing_intervalOrderByInput = TypedDict(
 
 
 pricing_intervalScalarFieldKeys = Literal['id', 'contract_product_id', 'constant_amount', 'interval_min', 'interval_max', 'unit_price', 'pricing_interval_type', 'accumulation_period', 'created_at', 'updated_at']
+
+
+pricing_intervalCountAggregateInput = TypedDict(
+    'pricing_intervalCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'contract_product_id': bool,
+        'constant_amount': bool,
+        'interval_min': bool,
+        'interval_max': bool,
+        'unit_price': bool,
+        'pricing_interval_type': bool,
+        'accumulation_period': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+pricing_intervalCountAggregateOutput = TypedDict(
+    'pricing_intervalCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'contract_product_id': int,
+        'constant_amount': int,
+        'interval_min': int,
+        'interval_max': int,
+        'unit_price': int,
+        'pricing_interval_type': int,
+        'accumulation_period': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+pricing_intervalAvgAggregateInput = TypedDict(
+    'pricing_intervalAvgAggregateInput',
+    {
+        'constant_amount': bool,
+        'interval_min': bool,
+        'interval_max': bool,
+        'unit_price': bool,
+    },
+    total=False,
+)
+
+
+pricing_intervalAvgAggregateOutput = TypedDict(
+    'pricing_intervalAvgAggregateOutput',
+    {
+        'constant_amount': Optional[float],
+        'interval_min': Optional[float],
+        'interval_max': Optional[float],
+        'unit_price': Optional[float],
+    },
+    total=False,
+)
+
+
+pricing_intervalSumAggregateInput = TypedDict(
+    'pricing_intervalSumAggregateInput',
+    {
+        'constant_amount': bool,
+        'interval_min': bool,
+        'interval_max': bool,
+        'unit_price': bool,
+    },
+    total=False,
+)
+
+
+pricing_intervalSumAggregateOutput = TypedDict(
+    'pricing_intervalSumAggregateOutput',
+    {
+        'constant_amount': Optional[float],
+        'interval_min': Optional[int],
+        'interval_max': Optional[int],
+        'unit_price': Optional[float],
+    },
+    total=False,
+)
+
+
+pricing_intervalMinAggregateInput = TypedDict(
+    'pricing_intervalMinAggregateInput',
+    {
+        'id': bool,
+        'contract_product_id': bool,
+        'constant_amount': bool,
+        'interval_min': bool,
+        'interval_max': bool,
+        'unit_price': bool,
+        'pricing_interval_type': bool,
+        'accumulation_period': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+pricing_intervalMinAggregateOutput = TypedDict(
+    'pricing_intervalMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'contract_product_id': Optional[str],
+        'constant_amount': Optional[float],
+        'interval_min': Optional[int],
+        'interval_max': Optional[int],
+        'unit_price': Optional[float],
+        'pricing_interval_type': Optional[enums.PricingIntervalType],
+        'accumulation_period': Optional[enums.PricingAccumulationPeriod],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+pricing_intervalMaxAggregateInput = TypedDict(
+    'pricing_intervalMaxAggregateInput',
+    {
+        'id': bool,
+        'contract_product_id': bool,
+        'constant_amount': bool,
+        'interval_min': bool,
+        'interval_max': bool,
+        'unit_price': bool,
+        'pricing_interval_type': bool,
+        'accumulation_period': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+pricing_intervalMaxAggregateOutput = TypedDict(
+    'pricing_intervalMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'contract_product_id': Optional[str],
+        'constant_amount': Optional[float],
+        'interval_min': Optional[int],
+        'interval_max': Optional[int],
+        'unit_price': Optional[float],
+        'pricing_interval_type': Optional[enums.PricingIntervalType],
+        'accumulation_period': Optional[enums.PricingAccumulationPeriod],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+pricing_intervalScalarWhereWithAggregatesInput = TypedDict(
+    'pricing_intervalScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'contract_product_id': Union[str, StringWithAggregatesFilter],
+        'constant_amount': Union[float, FloatWithAggregatesFilter],
+        'interval_min': Union[int, IntWithAggregatesFilter],
+        'interval_max': Union[int, None, IntWithAggregatesFilter],
+        'unit_price': Union[float, FloatWithAggregatesFilter],
+        'pricing_interval_type': Union[enums.PricingIntervalType, 'PricingIntervalTypeWithAggregatesFilter'],
+        'accumulation_period': Union[enums.PricingAccumulationPeriod, 'PricingAccumulationPeriodWithAggregatesFilter'],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['pricing_intervalScalarWhereWithAggregatesInput'],
+        'OR': List['pricing_intervalScalarWhereWithAggregatesInput'],
+        'NOT': List['pricing_intervalScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+pricing_intervalGroupByOutput = TypedDict(
+    'pricing_intervalGroupByOutput',
+    {
+        'id': str,
+        'contract_product_id': str,
+        'constant_amount': float,
+        'interval_min': int,
+        'interval_max': Optional[int],
+        'unit_price': float,
+        'pricing_interval_type': enums.PricingIntervalType,
+        'accumulation_period': enums.PricingAccumulationPeriod,
+        'created_at': datetime.datetime,
+        'updated_at': Optional[datetime.datetime],
+        '_sum': 'pricing_intervalSumAggregateOutput',
+        '_avg': 'pricing_intervalAvgAggregateOutput',
+        '_min': 'pricing_intervalMinAggregateOutput',
+        '_max': 'pricing_intervalMaxAggregateOutput',
+        '_count': 'pricing_intervalCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 productWhereInput = TypedDict(
@@ -7779,6 +13086,224 @@ productOrderByInput = TypedDict(
 productScalarFieldKeys = Literal['product_id', 'product_name', 'description', 'organization_id', 'unit_price', 'is_addon', 'additional_fields', 'created_at', 'updated_at', 'reason', 'uac_item_id', 'reconciliation_status', 'true_product', 'is_vendor']
 
 
+productCountAggregateInput = TypedDict(
+    'productCountAggregateInput',
+    {
+        '_all': bool,
+        'product_id': bool,
+        'product_name': bool,
+        'description': bool,
+        'organization_id': bool,
+        'unit_price': bool,
+        'is_addon': bool,
+        'additional_fields': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'reason': bool,
+        'uac_item_id': bool,
+        'reconciliation_status': bool,
+        'true_product': bool,
+        'is_vendor': bool,
+    },
+    total=False,
+)
+
+
+productCountAggregateOutput = TypedDict(
+    'productCountAggregateOutput',
+    {
+        '_all': int,
+        'product_id': int,
+        'product_name': int,
+        'description': int,
+        'organization_id': int,
+        'unit_price': int,
+        'is_addon': int,
+        'additional_fields': int,
+        'created_at': int,
+        'updated_at': int,
+        'reason': int,
+        'uac_item_id': int,
+        'reconciliation_status': int,
+        'true_product': int,
+        'is_vendor': int,
+    },
+    total=False,
+)
+
+
+productAvgAggregateInput = TypedDict(
+    'productAvgAggregateInput',
+    {
+        'unit_price': bool,
+    },
+    total=False,
+)
+
+
+productAvgAggregateOutput = TypedDict(
+    'productAvgAggregateOutput',
+    {
+        'unit_price': Optional[float],
+    },
+    total=False,
+)
+
+
+productSumAggregateInput = TypedDict(
+    'productSumAggregateInput',
+    {
+        'unit_price': bool,
+    },
+    total=False,
+)
+
+
+productSumAggregateOutput = TypedDict(
+    'productSumAggregateOutput',
+    {
+        'unit_price': Optional[float],
+    },
+    total=False,
+)
+
+
+productMinAggregateInput = TypedDict(
+    'productMinAggregateInput',
+    {
+        'product_id': bool,
+        'product_name': bool,
+        'description': bool,
+        'organization_id': bool,
+        'unit_price': bool,
+        'is_addon': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'reason': bool,
+        'uac_item_id': bool,
+        'reconciliation_status': bool,
+        'true_product': bool,
+        'is_vendor': bool,
+    },
+    total=False,
+)
+
+
+productMinAggregateOutput = TypedDict(
+    'productMinAggregateOutput',
+    {
+        'product_id': Optional[str],
+        'product_name': Optional[str],
+        'description': Optional[str],
+        'organization_id': Optional[str],
+        'unit_price': Optional[float],
+        'is_addon': Optional[bool],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'reason': Optional[str],
+        'uac_item_id': Optional[str],
+        'reconciliation_status': Optional[enums.ReconciliationStatus],
+        'true_product': Optional[bool],
+        'is_vendor': Optional[bool],
+    },
+    total=False,
+)
+
+
+productMaxAggregateInput = TypedDict(
+    'productMaxAggregateInput',
+    {
+        'product_id': bool,
+        'product_name': bool,
+        'description': bool,
+        'organization_id': bool,
+        'unit_price': bool,
+        'is_addon': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'reason': bool,
+        'uac_item_id': bool,
+        'reconciliation_status': bool,
+        'true_product': bool,
+        'is_vendor': bool,
+    },
+    total=False,
+)
+
+
+productMaxAggregateOutput = TypedDict(
+    'productMaxAggregateOutput',
+    {
+        'product_id': Optional[str],
+        'product_name': Optional[str],
+        'description': Optional[str],
+        'organization_id': Optional[str],
+        'unit_price': Optional[float],
+        'is_addon': Optional[bool],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'reason': Optional[str],
+        'uac_item_id': Optional[str],
+        'reconciliation_status': Optional[enums.ReconciliationStatus],
+        'true_product': Optional[bool],
+        'is_vendor': Optional[bool],
+    },
+    total=False,
+)
+
+
+productScalarWhereWithAggregatesInput = TypedDict(
+    'productScalarWhereWithAggregatesInput',
+    {
+        'product_id': Union[str, StringWithAggregatesFilter],
+        'product_name': Union[str, None, StringWithAggregatesFilter],
+        'description': Union[str, None, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'unit_price': Union[float, None, FloatWithAggregatesFilter],
+        'is_addon': Union[bool, None, BooleanWithAggregatesFilter],
+        'additional_fields': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'reason': Union[str, None, StringWithAggregatesFilter],
+        'uac_item_id': Union[str, None, StringWithAggregatesFilter],
+        'reconciliation_status': Union[enums.ReconciliationStatus, None, 'ReconciliationStatusWithAggregatesFilter'],
+        'true_product': Union[bool, None, BooleanWithAggregatesFilter],
+        'is_vendor': Union[bool, None, BooleanWithAggregatesFilter],
+        'AND': List['productScalarWhereWithAggregatesInput'],
+        'OR': List['productScalarWhereWithAggregatesInput'],
+        'NOT': List['productScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+productGroupByOutput = TypedDict(
+    'productGroupByOutput',
+    {
+        'product_id': str,
+        'product_name': Optional[str],
+        'description': Optional[str],
+        'organization_id': str,
+        'unit_price': Optional[float],
+        'is_addon': Optional[bool],
+        'additional_fields': Optional[Any],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'reason': Optional[str],
+        'uac_item_id': Optional[str],
+        'reconciliation_status': Optional[enums.ReconciliationStatus],
+        'true_product': Optional[bool],
+        'is_vendor': Optional[bool],
+        '_sum': 'productSumAggregateOutput',
+        '_avg': 'productAvgAggregateOutput',
+        '_min': 'productMinAggregateOutput',
+        '_max': 'productMaxAggregateOutput',
+        '_count': 'productCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 product_addonWhereInput = TypedDict(
     'product_addonWhereInput',
     {
@@ -8014,6 +13539,152 @@ product_addonOrderByInput = TypedDict(
 product_addonScalarFieldKeys = Literal['id', 'product_id', 'addon_id', 'created_at', 'updated_at']
 
 
+product_addonCountAggregateInput = TypedDict(
+    'product_addonCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'product_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+product_addonCountAggregateOutput = TypedDict(
+    'product_addonCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'product_id': int,
+        'addon_id': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+product_addonAvgAggregateInput = TypedDict(
+    'product_addonAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+product_addonAvgAggregateOutput = TypedDict(
+    'product_addonAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+product_addonSumAggregateInput = TypedDict(
+    'product_addonSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+product_addonSumAggregateOutput = TypedDict(
+    'product_addonSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+product_addonMinAggregateInput = TypedDict(
+    'product_addonMinAggregateInput',
+    {
+        'id': bool,
+        'product_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+product_addonMinAggregateOutput = TypedDict(
+    'product_addonMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'product_id': Optional[str],
+        'addon_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+product_addonMaxAggregateInput = TypedDict(
+    'product_addonMaxAggregateInput',
+    {
+        'id': bool,
+        'product_id': bool,
+        'addon_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+product_addonMaxAggregateOutput = TypedDict(
+    'product_addonMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'product_id': Optional[str],
+        'addon_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+product_addonScalarWhereWithAggregatesInput = TypedDict(
+    'product_addonScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'product_id': Union[str, StringWithAggregatesFilter],
+        'addon_id': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['product_addonScalarWhereWithAggregatesInput'],
+        'OR': List['product_addonScalarWhereWithAggregatesInput'],
+        'NOT': List['product_addonScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+product_addonGroupByOutput = TypedDict(
+    'product_addonGroupByOutput',
+    {
+        'id': str,
+        'product_id': str,
+        'addon_id': str,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'product_addonSumAggregateOutput',
+        '_avg': 'product_addonAvgAggregateOutput',
+        '_min': 'product_addonMinAggregateOutput',
+        '_max': 'product_addonMaxAggregateOutput',
+        '_count': 'product_addonCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 product_signatureWhereInput = TypedDict(
     'product_signatureWhereInput',
     {
@@ -8223,6 +13894,152 @@ product_signatureOrderByInput = TypedDict(
 
 
 product_signatureScalarFieldKeys = Literal['id', 'organization_id', 'created_at', 'updated_at', 'signature']
+
+
+product_signatureCountAggregateInput = TypedDict(
+    'product_signatureCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+product_signatureCountAggregateOutput = TypedDict(
+    'product_signatureCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'created_at': int,
+        'updated_at': int,
+        'signature': int,
+    },
+    total=False,
+)
+
+
+product_signatureAvgAggregateInput = TypedDict(
+    'product_signatureAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+product_signatureAvgAggregateOutput = TypedDict(
+    'product_signatureAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+product_signatureSumAggregateInput = TypedDict(
+    'product_signatureSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+product_signatureSumAggregateOutput = TypedDict(
+    'product_signatureSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+product_signatureMinAggregateInput = TypedDict(
+    'product_signatureMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+product_signatureMinAggregateOutput = TypedDict(
+    'product_signatureMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+    },
+    total=False,
+)
+
+
+product_signatureMaxAggregateInput = TypedDict(
+    'product_signatureMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'signature': bool,
+    },
+    total=False,
+)
+
+
+product_signatureMaxAggregateOutput = TypedDict(
+    'product_signatureMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+    },
+    total=False,
+)
+
+
+product_signatureScalarWhereWithAggregatesInput = TypedDict(
+    'product_signatureScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'signature': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['product_signatureScalarWhereWithAggregatesInput'],
+        'OR': List['product_signatureScalarWhereWithAggregatesInput'],
+        'NOT': List['product_signatureScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+product_signatureGroupByOutput = TypedDict(
+    'product_signatureGroupByOutput',
+    {
+        'id': str,
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'signature': Optional[str],
+        '_sum': 'product_signatureSumAggregateOutput',
+        '_avg': 'product_signatureAvgAggregateOutput',
+        '_min': 'product_signatureMinAggregateOutput',
+        '_max': 'product_signatureMaxAggregateOutput',
+        '_count': 'product_signatureCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 product_to_uac_itemWhereInput = TypedDict(
@@ -8438,6 +14255,144 @@ product_to_uac_itemOrderByInput = TypedDict(
 
 
 product_to_uac_itemScalarFieldKeys = Literal['id', 'organization_id', 'product_id', 'uac_item_id']
+
+
+product_to_uac_itemCountAggregateInput = TypedDict(
+    'product_to_uac_itemCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'product_id': bool,
+        'uac_item_id': bool,
+    },
+    total=False,
+)
+
+
+product_to_uac_itemCountAggregateOutput = TypedDict(
+    'product_to_uac_itemCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'product_id': int,
+        'uac_item_id': int,
+    },
+    total=False,
+)
+
+
+product_to_uac_itemAvgAggregateInput = TypedDict(
+    'product_to_uac_itemAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+product_to_uac_itemAvgAggregateOutput = TypedDict(
+    'product_to_uac_itemAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+product_to_uac_itemSumAggregateInput = TypedDict(
+    'product_to_uac_itemSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+product_to_uac_itemSumAggregateOutput = TypedDict(
+    'product_to_uac_itemSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+product_to_uac_itemMinAggregateInput = TypedDict(
+    'product_to_uac_itemMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'product_id': bool,
+        'uac_item_id': bool,
+    },
+    total=False,
+)
+
+
+product_to_uac_itemMinAggregateOutput = TypedDict(
+    'product_to_uac_itemMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'product_id': Optional[str],
+        'uac_item_id': Optional[str],
+    },
+    total=False,
+)
+
+
+product_to_uac_itemMaxAggregateInput = TypedDict(
+    'product_to_uac_itemMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'product_id': bool,
+        'uac_item_id': bool,
+    },
+    total=False,
+)
+
+
+product_to_uac_itemMaxAggregateOutput = TypedDict(
+    'product_to_uac_itemMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'product_id': Optional[str],
+        'uac_item_id': Optional[str],
+    },
+    total=False,
+)
+
+
+product_to_uac_itemScalarWhereWithAggregatesInput = TypedDict(
+    'product_to_uac_itemScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'product_id': Union[str, StringWithAggregatesFilter],
+        'uac_item_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['product_to_uac_itemScalarWhereWithAggregatesInput'],
+        'OR': List['product_to_uac_itemScalarWhereWithAggregatesInput'],
+        'NOT': List['product_to_uac_itemScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+product_to_uac_itemGroupByOutput = TypedDict(
+    'product_to_uac_itemGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'product_id': str,
+        'uac_item_id': str,
+        '_sum': 'product_to_uac_itemSumAggregateOutput',
+        '_avg': 'product_to_uac_itemAvgAggregateOutput',
+        '_min': 'product_to_uac_itemMinAggregateOutput',
+        '_max': 'product_to_uac_itemMaxAggregateOutput',
+        '_count': 'product_to_uac_itemCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 reconciliation_matchWhereInput = TypedDict(
@@ -8674,6 +14629,176 @@ reconciliation_matchOrderByInput = TypedDict(
 reconciliation_matchScalarFieldKeys = Literal['id', 'source_type', 'reference_type', 'organization_id', 'created_at', 'updated_at', 'source_id', 'reference_id']
 
 
+reconciliation_matchCountAggregateInput = TypedDict(
+    'reconciliation_matchCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'source_type': bool,
+        'reference_type': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'source_id': bool,
+        'reference_id': bool,
+    },
+    total=False,
+)
+
+
+reconciliation_matchCountAggregateOutput = TypedDict(
+    'reconciliation_matchCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'source_type': int,
+        'reference_type': int,
+        'organization_id': int,
+        'created_at': int,
+        'updated_at': int,
+        'source_id': int,
+        'reference_id': int,
+    },
+    total=False,
+)
+
+
+reconciliation_matchAvgAggregateInput = TypedDict(
+    'reconciliation_matchAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+reconciliation_matchAvgAggregateOutput = TypedDict(
+    'reconciliation_matchAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+reconciliation_matchSumAggregateInput = TypedDict(
+    'reconciliation_matchSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+reconciliation_matchSumAggregateOutput = TypedDict(
+    'reconciliation_matchSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+reconciliation_matchMinAggregateInput = TypedDict(
+    'reconciliation_matchMinAggregateInput',
+    {
+        'id': bool,
+        'source_type': bool,
+        'reference_type': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'source_id': bool,
+        'reference_id': bool,
+    },
+    total=False,
+)
+
+
+reconciliation_matchMinAggregateOutput = TypedDict(
+    'reconciliation_matchMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'source_type': Optional[enums.reconciliation_object_type],
+        'reference_type': Optional[enums.reconciliation_object_type],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'source_id': Optional[str],
+        'reference_id': Optional[str],
+    },
+    total=False,
+)
+
+
+reconciliation_matchMaxAggregateInput = TypedDict(
+    'reconciliation_matchMaxAggregateInput',
+    {
+        'id': bool,
+        'source_type': bool,
+        'reference_type': bool,
+        'organization_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'source_id': bool,
+        'reference_id': bool,
+    },
+    total=False,
+)
+
+
+reconciliation_matchMaxAggregateOutput = TypedDict(
+    'reconciliation_matchMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'source_type': Optional[enums.reconciliation_object_type],
+        'reference_type': Optional[enums.reconciliation_object_type],
+        'organization_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'source_id': Optional[str],
+        'reference_id': Optional[str],
+    },
+    total=False,
+)
+
+
+reconciliation_matchScalarWhereWithAggregatesInput = TypedDict(
+    'reconciliation_matchScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'source_type': Union[enums.reconciliation_object_type, 'reconciliation_object_typeWithAggregatesFilter'],
+        'reference_type': Union[enums.reconciliation_object_type, 'reconciliation_object_typeWithAggregatesFilter'],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'source_id': Union[str, StringWithAggregatesFilter],
+        'reference_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['reconciliation_matchScalarWhereWithAggregatesInput'],
+        'OR': List['reconciliation_matchScalarWhereWithAggregatesInput'],
+        'NOT': List['reconciliation_matchScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+reconciliation_matchGroupByOutput = TypedDict(
+    'reconciliation_matchGroupByOutput',
+    {
+        'id': str,
+        'source_type': enums.reconciliation_object_type,
+        'reference_type': enums.reconciliation_object_type,
+        'organization_id': str,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'source_id': str,
+        'reference_id': str,
+        '_sum': 'reconciliation_matchSumAggregateOutput',
+        '_avg': 'reconciliation_matchAvgAggregateOutput',
+        '_min': 'reconciliation_matchMinAggregateOutput',
+        '_max': 'reconciliation_matchMaxAggregateOutput',
+        '_count': 'reconciliation_matchCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 reconciliation_settingWhereInput = TypedDict(
     'reconciliation_settingWhereInput',
     {
@@ -8902,6 +15027,164 @@ reconciliation_settingOrderByInput = TypedDict(
 reconciliation_settingScalarFieldKeys = Literal['id', 'organization_id', 'scope', 'key', 'value', 'created_at', 'updated_at']
 
 
+reconciliation_settingCountAggregateInput = TypedDict(
+    'reconciliation_settingCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'scope': bool,
+        'key': bool,
+        'value': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+reconciliation_settingCountAggregateOutput = TypedDict(
+    'reconciliation_settingCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'scope': int,
+        'key': int,
+        'value': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+reconciliation_settingAvgAggregateInput = TypedDict(
+    'reconciliation_settingAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+reconciliation_settingAvgAggregateOutput = TypedDict(
+    'reconciliation_settingAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+reconciliation_settingSumAggregateInput = TypedDict(
+    'reconciliation_settingSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+reconciliation_settingSumAggregateOutput = TypedDict(
+    'reconciliation_settingSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+reconciliation_settingMinAggregateInput = TypedDict(
+    'reconciliation_settingMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'scope': bool,
+        'key': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+reconciliation_settingMinAggregateOutput = TypedDict(
+    'reconciliation_settingMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'scope': Optional[enums.reconciliation_scope],
+        'key': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+reconciliation_settingMaxAggregateInput = TypedDict(
+    'reconciliation_settingMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'scope': bool,
+        'key': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+reconciliation_settingMaxAggregateOutput = TypedDict(
+    'reconciliation_settingMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'scope': Optional[enums.reconciliation_scope],
+        'key': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+reconciliation_settingScalarWhereWithAggregatesInput = TypedDict(
+    'reconciliation_settingScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'scope': Union[enums.reconciliation_scope, 'reconciliation_scopeWithAggregatesFilter'],
+        'key': Union[str, StringWithAggregatesFilter],
+        'value': Union[fields.Json, JsonWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['reconciliation_settingScalarWhereWithAggregatesInput'],
+        'OR': List['reconciliation_settingScalarWhereWithAggregatesInput'],
+        'NOT': List['reconciliation_settingScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+reconciliation_settingGroupByOutput = TypedDict(
+    'reconciliation_settingGroupByOutput',
+    {
+        'id': str,
+        'organization_id': Optional[str],
+        'scope': enums.reconciliation_scope,
+        'key': str,
+        'value': Any,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'reconciliation_settingSumAggregateOutput',
+        '_avg': 'reconciliation_settingAvgAggregateOutput',
+        '_min': 'reconciliation_settingMinAggregateOutput',
+        '_max': 'reconciliation_settingMaxAggregateOutput',
+        '_count': 'reconciliation_settingCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 reminder_settingsWhereInput = TypedDict(
     'reminder_settingsWhereInput',
     {
@@ -9112,6 +15395,160 @@ reminder_settingsOrderByInput = TypedDict(
 
 
 reminder_settingsScalarFieldKeys = Literal['id', 'organization_id', 'days_before_due', 'on_due_date', 'days_after_due']
+
+
+reminder_settingsCountAggregateInput = TypedDict(
+    'reminder_settingsCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'days_before_due': bool,
+        'on_due_date': bool,
+        'days_after_due': bool,
+    },
+    total=False,
+)
+
+
+reminder_settingsCountAggregateOutput = TypedDict(
+    'reminder_settingsCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'days_before_due': int,
+        'on_due_date': int,
+        'days_after_due': int,
+    },
+    total=False,
+)
+
+
+reminder_settingsAvgAggregateInput = TypedDict(
+    'reminder_settingsAvgAggregateInput',
+    {
+        'days_before_due': bool,
+        'days_after_due': bool,
+    },
+    total=False,
+)
+
+
+reminder_settingsAvgAggregateOutput = TypedDict(
+    'reminder_settingsAvgAggregateOutput',
+    {
+        'days_before_due': Optional[float],
+        'days_after_due': Optional[float],
+    },
+    total=False,
+)
+
+
+reminder_settingsSumAggregateInput = TypedDict(
+    'reminder_settingsSumAggregateInput',
+    {
+        'days_before_due': bool,
+        'days_after_due': bool,
+    },
+    total=False,
+)
+
+
+reminder_settingsSumAggregateOutput = TypedDict(
+    'reminder_settingsSumAggregateOutput',
+    {
+        'days_before_due': Optional[int],
+        'days_after_due': Optional[int],
+    },
+    total=False,
+)
+
+
+reminder_settingsMinAggregateInput = TypedDict(
+    'reminder_settingsMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'days_before_due': bool,
+        'on_due_date': bool,
+        'days_after_due': bool,
+    },
+    total=False,
+)
+
+
+reminder_settingsMinAggregateOutput = TypedDict(
+    'reminder_settingsMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'days_before_due': Optional[int],
+        'on_due_date': Optional[bool],
+        'days_after_due': Optional[int],
+    },
+    total=False,
+)
+
+
+reminder_settingsMaxAggregateInput = TypedDict(
+    'reminder_settingsMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'days_before_due': bool,
+        'on_due_date': bool,
+        'days_after_due': bool,
+    },
+    total=False,
+)
+
+
+reminder_settingsMaxAggregateOutput = TypedDict(
+    'reminder_settingsMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'days_before_due': Optional[int],
+        'on_due_date': Optional[bool],
+        'days_after_due': Optional[int],
+    },
+    total=False,
+)
+
+
+reminder_settingsScalarWhereWithAggregatesInput = TypedDict(
+    'reminder_settingsScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'days_before_due': Union[int, None, BigIntWithAggregatesFilter],
+        'on_due_date': Union[bool, None, BooleanWithAggregatesFilter],
+        'days_after_due': Union[int, None, BigIntWithAggregatesFilter],
+        'AND': List['reminder_settingsScalarWhereWithAggregatesInput'],
+        'OR': List['reminder_settingsScalarWhereWithAggregatesInput'],
+        'NOT': List['reminder_settingsScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+reminder_settingsGroupByOutput = TypedDict(
+    'reminder_settingsGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'days_before_due': Optional[int],
+        'on_due_date': Optional[bool],
+        'days_after_due': Optional[int],
+        '_sum': 'reminder_settingsSumAggregateOutput',
+        '_avg': 'reminder_settingsAvgAggregateOutput',
+        '_min': 'reminder_settingsMinAggregateOutput',
+        '_max': 'reminder_settingsMaxAggregateOutput',
+        '_count': 'reminder_settingsCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 scheduled_remindersWhereInput = TypedDict(
@@ -9384,6 +15821,220 @@ scheduled_remindersOrderByInput = TypedDict(
 scheduled_remindersScalarFieldKeys = Literal['id', 'organization_id', 'invoice_id', 'reminder_date', 'status', 'reminder_type', 'created_at', 'updated_at', 'to', 'subject', 'text', 'attachments', 'customer_name', 'email_action_type']
 
 
+scheduled_remindersCountAggregateInput = TypedDict(
+    'scheduled_remindersCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'invoice_id': bool,
+        'reminder_date': bool,
+        'status': bool,
+        'reminder_type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'to': bool,
+        'subject': bool,
+        'text': bool,
+        'attachments': bool,
+        'customer_name': bool,
+        'email_action_type': bool,
+    },
+    total=False,
+)
+
+
+scheduled_remindersCountAggregateOutput = TypedDict(
+    'scheduled_remindersCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'invoice_id': int,
+        'reminder_date': int,
+        'status': int,
+        'reminder_type': int,
+        'created_at': int,
+        'updated_at': int,
+        'to': int,
+        'subject': int,
+        'text': int,
+        'attachments': int,
+        'customer_name': int,
+        'email_action_type': int,
+    },
+    total=False,
+)
+
+
+scheduled_remindersAvgAggregateInput = TypedDict(
+    'scheduled_remindersAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+scheduled_remindersAvgAggregateOutput = TypedDict(
+    'scheduled_remindersAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+scheduled_remindersSumAggregateInput = TypedDict(
+    'scheduled_remindersSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+scheduled_remindersSumAggregateOutput = TypedDict(
+    'scheduled_remindersSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+scheduled_remindersMinAggregateInput = TypedDict(
+    'scheduled_remindersMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'invoice_id': bool,
+        'reminder_date': bool,
+        'status': bool,
+        'reminder_type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'to': bool,
+        'subject': bool,
+        'text': bool,
+        'customer_name': bool,
+        'email_action_type': bool,
+    },
+    total=False,
+)
+
+
+scheduled_remindersMinAggregateOutput = TypedDict(
+    'scheduled_remindersMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'invoice_id': Optional[str],
+        'reminder_date': Optional[datetime.datetime],
+        'status': Optional[enums.reminder_status],
+        'reminder_type': Optional[enums.reminder_types],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'to': Optional[str],
+        'subject': Optional[str],
+        'text': Optional[str],
+        'customer_name': Optional[str],
+        'email_action_type': Optional[str],
+    },
+    total=False,
+)
+
+
+scheduled_remindersMaxAggregateInput = TypedDict(
+    'scheduled_remindersMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'invoice_id': bool,
+        'reminder_date': bool,
+        'status': bool,
+        'reminder_type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'to': bool,
+        'subject': bool,
+        'text': bool,
+        'customer_name': bool,
+        'email_action_type': bool,
+    },
+    total=False,
+)
+
+
+scheduled_remindersMaxAggregateOutput = TypedDict(
+    'scheduled_remindersMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'invoice_id': Optional[str],
+        'reminder_date': Optional[datetime.datetime],
+        'status': Optional[enums.reminder_status],
+        'reminder_type': Optional[enums.reminder_types],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'to': Optional[str],
+        'subject': Optional[str],
+        'text': Optional[str],
+        'customer_name': Optional[str],
+        'email_action_type': Optional[str],
+    },
+    total=False,
+)
+
+
+scheduled_remindersScalarWhereWithAggregatesInput = TypedDict(
+    'scheduled_remindersScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'invoice_id': Union[str, StringWithAggregatesFilter],
+        'reminder_date': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'status': Union[enums.reminder_status, 'reminder_statusWithAggregatesFilter'],
+        'reminder_type': Union[enums.reminder_types, 'reminder_typesWithAggregatesFilter'],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'to': Union[str, StringWithAggregatesFilter],
+        'subject': Union[str, None, StringWithAggregatesFilter],
+        'text': Union[str, None, StringWithAggregatesFilter],
+        'attachments': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'customer_name': Union[str, None, StringWithAggregatesFilter],
+        'email_action_type': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['scheduled_remindersScalarWhereWithAggregatesInput'],
+        'OR': List['scheduled_remindersScalarWhereWithAggregatesInput'],
+        'NOT': List['scheduled_remindersScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+scheduled_remindersGroupByOutput = TypedDict(
+    'scheduled_remindersGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'invoice_id': str,
+        'reminder_date': datetime.datetime,
+        'status': enums.reminder_status,
+        'reminder_type': enums.reminder_types,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'to': str,
+        'subject': Optional[str],
+        'text': Optional[str],
+        'attachments': Optional[Any],
+        'customer_name': Optional[str],
+        'email_action_type': Optional[str],
+        '_sum': 'scheduled_remindersSumAggregateOutput',
+        '_avg': 'scheduled_remindersAvgAggregateOutput',
+        '_min': 'scheduled_remindersMinAggregateOutput',
+        '_max': 'scheduled_remindersMaxAggregateOutput',
+        '_count': 'scheduled_remindersCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 slack_botsWhereInput = TypedDict(
     'slack_botsWhereInput',
     {
@@ -9653,6 +16304,236 @@ slack_botsOrderByInput = TypedDict(
 
 
 slack_botsScalarFieldKeys = Literal['id', 'client_id', 'app_id', 'enterprise_id', 'enterprise_name', 'team_id', 'team_name', 'bot_token', 'bot_id', 'bot_user_id', 'bot_scopes', 'bot_refresh_token', 'bot_token_expires_at', 'is_enterprise_install', 'installed_at']
+
+
+slack_botsCountAggregateInput = TypedDict(
+    'slack_botsCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'client_id': bool,
+        'app_id': bool,
+        'enterprise_id': bool,
+        'enterprise_name': bool,
+        'team_id': bool,
+        'team_name': bool,
+        'bot_token': bool,
+        'bot_id': bool,
+        'bot_user_id': bool,
+        'bot_scopes': bool,
+        'bot_refresh_token': bool,
+        'bot_token_expires_at': bool,
+        'is_enterprise_install': bool,
+        'installed_at': bool,
+    },
+    total=False,
+)
+
+
+slack_botsCountAggregateOutput = TypedDict(
+    'slack_botsCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'client_id': int,
+        'app_id': int,
+        'enterprise_id': int,
+        'enterprise_name': int,
+        'team_id': int,
+        'team_name': int,
+        'bot_token': int,
+        'bot_id': int,
+        'bot_user_id': int,
+        'bot_scopes': int,
+        'bot_refresh_token': int,
+        'bot_token_expires_at': int,
+        'is_enterprise_install': int,
+        'installed_at': int,
+    },
+    total=False,
+)
+
+
+slack_botsAvgAggregateInput = TypedDict(
+    'slack_botsAvgAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+slack_botsAvgAggregateOutput = TypedDict(
+    'slack_botsAvgAggregateOutput',
+    {
+        'id': Optional[float],
+    },
+    total=False,
+)
+
+
+slack_botsSumAggregateInput = TypedDict(
+    'slack_botsSumAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+slack_botsSumAggregateOutput = TypedDict(
+    'slack_botsSumAggregateOutput',
+    {
+        'id': Optional[int],
+    },
+    total=False,
+)
+
+
+slack_botsMinAggregateInput = TypedDict(
+    'slack_botsMinAggregateInput',
+    {
+        'id': bool,
+        'client_id': bool,
+        'app_id': bool,
+        'enterprise_id': bool,
+        'enterprise_name': bool,
+        'team_id': bool,
+        'team_name': bool,
+        'bot_token': bool,
+        'bot_id': bool,
+        'bot_user_id': bool,
+        'bot_scopes': bool,
+        'bot_refresh_token': bool,
+        'bot_token_expires_at': bool,
+        'is_enterprise_install': bool,
+        'installed_at': bool,
+    },
+    total=False,
+)
+
+
+slack_botsMinAggregateOutput = TypedDict(
+    'slack_botsMinAggregateOutput',
+    {
+        'id': Optional[int],
+        'client_id': Optional[str],
+        'app_id': Optional[str],
+        'enterprise_id': Optional[str],
+        'enterprise_name': Optional[str],
+        'team_id': Optional[str],
+        'team_name': Optional[str],
+        'bot_token': Optional[str],
+        'bot_id': Optional[str],
+        'bot_user_id': Optional[str],
+        'bot_scopes': Optional[str],
+        'bot_refresh_token': Optional[str],
+        'bot_token_expires_at': Optional[datetime.datetime],
+        'is_enterprise_install': Optional[bool],
+        'installed_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+slack_botsMaxAggregateInput = TypedDict(
+    'slack_botsMaxAggregateInput',
+    {
+        'id': bool,
+        'client_id': bool,
+        'app_id': bool,
+        'enterprise_id': bool,
+        'enterprise_name': bool,
+        'team_id': bool,
+        'team_name': bool,
+        'bot_token': bool,
+        'bot_id': bool,
+        'bot_user_id': bool,
+        'bot_scopes': bool,
+        'bot_refresh_token': bool,
+        'bot_token_expires_at': bool,
+        'is_enterprise_install': bool,
+        'installed_at': bool,
+    },
+    total=False,
+)
+
+
+slack_botsMaxAggregateOutput = TypedDict(
+    'slack_botsMaxAggregateOutput',
+    {
+        'id': Optional[int],
+        'client_id': Optional[str],
+        'app_id': Optional[str],
+        'enterprise_id': Optional[str],
+        'enterprise_name': Optional[str],
+        'team_id': Optional[str],
+        'team_name': Optional[str],
+        'bot_token': Optional[str],
+        'bot_id': Optional[str],
+        'bot_user_id': Optional[str],
+        'bot_scopes': Optional[str],
+        'bot_refresh_token': Optional[str],
+        'bot_token_expires_at': Optional[datetime.datetime],
+        'is_enterprise_install': Optional[bool],
+        'installed_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+slack_botsScalarWhereWithAggregatesInput = TypedDict(
+    'slack_botsScalarWhereWithAggregatesInput',
+    {
+        'id': Union[int, BigIntWithAggregatesFilter],
+        'client_id': Union[str, StringWithAggregatesFilter],
+        'app_id': Union[str, StringWithAggregatesFilter],
+        'enterprise_id': Union[str, None, StringWithAggregatesFilter],
+        'enterprise_name': Union[str, None, StringWithAggregatesFilter],
+        'team_id': Union[str, None, StringWithAggregatesFilter],
+        'team_name': Union[str, None, StringWithAggregatesFilter],
+        'bot_token': Union[str, None, StringWithAggregatesFilter],
+        'bot_id': Union[str, None, StringWithAggregatesFilter],
+        'bot_user_id': Union[str, None, StringWithAggregatesFilter],
+        'bot_scopes': Union[str, None, StringWithAggregatesFilter],
+        'bot_refresh_token': Union[str, None, StringWithAggregatesFilter],
+        'bot_token_expires_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'is_enterprise_install': Union[bool, BooleanWithAggregatesFilter],
+        'installed_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['slack_botsScalarWhereWithAggregatesInput'],
+        'OR': List['slack_botsScalarWhereWithAggregatesInput'],
+        'NOT': List['slack_botsScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+slack_botsGroupByOutput = TypedDict(
+    'slack_botsGroupByOutput',
+    {
+        'id': int,
+        'client_id': str,
+        'app_id': str,
+        'enterprise_id': Optional[str],
+        'enterprise_name': Optional[str],
+        'team_id': Optional[str],
+        'team_name': Optional[str],
+        'bot_token': Optional[str],
+        'bot_id': Optional[str],
+        'bot_user_id': Optional[str],
+        'bot_scopes': Optional[str],
+        'bot_refresh_token': Optional[str],
+        'bot_token_expires_at': Optional[datetime.datetime],
+        'is_enterprise_install': bool,
+        'installed_at': datetime.datetime,
+        '_sum': 'slack_botsSumAggregateOutput',
+        '_avg': 'slack_botsAvgAggregateOutput',
+        '_min': 'slack_botsMinAggregateOutput',
+        '_max': 'slack_botsMaxAggregateOutput',
+        '_count': 'slack_botsCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 slack_installationsWhereInput = TypedDict(
@@ -9992,6 +16873,324 @@ slack_installationsOrderByInput = TypedDict(
 slack_installationsScalarFieldKeys = Literal['id', 'client_id', 'app_id', 'enterprise_id', 'enterprise_name', 'enterprise_url', 'team_id', 'team_name', 'bot_token', 'bot_id', 'bot_user_id', 'bot_scopes', 'bot_refresh_token', 'bot_token_expires_at', 'user_id', 'user_token', 'user_scopes', 'user_refresh_token', 'user_token_expires_at', 'incoming_webhook_url', 'incoming_webhook_channel', 'incoming_webhook_channel_id', 'incoming_webhook_configuration_url', 'is_enterprise_install', 'token_type', 'installed_at']
 
 
+slack_installationsCountAggregateInput = TypedDict(
+    'slack_installationsCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'client_id': bool,
+        'app_id': bool,
+        'enterprise_id': bool,
+        'enterprise_name': bool,
+        'enterprise_url': bool,
+        'team_id': bool,
+        'team_name': bool,
+        'bot_token': bool,
+        'bot_id': bool,
+        'bot_user_id': bool,
+        'bot_scopes': bool,
+        'bot_refresh_token': bool,
+        'bot_token_expires_at': bool,
+        'user_id': bool,
+        'user_token': bool,
+        'user_scopes': bool,
+        'user_refresh_token': bool,
+        'user_token_expires_at': bool,
+        'incoming_webhook_url': bool,
+        'incoming_webhook_channel': bool,
+        'incoming_webhook_channel_id': bool,
+        'incoming_webhook_configuration_url': bool,
+        'is_enterprise_install': bool,
+        'token_type': bool,
+        'installed_at': bool,
+    },
+    total=False,
+)
+
+
+slack_installationsCountAggregateOutput = TypedDict(
+    'slack_installationsCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'client_id': int,
+        'app_id': int,
+        'enterprise_id': int,
+        'enterprise_name': int,
+        'enterprise_url': int,
+        'team_id': int,
+        'team_name': int,
+        'bot_token': int,
+        'bot_id': int,
+        'bot_user_id': int,
+        'bot_scopes': int,
+        'bot_refresh_token': int,
+        'bot_token_expires_at': int,
+        'user_id': int,
+        'user_token': int,
+        'user_scopes': int,
+        'user_refresh_token': int,
+        'user_token_expires_at': int,
+        'incoming_webhook_url': int,
+        'incoming_webhook_channel': int,
+        'incoming_webhook_channel_id': int,
+        'incoming_webhook_configuration_url': int,
+        'is_enterprise_install': int,
+        'token_type': int,
+        'installed_at': int,
+    },
+    total=False,
+)
+
+
+slack_installationsAvgAggregateInput = TypedDict(
+    'slack_installationsAvgAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+slack_installationsAvgAggregateOutput = TypedDict(
+    'slack_installationsAvgAggregateOutput',
+    {
+        'id': Optional[float],
+    },
+    total=False,
+)
+
+
+slack_installationsSumAggregateInput = TypedDict(
+    'slack_installationsSumAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+slack_installationsSumAggregateOutput = TypedDict(
+    'slack_installationsSumAggregateOutput',
+    {
+        'id': Optional[int],
+    },
+    total=False,
+)
+
+
+slack_installationsMinAggregateInput = TypedDict(
+    'slack_installationsMinAggregateInput',
+    {
+        'id': bool,
+        'client_id': bool,
+        'app_id': bool,
+        'enterprise_id': bool,
+        'enterprise_name': bool,
+        'enterprise_url': bool,
+        'team_id': bool,
+        'team_name': bool,
+        'bot_token': bool,
+        'bot_id': bool,
+        'bot_user_id': bool,
+        'bot_scopes': bool,
+        'bot_refresh_token': bool,
+        'bot_token_expires_at': bool,
+        'user_id': bool,
+        'user_token': bool,
+        'user_scopes': bool,
+        'user_refresh_token': bool,
+        'user_token_expires_at': bool,
+        'incoming_webhook_url': bool,
+        'incoming_webhook_channel': bool,
+        'incoming_webhook_channel_id': bool,
+        'incoming_webhook_configuration_url': bool,
+        'is_enterprise_install': bool,
+        'token_type': bool,
+        'installed_at': bool,
+    },
+    total=False,
+)
+
+
+slack_installationsMinAggregateOutput = TypedDict(
+    'slack_installationsMinAggregateOutput',
+    {
+        'id': Optional[int],
+        'client_id': Optional[str],
+        'app_id': Optional[str],
+        'enterprise_id': Optional[str],
+        'enterprise_name': Optional[str],
+        'enterprise_url': Optional[str],
+        'team_id': Optional[str],
+        'team_name': Optional[str],
+        'bot_token': Optional[str],
+        'bot_id': Optional[str],
+        'bot_user_id': Optional[str],
+        'bot_scopes': Optional[str],
+        'bot_refresh_token': Optional[str],
+        'bot_token_expires_at': Optional[datetime.datetime],
+        'user_id': Optional[str],
+        'user_token': Optional[str],
+        'user_scopes': Optional[str],
+        'user_refresh_token': Optional[str],
+        'user_token_expires_at': Optional[datetime.datetime],
+        'incoming_webhook_url': Optional[str],
+        'incoming_webhook_channel': Optional[str],
+        'incoming_webhook_channel_id': Optional[str],
+        'incoming_webhook_configuration_url': Optional[str],
+        'is_enterprise_install': Optional[bool],
+        'token_type': Optional[str],
+        'installed_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+slack_installationsMaxAggregateInput = TypedDict(
+    'slack_installationsMaxAggregateInput',
+    {
+        'id': bool,
+        'client_id': bool,
+        'app_id': bool,
+        'enterprise_id': bool,
+        'enterprise_name': bool,
+        'enterprise_url': bool,
+        'team_id': bool,
+        'team_name': bool,
+        'bot_token': bool,
+        'bot_id': bool,
+        'bot_user_id': bool,
+        'bot_scopes': bool,
+        'bot_refresh_token': bool,
+        'bot_token_expires_at': bool,
+        'user_id': bool,
+        'user_token': bool,
+        'user_scopes': bool,
+        'user_refresh_token': bool,
+        'user_token_expires_at': bool,
+        'incoming_webhook_url': bool,
+        'incoming_webhook_channel': bool,
+        'incoming_webhook_channel_id': bool,
+        'incoming_webhook_configuration_url': bool,
+        'is_enterprise_install': bool,
+        'token_type': bool,
+        'installed_at': bool,
+    },
+    total=False,
+)
+
+
+slack_installationsMaxAggregateOutput = TypedDict(
+    'slack_installationsMaxAggregateOutput',
+    {
+        'id': Optional[int],
+        'client_id': Optional[str],
+        'app_id': Optional[str],
+        'enterprise_id': Optional[str],
+        'enterprise_name': Optional[str],
+        'enterprise_url': Optional[str],
+        'team_id': Optional[str],
+        'team_name': Optional[str],
+        'bot_token': Optional[str],
+        'bot_id': Optional[str],
+        'bot_user_id': Optional[str],
+        'bot_scopes': Optional[str],
+        'bot_refresh_token': Optional[str],
+        'bot_token_expires_at': Optional[datetime.datetime],
+        'user_id': Optional[str],
+        'user_token': Optional[str],
+        'user_scopes': Optional[str],
+        'user_refresh_token': Optional[str],
+        'user_token_expires_at': Optional[datetime.datetime],
+        'incoming_webhook_url': Optional[str],
+        'incoming_webhook_channel': Optional[str],
+        'incoming_webhook_channel_id': Optional[str],
+        'incoming_webhook_configuration_url': Optional[str],
+        'is_enterprise_install': Optional[bool],
+        'token_type': Optional[str],
+        'installed_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+slack_installationsScalarWhereWithAggregatesInput = TypedDict(
+    'slack_installationsScalarWhereWithAggregatesInput',
+    {
+        'id': Union[int, BigIntWithAggregatesFilter],
+        'client_id': Union[str, StringWithAggregatesFilter],
+        'app_id': Union[str, StringWithAggregatesFilter],
+        'enterprise_id': Union[str, None, StringWithAggregatesFilter],
+        'enterprise_name': Union[str, None, StringWithAggregatesFilter],
+        'enterprise_url': Union[str, None, StringWithAggregatesFilter],
+        'team_id': Union[str, None, StringWithAggregatesFilter],
+        'team_name': Union[str, None, StringWithAggregatesFilter],
+        'bot_token': Union[str, None, StringWithAggregatesFilter],
+        'bot_id': Union[str, None, StringWithAggregatesFilter],
+        'bot_user_id': Union[str, None, StringWithAggregatesFilter],
+        'bot_scopes': Union[str, None, StringWithAggregatesFilter],
+        'bot_refresh_token': Union[str, None, StringWithAggregatesFilter],
+        'bot_token_expires_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'user_id': Union[str, StringWithAggregatesFilter],
+        'user_token': Union[str, None, StringWithAggregatesFilter],
+        'user_scopes': Union[str, None, StringWithAggregatesFilter],
+        'user_refresh_token': Union[str, None, StringWithAggregatesFilter],
+        'user_token_expires_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'incoming_webhook_url': Union[str, None, StringWithAggregatesFilter],
+        'incoming_webhook_channel': Union[str, None, StringWithAggregatesFilter],
+        'incoming_webhook_channel_id': Union[str, None, StringWithAggregatesFilter],
+        'incoming_webhook_configuration_url': Union[str, None, StringWithAggregatesFilter],
+        'is_enterprise_install': Union[bool, BooleanWithAggregatesFilter],
+        'token_type': Union[str, None, StringWithAggregatesFilter],
+        'installed_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['slack_installationsScalarWhereWithAggregatesInput'],
+        'OR': List['slack_installationsScalarWhereWithAggregatesInput'],
+        'NOT': List['slack_installationsScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+slack_installationsGroupByOutput = TypedDict(
+    'slack_installationsGroupByOutput',
+    {
+        'id': int,
+        'client_id': str,
+        'app_id': str,
+        'enterprise_id': Optional[str],
+        'enterprise_name': Optional[str],
+        'enterprise_url': Optional[str],
+        'team_id': Optional[str],
+        'team_name': Optional[str],
+        'bot_token': Optional[str],
+        'bot_id': Optional[str],
+        'bot_user_id': Optional[str],
+        'bot_scopes': Optional[str],
+        'bot_refresh_token': Optional[str],
+        'bot_token_expires_at': Optional[datetime.datetime],
+        'user_id': str,
+        'user_token': Optional[str],
+        'user_scopes': Optional[str],
+        'user_refresh_token': Optional[str],
+        'user_token_expires_at': Optional[datetime.datetime],
+        'incoming_webhook_url': Optional[str],
+        'incoming_webhook_channel': Optional[str],
+        'incoming_webhook_channel_id': Optional[str],
+        'incoming_webhook_configuration_url': Optional[str],
+        'is_enterprise_install': bool,
+        'token_type': Optional[str],
+        'installed_at': datetime.datetime,
+        '_sum': 'slack_installationsSumAggregateOutput',
+        '_avg': 'slack_installationsAvgAggregateOutput',
+        '_min': 'slack_installationsMinAggregateOutput',
+        '_max': 'slack_installationsMaxAggregateOutput',
+        '_count': 'slack_installationsCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 slack_oauth_statesWhereInput = TypedDict(
     'slack_oauth_statesWhereInput',
     {
@@ -10189,6 +17388,140 @@ slack_oauth_statesOrderByInput = TypedDict(
 
 
 slack_oauth_statesScalarFieldKeys = Literal['id', 'state', 'expire_at']
+
+
+slack_oauth_statesCountAggregateInput = TypedDict(
+    'slack_oauth_statesCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'state': bool,
+        'expire_at': bool,
+    },
+    total=False,
+)
+
+
+slack_oauth_statesCountAggregateOutput = TypedDict(
+    'slack_oauth_statesCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'state': int,
+        'expire_at': int,
+    },
+    total=False,
+)
+
+
+slack_oauth_statesAvgAggregateInput = TypedDict(
+    'slack_oauth_statesAvgAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+slack_oauth_statesAvgAggregateOutput = TypedDict(
+    'slack_oauth_statesAvgAggregateOutput',
+    {
+        'id': Optional[float],
+    },
+    total=False,
+)
+
+
+slack_oauth_statesSumAggregateInput = TypedDict(
+    'slack_oauth_statesSumAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+slack_oauth_statesSumAggregateOutput = TypedDict(
+    'slack_oauth_statesSumAggregateOutput',
+    {
+        'id': Optional[int],
+    },
+    total=False,
+)
+
+
+slack_oauth_statesMinAggregateInput = TypedDict(
+    'slack_oauth_statesMinAggregateInput',
+    {
+        'id': bool,
+        'state': bool,
+        'expire_at': bool,
+    },
+    total=False,
+)
+
+
+slack_oauth_statesMinAggregateOutput = TypedDict(
+    'slack_oauth_statesMinAggregateOutput',
+    {
+        'id': Optional[int],
+        'state': Optional[str],
+        'expire_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+slack_oauth_statesMaxAggregateInput = TypedDict(
+    'slack_oauth_statesMaxAggregateInput',
+    {
+        'id': bool,
+        'state': bool,
+        'expire_at': bool,
+    },
+    total=False,
+)
+
+
+slack_oauth_statesMaxAggregateOutput = TypedDict(
+    'slack_oauth_statesMaxAggregateOutput',
+    {
+        'id': Optional[int],
+        'state': Optional[str],
+        'expire_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+slack_oauth_statesScalarWhereWithAggregatesInput = TypedDict(
+    'slack_oauth_statesScalarWhereWithAggregatesInput',
+    {
+        'id': Union[int, BigIntWithAggregatesFilter],
+        'state': Union[str, StringWithAggregatesFilter],
+        'expire_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['slack_oauth_statesScalarWhereWithAggregatesInput'],
+        'OR': List['slack_oauth_statesScalarWhereWithAggregatesInput'],
+        'NOT': List['slack_oauth_statesScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+slack_oauth_statesGroupByOutput = TypedDict(
+    'slack_oauth_statesGroupByOutput',
+    {
+        'id': int,
+        'state': str,
+        'expire_at': datetime.datetime,
+        '_sum': 'slack_oauth_statesSumAggregateOutput',
+        '_avg': 'slack_oauth_statesAvgAggregateOutput',
+        '_min': 'slack_oauth_statesMinAggregateOutput',
+        '_max': 'slack_oauth_statesMaxAggregateOutput',
+        '_count': 'slack_oauth_statesCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_accountWhereInput = TypedDict(
@@ -10484,6 +17817,248 @@ uac_accountOrderByInput = TypedDict(
 uac_accountScalarFieldKeys = Literal['id', 'organization_id', 'provider_entity_id', 'platform_id', 'parent_id', 'account_type', 'category', 'status', 'balance', 'currency_code', 'name', 'nominal_code', 'created_at', 'updated_at', 'last_synced_at', 'platform_url', 'platform_data']
 
 
+uac_accountCountAggregateInput = TypedDict(
+    'uac_accountCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'parent_id': bool,
+        'account_type': bool,
+        'category': bool,
+        'status': bool,
+        'balance': bool,
+        'currency_code': bool,
+        'name': bool,
+        'nominal_code': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'last_synced_at': bool,
+        'platform_url': bool,
+        'platform_data': bool,
+    },
+    total=False,
+)
+
+
+uac_accountCountAggregateOutput = TypedDict(
+    'uac_accountCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider_entity_id': int,
+        'platform_id': int,
+        'parent_id': int,
+        'account_type': int,
+        'category': int,
+        'status': int,
+        'balance': int,
+        'currency_code': int,
+        'name': int,
+        'nominal_code': int,
+        'created_at': int,
+        'updated_at': int,
+        'last_synced_at': int,
+        'platform_url': int,
+        'platform_data': int,
+    },
+    total=False,
+)
+
+
+uac_accountAvgAggregateInput = TypedDict(
+    'uac_accountAvgAggregateInput',
+    {
+        'balance': bool,
+    },
+    total=False,
+)
+
+
+uac_accountAvgAggregateOutput = TypedDict(
+    'uac_accountAvgAggregateOutput',
+    {
+        'balance': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_accountSumAggregateInput = TypedDict(
+    'uac_accountSumAggregateInput',
+    {
+        'balance': bool,
+    },
+    total=False,
+)
+
+
+uac_accountSumAggregateOutput = TypedDict(
+    'uac_accountSumAggregateOutput',
+    {
+        'balance': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_accountMinAggregateInput = TypedDict(
+    'uac_accountMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'parent_id': bool,
+        'account_type': bool,
+        'category': bool,
+        'status': bool,
+        'balance': bool,
+        'currency_code': bool,
+        'name': bool,
+        'nominal_code': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'last_synced_at': bool,
+        'platform_url': bool,
+    },
+    total=False,
+)
+
+
+uac_accountMinAggregateOutput = TypedDict(
+    'uac_accountMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'parent_id': Optional[str],
+        'account_type': Optional[enums.uac_account_type],
+        'category': Optional[enums.uac_account_category],
+        'status': Optional[enums.uac_account_status],
+        'balance': Optional[decimal.Decimal],
+        'currency_code': Optional[enums.currency],
+        'name': Optional[str],
+        'nominal_code': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'last_synced_at': Optional[str],
+        'platform_url': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_accountMaxAggregateInput = TypedDict(
+    'uac_accountMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'parent_id': bool,
+        'account_type': bool,
+        'category': bool,
+        'status': bool,
+        'balance': bool,
+        'currency_code': bool,
+        'name': bool,
+        'nominal_code': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'last_synced_at': bool,
+        'platform_url': bool,
+    },
+    total=False,
+)
+
+
+uac_accountMaxAggregateOutput = TypedDict(
+    'uac_accountMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'parent_id': Optional[str],
+        'account_type': Optional[enums.uac_account_type],
+        'category': Optional[enums.uac_account_category],
+        'status': Optional[enums.uac_account_status],
+        'balance': Optional[decimal.Decimal],
+        'currency_code': Optional[enums.currency],
+        'name': Optional[str],
+        'nominal_code': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'last_synced_at': Optional[str],
+        'platform_url': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_accountScalarWhereWithAggregatesInput = TypedDict(
+    'uac_accountScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, StringWithAggregatesFilter],
+        'platform_id': Union[str, StringWithAggregatesFilter],
+        'parent_id': Union[str, None, StringWithAggregatesFilter],
+        'account_type': Union[enums.uac_account_type, 'uac_account_typeWithAggregatesFilter'],
+        'category': Union[enums.uac_account_category, 'uac_account_categoryWithAggregatesFilter'],
+        'status': Union[enums.uac_account_status, 'uac_account_statusWithAggregatesFilter'],
+        'balance': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'currency_code': Union[enums.currency, None, 'currencyWithAggregatesFilter'],
+        'name': Union[str, None, StringWithAggregatesFilter],
+        'nominal_code': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'last_synced_at': Union[str, StringWithAggregatesFilter],
+        'platform_url': Union[str, None, StringWithAggregatesFilter],
+        'platform_data': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'AND': List['uac_accountScalarWhereWithAggregatesInput'],
+        'OR': List['uac_accountScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_accountScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_accountGroupByOutput = TypedDict(
+    'uac_accountGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider_entity_id': str,
+        'platform_id': str,
+        'parent_id': Optional[str],
+        'account_type': enums.uac_account_type,
+        'category': enums.uac_account_category,
+        'status': enums.uac_account_status,
+        'balance': Optional[decimal.Decimal],
+        'currency_code': Optional[enums.currency],
+        'name': Optional[str],
+        'nominal_code': Optional[str],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'last_synced_at': str,
+        'platform_url': Optional[str],
+        'platform_data': Optional[Any],
+        '_sum': 'uac_accountSumAggregateOutput',
+        '_avg': 'uac_accountAvgAggregateOutput',
+        '_min': 'uac_accountMinAggregateOutput',
+        '_max': 'uac_accountMaxAggregateOutput',
+        '_count': 'uac_accountCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 uac_subsidiaryWhereInput = TypedDict(
     'uac_subsidiaryWhereInput',
     {
@@ -10755,6 +18330,216 @@ uac_subsidiaryOrderByInput = TypedDict(
 
 
 uac_subsidiaryScalarFieldKeys = Literal['id', 'organization_id', 'provider_entity_id', 'platform_id', 'parent_id', 'country', 'elimination', 'status', 'currency_code', 'name', 'created_at', 'updated_at', 'last_synced_at']
+
+
+uac_subsidiaryCountAggregateInput = TypedDict(
+    'uac_subsidiaryCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'parent_id': bool,
+        'country': bool,
+        'elimination': bool,
+        'status': bool,
+        'currency_code': bool,
+        'name': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'last_synced_at': bool,
+    },
+    total=False,
+)
+
+
+uac_subsidiaryCountAggregateOutput = TypedDict(
+    'uac_subsidiaryCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider_entity_id': int,
+        'platform_id': int,
+        'parent_id': int,
+        'country': int,
+        'elimination': int,
+        'status': int,
+        'currency_code': int,
+        'name': int,
+        'created_at': int,
+        'updated_at': int,
+        'last_synced_at': int,
+    },
+    total=False,
+)
+
+
+uac_subsidiaryAvgAggregateInput = TypedDict(
+    'uac_subsidiaryAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_subsidiaryAvgAggregateOutput = TypedDict(
+    'uac_subsidiaryAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_subsidiarySumAggregateInput = TypedDict(
+    'uac_subsidiarySumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_subsidiarySumAggregateOutput = TypedDict(
+    'uac_subsidiarySumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_subsidiaryMinAggregateInput = TypedDict(
+    'uac_subsidiaryMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'parent_id': bool,
+        'country': bool,
+        'elimination': bool,
+        'status': bool,
+        'currency_code': bool,
+        'name': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'last_synced_at': bool,
+    },
+    total=False,
+)
+
+
+uac_subsidiaryMinAggregateOutput = TypedDict(
+    'uac_subsidiaryMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'parent_id': Optional[str],
+        'country': Optional[str],
+        'elimination': Optional[bool],
+        'status': Optional[str],
+        'currency_code': Optional[enums.currency],
+        'name': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'last_synced_at': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_subsidiaryMaxAggregateInput = TypedDict(
+    'uac_subsidiaryMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'parent_id': bool,
+        'country': bool,
+        'elimination': bool,
+        'status': bool,
+        'currency_code': bool,
+        'name': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'last_synced_at': bool,
+    },
+    total=False,
+)
+
+
+uac_subsidiaryMaxAggregateOutput = TypedDict(
+    'uac_subsidiaryMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'parent_id': Optional[str],
+        'country': Optional[str],
+        'elimination': Optional[bool],
+        'status': Optional[str],
+        'currency_code': Optional[enums.currency],
+        'name': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'last_synced_at': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_subsidiaryScalarWhereWithAggregatesInput = TypedDict(
+    'uac_subsidiaryScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, StringWithAggregatesFilter],
+        'platform_id': Union[str, StringWithAggregatesFilter],
+        'parent_id': Union[str, None, StringWithAggregatesFilter],
+        'country': Union[str, StringWithAggregatesFilter],
+        'elimination': Union[bool, BooleanWithAggregatesFilter],
+        'status': Union[str, StringWithAggregatesFilter],
+        'currency_code': Union[enums.currency, None, 'currencyWithAggregatesFilter'],
+        'name': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'last_synced_at': Union[str, StringWithAggregatesFilter],
+        'AND': List['uac_subsidiaryScalarWhereWithAggregatesInput'],
+        'OR': List['uac_subsidiaryScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_subsidiaryScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_subsidiaryGroupByOutput = TypedDict(
+    'uac_subsidiaryGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider_entity_id': str,
+        'platform_id': str,
+        'parent_id': Optional[str],
+        'country': str,
+        'elimination': bool,
+        'status': str,
+        'currency_code': Optional[enums.currency],
+        'name': Optional[str],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'last_synced_at': str,
+        '_sum': 'uac_subsidiarySumAggregateOutput',
+        '_avg': 'uac_subsidiaryAvgAggregateOutput',
+        '_min': 'uac_subsidiaryMinAggregateOutput',
+        '_max': 'uac_subsidiaryMaxAggregateOutput',
+        '_count': 'uac_subsidiaryCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_addressWhereInput = TypedDict(
@@ -11044,6 +18829,216 @@ uac_addressOrderByInput = TypedDict(
 
 
 uac_addressScalarFieldKeys = Literal['id', 'uac_customer_id', 'uac_vendor_id', 'organization_id', 'type', 'address1', 'address2', 'city', 'country', 'postal_code', 'region', 'created_at', 'updated_at']
+
+
+uac_addressCountAggregateInput = TypedDict(
+    'uac_addressCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'uac_customer_id': bool,
+        'uac_vendor_id': bool,
+        'organization_id': bool,
+        'type': bool,
+        'address1': bool,
+        'address2': bool,
+        'city': bool,
+        'country': bool,
+        'postal_code': bool,
+        'region': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_addressCountAggregateOutput = TypedDict(
+    'uac_addressCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'uac_customer_id': int,
+        'uac_vendor_id': int,
+        'organization_id': int,
+        'type': int,
+        'address1': int,
+        'address2': int,
+        'city': int,
+        'country': int,
+        'postal_code': int,
+        'region': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+uac_addressAvgAggregateInput = TypedDict(
+    'uac_addressAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_addressAvgAggregateOutput = TypedDict(
+    'uac_addressAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_addressSumAggregateInput = TypedDict(
+    'uac_addressSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_addressSumAggregateOutput = TypedDict(
+    'uac_addressSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_addressMinAggregateInput = TypedDict(
+    'uac_addressMinAggregateInput',
+    {
+        'id': bool,
+        'uac_customer_id': bool,
+        'uac_vendor_id': bool,
+        'organization_id': bool,
+        'type': bool,
+        'address1': bool,
+        'address2': bool,
+        'city': bool,
+        'country': bool,
+        'postal_code': bool,
+        'region': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_addressMinAggregateOutput = TypedDict(
+    'uac_addressMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'uac_customer_id': Optional[str],
+        'uac_vendor_id': Optional[str],
+        'organization_id': Optional[str],
+        'type': Optional[enums.uac_address_type],
+        'address1': Optional[str],
+        'address2': Optional[str],
+        'city': Optional[str],
+        'country': Optional[str],
+        'postal_code': Optional[str],
+        'region': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_addressMaxAggregateInput = TypedDict(
+    'uac_addressMaxAggregateInput',
+    {
+        'id': bool,
+        'uac_customer_id': bool,
+        'uac_vendor_id': bool,
+        'organization_id': bool,
+        'type': bool,
+        'address1': bool,
+        'address2': bool,
+        'city': bool,
+        'country': bool,
+        'postal_code': bool,
+        'region': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_addressMaxAggregateOutput = TypedDict(
+    'uac_addressMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'uac_customer_id': Optional[str],
+        'uac_vendor_id': Optional[str],
+        'organization_id': Optional[str],
+        'type': Optional[enums.uac_address_type],
+        'address1': Optional[str],
+        'address2': Optional[str],
+        'city': Optional[str],
+        'country': Optional[str],
+        'postal_code': Optional[str],
+        'region': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_addressScalarWhereWithAggregatesInput = TypedDict(
+    'uac_addressScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'uac_customer_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_vendor_id': Union[str, None, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'type': Union[enums.uac_address_type, 'uac_address_typeWithAggregatesFilter'],
+        'address1': Union[str, None, StringWithAggregatesFilter],
+        'address2': Union[str, None, StringWithAggregatesFilter],
+        'city': Union[str, None, StringWithAggregatesFilter],
+        'country': Union[str, None, StringWithAggregatesFilter],
+        'postal_code': Union[str, None, StringWithAggregatesFilter],
+        'region': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['uac_addressScalarWhereWithAggregatesInput'],
+        'OR': List['uac_addressScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_addressScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_addressGroupByOutput = TypedDict(
+    'uac_addressGroupByOutput',
+    {
+        'id': str,
+        'uac_customer_id': Optional[str],
+        'uac_vendor_id': Optional[str],
+        'organization_id': Optional[str],
+        'type': enums.uac_address_type,
+        'address1': Optional[str],
+        'address2': Optional[str],
+        'city': Optional[str],
+        'country': Optional[str],
+        'postal_code': Optional[str],
+        'region': Optional[str],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'uac_addressSumAggregateOutput',
+        '_avg': 'uac_addressAvgAggregateOutput',
+        '_min': 'uac_addressMinAggregateOutput',
+        '_max': 'uac_addressMaxAggregateOutput',
+        '_count': 'uac_addressCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_billWhereInput = TypedDict(
@@ -11374,6 +19369,288 @@ uac_billOrderByInput = TypedDict(
 uac_billScalarFieldKeys = Literal['id', 'organization_id', 'platform_id', 'memo', 'document_number', 'account_id', 'vendor_id', 'subsidiary_id', 'issue_date', 'due_date', 'currency_code', 'status', 'amount_due', 'total_amount', 'sub_total', 'tax_amount', 'total_discount', 'created_at', 'updated_at', 'platform_data']
 
 
+uac_billCountAggregateInput = TypedDict(
+    'uac_billCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'memo': bool,
+        'document_number': bool,
+        'account_id': bool,
+        'vendor_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'currency_code': bool,
+        'status': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'platform_data': bool,
+    },
+    total=False,
+)
+
+
+uac_billCountAggregateOutput = TypedDict(
+    'uac_billCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'platform_id': int,
+        'memo': int,
+        'document_number': int,
+        'account_id': int,
+        'vendor_id': int,
+        'subsidiary_id': int,
+        'issue_date': int,
+        'due_date': int,
+        'currency_code': int,
+        'status': int,
+        'amount_due': int,
+        'total_amount': int,
+        'sub_total': int,
+        'tax_amount': int,
+        'total_discount': int,
+        'created_at': int,
+        'updated_at': int,
+        'platform_data': int,
+    },
+    total=False,
+)
+
+
+uac_billAvgAggregateInput = TypedDict(
+    'uac_billAvgAggregateInput',
+    {
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+    },
+    total=False,
+)
+
+
+uac_billAvgAggregateOutput = TypedDict(
+    'uac_billAvgAggregateOutput',
+    {
+        'amount_due': Optional[float],
+        'total_amount': Optional[float],
+        'sub_total': Optional[float],
+        'tax_amount': Optional[float],
+        'total_discount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_billSumAggregateInput = TypedDict(
+    'uac_billSumAggregateInput',
+    {
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+    },
+    total=False,
+)
+
+
+uac_billSumAggregateOutput = TypedDict(
+    'uac_billSumAggregateOutput',
+    {
+        'amount_due': Optional[float],
+        'total_amount': Optional[float],
+        'sub_total': Optional[float],
+        'tax_amount': Optional[float],
+        'total_discount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_billMinAggregateInput = TypedDict(
+    'uac_billMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'memo': bool,
+        'document_number': bool,
+        'account_id': bool,
+        'vendor_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'currency_code': bool,
+        'status': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_billMinAggregateOutput = TypedDict(
+    'uac_billMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'platform_id': Optional[str],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'account_id': Optional[str],
+        'vendor_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[str],
+        'due_date': Optional[str],
+        'currency_code': Optional[str],
+        'status': Optional[enums.uac_bill_status],
+        'amount_due': Optional[float],
+        'total_amount': Optional[float],
+        'sub_total': Optional[float],
+        'tax_amount': Optional[float],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': Optional[str],
+        'updated_at': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_billMaxAggregateInput = TypedDict(
+    'uac_billMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'memo': bool,
+        'document_number': bool,
+        'account_id': bool,
+        'vendor_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'currency_code': bool,
+        'status': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_billMaxAggregateOutput = TypedDict(
+    'uac_billMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'platform_id': Optional[str],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'account_id': Optional[str],
+        'vendor_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[str],
+        'due_date': Optional[str],
+        'currency_code': Optional[str],
+        'status': Optional[enums.uac_bill_status],
+        'amount_due': Optional[float],
+        'total_amount': Optional[float],
+        'sub_total': Optional[float],
+        'tax_amount': Optional[float],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': Optional[str],
+        'updated_at': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_billScalarWhereWithAggregatesInput = TypedDict(
+    'uac_billScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'memo': Union[str, None, StringWithAggregatesFilter],
+        'document_number': Union[str, None, StringWithAggregatesFilter],
+        'account_id': Union[str, None, StringWithAggregatesFilter],
+        'vendor_id': Union[str, None, StringWithAggregatesFilter],
+        'subsidiary_id': Union[str, None, StringWithAggregatesFilter],
+        'issue_date': Union[str, None, StringWithAggregatesFilter],
+        'due_date': Union[str, None, StringWithAggregatesFilter],
+        'currency_code': Union[str, None, StringWithAggregatesFilter],
+        'status': Union[enums.uac_bill_status, None, 'uac_bill_statusWithAggregatesFilter'],
+        'amount_due': Union[float, None, FloatWithAggregatesFilter],
+        'total_amount': Union[float, None, FloatWithAggregatesFilter],
+        'sub_total': Union[float, None, FloatWithAggregatesFilter],
+        'tax_amount': Union[float, None, FloatWithAggregatesFilter],
+        'total_discount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'created_at': Union[str, None, StringWithAggregatesFilter],
+        'updated_at': Union[str, None, StringWithAggregatesFilter],
+        'platform_data': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'AND': List['uac_billScalarWhereWithAggregatesInput'],
+        'OR': List['uac_billScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_billScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_billGroupByOutput = TypedDict(
+    'uac_billGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'platform_id': Optional[str],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'account_id': Optional[str],
+        'vendor_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[str],
+        'due_date': Optional[str],
+        'currency_code': Optional[str],
+        'status': Optional[enums.uac_bill_status],
+        'amount_due': Optional[float],
+        'total_amount': Optional[float],
+        'sub_total': Optional[float],
+        'tax_amount': Optional[float],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': Optional[str],
+        'updated_at': Optional[str],
+        'platform_data': Optional[Any],
+        '_sum': 'uac_billSumAggregateOutput',
+        '_avg': 'uac_billAvgAggregateOutput',
+        '_min': 'uac_billMinAggregateOutput',
+        '_max': 'uac_billMaxAggregateOutput',
+        '_count': 'uac_billCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 uac_bill_paymentWhereInput = TypedDict(
     'uac_bill_paymentWhereInput',
     {
@@ -11588,6 +19865,156 @@ uac_bill_paymentOrderByInput = TypedDict(
 
 
 uac_bill_paymentScalarFieldKeys = Literal['id', 'uac_bill_id', 'allocated_date', 'allocated_amount', 'type']
+
+
+uac_bill_paymentCountAggregateInput = TypedDict(
+    'uac_bill_paymentCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'uac_bill_id': bool,
+        'allocated_date': bool,
+        'allocated_amount': bool,
+        'type': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentCountAggregateOutput = TypedDict(
+    'uac_bill_paymentCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'uac_bill_id': int,
+        'allocated_date': int,
+        'allocated_amount': int,
+        'type': int,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentAvgAggregateInput = TypedDict(
+    'uac_bill_paymentAvgAggregateInput',
+    {
+        'allocated_amount': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentAvgAggregateOutput = TypedDict(
+    'uac_bill_paymentAvgAggregateOutput',
+    {
+        'allocated_amount': Optional[float],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentSumAggregateInput = TypedDict(
+    'uac_bill_paymentSumAggregateInput',
+    {
+        'allocated_amount': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentSumAggregateOutput = TypedDict(
+    'uac_bill_paymentSumAggregateOutput',
+    {
+        'allocated_amount': Optional[float],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentMinAggregateInput = TypedDict(
+    'uac_bill_paymentMinAggregateInput',
+    {
+        'id': bool,
+        'uac_bill_id': bool,
+        'allocated_date': bool,
+        'allocated_amount': bool,
+        'type': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentMinAggregateOutput = TypedDict(
+    'uac_bill_paymentMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'uac_bill_id': Optional[str],
+        'allocated_date': Optional[str],
+        'allocated_amount': Optional[float],
+        'type': Optional[enums.uac_bill_payment_type],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentMaxAggregateInput = TypedDict(
+    'uac_bill_paymentMaxAggregateInput',
+    {
+        'id': bool,
+        'uac_bill_id': bool,
+        'allocated_date': bool,
+        'allocated_amount': bool,
+        'type': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentMaxAggregateOutput = TypedDict(
+    'uac_bill_paymentMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'uac_bill_id': Optional[str],
+        'allocated_date': Optional[str],
+        'allocated_amount': Optional[float],
+        'type': Optional[enums.uac_bill_payment_type],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentScalarWhereWithAggregatesInput = TypedDict(
+    'uac_bill_paymentScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'uac_bill_id': Union[str, StringWithAggregatesFilter],
+        'allocated_date': Union[str, None, StringWithAggregatesFilter],
+        'allocated_amount': Union[float, None, FloatWithAggregatesFilter],
+        'type': Union[enums.uac_bill_payment_type, None, 'uac_bill_payment_typeWithAggregatesFilter'],
+        'AND': List['uac_bill_paymentScalarWhereWithAggregatesInput'],
+        'OR': List['uac_bill_paymentScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_bill_paymentScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentGroupByOutput = TypedDict(
+    'uac_bill_paymentGroupByOutput',
+    {
+        'id': str,
+        'uac_bill_id': str,
+        'allocated_date': Optional[str],
+        'allocated_amount': Optional[float],
+        'type': Optional[enums.uac_bill_payment_type],
+        '_sum': 'uac_bill_paymentSumAggregateOutput',
+        '_avg': 'uac_bill_paymentAvgAggregateOutput',
+        '_min': 'uac_bill_paymentMinAggregateOutput',
+        '_max': 'uac_bill_paymentMaxAggregateOutput',
+        '_count': 'uac_bill_paymentCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_bill_paymentsWhereInput = TypedDict(
@@ -11856,6 +20283,212 @@ uac_bill_paymentsOrderByInput = TypedDict(
 uac_bill_paymentsScalarFieldKeys = Literal['id', 'organization_id', 'platform_id', 'vendor_id', 'account_id', 'total_amount', 'currency_code', 'memo', 'currency_rate', 'txn_date', 'created_at', 'updated_at']
 
 
+uac_bill_paymentsCountAggregateInput = TypedDict(
+    'uac_bill_paymentsCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'vendor_id': bool,
+        'account_id': bool,
+        'total_amount': bool,
+        'currency_code': bool,
+        'memo': bool,
+        'currency_rate': bool,
+        'txn_date': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsCountAggregateOutput = TypedDict(
+    'uac_bill_paymentsCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'platform_id': int,
+        'vendor_id': int,
+        'account_id': int,
+        'total_amount': int,
+        'currency_code': int,
+        'memo': int,
+        'currency_rate': int,
+        'txn_date': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsAvgAggregateInput = TypedDict(
+    'uac_bill_paymentsAvgAggregateInput',
+    {
+        'total_amount': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsAvgAggregateOutput = TypedDict(
+    'uac_bill_paymentsAvgAggregateOutput',
+    {
+        'total_amount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsSumAggregateInput = TypedDict(
+    'uac_bill_paymentsSumAggregateInput',
+    {
+        'total_amount': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsSumAggregateOutput = TypedDict(
+    'uac_bill_paymentsSumAggregateOutput',
+    {
+        'total_amount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsMinAggregateInput = TypedDict(
+    'uac_bill_paymentsMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'vendor_id': bool,
+        'account_id': bool,
+        'total_amount': bool,
+        'currency_code': bool,
+        'memo': bool,
+        'currency_rate': bool,
+        'txn_date': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsMinAggregateOutput = TypedDict(
+    'uac_bill_paymentsMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'platform_id': Optional[str],
+        'vendor_id': Optional[str],
+        'account_id': Optional[str],
+        'total_amount': Optional[decimal.Decimal],
+        'currency_code': Optional[enums.currency],
+        'memo': Optional[str],
+        'currency_rate': Optional[str],
+        'txn_date': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsMaxAggregateInput = TypedDict(
+    'uac_bill_paymentsMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'vendor_id': bool,
+        'account_id': bool,
+        'total_amount': bool,
+        'currency_code': bool,
+        'memo': bool,
+        'currency_rate': bool,
+        'txn_date': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsMaxAggregateOutput = TypedDict(
+    'uac_bill_paymentsMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'platform_id': Optional[str],
+        'vendor_id': Optional[str],
+        'account_id': Optional[str],
+        'total_amount': Optional[decimal.Decimal],
+        'currency_code': Optional[enums.currency],
+        'memo': Optional[str],
+        'currency_rate': Optional[str],
+        'txn_date': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsScalarWhereWithAggregatesInput = TypedDict(
+    'uac_bill_paymentsScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'vendor_id': Union[str, None, StringWithAggregatesFilter],
+        'account_id': Union[str, None, StringWithAggregatesFilter],
+        'total_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'currency_code': Union[enums.currency, None, 'currencyWithAggregatesFilter'],
+        'memo': Union[str, None, StringWithAggregatesFilter],
+        'currency_rate': Union[str, None, StringWithAggregatesFilter],
+        'txn_date': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['uac_bill_paymentsScalarWhereWithAggregatesInput'],
+        'OR': List['uac_bill_paymentsScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_bill_paymentsScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsGroupByOutput = TypedDict(
+    'uac_bill_paymentsGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'platform_id': Optional[str],
+        'vendor_id': Optional[str],
+        'account_id': Optional[str],
+        'total_amount': Optional[decimal.Decimal],
+        'currency_code': Optional[enums.currency],
+        'memo': Optional[str],
+        'currency_rate': Optional[str],
+        'txn_date': Optional[str],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'uac_bill_paymentsSumAggregateOutput',
+        '_avg': 'uac_bill_paymentsAvgAggregateOutput',
+        '_min': 'uac_bill_paymentsMinAggregateOutput',
+        '_max': 'uac_bill_paymentsMaxAggregateOutput',
+        '_count': 'uac_bill_paymentsCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 uac_bill_payments_linked_billWhereInput = TypedDict(
     'uac_bill_payments_linked_billWhereInput',
     {
@@ -12066,6 +20699,148 @@ uac_bill_payments_linked_billOrderByInput = TypedDict(
 uac_bill_payments_linked_billScalarFieldKeys = Literal['id', 'bill_payment_id', 'allocated_amount', 'allocated_date']
 
 
+uac_bill_payments_linked_billCountAggregateInput = TypedDict(
+    'uac_bill_payments_linked_billCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'bill_payment_id': bool,
+        'allocated_amount': bool,
+        'allocated_date': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billCountAggregateOutput = TypedDict(
+    'uac_bill_payments_linked_billCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'bill_payment_id': int,
+        'allocated_amount': int,
+        'allocated_date': int,
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billAvgAggregateInput = TypedDict(
+    'uac_bill_payments_linked_billAvgAggregateInput',
+    {
+        'allocated_amount': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billAvgAggregateOutput = TypedDict(
+    'uac_bill_payments_linked_billAvgAggregateOutput',
+    {
+        'allocated_amount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billSumAggregateInput = TypedDict(
+    'uac_bill_payments_linked_billSumAggregateInput',
+    {
+        'allocated_amount': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billSumAggregateOutput = TypedDict(
+    'uac_bill_payments_linked_billSumAggregateOutput',
+    {
+        'allocated_amount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billMinAggregateInput = TypedDict(
+    'uac_bill_payments_linked_billMinAggregateInput',
+    {
+        'id': bool,
+        'bill_payment_id': bool,
+        'allocated_amount': bool,
+        'allocated_date': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billMinAggregateOutput = TypedDict(
+    'uac_bill_payments_linked_billMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'bill_payment_id': Optional[str],
+        'allocated_amount': Optional[decimal.Decimal],
+        'allocated_date': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billMaxAggregateInput = TypedDict(
+    'uac_bill_payments_linked_billMaxAggregateInput',
+    {
+        'id': bool,
+        'bill_payment_id': bool,
+        'allocated_amount': bool,
+        'allocated_date': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billMaxAggregateOutput = TypedDict(
+    'uac_bill_payments_linked_billMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'bill_payment_id': Optional[str],
+        'allocated_amount': Optional[decimal.Decimal],
+        'allocated_date': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billScalarWhereWithAggregatesInput = TypedDict(
+    'uac_bill_payments_linked_billScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'bill_payment_id': Union[str, StringWithAggregatesFilter],
+        'allocated_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'allocated_date': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['uac_bill_payments_linked_billScalarWhereWithAggregatesInput'],
+        'OR': List['uac_bill_payments_linked_billScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_bill_payments_linked_billScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billGroupByOutput = TypedDict(
+    'uac_bill_payments_linked_billGroupByOutput',
+    {
+        'id': str,
+        'bill_payment_id': str,
+        'allocated_amount': Optional[decimal.Decimal],
+        'allocated_date': Optional[str],
+        '_sum': 'uac_bill_payments_linked_billSumAggregateOutput',
+        '_avg': 'uac_bill_payments_linked_billAvgAggregateOutput',
+        '_min': 'uac_bill_payments_linked_billMinAggregateOutput',
+        '_max': 'uac_bill_payments_linked_billMaxAggregateOutput',
+        '_count': 'uac_bill_payments_linked_billCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 uac_bill_purchase_orderWhereInput = TypedDict(
     'uac_bill_purchase_orderWhereInput',
     {
@@ -12262,6 +21037,128 @@ uac_bill_purchase_orderOrderByInput = TypedDict(
 
 
 uac_bill_purchase_orderScalarFieldKeys = Literal['id', 'uac_bill_id']
+
+
+uac_bill_purchase_orderCountAggregateInput = TypedDict(
+    'uac_bill_purchase_orderCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'uac_bill_id': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderCountAggregateOutput = TypedDict(
+    'uac_bill_purchase_orderCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'uac_bill_id': int,
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderAvgAggregateInput = TypedDict(
+    'uac_bill_purchase_orderAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderAvgAggregateOutput = TypedDict(
+    'uac_bill_purchase_orderAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderSumAggregateInput = TypedDict(
+    'uac_bill_purchase_orderSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderSumAggregateOutput = TypedDict(
+    'uac_bill_purchase_orderSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderMinAggregateInput = TypedDict(
+    'uac_bill_purchase_orderMinAggregateInput',
+    {
+        'id': bool,
+        'uac_bill_id': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderMinAggregateOutput = TypedDict(
+    'uac_bill_purchase_orderMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'uac_bill_id': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderMaxAggregateInput = TypedDict(
+    'uac_bill_purchase_orderMaxAggregateInput',
+    {
+        'id': bool,
+        'uac_bill_id': bool,
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderMaxAggregateOutput = TypedDict(
+    'uac_bill_purchase_orderMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'uac_bill_id': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderScalarWhereWithAggregatesInput = TypedDict(
+    'uac_bill_purchase_orderScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'uac_bill_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['uac_bill_purchase_orderScalarWhereWithAggregatesInput'],
+        'OR': List['uac_bill_purchase_orderScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_bill_purchase_orderScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderGroupByOutput = TypedDict(
+    'uac_bill_purchase_orderGroupByOutput',
+    {
+        'id': str,
+        'uac_bill_id': str,
+        '_sum': 'uac_bill_purchase_orderSumAggregateOutput',
+        '_avg': 'uac_bill_purchase_orderAvgAggregateOutput',
+        '_min': 'uac_bill_purchase_orderMinAggregateOutput',
+        '_max': 'uac_bill_purchase_orderMaxAggregateOutput',
+        '_count': 'uac_bill_purchase_orderCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_customerWhereInput = TypedDict(
@@ -12578,6 +21475,248 @@ uac_customerOrderByInput = TypedDict(
 
 
 uac_customerScalarFieldKeys = Literal['id', 'organization_id', 'provider_entity_id', 'platform_id', 'status', 'contact_name', 'currency_code', 'customer_name', 'email', 'phone', 'registration_number', 'tax_number', 'created_at', 'updated_at', 'objType', 'subsidiary_id', 'source_type']
+
+
+uac_customerCountAggregateInput = TypedDict(
+    'uac_customerCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'status': bool,
+        'contact_name': bool,
+        'currency_code': bool,
+        'customer_name': bool,
+        'email': bool,
+        'phone': bool,
+        'registration_number': bool,
+        'tax_number': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'objType': bool,
+        'subsidiary_id': bool,
+        'source_type': bool,
+    },
+    total=False,
+)
+
+
+uac_customerCountAggregateOutput = TypedDict(
+    'uac_customerCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider_entity_id': int,
+        'platform_id': int,
+        'status': int,
+        'contact_name': int,
+        'currency_code': int,
+        'customer_name': int,
+        'email': int,
+        'phone': int,
+        'registration_number': int,
+        'tax_number': int,
+        'created_at': int,
+        'updated_at': int,
+        'objType': int,
+        'subsidiary_id': int,
+        'source_type': int,
+    },
+    total=False,
+)
+
+
+uac_customerAvgAggregateInput = TypedDict(
+    'uac_customerAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_customerAvgAggregateOutput = TypedDict(
+    'uac_customerAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_customerSumAggregateInput = TypedDict(
+    'uac_customerSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_customerSumAggregateOutput = TypedDict(
+    'uac_customerSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_customerMinAggregateInput = TypedDict(
+    'uac_customerMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'status': bool,
+        'contact_name': bool,
+        'currency_code': bool,
+        'customer_name': bool,
+        'email': bool,
+        'phone': bool,
+        'registration_number': bool,
+        'tax_number': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'objType': bool,
+        'subsidiary_id': bool,
+        'source_type': bool,
+    },
+    total=False,
+)
+
+
+uac_customerMinAggregateOutput = TypedDict(
+    'uac_customerMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'status': Optional[enums.uac_customer_status],
+        'contact_name': Optional[str],
+        'currency_code': Optional[enums.currency],
+        'customer_name': Optional[str],
+        'email': Optional[str],
+        'phone': Optional[str],
+        'registration_number': Optional[str],
+        'tax_number': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'objType': Optional[str],
+        'subsidiary_id': Optional[str],
+        'source_type': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_customerMaxAggregateInput = TypedDict(
+    'uac_customerMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'status': bool,
+        'contact_name': bool,
+        'currency_code': bool,
+        'customer_name': bool,
+        'email': bool,
+        'phone': bool,
+        'registration_number': bool,
+        'tax_number': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'objType': bool,
+        'subsidiary_id': bool,
+        'source_type': bool,
+    },
+    total=False,
+)
+
+
+uac_customerMaxAggregateOutput = TypedDict(
+    'uac_customerMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'status': Optional[enums.uac_customer_status],
+        'contact_name': Optional[str],
+        'currency_code': Optional[enums.currency],
+        'customer_name': Optional[str],
+        'email': Optional[str],
+        'phone': Optional[str],
+        'registration_number': Optional[str],
+        'tax_number': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'objType': Optional[str],
+        'subsidiary_id': Optional[str],
+        'source_type': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_customerScalarWhereWithAggregatesInput = TypedDict(
+    'uac_customerScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, None, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'status': Union[enums.uac_customer_status, 'uac_customer_statusWithAggregatesFilter'],
+        'contact_name': Union[str, None, StringWithAggregatesFilter],
+        'currency_code': Union[enums.currency, None, 'currencyWithAggregatesFilter'],
+        'customer_name': Union[str, None, StringWithAggregatesFilter],
+        'email': Union[str, None, StringWithAggregatesFilter],
+        'phone': Union[str, None, StringWithAggregatesFilter],
+        'registration_number': Union[str, None, StringWithAggregatesFilter],
+        'tax_number': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'objType': Union[str, StringWithAggregatesFilter],
+        'subsidiary_id': Union[str, None, StringWithAggregatesFilter],
+        'source_type': Union[str, StringWithAggregatesFilter],
+        'AND': List['uac_customerScalarWhereWithAggregatesInput'],
+        'OR': List['uac_customerScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_customerScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_customerGroupByOutput = TypedDict(
+    'uac_customerGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'status': enums.uac_customer_status,
+        'contact_name': Optional[str],
+        'currency_code': Optional[enums.currency],
+        'customer_name': Optional[str],
+        'email': Optional[str],
+        'phone': Optional[str],
+        'registration_number': Optional[str],
+        'tax_number': Optional[str],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'objType': str,
+        'subsidiary_id': Optional[str],
+        'source_type': str,
+        '_sum': 'uac_customerSumAggregateOutput',
+        '_avg': 'uac_customerAvgAggregateOutput',
+        '_min': 'uac_customerMinAggregateOutput',
+        '_max': 'uac_customerMaxAggregateOutput',
+        '_count': 'uac_customerCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_invoiceWhereInput = TypedDict(
@@ -12972,6 +22111,368 @@ uac_invoiceOrderByInput = TypedDict(
 uac_invoiceScalarFieldKeys = Literal['id', 'organization_id', 'provider_entity_id', 'platform_id', 'account_id', 'customer_id', 'stream_customer_id', 'subsidiary_id', 'issue_date', 'due_date', 'period_start_date', 'period_end_date', 'payment_terms', 'contract_id', 'memo', 'document_number', 'currency_code', 'amount_due', 'total_amount', 'sub_total', 'tax_amount', 'total_discount', 'created_at', 'updated_at', 'synced', 'pricer_invoice_id', 'term', 'platform_url', 'is_vendor']
 
 
+uac_invoiceCountAggregateInput = TypedDict(
+    'uac_invoiceCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'account_id': bool,
+        'customer_id': bool,
+        'stream_customer_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'period_start_date': bool,
+        'period_end_date': bool,
+        'payment_terms': bool,
+        'contract_id': bool,
+        'memo': bool,
+        'document_number': bool,
+        'currency_code': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'synced': bool,
+        'pricer_invoice_id': bool,
+        'term': bool,
+        'platform_url': bool,
+        'is_vendor': bool,
+    },
+    total=False,
+)
+
+
+uac_invoiceCountAggregateOutput = TypedDict(
+    'uac_invoiceCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider_entity_id': int,
+        'platform_id': int,
+        'account_id': int,
+        'customer_id': int,
+        'stream_customer_id': int,
+        'subsidiary_id': int,
+        'issue_date': int,
+        'due_date': int,
+        'period_start_date': int,
+        'period_end_date': int,
+        'payment_terms': int,
+        'contract_id': int,
+        'memo': int,
+        'document_number': int,
+        'currency_code': int,
+        'amount_due': int,
+        'total_amount': int,
+        'sub_total': int,
+        'tax_amount': int,
+        'total_discount': int,
+        'created_at': int,
+        'updated_at': int,
+        'synced': int,
+        'pricer_invoice_id': int,
+        'term': int,
+        'platform_url': int,
+        'is_vendor': int,
+    },
+    total=False,
+)
+
+
+uac_invoiceAvgAggregateInput = TypedDict(
+    'uac_invoiceAvgAggregateInput',
+    {
+        'payment_terms': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+    },
+    total=False,
+)
+
+
+uac_invoiceAvgAggregateOutput = TypedDict(
+    'uac_invoiceAvgAggregateOutput',
+    {
+        'payment_terms': Optional[float],
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_invoiceSumAggregateInput = TypedDict(
+    'uac_invoiceSumAggregateInput',
+    {
+        'payment_terms': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+    },
+    total=False,
+)
+
+
+uac_invoiceSumAggregateOutput = TypedDict(
+    'uac_invoiceSumAggregateOutput',
+    {
+        'payment_terms': Optional[int],
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_invoiceMinAggregateInput = TypedDict(
+    'uac_invoiceMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'account_id': bool,
+        'customer_id': bool,
+        'stream_customer_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'period_start_date': bool,
+        'period_end_date': bool,
+        'payment_terms': bool,
+        'contract_id': bool,
+        'memo': bool,
+        'document_number': bool,
+        'currency_code': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'synced': bool,
+        'pricer_invoice_id': bool,
+        'term': bool,
+        'platform_url': bool,
+        'is_vendor': bool,
+    },
+    total=False,
+)
+
+
+uac_invoiceMinAggregateOutput = TypedDict(
+    'uac_invoiceMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'account_id': Optional[str],
+        'customer_id': Optional[str],
+        'stream_customer_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'due_date': Optional[datetime.datetime],
+        'period_start_date': Optional[datetime.datetime],
+        'period_end_date': Optional[datetime.datetime],
+        'payment_terms': Optional[int],
+        'contract_id': Optional[str],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'currency_code': Optional[str],
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'synced': Optional[bool],
+        'pricer_invoice_id': Optional[str],
+        'term': Optional[str],
+        'platform_url': Optional[str],
+        'is_vendor': Optional[bool],
+    },
+    total=False,
+)
+
+
+uac_invoiceMaxAggregateInput = TypedDict(
+    'uac_invoiceMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'account_id': bool,
+        'customer_id': bool,
+        'stream_customer_id': bool,
+        'subsidiary_id': bool,
+        'issue_date': bool,
+        'due_date': bool,
+        'period_start_date': bool,
+        'period_end_date': bool,
+        'payment_terms': bool,
+        'contract_id': bool,
+        'memo': bool,
+        'document_number': bool,
+        'currency_code': bool,
+        'amount_due': bool,
+        'total_amount': bool,
+        'sub_total': bool,
+        'tax_amount': bool,
+        'total_discount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'synced': bool,
+        'pricer_invoice_id': bool,
+        'term': bool,
+        'platform_url': bool,
+        'is_vendor': bool,
+    },
+    total=False,
+)
+
+
+uac_invoiceMaxAggregateOutput = TypedDict(
+    'uac_invoiceMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'account_id': Optional[str],
+        'customer_id': Optional[str],
+        'stream_customer_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'due_date': Optional[datetime.datetime],
+        'period_start_date': Optional[datetime.datetime],
+        'period_end_date': Optional[datetime.datetime],
+        'payment_terms': Optional[int],
+        'contract_id': Optional[str],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'currency_code': Optional[str],
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'synced': Optional[bool],
+        'pricer_invoice_id': Optional[str],
+        'term': Optional[str],
+        'platform_url': Optional[str],
+        'is_vendor': Optional[bool],
+    },
+    total=False,
+)
+
+
+uac_invoiceScalarWhereWithAggregatesInput = TypedDict(
+    'uac_invoiceScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, None, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'account_id': Union[str, None, StringWithAggregatesFilter],
+        'customer_id': Union[str, None, StringWithAggregatesFilter],
+        'stream_customer_id': Union[str, None, StringWithAggregatesFilter],
+        'subsidiary_id': Union[str, None, StringWithAggregatesFilter],
+        'issue_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'due_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'period_start_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'period_end_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'payment_terms': Union[int, None, IntWithAggregatesFilter],
+        'contract_id': Union[str, None, StringWithAggregatesFilter],
+        'memo': Union[str, None, StringWithAggregatesFilter],
+        'document_number': Union[str, None, StringWithAggregatesFilter],
+        'currency_code': Union[str, None, StringWithAggregatesFilter],
+        'amount_due': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'total_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'sub_total': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'tax_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'total_discount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'synced': Union[bool, BooleanWithAggregatesFilter],
+        'pricer_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'term': Union[str, None, StringWithAggregatesFilter],
+        'platform_url': Union[str, None, StringWithAggregatesFilter],
+        'is_vendor': Union[bool, None, BooleanWithAggregatesFilter],
+        'AND': List['uac_invoiceScalarWhereWithAggregatesInput'],
+        'OR': List['uac_invoiceScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_invoiceScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_invoiceGroupByOutput = TypedDict(
+    'uac_invoiceGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'account_id': Optional[str],
+        'customer_id': Optional[str],
+        'stream_customer_id': Optional[str],
+        'subsidiary_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'due_date': Optional[datetime.datetime],
+        'period_start_date': Optional[datetime.datetime],
+        'period_end_date': Optional[datetime.datetime],
+        'payment_terms': Optional[int],
+        'contract_id': Optional[str],
+        'memo': Optional[str],
+        'document_number': Optional[str],
+        'currency_code': Optional[str],
+        'amount_due': Optional[decimal.Decimal],
+        'total_amount': Optional[decimal.Decimal],
+        'sub_total': Optional[decimal.Decimal],
+        'tax_amount': Optional[decimal.Decimal],
+        'total_discount': Optional[decimal.Decimal],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'synced': bool,
+        'pricer_invoice_id': Optional[str],
+        'term': Optional[str],
+        'platform_url': Optional[str],
+        'is_vendor': Optional[bool],
+        '_sum': 'uac_invoiceSumAggregateOutput',
+        '_avg': 'uac_invoiceAvgAggregateOutput',
+        '_min': 'uac_invoiceMinAggregateOutput',
+        '_max': 'uac_invoiceMaxAggregateOutput',
+        '_count': 'uac_invoiceCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 uac_invoice_paymentWhereInput = TypedDict(
     'uac_invoice_paymentWhereInput',
     {
@@ -13218,6 +22719,196 @@ uac_invoice_paymentOrderByInput = TypedDict(
 uac_invoice_paymentScalarFieldKeys = Literal['id', 'payment_id', 'uac_invoice_id', 'date', 'amount', 'type', 'source_type', 'acc_uac_invoice_id', 'organization_id', 'updated_at']
 
 
+uac_invoice_paymentCountAggregateInput = TypedDict(
+    'uac_invoice_paymentCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'payment_id': bool,
+        'uac_invoice_id': bool,
+        'date': bool,
+        'amount': bool,
+        'type': bool,
+        'source_type': bool,
+        'acc_uac_invoice_id': bool,
+        'organization_id': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentCountAggregateOutput = TypedDict(
+    'uac_invoice_paymentCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'payment_id': int,
+        'uac_invoice_id': int,
+        'date': int,
+        'amount': int,
+        'type': int,
+        'source_type': int,
+        'acc_uac_invoice_id': int,
+        'organization_id': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentAvgAggregateInput = TypedDict(
+    'uac_invoice_paymentAvgAggregateInput',
+    {
+        'amount': bool,
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentAvgAggregateOutput = TypedDict(
+    'uac_invoice_paymentAvgAggregateOutput',
+    {
+        'amount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentSumAggregateInput = TypedDict(
+    'uac_invoice_paymentSumAggregateInput',
+    {
+        'amount': bool,
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentSumAggregateOutput = TypedDict(
+    'uac_invoice_paymentSumAggregateOutput',
+    {
+        'amount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentMinAggregateInput = TypedDict(
+    'uac_invoice_paymentMinAggregateInput',
+    {
+        'id': bool,
+        'payment_id': bool,
+        'uac_invoice_id': bool,
+        'date': bool,
+        'amount': bool,
+        'type': bool,
+        'source_type': bool,
+        'acc_uac_invoice_id': bool,
+        'organization_id': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentMinAggregateOutput = TypedDict(
+    'uac_invoice_paymentMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'payment_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'amount': Optional[decimal.Decimal],
+        'type': Optional[enums.uac_invoice_payment_type],
+        'source_type': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'organization_id': Optional[str],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentMaxAggregateInput = TypedDict(
+    'uac_invoice_paymentMaxAggregateInput',
+    {
+        'id': bool,
+        'payment_id': bool,
+        'uac_invoice_id': bool,
+        'date': bool,
+        'amount': bool,
+        'type': bool,
+        'source_type': bool,
+        'acc_uac_invoice_id': bool,
+        'organization_id': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentMaxAggregateOutput = TypedDict(
+    'uac_invoice_paymentMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'payment_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'amount': Optional[decimal.Decimal],
+        'type': Optional[enums.uac_invoice_payment_type],
+        'source_type': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'organization_id': Optional[str],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentScalarWhereWithAggregatesInput = TypedDict(
+    'uac_invoice_paymentScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'payment_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'type': Union[enums.uac_invoice_payment_type, 'uac_invoice_payment_typeWithAggregatesFilter'],
+        'source_type': Union[str, None, StringWithAggregatesFilter],
+        'acc_uac_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['uac_invoice_paymentScalarWhereWithAggregatesInput'],
+        'OR': List['uac_invoice_paymentScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_invoice_paymentScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentGroupByOutput = TypedDict(
+    'uac_invoice_paymentGroupByOutput',
+    {
+        'id': str,
+        'payment_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'amount': Optional[decimal.Decimal],
+        'type': enums.uac_invoice_payment_type,
+        'source_type': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'organization_id': Optional[str],
+        'updated_at': datetime.datetime,
+        '_sum': 'uac_invoice_paymentSumAggregateOutput',
+        '_avg': 'uac_invoice_paymentAvgAggregateOutput',
+        '_min': 'uac_invoice_paymentMinAggregateOutput',
+        '_max': 'uac_invoice_paymentMaxAggregateOutput',
+        '_count': 'uac_invoice_paymentCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 unprocessed_uac_invoice_paymentWhereInput = TypedDict(
     'unprocessed_uac_invoice_paymentWhereInput',
     {
@@ -13450,6 +23141,180 @@ unprocessed_uac_invoice_paymentOrderByInput = TypedDict(
 
 
 unprocessed_uac_invoice_paymentScalarFieldKeys = Literal['id', 'payment_id', 'uac_invoice_id', 'date', 'amount', 'type', 'acc_uac_invoice_id', 'organization_id']
+
+
+unprocessed_uac_invoice_paymentCountAggregateInput = TypedDict(
+    'unprocessed_uac_invoice_paymentCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'payment_id': bool,
+        'uac_invoice_id': bool,
+        'date': bool,
+        'amount': bool,
+        'type': bool,
+        'acc_uac_invoice_id': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentCountAggregateOutput = TypedDict(
+    'unprocessed_uac_invoice_paymentCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'payment_id': int,
+        'uac_invoice_id': int,
+        'date': int,
+        'amount': int,
+        'type': int,
+        'acc_uac_invoice_id': int,
+        'organization_id': int,
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentAvgAggregateInput = TypedDict(
+    'unprocessed_uac_invoice_paymentAvgAggregateInput',
+    {
+        'amount': bool,
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentAvgAggregateOutput = TypedDict(
+    'unprocessed_uac_invoice_paymentAvgAggregateOutput',
+    {
+        'amount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentSumAggregateInput = TypedDict(
+    'unprocessed_uac_invoice_paymentSumAggregateInput',
+    {
+        'amount': bool,
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentSumAggregateOutput = TypedDict(
+    'unprocessed_uac_invoice_paymentSumAggregateOutput',
+    {
+        'amount': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentMinAggregateInput = TypedDict(
+    'unprocessed_uac_invoice_paymentMinAggregateInput',
+    {
+        'id': bool,
+        'payment_id': bool,
+        'uac_invoice_id': bool,
+        'date': bool,
+        'amount': bool,
+        'type': bool,
+        'acc_uac_invoice_id': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentMinAggregateOutput = TypedDict(
+    'unprocessed_uac_invoice_paymentMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'payment_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'amount': Optional[decimal.Decimal],
+        'type': Optional[enums.uac_invoice_payment_type],
+        'acc_uac_invoice_id': Optional[str],
+        'organization_id': Optional[str],
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentMaxAggregateInput = TypedDict(
+    'unprocessed_uac_invoice_paymentMaxAggregateInput',
+    {
+        'id': bool,
+        'payment_id': bool,
+        'uac_invoice_id': bool,
+        'date': bool,
+        'amount': bool,
+        'type': bool,
+        'acc_uac_invoice_id': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentMaxAggregateOutput = TypedDict(
+    'unprocessed_uac_invoice_paymentMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'payment_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'amount': Optional[decimal.Decimal],
+        'type': Optional[enums.uac_invoice_payment_type],
+        'acc_uac_invoice_id': Optional[str],
+        'organization_id': Optional[str],
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput = TypedDict(
+    'unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'payment_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'type': Union[enums.uac_invoice_payment_type, 'uac_invoice_payment_typeWithAggregatesFilter'],
+        'acc_uac_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput'],
+        'OR': List['unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput'],
+        'NOT': List['unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentGroupByOutput = TypedDict(
+    'unprocessed_uac_invoice_paymentGroupByOutput',
+    {
+        'id': str,
+        'payment_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'amount': Optional[decimal.Decimal],
+        'type': enums.uac_invoice_payment_type,
+        'acc_uac_invoice_id': Optional[str],
+        'organization_id': Optional[str],
+        '_sum': 'unprocessed_uac_invoice_paymentSumAggregateOutput',
+        '_avg': 'unprocessed_uac_invoice_paymentAvgAggregateOutput',
+        '_min': 'unprocessed_uac_invoice_paymentMinAggregateOutput',
+        '_max': 'unprocessed_uac_invoice_paymentMaxAggregateOutput',
+        '_count': 'unprocessed_uac_invoice_paymentCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_itemWhereInput = TypedDict(
@@ -13744,6 +23609,220 @@ uac_itemOrderByInput = TypedDict(
 uac_itemScalarFieldKeys = Literal['id', 'provider_entity_id', 'organization_id', 'platform_id', 'bill_item_id', 'invoice_item_id', 'status', 'type', 'code', 'name', 'quantity_on_hand', 'created_at', 'updated_at']
 
 
+uac_itemCountAggregateInput = TypedDict(
+    'uac_itemCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'provider_entity_id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'bill_item_id': bool,
+        'invoice_item_id': bool,
+        'status': bool,
+        'type': bool,
+        'code': bool,
+        'name': bool,
+        'quantity_on_hand': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_itemCountAggregateOutput = TypedDict(
+    'uac_itemCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'provider_entity_id': int,
+        'organization_id': int,
+        'platform_id': int,
+        'bill_item_id': int,
+        'invoice_item_id': int,
+        'status': int,
+        'type': int,
+        'code': int,
+        'name': int,
+        'quantity_on_hand': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+uac_itemAvgAggregateInput = TypedDict(
+    'uac_itemAvgAggregateInput',
+    {
+        'quantity_on_hand': bool,
+    },
+    total=False,
+)
+
+
+uac_itemAvgAggregateOutput = TypedDict(
+    'uac_itemAvgAggregateOutput',
+    {
+        'quantity_on_hand': Optional[float],
+    },
+    total=False,
+)
+
+
+uac_itemSumAggregateInput = TypedDict(
+    'uac_itemSumAggregateInput',
+    {
+        'quantity_on_hand': bool,
+    },
+    total=False,
+)
+
+
+uac_itemSumAggregateOutput = TypedDict(
+    'uac_itemSumAggregateOutput',
+    {
+        'quantity_on_hand': Optional[int],
+    },
+    total=False,
+)
+
+
+uac_itemMinAggregateInput = TypedDict(
+    'uac_itemMinAggregateInput',
+    {
+        'id': bool,
+        'provider_entity_id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'bill_item_id': bool,
+        'invoice_item_id': bool,
+        'status': bool,
+        'type': bool,
+        'code': bool,
+        'name': bool,
+        'quantity_on_hand': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_itemMinAggregateOutput = TypedDict(
+    'uac_itemMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'organization_id': Optional[str],
+        'platform_id': Optional[str],
+        'bill_item_id': Optional[str],
+        'invoice_item_id': Optional[str],
+        'status': Optional[enums.uac_item_status],
+        'type': Optional[enums.uac_item_type],
+        'code': Optional[str],
+        'name': Optional[str],
+        'quantity_on_hand': Optional[int],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_itemMaxAggregateInput = TypedDict(
+    'uac_itemMaxAggregateInput',
+    {
+        'id': bool,
+        'provider_entity_id': bool,
+        'organization_id': bool,
+        'platform_id': bool,
+        'bill_item_id': bool,
+        'invoice_item_id': bool,
+        'status': bool,
+        'type': bool,
+        'code': bool,
+        'name': bool,
+        'quantity_on_hand': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_itemMaxAggregateOutput = TypedDict(
+    'uac_itemMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'organization_id': Optional[str],
+        'platform_id': Optional[str],
+        'bill_item_id': Optional[str],
+        'invoice_item_id': Optional[str],
+        'status': Optional[enums.uac_item_status],
+        'type': Optional[enums.uac_item_type],
+        'code': Optional[str],
+        'name': Optional[str],
+        'quantity_on_hand': Optional[int],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_itemScalarWhereWithAggregatesInput = TypedDict(
+    'uac_itemScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, None, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'bill_item_id': Union[str, None, StringWithAggregatesFilter],
+        'invoice_item_id': Union[str, None, StringWithAggregatesFilter],
+        'status': Union[enums.uac_item_status, 'uac_item_statusWithAggregatesFilter'],
+        'type': Union[enums.uac_item_type, 'uac_item_typeWithAggregatesFilter'],
+        'code': Union[str, None, StringWithAggregatesFilter],
+        'name': Union[str, None, StringWithAggregatesFilter],
+        'quantity_on_hand': Union[int, None, IntWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['uac_itemScalarWhereWithAggregatesInput'],
+        'OR': List['uac_itemScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_itemScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_itemGroupByOutput = TypedDict(
+    'uac_itemGroupByOutput',
+    {
+        'id': str,
+        'provider_entity_id': Optional[str],
+        'organization_id': str,
+        'platform_id': Optional[str],
+        'bill_item_id': Optional[str],
+        'invoice_item_id': Optional[str],
+        'status': enums.uac_item_status,
+        'type': enums.uac_item_type,
+        'code': Optional[str],
+        'name': Optional[str],
+        'quantity_on_hand': Optional[int],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'uac_itemSumAggregateOutput',
+        '_avg': 'uac_itemAvgAggregateOutput',
+        '_min': 'uac_itemMinAggregateOutput',
+        '_max': 'uac_itemMaxAggregateOutput',
+        '_count': 'uac_itemCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 uac_item_line_detailWhereInput = TypedDict(
     'uac_item_line_detailWhereInput',
     {
@@ -13973,6 +24052,172 @@ uac_item_line_detailOrderByInput = TypedDict(
 
 
 uac_item_line_detailScalarFieldKeys = Literal['id', 'account_id', 'unit_price', 'description', 'type', 'created_at', 'updated_at']
+
+
+uac_item_line_detailCountAggregateInput = TypedDict(
+    'uac_item_line_detailCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'account_id': bool,
+        'unit_price': bool,
+        'description': bool,
+        'type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_item_line_detailCountAggregateOutput = TypedDict(
+    'uac_item_line_detailCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'account_id': int,
+        'unit_price': int,
+        'description': int,
+        'type': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+uac_item_line_detailAvgAggregateInput = TypedDict(
+    'uac_item_line_detailAvgAggregateInput',
+    {
+        'unit_price': bool,
+    },
+    total=False,
+)
+
+
+uac_item_line_detailAvgAggregateOutput = TypedDict(
+    'uac_item_line_detailAvgAggregateOutput',
+    {
+        'unit_price': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_item_line_detailSumAggregateInput = TypedDict(
+    'uac_item_line_detailSumAggregateInput',
+    {
+        'unit_price': bool,
+    },
+    total=False,
+)
+
+
+uac_item_line_detailSumAggregateOutput = TypedDict(
+    'uac_item_line_detailSumAggregateOutput',
+    {
+        'unit_price': Optional[decimal.Decimal],
+    },
+    total=False,
+)
+
+
+uac_item_line_detailMinAggregateInput = TypedDict(
+    'uac_item_line_detailMinAggregateInput',
+    {
+        'id': bool,
+        'account_id': bool,
+        'unit_price': bool,
+        'description': bool,
+        'type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_item_line_detailMinAggregateOutput = TypedDict(
+    'uac_item_line_detailMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'account_id': Optional[str],
+        'unit_price': Optional[decimal.Decimal],
+        'description': Optional[str],
+        'type': Optional[enums.uac_item_line_detail_type],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_item_line_detailMaxAggregateInput = TypedDict(
+    'uac_item_line_detailMaxAggregateInput',
+    {
+        'id': bool,
+        'account_id': bool,
+        'unit_price': bool,
+        'description': bool,
+        'type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_item_line_detailMaxAggregateOutput = TypedDict(
+    'uac_item_line_detailMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'account_id': Optional[str],
+        'unit_price': Optional[decimal.Decimal],
+        'description': Optional[str],
+        'type': Optional[enums.uac_item_line_detail_type],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_item_line_detailScalarWhereWithAggregatesInput = TypedDict(
+    'uac_item_line_detailScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'account_id': Union[str, None, StringWithAggregatesFilter],
+        'unit_price': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'description': Union[str, None, StringWithAggregatesFilter],
+        'type': Union[enums.uac_item_line_detail_type, 'uac_item_line_detail_typeWithAggregatesFilter'],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['uac_item_line_detailScalarWhereWithAggregatesInput'],
+        'OR': List['uac_item_line_detailScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_item_line_detailScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_item_line_detailGroupByOutput = TypedDict(
+    'uac_item_line_detailGroupByOutput',
+    {
+        'id': str,
+        'account_id': Optional[str],
+        'unit_price': Optional[decimal.Decimal],
+        'description': Optional[str],
+        'type': enums.uac_item_line_detail_type,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'uac_item_line_detailSumAggregateOutput',
+        '_avg': 'uac_item_line_detailAvgAggregateOutput',
+        '_min': 'uac_item_line_detailMinAggregateOutput',
+        '_max': 'uac_item_line_detailMaxAggregateOutput',
+        '_count': 'uac_item_line_detailCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_line_itemWhereInput = TypedDict(
@@ -14398,6 +24643,420 @@ uac_line_itemOrderByInput = TypedDict(
 uac_line_itemScalarFieldKeys = Literal['id', 'uac_bill_id', 'uac_bill_payments_id', 'uac_purchase_order_id', 'uac_invoice_id', 'provider_entity_id', 'description', 'account_id', 'platform_id', 'class_id', 'customer_id', 'department_id', 'item_id', 'location_id', 'tax_rate_id', 'amount', 'discount_percentage', 'discount_amount', 'quantity', 'sub_total', 'allocated_amount', 'allocated_at', 'tax_amount', 'unit_amount', 'created_at', 'updated_at', 'total_amount', 'product_id', 'pricer_index', 'contract_id', 'acc_uac_invoice_id', 'suppress_line_item', 'sort_order']
 
 
+uac_line_itemCountAggregateInput = TypedDict(
+    'uac_line_itemCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'uac_bill_id': bool,
+        'uac_bill_payments_id': bool,
+        'uac_purchase_order_id': bool,
+        'uac_invoice_id': bool,
+        'provider_entity_id': bool,
+        'description': bool,
+        'account_id': bool,
+        'platform_id': bool,
+        'class_id': bool,
+        'customer_id': bool,
+        'department_id': bool,
+        'item_id': bool,
+        'location_id': bool,
+        'tax_rate_id': bool,
+        'amount': bool,
+        'discount_percentage': bool,
+        'discount_amount': bool,
+        'quantity': bool,
+        'sub_total': bool,
+        'allocated_amount': bool,
+        'allocated_at': bool,
+        'tax_amount': bool,
+        'unit_amount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'total_amount': bool,
+        'product_id': bool,
+        'pricer_index': bool,
+        'contract_id': bool,
+        'acc_uac_invoice_id': bool,
+        'suppress_line_item': bool,
+        'sort_order': bool,
+    },
+    total=False,
+)
+
+
+uac_line_itemCountAggregateOutput = TypedDict(
+    'uac_line_itemCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'uac_bill_id': int,
+        'uac_bill_payments_id': int,
+        'uac_purchase_order_id': int,
+        'uac_invoice_id': int,
+        'provider_entity_id': int,
+        'description': int,
+        'account_id': int,
+        'platform_id': int,
+        'class_id': int,
+        'customer_id': int,
+        'department_id': int,
+        'item_id': int,
+        'location_id': int,
+        'tax_rate_id': int,
+        'amount': int,
+        'discount_percentage': int,
+        'discount_amount': int,
+        'quantity': int,
+        'sub_total': int,
+        'allocated_amount': int,
+        'allocated_at': int,
+        'tax_amount': int,
+        'unit_amount': int,
+        'created_at': int,
+        'updated_at': int,
+        'total_amount': int,
+        'product_id': int,
+        'pricer_index': int,
+        'contract_id': int,
+        'acc_uac_invoice_id': int,
+        'suppress_line_item': int,
+        'sort_order': int,
+    },
+    total=False,
+)
+
+
+uac_line_itemAvgAggregateInput = TypedDict(
+    'uac_line_itemAvgAggregateInput',
+    {
+        'amount': bool,
+        'discount_percentage': bool,
+        'discount_amount': bool,
+        'quantity': bool,
+        'sub_total': bool,
+        'allocated_amount': bool,
+        'tax_amount': bool,
+        'unit_amount': bool,
+        'total_amount': bool,
+        'pricer_index': bool,
+        'sort_order': bool,
+    },
+    total=False,
+)
+
+
+uac_line_itemAvgAggregateOutput = TypedDict(
+    'uac_line_itemAvgAggregateOutput',
+    {
+        'amount': Optional[float],
+        'discount_percentage': Optional[float],
+        'discount_amount': Optional[float],
+        'quantity': Optional[float],
+        'sub_total': Optional[float],
+        'allocated_amount': Optional[decimal.Decimal],
+        'tax_amount': Optional[float],
+        'unit_amount': Optional[float],
+        'total_amount': Optional[decimal.Decimal],
+        'pricer_index': Optional[float],
+        'sort_order': Optional[float],
+    },
+    total=False,
+)
+
+
+uac_line_itemSumAggregateInput = TypedDict(
+    'uac_line_itemSumAggregateInput',
+    {
+        'amount': bool,
+        'discount_percentage': bool,
+        'discount_amount': bool,
+        'quantity': bool,
+        'sub_total': bool,
+        'allocated_amount': bool,
+        'tax_amount': bool,
+        'unit_amount': bool,
+        'total_amount': bool,
+        'pricer_index': bool,
+        'sort_order': bool,
+    },
+    total=False,
+)
+
+
+uac_line_itemSumAggregateOutput = TypedDict(
+    'uac_line_itemSumAggregateOutput',
+    {
+        'amount': Optional[float],
+        'discount_percentage': Optional[float],
+        'discount_amount': Optional[float],
+        'quantity': Optional[float],
+        'sub_total': Optional[float],
+        'allocated_amount': Optional[decimal.Decimal],
+        'tax_amount': Optional[float],
+        'unit_amount': Optional[float],
+        'total_amount': Optional[decimal.Decimal],
+        'pricer_index': Optional[int],
+        'sort_order': Optional[int],
+    },
+    total=False,
+)
+
+
+uac_line_itemMinAggregateInput = TypedDict(
+    'uac_line_itemMinAggregateInput',
+    {
+        'id': bool,
+        'uac_bill_id': bool,
+        'uac_bill_payments_id': bool,
+        'uac_purchase_order_id': bool,
+        'uac_invoice_id': bool,
+        'provider_entity_id': bool,
+        'description': bool,
+        'account_id': bool,
+        'platform_id': bool,
+        'class_id': bool,
+        'customer_id': bool,
+        'department_id': bool,
+        'item_id': bool,
+        'location_id': bool,
+        'tax_rate_id': bool,
+        'amount': bool,
+        'discount_percentage': bool,
+        'discount_amount': bool,
+        'quantity': bool,
+        'sub_total': bool,
+        'allocated_amount': bool,
+        'allocated_at': bool,
+        'tax_amount': bool,
+        'unit_amount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'total_amount': bool,
+        'product_id': bool,
+        'pricer_index': bool,
+        'contract_id': bool,
+        'acc_uac_invoice_id': bool,
+        'suppress_line_item': bool,
+        'sort_order': bool,
+    },
+    total=False,
+)
+
+
+uac_line_itemMinAggregateOutput = TypedDict(
+    'uac_line_itemMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'uac_bill_id': Optional[str],
+        'uac_bill_payments_id': Optional[str],
+        'uac_purchase_order_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'description': Optional[str],
+        'account_id': Optional[str],
+        'platform_id': Optional[str],
+        'class_id': Optional[str],
+        'customer_id': Optional[str],
+        'department_id': Optional[str],
+        'item_id': Optional[str],
+        'location_id': Optional[str],
+        'tax_rate_id': Optional[str],
+        'amount': Optional[float],
+        'discount_percentage': Optional[float],
+        'discount_amount': Optional[float],
+        'quantity': Optional[float],
+        'sub_total': Optional[float],
+        'allocated_amount': Optional[decimal.Decimal],
+        'allocated_at': Optional[str],
+        'tax_amount': Optional[float],
+        'unit_amount': Optional[float],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'total_amount': Optional[decimal.Decimal],
+        'product_id': Optional[str],
+        'pricer_index': Optional[int],
+        'contract_id': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'suppress_line_item': Optional[bool],
+        'sort_order': Optional[int],
+    },
+    total=False,
+)
+
+
+uac_line_itemMaxAggregateInput = TypedDict(
+    'uac_line_itemMaxAggregateInput',
+    {
+        'id': bool,
+        'uac_bill_id': bool,
+        'uac_bill_payments_id': bool,
+        'uac_purchase_order_id': bool,
+        'uac_invoice_id': bool,
+        'provider_entity_id': bool,
+        'description': bool,
+        'account_id': bool,
+        'platform_id': bool,
+        'class_id': bool,
+        'customer_id': bool,
+        'department_id': bool,
+        'item_id': bool,
+        'location_id': bool,
+        'tax_rate_id': bool,
+        'amount': bool,
+        'discount_percentage': bool,
+        'discount_amount': bool,
+        'quantity': bool,
+        'sub_total': bool,
+        'allocated_amount': bool,
+        'allocated_at': bool,
+        'tax_amount': bool,
+        'unit_amount': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'total_amount': bool,
+        'product_id': bool,
+        'pricer_index': bool,
+        'contract_id': bool,
+        'acc_uac_invoice_id': bool,
+        'suppress_line_item': bool,
+        'sort_order': bool,
+    },
+    total=False,
+)
+
+
+uac_line_itemMaxAggregateOutput = TypedDict(
+    'uac_line_itemMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'uac_bill_id': Optional[str],
+        'uac_bill_payments_id': Optional[str],
+        'uac_purchase_order_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'description': Optional[str],
+        'account_id': Optional[str],
+        'platform_id': Optional[str],
+        'class_id': Optional[str],
+        'customer_id': Optional[str],
+        'department_id': Optional[str],
+        'item_id': Optional[str],
+        'location_id': Optional[str],
+        'tax_rate_id': Optional[str],
+        'amount': Optional[float],
+        'discount_percentage': Optional[float],
+        'discount_amount': Optional[float],
+        'quantity': Optional[float],
+        'sub_total': Optional[float],
+        'allocated_amount': Optional[decimal.Decimal],
+        'allocated_at': Optional[str],
+        'tax_amount': Optional[float],
+        'unit_amount': Optional[float],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'total_amount': Optional[decimal.Decimal],
+        'product_id': Optional[str],
+        'pricer_index': Optional[int],
+        'contract_id': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'suppress_line_item': Optional[bool],
+        'sort_order': Optional[int],
+    },
+    total=False,
+)
+
+
+uac_line_itemScalarWhereWithAggregatesInput = TypedDict(
+    'uac_line_itemScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'uac_bill_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_bill_payments_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_purchase_order_id': Union[str, None, StringWithAggregatesFilter],
+        'uac_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, None, StringWithAggregatesFilter],
+        'description': Union[str, None, StringWithAggregatesFilter],
+        'account_id': Union[str, None, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'class_id': Union[str, None, StringWithAggregatesFilter],
+        'customer_id': Union[str, None, StringWithAggregatesFilter],
+        'department_id': Union[str, None, StringWithAggregatesFilter],
+        'item_id': Union[str, None, StringWithAggregatesFilter],
+        'location_id': Union[str, None, StringWithAggregatesFilter],
+        'tax_rate_id': Union[str, None, StringWithAggregatesFilter],
+        'amount': Union[float, None, FloatWithAggregatesFilter],
+        'discount_percentage': Union[float, None, FloatWithAggregatesFilter],
+        'discount_amount': Union[float, None, FloatWithAggregatesFilter],
+        'quantity': Union[float, None, FloatWithAggregatesFilter],
+        'sub_total': Union[float, None, FloatWithAggregatesFilter],
+        'allocated_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'allocated_at': Union[str, None, StringWithAggregatesFilter],
+        'tax_amount': Union[float, None, FloatWithAggregatesFilter],
+        'unit_amount': Union[float, None, FloatWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'total_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'product_id': Union[str, None, StringWithAggregatesFilter],
+        'pricer_index': Union[int, None, IntWithAggregatesFilter],
+        'contract_id': Union[str, None, StringWithAggregatesFilter],
+        'acc_uac_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'suppress_line_item': Union[bool, None, BooleanWithAggregatesFilter],
+        'sort_order': Union[int, BigIntWithAggregatesFilter],
+        'AND': List['uac_line_itemScalarWhereWithAggregatesInput'],
+        'OR': List['uac_line_itemScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_line_itemScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_line_itemGroupByOutput = TypedDict(
+    'uac_line_itemGroupByOutput',
+    {
+        'id': str,
+        'uac_bill_id': Optional[str],
+        'uac_bill_payments_id': Optional[str],
+        'uac_purchase_order_id': Optional[str],
+        'uac_invoice_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'description': Optional[str],
+        'account_id': Optional[str],
+        'platform_id': Optional[str],
+        'class_id': Optional[str],
+        'customer_id': Optional[str],
+        'department_id': Optional[str],
+        'item_id': Optional[str],
+        'location_id': Optional[str],
+        'tax_rate_id': Optional[str],
+        'amount': Optional[float],
+        'discount_percentage': Optional[float],
+        'discount_amount': Optional[float],
+        'quantity': Optional[float],
+        'sub_total': Optional[float],
+        'allocated_amount': Optional[decimal.Decimal],
+        'allocated_at': Optional[str],
+        'tax_amount': Optional[float],
+        'unit_amount': Optional[float],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'total_amount': Optional[decimal.Decimal],
+        'product_id': Optional[str],
+        'pricer_index': Optional[int],
+        'contract_id': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'suppress_line_item': Optional[bool],
+        'sort_order': int,
+        '_sum': 'uac_line_itemSumAggregateOutput',
+        '_avg': 'uac_line_itemAvgAggregateOutput',
+        '_min': 'uac_line_itemMinAggregateOutput',
+        '_max': 'uac_line_itemMaxAggregateOutput',
+        '_count': 'uac_line_itemCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 uac_line_item_detailWhereInput = TypedDict(
     'uac_line_item_detailWhereInput',
     {
@@ -14625,6 +25284,176 @@ uac_line_item_detailOrderByInput = TypedDict(
 
 
 uac_line_item_detailScalarFieldKeys = Literal['id', 'item_id', 'quantity', 'unit_amount', 'uac_line_item_id', 'created_at', 'updated_at']
+
+
+uac_line_item_detailCountAggregateInput = TypedDict(
+    'uac_line_item_detailCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'item_id': bool,
+        'quantity': bool,
+        'unit_amount': bool,
+        'uac_line_item_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_line_item_detailCountAggregateOutput = TypedDict(
+    'uac_line_item_detailCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'item_id': int,
+        'quantity': int,
+        'unit_amount': int,
+        'uac_line_item_id': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+uac_line_item_detailAvgAggregateInput = TypedDict(
+    'uac_line_item_detailAvgAggregateInput',
+    {
+        'quantity': bool,
+        'unit_amount': bool,
+    },
+    total=False,
+)
+
+
+uac_line_item_detailAvgAggregateOutput = TypedDict(
+    'uac_line_item_detailAvgAggregateOutput',
+    {
+        'quantity': Optional[float],
+        'unit_amount': Optional[float],
+    },
+    total=False,
+)
+
+
+uac_line_item_detailSumAggregateInput = TypedDict(
+    'uac_line_item_detailSumAggregateInput',
+    {
+        'quantity': bool,
+        'unit_amount': bool,
+    },
+    total=False,
+)
+
+
+uac_line_item_detailSumAggregateOutput = TypedDict(
+    'uac_line_item_detailSumAggregateOutput',
+    {
+        'quantity': Optional[int],
+        'unit_amount': Optional[float],
+    },
+    total=False,
+)
+
+
+uac_line_item_detailMinAggregateInput = TypedDict(
+    'uac_line_item_detailMinAggregateInput',
+    {
+        'id': bool,
+        'item_id': bool,
+        'quantity': bool,
+        'unit_amount': bool,
+        'uac_line_item_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_line_item_detailMinAggregateOutput = TypedDict(
+    'uac_line_item_detailMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'item_id': Optional[str],
+        'quantity': Optional[int],
+        'unit_amount': Optional[float],
+        'uac_line_item_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_line_item_detailMaxAggregateInput = TypedDict(
+    'uac_line_item_detailMaxAggregateInput',
+    {
+        'id': bool,
+        'item_id': bool,
+        'quantity': bool,
+        'unit_amount': bool,
+        'uac_line_item_id': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_line_item_detailMaxAggregateOutput = TypedDict(
+    'uac_line_item_detailMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'item_id': Optional[str],
+        'quantity': Optional[int],
+        'unit_amount': Optional[float],
+        'uac_line_item_id': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_line_item_detailScalarWhereWithAggregatesInput = TypedDict(
+    'uac_line_item_detailScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'item_id': Union[str, None, StringWithAggregatesFilter],
+        'quantity': Union[int, None, IntWithAggregatesFilter],
+        'unit_amount': Union[float, None, FloatWithAggregatesFilter],
+        'uac_line_item_id': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['uac_line_item_detailScalarWhereWithAggregatesInput'],
+        'OR': List['uac_line_item_detailScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_line_item_detailScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_line_item_detailGroupByOutput = TypedDict(
+    'uac_line_item_detailGroupByOutput',
+    {
+        'id': str,
+        'item_id': Optional[str],
+        'quantity': Optional[int],
+        'unit_amount': Optional[float],
+        'uac_line_item_id': str,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'uac_line_item_detailSumAggregateOutput',
+        '_avg': 'uac_line_item_detailAvgAggregateOutput',
+        '_min': 'uac_line_item_detailMinAggregateOutput',
+        '_max': 'uac_line_item_detailMaxAggregateOutput',
+        '_count': 'uac_line_item_detailCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_purchase_orderWhereInput = TypedDict(
@@ -14911,6 +25740,232 @@ uac_purchase_orderOrderByInput = TypedDict(
 uac_purchase_orderScalarFieldKeys = Literal['id', 'organization_id', 'provider_entity_id', 'platform_id', 'vendor_id', 'issue_date', 'status', 'currency_code', 'document_number', 'memo', 'total_amount', 'total_quantity', 'created_at', 'updated_at']
 
 
+uac_purchase_orderCountAggregateInput = TypedDict(
+    'uac_purchase_orderCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'vendor_id': bool,
+        'issue_date': bool,
+        'status': bool,
+        'currency_code': bool,
+        'document_number': bool,
+        'memo': bool,
+        'total_amount': bool,
+        'total_quantity': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_purchase_orderCountAggregateOutput = TypedDict(
+    'uac_purchase_orderCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider_entity_id': int,
+        'platform_id': int,
+        'vendor_id': int,
+        'issue_date': int,
+        'status': int,
+        'currency_code': int,
+        'document_number': int,
+        'memo': int,
+        'total_amount': int,
+        'total_quantity': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+uac_purchase_orderAvgAggregateInput = TypedDict(
+    'uac_purchase_orderAvgAggregateInput',
+    {
+        'total_amount': bool,
+        'total_quantity': bool,
+    },
+    total=False,
+)
+
+
+uac_purchase_orderAvgAggregateOutput = TypedDict(
+    'uac_purchase_orderAvgAggregateOutput',
+    {
+        'total_amount': Optional[decimal.Decimal],
+        'total_quantity': Optional[float],
+    },
+    total=False,
+)
+
+
+uac_purchase_orderSumAggregateInput = TypedDict(
+    'uac_purchase_orderSumAggregateInput',
+    {
+        'total_amount': bool,
+        'total_quantity': bool,
+    },
+    total=False,
+)
+
+
+uac_purchase_orderSumAggregateOutput = TypedDict(
+    'uac_purchase_orderSumAggregateOutput',
+    {
+        'total_amount': Optional[decimal.Decimal],
+        'total_quantity': Optional[int],
+    },
+    total=False,
+)
+
+
+uac_purchase_orderMinAggregateInput = TypedDict(
+    'uac_purchase_orderMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'vendor_id': bool,
+        'issue_date': bool,
+        'status': bool,
+        'currency_code': bool,
+        'document_number': bool,
+        'memo': bool,
+        'total_amount': bool,
+        'total_quantity': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_purchase_orderMinAggregateOutput = TypedDict(
+    'uac_purchase_orderMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'vendor_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'status': Optional[enums.uac_purchase_order_status],
+        'currency_code': Optional[enums.currency],
+        'document_number': Optional[str],
+        'memo': Optional[str],
+        'total_amount': Optional[decimal.Decimal],
+        'total_quantity': Optional[int],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_purchase_orderMaxAggregateInput = TypedDict(
+    'uac_purchase_orderMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'vendor_id': bool,
+        'issue_date': bool,
+        'status': bool,
+        'currency_code': bool,
+        'document_number': bool,
+        'memo': bool,
+        'total_amount': bool,
+        'total_quantity': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_purchase_orderMaxAggregateOutput = TypedDict(
+    'uac_purchase_orderMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'vendor_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'status': Optional[enums.uac_purchase_order_status],
+        'currency_code': Optional[enums.currency],
+        'document_number': Optional[str],
+        'memo': Optional[str],
+        'total_amount': Optional[decimal.Decimal],
+        'total_quantity': Optional[int],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_purchase_orderScalarWhereWithAggregatesInput = TypedDict(
+    'uac_purchase_orderScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, None, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'vendor_id': Union[str, None, StringWithAggregatesFilter],
+        'issue_date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'status': Union[enums.uac_purchase_order_status, 'uac_purchase_order_statusWithAggregatesFilter'],
+        'currency_code': Union[enums.currency, None, 'currencyWithAggregatesFilter'],
+        'document_number': Union[str, None, StringWithAggregatesFilter],
+        'memo': Union[str, None, StringWithAggregatesFilter],
+        'total_amount': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'total_quantity': Union[int, None, IntWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['uac_purchase_orderScalarWhereWithAggregatesInput'],
+        'OR': List['uac_purchase_orderScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_purchase_orderScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_purchase_orderGroupByOutput = TypedDict(
+    'uac_purchase_orderGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'vendor_id': Optional[str],
+        'issue_date': Optional[datetime.datetime],
+        'status': enums.uac_purchase_order_status,
+        'currency_code': Optional[enums.currency],
+        'document_number': Optional[str],
+        'memo': Optional[str],
+        'total_amount': Optional[decimal.Decimal],
+        'total_quantity': Optional[int],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'uac_purchase_orderSumAggregateOutput',
+        '_avg': 'uac_purchase_orderAvgAggregateOutput',
+        '_min': 'uac_purchase_orderMinAggregateOutput',
+        '_max': 'uac_purchase_orderMaxAggregateOutput',
+        '_count': 'uac_purchase_orderCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 uac_requestsWhereInput = TypedDict(
     'uac_requestsWhereInput',
     {
@@ -15119,6 +26174,140 @@ uac_requestsOrderByInput = TypedDict(
 
 
 uac_requestsScalarFieldKeys = Literal['id', 'request_payload', 'request_type', 'organization_id']
+
+
+uac_requestsCountAggregateInput = TypedDict(
+    'uac_requestsCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'request_payload': bool,
+        'request_type': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+uac_requestsCountAggregateOutput = TypedDict(
+    'uac_requestsCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'request_payload': int,
+        'request_type': int,
+        'organization_id': int,
+    },
+    total=False,
+)
+
+
+uac_requestsAvgAggregateInput = TypedDict(
+    'uac_requestsAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_requestsAvgAggregateOutput = TypedDict(
+    'uac_requestsAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_requestsSumAggregateInput = TypedDict(
+    'uac_requestsSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_requestsSumAggregateOutput = TypedDict(
+    'uac_requestsSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_requestsMinAggregateInput = TypedDict(
+    'uac_requestsMinAggregateInput',
+    {
+        'id': bool,
+        'request_type': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+uac_requestsMinAggregateOutput = TypedDict(
+    'uac_requestsMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'request_type': Optional[str],
+        'organization_id': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_requestsMaxAggregateInput = TypedDict(
+    'uac_requestsMaxAggregateInput',
+    {
+        'id': bool,
+        'request_type': bool,
+        'organization_id': bool,
+    },
+    total=False,
+)
+
+
+uac_requestsMaxAggregateOutput = TypedDict(
+    'uac_requestsMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'request_type': Optional[str],
+        'organization_id': Optional[str],
+    },
+    total=False,
+)
+
+
+uac_requestsScalarWhereWithAggregatesInput = TypedDict(
+    'uac_requestsScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'request_payload': Union[fields.Json, JsonWithAggregatesFilter],
+        'request_type': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'AND': List['uac_requestsScalarWhereWithAggregatesInput'],
+        'OR': List['uac_requestsScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_requestsScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_requestsGroupByOutput = TypedDict(
+    'uac_requestsGroupByOutput',
+    {
+        'id': str,
+        'request_payload': Any,
+        'request_type': str,
+        'organization_id': str,
+        '_sum': 'uac_requestsSumAggregateOutput',
+        '_avg': 'uac_requestsAvgAggregateOutput',
+        '_min': 'uac_requestsMinAggregateOutput',
+        '_max': 'uac_requestsMaxAggregateOutput',
+        '_count': 'uac_requestsCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 uac_vendorWhereInput = TypedDict(
@@ -15415,6 +26604,232 @@ uac_vendorOrderByInput = TypedDict(
 uac_vendorScalarFieldKeys = Literal['id', 'organization_id', 'provider_entity_id', 'platform_id', 'status', 'contact_name', 'currency_code', 'vendor_name', 'email', 'phone', 'registration_number', 'tax_number', 'website', 'created_at', 'updated_at']
 
 
+uac_vendorCountAggregateInput = TypedDict(
+    'uac_vendorCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'status': bool,
+        'contact_name': bool,
+        'currency_code': bool,
+        'vendor_name': bool,
+        'email': bool,
+        'phone': bool,
+        'registration_number': bool,
+        'tax_number': bool,
+        'website': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_vendorCountAggregateOutput = TypedDict(
+    'uac_vendorCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider_entity_id': int,
+        'platform_id': int,
+        'status': int,
+        'contact_name': int,
+        'currency_code': int,
+        'vendor_name': int,
+        'email': int,
+        'phone': int,
+        'registration_number': int,
+        'tax_number': int,
+        'website': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+uac_vendorAvgAggregateInput = TypedDict(
+    'uac_vendorAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_vendorAvgAggregateOutput = TypedDict(
+    'uac_vendorAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_vendorSumAggregateInput = TypedDict(
+    'uac_vendorSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+uac_vendorSumAggregateOutput = TypedDict(
+    'uac_vendorSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+uac_vendorMinAggregateInput = TypedDict(
+    'uac_vendorMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'status': bool,
+        'contact_name': bool,
+        'currency_code': bool,
+        'vendor_name': bool,
+        'email': bool,
+        'phone': bool,
+        'registration_number': bool,
+        'tax_number': bool,
+        'website': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_vendorMinAggregateOutput = TypedDict(
+    'uac_vendorMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'status': Optional[enums.uac_vendor_status],
+        'contact_name': Optional[str],
+        'currency_code': Optional[enums.currency],
+        'vendor_name': Optional[str],
+        'email': Optional[str],
+        'phone': Optional[str],
+        'registration_number': Optional[str],
+        'tax_number': Optional[str],
+        'website': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_vendorMaxAggregateInput = TypedDict(
+    'uac_vendorMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider_entity_id': bool,
+        'platform_id': bool,
+        'status': bool,
+        'contact_name': bool,
+        'currency_code': bool,
+        'vendor_name': bool,
+        'email': bool,
+        'phone': bool,
+        'registration_number': bool,
+        'tax_number': bool,
+        'website': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+uac_vendorMaxAggregateOutput = TypedDict(
+    'uac_vendorMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'status': Optional[enums.uac_vendor_status],
+        'contact_name': Optional[str],
+        'currency_code': Optional[enums.currency],
+        'vendor_name': Optional[str],
+        'email': Optional[str],
+        'phone': Optional[str],
+        'registration_number': Optional[str],
+        'tax_number': Optional[str],
+        'website': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+uac_vendorScalarWhereWithAggregatesInput = TypedDict(
+    'uac_vendorScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider_entity_id': Union[str, None, StringWithAggregatesFilter],
+        'platform_id': Union[str, None, StringWithAggregatesFilter],
+        'status': Union[enums.uac_vendor_status, 'uac_vendor_statusWithAggregatesFilter'],
+        'contact_name': Union[str, None, StringWithAggregatesFilter],
+        'currency_code': Union[enums.currency, None, 'currencyWithAggregatesFilter'],
+        'vendor_name': Union[str, None, StringWithAggregatesFilter],
+        'email': Union[str, None, StringWithAggregatesFilter],
+        'phone': Union[str, None, StringWithAggregatesFilter],
+        'registration_number': Union[str, None, StringWithAggregatesFilter],
+        'tax_number': Union[str, None, StringWithAggregatesFilter],
+        'website': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['uac_vendorScalarWhereWithAggregatesInput'],
+        'OR': List['uac_vendorScalarWhereWithAggregatesInput'],
+        'NOT': List['uac_vendorScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+uac_vendorGroupByOutput = TypedDict(
+    'uac_vendorGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider_entity_id': Optional[str],
+        'platform_id': Optional[str],
+        'status': enums.uac_vendor_status,
+        'contact_name': Optional[str],
+        'currency_code': Optional[enums.currency],
+        'vendor_name': Optional[str],
+        'email': Optional[str],
+        'phone': Optional[str],
+        'registration_number': Optional[str],
+        'tax_number': Optional[str],
+        'website': Optional[str],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'uac_vendorSumAggregateOutput',
+        '_avg': 'uac_vendorAvgAggregateOutput',
+        '_min': 'uac_vendorMinAggregateOutput',
+        '_max': 'uac_vendorMaxAggregateOutput',
+        '_count': 'uac_vendorCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 usageWhereInput = TypedDict(
     'usageWhereInput',
     {
@@ -15695,6 +27110,224 @@ usageOrderByInput = TypedDict(
 usageScalarFieldKeys = Literal['usage_id', 'organization_id', 'customer_id', 'product_id', 'quantity', 'additional_fields', 'start_time', 'end_time', 'date', 'created_at', 'updated_at', 'contract_id', 'vendor_id', 'usage_type']
 
 
+usageCountAggregateInput = TypedDict(
+    'usageCountAggregateInput',
+    {
+        '_all': bool,
+        'usage_id': bool,
+        'organization_id': bool,
+        'customer_id': bool,
+        'product_id': bool,
+        'quantity': bool,
+        'additional_fields': bool,
+        'start_time': bool,
+        'end_time': bool,
+        'date': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'contract_id': bool,
+        'vendor_id': bool,
+        'usage_type': bool,
+    },
+    total=False,
+)
+
+
+usageCountAggregateOutput = TypedDict(
+    'usageCountAggregateOutput',
+    {
+        '_all': int,
+        'usage_id': int,
+        'organization_id': int,
+        'customer_id': int,
+        'product_id': int,
+        'quantity': int,
+        'additional_fields': int,
+        'start_time': int,
+        'end_time': int,
+        'date': int,
+        'created_at': int,
+        'updated_at': int,
+        'contract_id': int,
+        'vendor_id': int,
+        'usage_type': int,
+    },
+    total=False,
+)
+
+
+usageAvgAggregateInput = TypedDict(
+    'usageAvgAggregateInput',
+    {
+        'quantity': bool,
+    },
+    total=False,
+)
+
+
+usageAvgAggregateOutput = TypedDict(
+    'usageAvgAggregateOutput',
+    {
+        'quantity': Optional[float],
+    },
+    total=False,
+)
+
+
+usageSumAggregateInput = TypedDict(
+    'usageSumAggregateInput',
+    {
+        'quantity': bool,
+    },
+    total=False,
+)
+
+
+usageSumAggregateOutput = TypedDict(
+    'usageSumAggregateOutput',
+    {
+        'quantity': Optional[float],
+    },
+    total=False,
+)
+
+
+usageMinAggregateInput = TypedDict(
+    'usageMinAggregateInput',
+    {
+        'usage_id': bool,
+        'organization_id': bool,
+        'customer_id': bool,
+        'product_id': bool,
+        'quantity': bool,
+        'start_time': bool,
+        'end_time': bool,
+        'date': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'contract_id': bool,
+        'vendor_id': bool,
+        'usage_type': bool,
+    },
+    total=False,
+)
+
+
+usageMinAggregateOutput = TypedDict(
+    'usageMinAggregateOutput',
+    {
+        'usage_id': Optional[str],
+        'organization_id': Optional[str],
+        'customer_id': Optional[str],
+        'product_id': Optional[str],
+        'quantity': Optional[float],
+        'start_time': Optional[datetime.datetime],
+        'end_time': Optional[datetime.datetime],
+        'date': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'contract_id': Optional[str],
+        'vendor_id': Optional[str],
+        'usage_type': Optional[str],
+    },
+    total=False,
+)
+
+
+usageMaxAggregateInput = TypedDict(
+    'usageMaxAggregateInput',
+    {
+        'usage_id': bool,
+        'organization_id': bool,
+        'customer_id': bool,
+        'product_id': bool,
+        'quantity': bool,
+        'start_time': bool,
+        'end_time': bool,
+        'date': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'contract_id': bool,
+        'vendor_id': bool,
+        'usage_type': bool,
+    },
+    total=False,
+)
+
+
+usageMaxAggregateOutput = TypedDict(
+    'usageMaxAggregateOutput',
+    {
+        'usage_id': Optional[str],
+        'organization_id': Optional[str],
+        'customer_id': Optional[str],
+        'product_id': Optional[str],
+        'quantity': Optional[float],
+        'start_time': Optional[datetime.datetime],
+        'end_time': Optional[datetime.datetime],
+        'date': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'contract_id': Optional[str],
+        'vendor_id': Optional[str],
+        'usage_type': Optional[str],
+    },
+    total=False,
+)
+
+
+usageScalarWhereWithAggregatesInput = TypedDict(
+    'usageScalarWhereWithAggregatesInput',
+    {
+        'usage_id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'customer_id': Union[str, StringWithAggregatesFilter],
+        'product_id': Union[str, StringWithAggregatesFilter],
+        'quantity': Union[float, None, FloatWithAggregatesFilter],
+        'additional_fields': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'start_time': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'end_time': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'contract_id': Union[str, None, StringWithAggregatesFilter],
+        'vendor_id': Union[str, None, StringWithAggregatesFilter],
+        'usage_type': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['usageScalarWhereWithAggregatesInput'],
+        'OR': List['usageScalarWhereWithAggregatesInput'],
+        'NOT': List['usageScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+usageGroupByOutput = TypedDict(
+    'usageGroupByOutput',
+    {
+        'usage_id': str,
+        'organization_id': str,
+        'customer_id': str,
+        'product_id': str,
+        'quantity': Optional[float],
+        'additional_fields': Optional[Any],
+        'start_time': Optional[datetime.datetime],
+        'end_time': Optional[datetime.datetime],
+        'date': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'contract_id': Optional[str],
+        'vendor_id': Optional[str],
+        'usage_type': Optional[str],
+        '_sum': 'usageSumAggregateOutput',
+        '_avg': 'usageAvgAggregateOutput',
+        '_min': 'usageMinAggregateOutput',
+        '_max': 'usageMaxAggregateOutput',
+        '_count': 'usageCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 contract_reference_dataWhereInput = TypedDict(
     'contract_reference_dataWhereInput',
     {
@@ -15916,6 +27549,172 @@ contract_reference_dataOrderByInput = TypedDict(
 
 
 contract_reference_dataScalarFieldKeys = Literal['id', 'organization_id', 'date', 'value', 'type', 'created_at', 'updated_at']
+
+
+contract_reference_dataCountAggregateInput = TypedDict(
+    'contract_reference_dataCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'date': bool,
+        'value': bool,
+        'type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_reference_dataCountAggregateOutput = TypedDict(
+    'contract_reference_dataCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'date': int,
+        'value': int,
+        'type': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+contract_reference_dataAvgAggregateInput = TypedDict(
+    'contract_reference_dataAvgAggregateInput',
+    {
+        'value': bool,
+    },
+    total=False,
+)
+
+
+contract_reference_dataAvgAggregateOutput = TypedDict(
+    'contract_reference_dataAvgAggregateOutput',
+    {
+        'value': Optional[float],
+    },
+    total=False,
+)
+
+
+contract_reference_dataSumAggregateInput = TypedDict(
+    'contract_reference_dataSumAggregateInput',
+    {
+        'value': bool,
+    },
+    total=False,
+)
+
+
+contract_reference_dataSumAggregateOutput = TypedDict(
+    'contract_reference_dataSumAggregateOutput',
+    {
+        'value': Optional[float],
+    },
+    total=False,
+)
+
+
+contract_reference_dataMinAggregateInput = TypedDict(
+    'contract_reference_dataMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'date': bool,
+        'value': bool,
+        'type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_reference_dataMinAggregateOutput = TypedDict(
+    'contract_reference_dataMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'value': Optional[float],
+        'type': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contract_reference_dataMaxAggregateInput = TypedDict(
+    'contract_reference_dataMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'date': bool,
+        'value': bool,
+        'type': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+contract_reference_dataMaxAggregateOutput = TypedDict(
+    'contract_reference_dataMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'date': Optional[datetime.datetime],
+        'value': Optional[float],
+        'type': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+contract_reference_dataScalarWhereWithAggregatesInput = TypedDict(
+    'contract_reference_dataScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'date': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'value': Union[float, None, FloatWithAggregatesFilter],
+        'type': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['contract_reference_dataScalarWhereWithAggregatesInput'],
+        'OR': List['contract_reference_dataScalarWhereWithAggregatesInput'],
+        'NOT': List['contract_reference_dataScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+contract_reference_dataGroupByOutput = TypedDict(
+    'contract_reference_dataGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'date': Optional[datetime.datetime],
+        'value': Optional[float],
+        'type': str,
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        '_sum': 'contract_reference_dataSumAggregateOutput',
+        '_avg': 'contract_reference_dataAvgAggregateOutput',
+        '_min': 'contract_reference_dataMinAggregateOutput',
+        '_max': 'contract_reference_dataMaxAggregateOutput',
+        '_count': 'contract_reference_dataCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 payment_gatewaysWhereInput = TypedDict(
@@ -16192,6 +27991,216 @@ payment_gatewaysOrderByInput = TypedDict(
 payment_gatewaysScalarFieldKeys = Literal['id', 'organization_id', 'provider', 'external_account_id', 'access_token', 'refresh_token', 'credentials', 'status', 'connected_at', 'metadata', 'created_at', 'updated_at', 'connection_name', 'email']
 
 
+payment_gatewaysCountAggregateInput = TypedDict(
+    'payment_gatewaysCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'provider': bool,
+        'external_account_id': bool,
+        'access_token': bool,
+        'refresh_token': bool,
+        'credentials': bool,
+        'status': bool,
+        'connected_at': bool,
+        'metadata': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'connection_name': bool,
+        'email': bool,
+    },
+    total=False,
+)
+
+
+payment_gatewaysCountAggregateOutput = TypedDict(
+    'payment_gatewaysCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'provider': int,
+        'external_account_id': int,
+        'access_token': int,
+        'refresh_token': int,
+        'credentials': int,
+        'status': int,
+        'connected_at': int,
+        'metadata': int,
+        'created_at': int,
+        'updated_at': int,
+        'connection_name': int,
+        'email': int,
+    },
+    total=False,
+)
+
+
+payment_gatewaysAvgAggregateInput = TypedDict(
+    'payment_gatewaysAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+payment_gatewaysAvgAggregateOutput = TypedDict(
+    'payment_gatewaysAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+payment_gatewaysSumAggregateInput = TypedDict(
+    'payment_gatewaysSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+payment_gatewaysSumAggregateOutput = TypedDict(
+    'payment_gatewaysSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+payment_gatewaysMinAggregateInput = TypedDict(
+    'payment_gatewaysMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider': bool,
+        'external_account_id': bool,
+        'access_token': bool,
+        'refresh_token': bool,
+        'status': bool,
+        'connected_at': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'connection_name': bool,
+        'email': bool,
+    },
+    total=False,
+)
+
+
+payment_gatewaysMinAggregateOutput = TypedDict(
+    'payment_gatewaysMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider': Optional[str],
+        'external_account_id': Optional[str],
+        'access_token': Optional[str],
+        'refresh_token': Optional[str],
+        'status': Optional[str],
+        'connected_at': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'connection_name': Optional[str],
+        'email': Optional[str],
+    },
+    total=False,
+)
+
+
+payment_gatewaysMaxAggregateInput = TypedDict(
+    'payment_gatewaysMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'provider': bool,
+        'external_account_id': bool,
+        'access_token': bool,
+        'refresh_token': bool,
+        'status': bool,
+        'connected_at': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'connection_name': bool,
+        'email': bool,
+    },
+    total=False,
+)
+
+
+payment_gatewaysMaxAggregateOutput = TypedDict(
+    'payment_gatewaysMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'provider': Optional[str],
+        'external_account_id': Optional[str],
+        'access_token': Optional[str],
+        'refresh_token': Optional[str],
+        'status': Optional[str],
+        'connected_at': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'connection_name': Optional[str],
+        'email': Optional[str],
+    },
+    total=False,
+)
+
+
+payment_gatewaysScalarWhereWithAggregatesInput = TypedDict(
+    'payment_gatewaysScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider': Union[str, StringWithAggregatesFilter],
+        'external_account_id': Union[str, None, StringWithAggregatesFilter],
+        'access_token': Union[str, None, StringWithAggregatesFilter],
+        'refresh_token': Union[str, None, StringWithAggregatesFilter],
+        'credentials': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'status': Union[str, StringWithAggregatesFilter],
+        'connected_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'metadata': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'connection_name': Union[str, None, StringWithAggregatesFilter],
+        'email': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['payment_gatewaysScalarWhereWithAggregatesInput'],
+        'OR': List['payment_gatewaysScalarWhereWithAggregatesInput'],
+        'NOT': List['payment_gatewaysScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+payment_gatewaysGroupByOutput = TypedDict(
+    'payment_gatewaysGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'provider': str,
+        'external_account_id': Optional[str],
+        'access_token': Optional[str],
+        'refresh_token': Optional[str],
+        'credentials': Optional[Any],
+        'status': str,
+        'connected_at': Optional[datetime.datetime],
+        'metadata': Optional[Any],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'connection_name': Optional[str],
+        'email': Optional[str],
+        '_sum': 'payment_gatewaysSumAggregateOutput',
+        '_avg': 'payment_gatewaysAvgAggregateOutput',
+        '_min': 'payment_gatewaysMinAggregateOutput',
+        '_max': 'payment_gatewaysMaxAggregateOutput',
+        '_count': 'payment_gatewaysCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 sync_configWhereInput = TypedDict(
     'sync_configWhereInput',
     {
@@ -16424,6 +28433,180 @@ sync_configOrderByInput = TypedDict(
 
 
 sync_configScalarFieldKeys = Literal['connection_id', 'organization_id', 'provider', 'source_type', 'sync_interval_minutes', 'last_synced', 'next_scheduled', 'id']
+
+
+sync_configCountAggregateInput = TypedDict(
+    'sync_configCountAggregateInput',
+    {
+        '_all': bool,
+        'connection_id': bool,
+        'organization_id': bool,
+        'provider': bool,
+        'source_type': bool,
+        'sync_interval_minutes': bool,
+        'last_synced': bool,
+        'next_scheduled': bool,
+        'id': bool,
+    },
+    total=False,
+)
+
+
+sync_configCountAggregateOutput = TypedDict(
+    'sync_configCountAggregateOutput',
+    {
+        '_all': int,
+        'connection_id': int,
+        'organization_id': int,
+        'provider': int,
+        'source_type': int,
+        'sync_interval_minutes': int,
+        'last_synced': int,
+        'next_scheduled': int,
+        'id': int,
+    },
+    total=False,
+)
+
+
+sync_configAvgAggregateInput = TypedDict(
+    'sync_configAvgAggregateInput',
+    {
+        'sync_interval_minutes': bool,
+    },
+    total=False,
+)
+
+
+sync_configAvgAggregateOutput = TypedDict(
+    'sync_configAvgAggregateOutput',
+    {
+        'sync_interval_minutes': Optional[float],
+    },
+    total=False,
+)
+
+
+sync_configSumAggregateInput = TypedDict(
+    'sync_configSumAggregateInput',
+    {
+        'sync_interval_minutes': bool,
+    },
+    total=False,
+)
+
+
+sync_configSumAggregateOutput = TypedDict(
+    'sync_configSumAggregateOutput',
+    {
+        'sync_interval_minutes': Optional[int],
+    },
+    total=False,
+)
+
+
+sync_configMinAggregateInput = TypedDict(
+    'sync_configMinAggregateInput',
+    {
+        'connection_id': bool,
+        'organization_id': bool,
+        'provider': bool,
+        'source_type': bool,
+        'sync_interval_minutes': bool,
+        'last_synced': bool,
+        'next_scheduled': bool,
+        'id': bool,
+    },
+    total=False,
+)
+
+
+sync_configMinAggregateOutput = TypedDict(
+    'sync_configMinAggregateOutput',
+    {
+        'connection_id': Optional[str],
+        'organization_id': Optional[str],
+        'provider': Optional[str],
+        'source_type': Optional[str],
+        'sync_interval_minutes': Optional[int],
+        'last_synced': Optional[datetime.datetime],
+        'next_scheduled': Optional[datetime.datetime],
+        'id': Optional[str],
+    },
+    total=False,
+)
+
+
+sync_configMaxAggregateInput = TypedDict(
+    'sync_configMaxAggregateInput',
+    {
+        'connection_id': bool,
+        'organization_id': bool,
+        'provider': bool,
+        'source_type': bool,
+        'sync_interval_minutes': bool,
+        'last_synced': bool,
+        'next_scheduled': bool,
+        'id': bool,
+    },
+    total=False,
+)
+
+
+sync_configMaxAggregateOutput = TypedDict(
+    'sync_configMaxAggregateOutput',
+    {
+        'connection_id': Optional[str],
+        'organization_id': Optional[str],
+        'provider': Optional[str],
+        'source_type': Optional[str],
+        'sync_interval_minutes': Optional[int],
+        'last_synced': Optional[datetime.datetime],
+        'next_scheduled': Optional[datetime.datetime],
+        'id': Optional[str],
+    },
+    total=False,
+)
+
+
+sync_configScalarWhereWithAggregatesInput = TypedDict(
+    'sync_configScalarWhereWithAggregatesInput',
+    {
+        'connection_id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'provider': Union[str, StringWithAggregatesFilter],
+        'source_type': Union[str, StringWithAggregatesFilter],
+        'sync_interval_minutes': Union[int, None, BigIntWithAggregatesFilter],
+        'last_synced': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'next_scheduled': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'id': Union[str, StringWithAggregatesFilter],
+        'AND': List['sync_configScalarWhereWithAggregatesInput'],
+        'OR': List['sync_configScalarWhereWithAggregatesInput'],
+        'NOT': List['sync_configScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+sync_configGroupByOutput = TypedDict(
+    'sync_configGroupByOutput',
+    {
+        'connection_id': str,
+        'organization_id': str,
+        'provider': str,
+        'source_type': str,
+        'sync_interval_minutes': Optional[int],
+        'last_synced': Optional[datetime.datetime],
+        'next_scheduled': Optional[datetime.datetime],
+        'id': str,
+        '_sum': 'sync_configSumAggregateOutput',
+        '_avg': 'sync_configAvgAggregateOutput',
+        '_min': 'sync_configMinAggregateOutput',
+        '_max': 'sync_configMaxAggregateOutput',
+        '_count': 'sync_configCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 sync_jobsWhereInput = TypedDict(
@@ -16690,6 +28873,216 @@ sync_jobsOrderByInput = TypedDict(
 sync_jobsScalarFieldKeys = Literal['id', 'organization_id', 'connection_id', 'provider', 'source_type', 'resource_type', 'sync_type', 'status', 'started_at', 'completed_at', 'error', 'created_at', 'updated_at']
 
 
+sync_jobsCountAggregateInput = TypedDict(
+    'sync_jobsCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'connection_id': bool,
+        'provider': bool,
+        'source_type': bool,
+        'resource_type': bool,
+        'sync_type': bool,
+        'status': bool,
+        'started_at': bool,
+        'completed_at': bool,
+        'error': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+sync_jobsCountAggregateOutput = TypedDict(
+    'sync_jobsCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'connection_id': int,
+        'provider': int,
+        'source_type': int,
+        'resource_type': int,
+        'sync_type': int,
+        'status': int,
+        'started_at': int,
+        'completed_at': int,
+        'error': int,
+        'created_at': int,
+        'updated_at': int,
+    },
+    total=False,
+)
+
+
+sync_jobsAvgAggregateInput = TypedDict(
+    'sync_jobsAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+sync_jobsAvgAggregateOutput = TypedDict(
+    'sync_jobsAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+sync_jobsSumAggregateInput = TypedDict(
+    'sync_jobsSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+sync_jobsSumAggregateOutput = TypedDict(
+    'sync_jobsSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+sync_jobsMinAggregateInput = TypedDict(
+    'sync_jobsMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'connection_id': bool,
+        'provider': bool,
+        'source_type': bool,
+        'resource_type': bool,
+        'sync_type': bool,
+        'status': bool,
+        'started_at': bool,
+        'completed_at': bool,
+        'error': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+sync_jobsMinAggregateOutput = TypedDict(
+    'sync_jobsMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'connection_id': Optional[str],
+        'provider': Optional[str],
+        'source_type': Optional[str],
+        'resource_type': Optional[str],
+        'sync_type': Optional[str],
+        'status': Optional[str],
+        'started_at': Optional[datetime.datetime],
+        'completed_at': Optional[datetime.datetime],
+        'error': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+sync_jobsMaxAggregateInput = TypedDict(
+    'sync_jobsMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'connection_id': bool,
+        'provider': bool,
+        'source_type': bool,
+        'resource_type': bool,
+        'sync_type': bool,
+        'status': bool,
+        'started_at': bool,
+        'completed_at': bool,
+        'error': bool,
+        'created_at': bool,
+        'updated_at': bool,
+    },
+    total=False,
+)
+
+
+sync_jobsMaxAggregateOutput = TypedDict(
+    'sync_jobsMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'connection_id': Optional[str],
+        'provider': Optional[str],
+        'source_type': Optional[str],
+        'resource_type': Optional[str],
+        'sync_type': Optional[str],
+        'status': Optional[str],
+        'started_at': Optional[datetime.datetime],
+        'completed_at': Optional[datetime.datetime],
+        'error': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+sync_jobsScalarWhereWithAggregatesInput = TypedDict(
+    'sync_jobsScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'connection_id': Union[str, StringWithAggregatesFilter],
+        'provider': Union[str, StringWithAggregatesFilter],
+        'source_type': Union[str, StringWithAggregatesFilter],
+        'resource_type': Union[str, StringWithAggregatesFilter],
+        'sync_type': Union[str, StringWithAggregatesFilter],
+        'status': Union[str, StringWithAggregatesFilter],
+        'started_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'completed_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'error': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['sync_jobsScalarWhereWithAggregatesInput'],
+        'OR': List['sync_jobsScalarWhereWithAggregatesInput'],
+        'NOT': List['sync_jobsScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+sync_jobsGroupByOutput = TypedDict(
+    'sync_jobsGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'connection_id': str,
+        'provider': str,
+        'source_type': str,
+        'resource_type': str,
+        'sync_type': str,
+        'status': str,
+        'started_at': Optional[datetime.datetime],
+        'completed_at': Optional[datetime.datetime],
+        'error': Optional[str],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        '_sum': 'sync_jobsSumAggregateOutput',
+        '_avg': 'sync_jobsAvgAggregateOutput',
+        '_min': 'sync_jobsMinAggregateOutput',
+        '_max': 'sync_jobsMaxAggregateOutput',
+        '_count': 'sync_jobsCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 connectionsWhereInput = TypedDict(
     'connectionsWhereInput',
     {
@@ -16947,6 +29340,220 @@ connectionsOrderByInput = TypedDict(
 
 
 connectionsScalarFieldKeys = Literal['id', 'organization_id', 'name', 'platform', 'link_url', 'status', 'access_token', 'refresh_token', 'expires_in', 'created_at', 'updated_at', 'historical_sync', 'historical_sync_time_stamp']
+
+
+connectionsCountAggregateInput = TypedDict(
+    'connectionsCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'name': bool,
+        'platform': bool,
+        'link_url': bool,
+        'status': bool,
+        'access_token': bool,
+        'refresh_token': bool,
+        'expires_in': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'historical_sync': bool,
+        'historical_sync_time_stamp': bool,
+    },
+    total=False,
+)
+
+
+connectionsCountAggregateOutput = TypedDict(
+    'connectionsCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'name': int,
+        'platform': int,
+        'link_url': int,
+        'status': int,
+        'access_token': int,
+        'refresh_token': int,
+        'expires_in': int,
+        'created_at': int,
+        'updated_at': int,
+        'historical_sync': int,
+        'historical_sync_time_stamp': int,
+    },
+    total=False,
+)
+
+
+connectionsAvgAggregateInput = TypedDict(
+    'connectionsAvgAggregateInput',
+    {
+        'expires_in': bool,
+    },
+    total=False,
+)
+
+
+connectionsAvgAggregateOutput = TypedDict(
+    'connectionsAvgAggregateOutput',
+    {
+        'expires_in': Optional[float],
+    },
+    total=False,
+)
+
+
+connectionsSumAggregateInput = TypedDict(
+    'connectionsSumAggregateInput',
+    {
+        'expires_in': bool,
+    },
+    total=False,
+)
+
+
+connectionsSumAggregateOutput = TypedDict(
+    'connectionsSumAggregateOutput',
+    {
+        'expires_in': Optional[int],
+    },
+    total=False,
+)
+
+
+connectionsMinAggregateInput = TypedDict(
+    'connectionsMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'name': bool,
+        'platform': bool,
+        'link_url': bool,
+        'status': bool,
+        'access_token': bool,
+        'refresh_token': bool,
+        'expires_in': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'historical_sync': bool,
+        'historical_sync_time_stamp': bool,
+    },
+    total=False,
+)
+
+
+connectionsMinAggregateOutput = TypedDict(
+    'connectionsMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'name': Optional[str],
+        'platform': Optional[str],
+        'link_url': Optional[str],
+        'status': Optional[str],
+        'access_token': Optional[str],
+        'refresh_token': Optional[str],
+        'expires_in': Optional[int],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'historical_sync': Optional[bool],
+        'historical_sync_time_stamp': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+connectionsMaxAggregateInput = TypedDict(
+    'connectionsMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'name': bool,
+        'platform': bool,
+        'link_url': bool,
+        'status': bool,
+        'access_token': bool,
+        'refresh_token': bool,
+        'expires_in': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'historical_sync': bool,
+        'historical_sync_time_stamp': bool,
+    },
+    total=False,
+)
+
+
+connectionsMaxAggregateOutput = TypedDict(
+    'connectionsMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'name': Optional[str],
+        'platform': Optional[str],
+        'link_url': Optional[str],
+        'status': Optional[str],
+        'access_token': Optional[str],
+        'refresh_token': Optional[str],
+        'expires_in': Optional[int],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'historical_sync': Optional[bool],
+        'historical_sync_time_stamp': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+connectionsScalarWhereWithAggregatesInput = TypedDict(
+    'connectionsScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'name': Union[str, None, StringWithAggregatesFilter],
+        'platform': Union[str, None, StringWithAggregatesFilter],
+        'link_url': Union[str, None, StringWithAggregatesFilter],
+        'status': Union[str, None, StringWithAggregatesFilter],
+        'access_token': Union[str, None, StringWithAggregatesFilter],
+        'refresh_token': Union[str, None, StringWithAggregatesFilter],
+        'expires_in': Union[int, None, BigIntWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'historical_sync': Union[bool, None, BooleanWithAggregatesFilter],
+        'historical_sync_time_stamp': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['connectionsScalarWhereWithAggregatesInput'],
+        'OR': List['connectionsScalarWhereWithAggregatesInput'],
+        'NOT': List['connectionsScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+connectionsGroupByOutput = TypedDict(
+    'connectionsGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'name': Optional[str],
+        'platform': Optional[str],
+        'link_url': Optional[str],
+        'status': Optional[str],
+        'access_token': Optional[str],
+        'refresh_token': Optional[str],
+        'expires_in': Optional[int],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'historical_sync': Optional[bool],
+        'historical_sync_time_stamp': Optional[datetime.datetime],
+        '_sum': 'connectionsSumAggregateOutput',
+        '_avg': 'connectionsAvgAggregateOutput',
+        '_min': 'connectionsMinAggregateOutput',
+        '_max': 'connectionsMaxAggregateOutput',
+        '_count': 'connectionsCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 userWhereInput = TypedDict(
@@ -17260,6 +29867,260 @@ userOrderByInput = TypedDict(
 userScalarFieldKeys = Literal['id', 'organization_id', 'email_id', 'first_name', 'last_name', 'full_name', 'slack_user_id', 'slack_user_name', 'approver_slack_user_id', 'phone', 'slack_user_role', 'organization_user_role_id', 'auth0_id', 'is_deleted', 'is_email_verified', 'created_at', 'updated_at', 'password', 'password_reset_token']
 
 
+userCountAggregateInput = TypedDict(
+    'userCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'email_id': bool,
+        'first_name': bool,
+        'last_name': bool,
+        'full_name': bool,
+        'slack_user_id': bool,
+        'slack_user_name': bool,
+        'approver_slack_user_id': bool,
+        'phone': bool,
+        'slack_user_role': bool,
+        'organization_user_role_id': bool,
+        'auth0_id': bool,
+        'is_deleted': bool,
+        'is_email_verified': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'password': bool,
+        'password_reset_token': bool,
+    },
+    total=False,
+)
+
+
+userCountAggregateOutput = TypedDict(
+    'userCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'email_id': int,
+        'first_name': int,
+        'last_name': int,
+        'full_name': int,
+        'slack_user_id': int,
+        'slack_user_name': int,
+        'approver_slack_user_id': int,
+        'phone': int,
+        'slack_user_role': int,
+        'organization_user_role_id': int,
+        'auth0_id': int,
+        'is_deleted': int,
+        'is_email_verified': int,
+        'created_at': int,
+        'updated_at': int,
+        'password': int,
+        'password_reset_token': int,
+    },
+    total=False,
+)
+
+
+userAvgAggregateInput = TypedDict(
+    'userAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+userAvgAggregateOutput = TypedDict(
+    'userAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+userSumAggregateInput = TypedDict(
+    'userSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+userSumAggregateOutput = TypedDict(
+    'userSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+userMinAggregateInput = TypedDict(
+    'userMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'email_id': bool,
+        'first_name': bool,
+        'last_name': bool,
+        'full_name': bool,
+        'slack_user_id': bool,
+        'slack_user_name': bool,
+        'approver_slack_user_id': bool,
+        'phone': bool,
+        'slack_user_role': bool,
+        'organization_user_role_id': bool,
+        'auth0_id': bool,
+        'is_deleted': bool,
+        'is_email_verified': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'password': bool,
+    },
+    total=False,
+)
+
+
+userMinAggregateOutput = TypedDict(
+    'userMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'email_id': Optional[str],
+        'first_name': Optional[str],
+        'last_name': Optional[str],
+        'full_name': Optional[str],
+        'slack_user_id': Optional[str],
+        'slack_user_name': Optional[str],
+        'approver_slack_user_id': Optional[str],
+        'phone': Optional[str],
+        'slack_user_role': Optional[str],
+        'organization_user_role_id': Optional[str],
+        'auth0_id': Optional[str],
+        'is_deleted': Optional[bool],
+        'is_email_verified': Optional[bool],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'password': Optional[str],
+    },
+    total=False,
+)
+
+
+userMaxAggregateInput = TypedDict(
+    'userMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'email_id': bool,
+        'first_name': bool,
+        'last_name': bool,
+        'full_name': bool,
+        'slack_user_id': bool,
+        'slack_user_name': bool,
+        'approver_slack_user_id': bool,
+        'phone': bool,
+        'slack_user_role': bool,
+        'organization_user_role_id': bool,
+        'auth0_id': bool,
+        'is_deleted': bool,
+        'is_email_verified': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'password': bool,
+    },
+    total=False,
+)
+
+
+userMaxAggregateOutput = TypedDict(
+    'userMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'email_id': Optional[str],
+        'first_name': Optional[str],
+        'last_name': Optional[str],
+        'full_name': Optional[str],
+        'slack_user_id': Optional[str],
+        'slack_user_name': Optional[str],
+        'approver_slack_user_id': Optional[str],
+        'phone': Optional[str],
+        'slack_user_role': Optional[str],
+        'organization_user_role_id': Optional[str],
+        'auth0_id': Optional[str],
+        'is_deleted': Optional[bool],
+        'is_email_verified': Optional[bool],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'password': Optional[str],
+    },
+    total=False,
+)
+
+
+userScalarWhereWithAggregatesInput = TypedDict(
+    'userScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'email_id': Union[str, StringWithAggregatesFilter],
+        'first_name': Union[str, None, StringWithAggregatesFilter],
+        'last_name': Union[str, None, StringWithAggregatesFilter],
+        'full_name': Union[str, None, StringWithAggregatesFilter],
+        'slack_user_id': Union[str, None, StringWithAggregatesFilter],
+        'slack_user_name': Union[str, None, StringWithAggregatesFilter],
+        'approver_slack_user_id': Union[str, None, StringWithAggregatesFilter],
+        'phone': Union[str, None, StringWithAggregatesFilter],
+        'slack_user_role': Union[str, None, StringWithAggregatesFilter],
+        'organization_user_role_id': Union[str, StringWithAggregatesFilter],
+        'auth0_id': Union[str, None, StringWithAggregatesFilter],
+        'is_deleted': Union[bool, BooleanWithAggregatesFilter],
+        'is_email_verified': Union[bool, BooleanWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'password': Union[str, None, StringWithAggregatesFilter],
+        'password_reset_token': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'AND': List['userScalarWhereWithAggregatesInput'],
+        'OR': List['userScalarWhereWithAggregatesInput'],
+        'NOT': List['userScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+userGroupByOutput = TypedDict(
+    'userGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'email_id': str,
+        'first_name': Optional[str],
+        'last_name': Optional[str],
+        'full_name': Optional[str],
+        'slack_user_id': Optional[str],
+        'slack_user_name': Optional[str],
+        'approver_slack_user_id': Optional[str],
+        'phone': Optional[str],
+        'slack_user_role': Optional[str],
+        'organization_user_role_id': str,
+        'auth0_id': Optional[str],
+        'is_deleted': bool,
+        'is_email_verified': bool,
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'password': Optional[str],
+        'password_reset_token': Optional[Any],
+        '_sum': 'userSumAggregateOutput',
+        '_avg': 'userAvgAggregateOutput',
+        '_min': 'userMinAggregateOutput',
+        '_max': 'userMaxAggregateOutput',
+        '_count': 'userCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 user_groupWhereInput = TypedDict(
     'user_groupWhereInput',
     {
@@ -17496,6 +30357,176 @@ user_groupOrderByInput = TypedDict(
 
 
 user_groupScalarFieldKeys = Literal['id', 'organization_id', 'group_name', 'notification_type', 'notification_level', 'is_in_app_channel_enabled', 'is_slack_channel_enabled', 'is_email_channel_enabled']
+
+
+user_groupCountAggregateInput = TypedDict(
+    'user_groupCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'organization_id': bool,
+        'group_name': bool,
+        'notification_type': bool,
+        'notification_level': bool,
+        'is_in_app_channel_enabled': bool,
+        'is_slack_channel_enabled': bool,
+        'is_email_channel_enabled': bool,
+    },
+    total=False,
+)
+
+
+user_groupCountAggregateOutput = TypedDict(
+    'user_groupCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'organization_id': int,
+        'group_name': int,
+        'notification_type': int,
+        'notification_level': int,
+        'is_in_app_channel_enabled': int,
+        'is_slack_channel_enabled': int,
+        'is_email_channel_enabled': int,
+    },
+    total=False,
+)
+
+
+user_groupAvgAggregateInput = TypedDict(
+    'user_groupAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+user_groupAvgAggregateOutput = TypedDict(
+    'user_groupAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+user_groupSumAggregateInput = TypedDict(
+    'user_groupSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+user_groupSumAggregateOutput = TypedDict(
+    'user_groupSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+user_groupMinAggregateInput = TypedDict(
+    'user_groupMinAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'group_name': bool,
+        'notification_type': bool,
+        'notification_level': bool,
+        'is_in_app_channel_enabled': bool,
+        'is_slack_channel_enabled': bool,
+        'is_email_channel_enabled': bool,
+    },
+    total=False,
+)
+
+
+user_groupMinAggregateOutput = TypedDict(
+    'user_groupMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'group_name': Optional[str],
+        'notification_type': Optional[str],
+        'notification_level': Optional[str],
+        'is_in_app_channel_enabled': Optional[bool],
+        'is_slack_channel_enabled': Optional[bool],
+        'is_email_channel_enabled': Optional[bool],
+    },
+    total=False,
+)
+
+
+user_groupMaxAggregateInput = TypedDict(
+    'user_groupMaxAggregateInput',
+    {
+        'id': bool,
+        'organization_id': bool,
+        'group_name': bool,
+        'notification_type': bool,
+        'notification_level': bool,
+        'is_in_app_channel_enabled': bool,
+        'is_slack_channel_enabled': bool,
+        'is_email_channel_enabled': bool,
+    },
+    total=False,
+)
+
+
+user_groupMaxAggregateOutput = TypedDict(
+    'user_groupMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'organization_id': Optional[str],
+        'group_name': Optional[str],
+        'notification_type': Optional[str],
+        'notification_level': Optional[str],
+        'is_in_app_channel_enabled': Optional[bool],
+        'is_slack_channel_enabled': Optional[bool],
+        'is_email_channel_enabled': Optional[bool],
+    },
+    total=False,
+)
+
+
+user_groupScalarWhereWithAggregatesInput = TypedDict(
+    'user_groupScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'group_name': Union[str, None, StringWithAggregatesFilter],
+        'notification_type': Union[str, None, StringWithAggregatesFilter],
+        'notification_level': Union[str, None, StringWithAggregatesFilter],
+        'is_in_app_channel_enabled': Union[bool, None, BooleanWithAggregatesFilter],
+        'is_slack_channel_enabled': Union[bool, None, BooleanWithAggregatesFilter],
+        'is_email_channel_enabled': Union[bool, None, BooleanWithAggregatesFilter],
+        'AND': List['user_groupScalarWhereWithAggregatesInput'],
+        'OR': List['user_groupScalarWhereWithAggregatesInput'],
+        'NOT': List['user_groupScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+user_groupGroupByOutput = TypedDict(
+    'user_groupGroupByOutput',
+    {
+        'id': str,
+        'organization_id': str,
+        'group_name': Optional[str],
+        'notification_type': Optional[str],
+        'notification_level': Optional[str],
+        'is_in_app_channel_enabled': Optional[bool],
+        'is_slack_channel_enabled': Optional[bool],
+        'is_email_channel_enabled': Optional[bool],
+        '_sum': 'user_groupSumAggregateOutput',
+        '_avg': 'user_groupAvgAggregateOutput',
+        '_min': 'user_groupMinAggregateOutput',
+        '_max': 'user_groupMaxAggregateOutput',
+        '_count': 'user_groupCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 invoice_requestWhereInput = TypedDict(
@@ -17857,6 +30888,308 @@ invoice_requestOrderByInput = TypedDict(
 invoice_requestScalarFieldKeys = Literal['id', 'charge_id', 'organization_id', 'active_charge_id', 'active_document_number', 'status', 'send_email', 'client_idempotency_key', 'request_fingerprint', 'rutter_idempotency_key', 'rutter_version', 'rutter_request_body', 'rutter_job_id', 'rutter_invoice_id', 'acc_uac_invoice_id', 'response_status', 'response_body', 'error_code', 'error_detail', 'attempts', 'lease_owner', 'lease_expires_at', 'created_at', 'updated_at', 'completed_at']
 
 
+invoice_requestCountAggregateInput = TypedDict(
+    'invoice_requestCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'charge_id': bool,
+        'organization_id': bool,
+        'active_charge_id': bool,
+        'active_document_number': bool,
+        'status': bool,
+        'send_email': bool,
+        'client_idempotency_key': bool,
+        'request_fingerprint': bool,
+        'rutter_idempotency_key': bool,
+        'rutter_version': bool,
+        'rutter_request_body': bool,
+        'rutter_job_id': bool,
+        'rutter_invoice_id': bool,
+        'acc_uac_invoice_id': bool,
+        'response_status': bool,
+        'response_body': bool,
+        'error_code': bool,
+        'error_detail': bool,
+        'attempts': bool,
+        'lease_owner': bool,
+        'lease_expires_at': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'completed_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_requestCountAggregateOutput = TypedDict(
+    'invoice_requestCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'charge_id': int,
+        'organization_id': int,
+        'active_charge_id': int,
+        'active_document_number': int,
+        'status': int,
+        'send_email': int,
+        'client_idempotency_key': int,
+        'request_fingerprint': int,
+        'rutter_idempotency_key': int,
+        'rutter_version': int,
+        'rutter_request_body': int,
+        'rutter_job_id': int,
+        'rutter_invoice_id': int,
+        'acc_uac_invoice_id': int,
+        'response_status': int,
+        'response_body': int,
+        'error_code': int,
+        'error_detail': int,
+        'attempts': int,
+        'lease_owner': int,
+        'lease_expires_at': int,
+        'created_at': int,
+        'updated_at': int,
+        'completed_at': int,
+    },
+    total=False,
+)
+
+
+invoice_requestAvgAggregateInput = TypedDict(
+    'invoice_requestAvgAggregateInput',
+    {
+        'response_status': bool,
+        'attempts': bool,
+    },
+    total=False,
+)
+
+
+invoice_requestAvgAggregateOutput = TypedDict(
+    'invoice_requestAvgAggregateOutput',
+    {
+        'response_status': Optional[float],
+        'attempts': Optional[float],
+    },
+    total=False,
+)
+
+
+invoice_requestSumAggregateInput = TypedDict(
+    'invoice_requestSumAggregateInput',
+    {
+        'response_status': bool,
+        'attempts': bool,
+    },
+    total=False,
+)
+
+
+invoice_requestSumAggregateOutput = TypedDict(
+    'invoice_requestSumAggregateOutput',
+    {
+        'response_status': Optional[int],
+        'attempts': Optional[int],
+    },
+    total=False,
+)
+
+
+invoice_requestMinAggregateInput = TypedDict(
+    'invoice_requestMinAggregateInput',
+    {
+        'id': bool,
+        'charge_id': bool,
+        'organization_id': bool,
+        'active_charge_id': bool,
+        'active_document_number': bool,
+        'status': bool,
+        'send_email': bool,
+        'client_idempotency_key': bool,
+        'request_fingerprint': bool,
+        'rutter_idempotency_key': bool,
+        'rutter_version': bool,
+        'rutter_job_id': bool,
+        'rutter_invoice_id': bool,
+        'acc_uac_invoice_id': bool,
+        'response_status': bool,
+        'error_code': bool,
+        'attempts': bool,
+        'lease_owner': bool,
+        'lease_expires_at': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'completed_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_requestMinAggregateOutput = TypedDict(
+    'invoice_requestMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'charge_id': Optional[str],
+        'organization_id': Optional[str],
+        'active_charge_id': Optional[str],
+        'active_document_number': Optional[str],
+        'status': Optional[enums.invoice_request_status],
+        'send_email': Optional[bool],
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'rutter_idempotency_key': Optional[str],
+        'rutter_version': Optional[str],
+        'rutter_job_id': Optional[str],
+        'rutter_invoice_id': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'response_status': Optional[int],
+        'error_code': Optional[str],
+        'attempts': Optional[int],
+        'lease_owner': Optional[str],
+        'lease_expires_at': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'completed_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_requestMaxAggregateInput = TypedDict(
+    'invoice_requestMaxAggregateInput',
+    {
+        'id': bool,
+        'charge_id': bool,
+        'organization_id': bool,
+        'active_charge_id': bool,
+        'active_document_number': bool,
+        'status': bool,
+        'send_email': bool,
+        'client_idempotency_key': bool,
+        'request_fingerprint': bool,
+        'rutter_idempotency_key': bool,
+        'rutter_version': bool,
+        'rutter_job_id': bool,
+        'rutter_invoice_id': bool,
+        'acc_uac_invoice_id': bool,
+        'response_status': bool,
+        'error_code': bool,
+        'attempts': bool,
+        'lease_owner': bool,
+        'lease_expires_at': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'completed_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_requestMaxAggregateOutput = TypedDict(
+    'invoice_requestMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'charge_id': Optional[str],
+        'organization_id': Optional[str],
+        'active_charge_id': Optional[str],
+        'active_document_number': Optional[str],
+        'status': Optional[enums.invoice_request_status],
+        'send_email': Optional[bool],
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'rutter_idempotency_key': Optional[str],
+        'rutter_version': Optional[str],
+        'rutter_job_id': Optional[str],
+        'rutter_invoice_id': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'response_status': Optional[int],
+        'error_code': Optional[str],
+        'attempts': Optional[int],
+        'lease_owner': Optional[str],
+        'lease_expires_at': Optional[datetime.datetime],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'completed_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_requestScalarWhereWithAggregatesInput = TypedDict(
+    'invoice_requestScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'charge_id': Union[str, StringWithAggregatesFilter],
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'active_charge_id': Union[str, None, StringWithAggregatesFilter],
+        'active_document_number': Union[str, None, StringWithAggregatesFilter],
+        'status': Union[enums.invoice_request_status, 'invoice_request_statusWithAggregatesFilter'],
+        'send_email': Union[bool, BooleanWithAggregatesFilter],
+        'client_idempotency_key': Union[str, None, StringWithAggregatesFilter],
+        'request_fingerprint': Union[str, None, StringWithAggregatesFilter],
+        'rutter_idempotency_key': Union[str, StringWithAggregatesFilter],
+        'rutter_version': Union[str, StringWithAggregatesFilter],
+        'rutter_request_body': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'rutter_job_id': Union[str, None, StringWithAggregatesFilter],
+        'rutter_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'acc_uac_invoice_id': Union[str, None, StringWithAggregatesFilter],
+        'response_status': Union[int, None, IntWithAggregatesFilter],
+        'response_body': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'error_code': Union[str, None, StringWithAggregatesFilter],
+        'error_detail': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'attempts': Union[int, IntWithAggregatesFilter],
+        'lease_owner': Union[str, None, StringWithAggregatesFilter],
+        'lease_expires_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'completed_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['invoice_requestScalarWhereWithAggregatesInput'],
+        'OR': List['invoice_requestScalarWhereWithAggregatesInput'],
+        'NOT': List['invoice_requestScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+invoice_requestGroupByOutput = TypedDict(
+    'invoice_requestGroupByOutput',
+    {
+        'id': str,
+        'charge_id': str,
+        'organization_id': str,
+        'active_charge_id': Optional[str],
+        'active_document_number': Optional[str],
+        'status': enums.invoice_request_status,
+        'send_email': bool,
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'rutter_idempotency_key': str,
+        'rutter_version': str,
+        'rutter_request_body': Optional[Any],
+        'rutter_job_id': Optional[str],
+        'rutter_invoice_id': Optional[str],
+        'acc_uac_invoice_id': Optional[str],
+        'response_status': Optional[int],
+        'response_body': Optional[Any],
+        'error_code': Optional[str],
+        'error_detail': Optional[Any],
+        'attempts': int,
+        'lease_owner': Optional[str],
+        'lease_expires_at': Optional[datetime.datetime],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'completed_at': Optional[datetime.datetime],
+        '_sum': 'invoice_requestSumAggregateOutput',
+        '_avg': 'invoice_requestAvgAggregateOutput',
+        '_min': 'invoice_requestMinAggregateOutput',
+        '_max': 'invoice_requestMaxAggregateOutput',
+        '_count': 'invoice_requestCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 api_keyWhereInput = TypedDict(
     'api_keyWhereInput',
     {
@@ -18087,6 +31420,176 @@ api_keyOrderByInput = TypedDict(
 api_keyScalarFieldKeys = Literal['id', 'name', 'organization_id', 'all_organizations', 'key_hash', 'created_at', 'last_used_at', 'revoked_at']
 
 
+api_keyCountAggregateInput = TypedDict(
+    'api_keyCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'name': bool,
+        'organization_id': bool,
+        'all_organizations': bool,
+        'key_hash': bool,
+        'created_at': bool,
+        'last_used_at': bool,
+        'revoked_at': bool,
+    },
+    total=False,
+)
+
+
+api_keyCountAggregateOutput = TypedDict(
+    'api_keyCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'name': int,
+        'organization_id': int,
+        'all_organizations': int,
+        'key_hash': int,
+        'created_at': int,
+        'last_used_at': int,
+        'revoked_at': int,
+    },
+    total=False,
+)
+
+
+api_keyAvgAggregateInput = TypedDict(
+    'api_keyAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+api_keyAvgAggregateOutput = TypedDict(
+    'api_keyAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+api_keySumAggregateInput = TypedDict(
+    'api_keySumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+api_keySumAggregateOutput = TypedDict(
+    'api_keySumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+api_keyMinAggregateInput = TypedDict(
+    'api_keyMinAggregateInput',
+    {
+        'id': bool,
+        'name': bool,
+        'organization_id': bool,
+        'all_organizations': bool,
+        'key_hash': bool,
+        'created_at': bool,
+        'last_used_at': bool,
+        'revoked_at': bool,
+    },
+    total=False,
+)
+
+
+api_keyMinAggregateOutput = TypedDict(
+    'api_keyMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'name': Optional[str],
+        'organization_id': Optional[str],
+        'all_organizations': Optional[bool],
+        'key_hash': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'last_used_at': Optional[datetime.datetime],
+        'revoked_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+api_keyMaxAggregateInput = TypedDict(
+    'api_keyMaxAggregateInput',
+    {
+        'id': bool,
+        'name': bool,
+        'organization_id': bool,
+        'all_organizations': bool,
+        'key_hash': bool,
+        'created_at': bool,
+        'last_used_at': bool,
+        'revoked_at': bool,
+    },
+    total=False,
+)
+
+
+api_keyMaxAggregateOutput = TypedDict(
+    'api_keyMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'name': Optional[str],
+        'organization_id': Optional[str],
+        'all_organizations': Optional[bool],
+        'key_hash': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'last_used_at': Optional[datetime.datetime],
+        'revoked_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+api_keyScalarWhereWithAggregatesInput = TypedDict(
+    'api_keyScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'name': Union[str, None, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'all_organizations': Union[bool, BooleanWithAggregatesFilter],
+        'key_hash': Union[str, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'last_used_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'revoked_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['api_keyScalarWhereWithAggregatesInput'],
+        'OR': List['api_keyScalarWhereWithAggregatesInput'],
+        'NOT': List['api_keyScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+api_keyGroupByOutput = TypedDict(
+    'api_keyGroupByOutput',
+    {
+        'id': str,
+        'name': Optional[str],
+        'organization_id': Optional[str],
+        'all_organizations': bool,
+        'key_hash': str,
+        'created_at': datetime.datetime,
+        'last_used_at': Optional[datetime.datetime],
+        'revoked_at': Optional[datetime.datetime],
+        '_sum': 'api_keySumAggregateOutput',
+        '_avg': 'api_keyAvgAggregateOutput',
+        '_min': 'api_keyMinAggregateOutput',
+        '_max': 'api_keyMaxAggregateOutput',
+        '_count': 'api_keyCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 invoice_email_resendWhereInput = TypedDict(
     'invoice_email_resendWhereInput',
     {
@@ -18278,3 +31781,125 @@ invoice_email_resendOrderByInput = TypedDict(
 
 
 invoice_email_resendScalarFieldKeys = Literal['request_id', 'last_sent_at']
+
+
+invoice_email_resendCountAggregateInput = TypedDict(
+    'invoice_email_resendCountAggregateInput',
+    {
+        '_all': bool,
+        'request_id': bool,
+        'last_sent_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_email_resendCountAggregateOutput = TypedDict(
+    'invoice_email_resendCountAggregateOutput',
+    {
+        '_all': int,
+        'request_id': int,
+        'last_sent_at': int,
+    },
+    total=False,
+)
+
+
+invoice_email_resendAvgAggregateInput = TypedDict(
+    'invoice_email_resendAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+invoice_email_resendAvgAggregateOutput = TypedDict(
+    'invoice_email_resendAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+invoice_email_resendSumAggregateInput = TypedDict(
+    'invoice_email_resendSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+invoice_email_resendSumAggregateOutput = TypedDict(
+    'invoice_email_resendSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+invoice_email_resendMinAggregateInput = TypedDict(
+    'invoice_email_resendMinAggregateInput',
+    {
+        'request_id': bool,
+        'last_sent_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_email_resendMinAggregateOutput = TypedDict(
+    'invoice_email_resendMinAggregateOutput',
+    {
+        'request_id': Optional[str],
+        'last_sent_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_email_resendMaxAggregateInput = TypedDict(
+    'invoice_email_resendMaxAggregateInput',
+    {
+        'request_id': bool,
+        'last_sent_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_email_resendMaxAggregateOutput = TypedDict(
+    'invoice_email_resendMaxAggregateOutput',
+    {
+        'request_id': Optional[str],
+        'last_sent_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_email_resendScalarWhereWithAggregatesInput = TypedDict(
+    'invoice_email_resendScalarWhereWithAggregatesInput',
+    {
+        'request_id': Union[str, StringWithAggregatesFilter],
+        'last_sent_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['invoice_email_resendScalarWhereWithAggregatesInput'],
+        'OR': List['invoice_email_resendScalarWhereWithAggregatesInput'],
+        'NOT': List['invoice_email_resendScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+invoice_email_resendGroupByOutput = TypedDict(
+    'invoice_email_resendGroupByOutput',
+    {
+        'request_id': str,
+        'last_sent_at': datetime.datetime,
+        '_sum': 'invoice_email_resendSumAggregateOutput',
+        '_avg': 'invoice_email_resendAvgAggregateOutput',
+        '_min': 'invoice_email_resendMinAggregateOutput',
+        '_max': 'invoice_email_resendMaxAggregateOutput',
+        '_count': 'invoice_email_resendCountAggregateOutput',
+    },
+    total=False,
+)

@@ -25,6 +25,7 @@ from prisma_asyncpg.errors import (
     TransactionExpiredError,
 )
 from prisma_asyncpg.schema import Schema
+from prisma_asyncpg.types import SortOrder
 
 __all__ = [
     "BaseBatch",
@@ -47,6 +48,14 @@ Upsert = TypeVar("Upsert")
 Include = TypeVar("Include")
 Order = TypeVar("Order")
 Keys = TypeVar("Keys")
+CountInput = TypeVar("CountInput")
+CountOutput = TypeVar("CountOutput")
+AvgInput = TypeVar("AvgInput")
+SumInput = TypeVar("SumInput")
+MinInput = TypeVar("MinInput")
+MaxInput = TypeVar("MaxInput")
+Having = TypeVar("Having")
+GroupByOutput = TypeVar("GroupByOutput")
 Client = TypeVar("Client", bound="BasePrisma")
 
 MAX_CACHED_STATEMENTS = 2000
@@ -307,7 +316,27 @@ def _record_not_found(model: str) -> RecordNotFoundError:
 
 
 class ModelActions(
-    Generic[M, Where, WhereUnique, Create, CreateMany, Update, UpdateMany, Upsert, Include, Order, Keys]
+    Generic[
+        M,
+        Where,
+        WhereUnique,
+        Create,
+        CreateMany,
+        Update,
+        UpdateMany,
+        Upsert,
+        Include,
+        Order,
+        Keys,
+        CountInput,
+        CountOutput,
+        AvgInput,
+        SumInput,
+        MinInput,
+        MaxInput,
+        Having,
+        GroupByOutput,
+    ]
 ):
     """Prisma Client Python's model actions (`db.user.find_many(...)`), typed by the generated subclass."""
 
@@ -379,15 +408,69 @@ class ModelActions(
         }
         return cast("list[M]", await self._client.engine.find_many(self._model, args))
 
+    @overload
     async def count(
         self,
+        select: None = None,
         take: int | None = None,
         skip: int | None = None,
         where: Where | None = None,
         cursor: WhereUnique | None = None,
-    ) -> int:
+    ) -> int: ...
+    @overload
+    async def count(
+        self,
+        select: CountInput,
+        take: int | None = None,
+        skip: int | None = None,
+        where: Where | None = None,
+        cursor: WhereUnique | None = None,
+    ) -> CountOutput: ...
+    async def count(
+        self,
+        select: CountInput | None = None,
+        take: int | None = None,
+        skip: int | None = None,
+        where: Where | None = None,
+        cursor: WhereUnique | None = None,
+    ) -> int | CountOutput:
+        """The number of records; with `select` (`{'_all': True, 'email': True}`), a dict of the
+        number of records (`_all`) and of non-null values of each selected field."""
         args = {"take": take, "skip": skip, "where": where, "cursor": cursor}
-        return await self._client.engine.count(self._model, args)
+        result = await self._client.engine.count(self._model, args, select)  # type: ignore[arg-type]
+        return cast("int | CountOutput", result)
+
+    async def group_by(
+        self,
+        by: list[Keys],
+        *,
+        where: Where | None = None,
+        take: int | None = None,
+        skip: int | None = None,
+        avg: AvgInput | None = None,
+        sum: SumInput | None = None,
+        min: MinInput | None = None,
+        max: MaxInput | None = None,
+        having: Having | None = None,
+        count: bool | CountInput | None = None,
+        order: Mapping[Keys, SortOrder] | list[Mapping[Keys, SortOrder]] | None = None,
+    ) -> list[GroupByOutput]:
+        """Groups records by the values of `by` and aggregates each group (`_count`, `_avg`,
+        `_sum`, `_min`, `_max` in each result); `having` filters groups, also by aggregates."""
+        args = {
+            "by": by,
+            "where": where,
+            "take": take,
+            "skip": skip,
+            "avg": avg,
+            "sum": sum,
+            "min": min,
+            "max": max,
+            "having": having,
+            "count": count,
+            "order": order,
+        }
+        return cast("list[GroupByOutput]", await self._client.engine.group_by(self._model, args))
 
     async def create(self, data: Create, include: Include | None = None) -> M:
         return cast("M", await self._client.engine.create(self._model, data, include))  # type: ignore[arg-type]

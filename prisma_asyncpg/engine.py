@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
+from prisma_asyncpg import aggregate
 from prisma_asyncpg.convert import to_db
 from prisma_asyncpg.errors import InputError, RecordNotFoundError, TransactionExpiredError, map_database_error
 from prisma_asyncpg.fields import Json
@@ -133,10 +135,20 @@ class Engine:
         validate = self.models[model].model_validate_json
         return [validate(row[0]) for row in rows]
 
-    async def count(self, model: str, args: Args) -> int:
+    async def count(self, model: str, args: Args, select: Args | None = None) -> Any:
+        """The number of rows; with `select`, a dict of counts (`_all` and non-null values per field)."""
         analyzer = Analyzer(self.schema)
+        if select is not None:
+            shape = aggregate.count_shape(analyzer, self.schema.models[model], args, select)
+            return json.loads(await self._value(analyzer, shape))
         shape = analyzer.count(self.schema.models[model], args)
         return int(await self._value(analyzer, shape))
+
+    async def group_by(self, model: str, args: Args) -> list[dict[str, Any]]:
+        analyzer = Analyzer(self.schema)
+        shape = aggregate.group_by_shape(analyzer, self.schema.models[model], args)
+        rows = await self._call("fetch", self.statement(shape), analyzer.params)
+        return [aggregate.decode_group(self.models[model], row[0]) for row in rows]
 
     async def _find_row(self, model: Model, where: Args) -> Row | None:
         """The row (native values, by field name) matching `where`, or None."""

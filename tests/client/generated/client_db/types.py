@@ -5,23 +5,32 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import List, Literal, NotRequired, Optional, TypedDict, Union
+from typing import Any, List, Literal, NotRequired, Optional, TypedDict, Union
 
 from prisma_asyncpg.types import (
     AtomicInput as AtomicInput,
     BigIntFilter as BigIntFilter,
+    BigIntWithAggregatesFilter as BigIntWithAggregatesFilter,
     BooleanFilter as BooleanFilter,
+    BooleanWithAggregatesFilter as BooleanWithAggregatesFilter,
     BytesFilter as BytesFilter,
+    BytesWithAggregatesFilter as BytesWithAggregatesFilter,
     DateTimeFilter as DateTimeFilter,
+    DateTimeWithAggregatesFilter as DateTimeWithAggregatesFilter,
     DecimalFilter as DecimalFilter,
+    DecimalWithAggregatesFilter as DecimalWithAggregatesFilter,
     FloatFilter as FloatFilter,
+    FloatWithAggregatesFilter as FloatWithAggregatesFilter,
     IntFilter as IntFilter,
+    IntWithAggregatesFilter as IntWithAggregatesFilter,
     JsonFilter as JsonFilter,
+    JsonWithAggregatesFilter as JsonWithAggregatesFilter,
     ListFilter as ListFilter,
     ListUpdate as ListUpdate,
     SortOrder as SortOrder,
     SortOrderInput as SortOrderInput,
     StringFilter as StringFilter,
+    StringWithAggregatesFilter as StringWithAggregatesFilter,
 )
 
 from . import enums, fields
@@ -37,6 +46,12 @@ RoleFilter = TypedDict(
     },
     total=False,
 )
+
+
+class RoleWithAggregatesFilter(RoleFilter, total=False):
+    _count: IntFilter
+    _min: RoleFilter
+    _max: RoleFilter
 
 
 UserWhereInput = TypedDict(
@@ -352,6 +367,252 @@ UserOrderByInput = TypedDict(
 UserScalarFieldKeys = Literal['id', 'email', 'name', 'surname', 'nickname', 'role', 'roles', 'active', 'score', 'balance', 'big', 'meta', 'avatar', 'tags', 'lucky', 'created_at', 'updated_at', 'born_at']
 
 
+UserCountAggregateInput = TypedDict(
+    'UserCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'email': bool,
+        'name': bool,
+        'surname': bool,
+        'nickname': bool,
+        'role': bool,
+        'roles': bool,
+        'active': bool,
+        'score': bool,
+        'balance': bool,
+        'big': bool,
+        'meta': bool,
+        'avatar': bool,
+        'tags': bool,
+        'lucky': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'born_at': bool,
+    },
+    total=False,
+)
+
+
+UserCountAggregateOutput = TypedDict(
+    'UserCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'email': int,
+        'name': int,
+        'surname': int,
+        'nickname': int,
+        'role': int,
+        'roles': int,
+        'active': int,
+        'score': int,
+        'balance': int,
+        'big': int,
+        'meta': int,
+        'avatar': int,
+        'tags': int,
+        'lucky': int,
+        'created_at': int,
+        'updated_at': int,
+        'born_at': int,
+    },
+    total=False,
+)
+
+
+UserAvgAggregateInput = TypedDict(
+    'UserAvgAggregateInput',
+    {
+        'id': bool,
+        'score': bool,
+        'balance': bool,
+        'big': bool,
+    },
+    total=False,
+)
+
+
+UserAvgAggregateOutput = TypedDict(
+    'UserAvgAggregateOutput',
+    {
+        'id': Optional[float],
+        'score': Optional[float],
+        'balance': Optional[decimal.Decimal],
+        'big': Optional[float],
+    },
+    total=False,
+)
+
+
+UserSumAggregateInput = TypedDict(
+    'UserSumAggregateInput',
+    {
+        'id': bool,
+        'score': bool,
+        'balance': bool,
+        'big': bool,
+    },
+    total=False,
+)
+
+
+UserSumAggregateOutput = TypedDict(
+    'UserSumAggregateOutput',
+    {
+        'id': Optional[int],
+        'score': Optional[float],
+        'balance': Optional[decimal.Decimal],
+        'big': Optional[int],
+    },
+    total=False,
+)
+
+
+UserMinAggregateInput = TypedDict(
+    'UserMinAggregateInput',
+    {
+        'id': bool,
+        'email': bool,
+        'name': bool,
+        'surname': bool,
+        'nickname': bool,
+        'role': bool,
+        'active': bool,
+        'score': bool,
+        'balance': bool,
+        'big': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'born_at': bool,
+    },
+    total=False,
+)
+
+
+UserMinAggregateOutput = TypedDict(
+    'UserMinAggregateOutput',
+    {
+        'id': Optional[int],
+        'email': Optional[str],
+        'name': Optional[str],
+        'surname': Optional[str],
+        'nickname': Optional[str],
+        'role': Optional[enums.Role],
+        'active': Optional[bool],
+        'score': Optional[float],
+        'balance': Optional[decimal.Decimal],
+        'big': Optional[int],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'born_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+UserMaxAggregateInput = TypedDict(
+    'UserMaxAggregateInput',
+    {
+        'id': bool,
+        'email': bool,
+        'name': bool,
+        'surname': bool,
+        'nickname': bool,
+        'role': bool,
+        'active': bool,
+        'score': bool,
+        'balance': bool,
+        'big': bool,
+        'created_at': bool,
+        'updated_at': bool,
+        'born_at': bool,
+    },
+    total=False,
+)
+
+
+UserMaxAggregateOutput = TypedDict(
+    'UserMaxAggregateOutput',
+    {
+        'id': Optional[int],
+        'email': Optional[str],
+        'name': Optional[str],
+        'surname': Optional[str],
+        'nickname': Optional[str],
+        'role': Optional[enums.Role],
+        'active': Optional[bool],
+        'score': Optional[float],
+        'balance': Optional[decimal.Decimal],
+        'big': Optional[int],
+        'created_at': Optional[datetime.datetime],
+        'updated_at': Optional[datetime.datetime],
+        'born_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+UserScalarWhereWithAggregatesInput = TypedDict(
+    'UserScalarWhereWithAggregatesInput',
+    {
+        'id': Union[int, IntWithAggregatesFilter],
+        'email': Union[str, StringWithAggregatesFilter],
+        'name': Union[str, StringWithAggregatesFilter],
+        'surname': Union[str, StringWithAggregatesFilter],
+        'nickname': Union[str, None, StringWithAggregatesFilter],
+        'role': Union[enums.Role, 'RoleWithAggregatesFilter'],
+        'roles': ListFilter[enums.Role],
+        'active': Union[bool, BooleanWithAggregatesFilter],
+        'score': Union[float, FloatWithAggregatesFilter],
+        'balance': Union[decimal.Decimal, DecimalWithAggregatesFilter],
+        'big': Union[int, BigIntWithAggregatesFilter],
+        'meta': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'avatar': Union[fields.Base64, None, BytesWithAggregatesFilter],
+        'tags': ListFilter[str],
+        'lucky': ListFilter[int],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'born_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['UserScalarWhereWithAggregatesInput'],
+        'OR': List['UserScalarWhereWithAggregatesInput'],
+        'NOT': List['UserScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+UserGroupByOutput = TypedDict(
+    'UserGroupByOutput',
+    {
+        'id': int,
+        'email': str,
+        'name': str,
+        'surname': str,
+        'nickname': Optional[str],
+        'role': enums.Role,
+        'roles': List[enums.Role],
+        'active': bool,
+        'score': float,
+        'balance': decimal.Decimal,
+        'big': int,
+        'meta': Optional[Any],
+        'avatar': Optional[fields.Base64],
+        'tags': List[str],
+        'lucky': List[int],
+        'created_at': datetime.datetime,
+        'updated_at': datetime.datetime,
+        'born_at': Optional[datetime.datetime],
+        '_sum': 'UserSumAggregateOutput',
+        '_avg': 'UserAvgAggregateOutput',
+        '_min': 'UserMinAggregateOutput',
+        '_max': 'UserMaxAggregateOutput',
+        '_count': 'UserCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 ProfileWhereInput = TypedDict(
     'ProfileWhereInput',
     {
@@ -555,6 +816,140 @@ ProfileOrderByInput = TypedDict(
 
 
 ProfileScalarFieldKeys = Literal['id', 'bio', 'user_id']
+
+
+ProfileCountAggregateInput = TypedDict(
+    'ProfileCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'bio': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+ProfileCountAggregateOutput = TypedDict(
+    'ProfileCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'bio': int,
+        'user_id': int,
+    },
+    total=False,
+)
+
+
+ProfileAvgAggregateInput = TypedDict(
+    'ProfileAvgAggregateInput',
+    {
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+ProfileAvgAggregateOutput = TypedDict(
+    'ProfileAvgAggregateOutput',
+    {
+        'user_id': Optional[float],
+    },
+    total=False,
+)
+
+
+ProfileSumAggregateInput = TypedDict(
+    'ProfileSumAggregateInput',
+    {
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+ProfileSumAggregateOutput = TypedDict(
+    'ProfileSumAggregateOutput',
+    {
+        'user_id': Optional[int],
+    },
+    total=False,
+)
+
+
+ProfileMinAggregateInput = TypedDict(
+    'ProfileMinAggregateInput',
+    {
+        'id': bool,
+        'bio': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+ProfileMinAggregateOutput = TypedDict(
+    'ProfileMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'bio': Optional[str],
+        'user_id': Optional[int],
+    },
+    total=False,
+)
+
+
+ProfileMaxAggregateInput = TypedDict(
+    'ProfileMaxAggregateInput',
+    {
+        'id': bool,
+        'bio': bool,
+        'user_id': bool,
+    },
+    total=False,
+)
+
+
+ProfileMaxAggregateOutput = TypedDict(
+    'ProfileMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'bio': Optional[str],
+        'user_id': Optional[int],
+    },
+    total=False,
+)
+
+
+ProfileScalarWhereWithAggregatesInput = TypedDict(
+    'ProfileScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'bio': Union[str, StringWithAggregatesFilter],
+        'user_id': Union[int, IntWithAggregatesFilter],
+        'AND': List['ProfileScalarWhereWithAggregatesInput'],
+        'OR': List['ProfileScalarWhereWithAggregatesInput'],
+        'NOT': List['ProfileScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+ProfileGroupByOutput = TypedDict(
+    'ProfileGroupByOutput',
+    {
+        'id': str,
+        'bio': str,
+        'user_id': int,
+        '_sum': 'ProfileSumAggregateOutput',
+        '_avg': 'ProfileAvgAggregateOutput',
+        '_min': 'ProfileMinAggregateOutput',
+        '_max': 'ProfileMaxAggregateOutput',
+        '_count': 'ProfileCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 PostWhereInput = TypedDict(
@@ -799,6 +1194,192 @@ PostOrderByInput = TypedDict(
 PostScalarFieldKeys = Literal['id', 'title', 'published', 'views', 'rating', 'price', 'author_id', 'created_at']
 
 
+PostCountAggregateInput = TypedDict(
+    'PostCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'title': bool,
+        'published': bool,
+        'views': bool,
+        'rating': bool,
+        'price': bool,
+        'author_id': bool,
+        'created_at': bool,
+    },
+    total=False,
+)
+
+
+PostCountAggregateOutput = TypedDict(
+    'PostCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'title': int,
+        'published': int,
+        'views': int,
+        'rating': int,
+        'price': int,
+        'author_id': int,
+        'created_at': int,
+    },
+    total=False,
+)
+
+
+PostAvgAggregateInput = TypedDict(
+    'PostAvgAggregateInput',
+    {
+        'views': bool,
+        'rating': bool,
+        'price': bool,
+        'author_id': bool,
+    },
+    total=False,
+)
+
+
+PostAvgAggregateOutput = TypedDict(
+    'PostAvgAggregateOutput',
+    {
+        'views': Optional[float],
+        'rating': Optional[float],
+        'price': Optional[decimal.Decimal],
+        'author_id': Optional[float],
+    },
+    total=False,
+)
+
+
+PostSumAggregateInput = TypedDict(
+    'PostSumAggregateInput',
+    {
+        'views': bool,
+        'rating': bool,
+        'price': bool,
+        'author_id': bool,
+    },
+    total=False,
+)
+
+
+PostSumAggregateOutput = TypedDict(
+    'PostSumAggregateOutput',
+    {
+        'views': Optional[int],
+        'rating': Optional[float],
+        'price': Optional[decimal.Decimal],
+        'author_id': Optional[int],
+    },
+    total=False,
+)
+
+
+PostMinAggregateInput = TypedDict(
+    'PostMinAggregateInput',
+    {
+        'id': bool,
+        'title': bool,
+        'published': bool,
+        'views': bool,
+        'rating': bool,
+        'price': bool,
+        'author_id': bool,
+        'created_at': bool,
+    },
+    total=False,
+)
+
+
+PostMinAggregateOutput = TypedDict(
+    'PostMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'title': Optional[str],
+        'published': Optional[bool],
+        'views': Optional[int],
+        'rating': Optional[float],
+        'price': Optional[decimal.Decimal],
+        'author_id': Optional[int],
+        'created_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+PostMaxAggregateInput = TypedDict(
+    'PostMaxAggregateInput',
+    {
+        'id': bool,
+        'title': bool,
+        'published': bool,
+        'views': bool,
+        'rating': bool,
+        'price': bool,
+        'author_id': bool,
+        'created_at': bool,
+    },
+    total=False,
+)
+
+
+PostMaxAggregateOutput = TypedDict(
+    'PostMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'title': Optional[str],
+        'published': Optional[bool],
+        'views': Optional[int],
+        'rating': Optional[float],
+        'price': Optional[decimal.Decimal],
+        'author_id': Optional[int],
+        'created_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+PostScalarWhereWithAggregatesInput = TypedDict(
+    'PostScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'title': Union[str, StringWithAggregatesFilter],
+        'published': Union[bool, BooleanWithAggregatesFilter],
+        'views': Union[int, IntWithAggregatesFilter],
+        'rating': Union[float, None, FloatWithAggregatesFilter],
+        'price': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
+        'author_id': Union[int, None, IntWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'AND': List['PostScalarWhereWithAggregatesInput'],
+        'OR': List['PostScalarWhereWithAggregatesInput'],
+        'NOT': List['PostScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+PostGroupByOutput = TypedDict(
+    'PostGroupByOutput',
+    {
+        'id': str,
+        'title': str,
+        'published': bool,
+        'views': int,
+        'rating': Optional[float],
+        'price': Optional[decimal.Decimal],
+        'author_id': Optional[int],
+        'created_at': datetime.datetime,
+        '_sum': 'PostSumAggregateOutput',
+        '_avg': 'PostAvgAggregateOutput',
+        '_min': 'PostMinAggregateOutput',
+        '_max': 'PostMaxAggregateOutput',
+        '_count': 'PostCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 CategoryWhereInput = TypedDict(
     'CategoryWhereInput',
     {
@@ -995,6 +1576,132 @@ CategoryOrderByInput = TypedDict(
 
 
 CategoryScalarFieldKeys = Literal['id', 'name']
+
+
+CategoryCountAggregateInput = TypedDict(
+    'CategoryCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'name': bool,
+    },
+    total=False,
+)
+
+
+CategoryCountAggregateOutput = TypedDict(
+    'CategoryCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'name': int,
+    },
+    total=False,
+)
+
+
+CategoryAvgAggregateInput = TypedDict(
+    'CategoryAvgAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+CategoryAvgAggregateOutput = TypedDict(
+    'CategoryAvgAggregateOutput',
+    {
+        'id': Optional[float],
+    },
+    total=False,
+)
+
+
+CategorySumAggregateInput = TypedDict(
+    'CategorySumAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+CategorySumAggregateOutput = TypedDict(
+    'CategorySumAggregateOutput',
+    {
+        'id': Optional[int],
+    },
+    total=False,
+)
+
+
+CategoryMinAggregateInput = TypedDict(
+    'CategoryMinAggregateInput',
+    {
+        'id': bool,
+        'name': bool,
+    },
+    total=False,
+)
+
+
+CategoryMinAggregateOutput = TypedDict(
+    'CategoryMinAggregateOutput',
+    {
+        'id': Optional[int],
+        'name': Optional[str],
+    },
+    total=False,
+)
+
+
+CategoryMaxAggregateInput = TypedDict(
+    'CategoryMaxAggregateInput',
+    {
+        'id': bool,
+        'name': bool,
+    },
+    total=False,
+)
+
+
+CategoryMaxAggregateOutput = TypedDict(
+    'CategoryMaxAggregateOutput',
+    {
+        'id': Optional[int],
+        'name': Optional[str],
+    },
+    total=False,
+)
+
+
+CategoryScalarWhereWithAggregatesInput = TypedDict(
+    'CategoryScalarWhereWithAggregatesInput',
+    {
+        'id': Union[int, IntWithAggregatesFilter],
+        'name': Union[str, StringWithAggregatesFilter],
+        'AND': List['CategoryScalarWhereWithAggregatesInput'],
+        'OR': List['CategoryScalarWhereWithAggregatesInput'],
+        'NOT': List['CategoryScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+CategoryGroupByOutput = TypedDict(
+    'CategoryGroupByOutput',
+    {
+        'id': int,
+        'name': str,
+        '_sum': 'CategorySumAggregateOutput',
+        '_avg': 'CategoryAvgAggregateOutput',
+        '_min': 'CategoryMinAggregateOutput',
+        '_max': 'CategoryMaxAggregateOutput',
+        '_count': 'CategoryCountAggregateOutput',
+    },
+    total=False,
+)
 
 
 CommentWhereInput = TypedDict(
@@ -1221,6 +1928,152 @@ CommentOrderByInput = TypedDict(
 CommentScalarFieldKeys = Literal['post_id', 'position', 'body', 'author_id']
 
 
+CommentCountAggregateInput = TypedDict(
+    'CommentCountAggregateInput',
+    {
+        '_all': bool,
+        'post_id': bool,
+        'position': bool,
+        'body': bool,
+        'author_id': bool,
+    },
+    total=False,
+)
+
+
+CommentCountAggregateOutput = TypedDict(
+    'CommentCountAggregateOutput',
+    {
+        '_all': int,
+        'post_id': int,
+        'position': int,
+        'body': int,
+        'author_id': int,
+    },
+    total=False,
+)
+
+
+CommentAvgAggregateInput = TypedDict(
+    'CommentAvgAggregateInput',
+    {
+        'position': bool,
+        'author_id': bool,
+    },
+    total=False,
+)
+
+
+CommentAvgAggregateOutput = TypedDict(
+    'CommentAvgAggregateOutput',
+    {
+        'position': Optional[float],
+        'author_id': Optional[float],
+    },
+    total=False,
+)
+
+
+CommentSumAggregateInput = TypedDict(
+    'CommentSumAggregateInput',
+    {
+        'position': bool,
+        'author_id': bool,
+    },
+    total=False,
+)
+
+
+CommentSumAggregateOutput = TypedDict(
+    'CommentSumAggregateOutput',
+    {
+        'position': Optional[int],
+        'author_id': Optional[int],
+    },
+    total=False,
+)
+
+
+CommentMinAggregateInput = TypedDict(
+    'CommentMinAggregateInput',
+    {
+        'post_id': bool,
+        'position': bool,
+        'body': bool,
+        'author_id': bool,
+    },
+    total=False,
+)
+
+
+CommentMinAggregateOutput = TypedDict(
+    'CommentMinAggregateOutput',
+    {
+        'post_id': Optional[str],
+        'position': Optional[int],
+        'body': Optional[str],
+        'author_id': Optional[int],
+    },
+    total=False,
+)
+
+
+CommentMaxAggregateInput = TypedDict(
+    'CommentMaxAggregateInput',
+    {
+        'post_id': bool,
+        'position': bool,
+        'body': bool,
+        'author_id': bool,
+    },
+    total=False,
+)
+
+
+CommentMaxAggregateOutput = TypedDict(
+    'CommentMaxAggregateOutput',
+    {
+        'post_id': Optional[str],
+        'position': Optional[int],
+        'body': Optional[str],
+        'author_id': Optional[int],
+    },
+    total=False,
+)
+
+
+CommentScalarWhereWithAggregatesInput = TypedDict(
+    'CommentScalarWhereWithAggregatesInput',
+    {
+        'post_id': Union[str, StringWithAggregatesFilter],
+        'position': Union[int, IntWithAggregatesFilter],
+        'body': Union[str, StringWithAggregatesFilter],
+        'author_id': Union[int, IntWithAggregatesFilter],
+        'AND': List['CommentScalarWhereWithAggregatesInput'],
+        'OR': List['CommentScalarWhereWithAggregatesInput'],
+        'NOT': List['CommentScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+CommentGroupByOutput = TypedDict(
+    'CommentGroupByOutput',
+    {
+        'post_id': str,
+        'position': int,
+        'body': str,
+        'author_id': int,
+        '_sum': 'CommentSumAggregateOutput',
+        '_avg': 'CommentAvgAggregateOutput',
+        '_min': 'CommentMinAggregateOutput',
+        '_max': 'CommentMaxAggregateOutput',
+        '_count': 'CommentCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 NodeWhereInput = TypedDict(
     'NodeWhereInput',
     {
@@ -1439,6 +2292,148 @@ NodeOrderByInput = TypedDict(
 NodeScalarFieldKeys = Literal['id', 'label', 'rank', 'parent_id']
 
 
+NodeCountAggregateInput = TypedDict(
+    'NodeCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'label': bool,
+        'rank': bool,
+        'parent_id': bool,
+    },
+    total=False,
+)
+
+
+NodeCountAggregateOutput = TypedDict(
+    'NodeCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'label': int,
+        'rank': int,
+        'parent_id': int,
+    },
+    total=False,
+)
+
+
+NodeAvgAggregateInput = TypedDict(
+    'NodeAvgAggregateInput',
+    {
+        'rank': bool,
+    },
+    total=False,
+)
+
+
+NodeAvgAggregateOutput = TypedDict(
+    'NodeAvgAggregateOutput',
+    {
+        'rank': Optional[float],
+    },
+    total=False,
+)
+
+
+NodeSumAggregateInput = TypedDict(
+    'NodeSumAggregateInput',
+    {
+        'rank': bool,
+    },
+    total=False,
+)
+
+
+NodeSumAggregateOutput = TypedDict(
+    'NodeSumAggregateOutput',
+    {
+        'rank': Optional[int],
+    },
+    total=False,
+)
+
+
+NodeMinAggregateInput = TypedDict(
+    'NodeMinAggregateInput',
+    {
+        'id': bool,
+        'label': bool,
+        'rank': bool,
+        'parent_id': bool,
+    },
+    total=False,
+)
+
+
+NodeMinAggregateOutput = TypedDict(
+    'NodeMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'label': Optional[str],
+        'rank': Optional[int],
+        'parent_id': Optional[str],
+    },
+    total=False,
+)
+
+
+NodeMaxAggregateInput = TypedDict(
+    'NodeMaxAggregateInput',
+    {
+        'id': bool,
+        'label': bool,
+        'rank': bool,
+        'parent_id': bool,
+    },
+    total=False,
+)
+
+
+NodeMaxAggregateOutput = TypedDict(
+    'NodeMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'label': Optional[str],
+        'rank': Optional[int],
+        'parent_id': Optional[str],
+    },
+    total=False,
+)
+
+
+NodeScalarWhereWithAggregatesInput = TypedDict(
+    'NodeScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'label': Union[str, StringWithAggregatesFilter],
+        'rank': Union[int, IntWithAggregatesFilter],
+        'parent_id': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['NodeScalarWhereWithAggregatesInput'],
+        'OR': List['NodeScalarWhereWithAggregatesInput'],
+        'NOT': List['NodeScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+NodeGroupByOutput = TypedDict(
+    'NodeGroupByOutput',
+    {
+        'id': str,
+        'label': str,
+        'rank': int,
+        'parent_id': Optional[str],
+        '_sum': 'NodeSumAggregateOutput',
+        '_avg': 'NodeAvgAggregateOutput',
+        '_min': 'NodeMinAggregateOutput',
+        '_max': 'NodeMaxAggregateOutput',
+        '_count': 'NodeCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 auditWhereInput = TypedDict(
     'auditWhereInput',
     {
@@ -1643,6 +2638,140 @@ auditOrderByInput = TypedDict(
 auditScalarFieldKeys = Literal['id', 'message', 'node_id']
 
 
+auditCountAggregateInput = TypedDict(
+    'auditCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'message': bool,
+        'node_id': bool,
+    },
+    total=False,
+)
+
+
+auditCountAggregateOutput = TypedDict(
+    'auditCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'message': int,
+        'node_id': int,
+    },
+    total=False,
+)
+
+
+auditAvgAggregateInput = TypedDict(
+    'auditAvgAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+auditAvgAggregateOutput = TypedDict(
+    'auditAvgAggregateOutput',
+    {
+        'id': Optional[float],
+    },
+    total=False,
+)
+
+
+auditSumAggregateInput = TypedDict(
+    'auditSumAggregateInput',
+    {
+        'id': bool,
+    },
+    total=False,
+)
+
+
+auditSumAggregateOutput = TypedDict(
+    'auditSumAggregateOutput',
+    {
+        'id': Optional[int],
+    },
+    total=False,
+)
+
+
+auditMinAggregateInput = TypedDict(
+    'auditMinAggregateInput',
+    {
+        'id': bool,
+        'message': bool,
+        'node_id': bool,
+    },
+    total=False,
+)
+
+
+auditMinAggregateOutput = TypedDict(
+    'auditMinAggregateOutput',
+    {
+        'id': Optional[int],
+        'message': Optional[str],
+        'node_id': Optional[str],
+    },
+    total=False,
+)
+
+
+auditMaxAggregateInput = TypedDict(
+    'auditMaxAggregateInput',
+    {
+        'id': bool,
+        'message': bool,
+        'node_id': bool,
+    },
+    total=False,
+)
+
+
+auditMaxAggregateOutput = TypedDict(
+    'auditMaxAggregateOutput',
+    {
+        'id': Optional[int],
+        'message': Optional[str],
+        'node_id': Optional[str],
+    },
+    total=False,
+)
+
+
+auditScalarWhereWithAggregatesInput = TypedDict(
+    'auditScalarWhereWithAggregatesInput',
+    {
+        'id': Union[int, IntWithAggregatesFilter],
+        'message': Union[str, StringWithAggregatesFilter],
+        'node_id': Union[str, None, StringWithAggregatesFilter],
+        'AND': List['auditScalarWhereWithAggregatesInput'],
+        'OR': List['auditScalarWhereWithAggregatesInput'],
+        'NOT': List['auditScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+auditGroupByOutput = TypedDict(
+    'auditGroupByOutput',
+    {
+        'id': int,
+        'message': str,
+        'node_id': Optional[str],
+        '_sum': 'auditSumAggregateOutput',
+        '_avg': 'auditAvgAggregateOutput',
+        '_min': 'auditMinAggregateOutput',
+        '_max': 'auditMaxAggregateOutput',
+        '_count': 'auditCountAggregateOutput',
+    },
+    total=False,
+)
+
+
 SettingWhereInput = TypedDict(
     'SettingWhereInput',
     {
@@ -1834,3 +2963,121 @@ SettingOrderByInput = TypedDict(
 
 
 SettingScalarFieldKeys = Literal['key', 'value']
+
+
+SettingCountAggregateInput = TypedDict(
+    'SettingCountAggregateInput',
+    {
+        '_all': bool,
+        'key': bool,
+        'value': bool,
+    },
+    total=False,
+)
+
+
+SettingCountAggregateOutput = TypedDict(
+    'SettingCountAggregateOutput',
+    {
+        '_all': int,
+        'key': int,
+        'value': int,
+    },
+    total=False,
+)
+
+
+SettingAvgAggregateInput = TypedDict(
+    'SettingAvgAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+SettingAvgAggregateOutput = TypedDict(
+    'SettingAvgAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+SettingSumAggregateInput = TypedDict(
+    'SettingSumAggregateInput',
+    {
+    },
+    total=False,
+)
+
+
+SettingSumAggregateOutput = TypedDict(
+    'SettingSumAggregateOutput',
+    {
+    },
+    total=False,
+)
+
+
+SettingMinAggregateInput = TypedDict(
+    'SettingMinAggregateInput',
+    {
+        'key': bool,
+    },
+    total=False,
+)
+
+
+SettingMinAggregateOutput = TypedDict(
+    'SettingMinAggregateOutput',
+    {
+        'key': Optional[str],
+    },
+    total=False,
+)
+
+
+SettingMaxAggregateInput = TypedDict(
+    'SettingMaxAggregateInput',
+    {
+        'key': bool,
+    },
+    total=False,
+)
+
+
+SettingMaxAggregateOutput = TypedDict(
+    'SettingMaxAggregateOutput',
+    {
+        'key': Optional[str],
+    },
+    total=False,
+)
+
+
+SettingScalarWhereWithAggregatesInput = TypedDict(
+    'SettingScalarWhereWithAggregatesInput',
+    {
+        'key': Union[str, StringWithAggregatesFilter],
+        'value': Union[fields.Json, JsonWithAggregatesFilter],
+        'AND': List['SettingScalarWhereWithAggregatesInput'],
+        'OR': List['SettingScalarWhereWithAggregatesInput'],
+        'NOT': List['SettingScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+SettingGroupByOutput = TypedDict(
+    'SettingGroupByOutput',
+    {
+        'key': str,
+        'value': Any,
+        '_sum': 'SettingSumAggregateOutput',
+        '_avg': 'SettingAvgAggregateOutput',
+        '_min': 'SettingMinAggregateOutput',
+        '_max': 'SettingMaxAggregateOutput',
+        '_count': 'SettingCountAggregateOutput',
+    },
+    total=False,
+)
