@@ -853,6 +853,43 @@ acc_uac_invoiceCreateManyNestedInput = TypedDict(
 )
 
 
+acc_uac_invoiceNestedUpsertInput = TypedDict(
+    'acc_uac_invoiceNestedUpsertInput',
+    {
+        'create': 'acc_uac_invoiceCreateWithoutRelationsInput',
+        'update': 'acc_uac_invoiceUpdateInput',
+    },
+)
+
+
+acc_uac_invoiceUpdateWithWhereUniqueInput = TypedDict(
+    'acc_uac_invoiceUpdateWithWhereUniqueInput',
+    {
+        'where': 'acc_uac_invoiceWhereUniqueInput',
+        'data': 'acc_uac_invoiceUpdateInput',
+    },
+)
+
+
+acc_uac_invoiceUpdateManyWithWhereInput = TypedDict(
+    'acc_uac_invoiceUpdateManyWithWhereInput',
+    {
+        'where': 'acc_uac_invoiceWhereInput',
+        'data': 'acc_uac_invoiceUpdateManyMutationInput',
+    },
+)
+
+
+acc_uac_invoiceUpsertWithWhereUniqueInput = TypedDict(
+    'acc_uac_invoiceUpsertWithWhereUniqueInput',
+    {
+        'where': 'acc_uac_invoiceWhereUniqueInput',
+        'create': 'acc_uac_invoiceCreateWithoutRelationsInput',
+        'update': 'acc_uac_invoiceUpdateInput',
+    },
+)
+
+
 acc_uac_invoiceUpdateOneNestedInput = TypedDict(
     'acc_uac_invoiceUpdateOneNestedInput',
     {
@@ -861,6 +898,8 @@ acc_uac_invoiceUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'acc_uac_invoiceConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'acc_uac_invoiceUpdateInput',
+        'upsert': 'acc_uac_invoiceNestedUpsertInput',
     },
     total=False,
 )
@@ -875,6 +914,10 @@ acc_uac_invoiceUpdateManyNestedInput = TypedDict(
         'disconnect': Union['acc_uac_invoiceWhereUniqueInput', List['acc_uac_invoiceWhereUniqueInput']],
         'set': List['acc_uac_invoiceWhereUniqueInput'],
         'delete': Union['acc_uac_invoiceWhereUniqueInput', List['acc_uac_invoiceWhereUniqueInput']],
+        'update': Union['acc_uac_invoiceUpdateWithWhereUniqueInput', List['acc_uac_invoiceUpdateWithWhereUniqueInput']],
+        'update_many': Union['acc_uac_invoiceUpdateManyWithWhereInput', List['acc_uac_invoiceUpdateManyWithWhereInput']],
+        'upsert': Union['acc_uac_invoiceUpsertWithWhereUniqueInput', List['acc_uac_invoiceUpsertWithWhereUniqueInput']],
+        'delete_many': Union['acc_uac_invoiceWhereInput', List['acc_uac_invoiceWhereInput']],
     },
     total=False,
 )
@@ -1615,6 +1658,43 @@ approvalCreateManyNestedInput = TypedDict(
 )
 
 
+approvalNestedUpsertInput = TypedDict(
+    'approvalNestedUpsertInput',
+    {
+        'create': 'approvalCreateWithoutRelationsInput',
+        'update': 'approvalUpdateInput',
+    },
+)
+
+
+approvalUpdateWithWhereUniqueInput = TypedDict(
+    'approvalUpdateWithWhereUniqueInput',
+    {
+        'where': 'approvalWhereUniqueInput',
+        'data': 'approvalUpdateInput',
+    },
+)
+
+
+approvalUpdateManyWithWhereInput = TypedDict(
+    'approvalUpdateManyWithWhereInput',
+    {
+        'where': 'approvalWhereInput',
+        'data': 'approvalUpdateManyMutationInput',
+    },
+)
+
+
+approvalUpsertWithWhereUniqueInput = TypedDict(
+    'approvalUpsertWithWhereUniqueInput',
+    {
+        'where': 'approvalWhereUniqueInput',
+        'create': 'approvalCreateWithoutRelationsInput',
+        'update': 'approvalUpdateInput',
+    },
+)
+
+
 approvalUpdateOneNestedInput = TypedDict(
     'approvalUpdateOneNestedInput',
     {
@@ -1623,6 +1703,8 @@ approvalUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'approvalConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'approvalUpdateInput',
+        'upsert': 'approvalNestedUpsertInput',
     },
     total=False,
 )
@@ -1637,6 +1719,10 @@ approvalUpdateManyNestedInput = TypedDict(
         'disconnect': Union['approvalWhereUniqueInput', List['approvalWhereUniqueInput']],
         'set': List['approvalWhereUniqueInput'],
         'delete': Union['approvalWhereUniqueInput', List['approvalWhereUniqueInput']],
+        'update': Union['approvalUpdateWithWhereUniqueInput', List['approvalUpdateWithWhereUniqueInput']],
+        'update_many': Union['approvalUpdateManyWithWhereInput', List['approvalUpdateManyWithWhereInput']],
+        'upsert': Union['approvalUpsertWithWhereUniqueInput', List['approvalUpsertWithWhereUniqueInput']],
+        'delete_many': Union['approvalWhereInput', List['approvalWhereInput']],
     },
     total=False,
 )
@@ -2224,6 +2310,43 @@ approval_slack_request_contentCreateManyNestedInput = TypedDict(
 )
 
 
+approval_slack_request_contentNestedUpsertInput = TypedDict(
+    'approval_slack_request_contentNestedUpsertInput',
+    {
+        'create': 'approval_slack_request_contentCreateWithoutRelationsInput',
+        'update': 'approval_slack_request_contentUpdateInput',
+    },
+)
+
+
+approval_slack_request_contentUpdateWithWhereUniqueInput = TypedDict(
+    'approval_slack_request_contentUpdateWithWhereUniqueInput',
+    {
+        'where': 'approval_slack_request_contentWhereUniqueInput',
+        'data': 'approval_slack_request_contentUpdateInput',
+    },
+)
+
+
+approval_slack_request_contentUpdateManyWithWhereInput = TypedDict(
+    'approval_slack_request_contentUpdateManyWithWhereInput',
+    {
+        'where': 'approval_slack_request_contentWhereInput',
+        'data': 'approval_slack_request_contentUpdateManyMutationInput',
+    },
+)
+
+
+approval_slack_request_contentUpsertWithWhereUniqueInput = TypedDict(
+    'approval_slack_request_contentUpsertWithWhereUniqueInput',
+    {
+        'where': 'approval_slack_request_contentWhereUniqueInput',
+        'create': 'approval_slack_request_contentCreateWithoutRelationsInput',
+        'update': 'approval_slack_request_contentUpdateInput',
+    },
+)
+
+
 approval_slack_request_contentUpdateOneNestedInput = TypedDict(
     'approval_slack_request_contentUpdateOneNestedInput',
     {
@@ -2232,6 +2355,8 @@ approval_slack_request_contentUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'approval_slack_request_contentConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'approval_slack_request_contentUpdateInput',
+        'upsert': 'approval_slack_request_contentNestedUpsertInput',
     },
     total=False,
 )
@@ -2246,6 +2371,10 @@ approval_slack_request_contentUpdateManyNestedInput = TypedDict(
         'disconnect': Union['approval_slack_request_contentWhereUniqueInput', List['approval_slack_request_contentWhereUniqueInput']],
         'set': List['approval_slack_request_contentWhereUniqueInput'],
         'delete': Union['approval_slack_request_contentWhereUniqueInput', List['approval_slack_request_contentWhereUniqueInput']],
+        'update': Union['approval_slack_request_contentUpdateWithWhereUniqueInput', List['approval_slack_request_contentUpdateWithWhereUniqueInput']],
+        'update_many': Union['approval_slack_request_contentUpdateManyWithWhereInput', List['approval_slack_request_contentUpdateManyWithWhereInput']],
+        'upsert': Union['approval_slack_request_contentUpsertWithWhereUniqueInput', List['approval_slack_request_contentUpsertWithWhereUniqueInput']],
+        'delete_many': Union['approval_slack_request_contentWhereInput', List['approval_slack_request_contentWhereInput']],
     },
     total=False,
 )
@@ -2566,6 +2695,43 @@ automation_workflowCreateManyNestedInput = TypedDict(
 )
 
 
+automation_workflowNestedUpsertInput = TypedDict(
+    'automation_workflowNestedUpsertInput',
+    {
+        'create': 'automation_workflowCreateWithoutRelationsInput',
+        'update': 'automation_workflowUpdateInput',
+    },
+)
+
+
+automation_workflowUpdateWithWhereUniqueInput = TypedDict(
+    'automation_workflowUpdateWithWhereUniqueInput',
+    {
+        'where': 'automation_workflowWhereUniqueInput',
+        'data': 'automation_workflowUpdateInput',
+    },
+)
+
+
+automation_workflowUpdateManyWithWhereInput = TypedDict(
+    'automation_workflowUpdateManyWithWhereInput',
+    {
+        'where': 'automation_workflowWhereInput',
+        'data': 'automation_workflowUpdateManyMutationInput',
+    },
+)
+
+
+automation_workflowUpsertWithWhereUniqueInput = TypedDict(
+    'automation_workflowUpsertWithWhereUniqueInput',
+    {
+        'where': 'automation_workflowWhereUniqueInput',
+        'create': 'automation_workflowCreateWithoutRelationsInput',
+        'update': 'automation_workflowUpdateInput',
+    },
+)
+
+
 automation_workflowUpdateOneNestedInput = TypedDict(
     'automation_workflowUpdateOneNestedInput',
     {
@@ -2574,6 +2740,8 @@ automation_workflowUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'automation_workflowConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'automation_workflowUpdateInput',
+        'upsert': 'automation_workflowNestedUpsertInput',
     },
     total=False,
 )
@@ -2588,6 +2756,10 @@ automation_workflowUpdateManyNestedInput = TypedDict(
         'disconnect': Union['automation_workflowWhereUniqueInput', List['automation_workflowWhereUniqueInput']],
         'set': List['automation_workflowWhereUniqueInput'],
         'delete': Union['automation_workflowWhereUniqueInput', List['automation_workflowWhereUniqueInput']],
+        'update': Union['automation_workflowUpdateWithWhereUniqueInput', List['automation_workflowUpdateWithWhereUniqueInput']],
+        'update_many': Union['automation_workflowUpdateManyWithWhereInput', List['automation_workflowUpdateManyWithWhereInput']],
+        'upsert': Union['automation_workflowUpsertWithWhereUniqueInput', List['automation_workflowUpsertWithWhereUniqueInput']],
+        'delete_many': Union['automation_workflowWhereInput', List['automation_workflowWhereInput']],
     },
     total=False,
 )
@@ -2972,6 +3144,43 @@ contractCreateManyNestedInput = TypedDict(
 )
 
 
+contractNestedUpsertInput = TypedDict(
+    'contractNestedUpsertInput',
+    {
+        'create': 'contractCreateWithoutRelationsInput',
+        'update': 'contractUpdateInput',
+    },
+)
+
+
+contractUpdateWithWhereUniqueInput = TypedDict(
+    'contractUpdateWithWhereUniqueInput',
+    {
+        'where': 'contractWhereUniqueInput',
+        'data': 'contractUpdateInput',
+    },
+)
+
+
+contractUpdateManyWithWhereInput = TypedDict(
+    'contractUpdateManyWithWhereInput',
+    {
+        'where': 'contractWhereInput',
+        'data': 'contractUpdateManyMutationInput',
+    },
+)
+
+
+contractUpsertWithWhereUniqueInput = TypedDict(
+    'contractUpsertWithWhereUniqueInput',
+    {
+        'where': 'contractWhereUniqueInput',
+        'create': 'contractCreateWithoutRelationsInput',
+        'update': 'contractUpdateInput',
+    },
+)
+
+
 contractUpdateOneNestedInput = TypedDict(
     'contractUpdateOneNestedInput',
     {
@@ -2980,6 +3189,8 @@ contractUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'contractConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'contractUpdateInput',
+        'upsert': 'contractNestedUpsertInput',
     },
     total=False,
 )
@@ -2994,6 +3205,10 @@ contractUpdateManyNestedInput = TypedDict(
         'disconnect': Union['contractWhereUniqueInput', List['contractWhereUniqueInput']],
         'set': List['contractWhereUniqueInput'],
         'delete': Union['contractWhereUniqueInput', List['contractWhereUniqueInput']],
+        'update': Union['contractUpdateWithWhereUniqueInput', List['contractUpdateWithWhereUniqueInput']],
+        'update_many': Union['contractUpdateManyWithWhereInput', List['contractUpdateManyWithWhereInput']],
+        'upsert': Union['contractUpsertWithWhereUniqueInput', List['contractUpsertWithWhereUniqueInput']],
+        'delete_many': Union['contractWhereInput', List['contractWhereInput']],
     },
     total=False,
 )
@@ -3427,6 +3642,43 @@ contract_addonCreateManyNestedInput = TypedDict(
 )
 
 
+contract_addonNestedUpsertInput = TypedDict(
+    'contract_addonNestedUpsertInput',
+    {
+        'create': 'contract_addonCreateWithoutRelationsInput',
+        'update': 'contract_addonUpdateInput',
+    },
+)
+
+
+contract_addonUpdateWithWhereUniqueInput = TypedDict(
+    'contract_addonUpdateWithWhereUniqueInput',
+    {
+        'where': 'contract_addonWhereUniqueInput',
+        'data': 'contract_addonUpdateInput',
+    },
+)
+
+
+contract_addonUpdateManyWithWhereInput = TypedDict(
+    'contract_addonUpdateManyWithWhereInput',
+    {
+        'where': 'contract_addonWhereInput',
+        'data': 'contract_addonUpdateManyMutationInput',
+    },
+)
+
+
+contract_addonUpsertWithWhereUniqueInput = TypedDict(
+    'contract_addonUpsertWithWhereUniqueInput',
+    {
+        'where': 'contract_addonWhereUniqueInput',
+        'create': 'contract_addonCreateWithoutRelationsInput',
+        'update': 'contract_addonUpdateInput',
+    },
+)
+
+
 contract_addonUpdateOneNestedInput = TypedDict(
     'contract_addonUpdateOneNestedInput',
     {
@@ -3435,6 +3687,8 @@ contract_addonUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'contract_addonConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'contract_addonUpdateInput',
+        'upsert': 'contract_addonNestedUpsertInput',
     },
     total=False,
 )
@@ -3449,6 +3703,10 @@ contract_addonUpdateManyNestedInput = TypedDict(
         'disconnect': Union['contract_addonWhereUniqueInput', List['contract_addonWhereUniqueInput']],
         'set': List['contract_addonWhereUniqueInput'],
         'delete': Union['contract_addonWhereUniqueInput', List['contract_addonWhereUniqueInput']],
+        'update': Union['contract_addonUpdateWithWhereUniqueInput', List['contract_addonUpdateWithWhereUniqueInput']],
+        'update_many': Union['contract_addonUpdateManyWithWhereInput', List['contract_addonUpdateManyWithWhereInput']],
+        'upsert': Union['contract_addonUpsertWithWhereUniqueInput', List['contract_addonUpsertWithWhereUniqueInput']],
+        'delete_many': Union['contract_addonWhereInput', List['contract_addonWhereInput']],
     },
     total=False,
 )
@@ -3811,6 +4069,43 @@ contract_productCreateManyNestedInput = TypedDict(
 )
 
 
+contract_productNestedUpsertInput = TypedDict(
+    'contract_productNestedUpsertInput',
+    {
+        'create': 'contract_productCreateWithoutRelationsInput',
+        'update': 'contract_productUpdateInput',
+    },
+)
+
+
+contract_productUpdateWithWhereUniqueInput = TypedDict(
+    'contract_productUpdateWithWhereUniqueInput',
+    {
+        'where': 'contract_productWhereUniqueInput',
+        'data': 'contract_productUpdateInput',
+    },
+)
+
+
+contract_productUpdateManyWithWhereInput = TypedDict(
+    'contract_productUpdateManyWithWhereInput',
+    {
+        'where': 'contract_productWhereInput',
+        'data': 'contract_productUpdateManyMutationInput',
+    },
+)
+
+
+contract_productUpsertWithWhereUniqueInput = TypedDict(
+    'contract_productUpsertWithWhereUniqueInput',
+    {
+        'where': 'contract_productWhereUniqueInput',
+        'create': 'contract_productCreateWithoutRelationsInput',
+        'update': 'contract_productUpdateInput',
+    },
+)
+
+
 contract_productUpdateOneNestedInput = TypedDict(
     'contract_productUpdateOneNestedInput',
     {
@@ -3819,6 +4114,8 @@ contract_productUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'contract_productConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'contract_productUpdateInput',
+        'upsert': 'contract_productNestedUpsertInput',
     },
     total=False,
 )
@@ -3833,6 +4130,10 @@ contract_productUpdateManyNestedInput = TypedDict(
         'disconnect': Union['contract_productWhereUniqueInput', List['contract_productWhereUniqueInput']],
         'set': List['contract_productWhereUniqueInput'],
         'delete': Union['contract_productWhereUniqueInput', List['contract_productWhereUniqueInput']],
+        'update': Union['contract_productUpdateWithWhereUniqueInput', List['contract_productUpdateWithWhereUniqueInput']],
+        'update_many': Union['contract_productUpdateManyWithWhereInput', List['contract_productUpdateManyWithWhereInput']],
+        'upsert': Union['contract_productUpsertWithWhereUniqueInput', List['contract_productUpsertWithWhereUniqueInput']],
+        'delete_many': Union['contract_productWhereInput', List['contract_productWhereInput']],
     },
     total=False,
 )
@@ -4202,6 +4503,43 @@ contract_resultsCreateManyNestedInput = TypedDict(
 )
 
 
+contract_resultsNestedUpsertInput = TypedDict(
+    'contract_resultsNestedUpsertInput',
+    {
+        'create': 'contract_resultsCreateWithoutRelationsInput',
+        'update': 'contract_resultsUpdateInput',
+    },
+)
+
+
+contract_resultsUpdateWithWhereUniqueInput = TypedDict(
+    'contract_resultsUpdateWithWhereUniqueInput',
+    {
+        'where': 'contract_resultsWhereUniqueInput',
+        'data': 'contract_resultsUpdateInput',
+    },
+)
+
+
+contract_resultsUpdateManyWithWhereInput = TypedDict(
+    'contract_resultsUpdateManyWithWhereInput',
+    {
+        'where': 'contract_resultsWhereInput',
+        'data': 'contract_resultsUpdateManyMutationInput',
+    },
+)
+
+
+contract_resultsUpsertWithWhereUniqueInput = TypedDict(
+    'contract_resultsUpsertWithWhereUniqueInput',
+    {
+        'where': 'contract_resultsWhereUniqueInput',
+        'create': 'contract_resultsCreateWithoutRelationsInput',
+        'update': 'contract_resultsUpdateInput',
+    },
+)
+
+
 contract_resultsUpdateOneNestedInput = TypedDict(
     'contract_resultsUpdateOneNestedInput',
     {
@@ -4210,6 +4548,8 @@ contract_resultsUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'contract_resultsConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'contract_resultsUpdateInput',
+        'upsert': 'contract_resultsNestedUpsertInput',
     },
     total=False,
 )
@@ -4224,6 +4564,10 @@ contract_resultsUpdateManyNestedInput = TypedDict(
         'disconnect': Union['contract_resultsWhereUniqueInput', List['contract_resultsWhereUniqueInput']],
         'set': List['contract_resultsWhereUniqueInput'],
         'delete': Union['contract_resultsWhereUniqueInput', List['contract_resultsWhereUniqueInput']],
+        'update': Union['contract_resultsUpdateWithWhereUniqueInput', List['contract_resultsUpdateWithWhereUniqueInput']],
+        'update_many': Union['contract_resultsUpdateManyWithWhereInput', List['contract_resultsUpdateManyWithWhereInput']],
+        'upsert': Union['contract_resultsUpsertWithWhereUniqueInput', List['contract_resultsUpsertWithWhereUniqueInput']],
+        'delete_many': Union['contract_resultsWhereInput', List['contract_resultsWhereInput']],
     },
     total=False,
 )
@@ -4601,6 +4945,43 @@ contract_signatureCreateManyNestedInput = TypedDict(
 )
 
 
+contract_signatureNestedUpsertInput = TypedDict(
+    'contract_signatureNestedUpsertInput',
+    {
+        'create': 'contract_signatureCreateWithoutRelationsInput',
+        'update': 'contract_signatureUpdateInput',
+    },
+)
+
+
+contract_signatureUpdateWithWhereUniqueInput = TypedDict(
+    'contract_signatureUpdateWithWhereUniqueInput',
+    {
+        'where': 'contract_signatureWhereUniqueInput',
+        'data': 'contract_signatureUpdateInput',
+    },
+)
+
+
+contract_signatureUpdateManyWithWhereInput = TypedDict(
+    'contract_signatureUpdateManyWithWhereInput',
+    {
+        'where': 'contract_signatureWhereInput',
+        'data': 'contract_signatureUpdateManyMutationInput',
+    },
+)
+
+
+contract_signatureUpsertWithWhereUniqueInput = TypedDict(
+    'contract_signatureUpsertWithWhereUniqueInput',
+    {
+        'where': 'contract_signatureWhereUniqueInput',
+        'create': 'contract_signatureCreateWithoutRelationsInput',
+        'update': 'contract_signatureUpdateInput',
+    },
+)
+
+
 contract_signatureUpdateOneNestedInput = TypedDict(
     'contract_signatureUpdateOneNestedInput',
     {
@@ -4609,6 +4990,8 @@ contract_signatureUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'contract_signatureConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'contract_signatureUpdateInput',
+        'upsert': 'contract_signatureNestedUpsertInput',
     },
     total=False,
 )
@@ -4623,6 +5006,10 @@ contract_signatureUpdateManyNestedInput = TypedDict(
         'disconnect': Union['contract_signatureWhereUniqueInput', List['contract_signatureWhereUniqueInput']],
         'set': List['contract_signatureWhereUniqueInput'],
         'delete': Union['contract_signatureWhereUniqueInput', List['contract_signatureWhereUniqueInput']],
+        'update': Union['contract_signatureUpdateWithWhereUniqueInput', List['contract_signatureUpdateWithWhereUniqueInput']],
+        'update_many': Union['contract_signatureUpdateManyWithWhereInput', List['contract_signatureUpdateManyWithWhereInput']],
+        'upsert': Union['contract_signatureUpsertWithWhereUniqueInput', List['contract_signatureUpsertWithWhereUniqueInput']],
+        'delete_many': Union['contract_signatureWhereInput', List['contract_signatureWhereInput']],
     },
     total=False,
 )
@@ -5001,6 +5388,43 @@ credit_grantCreateManyNestedInput = TypedDict(
 )
 
 
+credit_grantNestedUpsertInput = TypedDict(
+    'credit_grantNestedUpsertInput',
+    {
+        'create': 'credit_grantCreateWithoutRelationsInput',
+        'update': 'credit_grantUpdateInput',
+    },
+)
+
+
+credit_grantUpdateWithWhereUniqueInput = TypedDict(
+    'credit_grantUpdateWithWhereUniqueInput',
+    {
+        'where': 'credit_grantWhereUniqueInput',
+        'data': 'credit_grantUpdateInput',
+    },
+)
+
+
+credit_grantUpdateManyWithWhereInput = TypedDict(
+    'credit_grantUpdateManyWithWhereInput',
+    {
+        'where': 'credit_grantWhereInput',
+        'data': 'credit_grantUpdateManyMutationInput',
+    },
+)
+
+
+credit_grantUpsertWithWhereUniqueInput = TypedDict(
+    'credit_grantUpsertWithWhereUniqueInput',
+    {
+        'where': 'credit_grantWhereUniqueInput',
+        'create': 'credit_grantCreateWithoutRelationsInput',
+        'update': 'credit_grantUpdateInput',
+    },
+)
+
+
 credit_grantUpdateOneNestedInput = TypedDict(
     'credit_grantUpdateOneNestedInput',
     {
@@ -5009,6 +5433,8 @@ credit_grantUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'credit_grantConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'credit_grantUpdateInput',
+        'upsert': 'credit_grantNestedUpsertInput',
     },
     total=False,
 )
@@ -5023,6 +5449,10 @@ credit_grantUpdateManyNestedInput = TypedDict(
         'disconnect': Union['credit_grantWhereUniqueInput', List['credit_grantWhereUniqueInput']],
         'set': List['credit_grantWhereUniqueInput'],
         'delete': Union['credit_grantWhereUniqueInput', List['credit_grantWhereUniqueInput']],
+        'update': Union['credit_grantUpdateWithWhereUniqueInput', List['credit_grantUpdateWithWhereUniqueInput']],
+        'update_many': Union['credit_grantUpdateManyWithWhereInput', List['credit_grantUpdateManyWithWhereInput']],
+        'upsert': Union['credit_grantUpsertWithWhereUniqueInput', List['credit_grantUpsertWithWhereUniqueInput']],
+        'delete_many': Union['credit_grantWhereInput', List['credit_grantWhereInput']],
     },
     total=False,
 )
@@ -5509,6 +5939,43 @@ credit_grant_ledgerCreateManyNestedInput = TypedDict(
 )
 
 
+credit_grant_ledgerNestedUpsertInput = TypedDict(
+    'credit_grant_ledgerNestedUpsertInput',
+    {
+        'create': 'credit_grant_ledgerCreateWithoutRelationsInput',
+        'update': 'credit_grant_ledgerUpdateInput',
+    },
+)
+
+
+credit_grant_ledgerUpdateWithWhereUniqueInput = TypedDict(
+    'credit_grant_ledgerUpdateWithWhereUniqueInput',
+    {
+        'where': 'credit_grant_ledgerWhereUniqueInput',
+        'data': 'credit_grant_ledgerUpdateInput',
+    },
+)
+
+
+credit_grant_ledgerUpdateManyWithWhereInput = TypedDict(
+    'credit_grant_ledgerUpdateManyWithWhereInput',
+    {
+        'where': 'credit_grant_ledgerWhereInput',
+        'data': 'credit_grant_ledgerUpdateManyMutationInput',
+    },
+)
+
+
+credit_grant_ledgerUpsertWithWhereUniqueInput = TypedDict(
+    'credit_grant_ledgerUpsertWithWhereUniqueInput',
+    {
+        'where': 'credit_grant_ledgerWhereUniqueInput',
+        'create': 'credit_grant_ledgerCreateWithoutRelationsInput',
+        'update': 'credit_grant_ledgerUpdateInput',
+    },
+)
+
+
 credit_grant_ledgerUpdateOneNestedInput = TypedDict(
     'credit_grant_ledgerUpdateOneNestedInput',
     {
@@ -5517,6 +5984,8 @@ credit_grant_ledgerUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'credit_grant_ledgerConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'credit_grant_ledgerUpdateInput',
+        'upsert': 'credit_grant_ledgerNestedUpsertInput',
     },
     total=False,
 )
@@ -5531,6 +6000,10 @@ credit_grant_ledgerUpdateManyNestedInput = TypedDict(
         'disconnect': Union['credit_grant_ledgerWhereUniqueInput', List['credit_grant_ledgerWhereUniqueInput']],
         'set': List['credit_grant_ledgerWhereUniqueInput'],
         'delete': Union['credit_grant_ledgerWhereUniqueInput', List['credit_grant_ledgerWhereUniqueInput']],
+        'update': Union['credit_grant_ledgerUpdateWithWhereUniqueInput', List['credit_grant_ledgerUpdateWithWhereUniqueInput']],
+        'update_many': Union['credit_grant_ledgerUpdateManyWithWhereInput', List['credit_grant_ledgerUpdateManyWithWhereInput']],
+        'upsert': Union['credit_grant_ledgerUpsertWithWhereUniqueInput', List['credit_grant_ledgerUpsertWithWhereUniqueInput']],
+        'delete_many': Union['credit_grant_ledgerWhereInput', List['credit_grant_ledgerWhereInput']],
     },
     total=False,
 )
@@ -5937,6 +6410,43 @@ credit_grant_restrictionCreateManyNestedInput = TypedDict(
 )
 
 
+credit_grant_restrictionNestedUpsertInput = TypedDict(
+    'credit_grant_restrictionNestedUpsertInput',
+    {
+        'create': 'credit_grant_restrictionCreateWithoutRelationsInput',
+        'update': 'credit_grant_restrictionUpdateInput',
+    },
+)
+
+
+credit_grant_restrictionUpdateWithWhereUniqueInput = TypedDict(
+    'credit_grant_restrictionUpdateWithWhereUniqueInput',
+    {
+        'where': 'credit_grant_restrictionWhereUniqueInput',
+        'data': 'credit_grant_restrictionUpdateInput',
+    },
+)
+
+
+credit_grant_restrictionUpdateManyWithWhereInput = TypedDict(
+    'credit_grant_restrictionUpdateManyWithWhereInput',
+    {
+        'where': 'credit_grant_restrictionWhereInput',
+        'data': 'credit_grant_restrictionUpdateManyMutationInput',
+    },
+)
+
+
+credit_grant_restrictionUpsertWithWhereUniqueInput = TypedDict(
+    'credit_grant_restrictionUpsertWithWhereUniqueInput',
+    {
+        'where': 'credit_grant_restrictionWhereUniqueInput',
+        'create': 'credit_grant_restrictionCreateWithoutRelationsInput',
+        'update': 'credit_grant_restrictionUpdateInput',
+    },
+)
+
+
 credit_grant_restrictionUpdateOneNestedInput = TypedDict(
     'credit_grant_restrictionUpdateOneNestedInput',
     {
@@ -5945,6 +6455,8 @@ credit_grant_restrictionUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'credit_grant_restrictionConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'credit_grant_restrictionUpdateInput',
+        'upsert': 'credit_grant_restrictionNestedUpsertInput',
     },
     total=False,
 )
@@ -5959,6 +6471,10 @@ credit_grant_restrictionUpdateManyNestedInput = TypedDict(
         'disconnect': Union['credit_grant_restrictionWhereUniqueInput', List['credit_grant_restrictionWhereUniqueInput']],
         'set': List['credit_grant_restrictionWhereUniqueInput'],
         'delete': Union['credit_grant_restrictionWhereUniqueInput', List['credit_grant_restrictionWhereUniqueInput']],
+        'update': Union['credit_grant_restrictionUpdateWithWhereUniqueInput', List['credit_grant_restrictionUpdateWithWhereUniqueInput']],
+        'update_many': Union['credit_grant_restrictionUpdateManyWithWhereInput', List['credit_grant_restrictionUpdateManyWithWhereInput']],
+        'upsert': Union['credit_grant_restrictionUpsertWithWhereUniqueInput', List['credit_grant_restrictionUpsertWithWhereUniqueInput']],
+        'delete_many': Union['credit_grant_restrictionWhereInput', List['credit_grant_restrictionWhereInput']],
     },
     total=False,
 )
@@ -6351,6 +6867,43 @@ customerCreateManyNestedInput = TypedDict(
 )
 
 
+customerNestedUpsertInput = TypedDict(
+    'customerNestedUpsertInput',
+    {
+        'create': 'customerCreateWithoutRelationsInput',
+        'update': 'customerUpdateInput',
+    },
+)
+
+
+customerUpdateWithWhereUniqueInput = TypedDict(
+    'customerUpdateWithWhereUniqueInput',
+    {
+        'where': 'customerWhereUniqueInput',
+        'data': 'customerUpdateInput',
+    },
+)
+
+
+customerUpdateManyWithWhereInput = TypedDict(
+    'customerUpdateManyWithWhereInput',
+    {
+        'where': 'customerWhereInput',
+        'data': 'customerUpdateManyMutationInput',
+    },
+)
+
+
+customerUpsertWithWhereUniqueInput = TypedDict(
+    'customerUpsertWithWhereUniqueInput',
+    {
+        'where': 'customerWhereUniqueInput',
+        'create': 'customerCreateWithoutRelationsInput',
+        'update': 'customerUpdateInput',
+    },
+)
+
+
 customerUpdateOneNestedInput = TypedDict(
     'customerUpdateOneNestedInput',
     {
@@ -6359,6 +6912,8 @@ customerUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'customerConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'customerUpdateInput',
+        'upsert': 'customerNestedUpsertInput',
     },
     total=False,
 )
@@ -6373,6 +6928,10 @@ customerUpdateManyNestedInput = TypedDict(
         'disconnect': Union['customerWhereUniqueInput', List['customerWhereUniqueInput']],
         'set': List['customerWhereUniqueInput'],
         'delete': Union['customerWhereUniqueInput', List['customerWhereUniqueInput']],
+        'update': Union['customerUpdateWithWhereUniqueInput', List['customerUpdateWithWhereUniqueInput']],
+        'update_many': Union['customerUpdateManyWithWhereInput', List['customerUpdateManyWithWhereInput']],
+        'upsert': Union['customerUpsertWithWhereUniqueInput', List['customerUpsertWithWhereUniqueInput']],
+        'delete_many': Union['customerWhereInput', List['customerWhereInput']],
     },
     total=False,
 )
@@ -6816,6 +7375,43 @@ customer_addonCreateManyNestedInput = TypedDict(
 )
 
 
+customer_addonNestedUpsertInput = TypedDict(
+    'customer_addonNestedUpsertInput',
+    {
+        'create': 'customer_addonCreateWithoutRelationsInput',
+        'update': 'customer_addonUpdateInput',
+    },
+)
+
+
+customer_addonUpdateWithWhereUniqueInput = TypedDict(
+    'customer_addonUpdateWithWhereUniqueInput',
+    {
+        'where': 'customer_addonWhereUniqueInput',
+        'data': 'customer_addonUpdateInput',
+    },
+)
+
+
+customer_addonUpdateManyWithWhereInput = TypedDict(
+    'customer_addonUpdateManyWithWhereInput',
+    {
+        'where': 'customer_addonWhereInput',
+        'data': 'customer_addonUpdateManyMutationInput',
+    },
+)
+
+
+customer_addonUpsertWithWhereUniqueInput = TypedDict(
+    'customer_addonUpsertWithWhereUniqueInput',
+    {
+        'where': 'customer_addonWhereUniqueInput',
+        'create': 'customer_addonCreateWithoutRelationsInput',
+        'update': 'customer_addonUpdateInput',
+    },
+)
+
+
 customer_addonUpdateOneNestedInput = TypedDict(
     'customer_addonUpdateOneNestedInput',
     {
@@ -6824,6 +7420,8 @@ customer_addonUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'customer_addonConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'customer_addonUpdateInput',
+        'upsert': 'customer_addonNestedUpsertInput',
     },
     total=False,
 )
@@ -6838,6 +7436,10 @@ customer_addonUpdateManyNestedInput = TypedDict(
         'disconnect': Union['customer_addonWhereUniqueInput', List['customer_addonWhereUniqueInput']],
         'set': List['customer_addonWhereUniqueInput'],
         'delete': Union['customer_addonWhereUniqueInput', List['customer_addonWhereUniqueInput']],
+        'update': Union['customer_addonUpdateWithWhereUniqueInput', List['customer_addonUpdateWithWhereUniqueInput']],
+        'update_many': Union['customer_addonUpdateManyWithWhereInput', List['customer_addonUpdateManyWithWhereInput']],
+        'upsert': Union['customer_addonUpsertWithWhereUniqueInput', List['customer_addonUpsertWithWhereUniqueInput']],
+        'delete_many': Union['customer_addonWhereInput', List['customer_addonWhereInput']],
     },
     total=False,
 )
@@ -7181,6 +7783,43 @@ customer_signatureCreateManyNestedInput = TypedDict(
 )
 
 
+customer_signatureNestedUpsertInput = TypedDict(
+    'customer_signatureNestedUpsertInput',
+    {
+        'create': 'customer_signatureCreateWithoutRelationsInput',
+        'update': 'customer_signatureUpdateInput',
+    },
+)
+
+
+customer_signatureUpdateWithWhereUniqueInput = TypedDict(
+    'customer_signatureUpdateWithWhereUniqueInput',
+    {
+        'where': 'customer_signatureWhereUniqueInput',
+        'data': 'customer_signatureUpdateInput',
+    },
+)
+
+
+customer_signatureUpdateManyWithWhereInput = TypedDict(
+    'customer_signatureUpdateManyWithWhereInput',
+    {
+        'where': 'customer_signatureWhereInput',
+        'data': 'customer_signatureUpdateManyMutationInput',
+    },
+)
+
+
+customer_signatureUpsertWithWhereUniqueInput = TypedDict(
+    'customer_signatureUpsertWithWhereUniqueInput',
+    {
+        'where': 'customer_signatureWhereUniqueInput',
+        'create': 'customer_signatureCreateWithoutRelationsInput',
+        'update': 'customer_signatureUpdateInput',
+    },
+)
+
+
 customer_signatureUpdateOneNestedInput = TypedDict(
     'customer_signatureUpdateOneNestedInput',
     {
@@ -7189,6 +7828,8 @@ customer_signatureUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'customer_signatureConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'customer_signatureUpdateInput',
+        'upsert': 'customer_signatureNestedUpsertInput',
     },
     total=False,
 )
@@ -7203,6 +7844,10 @@ customer_signatureUpdateManyNestedInput = TypedDict(
         'disconnect': Union['customer_signatureWhereUniqueInput', List['customer_signatureWhereUniqueInput']],
         'set': List['customer_signatureWhereUniqueInput'],
         'delete': Union['customer_signatureWhereUniqueInput', List['customer_signatureWhereUniqueInput']],
+        'update': Union['customer_signatureUpdateWithWhereUniqueInput', List['customer_signatureUpdateWithWhereUniqueInput']],
+        'update_many': Union['customer_signatureUpdateManyWithWhereInput', List['customer_signatureUpdateManyWithWhereInput']],
+        'upsert': Union['customer_signatureUpsertWithWhereUniqueInput', List['customer_signatureUpsertWithWhereUniqueInput']],
+        'delete_many': Union['customer_signatureWhereInput', List['customer_signatureWhereInput']],
     },
     total=False,
 )
@@ -7550,6 +8195,43 @@ email_providerCreateManyNestedInput = TypedDict(
 )
 
 
+email_providerNestedUpsertInput = TypedDict(
+    'email_providerNestedUpsertInput',
+    {
+        'create': 'email_providerCreateWithoutRelationsInput',
+        'update': 'email_providerUpdateInput',
+    },
+)
+
+
+email_providerUpdateWithWhereUniqueInput = TypedDict(
+    'email_providerUpdateWithWhereUniqueInput',
+    {
+        'where': 'email_providerWhereUniqueInput',
+        'data': 'email_providerUpdateInput',
+    },
+)
+
+
+email_providerUpdateManyWithWhereInput = TypedDict(
+    'email_providerUpdateManyWithWhereInput',
+    {
+        'where': 'email_providerWhereInput',
+        'data': 'email_providerUpdateManyMutationInput',
+    },
+)
+
+
+email_providerUpsertWithWhereUniqueInput = TypedDict(
+    'email_providerUpsertWithWhereUniqueInput',
+    {
+        'where': 'email_providerWhereUniqueInput',
+        'create': 'email_providerCreateWithoutRelationsInput',
+        'update': 'email_providerUpdateInput',
+    },
+)
+
+
 email_providerUpdateOneNestedInput = TypedDict(
     'email_providerUpdateOneNestedInput',
     {
@@ -7558,6 +8240,8 @@ email_providerUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'email_providerConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'email_providerUpdateInput',
+        'upsert': 'email_providerNestedUpsertInput',
     },
     total=False,
 )
@@ -7572,6 +8256,10 @@ email_providerUpdateManyNestedInput = TypedDict(
         'disconnect': Union['email_providerWhereUniqueInput', List['email_providerWhereUniqueInput']],
         'set': List['email_providerWhereUniqueInput'],
         'delete': Union['email_providerWhereUniqueInput', List['email_providerWhereUniqueInput']],
+        'update': Union['email_providerUpdateWithWhereUniqueInput', List['email_providerUpdateWithWhereUniqueInput']],
+        'update_many': Union['email_providerUpdateManyWithWhereInput', List['email_providerUpdateManyWithWhereInput']],
+        'upsert': Union['email_providerUpsertWithWhereUniqueInput', List['email_providerUpsertWithWhereUniqueInput']],
+        'delete_many': Union['email_providerWhereInput', List['email_providerWhereInput']],
     },
     total=False,
 )
@@ -7976,6 +8664,43 @@ invoice_adjustmentCreateManyNestedInput = TypedDict(
 )
 
 
+invoice_adjustmentNestedUpsertInput = TypedDict(
+    'invoice_adjustmentNestedUpsertInput',
+    {
+        'create': 'invoice_adjustmentCreateWithoutRelationsInput',
+        'update': 'invoice_adjustmentUpdateInput',
+    },
+)
+
+
+invoice_adjustmentUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_adjustmentUpdateWithWhereUniqueInput',
+    {
+        'where': 'invoice_adjustmentWhereUniqueInput',
+        'data': 'invoice_adjustmentUpdateInput',
+    },
+)
+
+
+invoice_adjustmentUpdateManyWithWhereInput = TypedDict(
+    'invoice_adjustmentUpdateManyWithWhereInput',
+    {
+        'where': 'invoice_adjustmentWhereInput',
+        'data': 'invoice_adjustmentUpdateManyMutationInput',
+    },
+)
+
+
+invoice_adjustmentUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_adjustmentUpsertWithWhereUniqueInput',
+    {
+        'where': 'invoice_adjustmentWhereUniqueInput',
+        'create': 'invoice_adjustmentCreateWithoutRelationsInput',
+        'update': 'invoice_adjustmentUpdateInput',
+    },
+)
+
+
 invoice_adjustmentUpdateOneNestedInput = TypedDict(
     'invoice_adjustmentUpdateOneNestedInput',
     {
@@ -7984,6 +8709,8 @@ invoice_adjustmentUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'invoice_adjustmentConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'invoice_adjustmentUpdateInput',
+        'upsert': 'invoice_adjustmentNestedUpsertInput',
     },
     total=False,
 )
@@ -7998,6 +8725,10 @@ invoice_adjustmentUpdateManyNestedInput = TypedDict(
         'disconnect': Union['invoice_adjustmentWhereUniqueInput', List['invoice_adjustmentWhereUniqueInput']],
         'set': List['invoice_adjustmentWhereUniqueInput'],
         'delete': Union['invoice_adjustmentWhereUniqueInput', List['invoice_adjustmentWhereUniqueInput']],
+        'update': Union['invoice_adjustmentUpdateWithWhereUniqueInput', List['invoice_adjustmentUpdateWithWhereUniqueInput']],
+        'update_many': Union['invoice_adjustmentUpdateManyWithWhereInput', List['invoice_adjustmentUpdateManyWithWhereInput']],
+        'upsert': Union['invoice_adjustmentUpsertWithWhereUniqueInput', List['invoice_adjustmentUpsertWithWhereUniqueInput']],
+        'delete_many': Union['invoice_adjustmentWhereInput', List['invoice_adjustmentWhereInput']],
     },
     total=False,
 )
@@ -8516,6 +9247,43 @@ invoice_adjustment_line_itemCreateManyNestedInput = TypedDict(
 )
 
 
+invoice_adjustment_line_itemNestedUpsertInput = TypedDict(
+    'invoice_adjustment_line_itemNestedUpsertInput',
+    {
+        'create': 'invoice_adjustment_line_itemCreateWithoutRelationsInput',
+        'update': 'invoice_adjustment_line_itemUpdateInput',
+    },
+)
+
+
+invoice_adjustment_line_itemUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_adjustment_line_itemUpdateWithWhereUniqueInput',
+    {
+        'where': 'invoice_adjustment_line_itemWhereUniqueInput',
+        'data': 'invoice_adjustment_line_itemUpdateInput',
+    },
+)
+
+
+invoice_adjustment_line_itemUpdateManyWithWhereInput = TypedDict(
+    'invoice_adjustment_line_itemUpdateManyWithWhereInput',
+    {
+        'where': 'invoice_adjustment_line_itemWhereInput',
+        'data': 'invoice_adjustment_line_itemUpdateManyMutationInput',
+    },
+)
+
+
+invoice_adjustment_line_itemUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_adjustment_line_itemUpsertWithWhereUniqueInput',
+    {
+        'where': 'invoice_adjustment_line_itemWhereUniqueInput',
+        'create': 'invoice_adjustment_line_itemCreateWithoutRelationsInput',
+        'update': 'invoice_adjustment_line_itemUpdateInput',
+    },
+)
+
+
 invoice_adjustment_line_itemUpdateOneNestedInput = TypedDict(
     'invoice_adjustment_line_itemUpdateOneNestedInput',
     {
@@ -8524,6 +9292,8 @@ invoice_adjustment_line_itemUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'invoice_adjustment_line_itemConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'invoice_adjustment_line_itemUpdateInput',
+        'upsert': 'invoice_adjustment_line_itemNestedUpsertInput',
     },
     total=False,
 )
@@ -8538,6 +9308,10 @@ invoice_adjustment_line_itemUpdateManyNestedInput = TypedDict(
         'disconnect': Union['invoice_adjustment_line_itemWhereUniqueInput', List['invoice_adjustment_line_itemWhereUniqueInput']],
         'set': List['invoice_adjustment_line_itemWhereUniqueInput'],
         'delete': Union['invoice_adjustment_line_itemWhereUniqueInput', List['invoice_adjustment_line_itemWhereUniqueInput']],
+        'update': Union['invoice_adjustment_line_itemUpdateWithWhereUniqueInput', List['invoice_adjustment_line_itemUpdateWithWhereUniqueInput']],
+        'update_many': Union['invoice_adjustment_line_itemUpdateManyWithWhereInput', List['invoice_adjustment_line_itemUpdateManyWithWhereInput']],
+        'upsert': Union['invoice_adjustment_line_itemUpsertWithWhereUniqueInput', List['invoice_adjustment_line_itemUpsertWithWhereUniqueInput']],
+        'delete_many': Union['invoice_adjustment_line_itemWhereInput', List['invoice_adjustment_line_itemWhereInput']],
     },
     total=False,
 )
@@ -9061,6 +9835,43 @@ agent_interaction_enabledCreateManyNestedInput = TypedDict(
 )
 
 
+agent_interaction_enabledNestedUpsertInput = TypedDict(
+    'agent_interaction_enabledNestedUpsertInput',
+    {
+        'create': 'agent_interaction_enabledCreateWithoutRelationsInput',
+        'update': 'agent_interaction_enabledUpdateInput',
+    },
+)
+
+
+agent_interaction_enabledUpdateWithWhereUniqueInput = TypedDict(
+    'agent_interaction_enabledUpdateWithWhereUniqueInput',
+    {
+        'where': 'agent_interaction_enabledWhereUniqueInput',
+        'data': 'agent_interaction_enabledUpdateInput',
+    },
+)
+
+
+agent_interaction_enabledUpdateManyWithWhereInput = TypedDict(
+    'agent_interaction_enabledUpdateManyWithWhereInput',
+    {
+        'where': 'agent_interaction_enabledWhereInput',
+        'data': 'agent_interaction_enabledUpdateManyMutationInput',
+    },
+)
+
+
+agent_interaction_enabledUpsertWithWhereUniqueInput = TypedDict(
+    'agent_interaction_enabledUpsertWithWhereUniqueInput',
+    {
+        'where': 'agent_interaction_enabledWhereUniqueInput',
+        'create': 'agent_interaction_enabledCreateWithoutRelationsInput',
+        'update': 'agent_interaction_enabledUpdateInput',
+    },
+)
+
+
 agent_interaction_enabledUpdateOneNestedInput = TypedDict(
     'agent_interaction_enabledUpdateOneNestedInput',
     {
@@ -9069,6 +9880,8 @@ agent_interaction_enabledUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'agent_interaction_enabledConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'agent_interaction_enabledUpdateInput',
+        'upsert': 'agent_interaction_enabledNestedUpsertInput',
     },
     total=False,
 )
@@ -9083,6 +9896,10 @@ agent_interaction_enabledUpdateManyNestedInput = TypedDict(
         'disconnect': Union['agent_interaction_enabledWhereUniqueInput', List['agent_interaction_enabledWhereUniqueInput']],
         'set': List['agent_interaction_enabledWhereUniqueInput'],
         'delete': Union['agent_interaction_enabledWhereUniqueInput', List['agent_interaction_enabledWhereUniqueInput']],
+        'update': Union['agent_interaction_enabledUpdateWithWhereUniqueInput', List['agent_interaction_enabledUpdateWithWhereUniqueInput']],
+        'update_many': Union['agent_interaction_enabledUpdateManyWithWhereInput', List['agent_interaction_enabledUpdateManyWithWhereInput']],
+        'upsert': Union['agent_interaction_enabledUpsertWithWhereUniqueInput', List['agent_interaction_enabledUpsertWithWhereUniqueInput']],
+        'delete_many': Union['agent_interaction_enabledWhereInput', List['agent_interaction_enabledWhereInput']],
     },
     total=False,
 )
@@ -9410,6 +10227,43 @@ agent_storeCreateManyNestedInput = TypedDict(
 )
 
 
+agent_storeNestedUpsertInput = TypedDict(
+    'agent_storeNestedUpsertInput',
+    {
+        'create': 'agent_storeCreateWithoutRelationsInput',
+        'update': 'agent_storeUpdateInput',
+    },
+)
+
+
+agent_storeUpdateWithWhereUniqueInput = TypedDict(
+    'agent_storeUpdateWithWhereUniqueInput',
+    {
+        'where': 'agent_storeWhereUniqueInput',
+        'data': 'agent_storeUpdateInput',
+    },
+)
+
+
+agent_storeUpdateManyWithWhereInput = TypedDict(
+    'agent_storeUpdateManyWithWhereInput',
+    {
+        'where': 'agent_storeWhereInput',
+        'data': 'agent_storeUpdateManyMutationInput',
+    },
+)
+
+
+agent_storeUpsertWithWhereUniqueInput = TypedDict(
+    'agent_storeUpsertWithWhereUniqueInput',
+    {
+        'where': 'agent_storeWhereUniqueInput',
+        'create': 'agent_storeCreateWithoutRelationsInput',
+        'update': 'agent_storeUpdateInput',
+    },
+)
+
+
 agent_storeUpdateOneNestedInput = TypedDict(
     'agent_storeUpdateOneNestedInput',
     {
@@ -9418,6 +10272,8 @@ agent_storeUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'agent_storeConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'agent_storeUpdateInput',
+        'upsert': 'agent_storeNestedUpsertInput',
     },
     total=False,
 )
@@ -9432,6 +10288,10 @@ agent_storeUpdateManyNestedInput = TypedDict(
         'disconnect': Union['agent_storeWhereUniqueInput', List['agent_storeWhereUniqueInput']],
         'set': List['agent_storeWhereUniqueInput'],
         'delete': Union['agent_storeWhereUniqueInput', List['agent_storeWhereUniqueInput']],
+        'update': Union['agent_storeUpdateWithWhereUniqueInput', List['agent_storeUpdateWithWhereUniqueInput']],
+        'update_many': Union['agent_storeUpdateManyWithWhereInput', List['agent_storeUpdateManyWithWhereInput']],
+        'upsert': Union['agent_storeUpsertWithWhereUniqueInput', List['agent_storeUpsertWithWhereUniqueInput']],
+        'delete_many': Union['agent_storeWhereInput', List['agent_storeWhereInput']],
     },
     total=False,
 )
@@ -9737,6 +10597,43 @@ object_approverCreateManyNestedInput = TypedDict(
 )
 
 
+object_approverNestedUpsertInput = TypedDict(
+    'object_approverNestedUpsertInput',
+    {
+        'create': 'object_approverCreateWithoutRelationsInput',
+        'update': 'object_approverUpdateInput',
+    },
+)
+
+
+object_approverUpdateWithWhereUniqueInput = TypedDict(
+    'object_approverUpdateWithWhereUniqueInput',
+    {
+        'where': 'object_approverWhereUniqueInput',
+        'data': 'object_approverUpdateInput',
+    },
+)
+
+
+object_approverUpdateManyWithWhereInput = TypedDict(
+    'object_approverUpdateManyWithWhereInput',
+    {
+        'where': 'object_approverWhereInput',
+        'data': 'object_approverUpdateManyMutationInput',
+    },
+)
+
+
+object_approverUpsertWithWhereUniqueInput = TypedDict(
+    'object_approverUpsertWithWhereUniqueInput',
+    {
+        'where': 'object_approverWhereUniqueInput',
+        'create': 'object_approverCreateWithoutRelationsInput',
+        'update': 'object_approverUpdateInput',
+    },
+)
+
+
 object_approverUpdateOneNestedInput = TypedDict(
     'object_approverUpdateOneNestedInput',
     {
@@ -9745,6 +10642,8 @@ object_approverUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'object_approverConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'object_approverUpdateInput',
+        'upsert': 'object_approverNestedUpsertInput',
     },
     total=False,
 )
@@ -9759,6 +10658,10 @@ object_approverUpdateManyNestedInput = TypedDict(
         'disconnect': Union['object_approverWhereUniqueInput', List['object_approverWhereUniqueInput']],
         'set': List['object_approverWhereUniqueInput'],
         'delete': Union['object_approverWhereUniqueInput', List['object_approverWhereUniqueInput']],
+        'update': Union['object_approverUpdateWithWhereUniqueInput', List['object_approverUpdateWithWhereUniqueInput']],
+        'update_many': Union['object_approverUpdateManyWithWhereInput', List['object_approverUpdateManyWithWhereInput']],
+        'upsert': Union['object_approverUpsertWithWhereUniqueInput', List['object_approverUpsertWithWhereUniqueInput']],
+        'delete_many': Union['object_approverWhereInput', List['object_approverWhereInput']],
     },
     total=False,
 )
@@ -10074,6 +10977,43 @@ object_statusCreateManyNestedInput = TypedDict(
 )
 
 
+object_statusNestedUpsertInput = TypedDict(
+    'object_statusNestedUpsertInput',
+    {
+        'create': 'object_statusCreateWithoutRelationsInput',
+        'update': 'object_statusUpdateInput',
+    },
+)
+
+
+object_statusUpdateWithWhereUniqueInput = TypedDict(
+    'object_statusUpdateWithWhereUniqueInput',
+    {
+        'where': 'object_statusWhereUniqueInput',
+        'data': 'object_statusUpdateInput',
+    },
+)
+
+
+object_statusUpdateManyWithWhereInput = TypedDict(
+    'object_statusUpdateManyWithWhereInput',
+    {
+        'where': 'object_statusWhereInput',
+        'data': 'object_statusUpdateManyMutationInput',
+    },
+)
+
+
+object_statusUpsertWithWhereUniqueInput = TypedDict(
+    'object_statusUpsertWithWhereUniqueInput',
+    {
+        'where': 'object_statusWhereUniqueInput',
+        'create': 'object_statusCreateWithoutRelationsInput',
+        'update': 'object_statusUpdateInput',
+    },
+)
+
+
 object_statusUpdateOneNestedInput = TypedDict(
     'object_statusUpdateOneNestedInput',
     {
@@ -10082,6 +11022,8 @@ object_statusUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'object_statusConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'object_statusUpdateInput',
+        'upsert': 'object_statusNestedUpsertInput',
     },
     total=False,
 )
@@ -10096,6 +11038,10 @@ object_statusUpdateManyNestedInput = TypedDict(
         'disconnect': Union['object_statusWhereUniqueInput', List['object_statusWhereUniqueInput']],
         'set': List['object_statusWhereUniqueInput'],
         'delete': Union['object_statusWhereUniqueInput', List['object_statusWhereUniqueInput']],
+        'update': Union['object_statusUpdateWithWhereUniqueInput', List['object_statusUpdateWithWhereUniqueInput']],
+        'update_many': Union['object_statusUpdateManyWithWhereInput', List['object_statusUpdateManyWithWhereInput']],
+        'upsert': Union['object_statusUpsertWithWhereUniqueInput', List['object_statusUpsertWithWhereUniqueInput']],
+        'delete_many': Union['object_statusWhereInput', List['object_statusWhereInput']],
     },
     total=False,
 )
@@ -10577,6 +11523,43 @@ organizationCreateManyNestedInput = TypedDict(
 )
 
 
+organizationNestedUpsertInput = TypedDict(
+    'organizationNestedUpsertInput',
+    {
+        'create': 'organizationCreateWithoutRelationsInput',
+        'update': 'organizationUpdateInput',
+    },
+)
+
+
+organizationUpdateWithWhereUniqueInput = TypedDict(
+    'organizationUpdateWithWhereUniqueInput',
+    {
+        'where': 'organizationWhereUniqueInput',
+        'data': 'organizationUpdateInput',
+    },
+)
+
+
+organizationUpdateManyWithWhereInput = TypedDict(
+    'organizationUpdateManyWithWhereInput',
+    {
+        'where': 'organizationWhereInput',
+        'data': 'organizationUpdateManyMutationInput',
+    },
+)
+
+
+organizationUpsertWithWhereUniqueInput = TypedDict(
+    'organizationUpsertWithWhereUniqueInput',
+    {
+        'where': 'organizationWhereUniqueInput',
+        'create': 'organizationCreateWithoutRelationsInput',
+        'update': 'organizationUpdateInput',
+    },
+)
+
+
 organizationUpdateOneNestedInput = TypedDict(
     'organizationUpdateOneNestedInput',
     {
@@ -10585,6 +11568,8 @@ organizationUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'organizationConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'organizationUpdateInput',
+        'upsert': 'organizationNestedUpsertInput',
     },
     total=False,
 )
@@ -10599,6 +11584,10 @@ organizationUpdateManyNestedInput = TypedDict(
         'disconnect': Union['organizationWhereUniqueInput', List['organizationWhereUniqueInput']],
         'set': List['organizationWhereUniqueInput'],
         'delete': Union['organizationWhereUniqueInput', List['organizationWhereUniqueInput']],
+        'update': Union['organizationUpdateWithWhereUniqueInput', List['organizationUpdateWithWhereUniqueInput']],
+        'update_many': Union['organizationUpdateManyWithWhereInput', List['organizationUpdateManyWithWhereInput']],
+        'upsert': Union['organizationUpsertWithWhereUniqueInput', List['organizationUpsertWithWhereUniqueInput']],
+        'delete_many': Union['organizationWhereInput', List['organizationWhereInput']],
     },
     total=False,
 )
@@ -11343,6 +12332,43 @@ organization_addonCreateManyNestedInput = TypedDict(
 )
 
 
+organization_addonNestedUpsertInput = TypedDict(
+    'organization_addonNestedUpsertInput',
+    {
+        'create': 'organization_addonCreateWithoutRelationsInput',
+        'update': 'organization_addonUpdateInput',
+    },
+)
+
+
+organization_addonUpdateWithWhereUniqueInput = TypedDict(
+    'organization_addonUpdateWithWhereUniqueInput',
+    {
+        'where': 'organization_addonWhereUniqueInput',
+        'data': 'organization_addonUpdateInput',
+    },
+)
+
+
+organization_addonUpdateManyWithWhereInput = TypedDict(
+    'organization_addonUpdateManyWithWhereInput',
+    {
+        'where': 'organization_addonWhereInput',
+        'data': 'organization_addonUpdateManyMutationInput',
+    },
+)
+
+
+organization_addonUpsertWithWhereUniqueInput = TypedDict(
+    'organization_addonUpsertWithWhereUniqueInput',
+    {
+        'where': 'organization_addonWhereUniqueInput',
+        'create': 'organization_addonCreateWithoutRelationsInput',
+        'update': 'organization_addonUpdateInput',
+    },
+)
+
+
 organization_addonUpdateOneNestedInput = TypedDict(
     'organization_addonUpdateOneNestedInput',
     {
@@ -11351,6 +12377,8 @@ organization_addonUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'organization_addonConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'organization_addonUpdateInput',
+        'upsert': 'organization_addonNestedUpsertInput',
     },
     total=False,
 )
@@ -11365,6 +12393,10 @@ organization_addonUpdateManyNestedInput = TypedDict(
         'disconnect': Union['organization_addonWhereUniqueInput', List['organization_addonWhereUniqueInput']],
         'set': List['organization_addonWhereUniqueInput'],
         'delete': Union['organization_addonWhereUniqueInput', List['organization_addonWhereUniqueInput']],
+        'update': Union['organization_addonUpdateWithWhereUniqueInput', List['organization_addonUpdateWithWhereUniqueInput']],
+        'update_many': Union['organization_addonUpdateManyWithWhereInput', List['organization_addonUpdateManyWithWhereInput']],
+        'upsert': Union['organization_addonUpsertWithWhereUniqueInput', List['organization_addonUpsertWithWhereUniqueInput']],
+        'delete_many': Union['organization_addonWhereInput', List['organization_addonWhereInput']],
     },
     total=False,
 )
@@ -11706,6 +12738,43 @@ organization_group_userCreateManyNestedInput = TypedDict(
 )
 
 
+organization_group_userNestedUpsertInput = TypedDict(
+    'organization_group_userNestedUpsertInput',
+    {
+        'create': 'organization_group_userCreateWithoutRelationsInput',
+        'update': 'organization_group_userUpdateInput',
+    },
+)
+
+
+organization_group_userUpdateWithWhereUniqueInput = TypedDict(
+    'organization_group_userUpdateWithWhereUniqueInput',
+    {
+        'where': 'organization_group_userWhereUniqueInput',
+        'data': 'organization_group_userUpdateInput',
+    },
+)
+
+
+organization_group_userUpdateManyWithWhereInput = TypedDict(
+    'organization_group_userUpdateManyWithWhereInput',
+    {
+        'where': 'organization_group_userWhereInput',
+        'data': 'organization_group_userUpdateManyMutationInput',
+    },
+)
+
+
+organization_group_userUpsertWithWhereUniqueInput = TypedDict(
+    'organization_group_userUpsertWithWhereUniqueInput',
+    {
+        'where': 'organization_group_userWhereUniqueInput',
+        'create': 'organization_group_userCreateWithoutRelationsInput',
+        'update': 'organization_group_userUpdateInput',
+    },
+)
+
+
 organization_group_userUpdateOneNestedInput = TypedDict(
     'organization_group_userUpdateOneNestedInput',
     {
@@ -11714,6 +12783,8 @@ organization_group_userUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'organization_group_userConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'organization_group_userUpdateInput',
+        'upsert': 'organization_group_userNestedUpsertInput',
     },
     total=False,
 )
@@ -11728,6 +12799,10 @@ organization_group_userUpdateManyNestedInput = TypedDict(
         'disconnect': Union['organization_group_userWhereUniqueInput', List['organization_group_userWhereUniqueInput']],
         'set': List['organization_group_userWhereUniqueInput'],
         'delete': Union['organization_group_userWhereUniqueInput', List['organization_group_userWhereUniqueInput']],
+        'update': Union['organization_group_userUpdateWithWhereUniqueInput', List['organization_group_userUpdateWithWhereUniqueInput']],
+        'update_many': Union['organization_group_userUpdateManyWithWhereInput', List['organization_group_userUpdateManyWithWhereInput']],
+        'upsert': Union['organization_group_userUpsertWithWhereUniqueInput', List['organization_group_userUpsertWithWhereUniqueInput']],
+        'delete_many': Union['organization_group_userWhereInput', List['organization_group_userWhereInput']],
     },
     total=False,
 )
@@ -12053,6 +13128,43 @@ plaid_auth_dataCreateManyNestedInput = TypedDict(
 )
 
 
+plaid_auth_dataNestedUpsertInput = TypedDict(
+    'plaid_auth_dataNestedUpsertInput',
+    {
+        'create': 'plaid_auth_dataCreateWithoutRelationsInput',
+        'update': 'plaid_auth_dataUpdateInput',
+    },
+)
+
+
+plaid_auth_dataUpdateWithWhereUniqueInput = TypedDict(
+    'plaid_auth_dataUpdateWithWhereUniqueInput',
+    {
+        'where': 'plaid_auth_dataWhereUniqueInput',
+        'data': 'plaid_auth_dataUpdateInput',
+    },
+)
+
+
+plaid_auth_dataUpdateManyWithWhereInput = TypedDict(
+    'plaid_auth_dataUpdateManyWithWhereInput',
+    {
+        'where': 'plaid_auth_dataWhereInput',
+        'data': 'plaid_auth_dataUpdateManyMutationInput',
+    },
+)
+
+
+plaid_auth_dataUpsertWithWhereUniqueInput = TypedDict(
+    'plaid_auth_dataUpsertWithWhereUniqueInput',
+    {
+        'where': 'plaid_auth_dataWhereUniqueInput',
+        'create': 'plaid_auth_dataCreateWithoutRelationsInput',
+        'update': 'plaid_auth_dataUpdateInput',
+    },
+)
+
+
 plaid_auth_dataUpdateOneNestedInput = TypedDict(
     'plaid_auth_dataUpdateOneNestedInput',
     {
@@ -12061,6 +13173,8 @@ plaid_auth_dataUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'plaid_auth_dataConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'plaid_auth_dataUpdateInput',
+        'upsert': 'plaid_auth_dataNestedUpsertInput',
     },
     total=False,
 )
@@ -12075,6 +13189,10 @@ plaid_auth_dataUpdateManyNestedInput = TypedDict(
         'disconnect': Union['plaid_auth_dataWhereUniqueInput', List['plaid_auth_dataWhereUniqueInput']],
         'set': List['plaid_auth_dataWhereUniqueInput'],
         'delete': Union['plaid_auth_dataWhereUniqueInput', List['plaid_auth_dataWhereUniqueInput']],
+        'update': Union['plaid_auth_dataUpdateWithWhereUniqueInput', List['plaid_auth_dataUpdateWithWhereUniqueInput']],
+        'update_many': Union['plaid_auth_dataUpdateManyWithWhereInput', List['plaid_auth_dataUpdateManyWithWhereInput']],
+        'upsert': Union['plaid_auth_dataUpsertWithWhereUniqueInput', List['plaid_auth_dataUpsertWithWhereUniqueInput']],
+        'delete_many': Union['plaid_auth_dataWhereInput', List['plaid_auth_dataWhereInput']],
     },
     total=False,
 )
@@ -12441,6 +13559,43 @@ pricing_intervalCreateManyNestedInput = TypedDict(
 )
 
 
+pricing_intervalNestedUpsertInput = TypedDict(
+    'pricing_intervalNestedUpsertInput',
+    {
+        'create': 'pricing_intervalCreateWithoutRelationsInput',
+        'update': 'pricing_intervalUpdateInput',
+    },
+)
+
+
+pricing_intervalUpdateWithWhereUniqueInput = TypedDict(
+    'pricing_intervalUpdateWithWhereUniqueInput',
+    {
+        'where': 'pricing_intervalWhereUniqueInput',
+        'data': 'pricing_intervalUpdateInput',
+    },
+)
+
+
+pricing_intervalUpdateManyWithWhereInput = TypedDict(
+    'pricing_intervalUpdateManyWithWhereInput',
+    {
+        'where': 'pricing_intervalWhereInput',
+        'data': 'pricing_intervalUpdateManyMutationInput',
+    },
+)
+
+
+pricing_intervalUpsertWithWhereUniqueInput = TypedDict(
+    'pricing_intervalUpsertWithWhereUniqueInput',
+    {
+        'where': 'pricing_intervalWhereUniqueInput',
+        'create': 'pricing_intervalCreateWithoutRelationsInput',
+        'update': 'pricing_intervalUpdateInput',
+    },
+)
+
+
 pricing_intervalUpdateOneNestedInput = TypedDict(
     'pricing_intervalUpdateOneNestedInput',
     {
@@ -12449,6 +13604,8 @@ pricing_intervalUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'pricing_intervalConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'pricing_intervalUpdateInput',
+        'upsert': 'pricing_intervalNestedUpsertInput',
     },
     total=False,
 )
@@ -12463,6 +13620,10 @@ pricing_intervalUpdateManyNestedInput = TypedDict(
         'disconnect': Union['pricing_intervalWhereUniqueInput', List['pricing_intervalWhereUniqueInput']],
         'set': List['pricing_intervalWhereUniqueInput'],
         'delete': Union['pricing_intervalWhereUniqueInput', List['pricing_intervalWhereUniqueInput']],
+        'update': Union['pricing_intervalUpdateWithWhereUniqueInput', List['pricing_intervalUpdateWithWhereUniqueInput']],
+        'update_many': Union['pricing_intervalUpdateManyWithWhereInput', List['pricing_intervalUpdateManyWithWhereInput']],
+        'upsert': Union['pricing_intervalUpsertWithWhereUniqueInput', List['pricing_intervalUpsertWithWhereUniqueInput']],
+        'delete_many': Union['pricing_intervalWhereInput', List['pricing_intervalWhereInput']],
     },
     total=False,
 )
@@ -12923,6 +14084,43 @@ productCreateManyNestedInput = TypedDict(
 )
 
 
+productNestedUpsertInput = TypedDict(
+    'productNestedUpsertInput',
+    {
+        'create': 'productCreateWithoutRelationsInput',
+        'update': 'productUpdateInput',
+    },
+)
+
+
+productUpdateWithWhereUniqueInput = TypedDict(
+    'productUpdateWithWhereUniqueInput',
+    {
+        'where': 'productWhereUniqueInput',
+        'data': 'productUpdateInput',
+    },
+)
+
+
+productUpdateManyWithWhereInput = TypedDict(
+    'productUpdateManyWithWhereInput',
+    {
+        'where': 'productWhereInput',
+        'data': 'productUpdateManyMutationInput',
+    },
+)
+
+
+productUpsertWithWhereUniqueInput = TypedDict(
+    'productUpsertWithWhereUniqueInput',
+    {
+        'where': 'productWhereUniqueInput',
+        'create': 'productCreateWithoutRelationsInput',
+        'update': 'productUpdateInput',
+    },
+)
+
+
 productUpdateOneNestedInput = TypedDict(
     'productUpdateOneNestedInput',
     {
@@ -12931,6 +14129,8 @@ productUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'productConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'productUpdateInput',
+        'upsert': 'productNestedUpsertInput',
     },
     total=False,
 )
@@ -12945,6 +14145,10 @@ productUpdateManyNestedInput = TypedDict(
         'disconnect': Union['productWhereUniqueInput', List['productWhereUniqueInput']],
         'set': List['productWhereUniqueInput'],
         'delete': Union['productWhereUniqueInput', List['productWhereUniqueInput']],
+        'update': Union['productUpdateWithWhereUniqueInput', List['productUpdateWithWhereUniqueInput']],
+        'update_many': Union['productUpdateManyWithWhereInput', List['productUpdateManyWithWhereInput']],
+        'upsert': Union['productUpsertWithWhereUniqueInput', List['productUpsertWithWhereUniqueInput']],
+        'delete_many': Union['productWhereInput', List['productWhereInput']],
     },
     total=False,
 )
@@ -13421,6 +14625,43 @@ product_addonCreateManyNestedInput = TypedDict(
 )
 
 
+product_addonNestedUpsertInput = TypedDict(
+    'product_addonNestedUpsertInput',
+    {
+        'create': 'product_addonCreateWithoutRelationsInput',
+        'update': 'product_addonUpdateInput',
+    },
+)
+
+
+product_addonUpdateWithWhereUniqueInput = TypedDict(
+    'product_addonUpdateWithWhereUniqueInput',
+    {
+        'where': 'product_addonWhereUniqueInput',
+        'data': 'product_addonUpdateInput',
+    },
+)
+
+
+product_addonUpdateManyWithWhereInput = TypedDict(
+    'product_addonUpdateManyWithWhereInput',
+    {
+        'where': 'product_addonWhereInput',
+        'data': 'product_addonUpdateManyMutationInput',
+    },
+)
+
+
+product_addonUpsertWithWhereUniqueInput = TypedDict(
+    'product_addonUpsertWithWhereUniqueInput',
+    {
+        'where': 'product_addonWhereUniqueInput',
+        'create': 'product_addonCreateWithoutRelationsInput',
+        'update': 'product_addonUpdateInput',
+    },
+)
+
+
 product_addonUpdateOneNestedInput = TypedDict(
     'product_addonUpdateOneNestedInput',
     {
@@ -13429,6 +14670,8 @@ product_addonUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'product_addonConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'product_addonUpdateInput',
+        'upsert': 'product_addonNestedUpsertInput',
     },
     total=False,
 )
@@ -13443,6 +14686,10 @@ product_addonUpdateManyNestedInput = TypedDict(
         'disconnect': Union['product_addonWhereUniqueInput', List['product_addonWhereUniqueInput']],
         'set': List['product_addonWhereUniqueInput'],
         'delete': Union['product_addonWhereUniqueInput', List['product_addonWhereUniqueInput']],
+        'update': Union['product_addonUpdateWithWhereUniqueInput', List['product_addonUpdateWithWhereUniqueInput']],
+        'update_many': Union['product_addonUpdateManyWithWhereInput', List['product_addonUpdateManyWithWhereInput']],
+        'upsert': Union['product_addonUpsertWithWhereUniqueInput', List['product_addonUpsertWithWhereUniqueInput']],
+        'delete_many': Union['product_addonWhereInput', List['product_addonWhereInput']],
     },
     total=False,
 )
@@ -13786,6 +15033,43 @@ product_signatureCreateManyNestedInput = TypedDict(
 )
 
 
+product_signatureNestedUpsertInput = TypedDict(
+    'product_signatureNestedUpsertInput',
+    {
+        'create': 'product_signatureCreateWithoutRelationsInput',
+        'update': 'product_signatureUpdateInput',
+    },
+)
+
+
+product_signatureUpdateWithWhereUniqueInput = TypedDict(
+    'product_signatureUpdateWithWhereUniqueInput',
+    {
+        'where': 'product_signatureWhereUniqueInput',
+        'data': 'product_signatureUpdateInput',
+    },
+)
+
+
+product_signatureUpdateManyWithWhereInput = TypedDict(
+    'product_signatureUpdateManyWithWhereInput',
+    {
+        'where': 'product_signatureWhereInput',
+        'data': 'product_signatureUpdateManyMutationInput',
+    },
+)
+
+
+product_signatureUpsertWithWhereUniqueInput = TypedDict(
+    'product_signatureUpsertWithWhereUniqueInput',
+    {
+        'where': 'product_signatureWhereUniqueInput',
+        'create': 'product_signatureCreateWithoutRelationsInput',
+        'update': 'product_signatureUpdateInput',
+    },
+)
+
+
 product_signatureUpdateOneNestedInput = TypedDict(
     'product_signatureUpdateOneNestedInput',
     {
@@ -13794,6 +15078,8 @@ product_signatureUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'product_signatureConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'product_signatureUpdateInput',
+        'upsert': 'product_signatureNestedUpsertInput',
     },
     total=False,
 )
@@ -13808,6 +15094,10 @@ product_signatureUpdateManyNestedInput = TypedDict(
         'disconnect': Union['product_signatureWhereUniqueInput', List['product_signatureWhereUniqueInput']],
         'set': List['product_signatureWhereUniqueInput'],
         'delete': Union['product_signatureWhereUniqueInput', List['product_signatureWhereUniqueInput']],
+        'update': Union['product_signatureUpdateWithWhereUniqueInput', List['product_signatureUpdateWithWhereUniqueInput']],
+        'update_many': Union['product_signatureUpdateManyWithWhereInput', List['product_signatureUpdateManyWithWhereInput']],
+        'upsert': Union['product_signatureUpsertWithWhereUniqueInput', List['product_signatureUpsertWithWhereUniqueInput']],
+        'delete_many': Union['product_signatureWhereInput', List['product_signatureWhereInput']],
     },
     total=False,
 )
@@ -14144,6 +15434,43 @@ product_to_uac_itemCreateManyNestedInput = TypedDict(
 )
 
 
+product_to_uac_itemNestedUpsertInput = TypedDict(
+    'product_to_uac_itemNestedUpsertInput',
+    {
+        'create': 'product_to_uac_itemCreateWithoutRelationsInput',
+        'update': 'product_to_uac_itemUpdateInput',
+    },
+)
+
+
+product_to_uac_itemUpdateWithWhereUniqueInput = TypedDict(
+    'product_to_uac_itemUpdateWithWhereUniqueInput',
+    {
+        'where': 'product_to_uac_itemWhereUniqueInput',
+        'data': 'product_to_uac_itemUpdateInput',
+    },
+)
+
+
+product_to_uac_itemUpdateManyWithWhereInput = TypedDict(
+    'product_to_uac_itemUpdateManyWithWhereInput',
+    {
+        'where': 'product_to_uac_itemWhereInput',
+        'data': 'product_to_uac_itemUpdateManyMutationInput',
+    },
+)
+
+
+product_to_uac_itemUpsertWithWhereUniqueInput = TypedDict(
+    'product_to_uac_itemUpsertWithWhereUniqueInput',
+    {
+        'where': 'product_to_uac_itemWhereUniqueInput',
+        'create': 'product_to_uac_itemCreateWithoutRelationsInput',
+        'update': 'product_to_uac_itemUpdateInput',
+    },
+)
+
+
 product_to_uac_itemUpdateOneNestedInput = TypedDict(
     'product_to_uac_itemUpdateOneNestedInput',
     {
@@ -14152,6 +15479,8 @@ product_to_uac_itemUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'product_to_uac_itemConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'product_to_uac_itemUpdateInput',
+        'upsert': 'product_to_uac_itemNestedUpsertInput',
     },
     total=False,
 )
@@ -14166,6 +15495,10 @@ product_to_uac_itemUpdateManyNestedInput = TypedDict(
         'disconnect': Union['product_to_uac_itemWhereUniqueInput', List['product_to_uac_itemWhereUniqueInput']],
         'set': List['product_to_uac_itemWhereUniqueInput'],
         'delete': Union['product_to_uac_itemWhereUniqueInput', List['product_to_uac_itemWhereUniqueInput']],
+        'update': Union['product_to_uac_itemUpdateWithWhereUniqueInput', List['product_to_uac_itemUpdateWithWhereUniqueInput']],
+        'update_many': Union['product_to_uac_itemUpdateManyWithWhereInput', List['product_to_uac_itemUpdateManyWithWhereInput']],
+        'upsert': Union['product_to_uac_itemUpsertWithWhereUniqueInput', List['product_to_uac_itemUpsertWithWhereUniqueInput']],
+        'delete_many': Union['product_to_uac_itemWhereInput', List['product_to_uac_itemWhereInput']],
     },
     total=False,
 )
@@ -14507,6 +15840,43 @@ reconciliation_matchCreateManyNestedInput = TypedDict(
 )
 
 
+reconciliation_matchNestedUpsertInput = TypedDict(
+    'reconciliation_matchNestedUpsertInput',
+    {
+        'create': 'reconciliation_matchCreateWithoutRelationsInput',
+        'update': 'reconciliation_matchUpdateInput',
+    },
+)
+
+
+reconciliation_matchUpdateWithWhereUniqueInput = TypedDict(
+    'reconciliation_matchUpdateWithWhereUniqueInput',
+    {
+        'where': 'reconciliation_matchWhereUniqueInput',
+        'data': 'reconciliation_matchUpdateInput',
+    },
+)
+
+
+reconciliation_matchUpdateManyWithWhereInput = TypedDict(
+    'reconciliation_matchUpdateManyWithWhereInput',
+    {
+        'where': 'reconciliation_matchWhereInput',
+        'data': 'reconciliation_matchUpdateManyMutationInput',
+    },
+)
+
+
+reconciliation_matchUpsertWithWhereUniqueInput = TypedDict(
+    'reconciliation_matchUpsertWithWhereUniqueInput',
+    {
+        'where': 'reconciliation_matchWhereUniqueInput',
+        'create': 'reconciliation_matchCreateWithoutRelationsInput',
+        'update': 'reconciliation_matchUpdateInput',
+    },
+)
+
+
 reconciliation_matchUpdateOneNestedInput = TypedDict(
     'reconciliation_matchUpdateOneNestedInput',
     {
@@ -14515,6 +15885,8 @@ reconciliation_matchUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'reconciliation_matchConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'reconciliation_matchUpdateInput',
+        'upsert': 'reconciliation_matchNestedUpsertInput',
     },
     total=False,
 )
@@ -14529,6 +15901,10 @@ reconciliation_matchUpdateManyNestedInput = TypedDict(
         'disconnect': Union['reconciliation_matchWhereUniqueInput', List['reconciliation_matchWhereUniqueInput']],
         'set': List['reconciliation_matchWhereUniqueInput'],
         'delete': Union['reconciliation_matchWhereUniqueInput', List['reconciliation_matchWhereUniqueInput']],
+        'update': Union['reconciliation_matchUpdateWithWhereUniqueInput', List['reconciliation_matchUpdateWithWhereUniqueInput']],
+        'update_many': Union['reconciliation_matchUpdateManyWithWhereInput', List['reconciliation_matchUpdateManyWithWhereInput']],
+        'upsert': Union['reconciliation_matchUpsertWithWhereUniqueInput', List['reconciliation_matchUpsertWithWhereUniqueInput']],
+        'delete_many': Union['reconciliation_matchWhereInput', List['reconciliation_matchWhereInput']],
     },
     total=False,
 )
@@ -14908,6 +16284,43 @@ reconciliation_settingCreateManyNestedInput = TypedDict(
 )
 
 
+reconciliation_settingNestedUpsertInput = TypedDict(
+    'reconciliation_settingNestedUpsertInput',
+    {
+        'create': 'reconciliation_settingCreateWithoutRelationsInput',
+        'update': 'reconciliation_settingUpdateInput',
+    },
+)
+
+
+reconciliation_settingUpdateWithWhereUniqueInput = TypedDict(
+    'reconciliation_settingUpdateWithWhereUniqueInput',
+    {
+        'where': 'reconciliation_settingWhereUniqueInput',
+        'data': 'reconciliation_settingUpdateInput',
+    },
+)
+
+
+reconciliation_settingUpdateManyWithWhereInput = TypedDict(
+    'reconciliation_settingUpdateManyWithWhereInput',
+    {
+        'where': 'reconciliation_settingWhereInput',
+        'data': 'reconciliation_settingUpdateManyMutationInput',
+    },
+)
+
+
+reconciliation_settingUpsertWithWhereUniqueInput = TypedDict(
+    'reconciliation_settingUpsertWithWhereUniqueInput',
+    {
+        'where': 'reconciliation_settingWhereUniqueInput',
+        'create': 'reconciliation_settingCreateWithoutRelationsInput',
+        'update': 'reconciliation_settingUpdateInput',
+    },
+)
+
+
 reconciliation_settingUpdateOneNestedInput = TypedDict(
     'reconciliation_settingUpdateOneNestedInput',
     {
@@ -14916,6 +16329,8 @@ reconciliation_settingUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'reconciliation_settingConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'reconciliation_settingUpdateInput',
+        'upsert': 'reconciliation_settingNestedUpsertInput',
     },
     total=False,
 )
@@ -14930,6 +16345,10 @@ reconciliation_settingUpdateManyNestedInput = TypedDict(
         'disconnect': Union['reconciliation_settingWhereUniqueInput', List['reconciliation_settingWhereUniqueInput']],
         'set': List['reconciliation_settingWhereUniqueInput'],
         'delete': Union['reconciliation_settingWhereUniqueInput', List['reconciliation_settingWhereUniqueInput']],
+        'update': Union['reconciliation_settingUpdateWithWhereUniqueInput', List['reconciliation_settingUpdateWithWhereUniqueInput']],
+        'update_many': Union['reconciliation_settingUpdateManyWithWhereInput', List['reconciliation_settingUpdateManyWithWhereInput']],
+        'upsert': Union['reconciliation_settingUpsertWithWhereUniqueInput', List['reconciliation_settingUpsertWithWhereUniqueInput']],
+        'delete_many': Union['reconciliation_settingWhereInput', List['reconciliation_settingWhereInput']],
     },
     total=False,
 )
@@ -15287,6 +16706,43 @@ reminder_settingsCreateManyNestedInput = TypedDict(
 )
 
 
+reminder_settingsNestedUpsertInput = TypedDict(
+    'reminder_settingsNestedUpsertInput',
+    {
+        'create': 'reminder_settingsCreateWithoutRelationsInput',
+        'update': 'reminder_settingsUpdateInput',
+    },
+)
+
+
+reminder_settingsUpdateWithWhereUniqueInput = TypedDict(
+    'reminder_settingsUpdateWithWhereUniqueInput',
+    {
+        'where': 'reminder_settingsWhereUniqueInput',
+        'data': 'reminder_settingsUpdateInput',
+    },
+)
+
+
+reminder_settingsUpdateManyWithWhereInput = TypedDict(
+    'reminder_settingsUpdateManyWithWhereInput',
+    {
+        'where': 'reminder_settingsWhereInput',
+        'data': 'reminder_settingsUpdateManyMutationInput',
+    },
+)
+
+
+reminder_settingsUpsertWithWhereUniqueInput = TypedDict(
+    'reminder_settingsUpsertWithWhereUniqueInput',
+    {
+        'where': 'reminder_settingsWhereUniqueInput',
+        'create': 'reminder_settingsCreateWithoutRelationsInput',
+        'update': 'reminder_settingsUpdateInput',
+    },
+)
+
+
 reminder_settingsUpdateOneNestedInput = TypedDict(
     'reminder_settingsUpdateOneNestedInput',
     {
@@ -15295,6 +16751,8 @@ reminder_settingsUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'reminder_settingsConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'reminder_settingsUpdateInput',
+        'upsert': 'reminder_settingsNestedUpsertInput',
     },
     total=False,
 )
@@ -15309,6 +16767,10 @@ reminder_settingsUpdateManyNestedInput = TypedDict(
         'disconnect': Union['reminder_settingsWhereUniqueInput', List['reminder_settingsWhereUniqueInput']],
         'set': List['reminder_settingsWhereUniqueInput'],
         'delete': Union['reminder_settingsWhereUniqueInput', List['reminder_settingsWhereUniqueInput']],
+        'update': Union['reminder_settingsUpdateWithWhereUniqueInput', List['reminder_settingsUpdateWithWhereUniqueInput']],
+        'update_many': Union['reminder_settingsUpdateManyWithWhereInput', List['reminder_settingsUpdateManyWithWhereInput']],
+        'upsert': Union['reminder_settingsUpsertWithWhereUniqueInput', List['reminder_settingsUpsertWithWhereUniqueInput']],
+        'delete_many': Union['reminder_settingsWhereInput', List['reminder_settingsWhereInput']],
     },
     total=False,
 )
@@ -15681,6 +17143,43 @@ scheduled_remindersCreateManyNestedInput = TypedDict(
 )
 
 
+scheduled_remindersNestedUpsertInput = TypedDict(
+    'scheduled_remindersNestedUpsertInput',
+    {
+        'create': 'scheduled_remindersCreateWithoutRelationsInput',
+        'update': 'scheduled_remindersUpdateInput',
+    },
+)
+
+
+scheduled_remindersUpdateWithWhereUniqueInput = TypedDict(
+    'scheduled_remindersUpdateWithWhereUniqueInput',
+    {
+        'where': 'scheduled_remindersWhereUniqueInput',
+        'data': 'scheduled_remindersUpdateInput',
+    },
+)
+
+
+scheduled_remindersUpdateManyWithWhereInput = TypedDict(
+    'scheduled_remindersUpdateManyWithWhereInput',
+    {
+        'where': 'scheduled_remindersWhereInput',
+        'data': 'scheduled_remindersUpdateManyMutationInput',
+    },
+)
+
+
+scheduled_remindersUpsertWithWhereUniqueInput = TypedDict(
+    'scheduled_remindersUpsertWithWhereUniqueInput',
+    {
+        'where': 'scheduled_remindersWhereUniqueInput',
+        'create': 'scheduled_remindersCreateWithoutRelationsInput',
+        'update': 'scheduled_remindersUpdateInput',
+    },
+)
+
+
 scheduled_remindersUpdateOneNestedInput = TypedDict(
     'scheduled_remindersUpdateOneNestedInput',
     {
@@ -15689,6 +17188,8 @@ scheduled_remindersUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'scheduled_remindersConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'scheduled_remindersUpdateInput',
+        'upsert': 'scheduled_remindersNestedUpsertInput',
     },
     total=False,
 )
@@ -15703,6 +17204,10 @@ scheduled_remindersUpdateManyNestedInput = TypedDict(
         'disconnect': Union['scheduled_remindersWhereUniqueInput', List['scheduled_remindersWhereUniqueInput']],
         'set': List['scheduled_remindersWhereUniqueInput'],
         'delete': Union['scheduled_remindersWhereUniqueInput', List['scheduled_remindersWhereUniqueInput']],
+        'update': Union['scheduled_remindersUpdateWithWhereUniqueInput', List['scheduled_remindersUpdateWithWhereUniqueInput']],
+        'update_many': Union['scheduled_remindersUpdateManyWithWhereInput', List['scheduled_remindersUpdateManyWithWhereInput']],
+        'upsert': Union['scheduled_remindersUpsertWithWhereUniqueInput', List['scheduled_remindersUpsertWithWhereUniqueInput']],
+        'delete_many': Union['scheduled_remindersWhereInput', List['scheduled_remindersWhereInput']],
     },
     total=False,
 )
@@ -16166,6 +17671,43 @@ slack_botsCreateManyNestedInput = TypedDict(
 )
 
 
+slack_botsNestedUpsertInput = TypedDict(
+    'slack_botsNestedUpsertInput',
+    {
+        'create': 'slack_botsCreateWithoutRelationsInput',
+        'update': 'slack_botsUpdateInput',
+    },
+)
+
+
+slack_botsUpdateWithWhereUniqueInput = TypedDict(
+    'slack_botsUpdateWithWhereUniqueInput',
+    {
+        'where': 'slack_botsWhereUniqueInput',
+        'data': 'slack_botsUpdateInput',
+    },
+)
+
+
+slack_botsUpdateManyWithWhereInput = TypedDict(
+    'slack_botsUpdateManyWithWhereInput',
+    {
+        'where': 'slack_botsWhereInput',
+        'data': 'slack_botsUpdateManyMutationInput',
+    },
+)
+
+
+slack_botsUpsertWithWhereUniqueInput = TypedDict(
+    'slack_botsUpsertWithWhereUniqueInput',
+    {
+        'where': 'slack_botsWhereUniqueInput',
+        'create': 'slack_botsCreateWithoutRelationsInput',
+        'update': 'slack_botsUpdateInput',
+    },
+)
+
+
 slack_botsUpdateOneNestedInput = TypedDict(
     'slack_botsUpdateOneNestedInput',
     {
@@ -16174,6 +17716,8 @@ slack_botsUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'slack_botsConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'slack_botsUpdateInput',
+        'upsert': 'slack_botsNestedUpsertInput',
     },
     total=False,
 )
@@ -16188,6 +17732,10 @@ slack_botsUpdateManyNestedInput = TypedDict(
         'disconnect': Union['slack_botsWhereUniqueInput', List['slack_botsWhereUniqueInput']],
         'set': List['slack_botsWhereUniqueInput'],
         'delete': Union['slack_botsWhereUniqueInput', List['slack_botsWhereUniqueInput']],
+        'update': Union['slack_botsUpdateWithWhereUniqueInput', List['slack_botsUpdateWithWhereUniqueInput']],
+        'update_many': Union['slack_botsUpdateManyWithWhereInput', List['slack_botsUpdateManyWithWhereInput']],
+        'upsert': Union['slack_botsUpsertWithWhereUniqueInput', List['slack_botsUpsertWithWhereUniqueInput']],
+        'delete_many': Union['slack_botsWhereInput', List['slack_botsWhereInput']],
     },
     total=False,
 )
@@ -16700,6 +18248,43 @@ slack_installationsCreateManyNestedInput = TypedDict(
 )
 
 
+slack_installationsNestedUpsertInput = TypedDict(
+    'slack_installationsNestedUpsertInput',
+    {
+        'create': 'slack_installationsCreateWithoutRelationsInput',
+        'update': 'slack_installationsUpdateInput',
+    },
+)
+
+
+slack_installationsUpdateWithWhereUniqueInput = TypedDict(
+    'slack_installationsUpdateWithWhereUniqueInput',
+    {
+        'where': 'slack_installationsWhereUniqueInput',
+        'data': 'slack_installationsUpdateInput',
+    },
+)
+
+
+slack_installationsUpdateManyWithWhereInput = TypedDict(
+    'slack_installationsUpdateManyWithWhereInput',
+    {
+        'where': 'slack_installationsWhereInput',
+        'data': 'slack_installationsUpdateManyMutationInput',
+    },
+)
+
+
+slack_installationsUpsertWithWhereUniqueInput = TypedDict(
+    'slack_installationsUpsertWithWhereUniqueInput',
+    {
+        'where': 'slack_installationsWhereUniqueInput',
+        'create': 'slack_installationsCreateWithoutRelationsInput',
+        'update': 'slack_installationsUpdateInput',
+    },
+)
+
+
 slack_installationsUpdateOneNestedInput = TypedDict(
     'slack_installationsUpdateOneNestedInput',
     {
@@ -16708,6 +18293,8 @@ slack_installationsUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'slack_installationsConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'slack_installationsUpdateInput',
+        'upsert': 'slack_installationsNestedUpsertInput',
     },
     total=False,
 )
@@ -16722,6 +18309,10 @@ slack_installationsUpdateManyNestedInput = TypedDict(
         'disconnect': Union['slack_installationsWhereUniqueInput', List['slack_installationsWhereUniqueInput']],
         'set': List['slack_installationsWhereUniqueInput'],
         'delete': Union['slack_installationsWhereUniqueInput', List['slack_installationsWhereUniqueInput']],
+        'update': Union['slack_installationsUpdateWithWhereUniqueInput', List['slack_installationsUpdateWithWhereUniqueInput']],
+        'update_many': Union['slack_installationsUpdateManyWithWhereInput', List['slack_installationsUpdateManyWithWhereInput']],
+        'upsert': Union['slack_installationsUpsertWithWhereUniqueInput', List['slack_installationsUpsertWithWhereUniqueInput']],
+        'delete_many': Union['slack_installationsWhereInput', List['slack_installationsWhereInput']],
     },
     total=False,
 )
@@ -17286,6 +18877,43 @@ slack_oauth_statesCreateManyNestedInput = TypedDict(
 )
 
 
+slack_oauth_statesNestedUpsertInput = TypedDict(
+    'slack_oauth_statesNestedUpsertInput',
+    {
+        'create': 'slack_oauth_statesCreateWithoutRelationsInput',
+        'update': 'slack_oauth_statesUpdateInput',
+    },
+)
+
+
+slack_oauth_statesUpdateWithWhereUniqueInput = TypedDict(
+    'slack_oauth_statesUpdateWithWhereUniqueInput',
+    {
+        'where': 'slack_oauth_statesWhereUniqueInput',
+        'data': 'slack_oauth_statesUpdateInput',
+    },
+)
+
+
+slack_oauth_statesUpdateManyWithWhereInput = TypedDict(
+    'slack_oauth_statesUpdateManyWithWhereInput',
+    {
+        'where': 'slack_oauth_statesWhereInput',
+        'data': 'slack_oauth_statesUpdateManyMutationInput',
+    },
+)
+
+
+slack_oauth_statesUpsertWithWhereUniqueInput = TypedDict(
+    'slack_oauth_statesUpsertWithWhereUniqueInput',
+    {
+        'where': 'slack_oauth_statesWhereUniqueInput',
+        'create': 'slack_oauth_statesCreateWithoutRelationsInput',
+        'update': 'slack_oauth_statesUpdateInput',
+    },
+)
+
+
 slack_oauth_statesUpdateOneNestedInput = TypedDict(
     'slack_oauth_statesUpdateOneNestedInput',
     {
@@ -17294,6 +18922,8 @@ slack_oauth_statesUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'slack_oauth_statesConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'slack_oauth_statesUpdateInput',
+        'upsert': 'slack_oauth_statesNestedUpsertInput',
     },
     total=False,
 )
@@ -17308,6 +18938,10 @@ slack_oauth_statesUpdateManyNestedInput = TypedDict(
         'disconnect': Union['slack_oauth_statesWhereUniqueInput', List['slack_oauth_statesWhereUniqueInput']],
         'set': List['slack_oauth_statesWhereUniqueInput'],
         'delete': Union['slack_oauth_statesWhereUniqueInput', List['slack_oauth_statesWhereUniqueInput']],
+        'update': Union['slack_oauth_statesUpdateWithWhereUniqueInput', List['slack_oauth_statesUpdateWithWhereUniqueInput']],
+        'update_many': Union['slack_oauth_statesUpdateManyWithWhereInput', List['slack_oauth_statesUpdateManyWithWhereInput']],
+        'upsert': Union['slack_oauth_statesUpsertWithWhereUniqueInput', List['slack_oauth_statesUpsertWithWhereUniqueInput']],
+        'delete_many': Union['slack_oauth_statesWhereInput', List['slack_oauth_statesWhereInput']],
     },
     total=False,
 )
@@ -17671,6 +19305,43 @@ uac_accountCreateManyNestedInput = TypedDict(
 )
 
 
+uac_accountNestedUpsertInput = TypedDict(
+    'uac_accountNestedUpsertInput',
+    {
+        'create': 'uac_accountCreateWithoutRelationsInput',
+        'update': 'uac_accountUpdateInput',
+    },
+)
+
+
+uac_accountUpdateWithWhereUniqueInput = TypedDict(
+    'uac_accountUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_accountWhereUniqueInput',
+        'data': 'uac_accountUpdateInput',
+    },
+)
+
+
+uac_accountUpdateManyWithWhereInput = TypedDict(
+    'uac_accountUpdateManyWithWhereInput',
+    {
+        'where': 'uac_accountWhereInput',
+        'data': 'uac_accountUpdateManyMutationInput',
+    },
+)
+
+
+uac_accountUpsertWithWhereUniqueInput = TypedDict(
+    'uac_accountUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_accountWhereUniqueInput',
+        'create': 'uac_accountCreateWithoutRelationsInput',
+        'update': 'uac_accountUpdateInput',
+    },
+)
+
+
 uac_accountUpdateOneNestedInput = TypedDict(
     'uac_accountUpdateOneNestedInput',
     {
@@ -17679,6 +19350,8 @@ uac_accountUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_accountConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_accountUpdateInput',
+        'upsert': 'uac_accountNestedUpsertInput',
     },
     total=False,
 )
@@ -17693,6 +19366,10 @@ uac_accountUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_accountWhereUniqueInput', List['uac_accountWhereUniqueInput']],
         'set': List['uac_accountWhereUniqueInput'],
         'delete': Union['uac_accountWhereUniqueInput', List['uac_accountWhereUniqueInput']],
+        'update': Union['uac_accountUpdateWithWhereUniqueInput', List['uac_accountUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_accountUpdateManyWithWhereInput', List['uac_accountUpdateManyWithWhereInput']],
+        'upsert': Union['uac_accountUpsertWithWhereUniqueInput', List['uac_accountUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_accountWhereInput', List['uac_accountWhereInput']],
     },
     total=False,
 )
@@ -18196,6 +19873,43 @@ uac_subsidiaryCreateManyNestedInput = TypedDict(
 )
 
 
+uac_subsidiaryNestedUpsertInput = TypedDict(
+    'uac_subsidiaryNestedUpsertInput',
+    {
+        'create': 'uac_subsidiaryCreateWithoutRelationsInput',
+        'update': 'uac_subsidiaryUpdateInput',
+    },
+)
+
+
+uac_subsidiaryUpdateWithWhereUniqueInput = TypedDict(
+    'uac_subsidiaryUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_subsidiaryWhereUniqueInput',
+        'data': 'uac_subsidiaryUpdateInput',
+    },
+)
+
+
+uac_subsidiaryUpdateManyWithWhereInput = TypedDict(
+    'uac_subsidiaryUpdateManyWithWhereInput',
+    {
+        'where': 'uac_subsidiaryWhereInput',
+        'data': 'uac_subsidiaryUpdateManyMutationInput',
+    },
+)
+
+
+uac_subsidiaryUpsertWithWhereUniqueInput = TypedDict(
+    'uac_subsidiaryUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_subsidiaryWhereUniqueInput',
+        'create': 'uac_subsidiaryCreateWithoutRelationsInput',
+        'update': 'uac_subsidiaryUpdateInput',
+    },
+)
+
+
 uac_subsidiaryUpdateOneNestedInput = TypedDict(
     'uac_subsidiaryUpdateOneNestedInput',
     {
@@ -18204,6 +19918,8 @@ uac_subsidiaryUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_subsidiaryConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_subsidiaryUpdateInput',
+        'upsert': 'uac_subsidiaryNestedUpsertInput',
     },
     total=False,
 )
@@ -18218,6 +19934,10 @@ uac_subsidiaryUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_subsidiaryWhereUniqueInput', List['uac_subsidiaryWhereUniqueInput']],
         'set': List['uac_subsidiaryWhereUniqueInput'],
         'delete': Union['uac_subsidiaryWhereUniqueInput', List['uac_subsidiaryWhereUniqueInput']],
+        'update': Union['uac_subsidiaryUpdateWithWhereUniqueInput', List['uac_subsidiaryUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_subsidiaryUpdateManyWithWhereInput', List['uac_subsidiaryUpdateManyWithWhereInput']],
+        'upsert': Union['uac_subsidiaryUpsertWithWhereUniqueInput', List['uac_subsidiaryUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_subsidiaryWhereInput', List['uac_subsidiaryWhereInput']],
     },
     total=False,
 )
@@ -18691,6 +20411,43 @@ uac_addressCreateManyNestedInput = TypedDict(
 )
 
 
+uac_addressNestedUpsertInput = TypedDict(
+    'uac_addressNestedUpsertInput',
+    {
+        'create': 'uac_addressCreateWithoutRelationsInput',
+        'update': 'uac_addressUpdateInput',
+    },
+)
+
+
+uac_addressUpdateWithWhereUniqueInput = TypedDict(
+    'uac_addressUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_addressWhereUniqueInput',
+        'data': 'uac_addressUpdateInput',
+    },
+)
+
+
+uac_addressUpdateManyWithWhereInput = TypedDict(
+    'uac_addressUpdateManyWithWhereInput',
+    {
+        'where': 'uac_addressWhereInput',
+        'data': 'uac_addressUpdateManyMutationInput',
+    },
+)
+
+
+uac_addressUpsertWithWhereUniqueInput = TypedDict(
+    'uac_addressUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_addressWhereUniqueInput',
+        'create': 'uac_addressCreateWithoutRelationsInput',
+        'update': 'uac_addressUpdateInput',
+    },
+)
+
+
 uac_addressUpdateOneNestedInput = TypedDict(
     'uac_addressUpdateOneNestedInput',
     {
@@ -18699,6 +20456,8 @@ uac_addressUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_addressConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_addressUpdateInput',
+        'upsert': 'uac_addressNestedUpsertInput',
     },
     total=False,
 )
@@ -18713,6 +20472,10 @@ uac_addressUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_addressWhereUniqueInput', List['uac_addressWhereUniqueInput']],
         'set': List['uac_addressWhereUniqueInput'],
         'delete': Union['uac_addressWhereUniqueInput', List['uac_addressWhereUniqueInput']],
+        'update': Union['uac_addressUpdateWithWhereUniqueInput', List['uac_addressUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_addressUpdateManyWithWhereInput', List['uac_addressUpdateManyWithWhereInput']],
+        'upsert': Union['uac_addressUpsertWithWhereUniqueInput', List['uac_addressUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_addressWhereInput', List['uac_addressWhereInput']],
     },
     total=False,
 )
@@ -19205,6 +20968,43 @@ uac_billCreateManyNestedInput = TypedDict(
 )
 
 
+uac_billNestedUpsertInput = TypedDict(
+    'uac_billNestedUpsertInput',
+    {
+        'create': 'uac_billCreateWithoutRelationsInput',
+        'update': 'uac_billUpdateInput',
+    },
+)
+
+
+uac_billUpdateWithWhereUniqueInput = TypedDict(
+    'uac_billUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_billWhereUniqueInput',
+        'data': 'uac_billUpdateInput',
+    },
+)
+
+
+uac_billUpdateManyWithWhereInput = TypedDict(
+    'uac_billUpdateManyWithWhereInput',
+    {
+        'where': 'uac_billWhereInput',
+        'data': 'uac_billUpdateManyMutationInput',
+    },
+)
+
+
+uac_billUpsertWithWhereUniqueInput = TypedDict(
+    'uac_billUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_billWhereUniqueInput',
+        'create': 'uac_billCreateWithoutRelationsInput',
+        'update': 'uac_billUpdateInput',
+    },
+)
+
+
 uac_billUpdateOneNestedInput = TypedDict(
     'uac_billUpdateOneNestedInput',
     {
@@ -19213,6 +21013,8 @@ uac_billUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_billConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_billUpdateInput',
+        'upsert': 'uac_billNestedUpsertInput',
     },
     total=False,
 )
@@ -19227,6 +21029,10 @@ uac_billUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_billWhereUniqueInput', List['uac_billWhereUniqueInput']],
         'set': List['uac_billWhereUniqueInput'],
         'delete': Union['uac_billWhereUniqueInput', List['uac_billWhereUniqueInput']],
+        'update': Union['uac_billUpdateWithWhereUniqueInput', List['uac_billUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_billUpdateManyWithWhereInput', List['uac_billUpdateManyWithWhereInput']],
+        'upsert': Union['uac_billUpsertWithWhereUniqueInput', List['uac_billUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_billWhereInput', List['uac_billWhereInput']],
     },
     total=False,
 )
@@ -19754,6 +21560,43 @@ uac_bill_paymentCreateManyNestedInput = TypedDict(
 )
 
 
+uac_bill_paymentNestedUpsertInput = TypedDict(
+    'uac_bill_paymentNestedUpsertInput',
+    {
+        'create': 'uac_bill_paymentCreateWithoutRelationsInput',
+        'update': 'uac_bill_paymentUpdateInput',
+    },
+)
+
+
+uac_bill_paymentUpdateWithWhereUniqueInput = TypedDict(
+    'uac_bill_paymentUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_bill_paymentWhereUniqueInput',
+        'data': 'uac_bill_paymentUpdateInput',
+    },
+)
+
+
+uac_bill_paymentUpdateManyWithWhereInput = TypedDict(
+    'uac_bill_paymentUpdateManyWithWhereInput',
+    {
+        'where': 'uac_bill_paymentWhereInput',
+        'data': 'uac_bill_paymentUpdateManyMutationInput',
+    },
+)
+
+
+uac_bill_paymentUpsertWithWhereUniqueInput = TypedDict(
+    'uac_bill_paymentUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_bill_paymentWhereUniqueInput',
+        'create': 'uac_bill_paymentCreateWithoutRelationsInput',
+        'update': 'uac_bill_paymentUpdateInput',
+    },
+)
+
+
 uac_bill_paymentUpdateOneNestedInput = TypedDict(
     'uac_bill_paymentUpdateOneNestedInput',
     {
@@ -19762,6 +21605,8 @@ uac_bill_paymentUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_bill_paymentConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_bill_paymentUpdateInput',
+        'upsert': 'uac_bill_paymentNestedUpsertInput',
     },
     total=False,
 )
@@ -19776,6 +21621,10 @@ uac_bill_paymentUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_bill_paymentWhereUniqueInput', List['uac_bill_paymentWhereUniqueInput']],
         'set': List['uac_bill_paymentWhereUniqueInput'],
         'delete': Union['uac_bill_paymentWhereUniqueInput', List['uac_bill_paymentWhereUniqueInput']],
+        'update': Union['uac_bill_paymentUpdateWithWhereUniqueInput', List['uac_bill_paymentUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_bill_paymentUpdateManyWithWhereInput', List['uac_bill_paymentUpdateManyWithWhereInput']],
+        'upsert': Union['uac_bill_paymentUpsertWithWhereUniqueInput', List['uac_bill_paymentUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_bill_paymentWhereInput', List['uac_bill_paymentWhereInput']],
     },
     total=False,
 )
@@ -20145,6 +21994,43 @@ uac_bill_paymentsCreateManyNestedInput = TypedDict(
 )
 
 
+uac_bill_paymentsNestedUpsertInput = TypedDict(
+    'uac_bill_paymentsNestedUpsertInput',
+    {
+        'create': 'uac_bill_paymentsCreateWithoutRelationsInput',
+        'update': 'uac_bill_paymentsUpdateInput',
+    },
+)
+
+
+uac_bill_paymentsUpdateWithWhereUniqueInput = TypedDict(
+    'uac_bill_paymentsUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_bill_paymentsWhereUniqueInput',
+        'data': 'uac_bill_paymentsUpdateInput',
+    },
+)
+
+
+uac_bill_paymentsUpdateManyWithWhereInput = TypedDict(
+    'uac_bill_paymentsUpdateManyWithWhereInput',
+    {
+        'where': 'uac_bill_paymentsWhereInput',
+        'data': 'uac_bill_paymentsUpdateManyMutationInput',
+    },
+)
+
+
+uac_bill_paymentsUpsertWithWhereUniqueInput = TypedDict(
+    'uac_bill_paymentsUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_bill_paymentsWhereUniqueInput',
+        'create': 'uac_bill_paymentsCreateWithoutRelationsInput',
+        'update': 'uac_bill_paymentsUpdateInput',
+    },
+)
+
+
 uac_bill_paymentsUpdateOneNestedInput = TypedDict(
     'uac_bill_paymentsUpdateOneNestedInput',
     {
@@ -20153,6 +22039,8 @@ uac_bill_paymentsUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_bill_paymentsConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_bill_paymentsUpdateInput',
+        'upsert': 'uac_bill_paymentsNestedUpsertInput',
     },
     total=False,
 )
@@ -20167,6 +22055,10 @@ uac_bill_paymentsUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_bill_paymentsWhereUniqueInput', List['uac_bill_paymentsWhereUniqueInput']],
         'set': List['uac_bill_paymentsWhereUniqueInput'],
         'delete': Union['uac_bill_paymentsWhereUniqueInput', List['uac_bill_paymentsWhereUniqueInput']],
+        'update': Union['uac_bill_paymentsUpdateWithWhereUniqueInput', List['uac_bill_paymentsUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_bill_paymentsUpdateManyWithWhereInput', List['uac_bill_paymentsUpdateManyWithWhereInput']],
+        'upsert': Union['uac_bill_paymentsUpsertWithWhereUniqueInput', List['uac_bill_paymentsUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_bill_paymentsWhereInput', List['uac_bill_paymentsWhereInput']],
     },
     total=False,
 )
@@ -20589,6 +22481,43 @@ uac_bill_payments_linked_billCreateManyNestedInput = TypedDict(
 )
 
 
+uac_bill_payments_linked_billNestedUpsertInput = TypedDict(
+    'uac_bill_payments_linked_billNestedUpsertInput',
+    {
+        'create': 'uac_bill_payments_linked_billCreateWithoutRelationsInput',
+        'update': 'uac_bill_payments_linked_billUpdateInput',
+    },
+)
+
+
+uac_bill_payments_linked_billUpdateWithWhereUniqueInput = TypedDict(
+    'uac_bill_payments_linked_billUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_bill_payments_linked_billWhereUniqueInput',
+        'data': 'uac_bill_payments_linked_billUpdateInput',
+    },
+)
+
+
+uac_bill_payments_linked_billUpdateManyWithWhereInput = TypedDict(
+    'uac_bill_payments_linked_billUpdateManyWithWhereInput',
+    {
+        'where': 'uac_bill_payments_linked_billWhereInput',
+        'data': 'uac_bill_payments_linked_billUpdateManyMutationInput',
+    },
+)
+
+
+uac_bill_payments_linked_billUpsertWithWhereUniqueInput = TypedDict(
+    'uac_bill_payments_linked_billUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_bill_payments_linked_billWhereUniqueInput',
+        'create': 'uac_bill_payments_linked_billCreateWithoutRelationsInput',
+        'update': 'uac_bill_payments_linked_billUpdateInput',
+    },
+)
+
+
 uac_bill_payments_linked_billUpdateOneNestedInput = TypedDict(
     'uac_bill_payments_linked_billUpdateOneNestedInput',
     {
@@ -20597,6 +22526,8 @@ uac_bill_payments_linked_billUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_bill_payments_linked_billConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_bill_payments_linked_billUpdateInput',
+        'upsert': 'uac_bill_payments_linked_billNestedUpsertInput',
     },
     total=False,
 )
@@ -20611,6 +22542,10 @@ uac_bill_payments_linked_billUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_bill_payments_linked_billWhereUniqueInput', List['uac_bill_payments_linked_billWhereUniqueInput']],
         'set': List['uac_bill_payments_linked_billWhereUniqueInput'],
         'delete': Union['uac_bill_payments_linked_billWhereUniqueInput', List['uac_bill_payments_linked_billWhereUniqueInput']],
+        'update': Union['uac_bill_payments_linked_billUpdateWithWhereUniqueInput', List['uac_bill_payments_linked_billUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_bill_payments_linked_billUpdateManyWithWhereInput', List['uac_bill_payments_linked_billUpdateManyWithWhereInput']],
+        'upsert': Union['uac_bill_payments_linked_billUpsertWithWhereUniqueInput', List['uac_bill_payments_linked_billUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_bill_payments_linked_billWhereInput', List['uac_bill_payments_linked_billWhereInput']],
     },
     total=False,
 )
@@ -20935,6 +22870,43 @@ uac_bill_purchase_orderCreateManyNestedInput = TypedDict(
 )
 
 
+uac_bill_purchase_orderNestedUpsertInput = TypedDict(
+    'uac_bill_purchase_orderNestedUpsertInput',
+    {
+        'create': 'uac_bill_purchase_orderCreateWithoutRelationsInput',
+        'update': 'uac_bill_purchase_orderUpdateInput',
+    },
+)
+
+
+uac_bill_purchase_orderUpdateWithWhereUniqueInput = TypedDict(
+    'uac_bill_purchase_orderUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_bill_purchase_orderWhereUniqueInput',
+        'data': 'uac_bill_purchase_orderUpdateInput',
+    },
+)
+
+
+uac_bill_purchase_orderUpdateManyWithWhereInput = TypedDict(
+    'uac_bill_purchase_orderUpdateManyWithWhereInput',
+    {
+        'where': 'uac_bill_purchase_orderWhereInput',
+        'data': 'uac_bill_purchase_orderUpdateManyMutationInput',
+    },
+)
+
+
+uac_bill_purchase_orderUpsertWithWhereUniqueInput = TypedDict(
+    'uac_bill_purchase_orderUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_bill_purchase_orderWhereUniqueInput',
+        'create': 'uac_bill_purchase_orderCreateWithoutRelationsInput',
+        'update': 'uac_bill_purchase_orderUpdateInput',
+    },
+)
+
+
 uac_bill_purchase_orderUpdateOneNestedInput = TypedDict(
     'uac_bill_purchase_orderUpdateOneNestedInput',
     {
@@ -20943,6 +22915,8 @@ uac_bill_purchase_orderUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_bill_purchase_orderConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_bill_purchase_orderUpdateInput',
+        'upsert': 'uac_bill_purchase_orderNestedUpsertInput',
     },
     total=False,
 )
@@ -20957,6 +22931,10 @@ uac_bill_purchase_orderUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_bill_purchase_orderWhereUniqueInput', List['uac_bill_purchase_orderWhereUniqueInput']],
         'set': List['uac_bill_purchase_orderWhereUniqueInput'],
         'delete': Union['uac_bill_purchase_orderWhereUniqueInput', List['uac_bill_purchase_orderWhereUniqueInput']],
+        'update': Union['uac_bill_purchase_orderUpdateWithWhereUniqueInput', List['uac_bill_purchase_orderUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_bill_purchase_orderUpdateManyWithWhereInput', List['uac_bill_purchase_orderUpdateManyWithWhereInput']],
+        'upsert': Union['uac_bill_purchase_orderUpsertWithWhereUniqueInput', List['uac_bill_purchase_orderUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_bill_purchase_orderWhereInput', List['uac_bill_purchase_orderWhereInput']],
     },
     total=False,
 )
@@ -21319,6 +23297,43 @@ uac_customerCreateManyNestedInput = TypedDict(
 )
 
 
+uac_customerNestedUpsertInput = TypedDict(
+    'uac_customerNestedUpsertInput',
+    {
+        'create': 'uac_customerCreateWithoutRelationsInput',
+        'update': 'uac_customerUpdateInput',
+    },
+)
+
+
+uac_customerUpdateWithWhereUniqueInput = TypedDict(
+    'uac_customerUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_customerWhereUniqueInput',
+        'data': 'uac_customerUpdateInput',
+    },
+)
+
+
+uac_customerUpdateManyWithWhereInput = TypedDict(
+    'uac_customerUpdateManyWithWhereInput',
+    {
+        'where': 'uac_customerWhereInput',
+        'data': 'uac_customerUpdateManyMutationInput',
+    },
+)
+
+
+uac_customerUpsertWithWhereUniqueInput = TypedDict(
+    'uac_customerUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_customerWhereUniqueInput',
+        'create': 'uac_customerCreateWithoutRelationsInput',
+        'update': 'uac_customerUpdateInput',
+    },
+)
+
+
 uac_customerUpdateOneNestedInput = TypedDict(
     'uac_customerUpdateOneNestedInput',
     {
@@ -21327,6 +23342,8 @@ uac_customerUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_customerConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_customerUpdateInput',
+        'upsert': 'uac_customerNestedUpsertInput',
     },
     total=False,
 )
@@ -21341,6 +23358,10 @@ uac_customerUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_customerWhereUniqueInput', List['uac_customerWhereUniqueInput']],
         'set': List['uac_customerWhereUniqueInput'],
         'delete': Union['uac_customerWhereUniqueInput', List['uac_customerWhereUniqueInput']],
+        'update': Union['uac_customerUpdateWithWhereUniqueInput', List['uac_customerUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_customerUpdateManyWithWhereInput', List['uac_customerUpdateManyWithWhereInput']],
+        'upsert': Union['uac_customerUpsertWithWhereUniqueInput', List['uac_customerUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_customerWhereInput', List['uac_customerWhereInput']],
     },
     total=False,
 )
@@ -21915,6 +23936,43 @@ uac_invoiceCreateManyNestedInput = TypedDict(
 )
 
 
+uac_invoiceNestedUpsertInput = TypedDict(
+    'uac_invoiceNestedUpsertInput',
+    {
+        'create': 'uac_invoiceCreateWithoutRelationsInput',
+        'update': 'uac_invoiceUpdateInput',
+    },
+)
+
+
+uac_invoiceUpdateWithWhereUniqueInput = TypedDict(
+    'uac_invoiceUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_invoiceWhereUniqueInput',
+        'data': 'uac_invoiceUpdateInput',
+    },
+)
+
+
+uac_invoiceUpdateManyWithWhereInput = TypedDict(
+    'uac_invoiceUpdateManyWithWhereInput',
+    {
+        'where': 'uac_invoiceWhereInput',
+        'data': 'uac_invoiceUpdateManyMutationInput',
+    },
+)
+
+
+uac_invoiceUpsertWithWhereUniqueInput = TypedDict(
+    'uac_invoiceUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_invoiceWhereUniqueInput',
+        'create': 'uac_invoiceCreateWithoutRelationsInput',
+        'update': 'uac_invoiceUpdateInput',
+    },
+)
+
+
 uac_invoiceUpdateOneNestedInput = TypedDict(
     'uac_invoiceUpdateOneNestedInput',
     {
@@ -21923,6 +23981,8 @@ uac_invoiceUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_invoiceConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_invoiceUpdateInput',
+        'upsert': 'uac_invoiceNestedUpsertInput',
     },
     total=False,
 )
@@ -21937,6 +23997,10 @@ uac_invoiceUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_invoiceWhereUniqueInput', List['uac_invoiceWhereUniqueInput']],
         'set': List['uac_invoiceWhereUniqueInput'],
         'delete': Union['uac_invoiceWhereUniqueInput', List['uac_invoiceWhereUniqueInput']],
+        'update': Union['uac_invoiceUpdateWithWhereUniqueInput', List['uac_invoiceUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_invoiceUpdateManyWithWhereInput', List['uac_invoiceUpdateManyWithWhereInput']],
+        'upsert': Union['uac_invoiceUpsertWithWhereUniqueInput', List['uac_invoiceUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_invoiceWhereInput', List['uac_invoiceWhereInput']],
     },
     total=False,
 )
@@ -22591,6 +24655,43 @@ uac_invoice_paymentCreateManyNestedInput = TypedDict(
 )
 
 
+uac_invoice_paymentNestedUpsertInput = TypedDict(
+    'uac_invoice_paymentNestedUpsertInput',
+    {
+        'create': 'uac_invoice_paymentCreateWithoutRelationsInput',
+        'update': 'uac_invoice_paymentUpdateInput',
+    },
+)
+
+
+uac_invoice_paymentUpdateWithWhereUniqueInput = TypedDict(
+    'uac_invoice_paymentUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_invoice_paymentWhereUniqueInput',
+        'data': 'uac_invoice_paymentUpdateInput',
+    },
+)
+
+
+uac_invoice_paymentUpdateManyWithWhereInput = TypedDict(
+    'uac_invoice_paymentUpdateManyWithWhereInput',
+    {
+        'where': 'uac_invoice_paymentWhereInput',
+        'data': 'uac_invoice_paymentUpdateManyMutationInput',
+    },
+)
+
+
+uac_invoice_paymentUpsertWithWhereUniqueInput = TypedDict(
+    'uac_invoice_paymentUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_invoice_paymentWhereUniqueInput',
+        'create': 'uac_invoice_paymentCreateWithoutRelationsInput',
+        'update': 'uac_invoice_paymentUpdateInput',
+    },
+)
+
+
 uac_invoice_paymentUpdateOneNestedInput = TypedDict(
     'uac_invoice_paymentUpdateOneNestedInput',
     {
@@ -22599,6 +24700,8 @@ uac_invoice_paymentUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_invoice_paymentConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_invoice_paymentUpdateInput',
+        'upsert': 'uac_invoice_paymentNestedUpsertInput',
     },
     total=False,
 )
@@ -22613,6 +24716,10 @@ uac_invoice_paymentUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_invoice_paymentWhereUniqueInput', List['uac_invoice_paymentWhereUniqueInput']],
         'set': List['uac_invoice_paymentWhereUniqueInput'],
         'delete': Union['uac_invoice_paymentWhereUniqueInput', List['uac_invoice_paymentWhereUniqueInput']],
+        'update': Union['uac_invoice_paymentUpdateWithWhereUniqueInput', List['uac_invoice_paymentUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_invoice_paymentUpdateManyWithWhereInput', List['uac_invoice_paymentUpdateManyWithWhereInput']],
+        'upsert': Union['uac_invoice_paymentUpsertWithWhereUniqueInput', List['uac_invoice_paymentUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_invoice_paymentWhereInput', List['uac_invoice_paymentWhereInput']],
     },
     total=False,
 )
@@ -23021,6 +25128,43 @@ unprocessed_uac_invoice_paymentCreateManyNestedInput = TypedDict(
 )
 
 
+unprocessed_uac_invoice_paymentNestedUpsertInput = TypedDict(
+    'unprocessed_uac_invoice_paymentNestedUpsertInput',
+    {
+        'create': 'unprocessed_uac_invoice_paymentCreateWithoutRelationsInput',
+        'update': 'unprocessed_uac_invoice_paymentUpdateInput',
+    },
+)
+
+
+unprocessed_uac_invoice_paymentUpdateWithWhereUniqueInput = TypedDict(
+    'unprocessed_uac_invoice_paymentUpdateWithWhereUniqueInput',
+    {
+        'where': 'unprocessed_uac_invoice_paymentWhereUniqueInput',
+        'data': 'unprocessed_uac_invoice_paymentUpdateInput',
+    },
+)
+
+
+unprocessed_uac_invoice_paymentUpdateManyWithWhereInput = TypedDict(
+    'unprocessed_uac_invoice_paymentUpdateManyWithWhereInput',
+    {
+        'where': 'unprocessed_uac_invoice_paymentWhereInput',
+        'data': 'unprocessed_uac_invoice_paymentUpdateManyMutationInput',
+    },
+)
+
+
+unprocessed_uac_invoice_paymentUpsertWithWhereUniqueInput = TypedDict(
+    'unprocessed_uac_invoice_paymentUpsertWithWhereUniqueInput',
+    {
+        'where': 'unprocessed_uac_invoice_paymentWhereUniqueInput',
+        'create': 'unprocessed_uac_invoice_paymentCreateWithoutRelationsInput',
+        'update': 'unprocessed_uac_invoice_paymentUpdateInput',
+    },
+)
+
+
 unprocessed_uac_invoice_paymentUpdateOneNestedInput = TypedDict(
     'unprocessed_uac_invoice_paymentUpdateOneNestedInput',
     {
@@ -23029,6 +25173,8 @@ unprocessed_uac_invoice_paymentUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'unprocessed_uac_invoice_paymentConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'unprocessed_uac_invoice_paymentUpdateInput',
+        'upsert': 'unprocessed_uac_invoice_paymentNestedUpsertInput',
     },
     total=False,
 )
@@ -23043,6 +25189,10 @@ unprocessed_uac_invoice_paymentUpdateManyNestedInput = TypedDict(
         'disconnect': Union['unprocessed_uac_invoice_paymentWhereUniqueInput', List['unprocessed_uac_invoice_paymentWhereUniqueInput']],
         'set': List['unprocessed_uac_invoice_paymentWhereUniqueInput'],
         'delete': Union['unprocessed_uac_invoice_paymentWhereUniqueInput', List['unprocessed_uac_invoice_paymentWhereUniqueInput']],
+        'update': Union['unprocessed_uac_invoice_paymentUpdateWithWhereUniqueInput', List['unprocessed_uac_invoice_paymentUpdateWithWhereUniqueInput']],
+        'update_many': Union['unprocessed_uac_invoice_paymentUpdateManyWithWhereInput', List['unprocessed_uac_invoice_paymentUpdateManyWithWhereInput']],
+        'upsert': Union['unprocessed_uac_invoice_paymentUpsertWithWhereUniqueInput', List['unprocessed_uac_invoice_paymentUpsertWithWhereUniqueInput']],
+        'delete_many': Union['unprocessed_uac_invoice_paymentWhereInput', List['unprocessed_uac_invoice_paymentWhereInput']],
     },
     total=False,
 )
@@ -23462,6 +25612,43 @@ uac_itemCreateManyNestedInput = TypedDict(
 )
 
 
+uac_itemNestedUpsertInput = TypedDict(
+    'uac_itemNestedUpsertInput',
+    {
+        'create': 'uac_itemCreateWithoutRelationsInput',
+        'update': 'uac_itemUpdateInput',
+    },
+)
+
+
+uac_itemUpdateWithWhereUniqueInput = TypedDict(
+    'uac_itemUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_itemWhereUniqueInput',
+        'data': 'uac_itemUpdateInput',
+    },
+)
+
+
+uac_itemUpdateManyWithWhereInput = TypedDict(
+    'uac_itemUpdateManyWithWhereInput',
+    {
+        'where': 'uac_itemWhereInput',
+        'data': 'uac_itemUpdateManyMutationInput',
+    },
+)
+
+
+uac_itemUpsertWithWhereUniqueInput = TypedDict(
+    'uac_itemUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_itemWhereUniqueInput',
+        'create': 'uac_itemCreateWithoutRelationsInput',
+        'update': 'uac_itemUpdateInput',
+    },
+)
+
+
 uac_itemUpdateOneNestedInput = TypedDict(
     'uac_itemUpdateOneNestedInput',
     {
@@ -23470,6 +25657,8 @@ uac_itemUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_itemConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_itemUpdateInput',
+        'upsert': 'uac_itemNestedUpsertInput',
     },
     total=False,
 )
@@ -23484,6 +25673,10 @@ uac_itemUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_itemWhereUniqueInput', List['uac_itemWhereUniqueInput']],
         'set': List['uac_itemWhereUniqueInput'],
         'delete': Union['uac_itemWhereUniqueInput', List['uac_itemWhereUniqueInput']],
+        'update': Union['uac_itemUpdateWithWhereUniqueInput', List['uac_itemUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_itemUpdateManyWithWhereInput', List['uac_itemUpdateManyWithWhereInput']],
+        'upsert': Union['uac_itemUpsertWithWhereUniqueInput', List['uac_itemUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_itemWhereInput', List['uac_itemWhereInput']],
     },
     total=False,
 )
@@ -23934,6 +26127,43 @@ uac_item_line_detailCreateManyNestedInput = TypedDict(
 )
 
 
+uac_item_line_detailNestedUpsertInput = TypedDict(
+    'uac_item_line_detailNestedUpsertInput',
+    {
+        'create': 'uac_item_line_detailCreateWithoutRelationsInput',
+        'update': 'uac_item_line_detailUpdateInput',
+    },
+)
+
+
+uac_item_line_detailUpdateWithWhereUniqueInput = TypedDict(
+    'uac_item_line_detailUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_item_line_detailWhereUniqueInput',
+        'data': 'uac_item_line_detailUpdateInput',
+    },
+)
+
+
+uac_item_line_detailUpdateManyWithWhereInput = TypedDict(
+    'uac_item_line_detailUpdateManyWithWhereInput',
+    {
+        'where': 'uac_item_line_detailWhereInput',
+        'data': 'uac_item_line_detailUpdateManyMutationInput',
+    },
+)
+
+
+uac_item_line_detailUpsertWithWhereUniqueInput = TypedDict(
+    'uac_item_line_detailUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_item_line_detailWhereUniqueInput',
+        'create': 'uac_item_line_detailCreateWithoutRelationsInput',
+        'update': 'uac_item_line_detailUpdateInput',
+    },
+)
+
+
 uac_item_line_detailUpdateOneNestedInput = TypedDict(
     'uac_item_line_detailUpdateOneNestedInput',
     {
@@ -23942,6 +26172,8 @@ uac_item_line_detailUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_item_line_detailConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_item_line_detailUpdateInput',
+        'upsert': 'uac_item_line_detailNestedUpsertInput',
     },
     total=False,
 )
@@ -23956,6 +26188,10 @@ uac_item_line_detailUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_item_line_detailWhereUniqueInput', List['uac_item_line_detailWhereUniqueInput']],
         'set': List['uac_item_line_detailWhereUniqueInput'],
         'delete': Union['uac_item_line_detailWhereUniqueInput', List['uac_item_line_detailWhereUniqueInput']],
+        'update': Union['uac_item_line_detailUpdateWithWhereUniqueInput', List['uac_item_line_detailUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_item_line_detailUpdateManyWithWhereInput', List['uac_item_line_detailUpdateManyWithWhereInput']],
+        'upsert': Union['uac_item_line_detailUpsertWithWhereUniqueInput', List['uac_item_line_detailUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_item_line_detailWhereInput', List['uac_item_line_detailWhereInput']],
     },
     total=False,
 )
@@ -24423,6 +26659,43 @@ uac_line_itemCreateManyNestedInput = TypedDict(
 )
 
 
+uac_line_itemNestedUpsertInput = TypedDict(
+    'uac_line_itemNestedUpsertInput',
+    {
+        'create': 'uac_line_itemCreateWithoutRelationsInput',
+        'update': 'uac_line_itemUpdateInput',
+    },
+)
+
+
+uac_line_itemUpdateWithWhereUniqueInput = TypedDict(
+    'uac_line_itemUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_line_itemWhereUniqueInput',
+        'data': 'uac_line_itemUpdateInput',
+    },
+)
+
+
+uac_line_itemUpdateManyWithWhereInput = TypedDict(
+    'uac_line_itemUpdateManyWithWhereInput',
+    {
+        'where': 'uac_line_itemWhereInput',
+        'data': 'uac_line_itemUpdateManyMutationInput',
+    },
+)
+
+
+uac_line_itemUpsertWithWhereUniqueInput = TypedDict(
+    'uac_line_itemUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_line_itemWhereUniqueInput',
+        'create': 'uac_line_itemCreateWithoutRelationsInput',
+        'update': 'uac_line_itemUpdateInput',
+    },
+)
+
+
 uac_line_itemUpdateOneNestedInput = TypedDict(
     'uac_line_itemUpdateOneNestedInput',
     {
@@ -24431,6 +26704,8 @@ uac_line_itemUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_line_itemConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_line_itemUpdateInput',
+        'upsert': 'uac_line_itemNestedUpsertInput',
     },
     total=False,
 )
@@ -24445,6 +26720,10 @@ uac_line_itemUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_line_itemWhereUniqueInput', List['uac_line_itemWhereUniqueInput']],
         'set': List['uac_line_itemWhereUniqueInput'],
         'delete': Union['uac_line_itemWhereUniqueInput', List['uac_line_itemWhereUniqueInput']],
+        'update': Union['uac_line_itemUpdateWithWhereUniqueInput', List['uac_line_itemUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_line_itemUpdateManyWithWhereInput', List['uac_line_itemUpdateManyWithWhereInput']],
+        'upsert': Union['uac_line_itemUpsertWithWhereUniqueInput', List['uac_line_itemUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_line_itemWhereInput', List['uac_line_itemWhereInput']],
     },
     total=False,
 )
@@ -25167,6 +27446,43 @@ uac_line_item_detailCreateManyNestedInput = TypedDict(
 )
 
 
+uac_line_item_detailNestedUpsertInput = TypedDict(
+    'uac_line_item_detailNestedUpsertInput',
+    {
+        'create': 'uac_line_item_detailCreateWithoutRelationsInput',
+        'update': 'uac_line_item_detailUpdateInput',
+    },
+)
+
+
+uac_line_item_detailUpdateWithWhereUniqueInput = TypedDict(
+    'uac_line_item_detailUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_line_item_detailWhereUniqueInput',
+        'data': 'uac_line_item_detailUpdateInput',
+    },
+)
+
+
+uac_line_item_detailUpdateManyWithWhereInput = TypedDict(
+    'uac_line_item_detailUpdateManyWithWhereInput',
+    {
+        'where': 'uac_line_item_detailWhereInput',
+        'data': 'uac_line_item_detailUpdateManyMutationInput',
+    },
+)
+
+
+uac_line_item_detailUpsertWithWhereUniqueInput = TypedDict(
+    'uac_line_item_detailUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_line_item_detailWhereUniqueInput',
+        'create': 'uac_line_item_detailCreateWithoutRelationsInput',
+        'update': 'uac_line_item_detailUpdateInput',
+    },
+)
+
+
 uac_line_item_detailUpdateOneNestedInput = TypedDict(
     'uac_line_item_detailUpdateOneNestedInput',
     {
@@ -25175,6 +27491,8 @@ uac_line_item_detailUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_line_item_detailConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_line_item_detailUpdateInput',
+        'upsert': 'uac_line_item_detailNestedUpsertInput',
     },
     total=False,
 )
@@ -25189,6 +27507,10 @@ uac_line_item_detailUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_line_item_detailWhereUniqueInput', List['uac_line_item_detailWhereUniqueInput']],
         'set': List['uac_line_item_detailWhereUniqueInput'],
         'delete': Union['uac_line_item_detailWhereUniqueInput', List['uac_line_item_detailWhereUniqueInput']],
+        'update': Union['uac_line_item_detailUpdateWithWhereUniqueInput', List['uac_line_item_detailUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_line_item_detailUpdateManyWithWhereInput', List['uac_line_item_detailUpdateManyWithWhereInput']],
+        'upsert': Union['uac_line_item_detailUpsertWithWhereUniqueInput', List['uac_line_item_detailUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_line_item_detailWhereInput', List['uac_line_item_detailWhereInput']],
     },
     total=False,
 )
@@ -25598,6 +27920,43 @@ uac_purchase_orderCreateManyNestedInput = TypedDict(
 )
 
 
+uac_purchase_orderNestedUpsertInput = TypedDict(
+    'uac_purchase_orderNestedUpsertInput',
+    {
+        'create': 'uac_purchase_orderCreateWithoutRelationsInput',
+        'update': 'uac_purchase_orderUpdateInput',
+    },
+)
+
+
+uac_purchase_orderUpdateWithWhereUniqueInput = TypedDict(
+    'uac_purchase_orderUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_purchase_orderWhereUniqueInput',
+        'data': 'uac_purchase_orderUpdateInput',
+    },
+)
+
+
+uac_purchase_orderUpdateManyWithWhereInput = TypedDict(
+    'uac_purchase_orderUpdateManyWithWhereInput',
+    {
+        'where': 'uac_purchase_orderWhereInput',
+        'data': 'uac_purchase_orderUpdateManyMutationInput',
+    },
+)
+
+
+uac_purchase_orderUpsertWithWhereUniqueInput = TypedDict(
+    'uac_purchase_orderUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_purchase_orderWhereUniqueInput',
+        'create': 'uac_purchase_orderCreateWithoutRelationsInput',
+        'update': 'uac_purchase_orderUpdateInput',
+    },
+)
+
+
 uac_purchase_orderUpdateOneNestedInput = TypedDict(
     'uac_purchase_orderUpdateOneNestedInput',
     {
@@ -25606,6 +27965,8 @@ uac_purchase_orderUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_purchase_orderConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_purchase_orderUpdateInput',
+        'upsert': 'uac_purchase_orderNestedUpsertInput',
     },
     total=False,
 )
@@ -25620,6 +27981,10 @@ uac_purchase_orderUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_purchase_orderWhereUniqueInput', List['uac_purchase_orderWhereUniqueInput']],
         'set': List['uac_purchase_orderWhereUniqueInput'],
         'delete': Union['uac_purchase_orderWhereUniqueInput', List['uac_purchase_orderWhereUniqueInput']],
+        'update': Union['uac_purchase_orderUpdateWithWhereUniqueInput', List['uac_purchase_orderUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_purchase_orderUpdateManyWithWhereInput', List['uac_purchase_orderUpdateManyWithWhereInput']],
+        'upsert': Union['uac_purchase_orderUpsertWithWhereUniqueInput', List['uac_purchase_orderUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_purchase_orderWhereInput', List['uac_purchase_orderWhereInput']],
     },
     total=False,
 )
@@ -26066,6 +28431,43 @@ uac_requestsCreateManyNestedInput = TypedDict(
 )
 
 
+uac_requestsNestedUpsertInput = TypedDict(
+    'uac_requestsNestedUpsertInput',
+    {
+        'create': 'uac_requestsCreateWithoutRelationsInput',
+        'update': 'uac_requestsUpdateInput',
+    },
+)
+
+
+uac_requestsUpdateWithWhereUniqueInput = TypedDict(
+    'uac_requestsUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_requestsWhereUniqueInput',
+        'data': 'uac_requestsUpdateInput',
+    },
+)
+
+
+uac_requestsUpdateManyWithWhereInput = TypedDict(
+    'uac_requestsUpdateManyWithWhereInput',
+    {
+        'where': 'uac_requestsWhereInput',
+        'data': 'uac_requestsUpdateManyMutationInput',
+    },
+)
+
+
+uac_requestsUpsertWithWhereUniqueInput = TypedDict(
+    'uac_requestsUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_requestsWhereUniqueInput',
+        'create': 'uac_requestsCreateWithoutRelationsInput',
+        'update': 'uac_requestsUpdateInput',
+    },
+)
+
+
 uac_requestsUpdateOneNestedInput = TypedDict(
     'uac_requestsUpdateOneNestedInput',
     {
@@ -26074,6 +28476,8 @@ uac_requestsUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_requestsConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_requestsUpdateInput',
+        'upsert': 'uac_requestsNestedUpsertInput',
     },
     total=False,
 )
@@ -26088,6 +28492,10 @@ uac_requestsUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_requestsWhereUniqueInput', List['uac_requestsWhereUniqueInput']],
         'set': List['uac_requestsWhereUniqueInput'],
         'delete': Union['uac_requestsWhereUniqueInput', List['uac_requestsWhereUniqueInput']],
+        'update': Union['uac_requestsUpdateWithWhereUniqueInput', List['uac_requestsUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_requestsUpdateManyWithWhereInput', List['uac_requestsUpdateManyWithWhereInput']],
+        'upsert': Union['uac_requestsUpsertWithWhereUniqueInput', List['uac_requestsUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_requestsWhereInput', List['uac_requestsWhereInput']],
     },
     total=False,
 )
@@ -26457,6 +28865,43 @@ uac_vendorCreateManyNestedInput = TypedDict(
 )
 
 
+uac_vendorNestedUpsertInput = TypedDict(
+    'uac_vendorNestedUpsertInput',
+    {
+        'create': 'uac_vendorCreateWithoutRelationsInput',
+        'update': 'uac_vendorUpdateInput',
+    },
+)
+
+
+uac_vendorUpdateWithWhereUniqueInput = TypedDict(
+    'uac_vendorUpdateWithWhereUniqueInput',
+    {
+        'where': 'uac_vendorWhereUniqueInput',
+        'data': 'uac_vendorUpdateInput',
+    },
+)
+
+
+uac_vendorUpdateManyWithWhereInput = TypedDict(
+    'uac_vendorUpdateManyWithWhereInput',
+    {
+        'where': 'uac_vendorWhereInput',
+        'data': 'uac_vendorUpdateManyMutationInput',
+    },
+)
+
+
+uac_vendorUpsertWithWhereUniqueInput = TypedDict(
+    'uac_vendorUpsertWithWhereUniqueInput',
+    {
+        'where': 'uac_vendorWhereUniqueInput',
+        'create': 'uac_vendorCreateWithoutRelationsInput',
+        'update': 'uac_vendorUpdateInput',
+    },
+)
+
+
 uac_vendorUpdateOneNestedInput = TypedDict(
     'uac_vendorUpdateOneNestedInput',
     {
@@ -26465,6 +28910,8 @@ uac_vendorUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'uac_vendorConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'uac_vendorUpdateInput',
+        'upsert': 'uac_vendorNestedUpsertInput',
     },
     total=False,
 )
@@ -26479,6 +28926,10 @@ uac_vendorUpdateManyNestedInput = TypedDict(
         'disconnect': Union['uac_vendorWhereUniqueInput', List['uac_vendorWhereUniqueInput']],
         'set': List['uac_vendorWhereUniqueInput'],
         'delete': Union['uac_vendorWhereUniqueInput', List['uac_vendorWhereUniqueInput']],
+        'update': Union['uac_vendorUpdateWithWhereUniqueInput', List['uac_vendorUpdateWithWhereUniqueInput']],
+        'update_many': Union['uac_vendorUpdateManyWithWhereInput', List['uac_vendorUpdateManyWithWhereInput']],
+        'upsert': Union['uac_vendorUpsertWithWhereUniqueInput', List['uac_vendorUpsertWithWhereUniqueInput']],
+        'delete_many': Union['uac_vendorWhereInput', List['uac_vendorWhereInput']],
     },
     total=False,
 )
@@ -26964,6 +29415,43 @@ usageCreateManyNestedInput = TypedDict(
 )
 
 
+usageNestedUpsertInput = TypedDict(
+    'usageNestedUpsertInput',
+    {
+        'create': 'usageCreateWithoutRelationsInput',
+        'update': 'usageUpdateInput',
+    },
+)
+
+
+usageUpdateWithWhereUniqueInput = TypedDict(
+    'usageUpdateWithWhereUniqueInput',
+    {
+        'where': 'usageWhereUniqueInput',
+        'data': 'usageUpdateInput',
+    },
+)
+
+
+usageUpdateManyWithWhereInput = TypedDict(
+    'usageUpdateManyWithWhereInput',
+    {
+        'where': 'usageWhereInput',
+        'data': 'usageUpdateManyMutationInput',
+    },
+)
+
+
+usageUpsertWithWhereUniqueInput = TypedDict(
+    'usageUpsertWithWhereUniqueInput',
+    {
+        'where': 'usageWhereUniqueInput',
+        'create': 'usageCreateWithoutRelationsInput',
+        'update': 'usageUpdateInput',
+    },
+)
+
+
 usageUpdateOneNestedInput = TypedDict(
     'usageUpdateOneNestedInput',
     {
@@ -26972,6 +29460,8 @@ usageUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'usageConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'usageUpdateInput',
+        'upsert': 'usageNestedUpsertInput',
     },
     total=False,
 )
@@ -26986,6 +29476,10 @@ usageUpdateManyNestedInput = TypedDict(
         'disconnect': Union['usageWhereUniqueInput', List['usageWhereUniqueInput']],
         'set': List['usageWhereUniqueInput'],
         'delete': Union['usageWhereUniqueInput', List['usageWhereUniqueInput']],
+        'update': Union['usageUpdateWithWhereUniqueInput', List['usageUpdateWithWhereUniqueInput']],
+        'update_many': Union['usageUpdateManyWithWhereInput', List['usageUpdateManyWithWhereInput']],
+        'upsert': Union['usageUpsertWithWhereUniqueInput', List['usageUpsertWithWhereUniqueInput']],
+        'delete_many': Union['usageWhereInput', List['usageWhereInput']],
     },
     total=False,
 )
@@ -27435,6 +29929,43 @@ contract_reference_dataCreateManyNestedInput = TypedDict(
 )
 
 
+contract_reference_dataNestedUpsertInput = TypedDict(
+    'contract_reference_dataNestedUpsertInput',
+    {
+        'create': 'contract_reference_dataCreateWithoutRelationsInput',
+        'update': 'contract_reference_dataUpdateInput',
+    },
+)
+
+
+contract_reference_dataUpdateWithWhereUniqueInput = TypedDict(
+    'contract_reference_dataUpdateWithWhereUniqueInput',
+    {
+        'where': 'contract_reference_dataWhereUniqueInput',
+        'data': 'contract_reference_dataUpdateInput',
+    },
+)
+
+
+contract_reference_dataUpdateManyWithWhereInput = TypedDict(
+    'contract_reference_dataUpdateManyWithWhereInput',
+    {
+        'where': 'contract_reference_dataWhereInput',
+        'data': 'contract_reference_dataUpdateManyMutationInput',
+    },
+)
+
+
+contract_reference_dataUpsertWithWhereUniqueInput = TypedDict(
+    'contract_reference_dataUpsertWithWhereUniqueInput',
+    {
+        'where': 'contract_reference_dataWhereUniqueInput',
+        'create': 'contract_reference_dataCreateWithoutRelationsInput',
+        'update': 'contract_reference_dataUpdateInput',
+    },
+)
+
+
 contract_reference_dataUpdateOneNestedInput = TypedDict(
     'contract_reference_dataUpdateOneNestedInput',
     {
@@ -27443,6 +29974,8 @@ contract_reference_dataUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'contract_reference_dataConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'contract_reference_dataUpdateInput',
+        'upsert': 'contract_reference_dataNestedUpsertInput',
     },
     total=False,
 )
@@ -27457,6 +29990,10 @@ contract_reference_dataUpdateManyNestedInput = TypedDict(
         'disconnect': Union['contract_reference_dataWhereUniqueInput', List['contract_reference_dataWhereUniqueInput']],
         'set': List['contract_reference_dataWhereUniqueInput'],
         'delete': Union['contract_reference_dataWhereUniqueInput', List['contract_reference_dataWhereUniqueInput']],
+        'update': Union['contract_reference_dataUpdateWithWhereUniqueInput', List['contract_reference_dataUpdateWithWhereUniqueInput']],
+        'update_many': Union['contract_reference_dataUpdateManyWithWhereInput', List['contract_reference_dataUpdateManyWithWhereInput']],
+        'upsert': Union['contract_reference_dataUpsertWithWhereUniqueInput', List['contract_reference_dataUpsertWithWhereUniqueInput']],
+        'delete_many': Union['contract_reference_dataWhereInput', List['contract_reference_dataWhereInput']],
     },
     total=False,
 )
@@ -27849,6 +30386,43 @@ payment_gatewaysCreateManyNestedInput = TypedDict(
 )
 
 
+payment_gatewaysNestedUpsertInput = TypedDict(
+    'payment_gatewaysNestedUpsertInput',
+    {
+        'create': 'payment_gatewaysCreateWithoutRelationsInput',
+        'update': 'payment_gatewaysUpdateInput',
+    },
+)
+
+
+payment_gatewaysUpdateWithWhereUniqueInput = TypedDict(
+    'payment_gatewaysUpdateWithWhereUniqueInput',
+    {
+        'where': 'payment_gatewaysWhereUniqueInput',
+        'data': 'payment_gatewaysUpdateInput',
+    },
+)
+
+
+payment_gatewaysUpdateManyWithWhereInput = TypedDict(
+    'payment_gatewaysUpdateManyWithWhereInput',
+    {
+        'where': 'payment_gatewaysWhereInput',
+        'data': 'payment_gatewaysUpdateManyMutationInput',
+    },
+)
+
+
+payment_gatewaysUpsertWithWhereUniqueInput = TypedDict(
+    'payment_gatewaysUpsertWithWhereUniqueInput',
+    {
+        'where': 'payment_gatewaysWhereUniqueInput',
+        'create': 'payment_gatewaysCreateWithoutRelationsInput',
+        'update': 'payment_gatewaysUpdateInput',
+    },
+)
+
+
 payment_gatewaysUpdateOneNestedInput = TypedDict(
     'payment_gatewaysUpdateOneNestedInput',
     {
@@ -27857,6 +30431,8 @@ payment_gatewaysUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'payment_gatewaysConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'payment_gatewaysUpdateInput',
+        'upsert': 'payment_gatewaysNestedUpsertInput',
     },
     total=False,
 )
@@ -27871,6 +30447,10 @@ payment_gatewaysUpdateManyNestedInput = TypedDict(
         'disconnect': Union['payment_gatewaysWhereUniqueInput', List['payment_gatewaysWhereUniqueInput']],
         'set': List['payment_gatewaysWhereUniqueInput'],
         'delete': Union['payment_gatewaysWhereUniqueInput', List['payment_gatewaysWhereUniqueInput']],
+        'update': Union['payment_gatewaysUpdateWithWhereUniqueInput', List['payment_gatewaysUpdateWithWhereUniqueInput']],
+        'update_many': Union['payment_gatewaysUpdateManyWithWhereInput', List['payment_gatewaysUpdateManyWithWhereInput']],
+        'upsert': Union['payment_gatewaysUpsertWithWhereUniqueInput', List['payment_gatewaysUpsertWithWhereUniqueInput']],
+        'delete_many': Union['payment_gatewaysWhereInput', List['payment_gatewaysWhereInput']],
     },
     total=False,
 )
@@ -28313,6 +30893,43 @@ sync_configCreateManyNestedInput = TypedDict(
 )
 
 
+sync_configNestedUpsertInput = TypedDict(
+    'sync_configNestedUpsertInput',
+    {
+        'create': 'sync_configCreateWithoutRelationsInput',
+        'update': 'sync_configUpdateInput',
+    },
+)
+
+
+sync_configUpdateWithWhereUniqueInput = TypedDict(
+    'sync_configUpdateWithWhereUniqueInput',
+    {
+        'where': 'sync_configWhereUniqueInput',
+        'data': 'sync_configUpdateInput',
+    },
+)
+
+
+sync_configUpdateManyWithWhereInput = TypedDict(
+    'sync_configUpdateManyWithWhereInput',
+    {
+        'where': 'sync_configWhereInput',
+        'data': 'sync_configUpdateManyMutationInput',
+    },
+)
+
+
+sync_configUpsertWithWhereUniqueInput = TypedDict(
+    'sync_configUpsertWithWhereUniqueInput',
+    {
+        'where': 'sync_configWhereUniqueInput',
+        'create': 'sync_configCreateWithoutRelationsInput',
+        'update': 'sync_configUpdateInput',
+    },
+)
+
+
 sync_configUpdateOneNestedInput = TypedDict(
     'sync_configUpdateOneNestedInput',
     {
@@ -28321,6 +30938,8 @@ sync_configUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'sync_configConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'sync_configUpdateInput',
+        'upsert': 'sync_configNestedUpsertInput',
     },
     total=False,
 )
@@ -28335,6 +30954,10 @@ sync_configUpdateManyNestedInput = TypedDict(
         'disconnect': Union['sync_configWhereUniqueInput', List['sync_configWhereUniqueInput']],
         'set': List['sync_configWhereUniqueInput'],
         'delete': Union['sync_configWhereUniqueInput', List['sync_configWhereUniqueInput']],
+        'update': Union['sync_configUpdateWithWhereUniqueInput', List['sync_configUpdateWithWhereUniqueInput']],
+        'update_many': Union['sync_configUpdateManyWithWhereInput', List['sync_configUpdateManyWithWhereInput']],
+        'upsert': Union['sync_configUpsertWithWhereUniqueInput', List['sync_configUpsertWithWhereUniqueInput']],
+        'delete_many': Union['sync_configWhereInput', List['sync_configWhereInput']],
     },
     total=False,
 )
@@ -28736,6 +31359,43 @@ sync_jobsCreateManyNestedInput = TypedDict(
 )
 
 
+sync_jobsNestedUpsertInput = TypedDict(
+    'sync_jobsNestedUpsertInput',
+    {
+        'create': 'sync_jobsCreateWithoutRelationsInput',
+        'update': 'sync_jobsUpdateInput',
+    },
+)
+
+
+sync_jobsUpdateWithWhereUniqueInput = TypedDict(
+    'sync_jobsUpdateWithWhereUniqueInput',
+    {
+        'where': 'sync_jobsWhereUniqueInput',
+        'data': 'sync_jobsUpdateInput',
+    },
+)
+
+
+sync_jobsUpdateManyWithWhereInput = TypedDict(
+    'sync_jobsUpdateManyWithWhereInput',
+    {
+        'where': 'sync_jobsWhereInput',
+        'data': 'sync_jobsUpdateManyMutationInput',
+    },
+)
+
+
+sync_jobsUpsertWithWhereUniqueInput = TypedDict(
+    'sync_jobsUpsertWithWhereUniqueInput',
+    {
+        'where': 'sync_jobsWhereUniqueInput',
+        'create': 'sync_jobsCreateWithoutRelationsInput',
+        'update': 'sync_jobsUpdateInput',
+    },
+)
+
+
 sync_jobsUpdateOneNestedInput = TypedDict(
     'sync_jobsUpdateOneNestedInput',
     {
@@ -28744,6 +31404,8 @@ sync_jobsUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'sync_jobsConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'sync_jobsUpdateInput',
+        'upsert': 'sync_jobsNestedUpsertInput',
     },
     total=False,
 )
@@ -28758,6 +31420,10 @@ sync_jobsUpdateManyNestedInput = TypedDict(
         'disconnect': Union['sync_jobsWhereUniqueInput', List['sync_jobsWhereUniqueInput']],
         'set': List['sync_jobsWhereUniqueInput'],
         'delete': Union['sync_jobsWhereUniqueInput', List['sync_jobsWhereUniqueInput']],
+        'update': Union['sync_jobsUpdateWithWhereUniqueInput', List['sync_jobsUpdateWithWhereUniqueInput']],
+        'update_many': Union['sync_jobsUpdateManyWithWhereInput', List['sync_jobsUpdateManyWithWhereInput']],
+        'upsert': Union['sync_jobsUpsertWithWhereUniqueInput', List['sync_jobsUpsertWithWhereUniqueInput']],
+        'delete_many': Union['sync_jobsWhereInput', List['sync_jobsWhereInput']],
     },
     total=False,
 )
@@ -29208,6 +31874,43 @@ connectionsCreateManyNestedInput = TypedDict(
 )
 
 
+connectionsNestedUpsertInput = TypedDict(
+    'connectionsNestedUpsertInput',
+    {
+        'create': 'connectionsCreateWithoutRelationsInput',
+        'update': 'connectionsUpdateInput',
+    },
+)
+
+
+connectionsUpdateWithWhereUniqueInput = TypedDict(
+    'connectionsUpdateWithWhereUniqueInput',
+    {
+        'where': 'connectionsWhereUniqueInput',
+        'data': 'connectionsUpdateInput',
+    },
+)
+
+
+connectionsUpdateManyWithWhereInput = TypedDict(
+    'connectionsUpdateManyWithWhereInput',
+    {
+        'where': 'connectionsWhereInput',
+        'data': 'connectionsUpdateManyMutationInput',
+    },
+)
+
+
+connectionsUpsertWithWhereUniqueInput = TypedDict(
+    'connectionsUpsertWithWhereUniqueInput',
+    {
+        'where': 'connectionsWhereUniqueInput',
+        'create': 'connectionsCreateWithoutRelationsInput',
+        'update': 'connectionsUpdateInput',
+    },
+)
+
+
 connectionsUpdateOneNestedInput = TypedDict(
     'connectionsUpdateOneNestedInput',
     {
@@ -29216,6 +31919,8 @@ connectionsUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'connectionsConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'connectionsUpdateInput',
+        'upsert': 'connectionsNestedUpsertInput',
     },
     total=False,
 )
@@ -29230,6 +31935,10 @@ connectionsUpdateManyNestedInput = TypedDict(
         'disconnect': Union['connectionsWhereUniqueInput', List['connectionsWhereUniqueInput']],
         'set': List['connectionsWhereUniqueInput'],
         'delete': Union['connectionsWhereUniqueInput', List['connectionsWhereUniqueInput']],
+        'update': Union['connectionsUpdateWithWhereUniqueInput', List['connectionsUpdateWithWhereUniqueInput']],
+        'update_many': Union['connectionsUpdateManyWithWhereInput', List['connectionsUpdateManyWithWhereInput']],
+        'upsert': Union['connectionsUpsertWithWhereUniqueInput', List['connectionsUpsertWithWhereUniqueInput']],
+        'delete_many': Union['connectionsWhereInput', List['connectionsWhereInput']],
     },
     total=False,
 )
@@ -29708,6 +32417,43 @@ userCreateManyNestedInput = TypedDict(
 )
 
 
+userNestedUpsertInput = TypedDict(
+    'userNestedUpsertInput',
+    {
+        'create': 'userCreateWithoutRelationsInput',
+        'update': 'userUpdateInput',
+    },
+)
+
+
+userUpdateWithWhereUniqueInput = TypedDict(
+    'userUpdateWithWhereUniqueInput',
+    {
+        'where': 'userWhereUniqueInput',
+        'data': 'userUpdateInput',
+    },
+)
+
+
+userUpdateManyWithWhereInput = TypedDict(
+    'userUpdateManyWithWhereInput',
+    {
+        'where': 'userWhereInput',
+        'data': 'userUpdateManyMutationInput',
+    },
+)
+
+
+userUpsertWithWhereUniqueInput = TypedDict(
+    'userUpsertWithWhereUniqueInput',
+    {
+        'where': 'userWhereUniqueInput',
+        'create': 'userCreateWithoutRelationsInput',
+        'update': 'userUpdateInput',
+    },
+)
+
+
 userUpdateOneNestedInput = TypedDict(
     'userUpdateOneNestedInput',
     {
@@ -29716,6 +32462,8 @@ userUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'userConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'userUpdateInput',
+        'upsert': 'userNestedUpsertInput',
     },
     total=False,
 )
@@ -29730,6 +32478,10 @@ userUpdateManyNestedInput = TypedDict(
         'disconnect': Union['userWhereUniqueInput', List['userWhereUniqueInput']],
         'set': List['userWhereUniqueInput'],
         'delete': Union['userWhereUniqueInput', List['userWhereUniqueInput']],
+        'update': Union['userUpdateWithWhereUniqueInput', List['userUpdateWithWhereUniqueInput']],
+        'update_many': Union['userUpdateManyWithWhereInput', List['userUpdateManyWithWhereInput']],
+        'upsert': Union['userUpsertWithWhereUniqueInput', List['userUpsertWithWhereUniqueInput']],
+        'delete_many': Union['userWhereInput', List['userWhereInput']],
     },
     total=False,
 )
@@ -30235,6 +32987,43 @@ user_groupCreateManyNestedInput = TypedDict(
 )
 
 
+user_groupNestedUpsertInput = TypedDict(
+    'user_groupNestedUpsertInput',
+    {
+        'create': 'user_groupCreateWithoutRelationsInput',
+        'update': 'user_groupUpdateInput',
+    },
+)
+
+
+user_groupUpdateWithWhereUniqueInput = TypedDict(
+    'user_groupUpdateWithWhereUniqueInput',
+    {
+        'where': 'user_groupWhereUniqueInput',
+        'data': 'user_groupUpdateInput',
+    },
+)
+
+
+user_groupUpdateManyWithWhereInput = TypedDict(
+    'user_groupUpdateManyWithWhereInput',
+    {
+        'where': 'user_groupWhereInput',
+        'data': 'user_groupUpdateManyMutationInput',
+    },
+)
+
+
+user_groupUpsertWithWhereUniqueInput = TypedDict(
+    'user_groupUpsertWithWhereUniqueInput',
+    {
+        'where': 'user_groupWhereUniqueInput',
+        'create': 'user_groupCreateWithoutRelationsInput',
+        'update': 'user_groupUpdateInput',
+    },
+)
+
+
 user_groupUpdateOneNestedInput = TypedDict(
     'user_groupUpdateOneNestedInput',
     {
@@ -30243,6 +33032,8 @@ user_groupUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'user_groupConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'user_groupUpdateInput',
+        'upsert': 'user_groupNestedUpsertInput',
     },
     total=False,
 )
@@ -30257,6 +33048,10 @@ user_groupUpdateManyNestedInput = TypedDict(
         'disconnect': Union['user_groupWhereUniqueInput', List['user_groupWhereUniqueInput']],
         'set': List['user_groupWhereUniqueInput'],
         'delete': Union['user_groupWhereUniqueInput', List['user_groupWhereUniqueInput']],
+        'update': Union['user_groupUpdateWithWhereUniqueInput', List['user_groupUpdateWithWhereUniqueInput']],
+        'update_many': Union['user_groupUpdateManyWithWhereInput', List['user_groupUpdateManyWithWhereInput']],
+        'upsert': Union['user_groupUpsertWithWhereUniqueInput', List['user_groupUpsertWithWhereUniqueInput']],
+        'delete_many': Union['user_groupWhereInput', List['user_groupWhereInput']],
     },
     total=False,
 )
@@ -30709,6 +33504,43 @@ invoice_requestCreateManyNestedInput = TypedDict(
 )
 
 
+invoice_requestNestedUpsertInput = TypedDict(
+    'invoice_requestNestedUpsertInput',
+    {
+        'create': 'invoice_requestCreateWithoutRelationsInput',
+        'update': 'invoice_requestUpdateInput',
+    },
+)
+
+
+invoice_requestUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_requestUpdateWithWhereUniqueInput',
+    {
+        'where': 'invoice_requestWhereUniqueInput',
+        'data': 'invoice_requestUpdateInput',
+    },
+)
+
+
+invoice_requestUpdateManyWithWhereInput = TypedDict(
+    'invoice_requestUpdateManyWithWhereInput',
+    {
+        'where': 'invoice_requestWhereInput',
+        'data': 'invoice_requestUpdateManyMutationInput',
+    },
+)
+
+
+invoice_requestUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_requestUpsertWithWhereUniqueInput',
+    {
+        'where': 'invoice_requestWhereUniqueInput',
+        'create': 'invoice_requestCreateWithoutRelationsInput',
+        'update': 'invoice_requestUpdateInput',
+    },
+)
+
+
 invoice_requestUpdateOneNestedInput = TypedDict(
     'invoice_requestUpdateOneNestedInput',
     {
@@ -30717,6 +33549,8 @@ invoice_requestUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'invoice_requestConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'invoice_requestUpdateInput',
+        'upsert': 'invoice_requestNestedUpsertInput',
     },
     total=False,
 )
@@ -30731,6 +33565,10 @@ invoice_requestUpdateManyNestedInput = TypedDict(
         'disconnect': Union['invoice_requestWhereUniqueInput', List['invoice_requestWhereUniqueInput']],
         'set': List['invoice_requestWhereUniqueInput'],
         'delete': Union['invoice_requestWhereUniqueInput', List['invoice_requestWhereUniqueInput']],
+        'update': Union['invoice_requestUpdateWithWhereUniqueInput', List['invoice_requestUpdateWithWhereUniqueInput']],
+        'update_many': Union['invoice_requestUpdateManyWithWhereInput', List['invoice_requestUpdateManyWithWhereInput']],
+        'upsert': Union['invoice_requestUpsertWithWhereUniqueInput', List['invoice_requestUpsertWithWhereUniqueInput']],
+        'delete_many': Union['invoice_requestWhereInput', List['invoice_requestWhereInput']],
     },
     total=False,
 )
@@ -31301,6 +34139,43 @@ api_keyCreateManyNestedInput = TypedDict(
 )
 
 
+api_keyNestedUpsertInput = TypedDict(
+    'api_keyNestedUpsertInput',
+    {
+        'create': 'api_keyCreateWithoutRelationsInput',
+        'update': 'api_keyUpdateInput',
+    },
+)
+
+
+api_keyUpdateWithWhereUniqueInput = TypedDict(
+    'api_keyUpdateWithWhereUniqueInput',
+    {
+        'where': 'api_keyWhereUniqueInput',
+        'data': 'api_keyUpdateInput',
+    },
+)
+
+
+api_keyUpdateManyWithWhereInput = TypedDict(
+    'api_keyUpdateManyWithWhereInput',
+    {
+        'where': 'api_keyWhereInput',
+        'data': 'api_keyUpdateManyMutationInput',
+    },
+)
+
+
+api_keyUpsertWithWhereUniqueInput = TypedDict(
+    'api_keyUpsertWithWhereUniqueInput',
+    {
+        'where': 'api_keyWhereUniqueInput',
+        'create': 'api_keyCreateWithoutRelationsInput',
+        'update': 'api_keyUpdateInput',
+    },
+)
+
+
 api_keyUpdateOneNestedInput = TypedDict(
     'api_keyUpdateOneNestedInput',
     {
@@ -31309,6 +34184,8 @@ api_keyUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'api_keyConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'api_keyUpdateInput',
+        'upsert': 'api_keyNestedUpsertInput',
     },
     total=False,
 )
@@ -31323,6 +34200,10 @@ api_keyUpdateManyNestedInput = TypedDict(
         'disconnect': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
         'set': List['api_keyWhereUniqueInput'],
         'delete': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
+        'update': Union['api_keyUpdateWithWhereUniqueInput', List['api_keyUpdateWithWhereUniqueInput']],
+        'update_many': Union['api_keyUpdateManyWithWhereInput', List['api_keyUpdateManyWithWhereInput']],
+        'upsert': Union['api_keyUpsertWithWhereUniqueInput', List['api_keyUpsertWithWhereUniqueInput']],
+        'delete_many': Union['api_keyWhereInput', List['api_keyWhereInput']],
     },
     total=False,
 )
@@ -31682,6 +34563,43 @@ invoice_email_resendCreateManyNestedInput = TypedDict(
 )
 
 
+invoice_email_resendNestedUpsertInput = TypedDict(
+    'invoice_email_resendNestedUpsertInput',
+    {
+        'create': 'invoice_email_resendCreateWithoutRelationsInput',
+        'update': 'invoice_email_resendUpdateInput',
+    },
+)
+
+
+invoice_email_resendUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_email_resendUpdateWithWhereUniqueInput',
+    {
+        'where': 'invoice_email_resendWhereUniqueInput',
+        'data': 'invoice_email_resendUpdateInput',
+    },
+)
+
+
+invoice_email_resendUpdateManyWithWhereInput = TypedDict(
+    'invoice_email_resendUpdateManyWithWhereInput',
+    {
+        'where': 'invoice_email_resendWhereInput',
+        'data': 'invoice_email_resendUpdateManyMutationInput',
+    },
+)
+
+
+invoice_email_resendUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_email_resendUpsertWithWhereUniqueInput',
+    {
+        'where': 'invoice_email_resendWhereUniqueInput',
+        'create': 'invoice_email_resendCreateWithoutRelationsInput',
+        'update': 'invoice_email_resendUpdateInput',
+    },
+)
+
+
 invoice_email_resendUpdateOneNestedInput = TypedDict(
     'invoice_email_resendUpdateOneNestedInput',
     {
@@ -31690,6 +34608,8 @@ invoice_email_resendUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'invoice_email_resendConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'invoice_email_resendUpdateInput',
+        'upsert': 'invoice_email_resendNestedUpsertInput',
     },
     total=False,
 )
@@ -31704,6 +34624,10 @@ invoice_email_resendUpdateManyNestedInput = TypedDict(
         'disconnect': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
         'set': List['invoice_email_resendWhereUniqueInput'],
         'delete': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
+        'update': Union['invoice_email_resendUpdateWithWhereUniqueInput', List['invoice_email_resendUpdateWithWhereUniqueInput']],
+        'update_many': Union['invoice_email_resendUpdateManyWithWhereInput', List['invoice_email_resendUpdateManyWithWhereInput']],
+        'upsert': Union['invoice_email_resendUpsertWithWhereUniqueInput', List['invoice_email_resendUpsertWithWhereUniqueInput']],
+        'delete_many': Union['invoice_email_resendWhereInput', List['invoice_email_resendWhereInput']],
     },
     total=False,
 )

@@ -140,6 +140,21 @@ class NestedWrites:
                     )
                     doomed.append((self.schema.model(relation.target), target_key))
                 scalars.update(dict.fromkeys(relation.local_fields))
+            elif "update" in operations or "upsert" in operations:
+                target = self.schema.model(relation.target)
+                current = await self._pointed_at(relation, target, row)
+                if "update" in operations:
+                    if current is None:
+                        raise RecordNotFoundError(
+                            f"No '{target.name}' record to update for {model.name}.{name}"
+                        )
+                    await self._update_row(target, current, operations["update"])
+                elif current is not None:
+                    await self._update_row(target, current, operations["upsert"]["update"])
+                else:
+                    parent = await self._create_row(target, operations["upsert"]["create"])
+                    for local, remote in zip(relation.local_fields, relation.remote_fields, strict=True):
+                        scalars[local] = parent[remote]
             else:
                 parent = await self._parent(self.schema.model(relation.target), operations)
                 for local, remote in zip(relation.local_fields, relation.remote_fields, strict=True):
@@ -150,6 +165,28 @@ class NestedWrites:
             await self._delete_rows(target, target_key, required=True)
         for name, operations in later:
             await self._relation_writes(model, row, name, operations)
+
+    async def _pointed_at(self, relation: Relation, target: Model, row: Row) -> Row | None:
+        """The record the key fields of `row` point at (None when they are null)."""
+        key = {
+            remote: row[local]
+            for local, remote in zip(relation.local_fields, relation.remote_fields, strict=True)
+        }
+        return None if any(value is None for value in key.values()) else await self._find_row(target, key)
+
+    def _linked(self, model: Model, row: Row, name: str, link: Row) -> Args:
+        """The filter of the target's records related to `row` through the relation `name`."""
+        relation = model.relations[name]
+        if relation.kind != "many_to_many":
+            return link
+        field = model.fields[name]
+        target = self.schema.model(relation.target)
+        opposite = next(
+            o.name
+            for o in target.fields.values()
+            if o.is_relation and o.relation_name == field.relation_name and o is not field
+        )
+        return {opposite: {"some": self._key(model, row)}}
 
     async def _parent(self, target: Model, operations: Args) -> Row:
         """The row a to-one relation holding the key points at: created, connected or either."""
@@ -237,8 +274,50 @@ class NestedWrites:
                             await self._unjoin(relation, model, row, target, found)
                     else:
                         await self._update_rows(target, {"AND": [where, link]}, unlink)
+            elif operation in ("update", "upsert", "update_many", "delete_many"):
+                await self._change_related(model, row, name, operation, value, link)
             else:
                 raise InputError(f"unknown relation operation {operation!r} on {model.name}.{name}")
+
+    async def _change_related(
+        self, model: Model, row: Row, name: str, operation: str, value: Any, link: Row
+    ) -> None:
+        """Nested update, upsert, update_many and delete_many of records related to `row`."""
+        relation = model.relations[name]
+        target = self.schema.model(relation.target)
+        if not relation.is_list:
+            if operation not in ("update", "upsert"):
+                raise InputError(f"{operation} needs a list relation, {model.name}.{name} is not one")
+            current = await self._find_row(target, link)
+            if current is not None:
+                await self._update_row(target, current, value if operation == "update" else value["update"])
+            elif operation == "update":
+                raise RecordNotFoundError(f"No '{target.name}' record to update for {model.name}.{name}")
+            else:
+                await self._create_row(target, {**value["create"], **link})
+            return
+        linked = self._linked(model, row, name, link)
+        for item in as_list(value):
+            if operation == "delete_many":
+                await self._delete_rows(target, {"AND": [item, linked]}, required=False)
+            elif operation == "update_many":
+                if item["data"]:
+                    matching = {"AND": [item["where"], linked]}
+                    await self._update_rows(target, matching, self._touch(target, dict(item["data"])))
+            else:
+                found = await self._find_row(target, {"AND": [item["where"], linked]})
+                if found is not None:
+                    await self._update_row(target, found, item["data" if operation == "update" else "update"])
+                elif operation == "update":
+                    raise RecordNotFoundError(
+                        f"No '{target.name}' record linked by {model.name}.{name} for {item['where']!r}"
+                    )
+                elif relation.kind == "many_to_many":
+                    await self._join(
+                        relation, model, row, target, await self._create_row(target, item["create"])
+                    )
+                else:
+                    await self._create_row(target, {**item["create"], **link})
 
     def _plain_rows(self, model: Model, items: list[Any]) -> bool:
         return len(items) > 1 and all(not self._split(model, item)[1] for item in items)

@@ -180,10 +180,42 @@ class TypesRenderer:
         ]
         blocks.append(typed_dict(f"{n}CreateOneNestedInput", one, total=False))
         blocks.append(typed_dict(f"{n}CreateManyNestedInput", many, total=False))
+        # Nested changes of related records: the data of an update is a full UpdateInput (it can
+        # nest further), a created record is CreateWithoutRelationsInput as in `create`.
+        update_ref, where_ref = f"'{n}UpdateInput'", f"'{n}WhereInput'"
+        blocks.append(typed_dict(f"{n}NestedUpsertInput", [("create", create_ref), ("update", update_ref)]))
+        blocks.append(
+            typed_dict(f"{n}UpdateWithWhereUniqueInput", [("where", unique_ref), ("data", update_ref)])
+        )
         blocks.append(
             typed_dict(
-                f"{n}UpdateOneNestedInput", [*one, ("disconnect", "bool"), ("delete", "bool")], total=False
+                f"{n}UpdateManyWithWhereInput",
+                [("where", where_ref), ("data", f"'{n}UpdateManyMutationInput'")],
             )
+        )
+        blocks.append(
+            typed_dict(
+                f"{n}UpsertWithWhereUniqueInput",
+                [("where", unique_ref), ("create", create_ref), ("update", update_ref)],
+            )
+        )
+        blocks.append(
+            typed_dict(
+                f"{n}UpdateOneNestedInput",
+                [
+                    *one,
+                    ("disconnect", "bool"),
+                    ("delete", "bool"),
+                    ("update", update_ref),
+                    ("upsert", f"'{n}NestedUpsertInput'"),
+                ],
+                total=False,
+            )
+        )
+        update_one, update_many, upsert_one = (
+            f"'{n}UpdateWithWhereUniqueInput'",
+            f"'{n}UpdateManyWithWhereInput'",
+            f"'{n}UpsertWithWhereUniqueInput'",
         )
         blocks.append(
             typed_dict(
@@ -193,6 +225,10 @@ class TypesRenderer:
                     ("disconnect", f"Union[{unique_ref}, List[{unique_ref}]]"),
                     ("set", f"List[{unique_ref}]"),
                     ("delete", f"Union[{unique_ref}, List[{unique_ref}]]"),
+                    ("update", f"Union[{update_one}, List[{update_one}]]"),
+                    ("update_many", f"Union[{update_many}, List[{update_many}]]"),
+                    ("upsert", f"Union[{upsert_one}, List[{upsert_one}]]"),
+                    ("delete_many", f"Union[{where_ref}, List[{where_ref}]]"),
                 ],
                 total=False,
             )

@@ -211,6 +211,43 @@ UserCreateManyNestedInput = TypedDict(
 )
 
 
+UserNestedUpsertInput = TypedDict(
+    'UserNestedUpsertInput',
+    {
+        'create': 'UserCreateWithoutRelationsInput',
+        'update': 'UserUpdateInput',
+    },
+)
+
+
+UserUpdateWithWhereUniqueInput = TypedDict(
+    'UserUpdateWithWhereUniqueInput',
+    {
+        'where': 'UserWhereUniqueInput',
+        'data': 'UserUpdateInput',
+    },
+)
+
+
+UserUpdateManyWithWhereInput = TypedDict(
+    'UserUpdateManyWithWhereInput',
+    {
+        'where': 'UserWhereInput',
+        'data': 'UserUpdateManyMutationInput',
+    },
+)
+
+
+UserUpsertWithWhereUniqueInput = TypedDict(
+    'UserUpsertWithWhereUniqueInput',
+    {
+        'where': 'UserWhereUniqueInput',
+        'create': 'UserCreateWithoutRelationsInput',
+        'update': 'UserUpdateInput',
+    },
+)
+
+
 UserUpdateOneNestedInput = TypedDict(
     'UserUpdateOneNestedInput',
     {
@@ -219,6 +256,8 @@ UserUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'UserConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'UserUpdateInput',
+        'upsert': 'UserNestedUpsertInput',
     },
     total=False,
 )
@@ -233,6 +272,10 @@ UserUpdateManyNestedInput = TypedDict(
         'disconnect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
         'set': List['UserWhereUniqueInput'],
         'delete': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
+        'update': Union['UserUpdateWithWhereUniqueInput', List['UserUpdateWithWhereUniqueInput']],
+        'update_many': Union['UserUpdateManyWithWhereInput', List['UserUpdateManyWithWhereInput']],
+        'upsert': Union['UserUpsertWithWhereUniqueInput', List['UserUpsertWithWhereUniqueInput']],
+        'delete_many': Union['UserWhereInput', List['UserWhereInput']],
     },
     total=False,
 )
@@ -711,6 +754,43 @@ ProfileCreateManyNestedInput = TypedDict(
 )
 
 
+ProfileNestedUpsertInput = TypedDict(
+    'ProfileNestedUpsertInput',
+    {
+        'create': 'ProfileCreateWithoutRelationsInput',
+        'update': 'ProfileUpdateInput',
+    },
+)
+
+
+ProfileUpdateWithWhereUniqueInput = TypedDict(
+    'ProfileUpdateWithWhereUniqueInput',
+    {
+        'where': 'ProfileWhereUniqueInput',
+        'data': 'ProfileUpdateInput',
+    },
+)
+
+
+ProfileUpdateManyWithWhereInput = TypedDict(
+    'ProfileUpdateManyWithWhereInput',
+    {
+        'where': 'ProfileWhereInput',
+        'data': 'ProfileUpdateManyMutationInput',
+    },
+)
+
+
+ProfileUpsertWithWhereUniqueInput = TypedDict(
+    'ProfileUpsertWithWhereUniqueInput',
+    {
+        'where': 'ProfileWhereUniqueInput',
+        'create': 'ProfileCreateWithoutRelationsInput',
+        'update': 'ProfileUpdateInput',
+    },
+)
+
+
 ProfileUpdateOneNestedInput = TypedDict(
     'ProfileUpdateOneNestedInput',
     {
@@ -719,6 +799,8 @@ ProfileUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'ProfileConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'ProfileUpdateInput',
+        'upsert': 'ProfileNestedUpsertInput',
     },
     total=False,
 )
@@ -733,6 +815,10 @@ ProfileUpdateManyNestedInput = TypedDict(
         'disconnect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
         'set': List['ProfileWhereUniqueInput'],
         'delete': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
+        'update': Union['ProfileUpdateWithWhereUniqueInput', List['ProfileUpdateWithWhereUniqueInput']],
+        'update_many': Union['ProfileUpdateManyWithWhereInput', List['ProfileUpdateManyWithWhereInput']],
+        'upsert': Union['ProfileUpsertWithWhereUniqueInput', List['ProfileUpsertWithWhereUniqueInput']],
+        'delete_many': Union['ProfileWhereInput', List['ProfileWhereInput']],
     },
     total=False,
 )
@@ -1068,6 +1154,43 @@ PostCreateManyNestedInput = TypedDict(
 )
 
 
+PostNestedUpsertInput = TypedDict(
+    'PostNestedUpsertInput',
+    {
+        'create': 'PostCreateWithoutRelationsInput',
+        'update': 'PostUpdateInput',
+    },
+)
+
+
+PostUpdateWithWhereUniqueInput = TypedDict(
+    'PostUpdateWithWhereUniqueInput',
+    {
+        'where': 'PostWhereUniqueInput',
+        'data': 'PostUpdateInput',
+    },
+)
+
+
+PostUpdateManyWithWhereInput = TypedDict(
+    'PostUpdateManyWithWhereInput',
+    {
+        'where': 'PostWhereInput',
+        'data': 'PostUpdateManyMutationInput',
+    },
+)
+
+
+PostUpsertWithWhereUniqueInput = TypedDict(
+    'PostUpsertWithWhereUniqueInput',
+    {
+        'where': 'PostWhereUniqueInput',
+        'create': 'PostCreateWithoutRelationsInput',
+        'update': 'PostUpdateInput',
+    },
+)
+
+
 PostUpdateOneNestedInput = TypedDict(
     'PostUpdateOneNestedInput',
     {
@@ -1076,6 +1199,8 @@ PostUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'PostConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'PostUpdateInput',
+        'upsert': 'PostNestedUpsertInput',
     },
     total=False,
 )
@@ -1090,6 +1215,10 @@ PostUpdateManyNestedInput = TypedDict(
         'disconnect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
         'set': List['PostWhereUniqueInput'],
         'delete': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
+        'update': Union['PostUpdateWithWhereUniqueInput', List['PostUpdateWithWhereUniqueInput']],
+        'update_many': Union['PostUpdateManyWithWhereInput', List['PostUpdateManyWithWhereInput']],
+        'upsert': Union['PostUpsertWithWhereUniqueInput', List['PostUpsertWithWhereUniqueInput']],
+        'delete_many': Union['PostWhereInput', List['PostWhereInput']],
     },
     total=False,
 )
@@ -1475,6 +1604,43 @@ CategoryCreateManyNestedInput = TypedDict(
 )
 
 
+CategoryNestedUpsertInput = TypedDict(
+    'CategoryNestedUpsertInput',
+    {
+        'create': 'CategoryCreateWithoutRelationsInput',
+        'update': 'CategoryUpdateInput',
+    },
+)
+
+
+CategoryUpdateWithWhereUniqueInput = TypedDict(
+    'CategoryUpdateWithWhereUniqueInput',
+    {
+        'where': 'CategoryWhereUniqueInput',
+        'data': 'CategoryUpdateInput',
+    },
+)
+
+
+CategoryUpdateManyWithWhereInput = TypedDict(
+    'CategoryUpdateManyWithWhereInput',
+    {
+        'where': 'CategoryWhereInput',
+        'data': 'CategoryUpdateManyMutationInput',
+    },
+)
+
+
+CategoryUpsertWithWhereUniqueInput = TypedDict(
+    'CategoryUpsertWithWhereUniqueInput',
+    {
+        'where': 'CategoryWhereUniqueInput',
+        'create': 'CategoryCreateWithoutRelationsInput',
+        'update': 'CategoryUpdateInput',
+    },
+)
+
+
 CategoryUpdateOneNestedInput = TypedDict(
     'CategoryUpdateOneNestedInput',
     {
@@ -1483,6 +1649,8 @@ CategoryUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'CategoryConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'CategoryUpdateInput',
+        'upsert': 'CategoryNestedUpsertInput',
     },
     total=False,
 )
@@ -1497,6 +1665,10 @@ CategoryUpdateManyNestedInput = TypedDict(
         'disconnect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
         'set': List['CategoryWhereUniqueInput'],
         'delete': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
+        'update': Union['CategoryUpdateWithWhereUniqueInput', List['CategoryUpdateWithWhereUniqueInput']],
+        'update_many': Union['CategoryUpdateManyWithWhereInput', List['CategoryUpdateManyWithWhereInput']],
+        'upsert': Union['CategoryUpsertWithWhereUniqueInput', List['CategoryUpsertWithWhereUniqueInput']],
+        'delete_many': Union['CategoryWhereInput', List['CategoryWhereInput']],
     },
     total=False,
 )
@@ -1815,6 +1987,43 @@ CommentCreateManyNestedInput = TypedDict(
 )
 
 
+CommentNestedUpsertInput = TypedDict(
+    'CommentNestedUpsertInput',
+    {
+        'create': 'CommentCreateWithoutRelationsInput',
+        'update': 'CommentUpdateInput',
+    },
+)
+
+
+CommentUpdateWithWhereUniqueInput = TypedDict(
+    'CommentUpdateWithWhereUniqueInput',
+    {
+        'where': 'CommentWhereUniqueInput',
+        'data': 'CommentUpdateInput',
+    },
+)
+
+
+CommentUpdateManyWithWhereInput = TypedDict(
+    'CommentUpdateManyWithWhereInput',
+    {
+        'where': 'CommentWhereInput',
+        'data': 'CommentUpdateManyMutationInput',
+    },
+)
+
+
+CommentUpsertWithWhereUniqueInput = TypedDict(
+    'CommentUpsertWithWhereUniqueInput',
+    {
+        'where': 'CommentWhereUniqueInput',
+        'create': 'CommentCreateWithoutRelationsInput',
+        'update': 'CommentUpdateInput',
+    },
+)
+
+
 CommentUpdateOneNestedInput = TypedDict(
     'CommentUpdateOneNestedInput',
     {
@@ -1823,6 +2032,8 @@ CommentUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'CommentConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'CommentUpdateInput',
+        'upsert': 'CommentNestedUpsertInput',
     },
     total=False,
 )
@@ -1837,6 +2048,10 @@ CommentUpdateManyNestedInput = TypedDict(
         'disconnect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
         'set': List['CommentWhereUniqueInput'],
         'delete': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
+        'update': Union['CommentUpdateWithWhereUniqueInput', List['CommentUpdateWithWhereUniqueInput']],
+        'update_many': Union['CommentUpdateManyWithWhereInput', List['CommentUpdateManyWithWhereInput']],
+        'upsert': Union['CommentUpsertWithWhereUniqueInput', List['CommentUpsertWithWhereUniqueInput']],
+        'delete_many': Union['CommentWhereInput', List['CommentWhereInput']],
     },
     total=False,
 )
@@ -2178,6 +2393,43 @@ NodeCreateManyNestedInput = TypedDict(
 )
 
 
+NodeNestedUpsertInput = TypedDict(
+    'NodeNestedUpsertInput',
+    {
+        'create': 'NodeCreateWithoutRelationsInput',
+        'update': 'NodeUpdateInput',
+    },
+)
+
+
+NodeUpdateWithWhereUniqueInput = TypedDict(
+    'NodeUpdateWithWhereUniqueInput',
+    {
+        'where': 'NodeWhereUniqueInput',
+        'data': 'NodeUpdateInput',
+    },
+)
+
+
+NodeUpdateManyWithWhereInput = TypedDict(
+    'NodeUpdateManyWithWhereInput',
+    {
+        'where': 'NodeWhereInput',
+        'data': 'NodeUpdateManyMutationInput',
+    },
+)
+
+
+NodeUpsertWithWhereUniqueInput = TypedDict(
+    'NodeUpsertWithWhereUniqueInput',
+    {
+        'where': 'NodeWhereUniqueInput',
+        'create': 'NodeCreateWithoutRelationsInput',
+        'update': 'NodeUpdateInput',
+    },
+)
+
+
 NodeUpdateOneNestedInput = TypedDict(
     'NodeUpdateOneNestedInput',
     {
@@ -2186,6 +2438,8 @@ NodeUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'NodeConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'NodeUpdateInput',
+        'upsert': 'NodeNestedUpsertInput',
     },
     total=False,
 )
@@ -2200,6 +2454,10 @@ NodeUpdateManyNestedInput = TypedDict(
         'disconnect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
         'set': List['NodeWhereUniqueInput'],
         'delete': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
+        'update': Union['NodeUpdateWithWhereUniqueInput', List['NodeUpdateWithWhereUniqueInput']],
+        'update_many': Union['NodeUpdateManyWithWhereInput', List['NodeUpdateManyWithWhereInput']],
+        'upsert': Union['NodeUpsertWithWhereUniqueInput', List['NodeUpsertWithWhereUniqueInput']],
+        'delete_many': Union['NodeWhereInput', List['NodeWhereInput']],
     },
     total=False,
 )
@@ -2531,6 +2789,43 @@ auditCreateManyNestedInput = TypedDict(
 )
 
 
+auditNestedUpsertInput = TypedDict(
+    'auditNestedUpsertInput',
+    {
+        'create': 'auditCreateWithoutRelationsInput',
+        'update': 'auditUpdateInput',
+    },
+)
+
+
+auditUpdateWithWhereUniqueInput = TypedDict(
+    'auditUpdateWithWhereUniqueInput',
+    {
+        'where': 'auditWhereUniqueInput',
+        'data': 'auditUpdateInput',
+    },
+)
+
+
+auditUpdateManyWithWhereInput = TypedDict(
+    'auditUpdateManyWithWhereInput',
+    {
+        'where': 'auditWhereInput',
+        'data': 'auditUpdateManyMutationInput',
+    },
+)
+
+
+auditUpsertWithWhereUniqueInput = TypedDict(
+    'auditUpsertWithWhereUniqueInput',
+    {
+        'where': 'auditWhereUniqueInput',
+        'create': 'auditCreateWithoutRelationsInput',
+        'update': 'auditUpdateInput',
+    },
+)
+
+
 auditUpdateOneNestedInput = TypedDict(
     'auditUpdateOneNestedInput',
     {
@@ -2539,6 +2834,8 @@ auditUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'auditConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'auditUpdateInput',
+        'upsert': 'auditNestedUpsertInput',
     },
     total=False,
 )
@@ -2553,6 +2850,10 @@ auditUpdateManyNestedInput = TypedDict(
         'disconnect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
         'set': List['auditWhereUniqueInput'],
         'delete': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+        'update': Union['auditUpdateWithWhereUniqueInput', List['auditUpdateWithWhereUniqueInput']],
+        'update_many': Union['auditUpdateManyWithWhereInput', List['auditUpdateManyWithWhereInput']],
+        'upsert': Union['auditUpsertWithWhereUniqueInput', List['auditUpsertWithWhereUniqueInput']],
+        'delete_many': Union['auditWhereInput', List['auditWhereInput']],
     },
     total=False,
 )
@@ -2864,6 +3165,43 @@ SettingCreateManyNestedInput = TypedDict(
 )
 
 
+SettingNestedUpsertInput = TypedDict(
+    'SettingNestedUpsertInput',
+    {
+        'create': 'SettingCreateWithoutRelationsInput',
+        'update': 'SettingUpdateInput',
+    },
+)
+
+
+SettingUpdateWithWhereUniqueInput = TypedDict(
+    'SettingUpdateWithWhereUniqueInput',
+    {
+        'where': 'SettingWhereUniqueInput',
+        'data': 'SettingUpdateInput',
+    },
+)
+
+
+SettingUpdateManyWithWhereInput = TypedDict(
+    'SettingUpdateManyWithWhereInput',
+    {
+        'where': 'SettingWhereInput',
+        'data': 'SettingUpdateManyMutationInput',
+    },
+)
+
+
+SettingUpsertWithWhereUniqueInput = TypedDict(
+    'SettingUpsertWithWhereUniqueInput',
+    {
+        'where': 'SettingWhereUniqueInput',
+        'create': 'SettingCreateWithoutRelationsInput',
+        'update': 'SettingUpdateInput',
+    },
+)
+
+
 SettingUpdateOneNestedInput = TypedDict(
     'SettingUpdateOneNestedInput',
     {
@@ -2872,6 +3210,8 @@ SettingUpdateOneNestedInput = TypedDict(
         'connect_or_create': 'SettingConnectOrCreateInput',
         'disconnect': bool,
         'delete': bool,
+        'update': 'SettingUpdateInput',
+        'upsert': 'SettingNestedUpsertInput',
     },
     total=False,
 )
@@ -2886,6 +3226,10 @@ SettingUpdateManyNestedInput = TypedDict(
         'disconnect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
         'set': List['SettingWhereUniqueInput'],
         'delete': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
+        'update': Union['SettingUpdateWithWhereUniqueInput', List['SettingUpdateWithWhereUniqueInput']],
+        'update_many': Union['SettingUpdateManyWithWhereInput', List['SettingUpdateManyWithWhereInput']],
+        'upsert': Union['SettingUpsertWithWhereUniqueInput', List['SettingUpsertWithWhereUniqueInput']],
+        'delete_many': Union['SettingWhereInput', List['SettingWhereInput']],
     },
     total=False,
 )
