@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Generic, Literal, Self, TypedDict, TypeVar, ca
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
 from prisma_asyncpg.engine import Engine
@@ -59,6 +60,8 @@ GroupByOutput = TypeVar("GroupByOutput")
 Client = TypeVar("Client", bound="BasePrisma")
 
 MAX_CACHED_STATEMENTS = 2000
+# What `Prisma(pool=...)` runs on: a pool, or one connection (every query then runs on it).
+Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 
 
 class DatasourceOverride(TypedDict):
@@ -87,8 +90,9 @@ class BasePrisma:
     """Connection handling shared by every generated client (`Prisma` in the generated package).
 
     Besides Prisma Client Python's arguments it takes `pool` (an asyncpg pool the caller owns and
-    configures; `connect()` then only uses it) or `pool_options` (keyword arguments of
-    `asyncpg.create_pool` for the pool `connect()` creates: sizes, command timeout, init...).
+    configures, or one connection the caller owns; `connect()` then only uses it) or `pool_options`
+    (keyword arguments of `asyncpg.create_pool` for the pool `connect()` creates: sizes, command
+    timeout, init...).
     """
 
     _schema: ClassVar[Schema]
@@ -103,7 +107,7 @@ class BasePrisma:
         auto_register: bool = False,
         datasource: DatasourceOverride | None = None,
         connect_timeout: float | dt.timedelta = 10,
-        pool: asyncpg.Pool | None = None,
+        pool: Executor | None = None,
         pool_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._url = datasource["url"] if datasource else None
@@ -144,7 +148,8 @@ class BasePrisma:
 
     @property
     def pool(self) -> asyncpg.Pool | None:
-        return self._pool
+        """The pool queries run on (None before `connect()`, or when given one connection)."""
+        return self._pool if isinstance(self._pool, asyncpg.Pool) else None
 
     def is_connected(self) -> bool:
         return self._engine is not None
