@@ -60,7 +60,9 @@ def _aggregate_field(field: Field, key: str) -> Field:
 
 
 def count_shape(analyzer: Analyzer, model: Model, args: Mapping[str, Any], select: Mapping[str, Any]) -> Node:
-    """count(select={'_all': True, 'name': True}, ...): the counts of rows and of non-null values."""
+    """count(select={'_all': True, 'name': True}, ...): the counts of rows and of non-null values
+    (an empty `select` counts the rows, as in Prisma Client Python)."""
+    select = select or {"_all": True}
     counted = tuple(
         (name, "*" if name == "_all" else model.field(name).column)
         for name, wanted in select.items()

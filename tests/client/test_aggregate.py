@@ -21,6 +21,7 @@ async def test_count_with_select_counts_rows_and_non_null_values(client: Prisma)
     assert filtered == {"_all": 2, "email": 2}
     assert await client.user.count(select={"_all": True}, take=2, skip=0) == {"_all": 2}
     assert await client.user.count() == 3  # without select: still a plain int
+    assert await client.user.count(select={}) == {"_all": 3}
 
 
 async def test_group_by_every_aggregate(client: Prisma) -> None:
