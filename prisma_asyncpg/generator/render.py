@@ -117,6 +117,7 @@ class PackageRenderer(TypesRenderer):
         return {
             "__init__.py": self.init(),
             "actions.py": self.actions(),
+            "aggregates.py": self.aggregates_module(),
             "client.py": self.client(),
             "enums.py": self.enums_module(),
             "errors.py": self.reexport(
@@ -252,7 +253,15 @@ class PackageRenderer(TypesRenderer):
             "ScalarWhereWithAggregatesInput",
             "GroupByOutput",
         ]
-        return [f"models.{name}" if s == "Model" else f"types.{name}{s}" for s in suffixes]
+        # The aggregate types as strings: types.py loads them lazily, a string does not load them.
+        return [
+            f"models.{name}"
+            if s == "Model"
+            else f"'types.{name}{s}'"
+            if "Aggregate" in s or s == "GroupByOutput"
+            else f"types.{name}{s}"
+            for s in suffixes
+        ]
 
     def actions(self) -> str:
         blocks = []

@@ -34,11 +34,6 @@ class TypesRenderer:
             f"{INDENT}}},\n{INDENT}total=False,\n)"
             for e in self.enums
         ]
-        blocks += [
-            f"class {e['name']}WithAggregatesFilter({e['name']}Filter, total=False):\n"
-            f"{INDENT}_count: IntFilter\n{INDENT}_min: {e['name']}Filter\n{INDENT}_max: {e['name']}Filter"
-            for e in self.enums
-        ]
         for model in self.models:
             blocks += self.model_types(model)
         return (
@@ -47,38 +42,90 @@ class TypesRenderer:
                 "The input types of the queries (TypedDicts), as Prisma Client Python names them.",
             )
             + "import datetime\nimport decimal\n"
-            + "from typing import Any, List, Literal, NotRequired, Optional, TypedDict, Union\n\n"
+            + "from typing import (\n"
+            + f"{INDENT}TYPE_CHECKING,\n{INDENT}Any,\n{INDENT}List,\n{INDENT}Literal,\n{INDENT}NotRequired,\n"
+            + f"{INDENT}Optional,\n{INDENT}TypedDict,\n{INDENT}Union,\n)\n\n"
             + "from prisma_asyncpg.types import (\n"
             + "".join(
                 f"{INDENT}{n} as {n},\n"
                 for n in [
                     "AtomicInput",
                     "BigIntFilter",
-                    "BigIntWithAggregatesFilter",
                     "BooleanFilter",
-                    "BooleanWithAggregatesFilter",
                     "BytesFilter",
-                    "BytesWithAggregatesFilter",
                     "DateTimeFilter",
-                    "DateTimeWithAggregatesFilter",
                     "DecimalFilter",
-                    "DecimalWithAggregatesFilter",
                     "FloatFilter",
-                    "FloatWithAggregatesFilter",
                     "IntFilter",
-                    "IntWithAggregatesFilter",
                     "JsonFilter",
-                    "JsonWithAggregatesFilter",
                     "ListFilter",
                     "ListUpdate",
                     "SortOrder",
                     "SortOrderInput",
                     "StringFilter",
-                    "StringWithAggregatesFilter",
                 ]
             )
             + ")\n\n"
             + "from . import enums, fields\n\n\n"
+            + "\n\n\n".join(blocks)
+            + self.lazy_aggregates()
+        )
+
+    def aggregate_names(self) -> list[str]:
+        """The names aggregates.py defines (types.py re-exports them, loading the module lazily)."""
+        kinds = ["Count", "Avg", "Sum", "Min", "Max"]
+        names = [f"{e['name']}WithAggregatesFilter" for e in self.enums]
+        for model in self.models:
+            n = model["name"]
+            names += [f"{n}{kind}AggregateInput" for kind in kinds]
+            names += [f"{n}{kind}AggregateOutput" for kind in kinds]
+            names += [f"{n}ScalarWhereWithAggregatesInput", f"{n}GroupByOutput"]
+        return names
+
+    def lazy_aggregates(self) -> str:
+        """The end of types.py: the aggregate types, imported from aggregates.py on first use."""
+        names = self.aggregate_names()
+        return (
+            "\n\n\n# count(select=...) and group_by's types live in .aggregates, imported on first use:\n"
+            "# they are a third of the types, and most programs never use them.\n"
+            "if TYPE_CHECKING:\n"
+            f"{INDENT}from .aggregates import (\n"
+            + "".join(f"{INDENT * 2}{name} as {name},\n" for name in names)
+            + f"{INDENT})\nelse:\n"
+            f"{INDENT}_AGGREGATES = frozenset(\n{INDENT * 2}[\n"
+            + "".join(f"{INDENT * 3}{name!r},\n" for name in names)
+            + f"{INDENT * 2}]\n{INDENT})\n\n"
+            f"{INDENT}def __getattr__(name: str) -> Any:\n"
+            f"{INDENT * 2}if name in _AGGREGATES:\n"
+            f"{INDENT * 3}from . import aggregates\n\n"
+            f"{INDENT * 3}return getattr(aggregates, name)\n"
+            f"{INDENT * 2}raise AttributeError(f'module {{__name__!r}} has no attribute {{name!r}}')\n"
+        )
+
+    def aggregates_module(self) -> str:
+        blocks = [
+            f"class {e['name']}WithAggregatesFilter({e['name']}Filter, total=False):\n"
+            f"{INDENT}_count: IntFilter\n{INDENT}_min: {e['name']}Filter\n{INDENT}_max: {e['name']}Filter"
+            for e in self.enums
+        ]
+        for model in self.models:
+            scalars = [f for f in model["fields"] if f["kind"] != "object"]
+            blocks += self.aggregate_types(model["name"], scalars)
+        filters = sorted({SCALARS[t][2] for t in SCALARS} | {"IntFilter"})
+        imported = sorted(
+            [*filters, *(name.replace("Filter", "WithAggregatesFilter") for name in filters), "ListFilter"]
+        )
+        enum_filters = "".join(f"{INDENT}{e['name']}Filter as {e['name']}Filter,\n" for e in self.enums)
+        return (
+            header(self.schema_file, "The types of count(select=...) and group_by (TypedDicts).")
+            + "import datetime\nimport decimal\n"
+            + "from typing import Any, List, Optional, TypedDict, Union\n\n"
+            + "from prisma_asyncpg.types import (\n"
+            + "".join(f"{INDENT}{n} as {n},\n" for n in dict.fromkeys(imported))
+            + ")\n\n"
+            + "from . import enums, fields\n"
+            + (f"from .types import (\n{enum_filters})\n" if enum_filters else "")
+            + "\n\n"
             + "\n\n\n".join(blocks)
             + "\n"
         )
@@ -87,7 +134,7 @@ class TypesRenderer:
         base = self.base_type(field, model_side=False)
         if field["isList"]:
             return f"ListFilter[{base}]"
-        kind = f"'{field['type']}Filter'" if field["kind"] == "enum" else SCALARS[field["type"]][2]
+        kind = f"{field['type']}Filter" if field["kind"] == "enum" else SCALARS[field["type"]][2]
         if field["isRequired"]:
             return f"Union[{base}, {kind}]"
         return f"Union[{base}, None, {kind}]"
@@ -152,7 +199,7 @@ class TypesRenderer:
             blocks.append(
                 typed_dict(inner, [(m, self.base_type(fields_by_name[m], model_side=False)) for m in names])
             )
-            unique.append((key, q(inner)))
+            unique.append((key, inner))
         blocks.append(typed_dict(f"{n}WhereUniqueInput", unique, total=False))
         plain_create = [(f["name"], self.create_type(f, fks)) for f in scalars]
         blocks.append(typed_dict(f"{n}CreateWithoutRelationsInput", plain_create))
@@ -161,17 +208,14 @@ class TypesRenderer:
             kind = "CreateManyNestedInput" if f["isList"] else "CreateOneNestedInput"
             create.append((f["name"], f"NotRequired['{f['type']}{kind}']"))
         blocks.append(typed_dict(f"{n}CreateInput", create))
-        blocks.append(
-            typed_dict(
-                f"{n}ConnectOrCreateInput",
-                [("where", q(f"{n}WhereUniqueInput")), ("create", q(f"{n}CreateWithoutRelationsInput"))],
-            )
-        )
+        # Own types defined above are named without quotes: a quoted name is a ForwardRef, which
+        # Python compiles when the module is imported.
         unique_ref, create_ref, coc_ref = (
-            f"'{n}WhereUniqueInput'",
-            f"'{n}CreateWithoutRelationsInput'",
-            f"'{n}ConnectOrCreateInput'",
+            f"{n}WhereUniqueInput",
+            f"{n}CreateWithoutRelationsInput",
+            f"{n}ConnectOrCreateInput",
         )
+        blocks.append(typed_dict(coc_ref, [("where", unique_ref), ("create", create_ref)]))
         one = [("create", create_ref), ("connect", unique_ref), ("connect_or_create", coc_ref)]
         many = [
             ("create", f"Union[{create_ref}, List[{create_ref}]]"),
@@ -180,59 +224,6 @@ class TypesRenderer:
         ]
         blocks.append(typed_dict(f"{n}CreateOneNestedInput", one, total=False))
         blocks.append(typed_dict(f"{n}CreateManyNestedInput", many, total=False))
-        # Nested changes of related records: the data of an update is a full UpdateInput (it can
-        # nest further), a created record is CreateWithoutRelationsInput as in `create`.
-        update_ref, where_ref = f"'{n}UpdateInput'", f"'{n}WhereInput'"
-        blocks.append(typed_dict(f"{n}NestedUpsertInput", [("create", create_ref), ("update", update_ref)]))
-        blocks.append(
-            typed_dict(f"{n}UpdateWithWhereUniqueInput", [("where", unique_ref), ("data", update_ref)])
-        )
-        blocks.append(
-            typed_dict(
-                f"{n}UpdateManyWithWhereInput",
-                [("where", where_ref), ("data", f"'{n}UpdateManyMutationInput'")],
-            )
-        )
-        blocks.append(
-            typed_dict(
-                f"{n}UpsertWithWhereUniqueInput",
-                [("where", unique_ref), ("create", create_ref), ("update", update_ref)],
-            )
-        )
-        blocks.append(
-            typed_dict(
-                f"{n}UpdateOneNestedInput",
-                [
-                    *one,
-                    ("disconnect", "bool"),
-                    ("delete", "bool"),
-                    ("update", update_ref),
-                    ("upsert", f"'{n}NestedUpsertInput'"),
-                ],
-                total=False,
-            )
-        )
-        update_one, update_many, upsert_one = (
-            f"'{n}UpdateWithWhereUniqueInput'",
-            f"'{n}UpdateManyWithWhereInput'",
-            f"'{n}UpsertWithWhereUniqueInput'",
-        )
-        blocks.append(
-            typed_dict(
-                f"{n}UpdateManyNestedInput",
-                [
-                    *many,
-                    ("disconnect", f"Union[{unique_ref}, List[{unique_ref}]]"),
-                    ("set", f"List[{unique_ref}]"),
-                    ("delete", f"Union[{unique_ref}, List[{unique_ref}]]"),
-                    ("update", f"Union[{update_one}, List[{update_one}]]"),
-                    ("update_many", f"Union[{update_many}, List[{update_many}]]"),
-                    ("upsert", f"Union[{upsert_one}, List[{upsert_one}]]"),
-                    ("delete_many", f"Union[{where_ref}, List[{where_ref}]]"),
-                ],
-                total=False,
-            )
-        )
         plain_update = [(f["name"], self.update_type(f)) for f in scalars]
         blocks.append(typed_dict(f"{n}UpdateManyMutationInput", plain_update, total=False))
         update = list(plain_update)
@@ -241,10 +232,9 @@ class TypesRenderer:
             update.append((f["name"], q(f"{f['type']}{kind}")))
         blocks.append(typed_dict(f"{n}UpdateInput", update, total=False))
         blocks.append(
-            typed_dict(
-                f"{n}UpsertInput", [("create", q(f"{n}CreateInput")), ("update", q(f"{n}UpdateInput"))]
-            )
+            typed_dict(f"{n}UpsertInput", [("create", q(f"{n}CreateInput")), ("update", f"{n}UpdateInput")])
         )
+        blocks += self.nested_update_types(n, one, many)
         include = []
         for f in relations:
             args = "FindManyArgs" if f["isList"] else "IncludeArgs"
@@ -271,7 +261,56 @@ class TypesRenderer:
         blocks.append(typed_dict(f"{n}OrderByInput", order, total=False))
         keys = ", ".join(repr(f["name"]) for f in scalars)
         blocks.append(f"{n}ScalarFieldKeys = Literal[{keys}]")
-        return blocks + self.aggregate_types(n, scalars)
+        return blocks
+
+    def nested_update_types(
+        self, n: str, one: list[tuple[str, str]], many: list[tuple[str, str]]
+    ) -> list[str]:
+        """The relation writes of `update`: connect/create/... plus nested changes of the related
+        records (an update's data is a full UpdateInput, so it can nest further; a created record is
+        CreateWithoutRelationsInput, as in `create`)."""
+        unique, create, update, where = (
+            f"{n}WhereUniqueInput",
+            f"{n}CreateWithoutRelationsInput",
+            f"{n}UpdateInput",
+            f"{n}WhereInput",
+        )
+        update_one, update_many, upsert_one = (
+            f"{n}UpdateWithWhereUniqueInput",
+            f"{n}UpdateManyWithWhereInput",
+            f"{n}UpsertWithWhereUniqueInput",
+        )
+        return [
+            typed_dict(f"{n}NestedUpsertInput", [("create", create), ("update", update)]),
+            typed_dict(update_one, [("where", unique), ("data", update)]),
+            typed_dict(update_many, [("where", where), ("data", f"{n}UpdateManyMutationInput")]),
+            typed_dict(upsert_one, [("where", unique), ("create", create), ("update", update)]),
+            typed_dict(
+                f"{n}UpdateOneNestedInput",
+                [
+                    *one,
+                    ("disconnect", "bool"),
+                    ("delete", "bool"),
+                    ("update", update),
+                    ("upsert", f"{n}NestedUpsertInput"),
+                ],
+                total=False,
+            ),
+            typed_dict(
+                f"{n}UpdateManyNestedInput",
+                [
+                    *many,
+                    ("disconnect", f"Union[{unique}, List[{unique}]]"),
+                    ("set", f"List[{unique}]"),
+                    ("delete", f"Union[{unique}, List[{unique}]]"),
+                    ("update", f"Union[{update_one}, List[{update_one}]]"),
+                    ("update_many", f"Union[{update_many}, List[{update_many}]]"),
+                    ("upsert", f"Union[{upsert_one}, List[{upsert_one}]]"),
+                    ("delete_many", f"Union[{where}, List[{where}]]"),
+                ],
+                total=False,
+            ),
+        ]
 
     def aggregate_types(self, n: str, scalars: list[dict[str, Any]]) -> list[str]:
         """count(select=...) and group_by's inputs and outputs."""
@@ -301,10 +340,8 @@ class TypesRenderer:
             value = self.base_type(f, model_side=True)
             value = f"List[{value}]" if f["isList"] else value
             output.append((f["name"], value if f["isRequired"] else f"Optional[{value}]"))
-        output += [
-            (f"_{kind.lower()}", repr(f"{n}{kind}AggregateOutput")) for kind in ("Sum", "Avg", "Min", "Max")
-        ]
-        output.append(("_count", repr(f"{n}CountAggregateOutput")))
+        output += [(f"_{kind.lower()}", f"{n}{kind}AggregateOutput") for kind in ("Sum", "Avg", "Min", "Max")]
+        output.append(("_count", f"{n}CountAggregateOutput"))
         blocks.append(typed_dict(f"{n}GroupByOutput", output, total=False))
         return blocks
 
@@ -314,7 +351,7 @@ class TypesRenderer:
             return self.filter_type(field)
         base = self.base_type(field, model_side=False)
         if field["kind"] == "enum":
-            kind = f"'{field['type']}WithAggregatesFilter'"
+            kind = f"{field['type']}WithAggregatesFilter"
         else:
             kind = SCALARS[field["type"]][2].replace("Filter", "WithAggregatesFilter")
         return f"Union[{base}, {kind}]" if field["isRequired"] else f"Union[{base}, None, {kind}]"

@@ -5,32 +5,32 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import Any, List, Literal, NotRequired, Optional, TypedDict, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    List,
+    Literal,
+    NotRequired,
+    Optional,
+    TypedDict,
+    Union,
+)
 
 from prisma_asyncpg.types import (
     AtomicInput as AtomicInput,
     BigIntFilter as BigIntFilter,
-    BigIntWithAggregatesFilter as BigIntWithAggregatesFilter,
     BooleanFilter as BooleanFilter,
-    BooleanWithAggregatesFilter as BooleanWithAggregatesFilter,
     BytesFilter as BytesFilter,
-    BytesWithAggregatesFilter as BytesWithAggregatesFilter,
     DateTimeFilter as DateTimeFilter,
-    DateTimeWithAggregatesFilter as DateTimeWithAggregatesFilter,
     DecimalFilter as DecimalFilter,
-    DecimalWithAggregatesFilter as DecimalWithAggregatesFilter,
     FloatFilter as FloatFilter,
-    FloatWithAggregatesFilter as FloatWithAggregatesFilter,
     IntFilter as IntFilter,
-    IntWithAggregatesFilter as IntWithAggregatesFilter,
     JsonFilter as JsonFilter,
-    JsonWithAggregatesFilter as JsonWithAggregatesFilter,
     ListFilter as ListFilter,
     ListUpdate as ListUpdate,
     SortOrder as SortOrder,
     SortOrderInput as SortOrderInput,
     StringFilter as StringFilter,
-    StringWithAggregatesFilter as StringWithAggregatesFilter,
 )
 
 from . import enums, fields
@@ -48,12 +48,6 @@ RoleFilter = TypedDict(
 )
 
 
-class RoleWithAggregatesFilter(RoleFilter, total=False):
-    _count: IntFilter
-    _min: RoleFilter
-    _max: RoleFilter
-
-
 UserWhereInput = TypedDict(
     'UserWhereInput',
     {
@@ -62,7 +56,7 @@ UserWhereInput = TypedDict(
         'name': Union[str, StringFilter],
         'surname': Union[str, StringFilter],
         'nickname': Union[str, None, StringFilter],
-        'role': Union[enums.Role, 'RoleFilter'],
+        'role': Union[enums.Role, RoleFilter],
         'roles': ListFilter[enums.Role],
         'active': Union[bool, BooleanFilter],
         'score': Union[float, FloatFilter],
@@ -121,7 +115,7 @@ UserWhereUniqueInput = TypedDict(
     {
         'id': int,
         'email': str,
-        'name_surname': 'User_name_surname_CompoundKey',
+        'name_surname': User_name_surname_CompoundKey,
     },
     total=False,
 )
@@ -183,8 +177,8 @@ UserCreateInput = TypedDict(
 UserConnectOrCreateInput = TypedDict(
     'UserConnectOrCreateInput',
     {
-        'where': 'UserWhereUniqueInput',
-        'create': 'UserCreateWithoutRelationsInput',
+        'where': UserWhereUniqueInput,
+        'create': UserCreateWithoutRelationsInput,
     },
 )
 
@@ -192,9 +186,9 @@ UserConnectOrCreateInput = TypedDict(
 UserCreateOneNestedInput = TypedDict(
     'UserCreateOneNestedInput',
     {
-        'create': 'UserCreateWithoutRelationsInput',
-        'connect': 'UserWhereUniqueInput',
-        'connect_or_create': 'UserConnectOrCreateInput',
+        'create': UserCreateWithoutRelationsInput,
+        'connect': UserWhereUniqueInput,
+        'connect_or_create': UserConnectOrCreateInput,
     },
     total=False,
 )
@@ -203,79 +197,9 @@ UserCreateOneNestedInput = TypedDict(
 UserCreateManyNestedInput = TypedDict(
     'UserCreateManyNestedInput',
     {
-        'create': Union['UserCreateWithoutRelationsInput', List['UserCreateWithoutRelationsInput']],
-        'connect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
-        'connect_or_create': Union['UserConnectOrCreateInput', List['UserConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-UserNestedUpsertInput = TypedDict(
-    'UserNestedUpsertInput',
-    {
-        'create': 'UserCreateWithoutRelationsInput',
-        'update': 'UserUpdateInput',
-    },
-)
-
-
-UserUpdateWithWhereUniqueInput = TypedDict(
-    'UserUpdateWithWhereUniqueInput',
-    {
-        'where': 'UserWhereUniqueInput',
-        'data': 'UserUpdateInput',
-    },
-)
-
-
-UserUpdateManyWithWhereInput = TypedDict(
-    'UserUpdateManyWithWhereInput',
-    {
-        'where': 'UserWhereInput',
-        'data': 'UserUpdateManyMutationInput',
-    },
-)
-
-
-UserUpsertWithWhereUniqueInput = TypedDict(
-    'UserUpsertWithWhereUniqueInput',
-    {
-        'where': 'UserWhereUniqueInput',
-        'create': 'UserCreateWithoutRelationsInput',
-        'update': 'UserUpdateInput',
-    },
-)
-
-
-UserUpdateOneNestedInput = TypedDict(
-    'UserUpdateOneNestedInput',
-    {
-        'create': 'UserCreateWithoutRelationsInput',
-        'connect': 'UserWhereUniqueInput',
-        'connect_or_create': 'UserConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-        'update': 'UserUpdateInput',
-        'upsert': 'UserNestedUpsertInput',
-    },
-    total=False,
-)
-
-
-UserUpdateManyNestedInput = TypedDict(
-    'UserUpdateManyNestedInput',
-    {
-        'create': Union['UserCreateWithoutRelationsInput', List['UserCreateWithoutRelationsInput']],
-        'connect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
-        'connect_or_create': Union['UserConnectOrCreateInput', List['UserConnectOrCreateInput']],
-        'disconnect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
-        'set': List['UserWhereUniqueInput'],
-        'delete': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
-        'update': Union['UserUpdateWithWhereUniqueInput', List['UserUpdateWithWhereUniqueInput']],
-        'update_many': Union['UserUpdateManyWithWhereInput', List['UserUpdateManyWithWhereInput']],
-        'upsert': Union['UserUpsertWithWhereUniqueInput', List['UserUpsertWithWhereUniqueInput']],
-        'delete_many': Union['UserWhereInput', List['UserWhereInput']],
+        'create': Union[UserCreateWithoutRelationsInput, List[UserCreateWithoutRelationsInput]],
+        'connect': Union[UserWhereUniqueInput, List[UserWhereUniqueInput]],
+        'connect_or_create': Union[UserConnectOrCreateInput, List[UserConnectOrCreateInput]],
     },
     total=False,
 )
@@ -340,8 +264,78 @@ UserUpsertInput = TypedDict(
     'UserUpsertInput',
     {
         'create': 'UserCreateInput',
-        'update': 'UserUpdateInput',
+        'update': UserUpdateInput,
     },
+)
+
+
+UserNestedUpsertInput = TypedDict(
+    'UserNestedUpsertInput',
+    {
+        'create': UserCreateWithoutRelationsInput,
+        'update': UserUpdateInput,
+    },
+)
+
+
+UserUpdateWithWhereUniqueInput = TypedDict(
+    'UserUpdateWithWhereUniqueInput',
+    {
+        'where': UserWhereUniqueInput,
+        'data': UserUpdateInput,
+    },
+)
+
+
+UserUpdateManyWithWhereInput = TypedDict(
+    'UserUpdateManyWithWhereInput',
+    {
+        'where': UserWhereInput,
+        'data': UserUpdateManyMutationInput,
+    },
+)
+
+
+UserUpsertWithWhereUniqueInput = TypedDict(
+    'UserUpsertWithWhereUniqueInput',
+    {
+        'where': UserWhereUniqueInput,
+        'create': UserCreateWithoutRelationsInput,
+        'update': UserUpdateInput,
+    },
+)
+
+
+UserUpdateOneNestedInput = TypedDict(
+    'UserUpdateOneNestedInput',
+    {
+        'create': UserCreateWithoutRelationsInput,
+        'connect': UserWhereUniqueInput,
+        'connect_or_create': UserConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': UserUpdateInput,
+        'upsert': UserNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+UserUpdateManyNestedInput = TypedDict(
+    'UserUpdateManyNestedInput',
+    {
+        'create': Union[UserCreateWithoutRelationsInput, List[UserCreateWithoutRelationsInput]],
+        'connect': Union[UserWhereUniqueInput, List[UserWhereUniqueInput]],
+        'connect_or_create': Union[UserConnectOrCreateInput, List[UserConnectOrCreateInput]],
+        'disconnect': Union[UserWhereUniqueInput, List[UserWhereUniqueInput]],
+        'set': List[UserWhereUniqueInput],
+        'delete': Union[UserWhereUniqueInput, List[UserWhereUniqueInput]],
+        'update': Union[UserUpdateWithWhereUniqueInput, List[UserUpdateWithWhereUniqueInput]],
+        'update_many': Union[UserUpdateManyWithWhereInput, List[UserUpdateManyWithWhereInput]],
+        'upsert': Union[UserUpsertWithWhereUniqueInput, List[UserUpsertWithWhereUniqueInput]],
+        'delete_many': Union[UserWhereInput, List[UserWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -372,7 +366,7 @@ UserFindManyArgs = TypedDict(
         'order_by': Union['UserOrderByInput', List['UserOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'UserWhereUniqueInput',
+        'cursor': UserWhereUniqueInput,
         'include': 'UserInclude',
         'distinct': List['UserScalarFieldKeys'],
     },
@@ -408,252 +402,6 @@ UserOrderByInput = TypedDict(
 
 
 UserScalarFieldKeys = Literal['id', 'email', 'name', 'surname', 'nickname', 'role', 'roles', 'active', 'score', 'balance', 'big', 'meta', 'avatar', 'tags', 'lucky', 'created_at', 'updated_at', 'born_at']
-
-
-UserCountAggregateInput = TypedDict(
-    'UserCountAggregateInput',
-    {
-        '_all': bool,
-        'id': bool,
-        'email': bool,
-        'name': bool,
-        'surname': bool,
-        'nickname': bool,
-        'role': bool,
-        'roles': bool,
-        'active': bool,
-        'score': bool,
-        'balance': bool,
-        'big': bool,
-        'meta': bool,
-        'avatar': bool,
-        'tags': bool,
-        'lucky': bool,
-        'created_at': bool,
-        'updated_at': bool,
-        'born_at': bool,
-    },
-    total=False,
-)
-
-
-UserCountAggregateOutput = TypedDict(
-    'UserCountAggregateOutput',
-    {
-        '_all': int,
-        'id': int,
-        'email': int,
-        'name': int,
-        'surname': int,
-        'nickname': int,
-        'role': int,
-        'roles': int,
-        'active': int,
-        'score': int,
-        'balance': int,
-        'big': int,
-        'meta': int,
-        'avatar': int,
-        'tags': int,
-        'lucky': int,
-        'created_at': int,
-        'updated_at': int,
-        'born_at': int,
-    },
-    total=False,
-)
-
-
-UserAvgAggregateInput = TypedDict(
-    'UserAvgAggregateInput',
-    {
-        'id': bool,
-        'score': bool,
-        'balance': bool,
-        'big': bool,
-    },
-    total=False,
-)
-
-
-UserAvgAggregateOutput = TypedDict(
-    'UserAvgAggregateOutput',
-    {
-        'id': Optional[float],
-        'score': Optional[float],
-        'balance': Optional[decimal.Decimal],
-        'big': Optional[float],
-    },
-    total=False,
-)
-
-
-UserSumAggregateInput = TypedDict(
-    'UserSumAggregateInput',
-    {
-        'id': bool,
-        'score': bool,
-        'balance': bool,
-        'big': bool,
-    },
-    total=False,
-)
-
-
-UserSumAggregateOutput = TypedDict(
-    'UserSumAggregateOutput',
-    {
-        'id': Optional[int],
-        'score': Optional[float],
-        'balance': Optional[decimal.Decimal],
-        'big': Optional[int],
-    },
-    total=False,
-)
-
-
-UserMinAggregateInput = TypedDict(
-    'UserMinAggregateInput',
-    {
-        'id': bool,
-        'email': bool,
-        'name': bool,
-        'surname': bool,
-        'nickname': bool,
-        'role': bool,
-        'active': bool,
-        'score': bool,
-        'balance': bool,
-        'big': bool,
-        'created_at': bool,
-        'updated_at': bool,
-        'born_at': bool,
-    },
-    total=False,
-)
-
-
-UserMinAggregateOutput = TypedDict(
-    'UserMinAggregateOutput',
-    {
-        'id': Optional[int],
-        'email': Optional[str],
-        'name': Optional[str],
-        'surname': Optional[str],
-        'nickname': Optional[str],
-        'role': Optional[enums.Role],
-        'active': Optional[bool],
-        'score': Optional[float],
-        'balance': Optional[decimal.Decimal],
-        'big': Optional[int],
-        'created_at': Optional[datetime.datetime],
-        'updated_at': Optional[datetime.datetime],
-        'born_at': Optional[datetime.datetime],
-    },
-    total=False,
-)
-
-
-UserMaxAggregateInput = TypedDict(
-    'UserMaxAggregateInput',
-    {
-        'id': bool,
-        'email': bool,
-        'name': bool,
-        'surname': bool,
-        'nickname': bool,
-        'role': bool,
-        'active': bool,
-        'score': bool,
-        'balance': bool,
-        'big': bool,
-        'created_at': bool,
-        'updated_at': bool,
-        'born_at': bool,
-    },
-    total=False,
-)
-
-
-UserMaxAggregateOutput = TypedDict(
-    'UserMaxAggregateOutput',
-    {
-        'id': Optional[int],
-        'email': Optional[str],
-        'name': Optional[str],
-        'surname': Optional[str],
-        'nickname': Optional[str],
-        'role': Optional[enums.Role],
-        'active': Optional[bool],
-        'score': Optional[float],
-        'balance': Optional[decimal.Decimal],
-        'big': Optional[int],
-        'created_at': Optional[datetime.datetime],
-        'updated_at': Optional[datetime.datetime],
-        'born_at': Optional[datetime.datetime],
-    },
-    total=False,
-)
-
-
-UserScalarWhereWithAggregatesInput = TypedDict(
-    'UserScalarWhereWithAggregatesInput',
-    {
-        'id': Union[int, IntWithAggregatesFilter],
-        'email': Union[str, StringWithAggregatesFilter],
-        'name': Union[str, StringWithAggregatesFilter],
-        'surname': Union[str, StringWithAggregatesFilter],
-        'nickname': Union[str, None, StringWithAggregatesFilter],
-        'role': Union[enums.Role, 'RoleWithAggregatesFilter'],
-        'roles': ListFilter[enums.Role],
-        'active': Union[bool, BooleanWithAggregatesFilter],
-        'score': Union[float, FloatWithAggregatesFilter],
-        'balance': Union[decimal.Decimal, DecimalWithAggregatesFilter],
-        'big': Union[int, BigIntWithAggregatesFilter],
-        'meta': Union[fields.Json, None, JsonWithAggregatesFilter],
-        'avatar': Union[fields.Base64, None, BytesWithAggregatesFilter],
-        'tags': ListFilter[str],
-        'lucky': ListFilter[int],
-        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
-        'updated_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
-        'born_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
-        'AND': List['UserScalarWhereWithAggregatesInput'],
-        'OR': List['UserScalarWhereWithAggregatesInput'],
-        'NOT': List['UserScalarWhereWithAggregatesInput'],
-    },
-    total=False,
-)
-
-
-UserGroupByOutput = TypedDict(
-    'UserGroupByOutput',
-    {
-        'id': int,
-        'email': str,
-        'name': str,
-        'surname': str,
-        'nickname': Optional[str],
-        'role': enums.Role,
-        'roles': List[enums.Role],
-        'active': bool,
-        'score': float,
-        'balance': decimal.Decimal,
-        'big': int,
-        'meta': Optional[Any],
-        'avatar': Optional[fields.Base64],
-        'tags': List[str],
-        'lucky': List[int],
-        'created_at': datetime.datetime,
-        'updated_at': datetime.datetime,
-        'born_at': Optional[datetime.datetime],
-        '_sum': 'UserSumAggregateOutput',
-        '_avg': 'UserAvgAggregateOutput',
-        '_min': 'UserMinAggregateOutput',
-        '_max': 'UserMaxAggregateOutput',
-        '_count': 'UserCountAggregateOutput',
-    },
-    total=False,
-)
 
 
 ProfileWhereInput = TypedDict(
@@ -726,8 +474,8 @@ ProfileCreateInput = TypedDict(
 ProfileConnectOrCreateInput = TypedDict(
     'ProfileConnectOrCreateInput',
     {
-        'where': 'ProfileWhereUniqueInput',
-        'create': 'ProfileCreateWithoutRelationsInput',
+        'where': ProfileWhereUniqueInput,
+        'create': ProfileCreateWithoutRelationsInput,
     },
 )
 
@@ -735,9 +483,9 @@ ProfileConnectOrCreateInput = TypedDict(
 ProfileCreateOneNestedInput = TypedDict(
     'ProfileCreateOneNestedInput',
     {
-        'create': 'ProfileCreateWithoutRelationsInput',
-        'connect': 'ProfileWhereUniqueInput',
-        'connect_or_create': 'ProfileConnectOrCreateInput',
+        'create': ProfileCreateWithoutRelationsInput,
+        'connect': ProfileWhereUniqueInput,
+        'connect_or_create': ProfileConnectOrCreateInput,
     },
     total=False,
 )
@@ -746,79 +494,9 @@ ProfileCreateOneNestedInput = TypedDict(
 ProfileCreateManyNestedInput = TypedDict(
     'ProfileCreateManyNestedInput',
     {
-        'create': Union['ProfileCreateWithoutRelationsInput', List['ProfileCreateWithoutRelationsInput']],
-        'connect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
-        'connect_or_create': Union['ProfileConnectOrCreateInput', List['ProfileConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-ProfileNestedUpsertInput = TypedDict(
-    'ProfileNestedUpsertInput',
-    {
-        'create': 'ProfileCreateWithoutRelationsInput',
-        'update': 'ProfileUpdateInput',
-    },
-)
-
-
-ProfileUpdateWithWhereUniqueInput = TypedDict(
-    'ProfileUpdateWithWhereUniqueInput',
-    {
-        'where': 'ProfileWhereUniqueInput',
-        'data': 'ProfileUpdateInput',
-    },
-)
-
-
-ProfileUpdateManyWithWhereInput = TypedDict(
-    'ProfileUpdateManyWithWhereInput',
-    {
-        'where': 'ProfileWhereInput',
-        'data': 'ProfileUpdateManyMutationInput',
-    },
-)
-
-
-ProfileUpsertWithWhereUniqueInput = TypedDict(
-    'ProfileUpsertWithWhereUniqueInput',
-    {
-        'where': 'ProfileWhereUniqueInput',
-        'create': 'ProfileCreateWithoutRelationsInput',
-        'update': 'ProfileUpdateInput',
-    },
-)
-
-
-ProfileUpdateOneNestedInput = TypedDict(
-    'ProfileUpdateOneNestedInput',
-    {
-        'create': 'ProfileCreateWithoutRelationsInput',
-        'connect': 'ProfileWhereUniqueInput',
-        'connect_or_create': 'ProfileConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-        'update': 'ProfileUpdateInput',
-        'upsert': 'ProfileNestedUpsertInput',
-    },
-    total=False,
-)
-
-
-ProfileUpdateManyNestedInput = TypedDict(
-    'ProfileUpdateManyNestedInput',
-    {
-        'create': Union['ProfileCreateWithoutRelationsInput', List['ProfileCreateWithoutRelationsInput']],
-        'connect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
-        'connect_or_create': Union['ProfileConnectOrCreateInput', List['ProfileConnectOrCreateInput']],
-        'disconnect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
-        'set': List['ProfileWhereUniqueInput'],
-        'delete': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
-        'update': Union['ProfileUpdateWithWhereUniqueInput', List['ProfileUpdateWithWhereUniqueInput']],
-        'update_many': Union['ProfileUpdateManyWithWhereInput', List['ProfileUpdateManyWithWhereInput']],
-        'upsert': Union['ProfileUpsertWithWhereUniqueInput', List['ProfileUpsertWithWhereUniqueInput']],
-        'delete_many': Union['ProfileWhereInput', List['ProfileWhereInput']],
+        'create': Union[ProfileCreateWithoutRelationsInput, List[ProfileCreateWithoutRelationsInput]],
+        'connect': Union[ProfileWhereUniqueInput, List[ProfileWhereUniqueInput]],
+        'connect_or_create': Union[ProfileConnectOrCreateInput, List[ProfileConnectOrCreateInput]],
     },
     total=False,
 )
@@ -851,8 +529,78 @@ ProfileUpsertInput = TypedDict(
     'ProfileUpsertInput',
     {
         'create': 'ProfileCreateInput',
-        'update': 'ProfileUpdateInput',
+        'update': ProfileUpdateInput,
     },
+)
+
+
+ProfileNestedUpsertInput = TypedDict(
+    'ProfileNestedUpsertInput',
+    {
+        'create': ProfileCreateWithoutRelationsInput,
+        'update': ProfileUpdateInput,
+    },
+)
+
+
+ProfileUpdateWithWhereUniqueInput = TypedDict(
+    'ProfileUpdateWithWhereUniqueInput',
+    {
+        'where': ProfileWhereUniqueInput,
+        'data': ProfileUpdateInput,
+    },
+)
+
+
+ProfileUpdateManyWithWhereInput = TypedDict(
+    'ProfileUpdateManyWithWhereInput',
+    {
+        'where': ProfileWhereInput,
+        'data': ProfileUpdateManyMutationInput,
+    },
+)
+
+
+ProfileUpsertWithWhereUniqueInput = TypedDict(
+    'ProfileUpsertWithWhereUniqueInput',
+    {
+        'where': ProfileWhereUniqueInput,
+        'create': ProfileCreateWithoutRelationsInput,
+        'update': ProfileUpdateInput,
+    },
+)
+
+
+ProfileUpdateOneNestedInput = TypedDict(
+    'ProfileUpdateOneNestedInput',
+    {
+        'create': ProfileCreateWithoutRelationsInput,
+        'connect': ProfileWhereUniqueInput,
+        'connect_or_create': ProfileConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': ProfileUpdateInput,
+        'upsert': ProfileNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+ProfileUpdateManyNestedInput = TypedDict(
+    'ProfileUpdateManyNestedInput',
+    {
+        'create': Union[ProfileCreateWithoutRelationsInput, List[ProfileCreateWithoutRelationsInput]],
+        'connect': Union[ProfileWhereUniqueInput, List[ProfileWhereUniqueInput]],
+        'connect_or_create': Union[ProfileConnectOrCreateInput, List[ProfileConnectOrCreateInput]],
+        'disconnect': Union[ProfileWhereUniqueInput, List[ProfileWhereUniqueInput]],
+        'set': List[ProfileWhereUniqueInput],
+        'delete': Union[ProfileWhereUniqueInput, List[ProfileWhereUniqueInput]],
+        'update': Union[ProfileUpdateWithWhereUniqueInput, List[ProfileUpdateWithWhereUniqueInput]],
+        'update_many': Union[ProfileUpdateManyWithWhereInput, List[ProfileUpdateManyWithWhereInput]],
+        'upsert': Union[ProfileUpsertWithWhereUniqueInput, List[ProfileUpsertWithWhereUniqueInput]],
+        'delete_many': Union[ProfileWhereInput, List[ProfileWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -881,7 +629,7 @@ ProfileFindManyArgs = TypedDict(
         'order_by': Union['ProfileOrderByInput', List['ProfileOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'ProfileWhereUniqueInput',
+        'cursor': ProfileWhereUniqueInput,
         'include': 'ProfileInclude',
         'distinct': List['ProfileScalarFieldKeys'],
     },
@@ -902,140 +650,6 @@ ProfileOrderByInput = TypedDict(
 
 
 ProfileScalarFieldKeys = Literal['id', 'bio', 'user_id']
-
-
-ProfileCountAggregateInput = TypedDict(
-    'ProfileCountAggregateInput',
-    {
-        '_all': bool,
-        'id': bool,
-        'bio': bool,
-        'user_id': bool,
-    },
-    total=False,
-)
-
-
-ProfileCountAggregateOutput = TypedDict(
-    'ProfileCountAggregateOutput',
-    {
-        '_all': int,
-        'id': int,
-        'bio': int,
-        'user_id': int,
-    },
-    total=False,
-)
-
-
-ProfileAvgAggregateInput = TypedDict(
-    'ProfileAvgAggregateInput',
-    {
-        'user_id': bool,
-    },
-    total=False,
-)
-
-
-ProfileAvgAggregateOutput = TypedDict(
-    'ProfileAvgAggregateOutput',
-    {
-        'user_id': Optional[float],
-    },
-    total=False,
-)
-
-
-ProfileSumAggregateInput = TypedDict(
-    'ProfileSumAggregateInput',
-    {
-        'user_id': bool,
-    },
-    total=False,
-)
-
-
-ProfileSumAggregateOutput = TypedDict(
-    'ProfileSumAggregateOutput',
-    {
-        'user_id': Optional[int],
-    },
-    total=False,
-)
-
-
-ProfileMinAggregateInput = TypedDict(
-    'ProfileMinAggregateInput',
-    {
-        'id': bool,
-        'bio': bool,
-        'user_id': bool,
-    },
-    total=False,
-)
-
-
-ProfileMinAggregateOutput = TypedDict(
-    'ProfileMinAggregateOutput',
-    {
-        'id': Optional[str],
-        'bio': Optional[str],
-        'user_id': Optional[int],
-    },
-    total=False,
-)
-
-
-ProfileMaxAggregateInput = TypedDict(
-    'ProfileMaxAggregateInput',
-    {
-        'id': bool,
-        'bio': bool,
-        'user_id': bool,
-    },
-    total=False,
-)
-
-
-ProfileMaxAggregateOutput = TypedDict(
-    'ProfileMaxAggregateOutput',
-    {
-        'id': Optional[str],
-        'bio': Optional[str],
-        'user_id': Optional[int],
-    },
-    total=False,
-)
-
-
-ProfileScalarWhereWithAggregatesInput = TypedDict(
-    'ProfileScalarWhereWithAggregatesInput',
-    {
-        'id': Union[str, StringWithAggregatesFilter],
-        'bio': Union[str, StringWithAggregatesFilter],
-        'user_id': Union[int, IntWithAggregatesFilter],
-        'AND': List['ProfileScalarWhereWithAggregatesInput'],
-        'OR': List['ProfileScalarWhereWithAggregatesInput'],
-        'NOT': List['ProfileScalarWhereWithAggregatesInput'],
-    },
-    total=False,
-)
-
-
-ProfileGroupByOutput = TypedDict(
-    'ProfileGroupByOutput',
-    {
-        'id': str,
-        'bio': str,
-        'user_id': int,
-        '_sum': 'ProfileSumAggregateOutput',
-        '_avg': 'ProfileAvgAggregateOutput',
-        '_min': 'ProfileMinAggregateOutput',
-        '_max': 'ProfileMaxAggregateOutput',
-        '_count': 'ProfileCountAggregateOutput',
-    },
-    total=False,
-)
 
 
 PostWhereInput = TypedDict(
@@ -1126,8 +740,8 @@ PostCreateInput = TypedDict(
 PostConnectOrCreateInput = TypedDict(
     'PostConnectOrCreateInput',
     {
-        'where': 'PostWhereUniqueInput',
-        'create': 'PostCreateWithoutRelationsInput',
+        'where': PostWhereUniqueInput,
+        'create': PostCreateWithoutRelationsInput,
     },
 )
 
@@ -1135,9 +749,9 @@ PostConnectOrCreateInput = TypedDict(
 PostCreateOneNestedInput = TypedDict(
     'PostCreateOneNestedInput',
     {
-        'create': 'PostCreateWithoutRelationsInput',
-        'connect': 'PostWhereUniqueInput',
-        'connect_or_create': 'PostConnectOrCreateInput',
+        'create': PostCreateWithoutRelationsInput,
+        'connect': PostWhereUniqueInput,
+        'connect_or_create': PostConnectOrCreateInput,
     },
     total=False,
 )
@@ -1146,79 +760,9 @@ PostCreateOneNestedInput = TypedDict(
 PostCreateManyNestedInput = TypedDict(
     'PostCreateManyNestedInput',
     {
-        'create': Union['PostCreateWithoutRelationsInput', List['PostCreateWithoutRelationsInput']],
-        'connect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
-        'connect_or_create': Union['PostConnectOrCreateInput', List['PostConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-PostNestedUpsertInput = TypedDict(
-    'PostNestedUpsertInput',
-    {
-        'create': 'PostCreateWithoutRelationsInput',
-        'update': 'PostUpdateInput',
-    },
-)
-
-
-PostUpdateWithWhereUniqueInput = TypedDict(
-    'PostUpdateWithWhereUniqueInput',
-    {
-        'where': 'PostWhereUniqueInput',
-        'data': 'PostUpdateInput',
-    },
-)
-
-
-PostUpdateManyWithWhereInput = TypedDict(
-    'PostUpdateManyWithWhereInput',
-    {
-        'where': 'PostWhereInput',
-        'data': 'PostUpdateManyMutationInput',
-    },
-)
-
-
-PostUpsertWithWhereUniqueInput = TypedDict(
-    'PostUpsertWithWhereUniqueInput',
-    {
-        'where': 'PostWhereUniqueInput',
-        'create': 'PostCreateWithoutRelationsInput',
-        'update': 'PostUpdateInput',
-    },
-)
-
-
-PostUpdateOneNestedInput = TypedDict(
-    'PostUpdateOneNestedInput',
-    {
-        'create': 'PostCreateWithoutRelationsInput',
-        'connect': 'PostWhereUniqueInput',
-        'connect_or_create': 'PostConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-        'update': 'PostUpdateInput',
-        'upsert': 'PostNestedUpsertInput',
-    },
-    total=False,
-)
-
-
-PostUpdateManyNestedInput = TypedDict(
-    'PostUpdateManyNestedInput',
-    {
-        'create': Union['PostCreateWithoutRelationsInput', List['PostCreateWithoutRelationsInput']],
-        'connect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
-        'connect_or_create': Union['PostConnectOrCreateInput', List['PostConnectOrCreateInput']],
-        'disconnect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
-        'set': List['PostWhereUniqueInput'],
-        'delete': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
-        'update': Union['PostUpdateWithWhereUniqueInput', List['PostUpdateWithWhereUniqueInput']],
-        'update_many': Union['PostUpdateManyWithWhereInput', List['PostUpdateManyWithWhereInput']],
-        'upsert': Union['PostUpsertWithWhereUniqueInput', List['PostUpsertWithWhereUniqueInput']],
-        'delete_many': Union['PostWhereInput', List['PostWhereInput']],
+        'create': Union[PostCreateWithoutRelationsInput, List[PostCreateWithoutRelationsInput]],
+        'connect': Union[PostWhereUniqueInput, List[PostWhereUniqueInput]],
+        'connect_or_create': Union[PostConnectOrCreateInput, List[PostConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1263,8 +807,78 @@ PostUpsertInput = TypedDict(
     'PostUpsertInput',
     {
         'create': 'PostCreateInput',
-        'update': 'PostUpdateInput',
+        'update': PostUpdateInput,
     },
+)
+
+
+PostNestedUpsertInput = TypedDict(
+    'PostNestedUpsertInput',
+    {
+        'create': PostCreateWithoutRelationsInput,
+        'update': PostUpdateInput,
+    },
+)
+
+
+PostUpdateWithWhereUniqueInput = TypedDict(
+    'PostUpdateWithWhereUniqueInput',
+    {
+        'where': PostWhereUniqueInput,
+        'data': PostUpdateInput,
+    },
+)
+
+
+PostUpdateManyWithWhereInput = TypedDict(
+    'PostUpdateManyWithWhereInput',
+    {
+        'where': PostWhereInput,
+        'data': PostUpdateManyMutationInput,
+    },
+)
+
+
+PostUpsertWithWhereUniqueInput = TypedDict(
+    'PostUpsertWithWhereUniqueInput',
+    {
+        'where': PostWhereUniqueInput,
+        'create': PostCreateWithoutRelationsInput,
+        'update': PostUpdateInput,
+    },
+)
+
+
+PostUpdateOneNestedInput = TypedDict(
+    'PostUpdateOneNestedInput',
+    {
+        'create': PostCreateWithoutRelationsInput,
+        'connect': PostWhereUniqueInput,
+        'connect_or_create': PostConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': PostUpdateInput,
+        'upsert': PostNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+PostUpdateManyNestedInput = TypedDict(
+    'PostUpdateManyNestedInput',
+    {
+        'create': Union[PostCreateWithoutRelationsInput, List[PostCreateWithoutRelationsInput]],
+        'connect': Union[PostWhereUniqueInput, List[PostWhereUniqueInput]],
+        'connect_or_create': Union[PostConnectOrCreateInput, List[PostConnectOrCreateInput]],
+        'disconnect': Union[PostWhereUniqueInput, List[PostWhereUniqueInput]],
+        'set': List[PostWhereUniqueInput],
+        'delete': Union[PostWhereUniqueInput, List[PostWhereUniqueInput]],
+        'update': Union[PostUpdateWithWhereUniqueInput, List[PostUpdateWithWhereUniqueInput]],
+        'update_many': Union[PostUpdateManyWithWhereInput, List[PostUpdateManyWithWhereInput]],
+        'upsert': Union[PostUpsertWithWhereUniqueInput, List[PostUpsertWithWhereUniqueInput]],
+        'delete_many': Union[PostWhereInput, List[PostWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1295,7 +909,7 @@ PostFindManyArgs = TypedDict(
         'order_by': Union['PostOrderByInput', List['PostOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'PostWhereUniqueInput',
+        'cursor': PostWhereUniqueInput,
         'include': 'PostInclude',
         'distinct': List['PostScalarFieldKeys'],
     },
@@ -1321,192 +935,6 @@ PostOrderByInput = TypedDict(
 
 
 PostScalarFieldKeys = Literal['id', 'title', 'published', 'views', 'rating', 'price', 'author_id', 'created_at']
-
-
-PostCountAggregateInput = TypedDict(
-    'PostCountAggregateInput',
-    {
-        '_all': bool,
-        'id': bool,
-        'title': bool,
-        'published': bool,
-        'views': bool,
-        'rating': bool,
-        'price': bool,
-        'author_id': bool,
-        'created_at': bool,
-    },
-    total=False,
-)
-
-
-PostCountAggregateOutput = TypedDict(
-    'PostCountAggregateOutput',
-    {
-        '_all': int,
-        'id': int,
-        'title': int,
-        'published': int,
-        'views': int,
-        'rating': int,
-        'price': int,
-        'author_id': int,
-        'created_at': int,
-    },
-    total=False,
-)
-
-
-PostAvgAggregateInput = TypedDict(
-    'PostAvgAggregateInput',
-    {
-        'views': bool,
-        'rating': bool,
-        'price': bool,
-        'author_id': bool,
-    },
-    total=False,
-)
-
-
-PostAvgAggregateOutput = TypedDict(
-    'PostAvgAggregateOutput',
-    {
-        'views': Optional[float],
-        'rating': Optional[float],
-        'price': Optional[decimal.Decimal],
-        'author_id': Optional[float],
-    },
-    total=False,
-)
-
-
-PostSumAggregateInput = TypedDict(
-    'PostSumAggregateInput',
-    {
-        'views': bool,
-        'rating': bool,
-        'price': bool,
-        'author_id': bool,
-    },
-    total=False,
-)
-
-
-PostSumAggregateOutput = TypedDict(
-    'PostSumAggregateOutput',
-    {
-        'views': Optional[int],
-        'rating': Optional[float],
-        'price': Optional[decimal.Decimal],
-        'author_id': Optional[int],
-    },
-    total=False,
-)
-
-
-PostMinAggregateInput = TypedDict(
-    'PostMinAggregateInput',
-    {
-        'id': bool,
-        'title': bool,
-        'published': bool,
-        'views': bool,
-        'rating': bool,
-        'price': bool,
-        'author_id': bool,
-        'created_at': bool,
-    },
-    total=False,
-)
-
-
-PostMinAggregateOutput = TypedDict(
-    'PostMinAggregateOutput',
-    {
-        'id': Optional[str],
-        'title': Optional[str],
-        'published': Optional[bool],
-        'views': Optional[int],
-        'rating': Optional[float],
-        'price': Optional[decimal.Decimal],
-        'author_id': Optional[int],
-        'created_at': Optional[datetime.datetime],
-    },
-    total=False,
-)
-
-
-PostMaxAggregateInput = TypedDict(
-    'PostMaxAggregateInput',
-    {
-        'id': bool,
-        'title': bool,
-        'published': bool,
-        'views': bool,
-        'rating': bool,
-        'price': bool,
-        'author_id': bool,
-        'created_at': bool,
-    },
-    total=False,
-)
-
-
-PostMaxAggregateOutput = TypedDict(
-    'PostMaxAggregateOutput',
-    {
-        'id': Optional[str],
-        'title': Optional[str],
-        'published': Optional[bool],
-        'views': Optional[int],
-        'rating': Optional[float],
-        'price': Optional[decimal.Decimal],
-        'author_id': Optional[int],
-        'created_at': Optional[datetime.datetime],
-    },
-    total=False,
-)
-
-
-PostScalarWhereWithAggregatesInput = TypedDict(
-    'PostScalarWhereWithAggregatesInput',
-    {
-        'id': Union[str, StringWithAggregatesFilter],
-        'title': Union[str, StringWithAggregatesFilter],
-        'published': Union[bool, BooleanWithAggregatesFilter],
-        'views': Union[int, IntWithAggregatesFilter],
-        'rating': Union[float, None, FloatWithAggregatesFilter],
-        'price': Union[decimal.Decimal, None, DecimalWithAggregatesFilter],
-        'author_id': Union[int, None, IntWithAggregatesFilter],
-        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
-        'AND': List['PostScalarWhereWithAggregatesInput'],
-        'OR': List['PostScalarWhereWithAggregatesInput'],
-        'NOT': List['PostScalarWhereWithAggregatesInput'],
-    },
-    total=False,
-)
-
-
-PostGroupByOutput = TypedDict(
-    'PostGroupByOutput',
-    {
-        'id': str,
-        'title': str,
-        'published': bool,
-        'views': int,
-        'rating': Optional[float],
-        'price': Optional[decimal.Decimal],
-        'author_id': Optional[int],
-        'created_at': datetime.datetime,
-        '_sum': 'PostSumAggregateOutput',
-        '_avg': 'PostAvgAggregateOutput',
-        '_min': 'PostMinAggregateOutput',
-        '_max': 'PostMaxAggregateOutput',
-        '_count': 'PostCountAggregateOutput',
-    },
-    total=False,
-)
 
 
 CategoryWhereInput = TypedDict(
@@ -1576,8 +1004,8 @@ CategoryCreateInput = TypedDict(
 CategoryConnectOrCreateInput = TypedDict(
     'CategoryConnectOrCreateInput',
     {
-        'where': 'CategoryWhereUniqueInput',
-        'create': 'CategoryCreateWithoutRelationsInput',
+        'where': CategoryWhereUniqueInput,
+        'create': CategoryCreateWithoutRelationsInput,
     },
 )
 
@@ -1585,9 +1013,9 @@ CategoryConnectOrCreateInput = TypedDict(
 CategoryCreateOneNestedInput = TypedDict(
     'CategoryCreateOneNestedInput',
     {
-        'create': 'CategoryCreateWithoutRelationsInput',
-        'connect': 'CategoryWhereUniqueInput',
-        'connect_or_create': 'CategoryConnectOrCreateInput',
+        'create': CategoryCreateWithoutRelationsInput,
+        'connect': CategoryWhereUniqueInput,
+        'connect_or_create': CategoryConnectOrCreateInput,
     },
     total=False,
 )
@@ -1596,79 +1024,9 @@ CategoryCreateOneNestedInput = TypedDict(
 CategoryCreateManyNestedInput = TypedDict(
     'CategoryCreateManyNestedInput',
     {
-        'create': Union['CategoryCreateWithoutRelationsInput', List['CategoryCreateWithoutRelationsInput']],
-        'connect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
-        'connect_or_create': Union['CategoryConnectOrCreateInput', List['CategoryConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-CategoryNestedUpsertInput = TypedDict(
-    'CategoryNestedUpsertInput',
-    {
-        'create': 'CategoryCreateWithoutRelationsInput',
-        'update': 'CategoryUpdateInput',
-    },
-)
-
-
-CategoryUpdateWithWhereUniqueInput = TypedDict(
-    'CategoryUpdateWithWhereUniqueInput',
-    {
-        'where': 'CategoryWhereUniqueInput',
-        'data': 'CategoryUpdateInput',
-    },
-)
-
-
-CategoryUpdateManyWithWhereInput = TypedDict(
-    'CategoryUpdateManyWithWhereInput',
-    {
-        'where': 'CategoryWhereInput',
-        'data': 'CategoryUpdateManyMutationInput',
-    },
-)
-
-
-CategoryUpsertWithWhereUniqueInput = TypedDict(
-    'CategoryUpsertWithWhereUniqueInput',
-    {
-        'where': 'CategoryWhereUniqueInput',
-        'create': 'CategoryCreateWithoutRelationsInput',
-        'update': 'CategoryUpdateInput',
-    },
-)
-
-
-CategoryUpdateOneNestedInput = TypedDict(
-    'CategoryUpdateOneNestedInput',
-    {
-        'create': 'CategoryCreateWithoutRelationsInput',
-        'connect': 'CategoryWhereUniqueInput',
-        'connect_or_create': 'CategoryConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-        'update': 'CategoryUpdateInput',
-        'upsert': 'CategoryNestedUpsertInput',
-    },
-    total=False,
-)
-
-
-CategoryUpdateManyNestedInput = TypedDict(
-    'CategoryUpdateManyNestedInput',
-    {
-        'create': Union['CategoryCreateWithoutRelationsInput', List['CategoryCreateWithoutRelationsInput']],
-        'connect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
-        'connect_or_create': Union['CategoryConnectOrCreateInput', List['CategoryConnectOrCreateInput']],
-        'disconnect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
-        'set': List['CategoryWhereUniqueInput'],
-        'delete': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
-        'update': Union['CategoryUpdateWithWhereUniqueInput', List['CategoryUpdateWithWhereUniqueInput']],
-        'update_many': Union['CategoryUpdateManyWithWhereInput', List['CategoryUpdateManyWithWhereInput']],
-        'upsert': Union['CategoryUpsertWithWhereUniqueInput', List['CategoryUpsertWithWhereUniqueInput']],
-        'delete_many': Union['CategoryWhereInput', List['CategoryWhereInput']],
+        'create': Union[CategoryCreateWithoutRelationsInput, List[CategoryCreateWithoutRelationsInput]],
+        'connect': Union[CategoryWhereUniqueInput, List[CategoryWhereUniqueInput]],
+        'connect_or_create': Union[CategoryConnectOrCreateInput, List[CategoryConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1699,8 +1057,78 @@ CategoryUpsertInput = TypedDict(
     'CategoryUpsertInput',
     {
         'create': 'CategoryCreateInput',
-        'update': 'CategoryUpdateInput',
+        'update': CategoryUpdateInput,
     },
+)
+
+
+CategoryNestedUpsertInput = TypedDict(
+    'CategoryNestedUpsertInput',
+    {
+        'create': CategoryCreateWithoutRelationsInput,
+        'update': CategoryUpdateInput,
+    },
+)
+
+
+CategoryUpdateWithWhereUniqueInput = TypedDict(
+    'CategoryUpdateWithWhereUniqueInput',
+    {
+        'where': CategoryWhereUniqueInput,
+        'data': CategoryUpdateInput,
+    },
+)
+
+
+CategoryUpdateManyWithWhereInput = TypedDict(
+    'CategoryUpdateManyWithWhereInput',
+    {
+        'where': CategoryWhereInput,
+        'data': CategoryUpdateManyMutationInput,
+    },
+)
+
+
+CategoryUpsertWithWhereUniqueInput = TypedDict(
+    'CategoryUpsertWithWhereUniqueInput',
+    {
+        'where': CategoryWhereUniqueInput,
+        'create': CategoryCreateWithoutRelationsInput,
+        'update': CategoryUpdateInput,
+    },
+)
+
+
+CategoryUpdateOneNestedInput = TypedDict(
+    'CategoryUpdateOneNestedInput',
+    {
+        'create': CategoryCreateWithoutRelationsInput,
+        'connect': CategoryWhereUniqueInput,
+        'connect_or_create': CategoryConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': CategoryUpdateInput,
+        'upsert': CategoryNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+CategoryUpdateManyNestedInput = TypedDict(
+    'CategoryUpdateManyNestedInput',
+    {
+        'create': Union[CategoryCreateWithoutRelationsInput, List[CategoryCreateWithoutRelationsInput]],
+        'connect': Union[CategoryWhereUniqueInput, List[CategoryWhereUniqueInput]],
+        'connect_or_create': Union[CategoryConnectOrCreateInput, List[CategoryConnectOrCreateInput]],
+        'disconnect': Union[CategoryWhereUniqueInput, List[CategoryWhereUniqueInput]],
+        'set': List[CategoryWhereUniqueInput],
+        'delete': Union[CategoryWhereUniqueInput, List[CategoryWhereUniqueInput]],
+        'update': Union[CategoryUpdateWithWhereUniqueInput, List[CategoryUpdateWithWhereUniqueInput]],
+        'update_many': Union[CategoryUpdateManyWithWhereInput, List[CategoryUpdateManyWithWhereInput]],
+        'upsert': Union[CategoryUpsertWithWhereUniqueInput, List[CategoryUpsertWithWhereUniqueInput]],
+        'delete_many': Union[CategoryWhereInput, List[CategoryWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1729,7 +1157,7 @@ CategoryFindManyArgs = TypedDict(
         'order_by': Union['CategoryOrderByInput', List['CategoryOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'CategoryWhereUniqueInput',
+        'cursor': CategoryWhereUniqueInput,
         'include': 'CategoryInclude',
         'distinct': List['CategoryScalarFieldKeys'],
     },
@@ -1748,132 +1176,6 @@ CategoryOrderByInput = TypedDict(
 
 
 CategoryScalarFieldKeys = Literal['id', 'name']
-
-
-CategoryCountAggregateInput = TypedDict(
-    'CategoryCountAggregateInput',
-    {
-        '_all': bool,
-        'id': bool,
-        'name': bool,
-    },
-    total=False,
-)
-
-
-CategoryCountAggregateOutput = TypedDict(
-    'CategoryCountAggregateOutput',
-    {
-        '_all': int,
-        'id': int,
-        'name': int,
-    },
-    total=False,
-)
-
-
-CategoryAvgAggregateInput = TypedDict(
-    'CategoryAvgAggregateInput',
-    {
-        'id': bool,
-    },
-    total=False,
-)
-
-
-CategoryAvgAggregateOutput = TypedDict(
-    'CategoryAvgAggregateOutput',
-    {
-        'id': Optional[float],
-    },
-    total=False,
-)
-
-
-CategorySumAggregateInput = TypedDict(
-    'CategorySumAggregateInput',
-    {
-        'id': bool,
-    },
-    total=False,
-)
-
-
-CategorySumAggregateOutput = TypedDict(
-    'CategorySumAggregateOutput',
-    {
-        'id': Optional[int],
-    },
-    total=False,
-)
-
-
-CategoryMinAggregateInput = TypedDict(
-    'CategoryMinAggregateInput',
-    {
-        'id': bool,
-        'name': bool,
-    },
-    total=False,
-)
-
-
-CategoryMinAggregateOutput = TypedDict(
-    'CategoryMinAggregateOutput',
-    {
-        'id': Optional[int],
-        'name': Optional[str],
-    },
-    total=False,
-)
-
-
-CategoryMaxAggregateInput = TypedDict(
-    'CategoryMaxAggregateInput',
-    {
-        'id': bool,
-        'name': bool,
-    },
-    total=False,
-)
-
-
-CategoryMaxAggregateOutput = TypedDict(
-    'CategoryMaxAggregateOutput',
-    {
-        'id': Optional[int],
-        'name': Optional[str],
-    },
-    total=False,
-)
-
-
-CategoryScalarWhereWithAggregatesInput = TypedDict(
-    'CategoryScalarWhereWithAggregatesInput',
-    {
-        'id': Union[int, IntWithAggregatesFilter],
-        'name': Union[str, StringWithAggregatesFilter],
-        'AND': List['CategoryScalarWhereWithAggregatesInput'],
-        'OR': List['CategoryScalarWhereWithAggregatesInput'],
-        'NOT': List['CategoryScalarWhereWithAggregatesInput'],
-    },
-    total=False,
-)
-
-
-CategoryGroupByOutput = TypedDict(
-    'CategoryGroupByOutput',
-    {
-        'id': int,
-        'name': str,
-        '_sum': 'CategorySumAggregateOutput',
-        '_avg': 'CategoryAvgAggregateOutput',
-        '_min': 'CategoryMinAggregateOutput',
-        '_max': 'CategoryMaxAggregateOutput',
-        '_count': 'CategoryCountAggregateOutput',
-    },
-    total=False,
-)
 
 
 CommentWhereInput = TypedDict(
@@ -1926,7 +1228,7 @@ Comment_post_id_position_CompoundKey = TypedDict(
 CommentWhereUniqueInput = TypedDict(
     'CommentWhereUniqueInput',
     {
-        'post_id_position': 'Comment_post_id_position_CompoundKey',
+        'post_id_position': Comment_post_id_position_CompoundKey,
     },
     total=False,
 )
@@ -1959,8 +1261,8 @@ CommentCreateInput = TypedDict(
 CommentConnectOrCreateInput = TypedDict(
     'CommentConnectOrCreateInput',
     {
-        'where': 'CommentWhereUniqueInput',
-        'create': 'CommentCreateWithoutRelationsInput',
+        'where': CommentWhereUniqueInput,
+        'create': CommentCreateWithoutRelationsInput,
     },
 )
 
@@ -1968,9 +1270,9 @@ CommentConnectOrCreateInput = TypedDict(
 CommentCreateOneNestedInput = TypedDict(
     'CommentCreateOneNestedInput',
     {
-        'create': 'CommentCreateWithoutRelationsInput',
-        'connect': 'CommentWhereUniqueInput',
-        'connect_or_create': 'CommentConnectOrCreateInput',
+        'create': CommentCreateWithoutRelationsInput,
+        'connect': CommentWhereUniqueInput,
+        'connect_or_create': CommentConnectOrCreateInput,
     },
     total=False,
 )
@@ -1979,79 +1281,9 @@ CommentCreateOneNestedInput = TypedDict(
 CommentCreateManyNestedInput = TypedDict(
     'CommentCreateManyNestedInput',
     {
-        'create': Union['CommentCreateWithoutRelationsInput', List['CommentCreateWithoutRelationsInput']],
-        'connect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
-        'connect_or_create': Union['CommentConnectOrCreateInput', List['CommentConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-CommentNestedUpsertInput = TypedDict(
-    'CommentNestedUpsertInput',
-    {
-        'create': 'CommentCreateWithoutRelationsInput',
-        'update': 'CommentUpdateInput',
-    },
-)
-
-
-CommentUpdateWithWhereUniqueInput = TypedDict(
-    'CommentUpdateWithWhereUniqueInput',
-    {
-        'where': 'CommentWhereUniqueInput',
-        'data': 'CommentUpdateInput',
-    },
-)
-
-
-CommentUpdateManyWithWhereInput = TypedDict(
-    'CommentUpdateManyWithWhereInput',
-    {
-        'where': 'CommentWhereInput',
-        'data': 'CommentUpdateManyMutationInput',
-    },
-)
-
-
-CommentUpsertWithWhereUniqueInput = TypedDict(
-    'CommentUpsertWithWhereUniqueInput',
-    {
-        'where': 'CommentWhereUniqueInput',
-        'create': 'CommentCreateWithoutRelationsInput',
-        'update': 'CommentUpdateInput',
-    },
-)
-
-
-CommentUpdateOneNestedInput = TypedDict(
-    'CommentUpdateOneNestedInput',
-    {
-        'create': 'CommentCreateWithoutRelationsInput',
-        'connect': 'CommentWhereUniqueInput',
-        'connect_or_create': 'CommentConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-        'update': 'CommentUpdateInput',
-        'upsert': 'CommentNestedUpsertInput',
-    },
-    total=False,
-)
-
-
-CommentUpdateManyNestedInput = TypedDict(
-    'CommentUpdateManyNestedInput',
-    {
-        'create': Union['CommentCreateWithoutRelationsInput', List['CommentCreateWithoutRelationsInput']],
-        'connect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
-        'connect_or_create': Union['CommentConnectOrCreateInput', List['CommentConnectOrCreateInput']],
-        'disconnect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
-        'set': List['CommentWhereUniqueInput'],
-        'delete': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
-        'update': Union['CommentUpdateWithWhereUniqueInput', List['CommentUpdateWithWhereUniqueInput']],
-        'update_many': Union['CommentUpdateManyWithWhereInput', List['CommentUpdateManyWithWhereInput']],
-        'upsert': Union['CommentUpsertWithWhereUniqueInput', List['CommentUpsertWithWhereUniqueInput']],
-        'delete_many': Union['CommentWhereInput', List['CommentWhereInput']],
+        'create': Union[CommentCreateWithoutRelationsInput, List[CommentCreateWithoutRelationsInput]],
+        'connect': Union[CommentWhereUniqueInput, List[CommentWhereUniqueInput]],
+        'connect_or_create': Union[CommentConnectOrCreateInput, List[CommentConnectOrCreateInput]],
     },
     total=False,
 )
@@ -2087,8 +1319,78 @@ CommentUpsertInput = TypedDict(
     'CommentUpsertInput',
     {
         'create': 'CommentCreateInput',
-        'update': 'CommentUpdateInput',
+        'update': CommentUpdateInput,
     },
+)
+
+
+CommentNestedUpsertInput = TypedDict(
+    'CommentNestedUpsertInput',
+    {
+        'create': CommentCreateWithoutRelationsInput,
+        'update': CommentUpdateInput,
+    },
+)
+
+
+CommentUpdateWithWhereUniqueInput = TypedDict(
+    'CommentUpdateWithWhereUniqueInput',
+    {
+        'where': CommentWhereUniqueInput,
+        'data': CommentUpdateInput,
+    },
+)
+
+
+CommentUpdateManyWithWhereInput = TypedDict(
+    'CommentUpdateManyWithWhereInput',
+    {
+        'where': CommentWhereInput,
+        'data': CommentUpdateManyMutationInput,
+    },
+)
+
+
+CommentUpsertWithWhereUniqueInput = TypedDict(
+    'CommentUpsertWithWhereUniqueInput',
+    {
+        'where': CommentWhereUniqueInput,
+        'create': CommentCreateWithoutRelationsInput,
+        'update': CommentUpdateInput,
+    },
+)
+
+
+CommentUpdateOneNestedInput = TypedDict(
+    'CommentUpdateOneNestedInput',
+    {
+        'create': CommentCreateWithoutRelationsInput,
+        'connect': CommentWhereUniqueInput,
+        'connect_or_create': CommentConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': CommentUpdateInput,
+        'upsert': CommentNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+CommentUpdateManyNestedInput = TypedDict(
+    'CommentUpdateManyNestedInput',
+    {
+        'create': Union[CommentCreateWithoutRelationsInput, List[CommentCreateWithoutRelationsInput]],
+        'connect': Union[CommentWhereUniqueInput, List[CommentWhereUniqueInput]],
+        'connect_or_create': Union[CommentConnectOrCreateInput, List[CommentConnectOrCreateInput]],
+        'disconnect': Union[CommentWhereUniqueInput, List[CommentWhereUniqueInput]],
+        'set': List[CommentWhereUniqueInput],
+        'delete': Union[CommentWhereUniqueInput, List[CommentWhereUniqueInput]],
+        'update': Union[CommentUpdateWithWhereUniqueInput, List[CommentUpdateWithWhereUniqueInput]],
+        'update_many': Union[CommentUpdateManyWithWhereInput, List[CommentUpdateManyWithWhereInput]],
+        'upsert': Union[CommentUpsertWithWhereUniqueInput, List[CommentUpsertWithWhereUniqueInput]],
+        'delete_many': Union[CommentWhereInput, List[CommentWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -2118,7 +1420,7 @@ CommentFindManyArgs = TypedDict(
         'order_by': Union['CommentOrderByInput', List['CommentOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'CommentWhereUniqueInput',
+        'cursor': CommentWhereUniqueInput,
         'include': 'CommentInclude',
         'distinct': List['CommentScalarFieldKeys'],
     },
@@ -2141,152 +1443,6 @@ CommentOrderByInput = TypedDict(
 
 
 CommentScalarFieldKeys = Literal['post_id', 'position', 'body', 'author_id']
-
-
-CommentCountAggregateInput = TypedDict(
-    'CommentCountAggregateInput',
-    {
-        '_all': bool,
-        'post_id': bool,
-        'position': bool,
-        'body': bool,
-        'author_id': bool,
-    },
-    total=False,
-)
-
-
-CommentCountAggregateOutput = TypedDict(
-    'CommentCountAggregateOutput',
-    {
-        '_all': int,
-        'post_id': int,
-        'position': int,
-        'body': int,
-        'author_id': int,
-    },
-    total=False,
-)
-
-
-CommentAvgAggregateInput = TypedDict(
-    'CommentAvgAggregateInput',
-    {
-        'position': bool,
-        'author_id': bool,
-    },
-    total=False,
-)
-
-
-CommentAvgAggregateOutput = TypedDict(
-    'CommentAvgAggregateOutput',
-    {
-        'position': Optional[float],
-        'author_id': Optional[float],
-    },
-    total=False,
-)
-
-
-CommentSumAggregateInput = TypedDict(
-    'CommentSumAggregateInput',
-    {
-        'position': bool,
-        'author_id': bool,
-    },
-    total=False,
-)
-
-
-CommentSumAggregateOutput = TypedDict(
-    'CommentSumAggregateOutput',
-    {
-        'position': Optional[int],
-        'author_id': Optional[int],
-    },
-    total=False,
-)
-
-
-CommentMinAggregateInput = TypedDict(
-    'CommentMinAggregateInput',
-    {
-        'post_id': bool,
-        'position': bool,
-        'body': bool,
-        'author_id': bool,
-    },
-    total=False,
-)
-
-
-CommentMinAggregateOutput = TypedDict(
-    'CommentMinAggregateOutput',
-    {
-        'post_id': Optional[str],
-        'position': Optional[int],
-        'body': Optional[str],
-        'author_id': Optional[int],
-    },
-    total=False,
-)
-
-
-CommentMaxAggregateInput = TypedDict(
-    'CommentMaxAggregateInput',
-    {
-        'post_id': bool,
-        'position': bool,
-        'body': bool,
-        'author_id': bool,
-    },
-    total=False,
-)
-
-
-CommentMaxAggregateOutput = TypedDict(
-    'CommentMaxAggregateOutput',
-    {
-        'post_id': Optional[str],
-        'position': Optional[int],
-        'body': Optional[str],
-        'author_id': Optional[int],
-    },
-    total=False,
-)
-
-
-CommentScalarWhereWithAggregatesInput = TypedDict(
-    'CommentScalarWhereWithAggregatesInput',
-    {
-        'post_id': Union[str, StringWithAggregatesFilter],
-        'position': Union[int, IntWithAggregatesFilter],
-        'body': Union[str, StringWithAggregatesFilter],
-        'author_id': Union[int, IntWithAggregatesFilter],
-        'AND': List['CommentScalarWhereWithAggregatesInput'],
-        'OR': List['CommentScalarWhereWithAggregatesInput'],
-        'NOT': List['CommentScalarWhereWithAggregatesInput'],
-    },
-    total=False,
-)
-
-
-CommentGroupByOutput = TypedDict(
-    'CommentGroupByOutput',
-    {
-        'post_id': str,
-        'position': int,
-        'body': str,
-        'author_id': int,
-        '_sum': 'CommentSumAggregateOutput',
-        '_avg': 'CommentAvgAggregateOutput',
-        '_min': 'CommentMinAggregateOutput',
-        '_max': 'CommentMaxAggregateOutput',
-        '_count': 'CommentCountAggregateOutput',
-    },
-    total=False,
-)
 
 
 NodeWhereInput = TypedDict(
@@ -2365,8 +1521,8 @@ NodeCreateInput = TypedDict(
 NodeConnectOrCreateInput = TypedDict(
     'NodeConnectOrCreateInput',
     {
-        'where': 'NodeWhereUniqueInput',
-        'create': 'NodeCreateWithoutRelationsInput',
+        'where': NodeWhereUniqueInput,
+        'create': NodeCreateWithoutRelationsInput,
     },
 )
 
@@ -2374,9 +1530,9 @@ NodeConnectOrCreateInput = TypedDict(
 NodeCreateOneNestedInput = TypedDict(
     'NodeCreateOneNestedInput',
     {
-        'create': 'NodeCreateWithoutRelationsInput',
-        'connect': 'NodeWhereUniqueInput',
-        'connect_or_create': 'NodeConnectOrCreateInput',
+        'create': NodeCreateWithoutRelationsInput,
+        'connect': NodeWhereUniqueInput,
+        'connect_or_create': NodeConnectOrCreateInput,
     },
     total=False,
 )
@@ -2385,79 +1541,9 @@ NodeCreateOneNestedInput = TypedDict(
 NodeCreateManyNestedInput = TypedDict(
     'NodeCreateManyNestedInput',
     {
-        'create': Union['NodeCreateWithoutRelationsInput', List['NodeCreateWithoutRelationsInput']],
-        'connect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
-        'connect_or_create': Union['NodeConnectOrCreateInput', List['NodeConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-NodeNestedUpsertInput = TypedDict(
-    'NodeNestedUpsertInput',
-    {
-        'create': 'NodeCreateWithoutRelationsInput',
-        'update': 'NodeUpdateInput',
-    },
-)
-
-
-NodeUpdateWithWhereUniqueInput = TypedDict(
-    'NodeUpdateWithWhereUniqueInput',
-    {
-        'where': 'NodeWhereUniqueInput',
-        'data': 'NodeUpdateInput',
-    },
-)
-
-
-NodeUpdateManyWithWhereInput = TypedDict(
-    'NodeUpdateManyWithWhereInput',
-    {
-        'where': 'NodeWhereInput',
-        'data': 'NodeUpdateManyMutationInput',
-    },
-)
-
-
-NodeUpsertWithWhereUniqueInput = TypedDict(
-    'NodeUpsertWithWhereUniqueInput',
-    {
-        'where': 'NodeWhereUniqueInput',
-        'create': 'NodeCreateWithoutRelationsInput',
-        'update': 'NodeUpdateInput',
-    },
-)
-
-
-NodeUpdateOneNestedInput = TypedDict(
-    'NodeUpdateOneNestedInput',
-    {
-        'create': 'NodeCreateWithoutRelationsInput',
-        'connect': 'NodeWhereUniqueInput',
-        'connect_or_create': 'NodeConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-        'update': 'NodeUpdateInput',
-        'upsert': 'NodeNestedUpsertInput',
-    },
-    total=False,
-)
-
-
-NodeUpdateManyNestedInput = TypedDict(
-    'NodeUpdateManyNestedInput',
-    {
-        'create': Union['NodeCreateWithoutRelationsInput', List['NodeCreateWithoutRelationsInput']],
-        'connect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
-        'connect_or_create': Union['NodeConnectOrCreateInput', List['NodeConnectOrCreateInput']],
-        'disconnect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
-        'set': List['NodeWhereUniqueInput'],
-        'delete': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
-        'update': Union['NodeUpdateWithWhereUniqueInput', List['NodeUpdateWithWhereUniqueInput']],
-        'update_many': Union['NodeUpdateManyWithWhereInput', List['NodeUpdateManyWithWhereInput']],
-        'upsert': Union['NodeUpsertWithWhereUniqueInput', List['NodeUpsertWithWhereUniqueInput']],
-        'delete_many': Union['NodeWhereInput', List['NodeWhereInput']],
+        'create': Union[NodeCreateWithoutRelationsInput, List[NodeCreateWithoutRelationsInput]],
+        'connect': Union[NodeWhereUniqueInput, List[NodeWhereUniqueInput]],
+        'connect_or_create': Union[NodeConnectOrCreateInput, List[NodeConnectOrCreateInput]],
     },
     total=False,
 )
@@ -2494,8 +1580,78 @@ NodeUpsertInput = TypedDict(
     'NodeUpsertInput',
     {
         'create': 'NodeCreateInput',
-        'update': 'NodeUpdateInput',
+        'update': NodeUpdateInput,
     },
+)
+
+
+NodeNestedUpsertInput = TypedDict(
+    'NodeNestedUpsertInput',
+    {
+        'create': NodeCreateWithoutRelationsInput,
+        'update': NodeUpdateInput,
+    },
+)
+
+
+NodeUpdateWithWhereUniqueInput = TypedDict(
+    'NodeUpdateWithWhereUniqueInput',
+    {
+        'where': NodeWhereUniqueInput,
+        'data': NodeUpdateInput,
+    },
+)
+
+
+NodeUpdateManyWithWhereInput = TypedDict(
+    'NodeUpdateManyWithWhereInput',
+    {
+        'where': NodeWhereInput,
+        'data': NodeUpdateManyMutationInput,
+    },
+)
+
+
+NodeUpsertWithWhereUniqueInput = TypedDict(
+    'NodeUpsertWithWhereUniqueInput',
+    {
+        'where': NodeWhereUniqueInput,
+        'create': NodeCreateWithoutRelationsInput,
+        'update': NodeUpdateInput,
+    },
+)
+
+
+NodeUpdateOneNestedInput = TypedDict(
+    'NodeUpdateOneNestedInput',
+    {
+        'create': NodeCreateWithoutRelationsInput,
+        'connect': NodeWhereUniqueInput,
+        'connect_or_create': NodeConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': NodeUpdateInput,
+        'upsert': NodeNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+NodeUpdateManyNestedInput = TypedDict(
+    'NodeUpdateManyNestedInput',
+    {
+        'create': Union[NodeCreateWithoutRelationsInput, List[NodeCreateWithoutRelationsInput]],
+        'connect': Union[NodeWhereUniqueInput, List[NodeWhereUniqueInput]],
+        'connect_or_create': Union[NodeConnectOrCreateInput, List[NodeConnectOrCreateInput]],
+        'disconnect': Union[NodeWhereUniqueInput, List[NodeWhereUniqueInput]],
+        'set': List[NodeWhereUniqueInput],
+        'delete': Union[NodeWhereUniqueInput, List[NodeWhereUniqueInput]],
+        'update': Union[NodeUpdateWithWhereUniqueInput, List[NodeUpdateWithWhereUniqueInput]],
+        'update_many': Union[NodeUpdateManyWithWhereInput, List[NodeUpdateManyWithWhereInput]],
+        'upsert': Union[NodeUpsertWithWhereUniqueInput, List[NodeUpsertWithWhereUniqueInput]],
+        'delete_many': Union[NodeWhereInput, List[NodeWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -2526,7 +1682,7 @@ NodeFindManyArgs = TypedDict(
         'order_by': Union['NodeOrderByInput', List['NodeOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'NodeWhereUniqueInput',
+        'cursor': NodeWhereUniqueInput,
         'include': 'NodeInclude',
         'distinct': List['NodeScalarFieldKeys'],
     },
@@ -2548,148 +1704,6 @@ NodeOrderByInput = TypedDict(
 
 
 NodeScalarFieldKeys = Literal['id', 'label', 'rank', 'parent_id']
-
-
-NodeCountAggregateInput = TypedDict(
-    'NodeCountAggregateInput',
-    {
-        '_all': bool,
-        'id': bool,
-        'label': bool,
-        'rank': bool,
-        'parent_id': bool,
-    },
-    total=False,
-)
-
-
-NodeCountAggregateOutput = TypedDict(
-    'NodeCountAggregateOutput',
-    {
-        '_all': int,
-        'id': int,
-        'label': int,
-        'rank': int,
-        'parent_id': int,
-    },
-    total=False,
-)
-
-
-NodeAvgAggregateInput = TypedDict(
-    'NodeAvgAggregateInput',
-    {
-        'rank': bool,
-    },
-    total=False,
-)
-
-
-NodeAvgAggregateOutput = TypedDict(
-    'NodeAvgAggregateOutput',
-    {
-        'rank': Optional[float],
-    },
-    total=False,
-)
-
-
-NodeSumAggregateInput = TypedDict(
-    'NodeSumAggregateInput',
-    {
-        'rank': bool,
-    },
-    total=False,
-)
-
-
-NodeSumAggregateOutput = TypedDict(
-    'NodeSumAggregateOutput',
-    {
-        'rank': Optional[int],
-    },
-    total=False,
-)
-
-
-NodeMinAggregateInput = TypedDict(
-    'NodeMinAggregateInput',
-    {
-        'id': bool,
-        'label': bool,
-        'rank': bool,
-        'parent_id': bool,
-    },
-    total=False,
-)
-
-
-NodeMinAggregateOutput = TypedDict(
-    'NodeMinAggregateOutput',
-    {
-        'id': Optional[str],
-        'label': Optional[str],
-        'rank': Optional[int],
-        'parent_id': Optional[str],
-    },
-    total=False,
-)
-
-
-NodeMaxAggregateInput = TypedDict(
-    'NodeMaxAggregateInput',
-    {
-        'id': bool,
-        'label': bool,
-        'rank': bool,
-        'parent_id': bool,
-    },
-    total=False,
-)
-
-
-NodeMaxAggregateOutput = TypedDict(
-    'NodeMaxAggregateOutput',
-    {
-        'id': Optional[str],
-        'label': Optional[str],
-        'rank': Optional[int],
-        'parent_id': Optional[str],
-    },
-    total=False,
-)
-
-
-NodeScalarWhereWithAggregatesInput = TypedDict(
-    'NodeScalarWhereWithAggregatesInput',
-    {
-        'id': Union[str, StringWithAggregatesFilter],
-        'label': Union[str, StringWithAggregatesFilter],
-        'rank': Union[int, IntWithAggregatesFilter],
-        'parent_id': Union[str, None, StringWithAggregatesFilter],
-        'AND': List['NodeScalarWhereWithAggregatesInput'],
-        'OR': List['NodeScalarWhereWithAggregatesInput'],
-        'NOT': List['NodeScalarWhereWithAggregatesInput'],
-    },
-    total=False,
-)
-
-
-NodeGroupByOutput = TypedDict(
-    'NodeGroupByOutput',
-    {
-        'id': str,
-        'label': str,
-        'rank': int,
-        'parent_id': Optional[str],
-        '_sum': 'NodeSumAggregateOutput',
-        '_avg': 'NodeAvgAggregateOutput',
-        '_min': 'NodeMinAggregateOutput',
-        '_max': 'NodeMaxAggregateOutput',
-        '_count': 'NodeCountAggregateOutput',
-    },
-    total=False,
-)
 
 
 auditWhereInput = TypedDict(
@@ -2761,8 +1775,8 @@ auditCreateInput = TypedDict(
 auditConnectOrCreateInput = TypedDict(
     'auditConnectOrCreateInput',
     {
-        'where': 'auditWhereUniqueInput',
-        'create': 'auditCreateWithoutRelationsInput',
+        'where': auditWhereUniqueInput,
+        'create': auditCreateWithoutRelationsInput,
     },
 )
 
@@ -2770,9 +1784,9 @@ auditConnectOrCreateInput = TypedDict(
 auditCreateOneNestedInput = TypedDict(
     'auditCreateOneNestedInput',
     {
-        'create': 'auditCreateWithoutRelationsInput',
-        'connect': 'auditWhereUniqueInput',
-        'connect_or_create': 'auditConnectOrCreateInput',
+        'create': auditCreateWithoutRelationsInput,
+        'connect': auditWhereUniqueInput,
+        'connect_or_create': auditConnectOrCreateInput,
     },
     total=False,
 )
@@ -2781,79 +1795,9 @@ auditCreateOneNestedInput = TypedDict(
 auditCreateManyNestedInput = TypedDict(
     'auditCreateManyNestedInput',
     {
-        'create': Union['auditCreateWithoutRelationsInput', List['auditCreateWithoutRelationsInput']],
-        'connect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
-        'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-auditNestedUpsertInput = TypedDict(
-    'auditNestedUpsertInput',
-    {
-        'create': 'auditCreateWithoutRelationsInput',
-        'update': 'auditUpdateInput',
-    },
-)
-
-
-auditUpdateWithWhereUniqueInput = TypedDict(
-    'auditUpdateWithWhereUniqueInput',
-    {
-        'where': 'auditWhereUniqueInput',
-        'data': 'auditUpdateInput',
-    },
-)
-
-
-auditUpdateManyWithWhereInput = TypedDict(
-    'auditUpdateManyWithWhereInput',
-    {
-        'where': 'auditWhereInput',
-        'data': 'auditUpdateManyMutationInput',
-    },
-)
-
-
-auditUpsertWithWhereUniqueInput = TypedDict(
-    'auditUpsertWithWhereUniqueInput',
-    {
-        'where': 'auditWhereUniqueInput',
-        'create': 'auditCreateWithoutRelationsInput',
-        'update': 'auditUpdateInput',
-    },
-)
-
-
-auditUpdateOneNestedInput = TypedDict(
-    'auditUpdateOneNestedInput',
-    {
-        'create': 'auditCreateWithoutRelationsInput',
-        'connect': 'auditWhereUniqueInput',
-        'connect_or_create': 'auditConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-        'update': 'auditUpdateInput',
-        'upsert': 'auditNestedUpsertInput',
-    },
-    total=False,
-)
-
-
-auditUpdateManyNestedInput = TypedDict(
-    'auditUpdateManyNestedInput',
-    {
-        'create': Union['auditCreateWithoutRelationsInput', List['auditCreateWithoutRelationsInput']],
-        'connect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
-        'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
-        'disconnect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
-        'set': List['auditWhereUniqueInput'],
-        'delete': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
-        'update': Union['auditUpdateWithWhereUniqueInput', List['auditUpdateWithWhereUniqueInput']],
-        'update_many': Union['auditUpdateManyWithWhereInput', List['auditUpdateManyWithWhereInput']],
-        'upsert': Union['auditUpsertWithWhereUniqueInput', List['auditUpsertWithWhereUniqueInput']],
-        'delete_many': Union['auditWhereInput', List['auditWhereInput']],
+        'create': Union[auditCreateWithoutRelationsInput, List[auditCreateWithoutRelationsInput]],
+        'connect': Union[auditWhereUniqueInput, List[auditWhereUniqueInput]],
+        'connect_or_create': Union[auditConnectOrCreateInput, List[auditConnectOrCreateInput]],
     },
     total=False,
 )
@@ -2886,8 +1830,78 @@ auditUpsertInput = TypedDict(
     'auditUpsertInput',
     {
         'create': 'auditCreateInput',
-        'update': 'auditUpdateInput',
+        'update': auditUpdateInput,
     },
+)
+
+
+auditNestedUpsertInput = TypedDict(
+    'auditNestedUpsertInput',
+    {
+        'create': auditCreateWithoutRelationsInput,
+        'update': auditUpdateInput,
+    },
+)
+
+
+auditUpdateWithWhereUniqueInput = TypedDict(
+    'auditUpdateWithWhereUniqueInput',
+    {
+        'where': auditWhereUniqueInput,
+        'data': auditUpdateInput,
+    },
+)
+
+
+auditUpdateManyWithWhereInput = TypedDict(
+    'auditUpdateManyWithWhereInput',
+    {
+        'where': auditWhereInput,
+        'data': auditUpdateManyMutationInput,
+    },
+)
+
+
+auditUpsertWithWhereUniqueInput = TypedDict(
+    'auditUpsertWithWhereUniqueInput',
+    {
+        'where': auditWhereUniqueInput,
+        'create': auditCreateWithoutRelationsInput,
+        'update': auditUpdateInput,
+    },
+)
+
+
+auditUpdateOneNestedInput = TypedDict(
+    'auditUpdateOneNestedInput',
+    {
+        'create': auditCreateWithoutRelationsInput,
+        'connect': auditWhereUniqueInput,
+        'connect_or_create': auditConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': auditUpdateInput,
+        'upsert': auditNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+auditUpdateManyNestedInput = TypedDict(
+    'auditUpdateManyNestedInput',
+    {
+        'create': Union[auditCreateWithoutRelationsInput, List[auditCreateWithoutRelationsInput]],
+        'connect': Union[auditWhereUniqueInput, List[auditWhereUniqueInput]],
+        'connect_or_create': Union[auditConnectOrCreateInput, List[auditConnectOrCreateInput]],
+        'disconnect': Union[auditWhereUniqueInput, List[auditWhereUniqueInput]],
+        'set': List[auditWhereUniqueInput],
+        'delete': Union[auditWhereUniqueInput, List[auditWhereUniqueInput]],
+        'update': Union[auditUpdateWithWhereUniqueInput, List[auditUpdateWithWhereUniqueInput]],
+        'update_many': Union[auditUpdateManyWithWhereInput, List[auditUpdateManyWithWhereInput]],
+        'upsert': Union[auditUpsertWithWhereUniqueInput, List[auditUpsertWithWhereUniqueInput]],
+        'delete_many': Union[auditWhereInput, List[auditWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -2916,7 +1930,7 @@ auditFindManyArgs = TypedDict(
         'order_by': Union['auditOrderByInput', List['auditOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'auditWhereUniqueInput',
+        'cursor': auditWhereUniqueInput,
         'include': 'auditInclude',
         'distinct': List['auditScalarFieldKeys'],
     },
@@ -2937,140 +1951,6 @@ auditOrderByInput = TypedDict(
 
 
 auditScalarFieldKeys = Literal['id', 'message', 'node_id']
-
-
-auditCountAggregateInput = TypedDict(
-    'auditCountAggregateInput',
-    {
-        '_all': bool,
-        'id': bool,
-        'message': bool,
-        'node_id': bool,
-    },
-    total=False,
-)
-
-
-auditCountAggregateOutput = TypedDict(
-    'auditCountAggregateOutput',
-    {
-        '_all': int,
-        'id': int,
-        'message': int,
-        'node_id': int,
-    },
-    total=False,
-)
-
-
-auditAvgAggregateInput = TypedDict(
-    'auditAvgAggregateInput',
-    {
-        'id': bool,
-    },
-    total=False,
-)
-
-
-auditAvgAggregateOutput = TypedDict(
-    'auditAvgAggregateOutput',
-    {
-        'id': Optional[float],
-    },
-    total=False,
-)
-
-
-auditSumAggregateInput = TypedDict(
-    'auditSumAggregateInput',
-    {
-        'id': bool,
-    },
-    total=False,
-)
-
-
-auditSumAggregateOutput = TypedDict(
-    'auditSumAggregateOutput',
-    {
-        'id': Optional[int],
-    },
-    total=False,
-)
-
-
-auditMinAggregateInput = TypedDict(
-    'auditMinAggregateInput',
-    {
-        'id': bool,
-        'message': bool,
-        'node_id': bool,
-    },
-    total=False,
-)
-
-
-auditMinAggregateOutput = TypedDict(
-    'auditMinAggregateOutput',
-    {
-        'id': Optional[int],
-        'message': Optional[str],
-        'node_id': Optional[str],
-    },
-    total=False,
-)
-
-
-auditMaxAggregateInput = TypedDict(
-    'auditMaxAggregateInput',
-    {
-        'id': bool,
-        'message': bool,
-        'node_id': bool,
-    },
-    total=False,
-)
-
-
-auditMaxAggregateOutput = TypedDict(
-    'auditMaxAggregateOutput',
-    {
-        'id': Optional[int],
-        'message': Optional[str],
-        'node_id': Optional[str],
-    },
-    total=False,
-)
-
-
-auditScalarWhereWithAggregatesInput = TypedDict(
-    'auditScalarWhereWithAggregatesInput',
-    {
-        'id': Union[int, IntWithAggregatesFilter],
-        'message': Union[str, StringWithAggregatesFilter],
-        'node_id': Union[str, None, StringWithAggregatesFilter],
-        'AND': List['auditScalarWhereWithAggregatesInput'],
-        'OR': List['auditScalarWhereWithAggregatesInput'],
-        'NOT': List['auditScalarWhereWithAggregatesInput'],
-    },
-    total=False,
-)
-
-
-auditGroupByOutput = TypedDict(
-    'auditGroupByOutput',
-    {
-        'id': int,
-        'message': str,
-        'node_id': Optional[str],
-        '_sum': 'auditSumAggregateOutput',
-        '_avg': 'auditAvgAggregateOutput',
-        '_min': 'auditMinAggregateOutput',
-        '_max': 'auditMaxAggregateOutput',
-        '_count': 'auditCountAggregateOutput',
-    },
-    total=False,
-)
 
 
 SettingWhereInput = TypedDict(
@@ -3137,8 +2017,8 @@ SettingCreateInput = TypedDict(
 SettingConnectOrCreateInput = TypedDict(
     'SettingConnectOrCreateInput',
     {
-        'where': 'SettingWhereUniqueInput',
-        'create': 'SettingCreateWithoutRelationsInput',
+        'where': SettingWhereUniqueInput,
+        'create': SettingCreateWithoutRelationsInput,
     },
 )
 
@@ -3146,9 +2026,9 @@ SettingConnectOrCreateInput = TypedDict(
 SettingCreateOneNestedInput = TypedDict(
     'SettingCreateOneNestedInput',
     {
-        'create': 'SettingCreateWithoutRelationsInput',
-        'connect': 'SettingWhereUniqueInput',
-        'connect_or_create': 'SettingConnectOrCreateInput',
+        'create': SettingCreateWithoutRelationsInput,
+        'connect': SettingWhereUniqueInput,
+        'connect_or_create': SettingConnectOrCreateInput,
     },
     total=False,
 )
@@ -3157,79 +2037,9 @@ SettingCreateOneNestedInput = TypedDict(
 SettingCreateManyNestedInput = TypedDict(
     'SettingCreateManyNestedInput',
     {
-        'create': Union['SettingCreateWithoutRelationsInput', List['SettingCreateWithoutRelationsInput']],
-        'connect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
-        'connect_or_create': Union['SettingConnectOrCreateInput', List['SettingConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-SettingNestedUpsertInput = TypedDict(
-    'SettingNestedUpsertInput',
-    {
-        'create': 'SettingCreateWithoutRelationsInput',
-        'update': 'SettingUpdateInput',
-    },
-)
-
-
-SettingUpdateWithWhereUniqueInput = TypedDict(
-    'SettingUpdateWithWhereUniqueInput',
-    {
-        'where': 'SettingWhereUniqueInput',
-        'data': 'SettingUpdateInput',
-    },
-)
-
-
-SettingUpdateManyWithWhereInput = TypedDict(
-    'SettingUpdateManyWithWhereInput',
-    {
-        'where': 'SettingWhereInput',
-        'data': 'SettingUpdateManyMutationInput',
-    },
-)
-
-
-SettingUpsertWithWhereUniqueInput = TypedDict(
-    'SettingUpsertWithWhereUniqueInput',
-    {
-        'where': 'SettingWhereUniqueInput',
-        'create': 'SettingCreateWithoutRelationsInput',
-        'update': 'SettingUpdateInput',
-    },
-)
-
-
-SettingUpdateOneNestedInput = TypedDict(
-    'SettingUpdateOneNestedInput',
-    {
-        'create': 'SettingCreateWithoutRelationsInput',
-        'connect': 'SettingWhereUniqueInput',
-        'connect_or_create': 'SettingConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-        'update': 'SettingUpdateInput',
-        'upsert': 'SettingNestedUpsertInput',
-    },
-    total=False,
-)
-
-
-SettingUpdateManyNestedInput = TypedDict(
-    'SettingUpdateManyNestedInput',
-    {
-        'create': Union['SettingCreateWithoutRelationsInput', List['SettingCreateWithoutRelationsInput']],
-        'connect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
-        'connect_or_create': Union['SettingConnectOrCreateInput', List['SettingConnectOrCreateInput']],
-        'disconnect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
-        'set': List['SettingWhereUniqueInput'],
-        'delete': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
-        'update': Union['SettingUpdateWithWhereUniqueInput', List['SettingUpdateWithWhereUniqueInput']],
-        'update_many': Union['SettingUpdateManyWithWhereInput', List['SettingUpdateManyWithWhereInput']],
-        'upsert': Union['SettingUpsertWithWhereUniqueInput', List['SettingUpsertWithWhereUniqueInput']],
-        'delete_many': Union['SettingWhereInput', List['SettingWhereInput']],
+        'create': Union[SettingCreateWithoutRelationsInput, List[SettingCreateWithoutRelationsInput]],
+        'connect': Union[SettingWhereUniqueInput, List[SettingWhereUniqueInput]],
+        'connect_or_create': Union[SettingConnectOrCreateInput, List[SettingConnectOrCreateInput]],
     },
     total=False,
 )
@@ -3259,8 +2069,78 @@ SettingUpsertInput = TypedDict(
     'SettingUpsertInput',
     {
         'create': 'SettingCreateInput',
-        'update': 'SettingUpdateInput',
+        'update': SettingUpdateInput,
     },
+)
+
+
+SettingNestedUpsertInput = TypedDict(
+    'SettingNestedUpsertInput',
+    {
+        'create': SettingCreateWithoutRelationsInput,
+        'update': SettingUpdateInput,
+    },
+)
+
+
+SettingUpdateWithWhereUniqueInput = TypedDict(
+    'SettingUpdateWithWhereUniqueInput',
+    {
+        'where': SettingWhereUniqueInput,
+        'data': SettingUpdateInput,
+    },
+)
+
+
+SettingUpdateManyWithWhereInput = TypedDict(
+    'SettingUpdateManyWithWhereInput',
+    {
+        'where': SettingWhereInput,
+        'data': SettingUpdateManyMutationInput,
+    },
+)
+
+
+SettingUpsertWithWhereUniqueInput = TypedDict(
+    'SettingUpsertWithWhereUniqueInput',
+    {
+        'where': SettingWhereUniqueInput,
+        'create': SettingCreateWithoutRelationsInput,
+        'update': SettingUpdateInput,
+    },
+)
+
+
+SettingUpdateOneNestedInput = TypedDict(
+    'SettingUpdateOneNestedInput',
+    {
+        'create': SettingCreateWithoutRelationsInput,
+        'connect': SettingWhereUniqueInput,
+        'connect_or_create': SettingConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': SettingUpdateInput,
+        'upsert': SettingNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+SettingUpdateManyNestedInput = TypedDict(
+    'SettingUpdateManyNestedInput',
+    {
+        'create': Union[SettingCreateWithoutRelationsInput, List[SettingCreateWithoutRelationsInput]],
+        'connect': Union[SettingWhereUniqueInput, List[SettingWhereUniqueInput]],
+        'connect_or_create': Union[SettingConnectOrCreateInput, List[SettingConnectOrCreateInput]],
+        'disconnect': Union[SettingWhereUniqueInput, List[SettingWhereUniqueInput]],
+        'set': List[SettingWhereUniqueInput],
+        'delete': Union[SettingWhereUniqueInput, List[SettingWhereUniqueInput]],
+        'update': Union[SettingUpdateWithWhereUniqueInput, List[SettingUpdateWithWhereUniqueInput]],
+        'update_many': Union[SettingUpdateManyWithWhereInput, List[SettingUpdateManyWithWhereInput]],
+        'upsert': Union[SettingUpsertWithWhereUniqueInput, List[SettingUpsertWithWhereUniqueInput]],
+        'delete_many': Union[SettingWhereInput, List[SettingWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -3288,7 +2168,7 @@ SettingFindManyArgs = TypedDict(
         'order_by': Union['SettingOrderByInput', List['SettingOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'SettingWhereUniqueInput',
+        'cursor': SettingWhereUniqueInput,
         'include': 'SettingInclude',
         'distinct': List['SettingScalarFieldKeys'],
     },
@@ -3309,119 +2189,214 @@ SettingOrderByInput = TypedDict(
 SettingScalarFieldKeys = Literal['key', 'value']
 
 
-SettingCountAggregateInput = TypedDict(
-    'SettingCountAggregateInput',
-    {
-        '_all': bool,
-        'key': bool,
-        'value': bool,
-    },
-    total=False,
-)
+# count(select=...) and group_by's types live in .aggregates, imported on first use:
+# they are a third of the types, and most programs never use them.
+if TYPE_CHECKING:
+    from .aggregates import (
+        RoleWithAggregatesFilter as RoleWithAggregatesFilter,
+        UserCountAggregateInput as UserCountAggregateInput,
+        UserAvgAggregateInput as UserAvgAggregateInput,
+        UserSumAggregateInput as UserSumAggregateInput,
+        UserMinAggregateInput as UserMinAggregateInput,
+        UserMaxAggregateInput as UserMaxAggregateInput,
+        UserCountAggregateOutput as UserCountAggregateOutput,
+        UserAvgAggregateOutput as UserAvgAggregateOutput,
+        UserSumAggregateOutput as UserSumAggregateOutput,
+        UserMinAggregateOutput as UserMinAggregateOutput,
+        UserMaxAggregateOutput as UserMaxAggregateOutput,
+        UserScalarWhereWithAggregatesInput as UserScalarWhereWithAggregatesInput,
+        UserGroupByOutput as UserGroupByOutput,
+        ProfileCountAggregateInput as ProfileCountAggregateInput,
+        ProfileAvgAggregateInput as ProfileAvgAggregateInput,
+        ProfileSumAggregateInput as ProfileSumAggregateInput,
+        ProfileMinAggregateInput as ProfileMinAggregateInput,
+        ProfileMaxAggregateInput as ProfileMaxAggregateInput,
+        ProfileCountAggregateOutput as ProfileCountAggregateOutput,
+        ProfileAvgAggregateOutput as ProfileAvgAggregateOutput,
+        ProfileSumAggregateOutput as ProfileSumAggregateOutput,
+        ProfileMinAggregateOutput as ProfileMinAggregateOutput,
+        ProfileMaxAggregateOutput as ProfileMaxAggregateOutput,
+        ProfileScalarWhereWithAggregatesInput as ProfileScalarWhereWithAggregatesInput,
+        ProfileGroupByOutput as ProfileGroupByOutput,
+        PostCountAggregateInput as PostCountAggregateInput,
+        PostAvgAggregateInput as PostAvgAggregateInput,
+        PostSumAggregateInput as PostSumAggregateInput,
+        PostMinAggregateInput as PostMinAggregateInput,
+        PostMaxAggregateInput as PostMaxAggregateInput,
+        PostCountAggregateOutput as PostCountAggregateOutput,
+        PostAvgAggregateOutput as PostAvgAggregateOutput,
+        PostSumAggregateOutput as PostSumAggregateOutput,
+        PostMinAggregateOutput as PostMinAggregateOutput,
+        PostMaxAggregateOutput as PostMaxAggregateOutput,
+        PostScalarWhereWithAggregatesInput as PostScalarWhereWithAggregatesInput,
+        PostGroupByOutput as PostGroupByOutput,
+        CategoryCountAggregateInput as CategoryCountAggregateInput,
+        CategoryAvgAggregateInput as CategoryAvgAggregateInput,
+        CategorySumAggregateInput as CategorySumAggregateInput,
+        CategoryMinAggregateInput as CategoryMinAggregateInput,
+        CategoryMaxAggregateInput as CategoryMaxAggregateInput,
+        CategoryCountAggregateOutput as CategoryCountAggregateOutput,
+        CategoryAvgAggregateOutput as CategoryAvgAggregateOutput,
+        CategorySumAggregateOutput as CategorySumAggregateOutput,
+        CategoryMinAggregateOutput as CategoryMinAggregateOutput,
+        CategoryMaxAggregateOutput as CategoryMaxAggregateOutput,
+        CategoryScalarWhereWithAggregatesInput as CategoryScalarWhereWithAggregatesInput,
+        CategoryGroupByOutput as CategoryGroupByOutput,
+        CommentCountAggregateInput as CommentCountAggregateInput,
+        CommentAvgAggregateInput as CommentAvgAggregateInput,
+        CommentSumAggregateInput as CommentSumAggregateInput,
+        CommentMinAggregateInput as CommentMinAggregateInput,
+        CommentMaxAggregateInput as CommentMaxAggregateInput,
+        CommentCountAggregateOutput as CommentCountAggregateOutput,
+        CommentAvgAggregateOutput as CommentAvgAggregateOutput,
+        CommentSumAggregateOutput as CommentSumAggregateOutput,
+        CommentMinAggregateOutput as CommentMinAggregateOutput,
+        CommentMaxAggregateOutput as CommentMaxAggregateOutput,
+        CommentScalarWhereWithAggregatesInput as CommentScalarWhereWithAggregatesInput,
+        CommentGroupByOutput as CommentGroupByOutput,
+        NodeCountAggregateInput as NodeCountAggregateInput,
+        NodeAvgAggregateInput as NodeAvgAggregateInput,
+        NodeSumAggregateInput as NodeSumAggregateInput,
+        NodeMinAggregateInput as NodeMinAggregateInput,
+        NodeMaxAggregateInput as NodeMaxAggregateInput,
+        NodeCountAggregateOutput as NodeCountAggregateOutput,
+        NodeAvgAggregateOutput as NodeAvgAggregateOutput,
+        NodeSumAggregateOutput as NodeSumAggregateOutput,
+        NodeMinAggregateOutput as NodeMinAggregateOutput,
+        NodeMaxAggregateOutput as NodeMaxAggregateOutput,
+        NodeScalarWhereWithAggregatesInput as NodeScalarWhereWithAggregatesInput,
+        NodeGroupByOutput as NodeGroupByOutput,
+        auditCountAggregateInput as auditCountAggregateInput,
+        auditAvgAggregateInput as auditAvgAggregateInput,
+        auditSumAggregateInput as auditSumAggregateInput,
+        auditMinAggregateInput as auditMinAggregateInput,
+        auditMaxAggregateInput as auditMaxAggregateInput,
+        auditCountAggregateOutput as auditCountAggregateOutput,
+        auditAvgAggregateOutput as auditAvgAggregateOutput,
+        auditSumAggregateOutput as auditSumAggregateOutput,
+        auditMinAggregateOutput as auditMinAggregateOutput,
+        auditMaxAggregateOutput as auditMaxAggregateOutput,
+        auditScalarWhereWithAggregatesInput as auditScalarWhereWithAggregatesInput,
+        auditGroupByOutput as auditGroupByOutput,
+        SettingCountAggregateInput as SettingCountAggregateInput,
+        SettingAvgAggregateInput as SettingAvgAggregateInput,
+        SettingSumAggregateInput as SettingSumAggregateInput,
+        SettingMinAggregateInput as SettingMinAggregateInput,
+        SettingMaxAggregateInput as SettingMaxAggregateInput,
+        SettingCountAggregateOutput as SettingCountAggregateOutput,
+        SettingAvgAggregateOutput as SettingAvgAggregateOutput,
+        SettingSumAggregateOutput as SettingSumAggregateOutput,
+        SettingMinAggregateOutput as SettingMinAggregateOutput,
+        SettingMaxAggregateOutput as SettingMaxAggregateOutput,
+        SettingScalarWhereWithAggregatesInput as SettingScalarWhereWithAggregatesInput,
+        SettingGroupByOutput as SettingGroupByOutput,
+    )
+else:
+    _AGGREGATES = frozenset(
+        [
+            'RoleWithAggregatesFilter',
+            'UserCountAggregateInput',
+            'UserAvgAggregateInput',
+            'UserSumAggregateInput',
+            'UserMinAggregateInput',
+            'UserMaxAggregateInput',
+            'UserCountAggregateOutput',
+            'UserAvgAggregateOutput',
+            'UserSumAggregateOutput',
+            'UserMinAggregateOutput',
+            'UserMaxAggregateOutput',
+            'UserScalarWhereWithAggregatesInput',
+            'UserGroupByOutput',
+            'ProfileCountAggregateInput',
+            'ProfileAvgAggregateInput',
+            'ProfileSumAggregateInput',
+            'ProfileMinAggregateInput',
+            'ProfileMaxAggregateInput',
+            'ProfileCountAggregateOutput',
+            'ProfileAvgAggregateOutput',
+            'ProfileSumAggregateOutput',
+            'ProfileMinAggregateOutput',
+            'ProfileMaxAggregateOutput',
+            'ProfileScalarWhereWithAggregatesInput',
+            'ProfileGroupByOutput',
+            'PostCountAggregateInput',
+            'PostAvgAggregateInput',
+            'PostSumAggregateInput',
+            'PostMinAggregateInput',
+            'PostMaxAggregateInput',
+            'PostCountAggregateOutput',
+            'PostAvgAggregateOutput',
+            'PostSumAggregateOutput',
+            'PostMinAggregateOutput',
+            'PostMaxAggregateOutput',
+            'PostScalarWhereWithAggregatesInput',
+            'PostGroupByOutput',
+            'CategoryCountAggregateInput',
+            'CategoryAvgAggregateInput',
+            'CategorySumAggregateInput',
+            'CategoryMinAggregateInput',
+            'CategoryMaxAggregateInput',
+            'CategoryCountAggregateOutput',
+            'CategoryAvgAggregateOutput',
+            'CategorySumAggregateOutput',
+            'CategoryMinAggregateOutput',
+            'CategoryMaxAggregateOutput',
+            'CategoryScalarWhereWithAggregatesInput',
+            'CategoryGroupByOutput',
+            'CommentCountAggregateInput',
+            'CommentAvgAggregateInput',
+            'CommentSumAggregateInput',
+            'CommentMinAggregateInput',
+            'CommentMaxAggregateInput',
+            'CommentCountAggregateOutput',
+            'CommentAvgAggregateOutput',
+            'CommentSumAggregateOutput',
+            'CommentMinAggregateOutput',
+            'CommentMaxAggregateOutput',
+            'CommentScalarWhereWithAggregatesInput',
+            'CommentGroupByOutput',
+            'NodeCountAggregateInput',
+            'NodeAvgAggregateInput',
+            'NodeSumAggregateInput',
+            'NodeMinAggregateInput',
+            'NodeMaxAggregateInput',
+            'NodeCountAggregateOutput',
+            'NodeAvgAggregateOutput',
+            'NodeSumAggregateOutput',
+            'NodeMinAggregateOutput',
+            'NodeMaxAggregateOutput',
+            'NodeScalarWhereWithAggregatesInput',
+            'NodeGroupByOutput',
+            'auditCountAggregateInput',
+            'auditAvgAggregateInput',
+            'auditSumAggregateInput',
+            'auditMinAggregateInput',
+            'auditMaxAggregateInput',
+            'auditCountAggregateOutput',
+            'auditAvgAggregateOutput',
+            'auditSumAggregateOutput',
+            'auditMinAggregateOutput',
+            'auditMaxAggregateOutput',
+            'auditScalarWhereWithAggregatesInput',
+            'auditGroupByOutput',
+            'SettingCountAggregateInput',
+            'SettingAvgAggregateInput',
+            'SettingSumAggregateInput',
+            'SettingMinAggregateInput',
+            'SettingMaxAggregateInput',
+            'SettingCountAggregateOutput',
+            'SettingAvgAggregateOutput',
+            'SettingSumAggregateOutput',
+            'SettingMinAggregateOutput',
+            'SettingMaxAggregateOutput',
+            'SettingScalarWhereWithAggregatesInput',
+            'SettingGroupByOutput',
+        ]
+    )
 
+    def __getattr__(name: str) -> Any:
+        if name in _AGGREGATES:
+            from . import aggregates
 
-SettingCountAggregateOutput = TypedDict(
-    'SettingCountAggregateOutput',
-    {
-        '_all': int,
-        'key': int,
-        'value': int,
-    },
-    total=False,
-)
-
-
-SettingAvgAggregateInput = TypedDict(
-    'SettingAvgAggregateInput',
-    {
-    },
-    total=False,
-)
-
-
-SettingAvgAggregateOutput = TypedDict(
-    'SettingAvgAggregateOutput',
-    {
-    },
-    total=False,
-)
-
-
-SettingSumAggregateInput = TypedDict(
-    'SettingSumAggregateInput',
-    {
-    },
-    total=False,
-)
-
-
-SettingSumAggregateOutput = TypedDict(
-    'SettingSumAggregateOutput',
-    {
-    },
-    total=False,
-)
-
-
-SettingMinAggregateInput = TypedDict(
-    'SettingMinAggregateInput',
-    {
-        'key': bool,
-    },
-    total=False,
-)
-
-
-SettingMinAggregateOutput = TypedDict(
-    'SettingMinAggregateOutput',
-    {
-        'key': Optional[str],
-    },
-    total=False,
-)
-
-
-SettingMaxAggregateInput = TypedDict(
-    'SettingMaxAggregateInput',
-    {
-        'key': bool,
-    },
-    total=False,
-)
-
-
-SettingMaxAggregateOutput = TypedDict(
-    'SettingMaxAggregateOutput',
-    {
-        'key': Optional[str],
-    },
-    total=False,
-)
-
-
-SettingScalarWhereWithAggregatesInput = TypedDict(
-    'SettingScalarWhereWithAggregatesInput',
-    {
-        'key': Union[str, StringWithAggregatesFilter],
-        'value': Union[fields.Json, JsonWithAggregatesFilter],
-        'AND': List['SettingScalarWhereWithAggregatesInput'],
-        'OR': List['SettingScalarWhereWithAggregatesInput'],
-        'NOT': List['SettingScalarWhereWithAggregatesInput'],
-    },
-    total=False,
-)
-
-
-SettingGroupByOutput = TypedDict(
-    'SettingGroupByOutput',
-    {
-        'key': str,
-        'value': Any,
-        '_sum': 'SettingSumAggregateOutput',
-        '_avg': 'SettingAvgAggregateOutput',
-        '_min': 'SettingMinAggregateOutput',
-        '_max': 'SettingMaxAggregateOutput',
-        '_count': 'SettingCountAggregateOutput',
-    },
-    total=False,
-)
+            return getattr(aggregates, name)
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
