@@ -28,6 +28,14 @@ class acc_uac_invoiceActions(
         types.acc_uac_invoiceInclude,
         types.acc_uac_invoiceOrderByInput,
         types.acc_uac_invoiceScalarFieldKeys,
+        'types.acc_uac_invoiceCountAggregateInput',
+        'types.acc_uac_invoiceCountAggregateOutput',
+        'types.acc_uac_invoiceAvgAggregateInput',
+        'types.acc_uac_invoiceSumAggregateInput',
+        'types.acc_uac_invoiceMinAggregateInput',
+        'types.acc_uac_invoiceMaxAggregateInput',
+        'types.acc_uac_invoiceScalarWhereWithAggregatesInput',
+        'types.acc_uac_invoiceGroupByOutput',
     ]
 ):
     """Queries on acc_uac_invoice."""
@@ -64,6 +72,14 @@ class approvalActions(
         types.approvalInclude,
         types.approvalOrderByInput,
         types.approvalScalarFieldKeys,
+        'types.approvalCountAggregateInput',
+        'types.approvalCountAggregateOutput',
+        'types.approvalAvgAggregateInput',
+        'types.approvalSumAggregateInput',
+        'types.approvalMinAggregateInput',
+        'types.approvalMaxAggregateInput',
+        'types.approvalScalarWhereWithAggregatesInput',
+        'types.approvalGroupByOutput',
     ]
 ):
     """Queries on approval."""
@@ -100,6 +116,14 @@ class approval_slack_request_contentActions(
         types.approval_slack_request_contentInclude,
         types.approval_slack_request_contentOrderByInput,
         types.approval_slack_request_contentScalarFieldKeys,
+        'types.approval_slack_request_contentCountAggregateInput',
+        'types.approval_slack_request_contentCountAggregateOutput',
+        'types.approval_slack_request_contentAvgAggregateInput',
+        'types.approval_slack_request_contentSumAggregateInput',
+        'types.approval_slack_request_contentMinAggregateInput',
+        'types.approval_slack_request_contentMaxAggregateInput',
+        'types.approval_slack_request_contentScalarWhereWithAggregatesInput',
+        'types.approval_slack_request_contentGroupByOutput',
     ]
 ):
     """Queries on approval_slack_request_content."""
@@ -136,6 +160,14 @@ class automation_workflowActions(
         types.automation_workflowInclude,
         types.automation_workflowOrderByInput,
         types.automation_workflowScalarFieldKeys,
+        'types.automation_workflowCountAggregateInput',
+        'types.automation_workflowCountAggregateOutput',
+        'types.automation_workflowAvgAggregateInput',
+        'types.automation_workflowSumAggregateInput',
+        'types.automation_workflowMinAggregateInput',
+        'types.automation_workflowMaxAggregateInput',
+        'types.automation_workflowScalarWhereWithAggregatesInput',
+        'types.automation_workflowGroupByOutput',
     ]
 ):
     """Queries on automation_workflow."""
@@ -172,6 +204,14 @@ class contractActions(
         types.contractInclude,
         types.contractOrderByInput,
         types.contractScalarFieldKeys,
+        'types.contractCountAggregateInput',
+        'types.contractCountAggregateOutput',
+        'types.contractAvgAggregateInput',
+        'types.contractSumAggregateInput',
+        'types.contractMinAggregateInput',
+        'types.contractMaxAggregateInput',
+        'types.contractScalarWhereWithAggregatesInput',
+        'types.contractGroupByOutput',
     ]
 ):
     """Queries on contract."""
@@ -208,6 +248,14 @@ class contract_addonActions(
         types.contract_addonInclude,
         types.contract_addonOrderByInput,
         types.contract_addonScalarFieldKeys,
+        'types.contract_addonCountAggregateInput',
+        'types.contract_addonCountAggregateOutput',
+        'types.contract_addonAvgAggregateInput',
+        'types.contract_addonSumAggregateInput',
+        'types.contract_addonMinAggregateInput',
+        'types.contract_addonMaxAggregateInput',
+        'types.contract_addonScalarWhereWithAggregatesInput',
+        'types.contract_addonGroupByOutput',
     ]
 ):
     """Queries on contract_addon."""
@@ -244,6 +292,14 @@ class contract_productActions(
         types.contract_productInclude,
         types.contract_productOrderByInput,
         types.contract_productScalarFieldKeys,
+        'types.contract_productCountAggregateInput',
+        'types.contract_productCountAggregateOutput',
+        'types.contract_productAvgAggregateInput',
+        'types.contract_productSumAggregateInput',
+        'types.contract_productMinAggregateInput',
+        'types.contract_productMaxAggregateInput',
+        'types.contract_productScalarWhereWithAggregatesInput',
+        'types.contract_productGroupByOutput',
     ]
 ):
     """Queries on contract_product."""
@@ -280,6 +336,14 @@ class contract_resultsActions(
         types.contract_resultsInclude,
         types.contract_resultsOrderByInput,
         types.contract_resultsScalarFieldKeys,
+        'types.contract_resultsCountAggregateInput',
+        'types.contract_resultsCountAggregateOutput',
+        'types.contract_resultsAvgAggregateInput',
+        'types.contract_resultsSumAggregateInput',
+        'types.contract_resultsMinAggregateInput',
+        'types.contract_resultsMaxAggregateInput',
+        'types.contract_resultsScalarWhereWithAggregatesInput',
+        'types.contract_resultsGroupByOutput',
     ]
 ):
     """Queries on contract_results."""
@@ -316,6 +380,14 @@ class contract_signatureActions(
         types.contract_signatureInclude,
         types.contract_signatureOrderByInput,
         types.contract_signatureScalarFieldKeys,
+        'types.contract_signatureCountAggregateInput',
+        'types.contract_signatureCountAggregateOutput',
+        'types.contract_signatureAvgAggregateInput',
+        'types.contract_signatureSumAggregateInput',
+        'types.contract_signatureMinAggregateInput',
+        'types.contract_signatureMaxAggregateInput',
+        'types.contract_signatureScalarWhereWithAggregatesInput',
+        'types.contract_signatureGroupByOutput',
     ]
 ):
     """Queries on contract_signature."""
@@ -352,6 +424,14 @@ class credit_grantActions(
         types.credit_grantInclude,
         types.credit_grantOrderByInput,
         types.credit_grantScalarFieldKeys,
+        'types.credit_grantCountAggregateInput',
+        'types.credit_grantCountAggregateOutput',
+        'types.credit_grantAvgAggregateInput',
+        'types.credit_grantSumAggregateInput',
+        'types.credit_grantMinAggregateInput',
+        'types.credit_grantMaxAggregateInput',
+        'types.credit_grantScalarWhereWithAggregatesInput',
+        'types.credit_grantGroupByOutput',
     ]
 ):
     """Queries on credit_grant."""
@@ -388,6 +468,14 @@ class credit_grant_ledgerActions(
         types.credit_grant_ledgerInclude,
         types.credit_grant_ledgerOrderByInput,
         types.credit_grant_ledgerScalarFieldKeys,
+        'types.credit_grant_ledgerCountAggregateInput',
+        'types.credit_grant_ledgerCountAggregateOutput',
+        'types.credit_grant_ledgerAvgAggregateInput',
+        'types.credit_grant_ledgerSumAggregateInput',
+        'types.credit_grant_ledgerMinAggregateInput',
+        'types.credit_grant_ledgerMaxAggregateInput',
+        'types.credit_grant_ledgerScalarWhereWithAggregatesInput',
+        'types.credit_grant_ledgerGroupByOutput',
     ]
 ):
     """Queries on credit_grant_ledger."""
@@ -424,6 +512,14 @@ class credit_grant_restrictionActions(
         types.credit_grant_restrictionInclude,
         types.credit_grant_restrictionOrderByInput,
         types.credit_grant_restrictionScalarFieldKeys,
+        'types.credit_grant_restrictionCountAggregateInput',
+        'types.credit_grant_restrictionCountAggregateOutput',
+        'types.credit_grant_restrictionAvgAggregateInput',
+        'types.credit_grant_restrictionSumAggregateInput',
+        'types.credit_grant_restrictionMinAggregateInput',
+        'types.credit_grant_restrictionMaxAggregateInput',
+        'types.credit_grant_restrictionScalarWhereWithAggregatesInput',
+        'types.credit_grant_restrictionGroupByOutput',
     ]
 ):
     """Queries on credit_grant_restriction."""
@@ -460,6 +556,14 @@ class customerActions(
         types.customerInclude,
         types.customerOrderByInput,
         types.customerScalarFieldKeys,
+        'types.customerCountAggregateInput',
+        'types.customerCountAggregateOutput',
+        'types.customerAvgAggregateInput',
+        'types.customerSumAggregateInput',
+        'types.customerMinAggregateInput',
+        'types.customerMaxAggregateInput',
+        'types.customerScalarWhereWithAggregatesInput',
+        'types.customerGroupByOutput',
     ]
 ):
     """Queries on customer."""
@@ -496,6 +600,14 @@ class customer_addonActions(
         types.customer_addonInclude,
         types.customer_addonOrderByInput,
         types.customer_addonScalarFieldKeys,
+        'types.customer_addonCountAggregateInput',
+        'types.customer_addonCountAggregateOutput',
+        'types.customer_addonAvgAggregateInput',
+        'types.customer_addonSumAggregateInput',
+        'types.customer_addonMinAggregateInput',
+        'types.customer_addonMaxAggregateInput',
+        'types.customer_addonScalarWhereWithAggregatesInput',
+        'types.customer_addonGroupByOutput',
     ]
 ):
     """Queries on customer_addon."""
@@ -532,6 +644,14 @@ class customer_signatureActions(
         types.customer_signatureInclude,
         types.customer_signatureOrderByInput,
         types.customer_signatureScalarFieldKeys,
+        'types.customer_signatureCountAggregateInput',
+        'types.customer_signatureCountAggregateOutput',
+        'types.customer_signatureAvgAggregateInput',
+        'types.customer_signatureSumAggregateInput',
+        'types.customer_signatureMinAggregateInput',
+        'types.customer_signatureMaxAggregateInput',
+        'types.customer_signatureScalarWhereWithAggregatesInput',
+        'types.customer_signatureGroupByOutput',
     ]
 ):
     """Queries on customer_signature."""
@@ -568,6 +688,14 @@ class email_providerActions(
         types.email_providerInclude,
         types.email_providerOrderByInput,
         types.email_providerScalarFieldKeys,
+        'types.email_providerCountAggregateInput',
+        'types.email_providerCountAggregateOutput',
+        'types.email_providerAvgAggregateInput',
+        'types.email_providerSumAggregateInput',
+        'types.email_providerMinAggregateInput',
+        'types.email_providerMaxAggregateInput',
+        'types.email_providerScalarWhereWithAggregatesInput',
+        'types.email_providerGroupByOutput',
     ]
 ):
     """Queries on email_provider."""
@@ -604,6 +732,14 @@ class invoice_adjustmentActions(
         types.invoice_adjustmentInclude,
         types.invoice_adjustmentOrderByInput,
         types.invoice_adjustmentScalarFieldKeys,
+        'types.invoice_adjustmentCountAggregateInput',
+        'types.invoice_adjustmentCountAggregateOutput',
+        'types.invoice_adjustmentAvgAggregateInput',
+        'types.invoice_adjustmentSumAggregateInput',
+        'types.invoice_adjustmentMinAggregateInput',
+        'types.invoice_adjustmentMaxAggregateInput',
+        'types.invoice_adjustmentScalarWhereWithAggregatesInput',
+        'types.invoice_adjustmentGroupByOutput',
     ]
 ):
     """Queries on invoice_adjustment."""
@@ -640,6 +776,14 @@ class invoice_adjustment_line_itemActions(
         types.invoice_adjustment_line_itemInclude,
         types.invoice_adjustment_line_itemOrderByInput,
         types.invoice_adjustment_line_itemScalarFieldKeys,
+        'types.invoice_adjustment_line_itemCountAggregateInput',
+        'types.invoice_adjustment_line_itemCountAggregateOutput',
+        'types.invoice_adjustment_line_itemAvgAggregateInput',
+        'types.invoice_adjustment_line_itemSumAggregateInput',
+        'types.invoice_adjustment_line_itemMinAggregateInput',
+        'types.invoice_adjustment_line_itemMaxAggregateInput',
+        'types.invoice_adjustment_line_itemScalarWhereWithAggregatesInput',
+        'types.invoice_adjustment_line_itemGroupByOutput',
     ]
 ):
     """Queries on invoice_adjustment_line_item."""
@@ -676,6 +820,14 @@ class agent_interaction_enabledActions(
         types.agent_interaction_enabledInclude,
         types.agent_interaction_enabledOrderByInput,
         types.agent_interaction_enabledScalarFieldKeys,
+        'types.agent_interaction_enabledCountAggregateInput',
+        'types.agent_interaction_enabledCountAggregateOutput',
+        'types.agent_interaction_enabledAvgAggregateInput',
+        'types.agent_interaction_enabledSumAggregateInput',
+        'types.agent_interaction_enabledMinAggregateInput',
+        'types.agent_interaction_enabledMaxAggregateInput',
+        'types.agent_interaction_enabledScalarWhereWithAggregatesInput',
+        'types.agent_interaction_enabledGroupByOutput',
     ]
 ):
     """Queries on agent_interaction_enabled."""
@@ -712,6 +864,14 @@ class agent_storeActions(
         types.agent_storeInclude,
         types.agent_storeOrderByInput,
         types.agent_storeScalarFieldKeys,
+        'types.agent_storeCountAggregateInput',
+        'types.agent_storeCountAggregateOutput',
+        'types.agent_storeAvgAggregateInput',
+        'types.agent_storeSumAggregateInput',
+        'types.agent_storeMinAggregateInput',
+        'types.agent_storeMaxAggregateInput',
+        'types.agent_storeScalarWhereWithAggregatesInput',
+        'types.agent_storeGroupByOutput',
     ]
 ):
     """Queries on agent_store."""
@@ -748,6 +908,14 @@ class object_approverActions(
         types.object_approverInclude,
         types.object_approverOrderByInput,
         types.object_approverScalarFieldKeys,
+        'types.object_approverCountAggregateInput',
+        'types.object_approverCountAggregateOutput',
+        'types.object_approverAvgAggregateInput',
+        'types.object_approverSumAggregateInput',
+        'types.object_approverMinAggregateInput',
+        'types.object_approverMaxAggregateInput',
+        'types.object_approverScalarWhereWithAggregatesInput',
+        'types.object_approverGroupByOutput',
     ]
 ):
     """Queries on object_approver."""
@@ -784,6 +952,14 @@ class object_statusActions(
         types.object_statusInclude,
         types.object_statusOrderByInput,
         types.object_statusScalarFieldKeys,
+        'types.object_statusCountAggregateInput',
+        'types.object_statusCountAggregateOutput',
+        'types.object_statusAvgAggregateInput',
+        'types.object_statusSumAggregateInput',
+        'types.object_statusMinAggregateInput',
+        'types.object_statusMaxAggregateInput',
+        'types.object_statusScalarWhereWithAggregatesInput',
+        'types.object_statusGroupByOutput',
     ]
 ):
     """Queries on object_status."""
@@ -820,6 +996,14 @@ class organizationActions(
         types.organizationInclude,
         types.organizationOrderByInput,
         types.organizationScalarFieldKeys,
+        'types.organizationCountAggregateInput',
+        'types.organizationCountAggregateOutput',
+        'types.organizationAvgAggregateInput',
+        'types.organizationSumAggregateInput',
+        'types.organizationMinAggregateInput',
+        'types.organizationMaxAggregateInput',
+        'types.organizationScalarWhereWithAggregatesInput',
+        'types.organizationGroupByOutput',
     ]
 ):
     """Queries on organization."""
@@ -856,6 +1040,14 @@ class organization_addonActions(
         types.organization_addonInclude,
         types.organization_addonOrderByInput,
         types.organization_addonScalarFieldKeys,
+        'types.organization_addonCountAggregateInput',
+        'types.organization_addonCountAggregateOutput',
+        'types.organization_addonAvgAggregateInput',
+        'types.organization_addonSumAggregateInput',
+        'types.organization_addonMinAggregateInput',
+        'types.organization_addonMaxAggregateInput',
+        'types.organization_addonScalarWhereWithAggregatesInput',
+        'types.organization_addonGroupByOutput',
     ]
 ):
     """Queries on organization_addon."""
@@ -892,6 +1084,14 @@ class organization_group_userActions(
         types.organization_group_userInclude,
         types.organization_group_userOrderByInput,
         types.organization_group_userScalarFieldKeys,
+        'types.organization_group_userCountAggregateInput',
+        'types.organization_group_userCountAggregateOutput',
+        'types.organization_group_userAvgAggregateInput',
+        'types.organization_group_userSumAggregateInput',
+        'types.organization_group_userMinAggregateInput',
+        'types.organization_group_userMaxAggregateInput',
+        'types.organization_group_userScalarWhereWithAggregatesInput',
+        'types.organization_group_userGroupByOutput',
     ]
 ):
     """Queries on organization_group_user."""
@@ -928,6 +1128,14 @@ class plaid_auth_dataActions(
         types.plaid_auth_dataInclude,
         types.plaid_auth_dataOrderByInput,
         types.plaid_auth_dataScalarFieldKeys,
+        'types.plaid_auth_dataCountAggregateInput',
+        'types.plaid_auth_dataCountAggregateOutput',
+        'types.plaid_auth_dataAvgAggregateInput',
+        'types.plaid_auth_dataSumAggregateInput',
+        'types.plaid_auth_dataMinAggregateInput',
+        'types.plaid_auth_dataMaxAggregateInput',
+        'types.plaid_auth_dataScalarWhereWithAggregatesInput',
+        'types.plaid_auth_dataGroupByOutput',
     ]
 ):
     """Queries on plaid_auth_data."""
@@ -964,6 +1172,14 @@ class pricing_intervalActions(
         types.pricing_intervalInclude,
         types.pricing_intervalOrderByInput,
         types.pricing_intervalScalarFieldKeys,
+        'types.pricing_intervalCountAggregateInput',
+        'types.pricing_intervalCountAggregateOutput',
+        'types.pricing_intervalAvgAggregateInput',
+        'types.pricing_intervalSumAggregateInput',
+        'types.pricing_intervalMinAggregateInput',
+        'types.pricing_intervalMaxAggregateInput',
+        'types.pricing_intervalScalarWhereWithAggregatesInput',
+        'types.pricing_intervalGroupByOutput',
     ]
 ):
     """Queries on pricing_interval."""
@@ -1000,6 +1216,14 @@ class productActions(
         types.productInclude,
         types.productOrderByInput,
         types.productScalarFieldKeys,
+        'types.productCountAggregateInput',
+        'types.productCountAggregateOutput',
+        'types.productAvgAggregateInput',
+        'types.productSumAggregateInput',
+        'types.productMinAggregateInput',
+        'types.productMaxAggregateInput',
+        'types.productScalarWhereWithAggregatesInput',
+        'types.productGroupByOutput',
     ]
 ):
     """Queries on product."""
@@ -1036,6 +1260,14 @@ class product_addonActions(
         types.product_addonInclude,
         types.product_addonOrderByInput,
         types.product_addonScalarFieldKeys,
+        'types.product_addonCountAggregateInput',
+        'types.product_addonCountAggregateOutput',
+        'types.product_addonAvgAggregateInput',
+        'types.product_addonSumAggregateInput',
+        'types.product_addonMinAggregateInput',
+        'types.product_addonMaxAggregateInput',
+        'types.product_addonScalarWhereWithAggregatesInput',
+        'types.product_addonGroupByOutput',
     ]
 ):
     """Queries on product_addon."""
@@ -1072,6 +1304,14 @@ class product_signatureActions(
         types.product_signatureInclude,
         types.product_signatureOrderByInput,
         types.product_signatureScalarFieldKeys,
+        'types.product_signatureCountAggregateInput',
+        'types.product_signatureCountAggregateOutput',
+        'types.product_signatureAvgAggregateInput',
+        'types.product_signatureSumAggregateInput',
+        'types.product_signatureMinAggregateInput',
+        'types.product_signatureMaxAggregateInput',
+        'types.product_signatureScalarWhereWithAggregatesInput',
+        'types.product_signatureGroupByOutput',
     ]
 ):
     """Queries on product_signature."""
@@ -1108,6 +1348,14 @@ class product_to_uac_itemActions(
         types.product_to_uac_itemInclude,
         types.product_to_uac_itemOrderByInput,
         types.product_to_uac_itemScalarFieldKeys,
+        'types.product_to_uac_itemCountAggregateInput',
+        'types.product_to_uac_itemCountAggregateOutput',
+        'types.product_to_uac_itemAvgAggregateInput',
+        'types.product_to_uac_itemSumAggregateInput',
+        'types.product_to_uac_itemMinAggregateInput',
+        'types.product_to_uac_itemMaxAggregateInput',
+        'types.product_to_uac_itemScalarWhereWithAggregatesInput',
+        'types.product_to_uac_itemGroupByOutput',
     ]
 ):
     """Queries on product_to_uac_item."""
@@ -1144,6 +1392,14 @@ class reconciliation_matchActions(
         types.reconciliation_matchInclude,
         types.reconciliation_matchOrderByInput,
         types.reconciliation_matchScalarFieldKeys,
+        'types.reconciliation_matchCountAggregateInput',
+        'types.reconciliation_matchCountAggregateOutput',
+        'types.reconciliation_matchAvgAggregateInput',
+        'types.reconciliation_matchSumAggregateInput',
+        'types.reconciliation_matchMinAggregateInput',
+        'types.reconciliation_matchMaxAggregateInput',
+        'types.reconciliation_matchScalarWhereWithAggregatesInput',
+        'types.reconciliation_matchGroupByOutput',
     ]
 ):
     """Queries on reconciliation_match."""
@@ -1180,6 +1436,14 @@ class reconciliation_settingActions(
         types.reconciliation_settingInclude,
         types.reconciliation_settingOrderByInput,
         types.reconciliation_settingScalarFieldKeys,
+        'types.reconciliation_settingCountAggregateInput',
+        'types.reconciliation_settingCountAggregateOutput',
+        'types.reconciliation_settingAvgAggregateInput',
+        'types.reconciliation_settingSumAggregateInput',
+        'types.reconciliation_settingMinAggregateInput',
+        'types.reconciliation_settingMaxAggregateInput',
+        'types.reconciliation_settingScalarWhereWithAggregatesInput',
+        'types.reconciliation_settingGroupByOutput',
     ]
 ):
     """Queries on reconciliation_setting."""
@@ -1216,6 +1480,14 @@ class reminder_settingsActions(
         types.reminder_settingsInclude,
         types.reminder_settingsOrderByInput,
         types.reminder_settingsScalarFieldKeys,
+        'types.reminder_settingsCountAggregateInput',
+        'types.reminder_settingsCountAggregateOutput',
+        'types.reminder_settingsAvgAggregateInput',
+        'types.reminder_settingsSumAggregateInput',
+        'types.reminder_settingsMinAggregateInput',
+        'types.reminder_settingsMaxAggregateInput',
+        'types.reminder_settingsScalarWhereWithAggregatesInput',
+        'types.reminder_settingsGroupByOutput',
     ]
 ):
     """Queries on reminder_settings."""
@@ -1252,6 +1524,14 @@ class scheduled_remindersActions(
         types.scheduled_remindersInclude,
         types.scheduled_remindersOrderByInput,
         types.scheduled_remindersScalarFieldKeys,
+        'types.scheduled_remindersCountAggregateInput',
+        'types.scheduled_remindersCountAggregateOutput',
+        'types.scheduled_remindersAvgAggregateInput',
+        'types.scheduled_remindersSumAggregateInput',
+        'types.scheduled_remindersMinAggregateInput',
+        'types.scheduled_remindersMaxAggregateInput',
+        'types.scheduled_remindersScalarWhereWithAggregatesInput',
+        'types.scheduled_remindersGroupByOutput',
     ]
 ):
     """Queries on scheduled_reminders."""
@@ -1288,6 +1568,14 @@ class slack_botsActions(
         types.slack_botsInclude,
         types.slack_botsOrderByInput,
         types.slack_botsScalarFieldKeys,
+        'types.slack_botsCountAggregateInput',
+        'types.slack_botsCountAggregateOutput',
+        'types.slack_botsAvgAggregateInput',
+        'types.slack_botsSumAggregateInput',
+        'types.slack_botsMinAggregateInput',
+        'types.slack_botsMaxAggregateInput',
+        'types.slack_botsScalarWhereWithAggregatesInput',
+        'types.slack_botsGroupByOutput',
     ]
 ):
     """Queries on slack_bots."""
@@ -1324,6 +1612,14 @@ class slack_installationsActions(
         types.slack_installationsInclude,
         types.slack_installationsOrderByInput,
         types.slack_installationsScalarFieldKeys,
+        'types.slack_installationsCountAggregateInput',
+        'types.slack_installationsCountAggregateOutput',
+        'types.slack_installationsAvgAggregateInput',
+        'types.slack_installationsSumAggregateInput',
+        'types.slack_installationsMinAggregateInput',
+        'types.slack_installationsMaxAggregateInput',
+        'types.slack_installationsScalarWhereWithAggregatesInput',
+        'types.slack_installationsGroupByOutput',
     ]
 ):
     """Queries on slack_installations."""
@@ -1360,6 +1656,14 @@ class slack_oauth_statesActions(
         types.slack_oauth_statesInclude,
         types.slack_oauth_statesOrderByInput,
         types.slack_oauth_statesScalarFieldKeys,
+        'types.slack_oauth_statesCountAggregateInput',
+        'types.slack_oauth_statesCountAggregateOutput',
+        'types.slack_oauth_statesAvgAggregateInput',
+        'types.slack_oauth_statesSumAggregateInput',
+        'types.slack_oauth_statesMinAggregateInput',
+        'types.slack_oauth_statesMaxAggregateInput',
+        'types.slack_oauth_statesScalarWhereWithAggregatesInput',
+        'types.slack_oauth_statesGroupByOutput',
     ]
 ):
     """Queries on slack_oauth_states."""
@@ -1396,6 +1700,14 @@ class uac_accountActions(
         types.uac_accountInclude,
         types.uac_accountOrderByInput,
         types.uac_accountScalarFieldKeys,
+        'types.uac_accountCountAggregateInput',
+        'types.uac_accountCountAggregateOutput',
+        'types.uac_accountAvgAggregateInput',
+        'types.uac_accountSumAggregateInput',
+        'types.uac_accountMinAggregateInput',
+        'types.uac_accountMaxAggregateInput',
+        'types.uac_accountScalarWhereWithAggregatesInput',
+        'types.uac_accountGroupByOutput',
     ]
 ):
     """Queries on uac_account."""
@@ -1432,6 +1744,14 @@ class uac_subsidiaryActions(
         types.uac_subsidiaryInclude,
         types.uac_subsidiaryOrderByInput,
         types.uac_subsidiaryScalarFieldKeys,
+        'types.uac_subsidiaryCountAggregateInput',
+        'types.uac_subsidiaryCountAggregateOutput',
+        'types.uac_subsidiaryAvgAggregateInput',
+        'types.uac_subsidiarySumAggregateInput',
+        'types.uac_subsidiaryMinAggregateInput',
+        'types.uac_subsidiaryMaxAggregateInput',
+        'types.uac_subsidiaryScalarWhereWithAggregatesInput',
+        'types.uac_subsidiaryGroupByOutput',
     ]
 ):
     """Queries on uac_subsidiary."""
@@ -1468,6 +1788,14 @@ class uac_addressActions(
         types.uac_addressInclude,
         types.uac_addressOrderByInput,
         types.uac_addressScalarFieldKeys,
+        'types.uac_addressCountAggregateInput',
+        'types.uac_addressCountAggregateOutput',
+        'types.uac_addressAvgAggregateInput',
+        'types.uac_addressSumAggregateInput',
+        'types.uac_addressMinAggregateInput',
+        'types.uac_addressMaxAggregateInput',
+        'types.uac_addressScalarWhereWithAggregatesInput',
+        'types.uac_addressGroupByOutput',
     ]
 ):
     """Queries on uac_address."""
@@ -1504,6 +1832,14 @@ class uac_billActions(
         types.uac_billInclude,
         types.uac_billOrderByInput,
         types.uac_billScalarFieldKeys,
+        'types.uac_billCountAggregateInput',
+        'types.uac_billCountAggregateOutput',
+        'types.uac_billAvgAggregateInput',
+        'types.uac_billSumAggregateInput',
+        'types.uac_billMinAggregateInput',
+        'types.uac_billMaxAggregateInput',
+        'types.uac_billScalarWhereWithAggregatesInput',
+        'types.uac_billGroupByOutput',
     ]
 ):
     """Queries on uac_bill."""
@@ -1540,6 +1876,14 @@ class uac_bill_paymentActions(
         types.uac_bill_paymentInclude,
         types.uac_bill_paymentOrderByInput,
         types.uac_bill_paymentScalarFieldKeys,
+        'types.uac_bill_paymentCountAggregateInput',
+        'types.uac_bill_paymentCountAggregateOutput',
+        'types.uac_bill_paymentAvgAggregateInput',
+        'types.uac_bill_paymentSumAggregateInput',
+        'types.uac_bill_paymentMinAggregateInput',
+        'types.uac_bill_paymentMaxAggregateInput',
+        'types.uac_bill_paymentScalarWhereWithAggregatesInput',
+        'types.uac_bill_paymentGroupByOutput',
     ]
 ):
     """Queries on uac_bill_payment."""
@@ -1576,6 +1920,14 @@ class uac_bill_paymentsActions(
         types.uac_bill_paymentsInclude,
         types.uac_bill_paymentsOrderByInput,
         types.uac_bill_paymentsScalarFieldKeys,
+        'types.uac_bill_paymentsCountAggregateInput',
+        'types.uac_bill_paymentsCountAggregateOutput',
+        'types.uac_bill_paymentsAvgAggregateInput',
+        'types.uac_bill_paymentsSumAggregateInput',
+        'types.uac_bill_paymentsMinAggregateInput',
+        'types.uac_bill_paymentsMaxAggregateInput',
+        'types.uac_bill_paymentsScalarWhereWithAggregatesInput',
+        'types.uac_bill_paymentsGroupByOutput',
     ]
 ):
     """Queries on uac_bill_payments."""
@@ -1612,6 +1964,14 @@ class uac_bill_payments_linked_billActions(
         types.uac_bill_payments_linked_billInclude,
         types.uac_bill_payments_linked_billOrderByInput,
         types.uac_bill_payments_linked_billScalarFieldKeys,
+        'types.uac_bill_payments_linked_billCountAggregateInput',
+        'types.uac_bill_payments_linked_billCountAggregateOutput',
+        'types.uac_bill_payments_linked_billAvgAggregateInput',
+        'types.uac_bill_payments_linked_billSumAggregateInput',
+        'types.uac_bill_payments_linked_billMinAggregateInput',
+        'types.uac_bill_payments_linked_billMaxAggregateInput',
+        'types.uac_bill_payments_linked_billScalarWhereWithAggregatesInput',
+        'types.uac_bill_payments_linked_billGroupByOutput',
     ]
 ):
     """Queries on uac_bill_payments_linked_bill."""
@@ -1648,6 +2008,14 @@ class uac_bill_purchase_orderActions(
         types.uac_bill_purchase_orderInclude,
         types.uac_bill_purchase_orderOrderByInput,
         types.uac_bill_purchase_orderScalarFieldKeys,
+        'types.uac_bill_purchase_orderCountAggregateInput',
+        'types.uac_bill_purchase_orderCountAggregateOutput',
+        'types.uac_bill_purchase_orderAvgAggregateInput',
+        'types.uac_bill_purchase_orderSumAggregateInput',
+        'types.uac_bill_purchase_orderMinAggregateInput',
+        'types.uac_bill_purchase_orderMaxAggregateInput',
+        'types.uac_bill_purchase_orderScalarWhereWithAggregatesInput',
+        'types.uac_bill_purchase_orderGroupByOutput',
     ]
 ):
     """Queries on uac_bill_purchase_order."""
@@ -1684,6 +2052,14 @@ class uac_customerActions(
         types.uac_customerInclude,
         types.uac_customerOrderByInput,
         types.uac_customerScalarFieldKeys,
+        'types.uac_customerCountAggregateInput',
+        'types.uac_customerCountAggregateOutput',
+        'types.uac_customerAvgAggregateInput',
+        'types.uac_customerSumAggregateInput',
+        'types.uac_customerMinAggregateInput',
+        'types.uac_customerMaxAggregateInput',
+        'types.uac_customerScalarWhereWithAggregatesInput',
+        'types.uac_customerGroupByOutput',
     ]
 ):
     """Queries on uac_customer."""
@@ -1720,6 +2096,14 @@ class uac_invoiceActions(
         types.uac_invoiceInclude,
         types.uac_invoiceOrderByInput,
         types.uac_invoiceScalarFieldKeys,
+        'types.uac_invoiceCountAggregateInput',
+        'types.uac_invoiceCountAggregateOutput',
+        'types.uac_invoiceAvgAggregateInput',
+        'types.uac_invoiceSumAggregateInput',
+        'types.uac_invoiceMinAggregateInput',
+        'types.uac_invoiceMaxAggregateInput',
+        'types.uac_invoiceScalarWhereWithAggregatesInput',
+        'types.uac_invoiceGroupByOutput',
     ]
 ):
     """Queries on uac_invoice."""
@@ -1756,6 +2140,14 @@ class uac_invoice_paymentActions(
         types.uac_invoice_paymentInclude,
         types.uac_invoice_paymentOrderByInput,
         types.uac_invoice_paymentScalarFieldKeys,
+        'types.uac_invoice_paymentCountAggregateInput',
+        'types.uac_invoice_paymentCountAggregateOutput',
+        'types.uac_invoice_paymentAvgAggregateInput',
+        'types.uac_invoice_paymentSumAggregateInput',
+        'types.uac_invoice_paymentMinAggregateInput',
+        'types.uac_invoice_paymentMaxAggregateInput',
+        'types.uac_invoice_paymentScalarWhereWithAggregatesInput',
+        'types.uac_invoice_paymentGroupByOutput',
     ]
 ):
     """Queries on uac_invoice_payment."""
@@ -1792,6 +2184,14 @@ class unprocessed_uac_invoice_paymentActions(
         types.unprocessed_uac_invoice_paymentInclude,
         types.unprocessed_uac_invoice_paymentOrderByInput,
         types.unprocessed_uac_invoice_paymentScalarFieldKeys,
+        'types.unprocessed_uac_invoice_paymentCountAggregateInput',
+        'types.unprocessed_uac_invoice_paymentCountAggregateOutput',
+        'types.unprocessed_uac_invoice_paymentAvgAggregateInput',
+        'types.unprocessed_uac_invoice_paymentSumAggregateInput',
+        'types.unprocessed_uac_invoice_paymentMinAggregateInput',
+        'types.unprocessed_uac_invoice_paymentMaxAggregateInput',
+        'types.unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput',
+        'types.unprocessed_uac_invoice_paymentGroupByOutput',
     ]
 ):
     """Queries on unprocessed_uac_invoice_payment."""
@@ -1828,6 +2228,14 @@ class uac_itemActions(
         types.uac_itemInclude,
         types.uac_itemOrderByInput,
         types.uac_itemScalarFieldKeys,
+        'types.uac_itemCountAggregateInput',
+        'types.uac_itemCountAggregateOutput',
+        'types.uac_itemAvgAggregateInput',
+        'types.uac_itemSumAggregateInput',
+        'types.uac_itemMinAggregateInput',
+        'types.uac_itemMaxAggregateInput',
+        'types.uac_itemScalarWhereWithAggregatesInput',
+        'types.uac_itemGroupByOutput',
     ]
 ):
     """Queries on uac_item."""
@@ -1864,6 +2272,14 @@ class uac_item_line_detailActions(
         types.uac_item_line_detailInclude,
         types.uac_item_line_detailOrderByInput,
         types.uac_item_line_detailScalarFieldKeys,
+        'types.uac_item_line_detailCountAggregateInput',
+        'types.uac_item_line_detailCountAggregateOutput',
+        'types.uac_item_line_detailAvgAggregateInput',
+        'types.uac_item_line_detailSumAggregateInput',
+        'types.uac_item_line_detailMinAggregateInput',
+        'types.uac_item_line_detailMaxAggregateInput',
+        'types.uac_item_line_detailScalarWhereWithAggregatesInput',
+        'types.uac_item_line_detailGroupByOutput',
     ]
 ):
     """Queries on uac_item_line_detail."""
@@ -1900,6 +2316,14 @@ class uac_line_itemActions(
         types.uac_line_itemInclude,
         types.uac_line_itemOrderByInput,
         types.uac_line_itemScalarFieldKeys,
+        'types.uac_line_itemCountAggregateInput',
+        'types.uac_line_itemCountAggregateOutput',
+        'types.uac_line_itemAvgAggregateInput',
+        'types.uac_line_itemSumAggregateInput',
+        'types.uac_line_itemMinAggregateInput',
+        'types.uac_line_itemMaxAggregateInput',
+        'types.uac_line_itemScalarWhereWithAggregatesInput',
+        'types.uac_line_itemGroupByOutput',
     ]
 ):
     """Queries on uac_line_item."""
@@ -1936,6 +2360,14 @@ class uac_line_item_detailActions(
         types.uac_line_item_detailInclude,
         types.uac_line_item_detailOrderByInput,
         types.uac_line_item_detailScalarFieldKeys,
+        'types.uac_line_item_detailCountAggregateInput',
+        'types.uac_line_item_detailCountAggregateOutput',
+        'types.uac_line_item_detailAvgAggregateInput',
+        'types.uac_line_item_detailSumAggregateInput',
+        'types.uac_line_item_detailMinAggregateInput',
+        'types.uac_line_item_detailMaxAggregateInput',
+        'types.uac_line_item_detailScalarWhereWithAggregatesInput',
+        'types.uac_line_item_detailGroupByOutput',
     ]
 ):
     """Queries on uac_line_item_detail."""
@@ -1972,6 +2404,14 @@ class uac_purchase_orderActions(
         types.uac_purchase_orderInclude,
         types.uac_purchase_orderOrderByInput,
         types.uac_purchase_orderScalarFieldKeys,
+        'types.uac_purchase_orderCountAggregateInput',
+        'types.uac_purchase_orderCountAggregateOutput',
+        'types.uac_purchase_orderAvgAggregateInput',
+        'types.uac_purchase_orderSumAggregateInput',
+        'types.uac_purchase_orderMinAggregateInput',
+        'types.uac_purchase_orderMaxAggregateInput',
+        'types.uac_purchase_orderScalarWhereWithAggregatesInput',
+        'types.uac_purchase_orderGroupByOutput',
     ]
 ):
     """Queries on uac_purchase_order."""
@@ -2008,6 +2448,14 @@ class uac_requestsActions(
         types.uac_requestsInclude,
         types.uac_requestsOrderByInput,
         types.uac_requestsScalarFieldKeys,
+        'types.uac_requestsCountAggregateInput',
+        'types.uac_requestsCountAggregateOutput',
+        'types.uac_requestsAvgAggregateInput',
+        'types.uac_requestsSumAggregateInput',
+        'types.uac_requestsMinAggregateInput',
+        'types.uac_requestsMaxAggregateInput',
+        'types.uac_requestsScalarWhereWithAggregatesInput',
+        'types.uac_requestsGroupByOutput',
     ]
 ):
     """Queries on uac_requests."""
@@ -2044,6 +2492,14 @@ class uac_vendorActions(
         types.uac_vendorInclude,
         types.uac_vendorOrderByInput,
         types.uac_vendorScalarFieldKeys,
+        'types.uac_vendorCountAggregateInput',
+        'types.uac_vendorCountAggregateOutput',
+        'types.uac_vendorAvgAggregateInput',
+        'types.uac_vendorSumAggregateInput',
+        'types.uac_vendorMinAggregateInput',
+        'types.uac_vendorMaxAggregateInput',
+        'types.uac_vendorScalarWhereWithAggregatesInput',
+        'types.uac_vendorGroupByOutput',
     ]
 ):
     """Queries on uac_vendor."""
@@ -2080,6 +2536,14 @@ class usageActions(
         types.usageInclude,
         types.usageOrderByInput,
         types.usageScalarFieldKeys,
+        'types.usageCountAggregateInput',
+        'types.usageCountAggregateOutput',
+        'types.usageAvgAggregateInput',
+        'types.usageSumAggregateInput',
+        'types.usageMinAggregateInput',
+        'types.usageMaxAggregateInput',
+        'types.usageScalarWhereWithAggregatesInput',
+        'types.usageGroupByOutput',
     ]
 ):
     """Queries on usage."""
@@ -2116,6 +2580,14 @@ class contract_reference_dataActions(
         types.contract_reference_dataInclude,
         types.contract_reference_dataOrderByInput,
         types.contract_reference_dataScalarFieldKeys,
+        'types.contract_reference_dataCountAggregateInput',
+        'types.contract_reference_dataCountAggregateOutput',
+        'types.contract_reference_dataAvgAggregateInput',
+        'types.contract_reference_dataSumAggregateInput',
+        'types.contract_reference_dataMinAggregateInput',
+        'types.contract_reference_dataMaxAggregateInput',
+        'types.contract_reference_dataScalarWhereWithAggregatesInput',
+        'types.contract_reference_dataGroupByOutput',
     ]
 ):
     """Queries on contract_reference_data."""
@@ -2152,6 +2624,14 @@ class payment_gatewaysActions(
         types.payment_gatewaysInclude,
         types.payment_gatewaysOrderByInput,
         types.payment_gatewaysScalarFieldKeys,
+        'types.payment_gatewaysCountAggregateInput',
+        'types.payment_gatewaysCountAggregateOutput',
+        'types.payment_gatewaysAvgAggregateInput',
+        'types.payment_gatewaysSumAggregateInput',
+        'types.payment_gatewaysMinAggregateInput',
+        'types.payment_gatewaysMaxAggregateInput',
+        'types.payment_gatewaysScalarWhereWithAggregatesInput',
+        'types.payment_gatewaysGroupByOutput',
     ]
 ):
     """Queries on payment_gateways."""
@@ -2188,6 +2668,14 @@ class sync_configActions(
         types.sync_configInclude,
         types.sync_configOrderByInput,
         types.sync_configScalarFieldKeys,
+        'types.sync_configCountAggregateInput',
+        'types.sync_configCountAggregateOutput',
+        'types.sync_configAvgAggregateInput',
+        'types.sync_configSumAggregateInput',
+        'types.sync_configMinAggregateInput',
+        'types.sync_configMaxAggregateInput',
+        'types.sync_configScalarWhereWithAggregatesInput',
+        'types.sync_configGroupByOutput',
     ]
 ):
     """Queries on sync_config."""
@@ -2224,6 +2712,14 @@ class sync_jobsActions(
         types.sync_jobsInclude,
         types.sync_jobsOrderByInput,
         types.sync_jobsScalarFieldKeys,
+        'types.sync_jobsCountAggregateInput',
+        'types.sync_jobsCountAggregateOutput',
+        'types.sync_jobsAvgAggregateInput',
+        'types.sync_jobsSumAggregateInput',
+        'types.sync_jobsMinAggregateInput',
+        'types.sync_jobsMaxAggregateInput',
+        'types.sync_jobsScalarWhereWithAggregatesInput',
+        'types.sync_jobsGroupByOutput',
     ]
 ):
     """Queries on sync_jobs."""
@@ -2260,6 +2756,14 @@ class connectionsActions(
         types.connectionsInclude,
         types.connectionsOrderByInput,
         types.connectionsScalarFieldKeys,
+        'types.connectionsCountAggregateInput',
+        'types.connectionsCountAggregateOutput',
+        'types.connectionsAvgAggregateInput',
+        'types.connectionsSumAggregateInput',
+        'types.connectionsMinAggregateInput',
+        'types.connectionsMaxAggregateInput',
+        'types.connectionsScalarWhereWithAggregatesInput',
+        'types.connectionsGroupByOutput',
     ]
 ):
     """Queries on connections."""
@@ -2296,6 +2800,14 @@ class userActions(
         types.userInclude,
         types.userOrderByInput,
         types.userScalarFieldKeys,
+        'types.userCountAggregateInput',
+        'types.userCountAggregateOutput',
+        'types.userAvgAggregateInput',
+        'types.userSumAggregateInput',
+        'types.userMinAggregateInput',
+        'types.userMaxAggregateInput',
+        'types.userScalarWhereWithAggregatesInput',
+        'types.userGroupByOutput',
     ]
 ):
     """Queries on user."""
@@ -2332,6 +2844,14 @@ class user_groupActions(
         types.user_groupInclude,
         types.user_groupOrderByInput,
         types.user_groupScalarFieldKeys,
+        'types.user_groupCountAggregateInput',
+        'types.user_groupCountAggregateOutput',
+        'types.user_groupAvgAggregateInput',
+        'types.user_groupSumAggregateInput',
+        'types.user_groupMinAggregateInput',
+        'types.user_groupMaxAggregateInput',
+        'types.user_groupScalarWhereWithAggregatesInput',
+        'types.user_groupGroupByOutput',
     ]
 ):
     """Queries on user_group."""
@@ -2368,6 +2888,14 @@ class invoice_requestActions(
         types.invoice_requestInclude,
         types.invoice_requestOrderByInput,
         types.invoice_requestScalarFieldKeys,
+        'types.invoice_requestCountAggregateInput',
+        'types.invoice_requestCountAggregateOutput',
+        'types.invoice_requestAvgAggregateInput',
+        'types.invoice_requestSumAggregateInput',
+        'types.invoice_requestMinAggregateInput',
+        'types.invoice_requestMaxAggregateInput',
+        'types.invoice_requestScalarWhereWithAggregatesInput',
+        'types.invoice_requestGroupByOutput',
     ]
 ):
     """Queries on invoice_request."""
@@ -2404,6 +2932,14 @@ class api_keyActions(
         types.api_keyInclude,
         types.api_keyOrderByInput,
         types.api_keyScalarFieldKeys,
+        'types.api_keyCountAggregateInput',
+        'types.api_keyCountAggregateOutput',
+        'types.api_keyAvgAggregateInput',
+        'types.api_keySumAggregateInput',
+        'types.api_keyMinAggregateInput',
+        'types.api_keyMaxAggregateInput',
+        'types.api_keyScalarWhereWithAggregatesInput',
+        'types.api_keyGroupByOutput',
     ]
 ):
     """Queries on api_key."""
@@ -2440,6 +2976,14 @@ class invoice_email_resendActions(
         types.invoice_email_resendInclude,
         types.invoice_email_resendOrderByInput,
         types.invoice_email_resendScalarFieldKeys,
+        'types.invoice_email_resendCountAggregateInput',
+        'types.invoice_email_resendCountAggregateOutput',
+        'types.invoice_email_resendAvgAggregateInput',
+        'types.invoice_email_resendSumAggregateInput',
+        'types.invoice_email_resendMinAggregateInput',
+        'types.invoice_email_resendMaxAggregateInput',
+        'types.invoice_email_resendScalarWhereWithAggregatesInput',
+        'types.invoice_email_resendGroupByOutput',
     ]
 ):
     """Queries on invoice_email_resend."""

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import List, Literal, NotRequired, Optional, TypedDict, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    List,
+    Literal,
+    NotRequired,
+    Optional,
+    TypedDict,
+    Union,
+)
 
 from prisma_asyncpg.types import (
     AtomicInput as AtomicInput,
@@ -448,7 +457,7 @@ acc_uac_invoiceWhereInput = TypedDict(
         'subsidiary_id': Union[str, None, StringFilter],
         'issue_date': Union[datetime.datetime, None, DateTimeFilter],
         'due_date': Union[datetime.datetime, None, DateTimeFilter],
-        'status': Union[enums.uac_bill_status, None, 'uac_bill_statusFilter'],
+        'status': Union[enums.uac_bill_status, None, uac_bill_statusFilter],
         'memo': Union[str, None, StringFilter],
         'document_number': Union[str, None, StringFilter],
         'currency_code': Union[str, None, StringFilter],
@@ -520,7 +529,7 @@ acc_uac_invoiceWhereUniqueInput = TypedDict(
         'id': str,
         'provider_entity_id': str,
         'pricer_invoice_id': str,
-        'organization_id_provider_entity_id': 'acc_uac_invoice_organization_id_provider_entity_id_CompoundKey',
+        'organization_id_provider_entity_id': acc_uac_invoice_organization_id_provider_entity_id_CompoundKey,
     },
     total=False,
 )
@@ -612,8 +621,8 @@ acc_uac_invoiceCreateInput = TypedDict(
 acc_uac_invoiceConnectOrCreateInput = TypedDict(
     'acc_uac_invoiceConnectOrCreateInput',
     {
-        'where': 'acc_uac_invoiceWhereUniqueInput',
-        'create': 'acc_uac_invoiceCreateWithoutRelationsInput',
+        'where': acc_uac_invoiceWhereUniqueInput,
+        'create': acc_uac_invoiceCreateWithoutRelationsInput,
     },
 )
 
@@ -621,9 +630,9 @@ acc_uac_invoiceConnectOrCreateInput = TypedDict(
 acc_uac_invoiceCreateOneNestedInput = TypedDict(
     'acc_uac_invoiceCreateOneNestedInput',
     {
-        'create': 'acc_uac_invoiceCreateWithoutRelationsInput',
-        'connect': 'acc_uac_invoiceWhereUniqueInput',
-        'connect_or_create': 'acc_uac_invoiceConnectOrCreateInput',
+        'create': acc_uac_invoiceCreateWithoutRelationsInput,
+        'connect': acc_uac_invoiceWhereUniqueInput,
+        'connect_or_create': acc_uac_invoiceConnectOrCreateInput,
     },
     total=False,
 )
@@ -632,36 +641,9 @@ acc_uac_invoiceCreateOneNestedInput = TypedDict(
 acc_uac_invoiceCreateManyNestedInput = TypedDict(
     'acc_uac_invoiceCreateManyNestedInput',
     {
-        'create': Union['acc_uac_invoiceCreateWithoutRelationsInput', List['acc_uac_invoiceCreateWithoutRelationsInput']],
-        'connect': Union['acc_uac_invoiceWhereUniqueInput', List['acc_uac_invoiceWhereUniqueInput']],
-        'connect_or_create': Union['acc_uac_invoiceConnectOrCreateInput', List['acc_uac_invoiceConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-acc_uac_invoiceUpdateOneNestedInput = TypedDict(
-    'acc_uac_invoiceUpdateOneNestedInput',
-    {
-        'create': 'acc_uac_invoiceCreateWithoutRelationsInput',
-        'connect': 'acc_uac_invoiceWhereUniqueInput',
-        'connect_or_create': 'acc_uac_invoiceConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-acc_uac_invoiceUpdateManyNestedInput = TypedDict(
-    'acc_uac_invoiceUpdateManyNestedInput',
-    {
-        'create': Union['acc_uac_invoiceCreateWithoutRelationsInput', List['acc_uac_invoiceCreateWithoutRelationsInput']],
-        'connect': Union['acc_uac_invoiceWhereUniqueInput', List['acc_uac_invoiceWhereUniqueInput']],
-        'connect_or_create': Union['acc_uac_invoiceConnectOrCreateInput', List['acc_uac_invoiceConnectOrCreateInput']],
-        'disconnect': Union['acc_uac_invoiceWhereUniqueInput', List['acc_uac_invoiceWhereUniqueInput']],
-        'set': List['acc_uac_invoiceWhereUniqueInput'],
-        'delete': Union['acc_uac_invoiceWhereUniqueInput', List['acc_uac_invoiceWhereUniqueInput']],
+        'create': Union[acc_uac_invoiceCreateWithoutRelationsInput, List[acc_uac_invoiceCreateWithoutRelationsInput]],
+        'connect': Union[acc_uac_invoiceWhereUniqueInput, List[acc_uac_invoiceWhereUniqueInput]],
+        'connect_or_create': Union[acc_uac_invoiceConnectOrCreateInput, List[acc_uac_invoiceConnectOrCreateInput]],
     },
     total=False,
 )
@@ -756,8 +738,78 @@ acc_uac_invoiceUpsertInput = TypedDict(
     'acc_uac_invoiceUpsertInput',
     {
         'create': 'acc_uac_invoiceCreateInput',
-        'update': 'acc_uac_invoiceUpdateInput',
+        'update': acc_uac_invoiceUpdateInput,
     },
+)
+
+
+acc_uac_invoiceNestedUpsertInput = TypedDict(
+    'acc_uac_invoiceNestedUpsertInput',
+    {
+        'create': acc_uac_invoiceCreateWithoutRelationsInput,
+        'update': acc_uac_invoiceUpdateInput,
+    },
+)
+
+
+acc_uac_invoiceUpdateWithWhereUniqueInput = TypedDict(
+    'acc_uac_invoiceUpdateWithWhereUniqueInput',
+    {
+        'where': acc_uac_invoiceWhereUniqueInput,
+        'data': acc_uac_invoiceUpdateInput,
+    },
+)
+
+
+acc_uac_invoiceUpdateManyWithWhereInput = TypedDict(
+    'acc_uac_invoiceUpdateManyWithWhereInput',
+    {
+        'where': acc_uac_invoiceWhereInput,
+        'data': acc_uac_invoiceUpdateManyMutationInput,
+    },
+)
+
+
+acc_uac_invoiceUpsertWithWhereUniqueInput = TypedDict(
+    'acc_uac_invoiceUpsertWithWhereUniqueInput',
+    {
+        'where': acc_uac_invoiceWhereUniqueInput,
+        'create': acc_uac_invoiceCreateWithoutRelationsInput,
+        'update': acc_uac_invoiceUpdateInput,
+    },
+)
+
+
+acc_uac_invoiceUpdateOneNestedInput = TypedDict(
+    'acc_uac_invoiceUpdateOneNestedInput',
+    {
+        'create': acc_uac_invoiceCreateWithoutRelationsInput,
+        'connect': acc_uac_invoiceWhereUniqueInput,
+        'connect_or_create': acc_uac_invoiceConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': acc_uac_invoiceUpdateInput,
+        'upsert': acc_uac_invoiceNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+acc_uac_invoiceUpdateManyNestedInput = TypedDict(
+    'acc_uac_invoiceUpdateManyNestedInput',
+    {
+        'create': Union[acc_uac_invoiceCreateWithoutRelationsInput, List[acc_uac_invoiceCreateWithoutRelationsInput]],
+        'connect': Union[acc_uac_invoiceWhereUniqueInput, List[acc_uac_invoiceWhereUniqueInput]],
+        'connect_or_create': Union[acc_uac_invoiceConnectOrCreateInput, List[acc_uac_invoiceConnectOrCreateInput]],
+        'disconnect': Union[acc_uac_invoiceWhereUniqueInput, List[acc_uac_invoiceWhereUniqueInput]],
+        'set': List[acc_uac_invoiceWhereUniqueInput],
+        'delete': Union[acc_uac_invoiceWhereUniqueInput, List[acc_uac_invoiceWhereUniqueInput]],
+        'update': Union[acc_uac_invoiceUpdateWithWhereUniqueInput, List[acc_uac_invoiceUpdateWithWhereUniqueInput]],
+        'update_many': Union[acc_uac_invoiceUpdateManyWithWhereInput, List[acc_uac_invoiceUpdateManyWithWhereInput]],
+        'upsert': Union[acc_uac_invoiceUpsertWithWhereUniqueInput, List[acc_uac_invoiceUpsertWithWhereUniqueInput]],
+        'delete_many': Union[acc_uac_invoiceWhereInput, List[acc_uac_invoiceWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -792,7 +844,7 @@ acc_uac_invoiceFindManyArgs = TypedDict(
         'order_by': Union['acc_uac_invoiceOrderByInput', List['acc_uac_invoiceOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'acc_uac_invoiceWhereUniqueInput',
+        'cursor': acc_uac_invoiceWhereUniqueInput,
         'include': 'acc_uac_invoiceInclude',
         'distinct': List['acc_uac_invoiceScalarFieldKeys'],
     },
@@ -849,7 +901,7 @@ approvalWhereInput = TypedDict(
     {
         'approval_id': Union[str, StringFilter],
         'organization_id': Union[str, StringFilter],
-        'status': Union[enums.approval_status, 'approval_statusFilter'],
+        'status': Union[enums.approval_status, approval_statusFilter],
         'created_at': Union[datetime.datetime, None, DateTimeFilter],
         'updated_at': Union[datetime.datetime, None, DateTimeFilter],
         'additional_fields': Union[fields.Json, None, JsonFilter],
@@ -860,7 +912,7 @@ approvalWhereInput = TypedDict(
         'approved_by': Union[str, None, StringFilter],
         'approved_date': Union[datetime.datetime, None, DateTimeFilter],
         'approval_comment': Union[str, None, StringFilter],
-        'object_type': Union[enums.approval_object_type, 'approval_object_typeFilter'],
+        'object_type': Union[enums.approval_object_type, approval_object_typeFilter],
         'invoice_id': Union[str, None, StringFilter],
         'addon_id': Union[str, None, StringFilter],
         'invoice_adjustment_id': Union[str, None, StringFilter],
@@ -1000,8 +1052,8 @@ approvalCreateInput = TypedDict(
 approvalConnectOrCreateInput = TypedDict(
     'approvalConnectOrCreateInput',
     {
-        'where': 'approvalWhereUniqueInput',
-        'create': 'approvalCreateWithoutRelationsInput',
+        'where': approvalWhereUniqueInput,
+        'create': approvalCreateWithoutRelationsInput,
     },
 )
 
@@ -1009,9 +1061,9 @@ approvalConnectOrCreateInput = TypedDict(
 approvalCreateOneNestedInput = TypedDict(
     'approvalCreateOneNestedInput',
     {
-        'create': 'approvalCreateWithoutRelationsInput',
-        'connect': 'approvalWhereUniqueInput',
-        'connect_or_create': 'approvalConnectOrCreateInput',
+        'create': approvalCreateWithoutRelationsInput,
+        'connect': approvalWhereUniqueInput,
+        'connect_or_create': approvalConnectOrCreateInput,
     },
     total=False,
 )
@@ -1020,36 +1072,9 @@ approvalCreateOneNestedInput = TypedDict(
 approvalCreateManyNestedInput = TypedDict(
     'approvalCreateManyNestedInput',
     {
-        'create': Union['approvalCreateWithoutRelationsInput', List['approvalCreateWithoutRelationsInput']],
-        'connect': Union['approvalWhereUniqueInput', List['approvalWhereUniqueInput']],
-        'connect_or_create': Union['approvalConnectOrCreateInput', List['approvalConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-approvalUpdateOneNestedInput = TypedDict(
-    'approvalUpdateOneNestedInput',
-    {
-        'create': 'approvalCreateWithoutRelationsInput',
-        'connect': 'approvalWhereUniqueInput',
-        'connect_or_create': 'approvalConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-approvalUpdateManyNestedInput = TypedDict(
-    'approvalUpdateManyNestedInput',
-    {
-        'create': Union['approvalCreateWithoutRelationsInput', List['approvalCreateWithoutRelationsInput']],
-        'connect': Union['approvalWhereUniqueInput', List['approvalWhereUniqueInput']],
-        'connect_or_create': Union['approvalConnectOrCreateInput', List['approvalConnectOrCreateInput']],
-        'disconnect': Union['approvalWhereUniqueInput', List['approvalWhereUniqueInput']],
-        'set': List['approvalWhereUniqueInput'],
-        'delete': Union['approvalWhereUniqueInput', List['approvalWhereUniqueInput']],
+        'create': Union[approvalCreateWithoutRelationsInput, List[approvalCreateWithoutRelationsInput]],
+        'connect': Union[approvalWhereUniqueInput, List[approvalWhereUniqueInput]],
+        'connect_or_create': Union[approvalConnectOrCreateInput, List[approvalConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1137,8 +1162,78 @@ approvalUpsertInput = TypedDict(
     'approvalUpsertInput',
     {
         'create': 'approvalCreateInput',
-        'update': 'approvalUpdateInput',
+        'update': approvalUpdateInput,
     },
+)
+
+
+approvalNestedUpsertInput = TypedDict(
+    'approvalNestedUpsertInput',
+    {
+        'create': approvalCreateWithoutRelationsInput,
+        'update': approvalUpdateInput,
+    },
+)
+
+
+approvalUpdateWithWhereUniqueInput = TypedDict(
+    'approvalUpdateWithWhereUniqueInput',
+    {
+        'where': approvalWhereUniqueInput,
+        'data': approvalUpdateInput,
+    },
+)
+
+
+approvalUpdateManyWithWhereInput = TypedDict(
+    'approvalUpdateManyWithWhereInput',
+    {
+        'where': approvalWhereInput,
+        'data': approvalUpdateManyMutationInput,
+    },
+)
+
+
+approvalUpsertWithWhereUniqueInput = TypedDict(
+    'approvalUpsertWithWhereUniqueInput',
+    {
+        'where': approvalWhereUniqueInput,
+        'create': approvalCreateWithoutRelationsInput,
+        'update': approvalUpdateInput,
+    },
+)
+
+
+approvalUpdateOneNestedInput = TypedDict(
+    'approvalUpdateOneNestedInput',
+    {
+        'create': approvalCreateWithoutRelationsInput,
+        'connect': approvalWhereUniqueInput,
+        'connect_or_create': approvalConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': approvalUpdateInput,
+        'upsert': approvalNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+approvalUpdateManyNestedInput = TypedDict(
+    'approvalUpdateManyNestedInput',
+    {
+        'create': Union[approvalCreateWithoutRelationsInput, List[approvalCreateWithoutRelationsInput]],
+        'connect': Union[approvalWhereUniqueInput, List[approvalWhereUniqueInput]],
+        'connect_or_create': Union[approvalConnectOrCreateInput, List[approvalConnectOrCreateInput]],
+        'disconnect': Union[approvalWhereUniqueInput, List[approvalWhereUniqueInput]],
+        'set': List[approvalWhereUniqueInput],
+        'delete': Union[approvalWhereUniqueInput, List[approvalWhereUniqueInput]],
+        'update': Union[approvalUpdateWithWhereUniqueInput, List[approvalUpdateWithWhereUniqueInput]],
+        'update_many': Union[approvalUpdateManyWithWhereInput, List[approvalUpdateManyWithWhereInput]],
+        'upsert': Union[approvalUpsertWithWhereUniqueInput, List[approvalUpsertWithWhereUniqueInput]],
+        'delete_many': Union[approvalWhereInput, List[approvalWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1176,7 +1271,7 @@ approvalFindManyArgs = TypedDict(
         'order_by': Union['approvalOrderByInput', List['approvalOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'approvalWhereUniqueInput',
+        'cursor': approvalWhereUniqueInput,
         'include': 'approvalInclude',
         'distinct': List['approvalScalarFieldKeys'],
     },
@@ -1299,8 +1394,8 @@ approval_slack_request_contentCreateInput = TypedDict(
 approval_slack_request_contentConnectOrCreateInput = TypedDict(
     'approval_slack_request_contentConnectOrCreateInput',
     {
-        'where': 'approval_slack_request_contentWhereUniqueInput',
-        'create': 'approval_slack_request_contentCreateWithoutRelationsInput',
+        'where': approval_slack_request_contentWhereUniqueInput,
+        'create': approval_slack_request_contentCreateWithoutRelationsInput,
     },
 )
 
@@ -1308,9 +1403,9 @@ approval_slack_request_contentConnectOrCreateInput = TypedDict(
 approval_slack_request_contentCreateOneNestedInput = TypedDict(
     'approval_slack_request_contentCreateOneNestedInput',
     {
-        'create': 'approval_slack_request_contentCreateWithoutRelationsInput',
-        'connect': 'approval_slack_request_contentWhereUniqueInput',
-        'connect_or_create': 'approval_slack_request_contentConnectOrCreateInput',
+        'create': approval_slack_request_contentCreateWithoutRelationsInput,
+        'connect': approval_slack_request_contentWhereUniqueInput,
+        'connect_or_create': approval_slack_request_contentConnectOrCreateInput,
     },
     total=False,
 )
@@ -1319,36 +1414,9 @@ approval_slack_request_contentCreateOneNestedInput = TypedDict(
 approval_slack_request_contentCreateManyNestedInput = TypedDict(
     'approval_slack_request_contentCreateManyNestedInput',
     {
-        'create': Union['approval_slack_request_contentCreateWithoutRelationsInput', List['approval_slack_request_contentCreateWithoutRelationsInput']],
-        'connect': Union['approval_slack_request_contentWhereUniqueInput', List['approval_slack_request_contentWhereUniqueInput']],
-        'connect_or_create': Union['approval_slack_request_contentConnectOrCreateInput', List['approval_slack_request_contentConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-approval_slack_request_contentUpdateOneNestedInput = TypedDict(
-    'approval_slack_request_contentUpdateOneNestedInput',
-    {
-        'create': 'approval_slack_request_contentCreateWithoutRelationsInput',
-        'connect': 'approval_slack_request_contentWhereUniqueInput',
-        'connect_or_create': 'approval_slack_request_contentConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-approval_slack_request_contentUpdateManyNestedInput = TypedDict(
-    'approval_slack_request_contentUpdateManyNestedInput',
-    {
-        'create': Union['approval_slack_request_contentCreateWithoutRelationsInput', List['approval_slack_request_contentCreateWithoutRelationsInput']],
-        'connect': Union['approval_slack_request_contentWhereUniqueInput', List['approval_slack_request_contentWhereUniqueInput']],
-        'connect_or_create': Union['approval_slack_request_contentConnectOrCreateInput', List['approval_slack_request_contentConnectOrCreateInput']],
-        'disconnect': Union['approval_slack_request_contentWhereUniqueInput', List['approval_slack_request_contentWhereUniqueInput']],
-        'set': List['approval_slack_request_contentWhereUniqueInput'],
-        'delete': Union['approval_slack_request_contentWhereUniqueInput', List['approval_slack_request_contentWhereUniqueInput']],
+        'create': Union[approval_slack_request_contentCreateWithoutRelationsInput, List[approval_slack_request_contentCreateWithoutRelationsInput]],
+        'connect': Union[approval_slack_request_contentWhereUniqueInput, List[approval_slack_request_contentWhereUniqueInput]],
+        'connect_or_create': Union[approval_slack_request_contentConnectOrCreateInput, List[approval_slack_request_contentConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1381,8 +1449,78 @@ approval_slack_request_contentUpsertInput = TypedDict(
     'approval_slack_request_contentUpsertInput',
     {
         'create': 'approval_slack_request_contentCreateInput',
-        'update': 'approval_slack_request_contentUpdateInput',
+        'update': approval_slack_request_contentUpdateInput,
     },
+)
+
+
+approval_slack_request_contentNestedUpsertInput = TypedDict(
+    'approval_slack_request_contentNestedUpsertInput',
+    {
+        'create': approval_slack_request_contentCreateWithoutRelationsInput,
+        'update': approval_slack_request_contentUpdateInput,
+    },
+)
+
+
+approval_slack_request_contentUpdateWithWhereUniqueInput = TypedDict(
+    'approval_slack_request_contentUpdateWithWhereUniqueInput',
+    {
+        'where': approval_slack_request_contentWhereUniqueInput,
+        'data': approval_slack_request_contentUpdateInput,
+    },
+)
+
+
+approval_slack_request_contentUpdateManyWithWhereInput = TypedDict(
+    'approval_slack_request_contentUpdateManyWithWhereInput',
+    {
+        'where': approval_slack_request_contentWhereInput,
+        'data': approval_slack_request_contentUpdateManyMutationInput,
+    },
+)
+
+
+approval_slack_request_contentUpsertWithWhereUniqueInput = TypedDict(
+    'approval_slack_request_contentUpsertWithWhereUniqueInput',
+    {
+        'where': approval_slack_request_contentWhereUniqueInput,
+        'create': approval_slack_request_contentCreateWithoutRelationsInput,
+        'update': approval_slack_request_contentUpdateInput,
+    },
+)
+
+
+approval_slack_request_contentUpdateOneNestedInput = TypedDict(
+    'approval_slack_request_contentUpdateOneNestedInput',
+    {
+        'create': approval_slack_request_contentCreateWithoutRelationsInput,
+        'connect': approval_slack_request_contentWhereUniqueInput,
+        'connect_or_create': approval_slack_request_contentConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': approval_slack_request_contentUpdateInput,
+        'upsert': approval_slack_request_contentNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+approval_slack_request_contentUpdateManyNestedInput = TypedDict(
+    'approval_slack_request_contentUpdateManyNestedInput',
+    {
+        'create': Union[approval_slack_request_contentCreateWithoutRelationsInput, List[approval_slack_request_contentCreateWithoutRelationsInput]],
+        'connect': Union[approval_slack_request_contentWhereUniqueInput, List[approval_slack_request_contentWhereUniqueInput]],
+        'connect_or_create': Union[approval_slack_request_contentConnectOrCreateInput, List[approval_slack_request_contentConnectOrCreateInput]],
+        'disconnect': Union[approval_slack_request_contentWhereUniqueInput, List[approval_slack_request_contentWhereUniqueInput]],
+        'set': List[approval_slack_request_contentWhereUniqueInput],
+        'delete': Union[approval_slack_request_contentWhereUniqueInput, List[approval_slack_request_contentWhereUniqueInput]],
+        'update': Union[approval_slack_request_contentUpdateWithWhereUniqueInput, List[approval_slack_request_contentUpdateWithWhereUniqueInput]],
+        'update_many': Union[approval_slack_request_contentUpdateManyWithWhereInput, List[approval_slack_request_contentUpdateManyWithWhereInput]],
+        'upsert': Union[approval_slack_request_contentUpsertWithWhereUniqueInput, List[approval_slack_request_contentUpsertWithWhereUniqueInput]],
+        'delete_many': Union[approval_slack_request_contentWhereInput, List[approval_slack_request_contentWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1411,7 +1549,7 @@ approval_slack_request_contentFindManyArgs = TypedDict(
         'order_by': Union['approval_slack_request_contentOrderByInput', List['approval_slack_request_contentOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'approval_slack_request_contentWhereUniqueInput',
+        'cursor': approval_slack_request_contentWhereUniqueInput,
         'include': 'approval_slack_request_contentInclude',
         'distinct': List['approval_slack_request_contentScalarFieldKeys'],
     },
@@ -1515,8 +1653,8 @@ automation_workflowCreateInput = TypedDict(
 automation_workflowConnectOrCreateInput = TypedDict(
     'automation_workflowConnectOrCreateInput',
     {
-        'where': 'automation_workflowWhereUniqueInput',
-        'create': 'automation_workflowCreateWithoutRelationsInput',
+        'where': automation_workflowWhereUniqueInput,
+        'create': automation_workflowCreateWithoutRelationsInput,
     },
 )
 
@@ -1524,9 +1662,9 @@ automation_workflowConnectOrCreateInput = TypedDict(
 automation_workflowCreateOneNestedInput = TypedDict(
     'automation_workflowCreateOneNestedInput',
     {
-        'create': 'automation_workflowCreateWithoutRelationsInput',
-        'connect': 'automation_workflowWhereUniqueInput',
-        'connect_or_create': 'automation_workflowConnectOrCreateInput',
+        'create': automation_workflowCreateWithoutRelationsInput,
+        'connect': automation_workflowWhereUniqueInput,
+        'connect_or_create': automation_workflowConnectOrCreateInput,
     },
     total=False,
 )
@@ -1535,36 +1673,9 @@ automation_workflowCreateOneNestedInput = TypedDict(
 automation_workflowCreateManyNestedInput = TypedDict(
     'automation_workflowCreateManyNestedInput',
     {
-        'create': Union['automation_workflowCreateWithoutRelationsInput', List['automation_workflowCreateWithoutRelationsInput']],
-        'connect': Union['automation_workflowWhereUniqueInput', List['automation_workflowWhereUniqueInput']],
-        'connect_or_create': Union['automation_workflowConnectOrCreateInput', List['automation_workflowConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-automation_workflowUpdateOneNestedInput = TypedDict(
-    'automation_workflowUpdateOneNestedInput',
-    {
-        'create': 'automation_workflowCreateWithoutRelationsInput',
-        'connect': 'automation_workflowWhereUniqueInput',
-        'connect_or_create': 'automation_workflowConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-automation_workflowUpdateManyNestedInput = TypedDict(
-    'automation_workflowUpdateManyNestedInput',
-    {
-        'create': Union['automation_workflowCreateWithoutRelationsInput', List['automation_workflowCreateWithoutRelationsInput']],
-        'connect': Union['automation_workflowWhereUniqueInput', List['automation_workflowWhereUniqueInput']],
-        'connect_or_create': Union['automation_workflowConnectOrCreateInput', List['automation_workflowConnectOrCreateInput']],
-        'disconnect': Union['automation_workflowWhereUniqueInput', List['automation_workflowWhereUniqueInput']],
-        'set': List['automation_workflowWhereUniqueInput'],
-        'delete': Union['automation_workflowWhereUniqueInput', List['automation_workflowWhereUniqueInput']],
+        'create': Union[automation_workflowCreateWithoutRelationsInput, List[automation_workflowCreateWithoutRelationsInput]],
+        'connect': Union[automation_workflowWhereUniqueInput, List[automation_workflowWhereUniqueInput]],
+        'connect_or_create': Union[automation_workflowConnectOrCreateInput, List[automation_workflowConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1605,8 +1716,78 @@ automation_workflowUpsertInput = TypedDict(
     'automation_workflowUpsertInput',
     {
         'create': 'automation_workflowCreateInput',
-        'update': 'automation_workflowUpdateInput',
+        'update': automation_workflowUpdateInput,
     },
+)
+
+
+automation_workflowNestedUpsertInput = TypedDict(
+    'automation_workflowNestedUpsertInput',
+    {
+        'create': automation_workflowCreateWithoutRelationsInput,
+        'update': automation_workflowUpdateInput,
+    },
+)
+
+
+automation_workflowUpdateWithWhereUniqueInput = TypedDict(
+    'automation_workflowUpdateWithWhereUniqueInput',
+    {
+        'where': automation_workflowWhereUniqueInput,
+        'data': automation_workflowUpdateInput,
+    },
+)
+
+
+automation_workflowUpdateManyWithWhereInput = TypedDict(
+    'automation_workflowUpdateManyWithWhereInput',
+    {
+        'where': automation_workflowWhereInput,
+        'data': automation_workflowUpdateManyMutationInput,
+    },
+)
+
+
+automation_workflowUpsertWithWhereUniqueInput = TypedDict(
+    'automation_workflowUpsertWithWhereUniqueInput',
+    {
+        'where': automation_workflowWhereUniqueInput,
+        'create': automation_workflowCreateWithoutRelationsInput,
+        'update': automation_workflowUpdateInput,
+    },
+)
+
+
+automation_workflowUpdateOneNestedInput = TypedDict(
+    'automation_workflowUpdateOneNestedInput',
+    {
+        'create': automation_workflowCreateWithoutRelationsInput,
+        'connect': automation_workflowWhereUniqueInput,
+        'connect_or_create': automation_workflowConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': automation_workflowUpdateInput,
+        'upsert': automation_workflowNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+automation_workflowUpdateManyNestedInput = TypedDict(
+    'automation_workflowUpdateManyNestedInput',
+    {
+        'create': Union[automation_workflowCreateWithoutRelationsInput, List[automation_workflowCreateWithoutRelationsInput]],
+        'connect': Union[automation_workflowWhereUniqueInput, List[automation_workflowWhereUniqueInput]],
+        'connect_or_create': Union[automation_workflowConnectOrCreateInput, List[automation_workflowConnectOrCreateInput]],
+        'disconnect': Union[automation_workflowWhereUniqueInput, List[automation_workflowWhereUniqueInput]],
+        'set': List[automation_workflowWhereUniqueInput],
+        'delete': Union[automation_workflowWhereUniqueInput, List[automation_workflowWhereUniqueInput]],
+        'update': Union[automation_workflowUpdateWithWhereUniqueInput, List[automation_workflowUpdateWithWhereUniqueInput]],
+        'update_many': Union[automation_workflowUpdateManyWithWhereInput, List[automation_workflowUpdateManyWithWhereInput]],
+        'upsert': Union[automation_workflowUpsertWithWhereUniqueInput, List[automation_workflowUpsertWithWhereUniqueInput]],
+        'delete_many': Union[automation_workflowWhereInput, List[automation_workflowWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1635,7 +1816,7 @@ automation_workflowFindManyArgs = TypedDict(
         'order_by': Union['automation_workflowOrderByInput', List['automation_workflowOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'automation_workflowWhereUniqueInput',
+        'cursor': automation_workflowWhereUniqueInput,
         'include': 'automation_workflowInclude',
         'distinct': List['automation_workflowScalarFieldKeys'],
     },
@@ -1669,7 +1850,7 @@ contractWhereInput = TypedDict(
         'customer_id': Union[str, None, StringFilter],
         'start_date': Union[datetime.datetime, None, DateTimeFilter],
         'end_date': Union[datetime.datetime, None, DateTimeFilter],
-        'billing_frequency': Union[enums.BillingFrequency, None, 'BillingFrequencyFilter'],
+        'billing_frequency': Union[enums.BillingFrequency, None, BillingFrequencyFilter],
         'min_contract_spend': Union[float, None, FloatFilter],
         'additional_fields': Union[fields.Json, None, JsonFilter],
         'contract_name': Union[str, None, StringFilter],
@@ -1767,8 +1948,8 @@ contractCreateInput = TypedDict(
 contractConnectOrCreateInput = TypedDict(
     'contractConnectOrCreateInput',
     {
-        'where': 'contractWhereUniqueInput',
-        'create': 'contractCreateWithoutRelationsInput',
+        'where': contractWhereUniqueInput,
+        'create': contractCreateWithoutRelationsInput,
     },
 )
 
@@ -1776,9 +1957,9 @@ contractConnectOrCreateInput = TypedDict(
 contractCreateOneNestedInput = TypedDict(
     'contractCreateOneNestedInput',
     {
-        'create': 'contractCreateWithoutRelationsInput',
-        'connect': 'contractWhereUniqueInput',
-        'connect_or_create': 'contractConnectOrCreateInput',
+        'create': contractCreateWithoutRelationsInput,
+        'connect': contractWhereUniqueInput,
+        'connect_or_create': contractConnectOrCreateInput,
     },
     total=False,
 )
@@ -1787,36 +1968,9 @@ contractCreateOneNestedInput = TypedDict(
 contractCreateManyNestedInput = TypedDict(
     'contractCreateManyNestedInput',
     {
-        'create': Union['contractCreateWithoutRelationsInput', List['contractCreateWithoutRelationsInput']],
-        'connect': Union['contractWhereUniqueInput', List['contractWhereUniqueInput']],
-        'connect_or_create': Union['contractConnectOrCreateInput', List['contractConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-contractUpdateOneNestedInput = TypedDict(
-    'contractUpdateOneNestedInput',
-    {
-        'create': 'contractCreateWithoutRelationsInput',
-        'connect': 'contractWhereUniqueInput',
-        'connect_or_create': 'contractConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-contractUpdateManyNestedInput = TypedDict(
-    'contractUpdateManyNestedInput',
-    {
-        'create': Union['contractCreateWithoutRelationsInput', List['contractCreateWithoutRelationsInput']],
-        'connect': Union['contractWhereUniqueInput', List['contractWhereUniqueInput']],
-        'connect_or_create': Union['contractConnectOrCreateInput', List['contractConnectOrCreateInput']],
-        'disconnect': Union['contractWhereUniqueInput', List['contractWhereUniqueInput']],
-        'set': List['contractWhereUniqueInput'],
-        'delete': Union['contractWhereUniqueInput', List['contractWhereUniqueInput']],
+        'create': Union[contractCreateWithoutRelationsInput, List[contractCreateWithoutRelationsInput]],
+        'connect': Union[contractWhereUniqueInput, List[contractWhereUniqueInput]],
+        'connect_or_create': Union[contractConnectOrCreateInput, List[contractConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1871,8 +2025,78 @@ contractUpsertInput = TypedDict(
     'contractUpsertInput',
     {
         'create': 'contractCreateInput',
-        'update': 'contractUpdateInput',
+        'update': contractUpdateInput,
     },
+)
+
+
+contractNestedUpsertInput = TypedDict(
+    'contractNestedUpsertInput',
+    {
+        'create': contractCreateWithoutRelationsInput,
+        'update': contractUpdateInput,
+    },
+)
+
+
+contractUpdateWithWhereUniqueInput = TypedDict(
+    'contractUpdateWithWhereUniqueInput',
+    {
+        'where': contractWhereUniqueInput,
+        'data': contractUpdateInput,
+    },
+)
+
+
+contractUpdateManyWithWhereInput = TypedDict(
+    'contractUpdateManyWithWhereInput',
+    {
+        'where': contractWhereInput,
+        'data': contractUpdateManyMutationInput,
+    },
+)
+
+
+contractUpsertWithWhereUniqueInput = TypedDict(
+    'contractUpsertWithWhereUniqueInput',
+    {
+        'where': contractWhereUniqueInput,
+        'create': contractCreateWithoutRelationsInput,
+        'update': contractUpdateInput,
+    },
+)
+
+
+contractUpdateOneNestedInput = TypedDict(
+    'contractUpdateOneNestedInput',
+    {
+        'create': contractCreateWithoutRelationsInput,
+        'connect': contractWhereUniqueInput,
+        'connect_or_create': contractConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': contractUpdateInput,
+        'upsert': contractNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+contractUpdateManyNestedInput = TypedDict(
+    'contractUpdateManyNestedInput',
+    {
+        'create': Union[contractCreateWithoutRelationsInput, List[contractCreateWithoutRelationsInput]],
+        'connect': Union[contractWhereUniqueInput, List[contractWhereUniqueInput]],
+        'connect_or_create': Union[contractConnectOrCreateInput, List[contractConnectOrCreateInput]],
+        'disconnect': Union[contractWhereUniqueInput, List[contractWhereUniqueInput]],
+        'set': List[contractWhereUniqueInput],
+        'delete': Union[contractWhereUniqueInput, List[contractWhereUniqueInput]],
+        'update': Union[contractUpdateWithWhereUniqueInput, List[contractUpdateWithWhereUniqueInput]],
+        'update_many': Union[contractUpdateManyWithWhereInput, List[contractUpdateManyWithWhereInput]],
+        'upsert': Union[contractUpsertWithWhereUniqueInput, List[contractUpsertWithWhereUniqueInput]],
+        'delete_many': Union[contractWhereInput, List[contractWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1907,7 +2131,7 @@ contractFindManyArgs = TypedDict(
         'order_by': Union['contractOrderByInput', List['contractOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'contractWhereUniqueInput',
+        'cursor': contractWhereUniqueInput,
         'include': 'contractInclude',
         'distinct': List['contractScalarFieldKeys'],
     },
@@ -1992,7 +2216,7 @@ contract_addonWhereUniqueInput = TypedDict(
     'contract_addonWhereUniqueInput',
     {
         'id': str,
-        'contract_id_addon_id': 'contract_addon_contract_id_addon_id_CompoundKey',
+        'contract_id_addon_id': contract_addon_contract_id_addon_id_CompoundKey,
     },
     total=False,
 )
@@ -2028,8 +2252,8 @@ contract_addonCreateInput = TypedDict(
 contract_addonConnectOrCreateInput = TypedDict(
     'contract_addonConnectOrCreateInput',
     {
-        'where': 'contract_addonWhereUniqueInput',
-        'create': 'contract_addonCreateWithoutRelationsInput',
+        'where': contract_addonWhereUniqueInput,
+        'create': contract_addonCreateWithoutRelationsInput,
     },
 )
 
@@ -2037,9 +2261,9 @@ contract_addonConnectOrCreateInput = TypedDict(
 contract_addonCreateOneNestedInput = TypedDict(
     'contract_addonCreateOneNestedInput',
     {
-        'create': 'contract_addonCreateWithoutRelationsInput',
-        'connect': 'contract_addonWhereUniqueInput',
-        'connect_or_create': 'contract_addonConnectOrCreateInput',
+        'create': contract_addonCreateWithoutRelationsInput,
+        'connect': contract_addonWhereUniqueInput,
+        'connect_or_create': contract_addonConnectOrCreateInput,
     },
     total=False,
 )
@@ -2048,36 +2272,9 @@ contract_addonCreateOneNestedInput = TypedDict(
 contract_addonCreateManyNestedInput = TypedDict(
     'contract_addonCreateManyNestedInput',
     {
-        'create': Union['contract_addonCreateWithoutRelationsInput', List['contract_addonCreateWithoutRelationsInput']],
-        'connect': Union['contract_addonWhereUniqueInput', List['contract_addonWhereUniqueInput']],
-        'connect_or_create': Union['contract_addonConnectOrCreateInput', List['contract_addonConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-contract_addonUpdateOneNestedInput = TypedDict(
-    'contract_addonUpdateOneNestedInput',
-    {
-        'create': 'contract_addonCreateWithoutRelationsInput',
-        'connect': 'contract_addonWhereUniqueInput',
-        'connect_or_create': 'contract_addonConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-contract_addonUpdateManyNestedInput = TypedDict(
-    'contract_addonUpdateManyNestedInput',
-    {
-        'create': Union['contract_addonCreateWithoutRelationsInput', List['contract_addonCreateWithoutRelationsInput']],
-        'connect': Union['contract_addonWhereUniqueInput', List['contract_addonWhereUniqueInput']],
-        'connect_or_create': Union['contract_addonConnectOrCreateInput', List['contract_addonConnectOrCreateInput']],
-        'disconnect': Union['contract_addonWhereUniqueInput', List['contract_addonWhereUniqueInput']],
-        'set': List['contract_addonWhereUniqueInput'],
-        'delete': Union['contract_addonWhereUniqueInput', List['contract_addonWhereUniqueInput']],
+        'create': Union[contract_addonCreateWithoutRelationsInput, List[contract_addonCreateWithoutRelationsInput]],
+        'connect': Union[contract_addonWhereUniqueInput, List[contract_addonWhereUniqueInput]],
+        'connect_or_create': Union[contract_addonConnectOrCreateInput, List[contract_addonConnectOrCreateInput]],
     },
     total=False,
 )
@@ -2116,8 +2313,78 @@ contract_addonUpsertInput = TypedDict(
     'contract_addonUpsertInput',
     {
         'create': 'contract_addonCreateInput',
-        'update': 'contract_addonUpdateInput',
+        'update': contract_addonUpdateInput,
     },
+)
+
+
+contract_addonNestedUpsertInput = TypedDict(
+    'contract_addonNestedUpsertInput',
+    {
+        'create': contract_addonCreateWithoutRelationsInput,
+        'update': contract_addonUpdateInput,
+    },
+)
+
+
+contract_addonUpdateWithWhereUniqueInput = TypedDict(
+    'contract_addonUpdateWithWhereUniqueInput',
+    {
+        'where': contract_addonWhereUniqueInput,
+        'data': contract_addonUpdateInput,
+    },
+)
+
+
+contract_addonUpdateManyWithWhereInput = TypedDict(
+    'contract_addonUpdateManyWithWhereInput',
+    {
+        'where': contract_addonWhereInput,
+        'data': contract_addonUpdateManyMutationInput,
+    },
+)
+
+
+contract_addonUpsertWithWhereUniqueInput = TypedDict(
+    'contract_addonUpsertWithWhereUniqueInput',
+    {
+        'where': contract_addonWhereUniqueInput,
+        'create': contract_addonCreateWithoutRelationsInput,
+        'update': contract_addonUpdateInput,
+    },
+)
+
+
+contract_addonUpdateOneNestedInput = TypedDict(
+    'contract_addonUpdateOneNestedInput',
+    {
+        'create': contract_addonCreateWithoutRelationsInput,
+        'connect': contract_addonWhereUniqueInput,
+        'connect_or_create': contract_addonConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': contract_addonUpdateInput,
+        'upsert': contract_addonNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+contract_addonUpdateManyNestedInput = TypedDict(
+    'contract_addonUpdateManyNestedInput',
+    {
+        'create': Union[contract_addonCreateWithoutRelationsInput, List[contract_addonCreateWithoutRelationsInput]],
+        'connect': Union[contract_addonWhereUniqueInput, List[contract_addonWhereUniqueInput]],
+        'connect_or_create': Union[contract_addonConnectOrCreateInput, List[contract_addonConnectOrCreateInput]],
+        'disconnect': Union[contract_addonWhereUniqueInput, List[contract_addonWhereUniqueInput]],
+        'set': List[contract_addonWhereUniqueInput],
+        'delete': Union[contract_addonWhereUniqueInput, List[contract_addonWhereUniqueInput]],
+        'update': Union[contract_addonUpdateWithWhereUniqueInput, List[contract_addonUpdateWithWhereUniqueInput]],
+        'update_many': Union[contract_addonUpdateManyWithWhereInput, List[contract_addonUpdateManyWithWhereInput]],
+        'upsert': Union[contract_addonUpsertWithWhereUniqueInput, List[contract_addonUpsertWithWhereUniqueInput]],
+        'delete_many': Union[contract_addonWhereInput, List[contract_addonWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -2148,7 +2415,7 @@ contract_addonFindManyArgs = TypedDict(
         'order_by': Union['contract_addonOrderByInput', List['contract_addonOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'contract_addonWhereUniqueInput',
+        'cursor': contract_addonWhereUniqueInput,
         'include': 'contract_addonInclude',
         'distinct': List['contract_addonScalarFieldKeys'],
     },
@@ -2228,7 +2495,7 @@ contract_productWhereUniqueInput = TypedDict(
     'contract_productWhereUniqueInput',
     {
         'id': str,
-        'contract_id_product_id': 'contract_product_contract_id_product_id_CompoundKey',
+        'contract_id_product_id': contract_product_contract_id_product_id_CompoundKey,
     },
     total=False,
 )
@@ -2266,8 +2533,8 @@ contract_productCreateInput = TypedDict(
 contract_productConnectOrCreateInput = TypedDict(
     'contract_productConnectOrCreateInput',
     {
-        'where': 'contract_productWhereUniqueInput',
-        'create': 'contract_productCreateWithoutRelationsInput',
+        'where': contract_productWhereUniqueInput,
+        'create': contract_productCreateWithoutRelationsInput,
     },
 )
 
@@ -2275,9 +2542,9 @@ contract_productConnectOrCreateInput = TypedDict(
 contract_productCreateOneNestedInput = TypedDict(
     'contract_productCreateOneNestedInput',
     {
-        'create': 'contract_productCreateWithoutRelationsInput',
-        'connect': 'contract_productWhereUniqueInput',
-        'connect_or_create': 'contract_productConnectOrCreateInput',
+        'create': contract_productCreateWithoutRelationsInput,
+        'connect': contract_productWhereUniqueInput,
+        'connect_or_create': contract_productConnectOrCreateInput,
     },
     total=False,
 )
@@ -2286,36 +2553,9 @@ contract_productCreateOneNestedInput = TypedDict(
 contract_productCreateManyNestedInput = TypedDict(
     'contract_productCreateManyNestedInput',
     {
-        'create': Union['contract_productCreateWithoutRelationsInput', List['contract_productCreateWithoutRelationsInput']],
-        'connect': Union['contract_productWhereUniqueInput', List['contract_productWhereUniqueInput']],
-        'connect_or_create': Union['contract_productConnectOrCreateInput', List['contract_productConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-contract_productUpdateOneNestedInput = TypedDict(
-    'contract_productUpdateOneNestedInput',
-    {
-        'create': 'contract_productCreateWithoutRelationsInput',
-        'connect': 'contract_productWhereUniqueInput',
-        'connect_or_create': 'contract_productConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-contract_productUpdateManyNestedInput = TypedDict(
-    'contract_productUpdateManyNestedInput',
-    {
-        'create': Union['contract_productCreateWithoutRelationsInput', List['contract_productCreateWithoutRelationsInput']],
-        'connect': Union['contract_productWhereUniqueInput', List['contract_productWhereUniqueInput']],
-        'connect_or_create': Union['contract_productConnectOrCreateInput', List['contract_productConnectOrCreateInput']],
-        'disconnect': Union['contract_productWhereUniqueInput', List['contract_productWhereUniqueInput']],
-        'set': List['contract_productWhereUniqueInput'],
-        'delete': Union['contract_productWhereUniqueInput', List['contract_productWhereUniqueInput']],
+        'create': Union[contract_productCreateWithoutRelationsInput, List[contract_productCreateWithoutRelationsInput]],
+        'connect': Union[contract_productWhereUniqueInput, List[contract_productWhereUniqueInput]],
+        'connect_or_create': Union[contract_productConnectOrCreateInput, List[contract_productConnectOrCreateInput]],
     },
     total=False,
 )
@@ -2356,8 +2596,78 @@ contract_productUpsertInput = TypedDict(
     'contract_productUpsertInput',
     {
         'create': 'contract_productCreateInput',
-        'update': 'contract_productUpdateInput',
+        'update': contract_productUpdateInput,
     },
+)
+
+
+contract_productNestedUpsertInput = TypedDict(
+    'contract_productNestedUpsertInput',
+    {
+        'create': contract_productCreateWithoutRelationsInput,
+        'update': contract_productUpdateInput,
+    },
+)
+
+
+contract_productUpdateWithWhereUniqueInput = TypedDict(
+    'contract_productUpdateWithWhereUniqueInput',
+    {
+        'where': contract_productWhereUniqueInput,
+        'data': contract_productUpdateInput,
+    },
+)
+
+
+contract_productUpdateManyWithWhereInput = TypedDict(
+    'contract_productUpdateManyWithWhereInput',
+    {
+        'where': contract_productWhereInput,
+        'data': contract_productUpdateManyMutationInput,
+    },
+)
+
+
+contract_productUpsertWithWhereUniqueInput = TypedDict(
+    'contract_productUpsertWithWhereUniqueInput',
+    {
+        'where': contract_productWhereUniqueInput,
+        'create': contract_productCreateWithoutRelationsInput,
+        'update': contract_productUpdateInput,
+    },
+)
+
+
+contract_productUpdateOneNestedInput = TypedDict(
+    'contract_productUpdateOneNestedInput',
+    {
+        'create': contract_productCreateWithoutRelationsInput,
+        'connect': contract_productWhereUniqueInput,
+        'connect_or_create': contract_productConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': contract_productUpdateInput,
+        'upsert': contract_productNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+contract_productUpdateManyNestedInput = TypedDict(
+    'contract_productUpdateManyNestedInput',
+    {
+        'create': Union[contract_productCreateWithoutRelationsInput, List[contract_productCreateWithoutRelationsInput]],
+        'connect': Union[contract_productWhereUniqueInput, List[contract_productWhereUniqueInput]],
+        'connect_or_create': Union[contract_productConnectOrCreateInput, List[contract_productConnectOrCreateInput]],
+        'disconnect': Union[contract_productWhereUniqueInput, List[contract_productWhereUniqueInput]],
+        'set': List[contract_productWhereUniqueInput],
+        'delete': Union[contract_productWhereUniqueInput, List[contract_productWhereUniqueInput]],
+        'update': Union[contract_productUpdateWithWhereUniqueInput, List[contract_productUpdateWithWhereUniqueInput]],
+        'update_many': Union[contract_productUpdateManyWithWhereInput, List[contract_productUpdateManyWithWhereInput]],
+        'upsert': Union[contract_productUpsertWithWhereUniqueInput, List[contract_productUpsertWithWhereUniqueInput]],
+        'delete_many': Union[contract_productWhereInput, List[contract_productWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -2388,7 +2698,7 @@ contract_productFindManyArgs = TypedDict(
         'order_by': Union['contract_productOrderByInput', List['contract_productOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'contract_productWhereUniqueInput',
+        'cursor': contract_productWhereUniqueInput,
         'include': 'contract_productInclude',
         'distinct': List['contract_productScalarFieldKeys'],
     },
@@ -2499,8 +2809,8 @@ contract_resultsCreateInput = TypedDict(
 contract_resultsConnectOrCreateInput = TypedDict(
     'contract_resultsConnectOrCreateInput',
     {
-        'where': 'contract_resultsWhereUniqueInput',
-        'create': 'contract_resultsCreateWithoutRelationsInput',
+        'where': contract_resultsWhereUniqueInput,
+        'create': contract_resultsCreateWithoutRelationsInput,
     },
 )
 
@@ -2508,9 +2818,9 @@ contract_resultsConnectOrCreateInput = TypedDict(
 contract_resultsCreateOneNestedInput = TypedDict(
     'contract_resultsCreateOneNestedInput',
     {
-        'create': 'contract_resultsCreateWithoutRelationsInput',
-        'connect': 'contract_resultsWhereUniqueInput',
-        'connect_or_create': 'contract_resultsConnectOrCreateInput',
+        'create': contract_resultsCreateWithoutRelationsInput,
+        'connect': contract_resultsWhereUniqueInput,
+        'connect_or_create': contract_resultsConnectOrCreateInput,
     },
     total=False,
 )
@@ -2519,36 +2829,9 @@ contract_resultsCreateOneNestedInput = TypedDict(
 contract_resultsCreateManyNestedInput = TypedDict(
     'contract_resultsCreateManyNestedInput',
     {
-        'create': Union['contract_resultsCreateWithoutRelationsInput', List['contract_resultsCreateWithoutRelationsInput']],
-        'connect': Union['contract_resultsWhereUniqueInput', List['contract_resultsWhereUniqueInput']],
-        'connect_or_create': Union['contract_resultsConnectOrCreateInput', List['contract_resultsConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-contract_resultsUpdateOneNestedInput = TypedDict(
-    'contract_resultsUpdateOneNestedInput',
-    {
-        'create': 'contract_resultsCreateWithoutRelationsInput',
-        'connect': 'contract_resultsWhereUniqueInput',
-        'connect_or_create': 'contract_resultsConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-contract_resultsUpdateManyNestedInput = TypedDict(
-    'contract_resultsUpdateManyNestedInput',
-    {
-        'create': Union['contract_resultsCreateWithoutRelationsInput', List['contract_resultsCreateWithoutRelationsInput']],
-        'connect': Union['contract_resultsWhereUniqueInput', List['contract_resultsWhereUniqueInput']],
-        'connect_or_create': Union['contract_resultsConnectOrCreateInput', List['contract_resultsConnectOrCreateInput']],
-        'disconnect': Union['contract_resultsWhereUniqueInput', List['contract_resultsWhereUniqueInput']],
-        'set': List['contract_resultsWhereUniqueInput'],
-        'delete': Union['contract_resultsWhereUniqueInput', List['contract_resultsWhereUniqueInput']],
+        'create': Union[contract_resultsCreateWithoutRelationsInput, List[contract_resultsCreateWithoutRelationsInput]],
+        'connect': Union[contract_resultsWhereUniqueInput, List[contract_resultsWhereUniqueInput]],
+        'connect_or_create': Union[contract_resultsConnectOrCreateInput, List[contract_resultsConnectOrCreateInput]],
     },
     total=False,
 )
@@ -2591,8 +2874,78 @@ contract_resultsUpsertInput = TypedDict(
     'contract_resultsUpsertInput',
     {
         'create': 'contract_resultsCreateInput',
-        'update': 'contract_resultsUpdateInput',
+        'update': contract_resultsUpdateInput,
     },
+)
+
+
+contract_resultsNestedUpsertInput = TypedDict(
+    'contract_resultsNestedUpsertInput',
+    {
+        'create': contract_resultsCreateWithoutRelationsInput,
+        'update': contract_resultsUpdateInput,
+    },
+)
+
+
+contract_resultsUpdateWithWhereUniqueInput = TypedDict(
+    'contract_resultsUpdateWithWhereUniqueInput',
+    {
+        'where': contract_resultsWhereUniqueInput,
+        'data': contract_resultsUpdateInput,
+    },
+)
+
+
+contract_resultsUpdateManyWithWhereInput = TypedDict(
+    'contract_resultsUpdateManyWithWhereInput',
+    {
+        'where': contract_resultsWhereInput,
+        'data': contract_resultsUpdateManyMutationInput,
+    },
+)
+
+
+contract_resultsUpsertWithWhereUniqueInput = TypedDict(
+    'contract_resultsUpsertWithWhereUniqueInput',
+    {
+        'where': contract_resultsWhereUniqueInput,
+        'create': contract_resultsCreateWithoutRelationsInput,
+        'update': contract_resultsUpdateInput,
+    },
+)
+
+
+contract_resultsUpdateOneNestedInput = TypedDict(
+    'contract_resultsUpdateOneNestedInput',
+    {
+        'create': contract_resultsCreateWithoutRelationsInput,
+        'connect': contract_resultsWhereUniqueInput,
+        'connect_or_create': contract_resultsConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': contract_resultsUpdateInput,
+        'upsert': contract_resultsNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+contract_resultsUpdateManyNestedInput = TypedDict(
+    'contract_resultsUpdateManyNestedInput',
+    {
+        'create': Union[contract_resultsCreateWithoutRelationsInput, List[contract_resultsCreateWithoutRelationsInput]],
+        'connect': Union[contract_resultsWhereUniqueInput, List[contract_resultsWhereUniqueInput]],
+        'connect_or_create': Union[contract_resultsConnectOrCreateInput, List[contract_resultsConnectOrCreateInput]],
+        'disconnect': Union[contract_resultsWhereUniqueInput, List[contract_resultsWhereUniqueInput]],
+        'set': List[contract_resultsWhereUniqueInput],
+        'delete': Union[contract_resultsWhereUniqueInput, List[contract_resultsWhereUniqueInput]],
+        'update': Union[contract_resultsUpdateWithWhereUniqueInput, List[contract_resultsUpdateWithWhereUniqueInput]],
+        'update_many': Union[contract_resultsUpdateManyWithWhereInput, List[contract_resultsUpdateManyWithWhereInput]],
+        'upsert': Union[contract_resultsUpsertWithWhereUniqueInput, List[contract_resultsUpsertWithWhereUniqueInput]],
+        'delete_many': Union[contract_resultsWhereInput, List[contract_resultsWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -2621,7 +2974,7 @@ contract_resultsFindManyArgs = TypedDict(
         'order_by': Union['contract_resultsOrderByInput', List['contract_resultsOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'contract_resultsWhereUniqueInput',
+        'cursor': contract_resultsWhereUniqueInput,
         'include': 'contract_resultsInclude',
         'distinct': List['contract_resultsScalarFieldKeys'],
     },
@@ -2724,8 +3077,8 @@ contract_signatureCreateInput = TypedDict(
 contract_signatureConnectOrCreateInput = TypedDict(
     'contract_signatureConnectOrCreateInput',
     {
-        'where': 'contract_signatureWhereUniqueInput',
-        'create': 'contract_signatureCreateWithoutRelationsInput',
+        'where': contract_signatureWhereUniqueInput,
+        'create': contract_signatureCreateWithoutRelationsInput,
     },
 )
 
@@ -2733,9 +3086,9 @@ contract_signatureConnectOrCreateInput = TypedDict(
 contract_signatureCreateOneNestedInput = TypedDict(
     'contract_signatureCreateOneNestedInput',
     {
-        'create': 'contract_signatureCreateWithoutRelationsInput',
-        'connect': 'contract_signatureWhereUniqueInput',
-        'connect_or_create': 'contract_signatureConnectOrCreateInput',
+        'create': contract_signatureCreateWithoutRelationsInput,
+        'connect': contract_signatureWhereUniqueInput,
+        'connect_or_create': contract_signatureConnectOrCreateInput,
     },
     total=False,
 )
@@ -2744,36 +3097,9 @@ contract_signatureCreateOneNestedInput = TypedDict(
 contract_signatureCreateManyNestedInput = TypedDict(
     'contract_signatureCreateManyNestedInput',
     {
-        'create': Union['contract_signatureCreateWithoutRelationsInput', List['contract_signatureCreateWithoutRelationsInput']],
-        'connect': Union['contract_signatureWhereUniqueInput', List['contract_signatureWhereUniqueInput']],
-        'connect_or_create': Union['contract_signatureConnectOrCreateInput', List['contract_signatureConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-contract_signatureUpdateOneNestedInput = TypedDict(
-    'contract_signatureUpdateOneNestedInput',
-    {
-        'create': 'contract_signatureCreateWithoutRelationsInput',
-        'connect': 'contract_signatureWhereUniqueInput',
-        'connect_or_create': 'contract_signatureConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-contract_signatureUpdateManyNestedInput = TypedDict(
-    'contract_signatureUpdateManyNestedInput',
-    {
-        'create': Union['contract_signatureCreateWithoutRelationsInput', List['contract_signatureCreateWithoutRelationsInput']],
-        'connect': Union['contract_signatureWhereUniqueInput', List['contract_signatureWhereUniqueInput']],
-        'connect_or_create': Union['contract_signatureConnectOrCreateInput', List['contract_signatureConnectOrCreateInput']],
-        'disconnect': Union['contract_signatureWhereUniqueInput', List['contract_signatureWhereUniqueInput']],
-        'set': List['contract_signatureWhereUniqueInput'],
-        'delete': Union['contract_signatureWhereUniqueInput', List['contract_signatureWhereUniqueInput']],
+        'create': Union[contract_signatureCreateWithoutRelationsInput, List[contract_signatureCreateWithoutRelationsInput]],
+        'connect': Union[contract_signatureWhereUniqueInput, List[contract_signatureWhereUniqueInput]],
+        'connect_or_create': Union[contract_signatureConnectOrCreateInput, List[contract_signatureConnectOrCreateInput]],
     },
     total=False,
 )
@@ -2810,8 +3136,78 @@ contract_signatureUpsertInput = TypedDict(
     'contract_signatureUpsertInput',
     {
         'create': 'contract_signatureCreateInput',
-        'update': 'contract_signatureUpdateInput',
+        'update': contract_signatureUpdateInput,
     },
+)
+
+
+contract_signatureNestedUpsertInput = TypedDict(
+    'contract_signatureNestedUpsertInput',
+    {
+        'create': contract_signatureCreateWithoutRelationsInput,
+        'update': contract_signatureUpdateInput,
+    },
+)
+
+
+contract_signatureUpdateWithWhereUniqueInput = TypedDict(
+    'contract_signatureUpdateWithWhereUniqueInput',
+    {
+        'where': contract_signatureWhereUniqueInput,
+        'data': contract_signatureUpdateInput,
+    },
+)
+
+
+contract_signatureUpdateManyWithWhereInput = TypedDict(
+    'contract_signatureUpdateManyWithWhereInput',
+    {
+        'where': contract_signatureWhereInput,
+        'data': contract_signatureUpdateManyMutationInput,
+    },
+)
+
+
+contract_signatureUpsertWithWhereUniqueInput = TypedDict(
+    'contract_signatureUpsertWithWhereUniqueInput',
+    {
+        'where': contract_signatureWhereUniqueInput,
+        'create': contract_signatureCreateWithoutRelationsInput,
+        'update': contract_signatureUpdateInput,
+    },
+)
+
+
+contract_signatureUpdateOneNestedInput = TypedDict(
+    'contract_signatureUpdateOneNestedInput',
+    {
+        'create': contract_signatureCreateWithoutRelationsInput,
+        'connect': contract_signatureWhereUniqueInput,
+        'connect_or_create': contract_signatureConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': contract_signatureUpdateInput,
+        'upsert': contract_signatureNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+contract_signatureUpdateManyNestedInput = TypedDict(
+    'contract_signatureUpdateManyNestedInput',
+    {
+        'create': Union[contract_signatureCreateWithoutRelationsInput, List[contract_signatureCreateWithoutRelationsInput]],
+        'connect': Union[contract_signatureWhereUniqueInput, List[contract_signatureWhereUniqueInput]],
+        'connect_or_create': Union[contract_signatureConnectOrCreateInput, List[contract_signatureConnectOrCreateInput]],
+        'disconnect': Union[contract_signatureWhereUniqueInput, List[contract_signatureWhereUniqueInput]],
+        'set': List[contract_signatureWhereUniqueInput],
+        'delete': Union[contract_signatureWhereUniqueInput, List[contract_signatureWhereUniqueInput]],
+        'update': Union[contract_signatureUpdateWithWhereUniqueInput, List[contract_signatureUpdateWithWhereUniqueInput]],
+        'update_many': Union[contract_signatureUpdateManyWithWhereInput, List[contract_signatureUpdateManyWithWhereInput]],
+        'upsert': Union[contract_signatureUpsertWithWhereUniqueInput, List[contract_signatureUpsertWithWhereUniqueInput]],
+        'delete_many': Union[contract_signatureWhereInput, List[contract_signatureWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -2840,7 +3236,7 @@ contract_signatureFindManyArgs = TypedDict(
         'order_by': Union['contract_signatureOrderByInput', List['contract_signatureOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'contract_signatureWhereUniqueInput',
+        'cursor': contract_signatureWhereUniqueInput,
         'include': 'contract_signatureInclude',
         'distinct': List['contract_signatureScalarFieldKeys'],
     },
@@ -2874,15 +3270,15 @@ credit_grantWhereInput = TypedDict(
         'grant_date': Union[datetime.datetime, None, DateTimeFilter],
         'expiry_date': Union[datetime.datetime, None, DateTimeFilter],
         'grant_value': Union[float, None, FloatFilter],
-        'grant_unit': Union[enums.GrantUnit, None, 'GrantUnitFilter'],
+        'grant_unit': Union[enums.GrantUnit, None, GrantUnitFilter],
         'current_value': Union[float, None, FloatFilter],
         'rev_recog_multiplier': Union[float, None, FloatFilter],
         'additional_fields': Union[fields.Json, None, JsonFilter],
-        'credit_type': Union[enums.CreditType, None, 'CreditTypeFilter'],
+        'credit_type': Union[enums.CreditType, None, CreditTypeFilter],
         'created_at': Union[datetime.datetime, None, DateTimeFilter],
         'updated_at': Union[datetime.datetime, None, DateTimeFilter],
         'virtual_balance': Union[float, None, FloatFilter],
-        'credit_grant_restriction_type': Union[enums.CreditGrantRestrictionType, 'CreditGrantRestrictionTypeFilter'],
+        'credit_grant_restriction_type': Union[enums.CreditGrantRestrictionType, CreditGrantRestrictionTypeFilter],
         'approval': 'approvalListRelationFilter',
         'customer': 'customerRelationFilter',
         'organization': 'organizationRelationFilter',
@@ -2978,8 +3374,8 @@ credit_grantCreateInput = TypedDict(
 credit_grantConnectOrCreateInput = TypedDict(
     'credit_grantConnectOrCreateInput',
     {
-        'where': 'credit_grantWhereUniqueInput',
-        'create': 'credit_grantCreateWithoutRelationsInput',
+        'where': credit_grantWhereUniqueInput,
+        'create': credit_grantCreateWithoutRelationsInput,
     },
 )
 
@@ -2987,9 +3383,9 @@ credit_grantConnectOrCreateInput = TypedDict(
 credit_grantCreateOneNestedInput = TypedDict(
     'credit_grantCreateOneNestedInput',
     {
-        'create': 'credit_grantCreateWithoutRelationsInput',
-        'connect': 'credit_grantWhereUniqueInput',
-        'connect_or_create': 'credit_grantConnectOrCreateInput',
+        'create': credit_grantCreateWithoutRelationsInput,
+        'connect': credit_grantWhereUniqueInput,
+        'connect_or_create': credit_grantConnectOrCreateInput,
     },
     total=False,
 )
@@ -2998,36 +3394,9 @@ credit_grantCreateOneNestedInput = TypedDict(
 credit_grantCreateManyNestedInput = TypedDict(
     'credit_grantCreateManyNestedInput',
     {
-        'create': Union['credit_grantCreateWithoutRelationsInput', List['credit_grantCreateWithoutRelationsInput']],
-        'connect': Union['credit_grantWhereUniqueInput', List['credit_grantWhereUniqueInput']],
-        'connect_or_create': Union['credit_grantConnectOrCreateInput', List['credit_grantConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-credit_grantUpdateOneNestedInput = TypedDict(
-    'credit_grantUpdateOneNestedInput',
-    {
-        'create': 'credit_grantCreateWithoutRelationsInput',
-        'connect': 'credit_grantWhereUniqueInput',
-        'connect_or_create': 'credit_grantConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-credit_grantUpdateManyNestedInput = TypedDict(
-    'credit_grantUpdateManyNestedInput',
-    {
-        'create': Union['credit_grantCreateWithoutRelationsInput', List['credit_grantCreateWithoutRelationsInput']],
-        'connect': Union['credit_grantWhereUniqueInput', List['credit_grantWhereUniqueInput']],
-        'connect_or_create': Union['credit_grantConnectOrCreateInput', List['credit_grantConnectOrCreateInput']],
-        'disconnect': Union['credit_grantWhereUniqueInput', List['credit_grantWhereUniqueInput']],
-        'set': List['credit_grantWhereUniqueInput'],
-        'delete': Union['credit_grantWhereUniqueInput', List['credit_grantWhereUniqueInput']],
+        'create': Union[credit_grantCreateWithoutRelationsInput, List[credit_grantCreateWithoutRelationsInput]],
+        'connect': Union[credit_grantWhereUniqueInput, List[credit_grantWhereUniqueInput]],
+        'connect_or_create': Union[credit_grantConnectOrCreateInput, List[credit_grantConnectOrCreateInput]],
     },
     total=False,
 )
@@ -3088,8 +3457,78 @@ credit_grantUpsertInput = TypedDict(
     'credit_grantUpsertInput',
     {
         'create': 'credit_grantCreateInput',
-        'update': 'credit_grantUpdateInput',
+        'update': credit_grantUpdateInput,
     },
+)
+
+
+credit_grantNestedUpsertInput = TypedDict(
+    'credit_grantNestedUpsertInput',
+    {
+        'create': credit_grantCreateWithoutRelationsInput,
+        'update': credit_grantUpdateInput,
+    },
+)
+
+
+credit_grantUpdateWithWhereUniqueInput = TypedDict(
+    'credit_grantUpdateWithWhereUniqueInput',
+    {
+        'where': credit_grantWhereUniqueInput,
+        'data': credit_grantUpdateInput,
+    },
+)
+
+
+credit_grantUpdateManyWithWhereInput = TypedDict(
+    'credit_grantUpdateManyWithWhereInput',
+    {
+        'where': credit_grantWhereInput,
+        'data': credit_grantUpdateManyMutationInput,
+    },
+)
+
+
+credit_grantUpsertWithWhereUniqueInput = TypedDict(
+    'credit_grantUpsertWithWhereUniqueInput',
+    {
+        'where': credit_grantWhereUniqueInput,
+        'create': credit_grantCreateWithoutRelationsInput,
+        'update': credit_grantUpdateInput,
+    },
+)
+
+
+credit_grantUpdateOneNestedInput = TypedDict(
+    'credit_grantUpdateOneNestedInput',
+    {
+        'create': credit_grantCreateWithoutRelationsInput,
+        'connect': credit_grantWhereUniqueInput,
+        'connect_or_create': credit_grantConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': credit_grantUpdateInput,
+        'upsert': credit_grantNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+credit_grantUpdateManyNestedInput = TypedDict(
+    'credit_grantUpdateManyNestedInput',
+    {
+        'create': Union[credit_grantCreateWithoutRelationsInput, List[credit_grantCreateWithoutRelationsInput]],
+        'connect': Union[credit_grantWhereUniqueInput, List[credit_grantWhereUniqueInput]],
+        'connect_or_create': Union[credit_grantConnectOrCreateInput, List[credit_grantConnectOrCreateInput]],
+        'disconnect': Union[credit_grantWhereUniqueInput, List[credit_grantWhereUniqueInput]],
+        'set': List[credit_grantWhereUniqueInput],
+        'delete': Union[credit_grantWhereUniqueInput, List[credit_grantWhereUniqueInput]],
+        'update': Union[credit_grantUpdateWithWhereUniqueInput, List[credit_grantUpdateWithWhereUniqueInput]],
+        'update_many': Union[credit_grantUpdateManyWithWhereInput, List[credit_grantUpdateManyWithWhereInput]],
+        'upsert': Union[credit_grantUpsertWithWhereUniqueInput, List[credit_grantUpsertWithWhereUniqueInput]],
+        'delete_many': Union[credit_grantWhereInput, List[credit_grantWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -3122,7 +3561,7 @@ credit_grantFindManyArgs = TypedDict(
         'order_by': Union['credit_grantOrderByInput', List['credit_grantOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'credit_grantWhereUniqueInput',
+        'cursor': credit_grantWhereUniqueInput,
         'include': 'credit_grantInclude',
         'distinct': List['credit_grantScalarFieldKeys'],
     },
@@ -3170,7 +3609,7 @@ credit_grant_ledgerWhereInput = TypedDict(
         'additional_fields': Union[fields.Json, None, JsonFilter],
         'created_at': Union[datetime.datetime, None, DateTimeFilter],
         'updated_at': Union[datetime.datetime, None, DateTimeFilter],
-        'status': Union[enums.CreditLedgerStatus, None, 'CreditLedgerStatusFilter'],
+        'status': Union[enums.CreditLedgerStatus, None, CreditLedgerStatusFilter],
         'credit_grant': 'credit_grantRelationFilter',
         'AND': List['credit_grant_ledgerWhereInput'],
         'OR': List['credit_grant_ledgerWhereInput'],
@@ -3248,8 +3687,8 @@ credit_grant_ledgerCreateInput = TypedDict(
 credit_grant_ledgerConnectOrCreateInput = TypedDict(
     'credit_grant_ledgerConnectOrCreateInput',
     {
-        'where': 'credit_grant_ledgerWhereUniqueInput',
-        'create': 'credit_grant_ledgerCreateWithoutRelationsInput',
+        'where': credit_grant_ledgerWhereUniqueInput,
+        'create': credit_grant_ledgerCreateWithoutRelationsInput,
     },
 )
 
@@ -3257,9 +3696,9 @@ credit_grant_ledgerConnectOrCreateInput = TypedDict(
 credit_grant_ledgerCreateOneNestedInput = TypedDict(
     'credit_grant_ledgerCreateOneNestedInput',
     {
-        'create': 'credit_grant_ledgerCreateWithoutRelationsInput',
-        'connect': 'credit_grant_ledgerWhereUniqueInput',
-        'connect_or_create': 'credit_grant_ledgerConnectOrCreateInput',
+        'create': credit_grant_ledgerCreateWithoutRelationsInput,
+        'connect': credit_grant_ledgerWhereUniqueInput,
+        'connect_or_create': credit_grant_ledgerConnectOrCreateInput,
     },
     total=False,
 )
@@ -3268,36 +3707,9 @@ credit_grant_ledgerCreateOneNestedInput = TypedDict(
 credit_grant_ledgerCreateManyNestedInput = TypedDict(
     'credit_grant_ledgerCreateManyNestedInput',
     {
-        'create': Union['credit_grant_ledgerCreateWithoutRelationsInput', List['credit_grant_ledgerCreateWithoutRelationsInput']],
-        'connect': Union['credit_grant_ledgerWhereUniqueInput', List['credit_grant_ledgerWhereUniqueInput']],
-        'connect_or_create': Union['credit_grant_ledgerConnectOrCreateInput', List['credit_grant_ledgerConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-credit_grant_ledgerUpdateOneNestedInput = TypedDict(
-    'credit_grant_ledgerUpdateOneNestedInput',
-    {
-        'create': 'credit_grant_ledgerCreateWithoutRelationsInput',
-        'connect': 'credit_grant_ledgerWhereUniqueInput',
-        'connect_or_create': 'credit_grant_ledgerConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-credit_grant_ledgerUpdateManyNestedInput = TypedDict(
-    'credit_grant_ledgerUpdateManyNestedInput',
-    {
-        'create': Union['credit_grant_ledgerCreateWithoutRelationsInput', List['credit_grant_ledgerCreateWithoutRelationsInput']],
-        'connect': Union['credit_grant_ledgerWhereUniqueInput', List['credit_grant_ledgerWhereUniqueInput']],
-        'connect_or_create': Union['credit_grant_ledgerConnectOrCreateInput', List['credit_grant_ledgerConnectOrCreateInput']],
-        'disconnect': Union['credit_grant_ledgerWhereUniqueInput', List['credit_grant_ledgerWhereUniqueInput']],
-        'set': List['credit_grant_ledgerWhereUniqueInput'],
-        'delete': Union['credit_grant_ledgerWhereUniqueInput', List['credit_grant_ledgerWhereUniqueInput']],
+        'create': Union[credit_grant_ledgerCreateWithoutRelationsInput, List[credit_grant_ledgerCreateWithoutRelationsInput]],
+        'connect': Union[credit_grant_ledgerWhereUniqueInput, List[credit_grant_ledgerWhereUniqueInput]],
+        'connect_or_create': Union[credit_grant_ledgerConnectOrCreateInput, List[credit_grant_ledgerConnectOrCreateInput]],
     },
     total=False,
 )
@@ -3344,8 +3756,78 @@ credit_grant_ledgerUpsertInput = TypedDict(
     'credit_grant_ledgerUpsertInput',
     {
         'create': 'credit_grant_ledgerCreateInput',
-        'update': 'credit_grant_ledgerUpdateInput',
+        'update': credit_grant_ledgerUpdateInput,
     },
+)
+
+
+credit_grant_ledgerNestedUpsertInput = TypedDict(
+    'credit_grant_ledgerNestedUpsertInput',
+    {
+        'create': credit_grant_ledgerCreateWithoutRelationsInput,
+        'update': credit_grant_ledgerUpdateInput,
+    },
+)
+
+
+credit_grant_ledgerUpdateWithWhereUniqueInput = TypedDict(
+    'credit_grant_ledgerUpdateWithWhereUniqueInput',
+    {
+        'where': credit_grant_ledgerWhereUniqueInput,
+        'data': credit_grant_ledgerUpdateInput,
+    },
+)
+
+
+credit_grant_ledgerUpdateManyWithWhereInput = TypedDict(
+    'credit_grant_ledgerUpdateManyWithWhereInput',
+    {
+        'where': credit_grant_ledgerWhereInput,
+        'data': credit_grant_ledgerUpdateManyMutationInput,
+    },
+)
+
+
+credit_grant_ledgerUpsertWithWhereUniqueInput = TypedDict(
+    'credit_grant_ledgerUpsertWithWhereUniqueInput',
+    {
+        'where': credit_grant_ledgerWhereUniqueInput,
+        'create': credit_grant_ledgerCreateWithoutRelationsInput,
+        'update': credit_grant_ledgerUpdateInput,
+    },
+)
+
+
+credit_grant_ledgerUpdateOneNestedInput = TypedDict(
+    'credit_grant_ledgerUpdateOneNestedInput',
+    {
+        'create': credit_grant_ledgerCreateWithoutRelationsInput,
+        'connect': credit_grant_ledgerWhereUniqueInput,
+        'connect_or_create': credit_grant_ledgerConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': credit_grant_ledgerUpdateInput,
+        'upsert': credit_grant_ledgerNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+credit_grant_ledgerUpdateManyNestedInput = TypedDict(
+    'credit_grant_ledgerUpdateManyNestedInput',
+    {
+        'create': Union[credit_grant_ledgerCreateWithoutRelationsInput, List[credit_grant_ledgerCreateWithoutRelationsInput]],
+        'connect': Union[credit_grant_ledgerWhereUniqueInput, List[credit_grant_ledgerWhereUniqueInput]],
+        'connect_or_create': Union[credit_grant_ledgerConnectOrCreateInput, List[credit_grant_ledgerConnectOrCreateInput]],
+        'disconnect': Union[credit_grant_ledgerWhereUniqueInput, List[credit_grant_ledgerWhereUniqueInput]],
+        'set': List[credit_grant_ledgerWhereUniqueInput],
+        'delete': Union[credit_grant_ledgerWhereUniqueInput, List[credit_grant_ledgerWhereUniqueInput]],
+        'update': Union[credit_grant_ledgerUpdateWithWhereUniqueInput, List[credit_grant_ledgerUpdateWithWhereUniqueInput]],
+        'update_many': Union[credit_grant_ledgerUpdateManyWithWhereInput, List[credit_grant_ledgerUpdateManyWithWhereInput]],
+        'upsert': Union[credit_grant_ledgerUpsertWithWhereUniqueInput, List[credit_grant_ledgerUpsertWithWhereUniqueInput]],
+        'delete_many': Union[credit_grant_ledgerWhereInput, List[credit_grant_ledgerWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -3374,7 +3856,7 @@ credit_grant_ledgerFindManyArgs = TypedDict(
         'order_by': Union['credit_grant_ledgerOrderByInput', List['credit_grant_ledgerOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'credit_grant_ledgerWhereUniqueInput',
+        'cursor': credit_grant_ledgerWhereUniqueInput,
         'include': 'credit_grant_ledgerInclude',
         'distinct': List['credit_grant_ledgerScalarFieldKeys'],
     },
@@ -3486,8 +3968,8 @@ credit_grant_restrictionCreateInput = TypedDict(
 credit_grant_restrictionConnectOrCreateInput = TypedDict(
     'credit_grant_restrictionConnectOrCreateInput',
     {
-        'where': 'credit_grant_restrictionWhereUniqueInput',
-        'create': 'credit_grant_restrictionCreateWithoutRelationsInput',
+        'where': credit_grant_restrictionWhereUniqueInput,
+        'create': credit_grant_restrictionCreateWithoutRelationsInput,
     },
 )
 
@@ -3495,9 +3977,9 @@ credit_grant_restrictionConnectOrCreateInput = TypedDict(
 credit_grant_restrictionCreateOneNestedInput = TypedDict(
     'credit_grant_restrictionCreateOneNestedInput',
     {
-        'create': 'credit_grant_restrictionCreateWithoutRelationsInput',
-        'connect': 'credit_grant_restrictionWhereUniqueInput',
-        'connect_or_create': 'credit_grant_restrictionConnectOrCreateInput',
+        'create': credit_grant_restrictionCreateWithoutRelationsInput,
+        'connect': credit_grant_restrictionWhereUniqueInput,
+        'connect_or_create': credit_grant_restrictionConnectOrCreateInput,
     },
     total=False,
 )
@@ -3506,36 +3988,9 @@ credit_grant_restrictionCreateOneNestedInput = TypedDict(
 credit_grant_restrictionCreateManyNestedInput = TypedDict(
     'credit_grant_restrictionCreateManyNestedInput',
     {
-        'create': Union['credit_grant_restrictionCreateWithoutRelationsInput', List['credit_grant_restrictionCreateWithoutRelationsInput']],
-        'connect': Union['credit_grant_restrictionWhereUniqueInput', List['credit_grant_restrictionWhereUniqueInput']],
-        'connect_or_create': Union['credit_grant_restrictionConnectOrCreateInput', List['credit_grant_restrictionConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-credit_grant_restrictionUpdateOneNestedInput = TypedDict(
-    'credit_grant_restrictionUpdateOneNestedInput',
-    {
-        'create': 'credit_grant_restrictionCreateWithoutRelationsInput',
-        'connect': 'credit_grant_restrictionWhereUniqueInput',
-        'connect_or_create': 'credit_grant_restrictionConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-credit_grant_restrictionUpdateManyNestedInput = TypedDict(
-    'credit_grant_restrictionUpdateManyNestedInput',
-    {
-        'create': Union['credit_grant_restrictionCreateWithoutRelationsInput', List['credit_grant_restrictionCreateWithoutRelationsInput']],
-        'connect': Union['credit_grant_restrictionWhereUniqueInput', List['credit_grant_restrictionWhereUniqueInput']],
-        'connect_or_create': Union['credit_grant_restrictionConnectOrCreateInput', List['credit_grant_restrictionConnectOrCreateInput']],
-        'disconnect': Union['credit_grant_restrictionWhereUniqueInput', List['credit_grant_restrictionWhereUniqueInput']],
-        'set': List['credit_grant_restrictionWhereUniqueInput'],
-        'delete': Union['credit_grant_restrictionWhereUniqueInput', List['credit_grant_restrictionWhereUniqueInput']],
+        'create': Union[credit_grant_restrictionCreateWithoutRelationsInput, List[credit_grant_restrictionCreateWithoutRelationsInput]],
+        'connect': Union[credit_grant_restrictionWhereUniqueInput, List[credit_grant_restrictionWhereUniqueInput]],
+        'connect_or_create': Union[credit_grant_restrictionConnectOrCreateInput, List[credit_grant_restrictionConnectOrCreateInput]],
     },
     total=False,
 )
@@ -3576,8 +4031,78 @@ credit_grant_restrictionUpsertInput = TypedDict(
     'credit_grant_restrictionUpsertInput',
     {
         'create': 'credit_grant_restrictionCreateInput',
-        'update': 'credit_grant_restrictionUpdateInput',
+        'update': credit_grant_restrictionUpdateInput,
     },
+)
+
+
+credit_grant_restrictionNestedUpsertInput = TypedDict(
+    'credit_grant_restrictionNestedUpsertInput',
+    {
+        'create': credit_grant_restrictionCreateWithoutRelationsInput,
+        'update': credit_grant_restrictionUpdateInput,
+    },
+)
+
+
+credit_grant_restrictionUpdateWithWhereUniqueInput = TypedDict(
+    'credit_grant_restrictionUpdateWithWhereUniqueInput',
+    {
+        'where': credit_grant_restrictionWhereUniqueInput,
+        'data': credit_grant_restrictionUpdateInput,
+    },
+)
+
+
+credit_grant_restrictionUpdateManyWithWhereInput = TypedDict(
+    'credit_grant_restrictionUpdateManyWithWhereInput',
+    {
+        'where': credit_grant_restrictionWhereInput,
+        'data': credit_grant_restrictionUpdateManyMutationInput,
+    },
+)
+
+
+credit_grant_restrictionUpsertWithWhereUniqueInput = TypedDict(
+    'credit_grant_restrictionUpsertWithWhereUniqueInput',
+    {
+        'where': credit_grant_restrictionWhereUniqueInput,
+        'create': credit_grant_restrictionCreateWithoutRelationsInput,
+        'update': credit_grant_restrictionUpdateInput,
+    },
+)
+
+
+credit_grant_restrictionUpdateOneNestedInput = TypedDict(
+    'credit_grant_restrictionUpdateOneNestedInput',
+    {
+        'create': credit_grant_restrictionCreateWithoutRelationsInput,
+        'connect': credit_grant_restrictionWhereUniqueInput,
+        'connect_or_create': credit_grant_restrictionConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': credit_grant_restrictionUpdateInput,
+        'upsert': credit_grant_restrictionNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+credit_grant_restrictionUpdateManyNestedInput = TypedDict(
+    'credit_grant_restrictionUpdateManyNestedInput',
+    {
+        'create': Union[credit_grant_restrictionCreateWithoutRelationsInput, List[credit_grant_restrictionCreateWithoutRelationsInput]],
+        'connect': Union[credit_grant_restrictionWhereUniqueInput, List[credit_grant_restrictionWhereUniqueInput]],
+        'connect_or_create': Union[credit_grant_restrictionConnectOrCreateInput, List[credit_grant_restrictionConnectOrCreateInput]],
+        'disconnect': Union[credit_grant_restrictionWhereUniqueInput, List[credit_grant_restrictionWhereUniqueInput]],
+        'set': List[credit_grant_restrictionWhereUniqueInput],
+        'delete': Union[credit_grant_restrictionWhereUniqueInput, List[credit_grant_restrictionWhereUniqueInput]],
+        'update': Union[credit_grant_restrictionUpdateWithWhereUniqueInput, List[credit_grant_restrictionUpdateWithWhereUniqueInput]],
+        'update_many': Union[credit_grant_restrictionUpdateManyWithWhereInput, List[credit_grant_restrictionUpdateManyWithWhereInput]],
+        'upsert': Union[credit_grant_restrictionUpsertWithWhereUniqueInput, List[credit_grant_restrictionUpsertWithWhereUniqueInput]],
+        'delete_many': Union[credit_grant_restrictionWhereInput, List[credit_grant_restrictionWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -3608,7 +4133,7 @@ credit_grant_restrictionFindManyArgs = TypedDict(
         'order_by': Union['credit_grant_restrictionOrderByInput', List['credit_grant_restrictionOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'credit_grant_restrictionWhereUniqueInput',
+        'cursor': credit_grant_restrictionWhereUniqueInput,
         'include': 'credit_grant_restrictionInclude',
         'distinct': List['credit_grant_restrictionScalarFieldKeys'],
     },
@@ -3648,7 +4173,7 @@ customerWhereInput = TypedDict(
         'created_at': Union[datetime.datetime, None, DateTimeFilter],
         'updated_at': Union[datetime.datetime, None, DateTimeFilter],
         'uac_customer_id': Union[str, None, StringFilter],
-        'reconciliation_status': Union[enums.ReconciliationStatus, None, 'ReconciliationStatusFilter'],
+        'reconciliation_status': Union[enums.ReconciliationStatus, None, ReconciliationStatusFilter],
         'is_vendor': Union[bool, None, BooleanFilter],
         'uac_vendor_id': Union[str, None, StringFilter],
         'contract': 'contractListRelationFilter',
@@ -3746,8 +4271,8 @@ customerCreateInput = TypedDict(
 customerConnectOrCreateInput = TypedDict(
     'customerConnectOrCreateInput',
     {
-        'where': 'customerWhereUniqueInput',
-        'create': 'customerCreateWithoutRelationsInput',
+        'where': customerWhereUniqueInput,
+        'create': customerCreateWithoutRelationsInput,
     },
 )
 
@@ -3755,9 +4280,9 @@ customerConnectOrCreateInput = TypedDict(
 customerCreateOneNestedInput = TypedDict(
     'customerCreateOneNestedInput',
     {
-        'create': 'customerCreateWithoutRelationsInput',
-        'connect': 'customerWhereUniqueInput',
-        'connect_or_create': 'customerConnectOrCreateInput',
+        'create': customerCreateWithoutRelationsInput,
+        'connect': customerWhereUniqueInput,
+        'connect_or_create': customerConnectOrCreateInput,
     },
     total=False,
 )
@@ -3766,36 +4291,9 @@ customerCreateOneNestedInput = TypedDict(
 customerCreateManyNestedInput = TypedDict(
     'customerCreateManyNestedInput',
     {
-        'create': Union['customerCreateWithoutRelationsInput', List['customerCreateWithoutRelationsInput']],
-        'connect': Union['customerWhereUniqueInput', List['customerWhereUniqueInput']],
-        'connect_or_create': Union['customerConnectOrCreateInput', List['customerConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-customerUpdateOneNestedInput = TypedDict(
-    'customerUpdateOneNestedInput',
-    {
-        'create': 'customerCreateWithoutRelationsInput',
-        'connect': 'customerWhereUniqueInput',
-        'connect_or_create': 'customerConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-customerUpdateManyNestedInput = TypedDict(
-    'customerUpdateManyNestedInput',
-    {
-        'create': Union['customerCreateWithoutRelationsInput', List['customerCreateWithoutRelationsInput']],
-        'connect': Union['customerWhereUniqueInput', List['customerWhereUniqueInput']],
-        'connect_or_create': Union['customerConnectOrCreateInput', List['customerConnectOrCreateInput']],
-        'disconnect': Union['customerWhereUniqueInput', List['customerWhereUniqueInput']],
-        'set': List['customerWhereUniqueInput'],
-        'delete': Union['customerWhereUniqueInput', List['customerWhereUniqueInput']],
+        'create': Union[customerCreateWithoutRelationsInput, List[customerCreateWithoutRelationsInput]],
+        'connect': Union[customerWhereUniqueInput, List[customerWhereUniqueInput]],
+        'connect_or_create': Union[customerConnectOrCreateInput, List[customerConnectOrCreateInput]],
     },
     total=False,
 )
@@ -3853,8 +4351,78 @@ customerUpsertInput = TypedDict(
     'customerUpsertInput',
     {
         'create': 'customerCreateInput',
-        'update': 'customerUpdateInput',
+        'update': customerUpdateInput,
     },
+)
+
+
+customerNestedUpsertInput = TypedDict(
+    'customerNestedUpsertInput',
+    {
+        'create': customerCreateWithoutRelationsInput,
+        'update': customerUpdateInput,
+    },
+)
+
+
+customerUpdateWithWhereUniqueInput = TypedDict(
+    'customerUpdateWithWhereUniqueInput',
+    {
+        'where': customerWhereUniqueInput,
+        'data': customerUpdateInput,
+    },
+)
+
+
+customerUpdateManyWithWhereInput = TypedDict(
+    'customerUpdateManyWithWhereInput',
+    {
+        'where': customerWhereInput,
+        'data': customerUpdateManyMutationInput,
+    },
+)
+
+
+customerUpsertWithWhereUniqueInput = TypedDict(
+    'customerUpsertWithWhereUniqueInput',
+    {
+        'where': customerWhereUniqueInput,
+        'create': customerCreateWithoutRelationsInput,
+        'update': customerUpdateInput,
+    },
+)
+
+
+customerUpdateOneNestedInput = TypedDict(
+    'customerUpdateOneNestedInput',
+    {
+        'create': customerCreateWithoutRelationsInput,
+        'connect': customerWhereUniqueInput,
+        'connect_or_create': customerConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': customerUpdateInput,
+        'upsert': customerNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+customerUpdateManyNestedInput = TypedDict(
+    'customerUpdateManyNestedInput',
+    {
+        'create': Union[customerCreateWithoutRelationsInput, List[customerCreateWithoutRelationsInput]],
+        'connect': Union[customerWhereUniqueInput, List[customerWhereUniqueInput]],
+        'connect_or_create': Union[customerConnectOrCreateInput, List[customerConnectOrCreateInput]],
+        'disconnect': Union[customerWhereUniqueInput, List[customerWhereUniqueInput]],
+        'set': List[customerWhereUniqueInput],
+        'delete': Union[customerWhereUniqueInput, List[customerWhereUniqueInput]],
+        'update': Union[customerUpdateWithWhereUniqueInput, List[customerUpdateWithWhereUniqueInput]],
+        'update_many': Union[customerUpdateManyWithWhereInput, List[customerUpdateManyWithWhereInput]],
+        'upsert': Union[customerUpsertWithWhereUniqueInput, List[customerUpsertWithWhereUniqueInput]],
+        'delete_many': Union[customerWhereInput, List[customerWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -3890,7 +4458,7 @@ customerFindManyArgs = TypedDict(
         'order_by': Union['customerOrderByInput', List['customerOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'customerWhereUniqueInput',
+        'cursor': customerWhereUniqueInput,
         'include': 'customerInclude',
         'distinct': List['customerScalarFieldKeys'],
     },
@@ -3977,7 +4545,7 @@ customer_addonWhereUniqueInput = TypedDict(
     'customer_addonWhereUniqueInput',
     {
         'id': str,
-        'customer_id_addon_id': 'customer_addon_customer_id_addon_id_CompoundKey',
+        'customer_id_addon_id': customer_addon_customer_id_addon_id_CompoundKey,
     },
     total=False,
 )
@@ -4013,8 +4581,8 @@ customer_addonCreateInput = TypedDict(
 customer_addonConnectOrCreateInput = TypedDict(
     'customer_addonConnectOrCreateInput',
     {
-        'where': 'customer_addonWhereUniqueInput',
-        'create': 'customer_addonCreateWithoutRelationsInput',
+        'where': customer_addonWhereUniqueInput,
+        'create': customer_addonCreateWithoutRelationsInput,
     },
 )
 
@@ -4022,9 +4590,9 @@ customer_addonConnectOrCreateInput = TypedDict(
 customer_addonCreateOneNestedInput = TypedDict(
     'customer_addonCreateOneNestedInput',
     {
-        'create': 'customer_addonCreateWithoutRelationsInput',
-        'connect': 'customer_addonWhereUniqueInput',
-        'connect_or_create': 'customer_addonConnectOrCreateInput',
+        'create': customer_addonCreateWithoutRelationsInput,
+        'connect': customer_addonWhereUniqueInput,
+        'connect_or_create': customer_addonConnectOrCreateInput,
     },
     total=False,
 )
@@ -4033,36 +4601,9 @@ customer_addonCreateOneNestedInput = TypedDict(
 customer_addonCreateManyNestedInput = TypedDict(
     'customer_addonCreateManyNestedInput',
     {
-        'create': Union['customer_addonCreateWithoutRelationsInput', List['customer_addonCreateWithoutRelationsInput']],
-        'connect': Union['customer_addonWhereUniqueInput', List['customer_addonWhereUniqueInput']],
-        'connect_or_create': Union['customer_addonConnectOrCreateInput', List['customer_addonConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-customer_addonUpdateOneNestedInput = TypedDict(
-    'customer_addonUpdateOneNestedInput',
-    {
-        'create': 'customer_addonCreateWithoutRelationsInput',
-        'connect': 'customer_addonWhereUniqueInput',
-        'connect_or_create': 'customer_addonConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-customer_addonUpdateManyNestedInput = TypedDict(
-    'customer_addonUpdateManyNestedInput',
-    {
-        'create': Union['customer_addonCreateWithoutRelationsInput', List['customer_addonCreateWithoutRelationsInput']],
-        'connect': Union['customer_addonWhereUniqueInput', List['customer_addonWhereUniqueInput']],
-        'connect_or_create': Union['customer_addonConnectOrCreateInput', List['customer_addonConnectOrCreateInput']],
-        'disconnect': Union['customer_addonWhereUniqueInput', List['customer_addonWhereUniqueInput']],
-        'set': List['customer_addonWhereUniqueInput'],
-        'delete': Union['customer_addonWhereUniqueInput', List['customer_addonWhereUniqueInput']],
+        'create': Union[customer_addonCreateWithoutRelationsInput, List[customer_addonCreateWithoutRelationsInput]],
+        'connect': Union[customer_addonWhereUniqueInput, List[customer_addonWhereUniqueInput]],
+        'connect_or_create': Union[customer_addonConnectOrCreateInput, List[customer_addonConnectOrCreateInput]],
     },
     total=False,
 )
@@ -4101,8 +4642,78 @@ customer_addonUpsertInput = TypedDict(
     'customer_addonUpsertInput',
     {
         'create': 'customer_addonCreateInput',
-        'update': 'customer_addonUpdateInput',
+        'update': customer_addonUpdateInput,
     },
+)
+
+
+customer_addonNestedUpsertInput = TypedDict(
+    'customer_addonNestedUpsertInput',
+    {
+        'create': customer_addonCreateWithoutRelationsInput,
+        'update': customer_addonUpdateInput,
+    },
+)
+
+
+customer_addonUpdateWithWhereUniqueInput = TypedDict(
+    'customer_addonUpdateWithWhereUniqueInput',
+    {
+        'where': customer_addonWhereUniqueInput,
+        'data': customer_addonUpdateInput,
+    },
+)
+
+
+customer_addonUpdateManyWithWhereInput = TypedDict(
+    'customer_addonUpdateManyWithWhereInput',
+    {
+        'where': customer_addonWhereInput,
+        'data': customer_addonUpdateManyMutationInput,
+    },
+)
+
+
+customer_addonUpsertWithWhereUniqueInput = TypedDict(
+    'customer_addonUpsertWithWhereUniqueInput',
+    {
+        'where': customer_addonWhereUniqueInput,
+        'create': customer_addonCreateWithoutRelationsInput,
+        'update': customer_addonUpdateInput,
+    },
+)
+
+
+customer_addonUpdateOneNestedInput = TypedDict(
+    'customer_addonUpdateOneNestedInput',
+    {
+        'create': customer_addonCreateWithoutRelationsInput,
+        'connect': customer_addonWhereUniqueInput,
+        'connect_or_create': customer_addonConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': customer_addonUpdateInput,
+        'upsert': customer_addonNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+customer_addonUpdateManyNestedInput = TypedDict(
+    'customer_addonUpdateManyNestedInput',
+    {
+        'create': Union[customer_addonCreateWithoutRelationsInput, List[customer_addonCreateWithoutRelationsInput]],
+        'connect': Union[customer_addonWhereUniqueInput, List[customer_addonWhereUniqueInput]],
+        'connect_or_create': Union[customer_addonConnectOrCreateInput, List[customer_addonConnectOrCreateInput]],
+        'disconnect': Union[customer_addonWhereUniqueInput, List[customer_addonWhereUniqueInput]],
+        'set': List[customer_addonWhereUniqueInput],
+        'delete': Union[customer_addonWhereUniqueInput, List[customer_addonWhereUniqueInput]],
+        'update': Union[customer_addonUpdateWithWhereUniqueInput, List[customer_addonUpdateWithWhereUniqueInput]],
+        'update_many': Union[customer_addonUpdateManyWithWhereInput, List[customer_addonUpdateManyWithWhereInput]],
+        'upsert': Union[customer_addonUpsertWithWhereUniqueInput, List[customer_addonUpsertWithWhereUniqueInput]],
+        'delete_many': Union[customer_addonWhereInput, List[customer_addonWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -4133,7 +4744,7 @@ customer_addonFindManyArgs = TypedDict(
         'order_by': Union['customer_addonOrderByInput', List['customer_addonOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'customer_addonWhereUniqueInput',
+        'cursor': customer_addonWhereUniqueInput,
         'include': 'customer_addonInclude',
         'distinct': List['customer_addonScalarFieldKeys'],
     },
@@ -4232,8 +4843,8 @@ customer_signatureCreateInput = TypedDict(
 customer_signatureConnectOrCreateInput = TypedDict(
     'customer_signatureConnectOrCreateInput',
     {
-        'where': 'customer_signatureWhereUniqueInput',
-        'create': 'customer_signatureCreateWithoutRelationsInput',
+        'where': customer_signatureWhereUniqueInput,
+        'create': customer_signatureCreateWithoutRelationsInput,
     },
 )
 
@@ -4241,9 +4852,9 @@ customer_signatureConnectOrCreateInput = TypedDict(
 customer_signatureCreateOneNestedInput = TypedDict(
     'customer_signatureCreateOneNestedInput',
     {
-        'create': 'customer_signatureCreateWithoutRelationsInput',
-        'connect': 'customer_signatureWhereUniqueInput',
-        'connect_or_create': 'customer_signatureConnectOrCreateInput',
+        'create': customer_signatureCreateWithoutRelationsInput,
+        'connect': customer_signatureWhereUniqueInput,
+        'connect_or_create': customer_signatureConnectOrCreateInput,
     },
     total=False,
 )
@@ -4252,36 +4863,9 @@ customer_signatureCreateOneNestedInput = TypedDict(
 customer_signatureCreateManyNestedInput = TypedDict(
     'customer_signatureCreateManyNestedInput',
     {
-        'create': Union['customer_signatureCreateWithoutRelationsInput', List['customer_signatureCreateWithoutRelationsInput']],
-        'connect': Union['customer_signatureWhereUniqueInput', List['customer_signatureWhereUniqueInput']],
-        'connect_or_create': Union['customer_signatureConnectOrCreateInput', List['customer_signatureConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-customer_signatureUpdateOneNestedInput = TypedDict(
-    'customer_signatureUpdateOneNestedInput',
-    {
-        'create': 'customer_signatureCreateWithoutRelationsInput',
-        'connect': 'customer_signatureWhereUniqueInput',
-        'connect_or_create': 'customer_signatureConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-customer_signatureUpdateManyNestedInput = TypedDict(
-    'customer_signatureUpdateManyNestedInput',
-    {
-        'create': Union['customer_signatureCreateWithoutRelationsInput', List['customer_signatureCreateWithoutRelationsInput']],
-        'connect': Union['customer_signatureWhereUniqueInput', List['customer_signatureWhereUniqueInput']],
-        'connect_or_create': Union['customer_signatureConnectOrCreateInput', List['customer_signatureConnectOrCreateInput']],
-        'disconnect': Union['customer_signatureWhereUniqueInput', List['customer_signatureWhereUniqueInput']],
-        'set': List['customer_signatureWhereUniqueInput'],
-        'delete': Union['customer_signatureWhereUniqueInput', List['customer_signatureWhereUniqueInput']],
+        'create': Union[customer_signatureCreateWithoutRelationsInput, List[customer_signatureCreateWithoutRelationsInput]],
+        'connect': Union[customer_signatureWhereUniqueInput, List[customer_signatureWhereUniqueInput]],
+        'connect_or_create': Union[customer_signatureConnectOrCreateInput, List[customer_signatureConnectOrCreateInput]],
     },
     total=False,
 )
@@ -4317,8 +4901,78 @@ customer_signatureUpsertInput = TypedDict(
     'customer_signatureUpsertInput',
     {
         'create': 'customer_signatureCreateInput',
-        'update': 'customer_signatureUpdateInput',
+        'update': customer_signatureUpdateInput,
     },
+)
+
+
+customer_signatureNestedUpsertInput = TypedDict(
+    'customer_signatureNestedUpsertInput',
+    {
+        'create': customer_signatureCreateWithoutRelationsInput,
+        'update': customer_signatureUpdateInput,
+    },
+)
+
+
+customer_signatureUpdateWithWhereUniqueInput = TypedDict(
+    'customer_signatureUpdateWithWhereUniqueInput',
+    {
+        'where': customer_signatureWhereUniqueInput,
+        'data': customer_signatureUpdateInput,
+    },
+)
+
+
+customer_signatureUpdateManyWithWhereInput = TypedDict(
+    'customer_signatureUpdateManyWithWhereInput',
+    {
+        'where': customer_signatureWhereInput,
+        'data': customer_signatureUpdateManyMutationInput,
+    },
+)
+
+
+customer_signatureUpsertWithWhereUniqueInput = TypedDict(
+    'customer_signatureUpsertWithWhereUniqueInput',
+    {
+        'where': customer_signatureWhereUniqueInput,
+        'create': customer_signatureCreateWithoutRelationsInput,
+        'update': customer_signatureUpdateInput,
+    },
+)
+
+
+customer_signatureUpdateOneNestedInput = TypedDict(
+    'customer_signatureUpdateOneNestedInput',
+    {
+        'create': customer_signatureCreateWithoutRelationsInput,
+        'connect': customer_signatureWhereUniqueInput,
+        'connect_or_create': customer_signatureConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': customer_signatureUpdateInput,
+        'upsert': customer_signatureNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+customer_signatureUpdateManyNestedInput = TypedDict(
+    'customer_signatureUpdateManyNestedInput',
+    {
+        'create': Union[customer_signatureCreateWithoutRelationsInput, List[customer_signatureCreateWithoutRelationsInput]],
+        'connect': Union[customer_signatureWhereUniqueInput, List[customer_signatureWhereUniqueInput]],
+        'connect_or_create': Union[customer_signatureConnectOrCreateInput, List[customer_signatureConnectOrCreateInput]],
+        'disconnect': Union[customer_signatureWhereUniqueInput, List[customer_signatureWhereUniqueInput]],
+        'set': List[customer_signatureWhereUniqueInput],
+        'delete': Union[customer_signatureWhereUniqueInput, List[customer_signatureWhereUniqueInput]],
+        'update': Union[customer_signatureUpdateWithWhereUniqueInput, List[customer_signatureUpdateWithWhereUniqueInput]],
+        'update_many': Union[customer_signatureUpdateManyWithWhereInput, List[customer_signatureUpdateManyWithWhereInput]],
+        'upsert': Union[customer_signatureUpsertWithWhereUniqueInput, List[customer_signatureUpsertWithWhereUniqueInput]],
+        'delete_many': Union[customer_signatureWhereInput, List[customer_signatureWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -4346,7 +5000,7 @@ customer_signatureFindManyArgs = TypedDict(
         'order_by': Union['customer_signatureOrderByInput', List['customer_signatureOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'customer_signatureWhereUniqueInput',
+        'cursor': customer_signatureWhereUniqueInput,
         'include': 'customer_signatureInclude',
         'distinct': List['customer_signatureScalarFieldKeys'],
     },
@@ -4455,8 +5109,8 @@ email_providerCreateInput = TypedDict(
 email_providerConnectOrCreateInput = TypedDict(
     'email_providerConnectOrCreateInput',
     {
-        'where': 'email_providerWhereUniqueInput',
-        'create': 'email_providerCreateWithoutRelationsInput',
+        'where': email_providerWhereUniqueInput,
+        'create': email_providerCreateWithoutRelationsInput,
     },
 )
 
@@ -4464,9 +5118,9 @@ email_providerConnectOrCreateInput = TypedDict(
 email_providerCreateOneNestedInput = TypedDict(
     'email_providerCreateOneNestedInput',
     {
-        'create': 'email_providerCreateWithoutRelationsInput',
-        'connect': 'email_providerWhereUniqueInput',
-        'connect_or_create': 'email_providerConnectOrCreateInput',
+        'create': email_providerCreateWithoutRelationsInput,
+        'connect': email_providerWhereUniqueInput,
+        'connect_or_create': email_providerConnectOrCreateInput,
     },
     total=False,
 )
@@ -4475,36 +5129,9 @@ email_providerCreateOneNestedInput = TypedDict(
 email_providerCreateManyNestedInput = TypedDict(
     'email_providerCreateManyNestedInput',
     {
-        'create': Union['email_providerCreateWithoutRelationsInput', List['email_providerCreateWithoutRelationsInput']],
-        'connect': Union['email_providerWhereUniqueInput', List['email_providerWhereUniqueInput']],
-        'connect_or_create': Union['email_providerConnectOrCreateInput', List['email_providerConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-email_providerUpdateOneNestedInput = TypedDict(
-    'email_providerUpdateOneNestedInput',
-    {
-        'create': 'email_providerCreateWithoutRelationsInput',
-        'connect': 'email_providerWhereUniqueInput',
-        'connect_or_create': 'email_providerConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-email_providerUpdateManyNestedInput = TypedDict(
-    'email_providerUpdateManyNestedInput',
-    {
-        'create': Union['email_providerCreateWithoutRelationsInput', List['email_providerCreateWithoutRelationsInput']],
-        'connect': Union['email_providerWhereUniqueInput', List['email_providerWhereUniqueInput']],
-        'connect_or_create': Union['email_providerConnectOrCreateInput', List['email_providerConnectOrCreateInput']],
-        'disconnect': Union['email_providerWhereUniqueInput', List['email_providerWhereUniqueInput']],
-        'set': List['email_providerWhereUniqueInput'],
-        'delete': Union['email_providerWhereUniqueInput', List['email_providerWhereUniqueInput']],
+        'create': Union[email_providerCreateWithoutRelationsInput, List[email_providerCreateWithoutRelationsInput]],
+        'connect': Union[email_providerWhereUniqueInput, List[email_providerWhereUniqueInput]],
+        'connect_or_create': Union[email_providerConnectOrCreateInput, List[email_providerConnectOrCreateInput]],
     },
     total=False,
 )
@@ -4548,8 +5175,78 @@ email_providerUpsertInput = TypedDict(
     'email_providerUpsertInput',
     {
         'create': 'email_providerCreateInput',
-        'update': 'email_providerUpdateInput',
+        'update': email_providerUpdateInput,
     },
+)
+
+
+email_providerNestedUpsertInput = TypedDict(
+    'email_providerNestedUpsertInput',
+    {
+        'create': email_providerCreateWithoutRelationsInput,
+        'update': email_providerUpdateInput,
+    },
+)
+
+
+email_providerUpdateWithWhereUniqueInput = TypedDict(
+    'email_providerUpdateWithWhereUniqueInput',
+    {
+        'where': email_providerWhereUniqueInput,
+        'data': email_providerUpdateInput,
+    },
+)
+
+
+email_providerUpdateManyWithWhereInput = TypedDict(
+    'email_providerUpdateManyWithWhereInput',
+    {
+        'where': email_providerWhereInput,
+        'data': email_providerUpdateManyMutationInput,
+    },
+)
+
+
+email_providerUpsertWithWhereUniqueInput = TypedDict(
+    'email_providerUpsertWithWhereUniqueInput',
+    {
+        'where': email_providerWhereUniqueInput,
+        'create': email_providerCreateWithoutRelationsInput,
+        'update': email_providerUpdateInput,
+    },
+)
+
+
+email_providerUpdateOneNestedInput = TypedDict(
+    'email_providerUpdateOneNestedInput',
+    {
+        'create': email_providerCreateWithoutRelationsInput,
+        'connect': email_providerWhereUniqueInput,
+        'connect_or_create': email_providerConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': email_providerUpdateInput,
+        'upsert': email_providerNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+email_providerUpdateManyNestedInput = TypedDict(
+    'email_providerUpdateManyNestedInput',
+    {
+        'create': Union[email_providerCreateWithoutRelationsInput, List[email_providerCreateWithoutRelationsInput]],
+        'connect': Union[email_providerWhereUniqueInput, List[email_providerWhereUniqueInput]],
+        'connect_or_create': Union[email_providerConnectOrCreateInput, List[email_providerConnectOrCreateInput]],
+        'disconnect': Union[email_providerWhereUniqueInput, List[email_providerWhereUniqueInput]],
+        'set': List[email_providerWhereUniqueInput],
+        'delete': Union[email_providerWhereUniqueInput, List[email_providerWhereUniqueInput]],
+        'update': Union[email_providerUpdateWithWhereUniqueInput, List[email_providerUpdateWithWhereUniqueInput]],
+        'update_many': Union[email_providerUpdateManyWithWhereInput, List[email_providerUpdateManyWithWhereInput]],
+        'upsert': Union[email_providerUpsertWithWhereUniqueInput, List[email_providerUpsertWithWhereUniqueInput]],
+        'delete_many': Union[email_providerWhereInput, List[email_providerWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -4577,7 +5274,7 @@ email_providerFindManyArgs = TypedDict(
         'order_by': Union['email_providerOrderByInput', List['email_providerOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'email_providerWhereUniqueInput',
+        'cursor': email_providerWhereUniqueInput,
         'include': 'email_providerInclude',
         'distinct': List['email_providerScalarFieldKeys'],
     },
@@ -4621,7 +5318,7 @@ invoice_adjustmentWhereInput = TypedDict(
         'original_value': Union[str, None, StringFilter],
         'created_at': Union[datetime.datetime, None, DateTimeFilter],
         'updated_at': Union[datetime.datetime, None, DateTimeFilter],
-        'adjustment_reason': Union[enums.AdjustmentReason, 'AdjustmentReasonFilter'],
+        'adjustment_reason': Union[enums.AdjustmentReason, AdjustmentReasonFilter],
         'stream_customer_id': Union[str, None, StringFilter],
         'reason': Union[str, None, StringFilter],
         'approval': 'approvalListRelationFilter',
@@ -4719,8 +5416,8 @@ invoice_adjustmentCreateInput = TypedDict(
 invoice_adjustmentConnectOrCreateInput = TypedDict(
     'invoice_adjustmentConnectOrCreateInput',
     {
-        'where': 'invoice_adjustmentWhereUniqueInput',
-        'create': 'invoice_adjustmentCreateWithoutRelationsInput',
+        'where': invoice_adjustmentWhereUniqueInput,
+        'create': invoice_adjustmentCreateWithoutRelationsInput,
     },
 )
 
@@ -4728,9 +5425,9 @@ invoice_adjustmentConnectOrCreateInput = TypedDict(
 invoice_adjustmentCreateOneNestedInput = TypedDict(
     'invoice_adjustmentCreateOneNestedInput',
     {
-        'create': 'invoice_adjustmentCreateWithoutRelationsInput',
-        'connect': 'invoice_adjustmentWhereUniqueInput',
-        'connect_or_create': 'invoice_adjustmentConnectOrCreateInput',
+        'create': invoice_adjustmentCreateWithoutRelationsInput,
+        'connect': invoice_adjustmentWhereUniqueInput,
+        'connect_or_create': invoice_adjustmentConnectOrCreateInput,
     },
     total=False,
 )
@@ -4739,36 +5436,9 @@ invoice_adjustmentCreateOneNestedInput = TypedDict(
 invoice_adjustmentCreateManyNestedInput = TypedDict(
     'invoice_adjustmentCreateManyNestedInput',
     {
-        'create': Union['invoice_adjustmentCreateWithoutRelationsInput', List['invoice_adjustmentCreateWithoutRelationsInput']],
-        'connect': Union['invoice_adjustmentWhereUniqueInput', List['invoice_adjustmentWhereUniqueInput']],
-        'connect_or_create': Union['invoice_adjustmentConnectOrCreateInput', List['invoice_adjustmentConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-invoice_adjustmentUpdateOneNestedInput = TypedDict(
-    'invoice_adjustmentUpdateOneNestedInput',
-    {
-        'create': 'invoice_adjustmentCreateWithoutRelationsInput',
-        'connect': 'invoice_adjustmentWhereUniqueInput',
-        'connect_or_create': 'invoice_adjustmentConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-invoice_adjustmentUpdateManyNestedInput = TypedDict(
-    'invoice_adjustmentUpdateManyNestedInput',
-    {
-        'create': Union['invoice_adjustmentCreateWithoutRelationsInput', List['invoice_adjustmentCreateWithoutRelationsInput']],
-        'connect': Union['invoice_adjustmentWhereUniqueInput', List['invoice_adjustmentWhereUniqueInput']],
-        'connect_or_create': Union['invoice_adjustmentConnectOrCreateInput', List['invoice_adjustmentConnectOrCreateInput']],
-        'disconnect': Union['invoice_adjustmentWhereUniqueInput', List['invoice_adjustmentWhereUniqueInput']],
-        'set': List['invoice_adjustmentWhereUniqueInput'],
-        'delete': Union['invoice_adjustmentWhereUniqueInput', List['invoice_adjustmentWhereUniqueInput']],
+        'create': Union[invoice_adjustmentCreateWithoutRelationsInput, List[invoice_adjustmentCreateWithoutRelationsInput]],
+        'connect': Union[invoice_adjustmentWhereUniqueInput, List[invoice_adjustmentWhereUniqueInput]],
+        'connect_or_create': Union[invoice_adjustmentConnectOrCreateInput, List[invoice_adjustmentConnectOrCreateInput]],
     },
     total=False,
 )
@@ -4830,8 +5500,78 @@ invoice_adjustmentUpsertInput = TypedDict(
     'invoice_adjustmentUpsertInput',
     {
         'create': 'invoice_adjustmentCreateInput',
-        'update': 'invoice_adjustmentUpdateInput',
+        'update': invoice_adjustmentUpdateInput,
     },
+)
+
+
+invoice_adjustmentNestedUpsertInput = TypedDict(
+    'invoice_adjustmentNestedUpsertInput',
+    {
+        'create': invoice_adjustmentCreateWithoutRelationsInput,
+        'update': invoice_adjustmentUpdateInput,
+    },
+)
+
+
+invoice_adjustmentUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_adjustmentUpdateWithWhereUniqueInput',
+    {
+        'where': invoice_adjustmentWhereUniqueInput,
+        'data': invoice_adjustmentUpdateInput,
+    },
+)
+
+
+invoice_adjustmentUpdateManyWithWhereInput = TypedDict(
+    'invoice_adjustmentUpdateManyWithWhereInput',
+    {
+        'where': invoice_adjustmentWhereInput,
+        'data': invoice_adjustmentUpdateManyMutationInput,
+    },
+)
+
+
+invoice_adjustmentUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_adjustmentUpsertWithWhereUniqueInput',
+    {
+        'where': invoice_adjustmentWhereUniqueInput,
+        'create': invoice_adjustmentCreateWithoutRelationsInput,
+        'update': invoice_adjustmentUpdateInput,
+    },
+)
+
+
+invoice_adjustmentUpdateOneNestedInput = TypedDict(
+    'invoice_adjustmentUpdateOneNestedInput',
+    {
+        'create': invoice_adjustmentCreateWithoutRelationsInput,
+        'connect': invoice_adjustmentWhereUniqueInput,
+        'connect_or_create': invoice_adjustmentConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': invoice_adjustmentUpdateInput,
+        'upsert': invoice_adjustmentNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+invoice_adjustmentUpdateManyNestedInput = TypedDict(
+    'invoice_adjustmentUpdateManyNestedInput',
+    {
+        'create': Union[invoice_adjustmentCreateWithoutRelationsInput, List[invoice_adjustmentCreateWithoutRelationsInput]],
+        'connect': Union[invoice_adjustmentWhereUniqueInput, List[invoice_adjustmentWhereUniqueInput]],
+        'connect_or_create': Union[invoice_adjustmentConnectOrCreateInput, List[invoice_adjustmentConnectOrCreateInput]],
+        'disconnect': Union[invoice_adjustmentWhereUniqueInput, List[invoice_adjustmentWhereUniqueInput]],
+        'set': List[invoice_adjustmentWhereUniqueInput],
+        'delete': Union[invoice_adjustmentWhereUniqueInput, List[invoice_adjustmentWhereUniqueInput]],
+        'update': Union[invoice_adjustmentUpdateWithWhereUniqueInput, List[invoice_adjustmentUpdateWithWhereUniqueInput]],
+        'update_many': Union[invoice_adjustmentUpdateManyWithWhereInput, List[invoice_adjustmentUpdateManyWithWhereInput]],
+        'upsert': Union[invoice_adjustmentUpsertWithWhereUniqueInput, List[invoice_adjustmentUpsertWithWhereUniqueInput]],
+        'delete_many': Union[invoice_adjustmentWhereInput, List[invoice_adjustmentWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -4863,7 +5603,7 @@ invoice_adjustmentFindManyArgs = TypedDict(
         'order_by': Union['invoice_adjustmentOrderByInput', List['invoice_adjustmentOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'invoice_adjustmentWhereUniqueInput',
+        'cursor': invoice_adjustmentWhereUniqueInput,
         'include': 'invoice_adjustmentInclude',
         'distinct': List['invoice_adjustmentScalarFieldKeys'],
     },
@@ -4906,7 +5646,7 @@ invoice_adjustment_line_itemWhereInput = TypedDict(
         'invoice_adjustment_line_item_id': Union[str, StringFilter],
         'organization_id': Union[str, None, StringFilter],
         'customer_sf_id': Union[str, None, StringFilter],
-        'action': Union[enums.InvoiceAdjustmentLineItemAction, 'InvoiceAdjustmentLineItemActionFilter'],
+        'action': Union[enums.InvoiceAdjustmentLineItemAction, InvoiceAdjustmentLineItemActionFilter],
         'invoice_line_item_id': Union[str, None, StringFilter],
         'invoice_adjustment_id': Union[str, None, StringFilter],
         'item_id': Union[str, None, StringFilter],
@@ -5021,8 +5761,8 @@ invoice_adjustment_line_itemCreateInput = TypedDict(
 invoice_adjustment_line_itemConnectOrCreateInput = TypedDict(
     'invoice_adjustment_line_itemConnectOrCreateInput',
     {
-        'where': 'invoice_adjustment_line_itemWhereUniqueInput',
-        'create': 'invoice_adjustment_line_itemCreateWithoutRelationsInput',
+        'where': invoice_adjustment_line_itemWhereUniqueInput,
+        'create': invoice_adjustment_line_itemCreateWithoutRelationsInput,
     },
 )
 
@@ -5030,9 +5770,9 @@ invoice_adjustment_line_itemConnectOrCreateInput = TypedDict(
 invoice_adjustment_line_itemCreateOneNestedInput = TypedDict(
     'invoice_adjustment_line_itemCreateOneNestedInput',
     {
-        'create': 'invoice_adjustment_line_itemCreateWithoutRelationsInput',
-        'connect': 'invoice_adjustment_line_itemWhereUniqueInput',
-        'connect_or_create': 'invoice_adjustment_line_itemConnectOrCreateInput',
+        'create': invoice_adjustment_line_itemCreateWithoutRelationsInput,
+        'connect': invoice_adjustment_line_itemWhereUniqueInput,
+        'connect_or_create': invoice_adjustment_line_itemConnectOrCreateInput,
     },
     total=False,
 )
@@ -5041,36 +5781,9 @@ invoice_adjustment_line_itemCreateOneNestedInput = TypedDict(
 invoice_adjustment_line_itemCreateManyNestedInput = TypedDict(
     'invoice_adjustment_line_itemCreateManyNestedInput',
     {
-        'create': Union['invoice_adjustment_line_itemCreateWithoutRelationsInput', List['invoice_adjustment_line_itemCreateWithoutRelationsInput']],
-        'connect': Union['invoice_adjustment_line_itemWhereUniqueInput', List['invoice_adjustment_line_itemWhereUniqueInput']],
-        'connect_or_create': Union['invoice_adjustment_line_itemConnectOrCreateInput', List['invoice_adjustment_line_itemConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-invoice_adjustment_line_itemUpdateOneNestedInput = TypedDict(
-    'invoice_adjustment_line_itemUpdateOneNestedInput',
-    {
-        'create': 'invoice_adjustment_line_itemCreateWithoutRelationsInput',
-        'connect': 'invoice_adjustment_line_itemWhereUniqueInput',
-        'connect_or_create': 'invoice_adjustment_line_itemConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-invoice_adjustment_line_itemUpdateManyNestedInput = TypedDict(
-    'invoice_adjustment_line_itemUpdateManyNestedInput',
-    {
-        'create': Union['invoice_adjustment_line_itemCreateWithoutRelationsInput', List['invoice_adjustment_line_itemCreateWithoutRelationsInput']],
-        'connect': Union['invoice_adjustment_line_itemWhereUniqueInput', List['invoice_adjustment_line_itemWhereUniqueInput']],
-        'connect_or_create': Union['invoice_adjustment_line_itemConnectOrCreateInput', List['invoice_adjustment_line_itemConnectOrCreateInput']],
-        'disconnect': Union['invoice_adjustment_line_itemWhereUniqueInput', List['invoice_adjustment_line_itemWhereUniqueInput']],
-        'set': List['invoice_adjustment_line_itemWhereUniqueInput'],
-        'delete': Union['invoice_adjustment_line_itemWhereUniqueInput', List['invoice_adjustment_line_itemWhereUniqueInput']],
+        'create': Union[invoice_adjustment_line_itemCreateWithoutRelationsInput, List[invoice_adjustment_line_itemCreateWithoutRelationsInput]],
+        'connect': Union[invoice_adjustment_line_itemWhereUniqueInput, List[invoice_adjustment_line_itemWhereUniqueInput]],
+        'connect_or_create': Union[invoice_adjustment_line_itemConnectOrCreateInput, List[invoice_adjustment_line_itemConnectOrCreateInput]],
     },
     total=False,
 )
@@ -5137,8 +5850,78 @@ invoice_adjustment_line_itemUpsertInput = TypedDict(
     'invoice_adjustment_line_itemUpsertInput',
     {
         'create': 'invoice_adjustment_line_itemCreateInput',
-        'update': 'invoice_adjustment_line_itemUpdateInput',
+        'update': invoice_adjustment_line_itemUpdateInput,
     },
+)
+
+
+invoice_adjustment_line_itemNestedUpsertInput = TypedDict(
+    'invoice_adjustment_line_itemNestedUpsertInput',
+    {
+        'create': invoice_adjustment_line_itemCreateWithoutRelationsInput,
+        'update': invoice_adjustment_line_itemUpdateInput,
+    },
+)
+
+
+invoice_adjustment_line_itemUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_adjustment_line_itemUpdateWithWhereUniqueInput',
+    {
+        'where': invoice_adjustment_line_itemWhereUniqueInput,
+        'data': invoice_adjustment_line_itemUpdateInput,
+    },
+)
+
+
+invoice_adjustment_line_itemUpdateManyWithWhereInput = TypedDict(
+    'invoice_adjustment_line_itemUpdateManyWithWhereInput',
+    {
+        'where': invoice_adjustment_line_itemWhereInput,
+        'data': invoice_adjustment_line_itemUpdateManyMutationInput,
+    },
+)
+
+
+invoice_adjustment_line_itemUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_adjustment_line_itemUpsertWithWhereUniqueInput',
+    {
+        'where': invoice_adjustment_line_itemWhereUniqueInput,
+        'create': invoice_adjustment_line_itemCreateWithoutRelationsInput,
+        'update': invoice_adjustment_line_itemUpdateInput,
+    },
+)
+
+
+invoice_adjustment_line_itemUpdateOneNestedInput = TypedDict(
+    'invoice_adjustment_line_itemUpdateOneNestedInput',
+    {
+        'create': invoice_adjustment_line_itemCreateWithoutRelationsInput,
+        'connect': invoice_adjustment_line_itemWhereUniqueInput,
+        'connect_or_create': invoice_adjustment_line_itemConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': invoice_adjustment_line_itemUpdateInput,
+        'upsert': invoice_adjustment_line_itemNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+invoice_adjustment_line_itemUpdateManyNestedInput = TypedDict(
+    'invoice_adjustment_line_itemUpdateManyNestedInput',
+    {
+        'create': Union[invoice_adjustment_line_itemCreateWithoutRelationsInput, List[invoice_adjustment_line_itemCreateWithoutRelationsInput]],
+        'connect': Union[invoice_adjustment_line_itemWhereUniqueInput, List[invoice_adjustment_line_itemWhereUniqueInput]],
+        'connect_or_create': Union[invoice_adjustment_line_itemConnectOrCreateInput, List[invoice_adjustment_line_itemConnectOrCreateInput]],
+        'disconnect': Union[invoice_adjustment_line_itemWhereUniqueInput, List[invoice_adjustment_line_itemWhereUniqueInput]],
+        'set': List[invoice_adjustment_line_itemWhereUniqueInput],
+        'delete': Union[invoice_adjustment_line_itemWhereUniqueInput, List[invoice_adjustment_line_itemWhereUniqueInput]],
+        'update': Union[invoice_adjustment_line_itemUpdateWithWhereUniqueInput, List[invoice_adjustment_line_itemUpdateWithWhereUniqueInput]],
+        'update_many': Union[invoice_adjustment_line_itemUpdateManyWithWhereInput, List[invoice_adjustment_line_itemUpdateManyWithWhereInput]],
+        'upsert': Union[invoice_adjustment_line_itemUpsertWithWhereUniqueInput, List[invoice_adjustment_line_itemUpsertWithWhereUniqueInput]],
+        'delete_many': Union[invoice_adjustment_line_itemWhereInput, List[invoice_adjustment_line_itemWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -5169,7 +5952,7 @@ invoice_adjustment_line_itemFindManyArgs = TypedDict(
         'order_by': Union['invoice_adjustment_line_itemOrderByInput', List['invoice_adjustment_line_itemOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'invoice_adjustment_line_itemWhereUniqueInput',
+        'cursor': invoice_adjustment_line_itemWhereUniqueInput,
         'include': 'invoice_adjustment_line_itemInclude',
         'distinct': List['invoice_adjustment_line_itemScalarFieldKeys'],
     },
@@ -5280,8 +6063,8 @@ agent_interaction_enabledCreateInput = TypedDict(
 agent_interaction_enabledConnectOrCreateInput = TypedDict(
     'agent_interaction_enabledConnectOrCreateInput',
     {
-        'where': 'agent_interaction_enabledWhereUniqueInput',
-        'create': 'agent_interaction_enabledCreateWithoutRelationsInput',
+        'where': agent_interaction_enabledWhereUniqueInput,
+        'create': agent_interaction_enabledCreateWithoutRelationsInput,
     },
 )
 
@@ -5289,9 +6072,9 @@ agent_interaction_enabledConnectOrCreateInput = TypedDict(
 agent_interaction_enabledCreateOneNestedInput = TypedDict(
     'agent_interaction_enabledCreateOneNestedInput',
     {
-        'create': 'agent_interaction_enabledCreateWithoutRelationsInput',
-        'connect': 'agent_interaction_enabledWhereUniqueInput',
-        'connect_or_create': 'agent_interaction_enabledConnectOrCreateInput',
+        'create': agent_interaction_enabledCreateWithoutRelationsInput,
+        'connect': agent_interaction_enabledWhereUniqueInput,
+        'connect_or_create': agent_interaction_enabledConnectOrCreateInput,
     },
     total=False,
 )
@@ -5300,36 +6083,9 @@ agent_interaction_enabledCreateOneNestedInput = TypedDict(
 agent_interaction_enabledCreateManyNestedInput = TypedDict(
     'agent_interaction_enabledCreateManyNestedInput',
     {
-        'create': Union['agent_interaction_enabledCreateWithoutRelationsInput', List['agent_interaction_enabledCreateWithoutRelationsInput']],
-        'connect': Union['agent_interaction_enabledWhereUniqueInput', List['agent_interaction_enabledWhereUniqueInput']],
-        'connect_or_create': Union['agent_interaction_enabledConnectOrCreateInput', List['agent_interaction_enabledConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-agent_interaction_enabledUpdateOneNestedInput = TypedDict(
-    'agent_interaction_enabledUpdateOneNestedInput',
-    {
-        'create': 'agent_interaction_enabledCreateWithoutRelationsInput',
-        'connect': 'agent_interaction_enabledWhereUniqueInput',
-        'connect_or_create': 'agent_interaction_enabledConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-agent_interaction_enabledUpdateManyNestedInput = TypedDict(
-    'agent_interaction_enabledUpdateManyNestedInput',
-    {
-        'create': Union['agent_interaction_enabledCreateWithoutRelationsInput', List['agent_interaction_enabledCreateWithoutRelationsInput']],
-        'connect': Union['agent_interaction_enabledWhereUniqueInput', List['agent_interaction_enabledWhereUniqueInput']],
-        'connect_or_create': Union['agent_interaction_enabledConnectOrCreateInput', List['agent_interaction_enabledConnectOrCreateInput']],
-        'disconnect': Union['agent_interaction_enabledWhereUniqueInput', List['agent_interaction_enabledWhereUniqueInput']],
-        'set': List['agent_interaction_enabledWhereUniqueInput'],
-        'delete': Union['agent_interaction_enabledWhereUniqueInput', List['agent_interaction_enabledWhereUniqueInput']],
+        'create': Union[agent_interaction_enabledCreateWithoutRelationsInput, List[agent_interaction_enabledCreateWithoutRelationsInput]],
+        'connect': Union[agent_interaction_enabledWhereUniqueInput, List[agent_interaction_enabledWhereUniqueInput]],
+        'connect_or_create': Union[agent_interaction_enabledConnectOrCreateInput, List[agent_interaction_enabledConnectOrCreateInput]],
     },
     total=False,
 )
@@ -5363,8 +6119,78 @@ agent_interaction_enabledUpsertInput = TypedDict(
     'agent_interaction_enabledUpsertInput',
     {
         'create': 'agent_interaction_enabledCreateInput',
-        'update': 'agent_interaction_enabledUpdateInput',
+        'update': agent_interaction_enabledUpdateInput,
     },
+)
+
+
+agent_interaction_enabledNestedUpsertInput = TypedDict(
+    'agent_interaction_enabledNestedUpsertInput',
+    {
+        'create': agent_interaction_enabledCreateWithoutRelationsInput,
+        'update': agent_interaction_enabledUpdateInput,
+    },
+)
+
+
+agent_interaction_enabledUpdateWithWhereUniqueInput = TypedDict(
+    'agent_interaction_enabledUpdateWithWhereUniqueInput',
+    {
+        'where': agent_interaction_enabledWhereUniqueInput,
+        'data': agent_interaction_enabledUpdateInput,
+    },
+)
+
+
+agent_interaction_enabledUpdateManyWithWhereInput = TypedDict(
+    'agent_interaction_enabledUpdateManyWithWhereInput',
+    {
+        'where': agent_interaction_enabledWhereInput,
+        'data': agent_interaction_enabledUpdateManyMutationInput,
+    },
+)
+
+
+agent_interaction_enabledUpsertWithWhereUniqueInput = TypedDict(
+    'agent_interaction_enabledUpsertWithWhereUniqueInput',
+    {
+        'where': agent_interaction_enabledWhereUniqueInput,
+        'create': agent_interaction_enabledCreateWithoutRelationsInput,
+        'update': agent_interaction_enabledUpdateInput,
+    },
+)
+
+
+agent_interaction_enabledUpdateOneNestedInput = TypedDict(
+    'agent_interaction_enabledUpdateOneNestedInput',
+    {
+        'create': agent_interaction_enabledCreateWithoutRelationsInput,
+        'connect': agent_interaction_enabledWhereUniqueInput,
+        'connect_or_create': agent_interaction_enabledConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': agent_interaction_enabledUpdateInput,
+        'upsert': agent_interaction_enabledNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+agent_interaction_enabledUpdateManyNestedInput = TypedDict(
+    'agent_interaction_enabledUpdateManyNestedInput',
+    {
+        'create': Union[agent_interaction_enabledCreateWithoutRelationsInput, List[agent_interaction_enabledCreateWithoutRelationsInput]],
+        'connect': Union[agent_interaction_enabledWhereUniqueInput, List[agent_interaction_enabledWhereUniqueInput]],
+        'connect_or_create': Union[agent_interaction_enabledConnectOrCreateInput, List[agent_interaction_enabledConnectOrCreateInput]],
+        'disconnect': Union[agent_interaction_enabledWhereUniqueInput, List[agent_interaction_enabledWhereUniqueInput]],
+        'set': List[agent_interaction_enabledWhereUniqueInput],
+        'delete': Union[agent_interaction_enabledWhereUniqueInput, List[agent_interaction_enabledWhereUniqueInput]],
+        'update': Union[agent_interaction_enabledUpdateWithWhereUniqueInput, List[agent_interaction_enabledUpdateWithWhereUniqueInput]],
+        'update_many': Union[agent_interaction_enabledUpdateManyWithWhereInput, List[agent_interaction_enabledUpdateManyWithWhereInput]],
+        'upsert': Union[agent_interaction_enabledUpsertWithWhereUniqueInput, List[agent_interaction_enabledUpsertWithWhereUniqueInput]],
+        'delete_many': Union[agent_interaction_enabledWhereInput, List[agent_interaction_enabledWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -5392,7 +6218,7 @@ agent_interaction_enabledFindManyArgs = TypedDict(
         'order_by': Union['agent_interaction_enabledOrderByInput', List['agent_interaction_enabledOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'agent_interaction_enabledWhereUniqueInput',
+        'cursor': agent_interaction_enabledWhereUniqueInput,
         'include': 'agent_interaction_enabledInclude',
         'distinct': List['agent_interaction_enabledScalarFieldKeys'],
     },
@@ -5462,7 +6288,7 @@ agent_store_namespace_key_CompoundKey = TypedDict(
 agent_storeWhereUniqueInput = TypedDict(
     'agent_storeWhereUniqueInput',
     {
-        'namespace_key': 'agent_store_namespace_key_CompoundKey',
+        'namespace_key': agent_store_namespace_key_CompoundKey,
     },
     total=False,
 )
@@ -5491,8 +6317,8 @@ agent_storeCreateInput = TypedDict(
 agent_storeConnectOrCreateInput = TypedDict(
     'agent_storeConnectOrCreateInput',
     {
-        'where': 'agent_storeWhereUniqueInput',
-        'create': 'agent_storeCreateWithoutRelationsInput',
+        'where': agent_storeWhereUniqueInput,
+        'create': agent_storeCreateWithoutRelationsInput,
     },
 )
 
@@ -5500,9 +6326,9 @@ agent_storeConnectOrCreateInput = TypedDict(
 agent_storeCreateOneNestedInput = TypedDict(
     'agent_storeCreateOneNestedInput',
     {
-        'create': 'agent_storeCreateWithoutRelationsInput',
-        'connect': 'agent_storeWhereUniqueInput',
-        'connect_or_create': 'agent_storeConnectOrCreateInput',
+        'create': agent_storeCreateWithoutRelationsInput,
+        'connect': agent_storeWhereUniqueInput,
+        'connect_or_create': agent_storeConnectOrCreateInput,
     },
     total=False,
 )
@@ -5511,36 +6337,9 @@ agent_storeCreateOneNestedInput = TypedDict(
 agent_storeCreateManyNestedInput = TypedDict(
     'agent_storeCreateManyNestedInput',
     {
-        'create': Union['agent_storeCreateWithoutRelationsInput', List['agent_storeCreateWithoutRelationsInput']],
-        'connect': Union['agent_storeWhereUniqueInput', List['agent_storeWhereUniqueInput']],
-        'connect_or_create': Union['agent_storeConnectOrCreateInput', List['agent_storeConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-agent_storeUpdateOneNestedInput = TypedDict(
-    'agent_storeUpdateOneNestedInput',
-    {
-        'create': 'agent_storeCreateWithoutRelationsInput',
-        'connect': 'agent_storeWhereUniqueInput',
-        'connect_or_create': 'agent_storeConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-agent_storeUpdateManyNestedInput = TypedDict(
-    'agent_storeUpdateManyNestedInput',
-    {
-        'create': Union['agent_storeCreateWithoutRelationsInput', List['agent_storeCreateWithoutRelationsInput']],
-        'connect': Union['agent_storeWhereUniqueInput', List['agent_storeWhereUniqueInput']],
-        'connect_or_create': Union['agent_storeConnectOrCreateInput', List['agent_storeConnectOrCreateInput']],
-        'disconnect': Union['agent_storeWhereUniqueInput', List['agent_storeWhereUniqueInput']],
-        'set': List['agent_storeWhereUniqueInput'],
-        'delete': Union['agent_storeWhereUniqueInput', List['agent_storeWhereUniqueInput']],
+        'create': Union[agent_storeCreateWithoutRelationsInput, List[agent_storeCreateWithoutRelationsInput]],
+        'connect': Union[agent_storeWhereUniqueInput, List[agent_storeWhereUniqueInput]],
+        'connect_or_create': Union[agent_storeConnectOrCreateInput, List[agent_storeConnectOrCreateInput]],
     },
     total=False,
 )
@@ -5572,8 +6371,78 @@ agent_storeUpsertInput = TypedDict(
     'agent_storeUpsertInput',
     {
         'create': 'agent_storeCreateInput',
-        'update': 'agent_storeUpdateInput',
+        'update': agent_storeUpdateInput,
     },
+)
+
+
+agent_storeNestedUpsertInput = TypedDict(
+    'agent_storeNestedUpsertInput',
+    {
+        'create': agent_storeCreateWithoutRelationsInput,
+        'update': agent_storeUpdateInput,
+    },
+)
+
+
+agent_storeUpdateWithWhereUniqueInput = TypedDict(
+    'agent_storeUpdateWithWhereUniqueInput',
+    {
+        'where': agent_storeWhereUniqueInput,
+        'data': agent_storeUpdateInput,
+    },
+)
+
+
+agent_storeUpdateManyWithWhereInput = TypedDict(
+    'agent_storeUpdateManyWithWhereInput',
+    {
+        'where': agent_storeWhereInput,
+        'data': agent_storeUpdateManyMutationInput,
+    },
+)
+
+
+agent_storeUpsertWithWhereUniqueInput = TypedDict(
+    'agent_storeUpsertWithWhereUniqueInput',
+    {
+        'where': agent_storeWhereUniqueInput,
+        'create': agent_storeCreateWithoutRelationsInput,
+        'update': agent_storeUpdateInput,
+    },
+)
+
+
+agent_storeUpdateOneNestedInput = TypedDict(
+    'agent_storeUpdateOneNestedInput',
+    {
+        'create': agent_storeCreateWithoutRelationsInput,
+        'connect': agent_storeWhereUniqueInput,
+        'connect_or_create': agent_storeConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': agent_storeUpdateInput,
+        'upsert': agent_storeNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+agent_storeUpdateManyNestedInput = TypedDict(
+    'agent_storeUpdateManyNestedInput',
+    {
+        'create': Union[agent_storeCreateWithoutRelationsInput, List[agent_storeCreateWithoutRelationsInput]],
+        'connect': Union[agent_storeWhereUniqueInput, List[agent_storeWhereUniqueInput]],
+        'connect_or_create': Union[agent_storeConnectOrCreateInput, List[agent_storeConnectOrCreateInput]],
+        'disconnect': Union[agent_storeWhereUniqueInput, List[agent_storeWhereUniqueInput]],
+        'set': List[agent_storeWhereUniqueInput],
+        'delete': Union[agent_storeWhereUniqueInput, List[agent_storeWhereUniqueInput]],
+        'update': Union[agent_storeUpdateWithWhereUniqueInput, List[agent_storeUpdateWithWhereUniqueInput]],
+        'update_many': Union[agent_storeUpdateManyWithWhereInput, List[agent_storeUpdateManyWithWhereInput]],
+        'upsert': Union[agent_storeUpsertWithWhereUniqueInput, List[agent_storeUpsertWithWhereUniqueInput]],
+        'delete_many': Union[agent_storeWhereInput, List[agent_storeWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -5601,7 +6470,7 @@ agent_storeFindManyArgs = TypedDict(
         'order_by': Union['agent_storeOrderByInput', List['agent_storeOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'agent_storeWhereUniqueInput',
+        'cursor': agent_storeWhereUniqueInput,
         'include': 'agent_storeInclude',
         'distinct': List['agent_storeScalarFieldKeys'],
     },
@@ -5692,8 +6561,8 @@ object_approverCreateInput = TypedDict(
 object_approverConnectOrCreateInput = TypedDict(
     'object_approverConnectOrCreateInput',
     {
-        'where': 'object_approverWhereUniqueInput',
-        'create': 'object_approverCreateWithoutRelationsInput',
+        'where': object_approverWhereUniqueInput,
+        'create': object_approverCreateWithoutRelationsInput,
     },
 )
 
@@ -5701,9 +6570,9 @@ object_approverConnectOrCreateInput = TypedDict(
 object_approverCreateOneNestedInput = TypedDict(
     'object_approverCreateOneNestedInput',
     {
-        'create': 'object_approverCreateWithoutRelationsInput',
-        'connect': 'object_approverWhereUniqueInput',
-        'connect_or_create': 'object_approverConnectOrCreateInput',
+        'create': object_approverCreateWithoutRelationsInput,
+        'connect': object_approverWhereUniqueInput,
+        'connect_or_create': object_approverConnectOrCreateInput,
     },
     total=False,
 )
@@ -5712,36 +6581,9 @@ object_approverCreateOneNestedInput = TypedDict(
 object_approverCreateManyNestedInput = TypedDict(
     'object_approverCreateManyNestedInput',
     {
-        'create': Union['object_approverCreateWithoutRelationsInput', List['object_approverCreateWithoutRelationsInput']],
-        'connect': Union['object_approverWhereUniqueInput', List['object_approverWhereUniqueInput']],
-        'connect_or_create': Union['object_approverConnectOrCreateInput', List['object_approverConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-object_approverUpdateOneNestedInput = TypedDict(
-    'object_approverUpdateOneNestedInput',
-    {
-        'create': 'object_approverCreateWithoutRelationsInput',
-        'connect': 'object_approverWhereUniqueInput',
-        'connect_or_create': 'object_approverConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-object_approverUpdateManyNestedInput = TypedDict(
-    'object_approverUpdateManyNestedInput',
-    {
-        'create': Union['object_approverCreateWithoutRelationsInput', List['object_approverCreateWithoutRelationsInput']],
-        'connect': Union['object_approverWhereUniqueInput', List['object_approverWhereUniqueInput']],
-        'connect_or_create': Union['object_approverConnectOrCreateInput', List['object_approverConnectOrCreateInput']],
-        'disconnect': Union['object_approverWhereUniqueInput', List['object_approverWhereUniqueInput']],
-        'set': List['object_approverWhereUniqueInput'],
-        'delete': Union['object_approverWhereUniqueInput', List['object_approverWhereUniqueInput']],
+        'create': Union[object_approverCreateWithoutRelationsInput, List[object_approverCreateWithoutRelationsInput]],
+        'connect': Union[object_approverWhereUniqueInput, List[object_approverWhereUniqueInput]],
+        'connect_or_create': Union[object_approverConnectOrCreateInput, List[object_approverConnectOrCreateInput]],
     },
     total=False,
 )
@@ -5774,8 +6616,78 @@ object_approverUpsertInput = TypedDict(
     'object_approverUpsertInput',
     {
         'create': 'object_approverCreateInput',
-        'update': 'object_approverUpdateInput',
+        'update': object_approverUpdateInput,
     },
+)
+
+
+object_approverNestedUpsertInput = TypedDict(
+    'object_approverNestedUpsertInput',
+    {
+        'create': object_approverCreateWithoutRelationsInput,
+        'update': object_approverUpdateInput,
+    },
+)
+
+
+object_approverUpdateWithWhereUniqueInput = TypedDict(
+    'object_approverUpdateWithWhereUniqueInput',
+    {
+        'where': object_approverWhereUniqueInput,
+        'data': object_approverUpdateInput,
+    },
+)
+
+
+object_approverUpdateManyWithWhereInput = TypedDict(
+    'object_approverUpdateManyWithWhereInput',
+    {
+        'where': object_approverWhereInput,
+        'data': object_approverUpdateManyMutationInput,
+    },
+)
+
+
+object_approverUpsertWithWhereUniqueInput = TypedDict(
+    'object_approverUpsertWithWhereUniqueInput',
+    {
+        'where': object_approverWhereUniqueInput,
+        'create': object_approverCreateWithoutRelationsInput,
+        'update': object_approverUpdateInput,
+    },
+)
+
+
+object_approverUpdateOneNestedInput = TypedDict(
+    'object_approverUpdateOneNestedInput',
+    {
+        'create': object_approverCreateWithoutRelationsInput,
+        'connect': object_approverWhereUniqueInput,
+        'connect_or_create': object_approverConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': object_approverUpdateInput,
+        'upsert': object_approverNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+object_approverUpdateManyNestedInput = TypedDict(
+    'object_approverUpdateManyNestedInput',
+    {
+        'create': Union[object_approverCreateWithoutRelationsInput, List[object_approverCreateWithoutRelationsInput]],
+        'connect': Union[object_approverWhereUniqueInput, List[object_approverWhereUniqueInput]],
+        'connect_or_create': Union[object_approverConnectOrCreateInput, List[object_approverConnectOrCreateInput]],
+        'disconnect': Union[object_approverWhereUniqueInput, List[object_approverWhereUniqueInput]],
+        'set': List[object_approverWhereUniqueInput],
+        'delete': Union[object_approverWhereUniqueInput, List[object_approverWhereUniqueInput]],
+        'update': Union[object_approverUpdateWithWhereUniqueInput, List[object_approverUpdateWithWhereUniqueInput]],
+        'update_many': Union[object_approverUpdateManyWithWhereInput, List[object_approverUpdateManyWithWhereInput]],
+        'upsert': Union[object_approverUpsertWithWhereUniqueInput, List[object_approverUpsertWithWhereUniqueInput]],
+        'delete_many': Union[object_approverWhereInput, List[object_approverWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -5804,7 +6716,7 @@ object_approverFindManyArgs = TypedDict(
         'order_by': Union['object_approverOrderByInput', List['object_approverOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'object_approverWhereUniqueInput',
+        'cursor': object_approverWhereUniqueInput,
         'include': 'object_approverInclude',
         'distinct': List['object_approverScalarFieldKeys'],
     },
@@ -5899,8 +6811,8 @@ object_statusCreateInput = TypedDict(
 object_statusConnectOrCreateInput = TypedDict(
     'object_statusConnectOrCreateInput',
     {
-        'where': 'object_statusWhereUniqueInput',
-        'create': 'object_statusCreateWithoutRelationsInput',
+        'where': object_statusWhereUniqueInput,
+        'create': object_statusCreateWithoutRelationsInput,
     },
 )
 
@@ -5908,9 +6820,9 @@ object_statusConnectOrCreateInput = TypedDict(
 object_statusCreateOneNestedInput = TypedDict(
     'object_statusCreateOneNestedInput',
     {
-        'create': 'object_statusCreateWithoutRelationsInput',
-        'connect': 'object_statusWhereUniqueInput',
-        'connect_or_create': 'object_statusConnectOrCreateInput',
+        'create': object_statusCreateWithoutRelationsInput,
+        'connect': object_statusWhereUniqueInput,
+        'connect_or_create': object_statusConnectOrCreateInput,
     },
     total=False,
 )
@@ -5919,36 +6831,9 @@ object_statusCreateOneNestedInput = TypedDict(
 object_statusCreateManyNestedInput = TypedDict(
     'object_statusCreateManyNestedInput',
     {
-        'create': Union['object_statusCreateWithoutRelationsInput', List['object_statusCreateWithoutRelationsInput']],
-        'connect': Union['object_statusWhereUniqueInput', List['object_statusWhereUniqueInput']],
-        'connect_or_create': Union['object_statusConnectOrCreateInput', List['object_statusConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-object_statusUpdateOneNestedInput = TypedDict(
-    'object_statusUpdateOneNestedInput',
-    {
-        'create': 'object_statusCreateWithoutRelationsInput',
-        'connect': 'object_statusWhereUniqueInput',
-        'connect_or_create': 'object_statusConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-object_statusUpdateManyNestedInput = TypedDict(
-    'object_statusUpdateManyNestedInput',
-    {
-        'create': Union['object_statusCreateWithoutRelationsInput', List['object_statusCreateWithoutRelationsInput']],
-        'connect': Union['object_statusWhereUniqueInput', List['object_statusWhereUniqueInput']],
-        'connect_or_create': Union['object_statusConnectOrCreateInput', List['object_statusConnectOrCreateInput']],
-        'disconnect': Union['object_statusWhereUniqueInput', List['object_statusWhereUniqueInput']],
-        'set': List['object_statusWhereUniqueInput'],
-        'delete': Union['object_statusWhereUniqueInput', List['object_statusWhereUniqueInput']],
+        'create': Union[object_statusCreateWithoutRelationsInput, List[object_statusCreateWithoutRelationsInput]],
+        'connect': Union[object_statusWhereUniqueInput, List[object_statusWhereUniqueInput]],
+        'connect_or_create': Union[object_statusConnectOrCreateInput, List[object_statusConnectOrCreateInput]],
     },
     total=False,
 )
@@ -5983,8 +6868,78 @@ object_statusUpsertInput = TypedDict(
     'object_statusUpsertInput',
     {
         'create': 'object_statusCreateInput',
-        'update': 'object_statusUpdateInput',
+        'update': object_statusUpdateInput,
     },
+)
+
+
+object_statusNestedUpsertInput = TypedDict(
+    'object_statusNestedUpsertInput',
+    {
+        'create': object_statusCreateWithoutRelationsInput,
+        'update': object_statusUpdateInput,
+    },
+)
+
+
+object_statusUpdateWithWhereUniqueInput = TypedDict(
+    'object_statusUpdateWithWhereUniqueInput',
+    {
+        'where': object_statusWhereUniqueInput,
+        'data': object_statusUpdateInput,
+    },
+)
+
+
+object_statusUpdateManyWithWhereInput = TypedDict(
+    'object_statusUpdateManyWithWhereInput',
+    {
+        'where': object_statusWhereInput,
+        'data': object_statusUpdateManyMutationInput,
+    },
+)
+
+
+object_statusUpsertWithWhereUniqueInput = TypedDict(
+    'object_statusUpsertWithWhereUniqueInput',
+    {
+        'where': object_statusWhereUniqueInput,
+        'create': object_statusCreateWithoutRelationsInput,
+        'update': object_statusUpdateInput,
+    },
+)
+
+
+object_statusUpdateOneNestedInput = TypedDict(
+    'object_statusUpdateOneNestedInput',
+    {
+        'create': object_statusCreateWithoutRelationsInput,
+        'connect': object_statusWhereUniqueInput,
+        'connect_or_create': object_statusConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': object_statusUpdateInput,
+        'upsert': object_statusNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+object_statusUpdateManyNestedInput = TypedDict(
+    'object_statusUpdateManyNestedInput',
+    {
+        'create': Union[object_statusCreateWithoutRelationsInput, List[object_statusCreateWithoutRelationsInput]],
+        'connect': Union[object_statusWhereUniqueInput, List[object_statusWhereUniqueInput]],
+        'connect_or_create': Union[object_statusConnectOrCreateInput, List[object_statusConnectOrCreateInput]],
+        'disconnect': Union[object_statusWhereUniqueInput, List[object_statusWhereUniqueInput]],
+        'set': List[object_statusWhereUniqueInput],
+        'delete': Union[object_statusWhereUniqueInput, List[object_statusWhereUniqueInput]],
+        'update': Union[object_statusUpdateWithWhereUniqueInput, List[object_statusUpdateWithWhereUniqueInput]],
+        'update_many': Union[object_statusUpdateManyWithWhereInput, List[object_statusUpdateManyWithWhereInput]],
+        'upsert': Union[object_statusUpsertWithWhereUniqueInput, List[object_statusUpsertWithWhereUniqueInput]],
+        'delete_many': Union[object_statusWhereInput, List[object_statusWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -6013,7 +6968,7 @@ object_statusFindManyArgs = TypedDict(
         'order_by': Union['object_statusOrderByInput', List['object_statusOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'object_statusWhereUniqueInput',
+        'cursor': object_statusWhereUniqueInput,
         'include': 'object_statusInclude',
         'distinct': List['object_statusScalarFieldKeys'],
     },
@@ -6050,7 +7005,7 @@ organizationWhereInput = TypedDict(
         'business_address_2': Union[str, None, StringFilter],
         'business_zip_code': Union[str, None, StringFilter],
         'business_city': Union[str, None, StringFilter],
-        'business_state': Union[enums.us_state, None, 'us_stateFilter'],
+        'business_state': Union[enums.us_state, None, us_stateFilter],
         'is_business_email_verified': Union[bool, None, BooleanFilter],
         'is_business_phone_verified': Union[bool, None, BooleanFilter],
         'created_at': Union[datetime.datetime, DateTimeFilter],
@@ -6264,8 +7219,8 @@ organizationCreateInput = TypedDict(
 organizationConnectOrCreateInput = TypedDict(
     'organizationConnectOrCreateInput',
     {
-        'where': 'organizationWhereUniqueInput',
-        'create': 'organizationCreateWithoutRelationsInput',
+        'where': organizationWhereUniqueInput,
+        'create': organizationCreateWithoutRelationsInput,
     },
 )
 
@@ -6273,9 +7228,9 @@ organizationConnectOrCreateInput = TypedDict(
 organizationCreateOneNestedInput = TypedDict(
     'organizationCreateOneNestedInput',
     {
-        'create': 'organizationCreateWithoutRelationsInput',
-        'connect': 'organizationWhereUniqueInput',
-        'connect_or_create': 'organizationConnectOrCreateInput',
+        'create': organizationCreateWithoutRelationsInput,
+        'connect': organizationWhereUniqueInput,
+        'connect_or_create': organizationConnectOrCreateInput,
     },
     total=False,
 )
@@ -6284,36 +7239,9 @@ organizationCreateOneNestedInput = TypedDict(
 organizationCreateManyNestedInput = TypedDict(
     'organizationCreateManyNestedInput',
     {
-        'create': Union['organizationCreateWithoutRelationsInput', List['organizationCreateWithoutRelationsInput']],
-        'connect': Union['organizationWhereUniqueInput', List['organizationWhereUniqueInput']],
-        'connect_or_create': Union['organizationConnectOrCreateInput', List['organizationConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-organizationUpdateOneNestedInput = TypedDict(
-    'organizationUpdateOneNestedInput',
-    {
-        'create': 'organizationCreateWithoutRelationsInput',
-        'connect': 'organizationWhereUniqueInput',
-        'connect_or_create': 'organizationConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-organizationUpdateManyNestedInput = TypedDict(
-    'organizationUpdateManyNestedInput',
-    {
-        'create': Union['organizationCreateWithoutRelationsInput', List['organizationCreateWithoutRelationsInput']],
-        'connect': Union['organizationWhereUniqueInput', List['organizationWhereUniqueInput']],
-        'connect_or_create': Union['organizationConnectOrCreateInput', List['organizationConnectOrCreateInput']],
-        'disconnect': Union['organizationWhereUniqueInput', List['organizationWhereUniqueInput']],
-        'set': List['organizationWhereUniqueInput'],
-        'delete': Union['organizationWhereUniqueInput', List['organizationWhereUniqueInput']],
+        'create': Union[organizationCreateWithoutRelationsInput, List[organizationCreateWithoutRelationsInput]],
+        'connect': Union[organizationWhereUniqueInput, List[organizationWhereUniqueInput]],
+        'connect_or_create': Union[organizationConnectOrCreateInput, List[organizationConnectOrCreateInput]],
     },
     total=False,
 )
@@ -6439,8 +7367,78 @@ organizationUpsertInput = TypedDict(
     'organizationUpsertInput',
     {
         'create': 'organizationCreateInput',
-        'update': 'organizationUpdateInput',
+        'update': organizationUpdateInput,
     },
+)
+
+
+organizationNestedUpsertInput = TypedDict(
+    'organizationNestedUpsertInput',
+    {
+        'create': organizationCreateWithoutRelationsInput,
+        'update': organizationUpdateInput,
+    },
+)
+
+
+organizationUpdateWithWhereUniqueInput = TypedDict(
+    'organizationUpdateWithWhereUniqueInput',
+    {
+        'where': organizationWhereUniqueInput,
+        'data': organizationUpdateInput,
+    },
+)
+
+
+organizationUpdateManyWithWhereInput = TypedDict(
+    'organizationUpdateManyWithWhereInput',
+    {
+        'where': organizationWhereInput,
+        'data': organizationUpdateManyMutationInput,
+    },
+)
+
+
+organizationUpsertWithWhereUniqueInput = TypedDict(
+    'organizationUpsertWithWhereUniqueInput',
+    {
+        'where': organizationWhereUniqueInput,
+        'create': organizationCreateWithoutRelationsInput,
+        'update': organizationUpdateInput,
+    },
+)
+
+
+organizationUpdateOneNestedInput = TypedDict(
+    'organizationUpdateOneNestedInput',
+    {
+        'create': organizationCreateWithoutRelationsInput,
+        'connect': organizationWhereUniqueInput,
+        'connect_or_create': organizationConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': organizationUpdateInput,
+        'upsert': organizationNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+organizationUpdateManyNestedInput = TypedDict(
+    'organizationUpdateManyNestedInput',
+    {
+        'create': Union[organizationCreateWithoutRelationsInput, List[organizationCreateWithoutRelationsInput]],
+        'connect': Union[organizationWhereUniqueInput, List[organizationWhereUniqueInput]],
+        'connect_or_create': Union[organizationConnectOrCreateInput, List[organizationConnectOrCreateInput]],
+        'disconnect': Union[organizationWhereUniqueInput, List[organizationWhereUniqueInput]],
+        'set': List[organizationWhereUniqueInput],
+        'delete': Union[organizationWhereUniqueInput, List[organizationWhereUniqueInput]],
+        'update': Union[organizationUpdateWithWhereUniqueInput, List[organizationUpdateWithWhereUniqueInput]],
+        'update_many': Union[organizationUpdateManyWithWhereInput, List[organizationUpdateManyWithWhereInput]],
+        'upsert': Union[organizationUpsertWithWhereUniqueInput, List[organizationUpsertWithWhereUniqueInput]],
+        'delete_many': Union[organizationWhereInput, List[organizationWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -6496,7 +7494,7 @@ organizationFindManyArgs = TypedDict(
         'order_by': Union['organizationOrderByInput', List['organizationOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'organizationWhereUniqueInput',
+        'cursor': organizationWhereUniqueInput,
         'include': 'organizationInclude',
         'distinct': List['organizationScalarFieldKeys'],
     },
@@ -6604,7 +7602,7 @@ organization_addonWhereUniqueInput = TypedDict(
     'organization_addonWhereUniqueInput',
     {
         'id': str,
-        'organization_id_addon_id': 'organization_addon_organization_id_addon_id_CompoundKey',
+        'organization_id_addon_id': organization_addon_organization_id_addon_id_CompoundKey,
     },
     total=False,
 )
@@ -6640,8 +7638,8 @@ organization_addonCreateInput = TypedDict(
 organization_addonConnectOrCreateInput = TypedDict(
     'organization_addonConnectOrCreateInput',
     {
-        'where': 'organization_addonWhereUniqueInput',
-        'create': 'organization_addonCreateWithoutRelationsInput',
+        'where': organization_addonWhereUniqueInput,
+        'create': organization_addonCreateWithoutRelationsInput,
     },
 )
 
@@ -6649,9 +7647,9 @@ organization_addonConnectOrCreateInput = TypedDict(
 organization_addonCreateOneNestedInput = TypedDict(
     'organization_addonCreateOneNestedInput',
     {
-        'create': 'organization_addonCreateWithoutRelationsInput',
-        'connect': 'organization_addonWhereUniqueInput',
-        'connect_or_create': 'organization_addonConnectOrCreateInput',
+        'create': organization_addonCreateWithoutRelationsInput,
+        'connect': organization_addonWhereUniqueInput,
+        'connect_or_create': organization_addonConnectOrCreateInput,
     },
     total=False,
 )
@@ -6660,36 +7658,9 @@ organization_addonCreateOneNestedInput = TypedDict(
 organization_addonCreateManyNestedInput = TypedDict(
     'organization_addonCreateManyNestedInput',
     {
-        'create': Union['organization_addonCreateWithoutRelationsInput', List['organization_addonCreateWithoutRelationsInput']],
-        'connect': Union['organization_addonWhereUniqueInput', List['organization_addonWhereUniqueInput']],
-        'connect_or_create': Union['organization_addonConnectOrCreateInput', List['organization_addonConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-organization_addonUpdateOneNestedInput = TypedDict(
-    'organization_addonUpdateOneNestedInput',
-    {
-        'create': 'organization_addonCreateWithoutRelationsInput',
-        'connect': 'organization_addonWhereUniqueInput',
-        'connect_or_create': 'organization_addonConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-organization_addonUpdateManyNestedInput = TypedDict(
-    'organization_addonUpdateManyNestedInput',
-    {
-        'create': Union['organization_addonCreateWithoutRelationsInput', List['organization_addonCreateWithoutRelationsInput']],
-        'connect': Union['organization_addonWhereUniqueInput', List['organization_addonWhereUniqueInput']],
-        'connect_or_create': Union['organization_addonConnectOrCreateInput', List['organization_addonConnectOrCreateInput']],
-        'disconnect': Union['organization_addonWhereUniqueInput', List['organization_addonWhereUniqueInput']],
-        'set': List['organization_addonWhereUniqueInput'],
-        'delete': Union['organization_addonWhereUniqueInput', List['organization_addonWhereUniqueInput']],
+        'create': Union[organization_addonCreateWithoutRelationsInput, List[organization_addonCreateWithoutRelationsInput]],
+        'connect': Union[organization_addonWhereUniqueInput, List[organization_addonWhereUniqueInput]],
+        'connect_or_create': Union[organization_addonConnectOrCreateInput, List[organization_addonConnectOrCreateInput]],
     },
     total=False,
 )
@@ -6728,8 +7699,78 @@ organization_addonUpsertInput = TypedDict(
     'organization_addonUpsertInput',
     {
         'create': 'organization_addonCreateInput',
-        'update': 'organization_addonUpdateInput',
+        'update': organization_addonUpdateInput,
     },
+)
+
+
+organization_addonNestedUpsertInput = TypedDict(
+    'organization_addonNestedUpsertInput',
+    {
+        'create': organization_addonCreateWithoutRelationsInput,
+        'update': organization_addonUpdateInput,
+    },
+)
+
+
+organization_addonUpdateWithWhereUniqueInput = TypedDict(
+    'organization_addonUpdateWithWhereUniqueInput',
+    {
+        'where': organization_addonWhereUniqueInput,
+        'data': organization_addonUpdateInput,
+    },
+)
+
+
+organization_addonUpdateManyWithWhereInput = TypedDict(
+    'organization_addonUpdateManyWithWhereInput',
+    {
+        'where': organization_addonWhereInput,
+        'data': organization_addonUpdateManyMutationInput,
+    },
+)
+
+
+organization_addonUpsertWithWhereUniqueInput = TypedDict(
+    'organization_addonUpsertWithWhereUniqueInput',
+    {
+        'where': organization_addonWhereUniqueInput,
+        'create': organization_addonCreateWithoutRelationsInput,
+        'update': organization_addonUpdateInput,
+    },
+)
+
+
+organization_addonUpdateOneNestedInput = TypedDict(
+    'organization_addonUpdateOneNestedInput',
+    {
+        'create': organization_addonCreateWithoutRelationsInput,
+        'connect': organization_addonWhereUniqueInput,
+        'connect_or_create': organization_addonConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': organization_addonUpdateInput,
+        'upsert': organization_addonNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+organization_addonUpdateManyNestedInput = TypedDict(
+    'organization_addonUpdateManyNestedInput',
+    {
+        'create': Union[organization_addonCreateWithoutRelationsInput, List[organization_addonCreateWithoutRelationsInput]],
+        'connect': Union[organization_addonWhereUniqueInput, List[organization_addonWhereUniqueInput]],
+        'connect_or_create': Union[organization_addonConnectOrCreateInput, List[organization_addonConnectOrCreateInput]],
+        'disconnect': Union[organization_addonWhereUniqueInput, List[organization_addonWhereUniqueInput]],
+        'set': List[organization_addonWhereUniqueInput],
+        'delete': Union[organization_addonWhereUniqueInput, List[organization_addonWhereUniqueInput]],
+        'update': Union[organization_addonUpdateWithWhereUniqueInput, List[organization_addonUpdateWithWhereUniqueInput]],
+        'update_many': Union[organization_addonUpdateManyWithWhereInput, List[organization_addonUpdateManyWithWhereInput]],
+        'upsert': Union[organization_addonUpsertWithWhereUniqueInput, List[organization_addonUpsertWithWhereUniqueInput]],
+        'delete_many': Union[organization_addonWhereInput, List[organization_addonWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -6760,7 +7801,7 @@ organization_addonFindManyArgs = TypedDict(
         'order_by': Union['organization_addonOrderByInput', List['organization_addonOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'organization_addonWhereUniqueInput',
+        'cursor': organization_addonWhereUniqueInput,
         'include': 'organization_addonInclude',
         'distinct': List['organization_addonScalarFieldKeys'],
     },
@@ -6857,8 +7898,8 @@ organization_group_userCreateInput = TypedDict(
 organization_group_userConnectOrCreateInput = TypedDict(
     'organization_group_userConnectOrCreateInput',
     {
-        'where': 'organization_group_userWhereUniqueInput',
-        'create': 'organization_group_userCreateWithoutRelationsInput',
+        'where': organization_group_userWhereUniqueInput,
+        'create': organization_group_userCreateWithoutRelationsInput,
     },
 )
 
@@ -6866,9 +7907,9 @@ organization_group_userConnectOrCreateInput = TypedDict(
 organization_group_userCreateOneNestedInput = TypedDict(
     'organization_group_userCreateOneNestedInput',
     {
-        'create': 'organization_group_userCreateWithoutRelationsInput',
-        'connect': 'organization_group_userWhereUniqueInput',
-        'connect_or_create': 'organization_group_userConnectOrCreateInput',
+        'create': organization_group_userCreateWithoutRelationsInput,
+        'connect': organization_group_userWhereUniqueInput,
+        'connect_or_create': organization_group_userConnectOrCreateInput,
     },
     total=False,
 )
@@ -6877,36 +7918,9 @@ organization_group_userCreateOneNestedInput = TypedDict(
 organization_group_userCreateManyNestedInput = TypedDict(
     'organization_group_userCreateManyNestedInput',
     {
-        'create': Union['organization_group_userCreateWithoutRelationsInput', List['organization_group_userCreateWithoutRelationsInput']],
-        'connect': Union['organization_group_userWhereUniqueInput', List['organization_group_userWhereUniqueInput']],
-        'connect_or_create': Union['organization_group_userConnectOrCreateInput', List['organization_group_userConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-organization_group_userUpdateOneNestedInput = TypedDict(
-    'organization_group_userUpdateOneNestedInput',
-    {
-        'create': 'organization_group_userCreateWithoutRelationsInput',
-        'connect': 'organization_group_userWhereUniqueInput',
-        'connect_or_create': 'organization_group_userConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-organization_group_userUpdateManyNestedInput = TypedDict(
-    'organization_group_userUpdateManyNestedInput',
-    {
-        'create': Union['organization_group_userCreateWithoutRelationsInput', List['organization_group_userCreateWithoutRelationsInput']],
-        'connect': Union['organization_group_userWhereUniqueInput', List['organization_group_userWhereUniqueInput']],
-        'connect_or_create': Union['organization_group_userConnectOrCreateInput', List['organization_group_userConnectOrCreateInput']],
-        'disconnect': Union['organization_group_userWhereUniqueInput', List['organization_group_userWhereUniqueInput']],
-        'set': List['organization_group_userWhereUniqueInput'],
-        'delete': Union['organization_group_userWhereUniqueInput', List['organization_group_userWhereUniqueInput']],
+        'create': Union[organization_group_userCreateWithoutRelationsInput, List[organization_group_userCreateWithoutRelationsInput]],
+        'connect': Union[organization_group_userWhereUniqueInput, List[organization_group_userWhereUniqueInput]],
+        'connect_or_create': Union[organization_group_userConnectOrCreateInput, List[organization_group_userConnectOrCreateInput]],
     },
     total=False,
 )
@@ -6940,8 +7954,78 @@ organization_group_userUpsertInput = TypedDict(
     'organization_group_userUpsertInput',
     {
         'create': 'organization_group_userCreateInput',
-        'update': 'organization_group_userUpdateInput',
+        'update': organization_group_userUpdateInput,
     },
+)
+
+
+organization_group_userNestedUpsertInput = TypedDict(
+    'organization_group_userNestedUpsertInput',
+    {
+        'create': organization_group_userCreateWithoutRelationsInput,
+        'update': organization_group_userUpdateInput,
+    },
+)
+
+
+organization_group_userUpdateWithWhereUniqueInput = TypedDict(
+    'organization_group_userUpdateWithWhereUniqueInput',
+    {
+        'where': organization_group_userWhereUniqueInput,
+        'data': organization_group_userUpdateInput,
+    },
+)
+
+
+organization_group_userUpdateManyWithWhereInput = TypedDict(
+    'organization_group_userUpdateManyWithWhereInput',
+    {
+        'where': organization_group_userWhereInput,
+        'data': organization_group_userUpdateManyMutationInput,
+    },
+)
+
+
+organization_group_userUpsertWithWhereUniqueInput = TypedDict(
+    'organization_group_userUpsertWithWhereUniqueInput',
+    {
+        'where': organization_group_userWhereUniqueInput,
+        'create': organization_group_userCreateWithoutRelationsInput,
+        'update': organization_group_userUpdateInput,
+    },
+)
+
+
+organization_group_userUpdateOneNestedInput = TypedDict(
+    'organization_group_userUpdateOneNestedInput',
+    {
+        'create': organization_group_userCreateWithoutRelationsInput,
+        'connect': organization_group_userWhereUniqueInput,
+        'connect_or_create': organization_group_userConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': organization_group_userUpdateInput,
+        'upsert': organization_group_userNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+organization_group_userUpdateManyNestedInput = TypedDict(
+    'organization_group_userUpdateManyNestedInput',
+    {
+        'create': Union[organization_group_userCreateWithoutRelationsInput, List[organization_group_userCreateWithoutRelationsInput]],
+        'connect': Union[organization_group_userWhereUniqueInput, List[organization_group_userWhereUniqueInput]],
+        'connect_or_create': Union[organization_group_userConnectOrCreateInput, List[organization_group_userConnectOrCreateInput]],
+        'disconnect': Union[organization_group_userWhereUniqueInput, List[organization_group_userWhereUniqueInput]],
+        'set': List[organization_group_userWhereUniqueInput],
+        'delete': Union[organization_group_userWhereUniqueInput, List[organization_group_userWhereUniqueInput]],
+        'update': Union[organization_group_userUpdateWithWhereUniqueInput, List[organization_group_userUpdateWithWhereUniqueInput]],
+        'update_many': Union[organization_group_userUpdateManyWithWhereInput, List[organization_group_userUpdateManyWithWhereInput]],
+        'upsert': Union[organization_group_userUpsertWithWhereUniqueInput, List[organization_group_userUpsertWithWhereUniqueInput]],
+        'delete_many': Union[organization_group_userWhereInput, List[organization_group_userWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -6971,7 +8055,7 @@ organization_group_userFindManyArgs = TypedDict(
         'order_by': Union['organization_group_userOrderByInput', List['organization_group_userOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'organization_group_userWhereUniqueInput',
+        'cursor': organization_group_userWhereUniqueInput,
         'include': 'organization_group_userInclude',
         'distinct': List['organization_group_userScalarFieldKeys'],
     },
@@ -7074,8 +8158,8 @@ plaid_auth_dataCreateInput = TypedDict(
 plaid_auth_dataConnectOrCreateInput = TypedDict(
     'plaid_auth_dataConnectOrCreateInput',
     {
-        'where': 'plaid_auth_dataWhereUniqueInput',
-        'create': 'plaid_auth_dataCreateWithoutRelationsInput',
+        'where': plaid_auth_dataWhereUniqueInput,
+        'create': plaid_auth_dataCreateWithoutRelationsInput,
     },
 )
 
@@ -7083,9 +8167,9 @@ plaid_auth_dataConnectOrCreateInput = TypedDict(
 plaid_auth_dataCreateOneNestedInput = TypedDict(
     'plaid_auth_dataCreateOneNestedInput',
     {
-        'create': 'plaid_auth_dataCreateWithoutRelationsInput',
-        'connect': 'plaid_auth_dataWhereUniqueInput',
-        'connect_or_create': 'plaid_auth_dataConnectOrCreateInput',
+        'create': plaid_auth_dataCreateWithoutRelationsInput,
+        'connect': plaid_auth_dataWhereUniqueInput,
+        'connect_or_create': plaid_auth_dataConnectOrCreateInput,
     },
     total=False,
 )
@@ -7094,36 +8178,9 @@ plaid_auth_dataCreateOneNestedInput = TypedDict(
 plaid_auth_dataCreateManyNestedInput = TypedDict(
     'plaid_auth_dataCreateManyNestedInput',
     {
-        'create': Union['plaid_auth_dataCreateWithoutRelationsInput', List['plaid_auth_dataCreateWithoutRelationsInput']],
-        'connect': Union['plaid_auth_dataWhereUniqueInput', List['plaid_auth_dataWhereUniqueInput']],
-        'connect_or_create': Union['plaid_auth_dataConnectOrCreateInput', List['plaid_auth_dataConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-plaid_auth_dataUpdateOneNestedInput = TypedDict(
-    'plaid_auth_dataUpdateOneNestedInput',
-    {
-        'create': 'plaid_auth_dataCreateWithoutRelationsInput',
-        'connect': 'plaid_auth_dataWhereUniqueInput',
-        'connect_or_create': 'plaid_auth_dataConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-plaid_auth_dataUpdateManyNestedInput = TypedDict(
-    'plaid_auth_dataUpdateManyNestedInput',
-    {
-        'create': Union['plaid_auth_dataCreateWithoutRelationsInput', List['plaid_auth_dataCreateWithoutRelationsInput']],
-        'connect': Union['plaid_auth_dataWhereUniqueInput', List['plaid_auth_dataWhereUniqueInput']],
-        'connect_or_create': Union['plaid_auth_dataConnectOrCreateInput', List['plaid_auth_dataConnectOrCreateInput']],
-        'disconnect': Union['plaid_auth_dataWhereUniqueInput', List['plaid_auth_dataWhereUniqueInput']],
-        'set': List['plaid_auth_dataWhereUniqueInput'],
-        'delete': Union['plaid_auth_dataWhereUniqueInput', List['plaid_auth_dataWhereUniqueInput']],
+        'create': Union[plaid_auth_dataCreateWithoutRelationsInput, List[plaid_auth_dataCreateWithoutRelationsInput]],
+        'connect': Union[plaid_auth_dataWhereUniqueInput, List[plaid_auth_dataWhereUniqueInput]],
+        'connect_or_create': Union[plaid_auth_dataConnectOrCreateInput, List[plaid_auth_dataConnectOrCreateInput]],
     },
     total=False,
 )
@@ -7162,8 +8219,78 @@ plaid_auth_dataUpsertInput = TypedDict(
     'plaid_auth_dataUpsertInput',
     {
         'create': 'plaid_auth_dataCreateInput',
-        'update': 'plaid_auth_dataUpdateInput',
+        'update': plaid_auth_dataUpdateInput,
     },
+)
+
+
+plaid_auth_dataNestedUpsertInput = TypedDict(
+    'plaid_auth_dataNestedUpsertInput',
+    {
+        'create': plaid_auth_dataCreateWithoutRelationsInput,
+        'update': plaid_auth_dataUpdateInput,
+    },
+)
+
+
+plaid_auth_dataUpdateWithWhereUniqueInput = TypedDict(
+    'plaid_auth_dataUpdateWithWhereUniqueInput',
+    {
+        'where': plaid_auth_dataWhereUniqueInput,
+        'data': plaid_auth_dataUpdateInput,
+    },
+)
+
+
+plaid_auth_dataUpdateManyWithWhereInput = TypedDict(
+    'plaid_auth_dataUpdateManyWithWhereInput',
+    {
+        'where': plaid_auth_dataWhereInput,
+        'data': plaid_auth_dataUpdateManyMutationInput,
+    },
+)
+
+
+plaid_auth_dataUpsertWithWhereUniqueInput = TypedDict(
+    'plaid_auth_dataUpsertWithWhereUniqueInput',
+    {
+        'where': plaid_auth_dataWhereUniqueInput,
+        'create': plaid_auth_dataCreateWithoutRelationsInput,
+        'update': plaid_auth_dataUpdateInput,
+    },
+)
+
+
+plaid_auth_dataUpdateOneNestedInput = TypedDict(
+    'plaid_auth_dataUpdateOneNestedInput',
+    {
+        'create': plaid_auth_dataCreateWithoutRelationsInput,
+        'connect': plaid_auth_dataWhereUniqueInput,
+        'connect_or_create': plaid_auth_dataConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': plaid_auth_dataUpdateInput,
+        'upsert': plaid_auth_dataNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+plaid_auth_dataUpdateManyNestedInput = TypedDict(
+    'plaid_auth_dataUpdateManyNestedInput',
+    {
+        'create': Union[plaid_auth_dataCreateWithoutRelationsInput, List[plaid_auth_dataCreateWithoutRelationsInput]],
+        'connect': Union[plaid_auth_dataWhereUniqueInput, List[plaid_auth_dataWhereUniqueInput]],
+        'connect_or_create': Union[plaid_auth_dataConnectOrCreateInput, List[plaid_auth_dataConnectOrCreateInput]],
+        'disconnect': Union[plaid_auth_dataWhereUniqueInput, List[plaid_auth_dataWhereUniqueInput]],
+        'set': List[plaid_auth_dataWhereUniqueInput],
+        'delete': Union[plaid_auth_dataWhereUniqueInput, List[plaid_auth_dataWhereUniqueInput]],
+        'update': Union[plaid_auth_dataUpdateWithWhereUniqueInput, List[plaid_auth_dataUpdateWithWhereUniqueInput]],
+        'update_many': Union[plaid_auth_dataUpdateManyWithWhereInput, List[plaid_auth_dataUpdateManyWithWhereInput]],
+        'upsert': Union[plaid_auth_dataUpsertWithWhereUniqueInput, List[plaid_auth_dataUpsertWithWhereUniqueInput]],
+        'delete_many': Union[plaid_auth_dataWhereInput, List[plaid_auth_dataWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -7192,7 +8319,7 @@ plaid_auth_dataFindManyArgs = TypedDict(
         'order_by': Union['plaid_auth_dataOrderByInput', List['plaid_auth_dataOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'plaid_auth_dataWhereUniqueInput',
+        'cursor': plaid_auth_dataWhereUniqueInput,
         'include': 'plaid_auth_dataInclude',
         'distinct': List['plaid_auth_dataScalarFieldKeys'],
     },
@@ -7227,8 +8354,8 @@ pricing_intervalWhereInput = TypedDict(
         'interval_min': Union[int, IntFilter],
         'interval_max': Union[int, None, IntFilter],
         'unit_price': Union[float, FloatFilter],
-        'pricing_interval_type': Union[enums.PricingIntervalType, 'PricingIntervalTypeFilter'],
-        'accumulation_period': Union[enums.PricingAccumulationPeriod, 'PricingAccumulationPeriodFilter'],
+        'pricing_interval_type': Union[enums.PricingIntervalType, PricingIntervalTypeFilter],
+        'accumulation_period': Union[enums.PricingAccumulationPeriod, PricingAccumulationPeriodFilter],
         'created_at': Union[datetime.datetime, DateTimeFilter],
         'updated_at': Union[datetime.datetime, None, DateTimeFilter],
         'contract_product': 'contract_productRelationFilter',
@@ -7308,8 +8435,8 @@ pricing_intervalCreateInput = TypedDict(
 pricing_intervalConnectOrCreateInput = TypedDict(
     'pricing_intervalConnectOrCreateInput',
     {
-        'where': 'pricing_intervalWhereUniqueInput',
-        'create': 'pricing_intervalCreateWithoutRelationsInput',
+        'where': pricing_intervalWhereUniqueInput,
+        'create': pricing_intervalCreateWithoutRelationsInput,
     },
 )
 
@@ -7317,9 +8444,9 @@ pricing_intervalConnectOrCreateInput = TypedDict(
 pricing_intervalCreateOneNestedInput = TypedDict(
     'pricing_intervalCreateOneNestedInput',
     {
-        'create': 'pricing_intervalCreateWithoutRelationsInput',
-        'connect': 'pricing_intervalWhereUniqueInput',
-        'connect_or_create': 'pricing_intervalConnectOrCreateInput',
+        'create': pricing_intervalCreateWithoutRelationsInput,
+        'connect': pricing_intervalWhereUniqueInput,
+        'connect_or_create': pricing_intervalConnectOrCreateInput,
     },
     total=False,
 )
@@ -7328,36 +8455,9 @@ pricing_intervalCreateOneNestedInput = TypedDict(
 pricing_intervalCreateManyNestedInput = TypedDict(
     'pricing_intervalCreateManyNestedInput',
     {
-        'create': Union['pricing_intervalCreateWithoutRelationsInput', List['pricing_intervalCreateWithoutRelationsInput']],
-        'connect': Union['pricing_intervalWhereUniqueInput', List['pricing_intervalWhereUniqueInput']],
-        'connect_or_create': Union['pricing_intervalConnectOrCreateInput', List['pricing_intervalConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-pricing_intervalUpdateOneNestedInput = TypedDict(
-    'pricing_intervalUpdateOneNestedInput',
-    {
-        'create': 'pricing_intervalCreateWithoutRelationsInput',
-        'connect': 'pricing_intervalWhereUniqueInput',
-        'connect_or_create': 'pricing_intervalConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-pricing_intervalUpdateManyNestedInput = TypedDict(
-    'pricing_intervalUpdateManyNestedInput',
-    {
-        'create': Union['pricing_intervalCreateWithoutRelationsInput', List['pricing_intervalCreateWithoutRelationsInput']],
-        'connect': Union['pricing_intervalWhereUniqueInput', List['pricing_intervalWhereUniqueInput']],
-        'connect_or_create': Union['pricing_intervalConnectOrCreateInput', List['pricing_intervalConnectOrCreateInput']],
-        'disconnect': Union['pricing_intervalWhereUniqueInput', List['pricing_intervalWhereUniqueInput']],
-        'set': List['pricing_intervalWhereUniqueInput'],
-        'delete': Union['pricing_intervalWhereUniqueInput', List['pricing_intervalWhereUniqueInput']],
+        'create': Union[pricing_intervalCreateWithoutRelationsInput, List[pricing_intervalCreateWithoutRelationsInput]],
+        'connect': Union[pricing_intervalWhereUniqueInput, List[pricing_intervalWhereUniqueInput]],
+        'connect_or_create': Union[pricing_intervalConnectOrCreateInput, List[pricing_intervalConnectOrCreateInput]],
     },
     total=False,
 )
@@ -7404,8 +8504,78 @@ pricing_intervalUpsertInput = TypedDict(
     'pricing_intervalUpsertInput',
     {
         'create': 'pricing_intervalCreateInput',
-        'update': 'pricing_intervalUpdateInput',
+        'update': pricing_intervalUpdateInput,
     },
+)
+
+
+pricing_intervalNestedUpsertInput = TypedDict(
+    'pricing_intervalNestedUpsertInput',
+    {
+        'create': pricing_intervalCreateWithoutRelationsInput,
+        'update': pricing_intervalUpdateInput,
+    },
+)
+
+
+pricing_intervalUpdateWithWhereUniqueInput = TypedDict(
+    'pricing_intervalUpdateWithWhereUniqueInput',
+    {
+        'where': pricing_intervalWhereUniqueInput,
+        'data': pricing_intervalUpdateInput,
+    },
+)
+
+
+pricing_intervalUpdateManyWithWhereInput = TypedDict(
+    'pricing_intervalUpdateManyWithWhereInput',
+    {
+        'where': pricing_intervalWhereInput,
+        'data': pricing_intervalUpdateManyMutationInput,
+    },
+)
+
+
+pricing_intervalUpsertWithWhereUniqueInput = TypedDict(
+    'pricing_intervalUpsertWithWhereUniqueInput',
+    {
+        'where': pricing_intervalWhereUniqueInput,
+        'create': pricing_intervalCreateWithoutRelationsInput,
+        'update': pricing_intervalUpdateInput,
+    },
+)
+
+
+pricing_intervalUpdateOneNestedInput = TypedDict(
+    'pricing_intervalUpdateOneNestedInput',
+    {
+        'create': pricing_intervalCreateWithoutRelationsInput,
+        'connect': pricing_intervalWhereUniqueInput,
+        'connect_or_create': pricing_intervalConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': pricing_intervalUpdateInput,
+        'upsert': pricing_intervalNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+pricing_intervalUpdateManyNestedInput = TypedDict(
+    'pricing_intervalUpdateManyNestedInput',
+    {
+        'create': Union[pricing_intervalCreateWithoutRelationsInput, List[pricing_intervalCreateWithoutRelationsInput]],
+        'connect': Union[pricing_intervalWhereUniqueInput, List[pricing_intervalWhereUniqueInput]],
+        'connect_or_create': Union[pricing_intervalConnectOrCreateInput, List[pricing_intervalConnectOrCreateInput]],
+        'disconnect': Union[pricing_intervalWhereUniqueInput, List[pricing_intervalWhereUniqueInput]],
+        'set': List[pricing_intervalWhereUniqueInput],
+        'delete': Union[pricing_intervalWhereUniqueInput, List[pricing_intervalWhereUniqueInput]],
+        'update': Union[pricing_intervalUpdateWithWhereUniqueInput, List[pricing_intervalUpdateWithWhereUniqueInput]],
+        'update_many': Union[pricing_intervalUpdateManyWithWhereInput, List[pricing_intervalUpdateManyWithWhereInput]],
+        'upsert': Union[pricing_intervalUpsertWithWhereUniqueInput, List[pricing_intervalUpsertWithWhereUniqueInput]],
+        'delete_many': Union[pricing_intervalWhereInput, List[pricing_intervalWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -7434,7 +8604,7 @@ pricing_intervalFindManyArgs = TypedDict(
         'order_by': Union['pricing_intervalOrderByInput', List['pricing_intervalOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'pricing_intervalWhereUniqueInput',
+        'cursor': pricing_intervalWhereUniqueInput,
         'include': 'pricing_intervalInclude',
         'distinct': List['pricing_intervalScalarFieldKeys'],
     },
@@ -7478,7 +8648,7 @@ productWhereInput = TypedDict(
         'updated_at': Union[datetime.datetime, None, DateTimeFilter],
         'reason': Union[str, None, StringFilter],
         'uac_item_id': Union[str, None, StringFilter],
-        'reconciliation_status': Union[enums.ReconciliationStatus, None, 'ReconciliationStatusFilter'],
+        'reconciliation_status': Union[enums.ReconciliationStatus, None, ReconciliationStatusFilter],
         'true_product': Union[bool, None, BooleanFilter],
         'is_vendor': Union[bool, None, BooleanFilter],
         'approval': 'approvalListRelationFilter',
@@ -7588,8 +8758,8 @@ productCreateInput = TypedDict(
 productConnectOrCreateInput = TypedDict(
     'productConnectOrCreateInput',
     {
-        'where': 'productWhereUniqueInput',
-        'create': 'productCreateWithoutRelationsInput',
+        'where': productWhereUniqueInput,
+        'create': productCreateWithoutRelationsInput,
     },
 )
 
@@ -7597,9 +8767,9 @@ productConnectOrCreateInput = TypedDict(
 productCreateOneNestedInput = TypedDict(
     'productCreateOneNestedInput',
     {
-        'create': 'productCreateWithoutRelationsInput',
-        'connect': 'productWhereUniqueInput',
-        'connect_or_create': 'productConnectOrCreateInput',
+        'create': productCreateWithoutRelationsInput,
+        'connect': productWhereUniqueInput,
+        'connect_or_create': productConnectOrCreateInput,
     },
     total=False,
 )
@@ -7608,36 +8778,9 @@ productCreateOneNestedInput = TypedDict(
 productCreateManyNestedInput = TypedDict(
     'productCreateManyNestedInput',
     {
-        'create': Union['productCreateWithoutRelationsInput', List['productCreateWithoutRelationsInput']],
-        'connect': Union['productWhereUniqueInput', List['productWhereUniqueInput']],
-        'connect_or_create': Union['productConnectOrCreateInput', List['productConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-productUpdateOneNestedInput = TypedDict(
-    'productUpdateOneNestedInput',
-    {
-        'create': 'productCreateWithoutRelationsInput',
-        'connect': 'productWhereUniqueInput',
-        'connect_or_create': 'productConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-productUpdateManyNestedInput = TypedDict(
-    'productUpdateManyNestedInput',
-    {
-        'create': Union['productCreateWithoutRelationsInput', List['productCreateWithoutRelationsInput']],
-        'connect': Union['productWhereUniqueInput', List['productWhereUniqueInput']],
-        'connect_or_create': Union['productConnectOrCreateInput', List['productConnectOrCreateInput']],
-        'disconnect': Union['productWhereUniqueInput', List['productWhereUniqueInput']],
-        'set': List['productWhereUniqueInput'],
-        'delete': Union['productWhereUniqueInput', List['productWhereUniqueInput']],
+        'create': Union[productCreateWithoutRelationsInput, List[productCreateWithoutRelationsInput]],
+        'connect': Union[productWhereUniqueInput, List[productWhereUniqueInput]],
+        'connect_or_create': Union[productConnectOrCreateInput, List[productConnectOrCreateInput]],
     },
     total=False,
 )
@@ -7703,8 +8846,78 @@ productUpsertInput = TypedDict(
     'productUpsertInput',
     {
         'create': 'productCreateInput',
-        'update': 'productUpdateInput',
+        'update': productUpdateInput,
     },
+)
+
+
+productNestedUpsertInput = TypedDict(
+    'productNestedUpsertInput',
+    {
+        'create': productCreateWithoutRelationsInput,
+        'update': productUpdateInput,
+    },
+)
+
+
+productUpdateWithWhereUniqueInput = TypedDict(
+    'productUpdateWithWhereUniqueInput',
+    {
+        'where': productWhereUniqueInput,
+        'data': productUpdateInput,
+    },
+)
+
+
+productUpdateManyWithWhereInput = TypedDict(
+    'productUpdateManyWithWhereInput',
+    {
+        'where': productWhereInput,
+        'data': productUpdateManyMutationInput,
+    },
+)
+
+
+productUpsertWithWhereUniqueInput = TypedDict(
+    'productUpsertWithWhereUniqueInput',
+    {
+        'where': productWhereUniqueInput,
+        'create': productCreateWithoutRelationsInput,
+        'update': productUpdateInput,
+    },
+)
+
+
+productUpdateOneNestedInput = TypedDict(
+    'productUpdateOneNestedInput',
+    {
+        'create': productCreateWithoutRelationsInput,
+        'connect': productWhereUniqueInput,
+        'connect_or_create': productConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': productUpdateInput,
+        'upsert': productNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+productUpdateManyNestedInput = TypedDict(
+    'productUpdateManyNestedInput',
+    {
+        'create': Union[productCreateWithoutRelationsInput, List[productCreateWithoutRelationsInput]],
+        'connect': Union[productWhereUniqueInput, List[productWhereUniqueInput]],
+        'connect_or_create': Union[productConnectOrCreateInput, List[productConnectOrCreateInput]],
+        'disconnect': Union[productWhereUniqueInput, List[productWhereUniqueInput]],
+        'set': List[productWhereUniqueInput],
+        'delete': Union[productWhereUniqueInput, List[productWhereUniqueInput]],
+        'update': Union[productUpdateWithWhereUniqueInput, List[productUpdateWithWhereUniqueInput]],
+        'update_many': Union[productUpdateManyWithWhereInput, List[productUpdateManyWithWhereInput]],
+        'upsert': Union[productUpsertWithWhereUniqueInput, List[productUpsertWithWhereUniqueInput]],
+        'delete_many': Union[productWhereInput, List[productWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -7744,7 +8957,7 @@ productFindManyArgs = TypedDict(
         'order_by': Union['productOrderByInput', List['productOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'productWhereUniqueInput',
+        'cursor': productWhereUniqueInput,
         'include': 'productInclude',
         'distinct': List['productScalarFieldKeys'],
     },
@@ -7832,7 +9045,7 @@ product_addonWhereUniqueInput = TypedDict(
     'product_addonWhereUniqueInput',
     {
         'id': str,
-        'product_id_addon_id': 'product_addon_product_id_addon_id_CompoundKey',
+        'product_id_addon_id': product_addon_product_id_addon_id_CompoundKey,
     },
     total=False,
 )
@@ -7868,8 +9081,8 @@ product_addonCreateInput = TypedDict(
 product_addonConnectOrCreateInput = TypedDict(
     'product_addonConnectOrCreateInput',
     {
-        'where': 'product_addonWhereUniqueInput',
-        'create': 'product_addonCreateWithoutRelationsInput',
+        'where': product_addonWhereUniqueInput,
+        'create': product_addonCreateWithoutRelationsInput,
     },
 )
 
@@ -7877,9 +9090,9 @@ product_addonConnectOrCreateInput = TypedDict(
 product_addonCreateOneNestedInput = TypedDict(
     'product_addonCreateOneNestedInput',
     {
-        'create': 'product_addonCreateWithoutRelationsInput',
-        'connect': 'product_addonWhereUniqueInput',
-        'connect_or_create': 'product_addonConnectOrCreateInput',
+        'create': product_addonCreateWithoutRelationsInput,
+        'connect': product_addonWhereUniqueInput,
+        'connect_or_create': product_addonConnectOrCreateInput,
     },
     total=False,
 )
@@ -7888,36 +9101,9 @@ product_addonCreateOneNestedInput = TypedDict(
 product_addonCreateManyNestedInput = TypedDict(
     'product_addonCreateManyNestedInput',
     {
-        'create': Union['product_addonCreateWithoutRelationsInput', List['product_addonCreateWithoutRelationsInput']],
-        'connect': Union['product_addonWhereUniqueInput', List['product_addonWhereUniqueInput']],
-        'connect_or_create': Union['product_addonConnectOrCreateInput', List['product_addonConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-product_addonUpdateOneNestedInput = TypedDict(
-    'product_addonUpdateOneNestedInput',
-    {
-        'create': 'product_addonCreateWithoutRelationsInput',
-        'connect': 'product_addonWhereUniqueInput',
-        'connect_or_create': 'product_addonConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-product_addonUpdateManyNestedInput = TypedDict(
-    'product_addonUpdateManyNestedInput',
-    {
-        'create': Union['product_addonCreateWithoutRelationsInput', List['product_addonCreateWithoutRelationsInput']],
-        'connect': Union['product_addonWhereUniqueInput', List['product_addonWhereUniqueInput']],
-        'connect_or_create': Union['product_addonConnectOrCreateInput', List['product_addonConnectOrCreateInput']],
-        'disconnect': Union['product_addonWhereUniqueInput', List['product_addonWhereUniqueInput']],
-        'set': List['product_addonWhereUniqueInput'],
-        'delete': Union['product_addonWhereUniqueInput', List['product_addonWhereUniqueInput']],
+        'create': Union[product_addonCreateWithoutRelationsInput, List[product_addonCreateWithoutRelationsInput]],
+        'connect': Union[product_addonWhereUniqueInput, List[product_addonWhereUniqueInput]],
+        'connect_or_create': Union[product_addonConnectOrCreateInput, List[product_addonConnectOrCreateInput]],
     },
     total=False,
 )
@@ -7956,8 +9142,78 @@ product_addonUpsertInput = TypedDict(
     'product_addonUpsertInput',
     {
         'create': 'product_addonCreateInput',
-        'update': 'product_addonUpdateInput',
+        'update': product_addonUpdateInput,
     },
+)
+
+
+product_addonNestedUpsertInput = TypedDict(
+    'product_addonNestedUpsertInput',
+    {
+        'create': product_addonCreateWithoutRelationsInput,
+        'update': product_addonUpdateInput,
+    },
+)
+
+
+product_addonUpdateWithWhereUniqueInput = TypedDict(
+    'product_addonUpdateWithWhereUniqueInput',
+    {
+        'where': product_addonWhereUniqueInput,
+        'data': product_addonUpdateInput,
+    },
+)
+
+
+product_addonUpdateManyWithWhereInput = TypedDict(
+    'product_addonUpdateManyWithWhereInput',
+    {
+        'where': product_addonWhereInput,
+        'data': product_addonUpdateManyMutationInput,
+    },
+)
+
+
+product_addonUpsertWithWhereUniqueInput = TypedDict(
+    'product_addonUpsertWithWhereUniqueInput',
+    {
+        'where': product_addonWhereUniqueInput,
+        'create': product_addonCreateWithoutRelationsInput,
+        'update': product_addonUpdateInput,
+    },
+)
+
+
+product_addonUpdateOneNestedInput = TypedDict(
+    'product_addonUpdateOneNestedInput',
+    {
+        'create': product_addonCreateWithoutRelationsInput,
+        'connect': product_addonWhereUniqueInput,
+        'connect_or_create': product_addonConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': product_addonUpdateInput,
+        'upsert': product_addonNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+product_addonUpdateManyNestedInput = TypedDict(
+    'product_addonUpdateManyNestedInput',
+    {
+        'create': Union[product_addonCreateWithoutRelationsInput, List[product_addonCreateWithoutRelationsInput]],
+        'connect': Union[product_addonWhereUniqueInput, List[product_addonWhereUniqueInput]],
+        'connect_or_create': Union[product_addonConnectOrCreateInput, List[product_addonConnectOrCreateInput]],
+        'disconnect': Union[product_addonWhereUniqueInput, List[product_addonWhereUniqueInput]],
+        'set': List[product_addonWhereUniqueInput],
+        'delete': Union[product_addonWhereUniqueInput, List[product_addonWhereUniqueInput]],
+        'update': Union[product_addonUpdateWithWhereUniqueInput, List[product_addonUpdateWithWhereUniqueInput]],
+        'update_many': Union[product_addonUpdateManyWithWhereInput, List[product_addonUpdateManyWithWhereInput]],
+        'upsert': Union[product_addonUpsertWithWhereUniqueInput, List[product_addonUpsertWithWhereUniqueInput]],
+        'delete_many': Union[product_addonWhereInput, List[product_addonWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -7988,7 +9244,7 @@ product_addonFindManyArgs = TypedDict(
         'order_by': Union['product_addonOrderByInput', List['product_addonOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'product_addonWhereUniqueInput',
+        'cursor': product_addonWhereUniqueInput,
         'include': 'product_addonInclude',
         'distinct': List['product_addonScalarFieldKeys'],
     },
@@ -8087,8 +9343,8 @@ product_signatureCreateInput = TypedDict(
 product_signatureConnectOrCreateInput = TypedDict(
     'product_signatureConnectOrCreateInput',
     {
-        'where': 'product_signatureWhereUniqueInput',
-        'create': 'product_signatureCreateWithoutRelationsInput',
+        'where': product_signatureWhereUniqueInput,
+        'create': product_signatureCreateWithoutRelationsInput,
     },
 )
 
@@ -8096,9 +9352,9 @@ product_signatureConnectOrCreateInput = TypedDict(
 product_signatureCreateOneNestedInput = TypedDict(
     'product_signatureCreateOneNestedInput',
     {
-        'create': 'product_signatureCreateWithoutRelationsInput',
-        'connect': 'product_signatureWhereUniqueInput',
-        'connect_or_create': 'product_signatureConnectOrCreateInput',
+        'create': product_signatureCreateWithoutRelationsInput,
+        'connect': product_signatureWhereUniqueInput,
+        'connect_or_create': product_signatureConnectOrCreateInput,
     },
     total=False,
 )
@@ -8107,36 +9363,9 @@ product_signatureCreateOneNestedInput = TypedDict(
 product_signatureCreateManyNestedInput = TypedDict(
     'product_signatureCreateManyNestedInput',
     {
-        'create': Union['product_signatureCreateWithoutRelationsInput', List['product_signatureCreateWithoutRelationsInput']],
-        'connect': Union['product_signatureWhereUniqueInput', List['product_signatureWhereUniqueInput']],
-        'connect_or_create': Union['product_signatureConnectOrCreateInput', List['product_signatureConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-product_signatureUpdateOneNestedInput = TypedDict(
-    'product_signatureUpdateOneNestedInput',
-    {
-        'create': 'product_signatureCreateWithoutRelationsInput',
-        'connect': 'product_signatureWhereUniqueInput',
-        'connect_or_create': 'product_signatureConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-product_signatureUpdateManyNestedInput = TypedDict(
-    'product_signatureUpdateManyNestedInput',
-    {
-        'create': Union['product_signatureCreateWithoutRelationsInput', List['product_signatureCreateWithoutRelationsInput']],
-        'connect': Union['product_signatureWhereUniqueInput', List['product_signatureWhereUniqueInput']],
-        'connect_or_create': Union['product_signatureConnectOrCreateInput', List['product_signatureConnectOrCreateInput']],
-        'disconnect': Union['product_signatureWhereUniqueInput', List['product_signatureWhereUniqueInput']],
-        'set': List['product_signatureWhereUniqueInput'],
-        'delete': Union['product_signatureWhereUniqueInput', List['product_signatureWhereUniqueInput']],
+        'create': Union[product_signatureCreateWithoutRelationsInput, List[product_signatureCreateWithoutRelationsInput]],
+        'connect': Union[product_signatureWhereUniqueInput, List[product_signatureWhereUniqueInput]],
+        'connect_or_create': Union[product_signatureConnectOrCreateInput, List[product_signatureConnectOrCreateInput]],
     },
     total=False,
 )
@@ -8172,8 +9401,78 @@ product_signatureUpsertInput = TypedDict(
     'product_signatureUpsertInput',
     {
         'create': 'product_signatureCreateInput',
-        'update': 'product_signatureUpdateInput',
+        'update': product_signatureUpdateInput,
     },
+)
+
+
+product_signatureNestedUpsertInput = TypedDict(
+    'product_signatureNestedUpsertInput',
+    {
+        'create': product_signatureCreateWithoutRelationsInput,
+        'update': product_signatureUpdateInput,
+    },
+)
+
+
+product_signatureUpdateWithWhereUniqueInput = TypedDict(
+    'product_signatureUpdateWithWhereUniqueInput',
+    {
+        'where': product_signatureWhereUniqueInput,
+        'data': product_signatureUpdateInput,
+    },
+)
+
+
+product_signatureUpdateManyWithWhereInput = TypedDict(
+    'product_signatureUpdateManyWithWhereInput',
+    {
+        'where': product_signatureWhereInput,
+        'data': product_signatureUpdateManyMutationInput,
+    },
+)
+
+
+product_signatureUpsertWithWhereUniqueInput = TypedDict(
+    'product_signatureUpsertWithWhereUniqueInput',
+    {
+        'where': product_signatureWhereUniqueInput,
+        'create': product_signatureCreateWithoutRelationsInput,
+        'update': product_signatureUpdateInput,
+    },
+)
+
+
+product_signatureUpdateOneNestedInput = TypedDict(
+    'product_signatureUpdateOneNestedInput',
+    {
+        'create': product_signatureCreateWithoutRelationsInput,
+        'connect': product_signatureWhereUniqueInput,
+        'connect_or_create': product_signatureConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': product_signatureUpdateInput,
+        'upsert': product_signatureNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+product_signatureUpdateManyNestedInput = TypedDict(
+    'product_signatureUpdateManyNestedInput',
+    {
+        'create': Union[product_signatureCreateWithoutRelationsInput, List[product_signatureCreateWithoutRelationsInput]],
+        'connect': Union[product_signatureWhereUniqueInput, List[product_signatureWhereUniqueInput]],
+        'connect_or_create': Union[product_signatureConnectOrCreateInput, List[product_signatureConnectOrCreateInput]],
+        'disconnect': Union[product_signatureWhereUniqueInput, List[product_signatureWhereUniqueInput]],
+        'set': List[product_signatureWhereUniqueInput],
+        'delete': Union[product_signatureWhereUniqueInput, List[product_signatureWhereUniqueInput]],
+        'update': Union[product_signatureUpdateWithWhereUniqueInput, List[product_signatureUpdateWithWhereUniqueInput]],
+        'update_many': Union[product_signatureUpdateManyWithWhereInput, List[product_signatureUpdateManyWithWhereInput]],
+        'upsert': Union[product_signatureUpsertWithWhereUniqueInput, List[product_signatureUpsertWithWhereUniqueInput]],
+        'delete_many': Union[product_signatureWhereInput, List[product_signatureWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -8201,7 +9500,7 @@ product_signatureFindManyArgs = TypedDict(
         'order_by': Union['product_signatureOrderByInput', List['product_signatureOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'product_signatureWhereUniqueInput',
+        'cursor': product_signatureWhereUniqueInput,
         'include': 'product_signatureInclude',
         'distinct': List['product_signatureScalarFieldKeys'],
     },
@@ -8299,8 +9598,8 @@ product_to_uac_itemCreateInput = TypedDict(
 product_to_uac_itemConnectOrCreateInput = TypedDict(
     'product_to_uac_itemConnectOrCreateInput',
     {
-        'where': 'product_to_uac_itemWhereUniqueInput',
-        'create': 'product_to_uac_itemCreateWithoutRelationsInput',
+        'where': product_to_uac_itemWhereUniqueInput,
+        'create': product_to_uac_itemCreateWithoutRelationsInput,
     },
 )
 
@@ -8308,9 +9607,9 @@ product_to_uac_itemConnectOrCreateInput = TypedDict(
 product_to_uac_itemCreateOneNestedInput = TypedDict(
     'product_to_uac_itemCreateOneNestedInput',
     {
-        'create': 'product_to_uac_itemCreateWithoutRelationsInput',
-        'connect': 'product_to_uac_itemWhereUniqueInput',
-        'connect_or_create': 'product_to_uac_itemConnectOrCreateInput',
+        'create': product_to_uac_itemCreateWithoutRelationsInput,
+        'connect': product_to_uac_itemWhereUniqueInput,
+        'connect_or_create': product_to_uac_itemConnectOrCreateInput,
     },
     total=False,
 )
@@ -8319,36 +9618,9 @@ product_to_uac_itemCreateOneNestedInput = TypedDict(
 product_to_uac_itemCreateManyNestedInput = TypedDict(
     'product_to_uac_itemCreateManyNestedInput',
     {
-        'create': Union['product_to_uac_itemCreateWithoutRelationsInput', List['product_to_uac_itemCreateWithoutRelationsInput']],
-        'connect': Union['product_to_uac_itemWhereUniqueInput', List['product_to_uac_itemWhereUniqueInput']],
-        'connect_or_create': Union['product_to_uac_itemConnectOrCreateInput', List['product_to_uac_itemConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-product_to_uac_itemUpdateOneNestedInput = TypedDict(
-    'product_to_uac_itemUpdateOneNestedInput',
-    {
-        'create': 'product_to_uac_itemCreateWithoutRelationsInput',
-        'connect': 'product_to_uac_itemWhereUniqueInput',
-        'connect_or_create': 'product_to_uac_itemConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-product_to_uac_itemUpdateManyNestedInput = TypedDict(
-    'product_to_uac_itemUpdateManyNestedInput',
-    {
-        'create': Union['product_to_uac_itemCreateWithoutRelationsInput', List['product_to_uac_itemCreateWithoutRelationsInput']],
-        'connect': Union['product_to_uac_itemWhereUniqueInput', List['product_to_uac_itemWhereUniqueInput']],
-        'connect_or_create': Union['product_to_uac_itemConnectOrCreateInput', List['product_to_uac_itemConnectOrCreateInput']],
-        'disconnect': Union['product_to_uac_itemWhereUniqueInput', List['product_to_uac_itemWhereUniqueInput']],
-        'set': List['product_to_uac_itemWhereUniqueInput'],
-        'delete': Union['product_to_uac_itemWhereUniqueInput', List['product_to_uac_itemWhereUniqueInput']],
+        'create': Union[product_to_uac_itemCreateWithoutRelationsInput, List[product_to_uac_itemCreateWithoutRelationsInput]],
+        'connect': Union[product_to_uac_itemWhereUniqueInput, List[product_to_uac_itemWhereUniqueInput]],
+        'connect_or_create': Union[product_to_uac_itemConnectOrCreateInput, List[product_to_uac_itemConnectOrCreateInput]],
     },
     total=False,
 )
@@ -8384,8 +9656,78 @@ product_to_uac_itemUpsertInput = TypedDict(
     'product_to_uac_itemUpsertInput',
     {
         'create': 'product_to_uac_itemCreateInput',
-        'update': 'product_to_uac_itemUpdateInput',
+        'update': product_to_uac_itemUpdateInput,
     },
+)
+
+
+product_to_uac_itemNestedUpsertInput = TypedDict(
+    'product_to_uac_itemNestedUpsertInput',
+    {
+        'create': product_to_uac_itemCreateWithoutRelationsInput,
+        'update': product_to_uac_itemUpdateInput,
+    },
+)
+
+
+product_to_uac_itemUpdateWithWhereUniqueInput = TypedDict(
+    'product_to_uac_itemUpdateWithWhereUniqueInput',
+    {
+        'where': product_to_uac_itemWhereUniqueInput,
+        'data': product_to_uac_itemUpdateInput,
+    },
+)
+
+
+product_to_uac_itemUpdateManyWithWhereInput = TypedDict(
+    'product_to_uac_itemUpdateManyWithWhereInput',
+    {
+        'where': product_to_uac_itemWhereInput,
+        'data': product_to_uac_itemUpdateManyMutationInput,
+    },
+)
+
+
+product_to_uac_itemUpsertWithWhereUniqueInput = TypedDict(
+    'product_to_uac_itemUpsertWithWhereUniqueInput',
+    {
+        'where': product_to_uac_itemWhereUniqueInput,
+        'create': product_to_uac_itemCreateWithoutRelationsInput,
+        'update': product_to_uac_itemUpdateInput,
+    },
+)
+
+
+product_to_uac_itemUpdateOneNestedInput = TypedDict(
+    'product_to_uac_itemUpdateOneNestedInput',
+    {
+        'create': product_to_uac_itemCreateWithoutRelationsInput,
+        'connect': product_to_uac_itemWhereUniqueInput,
+        'connect_or_create': product_to_uac_itemConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': product_to_uac_itemUpdateInput,
+        'upsert': product_to_uac_itemNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+product_to_uac_itemUpdateManyNestedInput = TypedDict(
+    'product_to_uac_itemUpdateManyNestedInput',
+    {
+        'create': Union[product_to_uac_itemCreateWithoutRelationsInput, List[product_to_uac_itemCreateWithoutRelationsInput]],
+        'connect': Union[product_to_uac_itemWhereUniqueInput, List[product_to_uac_itemWhereUniqueInput]],
+        'connect_or_create': Union[product_to_uac_itemConnectOrCreateInput, List[product_to_uac_itemConnectOrCreateInput]],
+        'disconnect': Union[product_to_uac_itemWhereUniqueInput, List[product_to_uac_itemWhereUniqueInput]],
+        'set': List[product_to_uac_itemWhereUniqueInput],
+        'delete': Union[product_to_uac_itemWhereUniqueInput, List[product_to_uac_itemWhereUniqueInput]],
+        'update': Union[product_to_uac_itemUpdateWithWhereUniqueInput, List[product_to_uac_itemUpdateWithWhereUniqueInput]],
+        'update_many': Union[product_to_uac_itemUpdateManyWithWhereInput, List[product_to_uac_itemUpdateManyWithWhereInput]],
+        'upsert': Union[product_to_uac_itemUpsertWithWhereUniqueInput, List[product_to_uac_itemUpsertWithWhereUniqueInput]],
+        'delete_many': Union[product_to_uac_itemWhereInput, List[product_to_uac_itemWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -8415,7 +9757,7 @@ product_to_uac_itemFindManyArgs = TypedDict(
         'order_by': Union['product_to_uac_itemOrderByInput', List['product_to_uac_itemOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'product_to_uac_itemWhereUniqueInput',
+        'cursor': product_to_uac_itemWhereUniqueInput,
         'include': 'product_to_uac_itemInclude',
         'distinct': List['product_to_uac_itemScalarFieldKeys'],
     },
@@ -8444,8 +9786,8 @@ reconciliation_matchWhereInput = TypedDict(
     'reconciliation_matchWhereInput',
     {
         'id': Union[str, StringFilter],
-        'source_type': Union[enums.reconciliation_object_type, 'reconciliation_object_typeFilter'],
-        'reference_type': Union[enums.reconciliation_object_type, 'reconciliation_object_typeFilter'],
+        'source_type': Union[enums.reconciliation_object_type, reconciliation_object_typeFilter],
+        'reference_type': Union[enums.reconciliation_object_type, reconciliation_object_typeFilter],
         'organization_id': Union[str, StringFilter],
         'created_at': Union[datetime.datetime, DateTimeFilter],
         'updated_at': Union[datetime.datetime, DateTimeFilter],
@@ -8524,8 +9866,8 @@ reconciliation_matchCreateInput = TypedDict(
 reconciliation_matchConnectOrCreateInput = TypedDict(
     'reconciliation_matchConnectOrCreateInput',
     {
-        'where': 'reconciliation_matchWhereUniqueInput',
-        'create': 'reconciliation_matchCreateWithoutRelationsInput',
+        'where': reconciliation_matchWhereUniqueInput,
+        'create': reconciliation_matchCreateWithoutRelationsInput,
     },
 )
 
@@ -8533,9 +9875,9 @@ reconciliation_matchConnectOrCreateInput = TypedDict(
 reconciliation_matchCreateOneNestedInput = TypedDict(
     'reconciliation_matchCreateOneNestedInput',
     {
-        'create': 'reconciliation_matchCreateWithoutRelationsInput',
-        'connect': 'reconciliation_matchWhereUniqueInput',
-        'connect_or_create': 'reconciliation_matchConnectOrCreateInput',
+        'create': reconciliation_matchCreateWithoutRelationsInput,
+        'connect': reconciliation_matchWhereUniqueInput,
+        'connect_or_create': reconciliation_matchConnectOrCreateInput,
     },
     total=False,
 )
@@ -8544,36 +9886,9 @@ reconciliation_matchCreateOneNestedInput = TypedDict(
 reconciliation_matchCreateManyNestedInput = TypedDict(
     'reconciliation_matchCreateManyNestedInput',
     {
-        'create': Union['reconciliation_matchCreateWithoutRelationsInput', List['reconciliation_matchCreateWithoutRelationsInput']],
-        'connect': Union['reconciliation_matchWhereUniqueInput', List['reconciliation_matchWhereUniqueInput']],
-        'connect_or_create': Union['reconciliation_matchConnectOrCreateInput', List['reconciliation_matchConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-reconciliation_matchUpdateOneNestedInput = TypedDict(
-    'reconciliation_matchUpdateOneNestedInput',
-    {
-        'create': 'reconciliation_matchCreateWithoutRelationsInput',
-        'connect': 'reconciliation_matchWhereUniqueInput',
-        'connect_or_create': 'reconciliation_matchConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-reconciliation_matchUpdateManyNestedInput = TypedDict(
-    'reconciliation_matchUpdateManyNestedInput',
-    {
-        'create': Union['reconciliation_matchCreateWithoutRelationsInput', List['reconciliation_matchCreateWithoutRelationsInput']],
-        'connect': Union['reconciliation_matchWhereUniqueInput', List['reconciliation_matchWhereUniqueInput']],
-        'connect_or_create': Union['reconciliation_matchConnectOrCreateInput', List['reconciliation_matchConnectOrCreateInput']],
-        'disconnect': Union['reconciliation_matchWhereUniqueInput', List['reconciliation_matchWhereUniqueInput']],
-        'set': List['reconciliation_matchWhereUniqueInput'],
-        'delete': Union['reconciliation_matchWhereUniqueInput', List['reconciliation_matchWhereUniqueInput']],
+        'create': Union[reconciliation_matchCreateWithoutRelationsInput, List[reconciliation_matchCreateWithoutRelationsInput]],
+        'connect': Union[reconciliation_matchWhereUniqueInput, List[reconciliation_matchWhereUniqueInput]],
+        'connect_or_create': Union[reconciliation_matchConnectOrCreateInput, List[reconciliation_matchConnectOrCreateInput]],
     },
     total=False,
 )
@@ -8616,8 +9931,78 @@ reconciliation_matchUpsertInput = TypedDict(
     'reconciliation_matchUpsertInput',
     {
         'create': 'reconciliation_matchCreateInput',
-        'update': 'reconciliation_matchUpdateInput',
+        'update': reconciliation_matchUpdateInput,
     },
+)
+
+
+reconciliation_matchNestedUpsertInput = TypedDict(
+    'reconciliation_matchNestedUpsertInput',
+    {
+        'create': reconciliation_matchCreateWithoutRelationsInput,
+        'update': reconciliation_matchUpdateInput,
+    },
+)
+
+
+reconciliation_matchUpdateWithWhereUniqueInput = TypedDict(
+    'reconciliation_matchUpdateWithWhereUniqueInput',
+    {
+        'where': reconciliation_matchWhereUniqueInput,
+        'data': reconciliation_matchUpdateInput,
+    },
+)
+
+
+reconciliation_matchUpdateManyWithWhereInput = TypedDict(
+    'reconciliation_matchUpdateManyWithWhereInput',
+    {
+        'where': reconciliation_matchWhereInput,
+        'data': reconciliation_matchUpdateManyMutationInput,
+    },
+)
+
+
+reconciliation_matchUpsertWithWhereUniqueInput = TypedDict(
+    'reconciliation_matchUpsertWithWhereUniqueInput',
+    {
+        'where': reconciliation_matchWhereUniqueInput,
+        'create': reconciliation_matchCreateWithoutRelationsInput,
+        'update': reconciliation_matchUpdateInput,
+    },
+)
+
+
+reconciliation_matchUpdateOneNestedInput = TypedDict(
+    'reconciliation_matchUpdateOneNestedInput',
+    {
+        'create': reconciliation_matchCreateWithoutRelationsInput,
+        'connect': reconciliation_matchWhereUniqueInput,
+        'connect_or_create': reconciliation_matchConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': reconciliation_matchUpdateInput,
+        'upsert': reconciliation_matchNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+reconciliation_matchUpdateManyNestedInput = TypedDict(
+    'reconciliation_matchUpdateManyNestedInput',
+    {
+        'create': Union[reconciliation_matchCreateWithoutRelationsInput, List[reconciliation_matchCreateWithoutRelationsInput]],
+        'connect': Union[reconciliation_matchWhereUniqueInput, List[reconciliation_matchWhereUniqueInput]],
+        'connect_or_create': Union[reconciliation_matchConnectOrCreateInput, List[reconciliation_matchConnectOrCreateInput]],
+        'disconnect': Union[reconciliation_matchWhereUniqueInput, List[reconciliation_matchWhereUniqueInput]],
+        'set': List[reconciliation_matchWhereUniqueInput],
+        'delete': Union[reconciliation_matchWhereUniqueInput, List[reconciliation_matchWhereUniqueInput]],
+        'update': Union[reconciliation_matchUpdateWithWhereUniqueInput, List[reconciliation_matchUpdateWithWhereUniqueInput]],
+        'update_many': Union[reconciliation_matchUpdateManyWithWhereInput, List[reconciliation_matchUpdateManyWithWhereInput]],
+        'upsert': Union[reconciliation_matchUpsertWithWhereUniqueInput, List[reconciliation_matchUpsertWithWhereUniqueInput]],
+        'delete_many': Union[reconciliation_matchWhereInput, List[reconciliation_matchWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -8646,7 +10031,7 @@ reconciliation_matchFindManyArgs = TypedDict(
         'order_by': Union['reconciliation_matchOrderByInput', List['reconciliation_matchOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'reconciliation_matchWhereUniqueInput',
+        'cursor': reconciliation_matchWhereUniqueInput,
         'include': 'reconciliation_matchInclude',
         'distinct': List['reconciliation_matchScalarFieldKeys'],
     },
@@ -8679,7 +10064,7 @@ reconciliation_settingWhereInput = TypedDict(
     {
         'id': Union[str, StringFilter],
         'organization_id': Union[str, None, StringFilter],
-        'scope': Union[enums.reconciliation_scope, 'reconciliation_scopeFilter'],
+        'scope': Union[enums.reconciliation_scope, reconciliation_scopeFilter],
         'key': Union[str, StringFilter],
         'value': Union[fields.Json, JsonFilter],
         'created_at': Union[datetime.datetime, DateTimeFilter],
@@ -8755,8 +10140,8 @@ reconciliation_settingCreateInput = TypedDict(
 reconciliation_settingConnectOrCreateInput = TypedDict(
     'reconciliation_settingConnectOrCreateInput',
     {
-        'where': 'reconciliation_settingWhereUniqueInput',
-        'create': 'reconciliation_settingCreateWithoutRelationsInput',
+        'where': reconciliation_settingWhereUniqueInput,
+        'create': reconciliation_settingCreateWithoutRelationsInput,
     },
 )
 
@@ -8764,9 +10149,9 @@ reconciliation_settingConnectOrCreateInput = TypedDict(
 reconciliation_settingCreateOneNestedInput = TypedDict(
     'reconciliation_settingCreateOneNestedInput',
     {
-        'create': 'reconciliation_settingCreateWithoutRelationsInput',
-        'connect': 'reconciliation_settingWhereUniqueInput',
-        'connect_or_create': 'reconciliation_settingConnectOrCreateInput',
+        'create': reconciliation_settingCreateWithoutRelationsInput,
+        'connect': reconciliation_settingWhereUniqueInput,
+        'connect_or_create': reconciliation_settingConnectOrCreateInput,
     },
     total=False,
 )
@@ -8775,36 +10160,9 @@ reconciliation_settingCreateOneNestedInput = TypedDict(
 reconciliation_settingCreateManyNestedInput = TypedDict(
     'reconciliation_settingCreateManyNestedInput',
     {
-        'create': Union['reconciliation_settingCreateWithoutRelationsInput', List['reconciliation_settingCreateWithoutRelationsInput']],
-        'connect': Union['reconciliation_settingWhereUniqueInput', List['reconciliation_settingWhereUniqueInput']],
-        'connect_or_create': Union['reconciliation_settingConnectOrCreateInput', List['reconciliation_settingConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-reconciliation_settingUpdateOneNestedInput = TypedDict(
-    'reconciliation_settingUpdateOneNestedInput',
-    {
-        'create': 'reconciliation_settingCreateWithoutRelationsInput',
-        'connect': 'reconciliation_settingWhereUniqueInput',
-        'connect_or_create': 'reconciliation_settingConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-reconciliation_settingUpdateManyNestedInput = TypedDict(
-    'reconciliation_settingUpdateManyNestedInput',
-    {
-        'create': Union['reconciliation_settingCreateWithoutRelationsInput', List['reconciliation_settingCreateWithoutRelationsInput']],
-        'connect': Union['reconciliation_settingWhereUniqueInput', List['reconciliation_settingWhereUniqueInput']],
-        'connect_or_create': Union['reconciliation_settingConnectOrCreateInput', List['reconciliation_settingConnectOrCreateInput']],
-        'disconnect': Union['reconciliation_settingWhereUniqueInput', List['reconciliation_settingWhereUniqueInput']],
-        'set': List['reconciliation_settingWhereUniqueInput'],
-        'delete': Union['reconciliation_settingWhereUniqueInput', List['reconciliation_settingWhereUniqueInput']],
+        'create': Union[reconciliation_settingCreateWithoutRelationsInput, List[reconciliation_settingCreateWithoutRelationsInput]],
+        'connect': Union[reconciliation_settingWhereUniqueInput, List[reconciliation_settingWhereUniqueInput]],
+        'connect_or_create': Union[reconciliation_settingConnectOrCreateInput, List[reconciliation_settingConnectOrCreateInput]],
     },
     total=False,
 )
@@ -8845,8 +10203,78 @@ reconciliation_settingUpsertInput = TypedDict(
     'reconciliation_settingUpsertInput',
     {
         'create': 'reconciliation_settingCreateInput',
-        'update': 'reconciliation_settingUpdateInput',
+        'update': reconciliation_settingUpdateInput,
     },
+)
+
+
+reconciliation_settingNestedUpsertInput = TypedDict(
+    'reconciliation_settingNestedUpsertInput',
+    {
+        'create': reconciliation_settingCreateWithoutRelationsInput,
+        'update': reconciliation_settingUpdateInput,
+    },
+)
+
+
+reconciliation_settingUpdateWithWhereUniqueInput = TypedDict(
+    'reconciliation_settingUpdateWithWhereUniqueInput',
+    {
+        'where': reconciliation_settingWhereUniqueInput,
+        'data': reconciliation_settingUpdateInput,
+    },
+)
+
+
+reconciliation_settingUpdateManyWithWhereInput = TypedDict(
+    'reconciliation_settingUpdateManyWithWhereInput',
+    {
+        'where': reconciliation_settingWhereInput,
+        'data': reconciliation_settingUpdateManyMutationInput,
+    },
+)
+
+
+reconciliation_settingUpsertWithWhereUniqueInput = TypedDict(
+    'reconciliation_settingUpsertWithWhereUniqueInput',
+    {
+        'where': reconciliation_settingWhereUniqueInput,
+        'create': reconciliation_settingCreateWithoutRelationsInput,
+        'update': reconciliation_settingUpdateInput,
+    },
+)
+
+
+reconciliation_settingUpdateOneNestedInput = TypedDict(
+    'reconciliation_settingUpdateOneNestedInput',
+    {
+        'create': reconciliation_settingCreateWithoutRelationsInput,
+        'connect': reconciliation_settingWhereUniqueInput,
+        'connect_or_create': reconciliation_settingConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': reconciliation_settingUpdateInput,
+        'upsert': reconciliation_settingNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+reconciliation_settingUpdateManyNestedInput = TypedDict(
+    'reconciliation_settingUpdateManyNestedInput',
+    {
+        'create': Union[reconciliation_settingCreateWithoutRelationsInput, List[reconciliation_settingCreateWithoutRelationsInput]],
+        'connect': Union[reconciliation_settingWhereUniqueInput, List[reconciliation_settingWhereUniqueInput]],
+        'connect_or_create': Union[reconciliation_settingConnectOrCreateInput, List[reconciliation_settingConnectOrCreateInput]],
+        'disconnect': Union[reconciliation_settingWhereUniqueInput, List[reconciliation_settingWhereUniqueInput]],
+        'set': List[reconciliation_settingWhereUniqueInput],
+        'delete': Union[reconciliation_settingWhereUniqueInput, List[reconciliation_settingWhereUniqueInput]],
+        'update': Union[reconciliation_settingUpdateWithWhereUniqueInput, List[reconciliation_settingUpdateWithWhereUniqueInput]],
+        'update_many': Union[reconciliation_settingUpdateManyWithWhereInput, List[reconciliation_settingUpdateManyWithWhereInput]],
+        'upsert': Union[reconciliation_settingUpsertWithWhereUniqueInput, List[reconciliation_settingUpsertWithWhereUniqueInput]],
+        'delete_many': Union[reconciliation_settingWhereInput, List[reconciliation_settingWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -8875,7 +10303,7 @@ reconciliation_settingFindManyArgs = TypedDict(
         'order_by': Union['reconciliation_settingOrderByInput', List['reconciliation_settingOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'reconciliation_settingWhereUniqueInput',
+        'cursor': reconciliation_settingWhereUniqueInput,
         'include': 'reconciliation_settingInclude',
         'distinct': List['reconciliation_settingScalarFieldKeys'],
     },
@@ -8976,8 +10404,8 @@ reminder_settingsCreateInput = TypedDict(
 reminder_settingsConnectOrCreateInput = TypedDict(
     'reminder_settingsConnectOrCreateInput',
     {
-        'where': 'reminder_settingsWhereUniqueInput',
-        'create': 'reminder_settingsCreateWithoutRelationsInput',
+        'where': reminder_settingsWhereUniqueInput,
+        'create': reminder_settingsCreateWithoutRelationsInput,
     },
 )
 
@@ -8985,9 +10413,9 @@ reminder_settingsConnectOrCreateInput = TypedDict(
 reminder_settingsCreateOneNestedInput = TypedDict(
     'reminder_settingsCreateOneNestedInput',
     {
-        'create': 'reminder_settingsCreateWithoutRelationsInput',
-        'connect': 'reminder_settingsWhereUniqueInput',
-        'connect_or_create': 'reminder_settingsConnectOrCreateInput',
+        'create': reminder_settingsCreateWithoutRelationsInput,
+        'connect': reminder_settingsWhereUniqueInput,
+        'connect_or_create': reminder_settingsConnectOrCreateInput,
     },
     total=False,
 )
@@ -8996,36 +10424,9 @@ reminder_settingsCreateOneNestedInput = TypedDict(
 reminder_settingsCreateManyNestedInput = TypedDict(
     'reminder_settingsCreateManyNestedInput',
     {
-        'create': Union['reminder_settingsCreateWithoutRelationsInput', List['reminder_settingsCreateWithoutRelationsInput']],
-        'connect': Union['reminder_settingsWhereUniqueInput', List['reminder_settingsWhereUniqueInput']],
-        'connect_or_create': Union['reminder_settingsConnectOrCreateInput', List['reminder_settingsConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-reminder_settingsUpdateOneNestedInput = TypedDict(
-    'reminder_settingsUpdateOneNestedInput',
-    {
-        'create': 'reminder_settingsCreateWithoutRelationsInput',
-        'connect': 'reminder_settingsWhereUniqueInput',
-        'connect_or_create': 'reminder_settingsConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-reminder_settingsUpdateManyNestedInput = TypedDict(
-    'reminder_settingsUpdateManyNestedInput',
-    {
-        'create': Union['reminder_settingsCreateWithoutRelationsInput', List['reminder_settingsCreateWithoutRelationsInput']],
-        'connect': Union['reminder_settingsWhereUniqueInput', List['reminder_settingsWhereUniqueInput']],
-        'connect_or_create': Union['reminder_settingsConnectOrCreateInput', List['reminder_settingsConnectOrCreateInput']],
-        'disconnect': Union['reminder_settingsWhereUniqueInput', List['reminder_settingsWhereUniqueInput']],
-        'set': List['reminder_settingsWhereUniqueInput'],
-        'delete': Union['reminder_settingsWhereUniqueInput', List['reminder_settingsWhereUniqueInput']],
+        'create': Union[reminder_settingsCreateWithoutRelationsInput, List[reminder_settingsCreateWithoutRelationsInput]],
+        'connect': Union[reminder_settingsWhereUniqueInput, List[reminder_settingsWhereUniqueInput]],
+        'connect_or_create': Union[reminder_settingsConnectOrCreateInput, List[reminder_settingsConnectOrCreateInput]],
     },
     total=False,
 )
@@ -9061,8 +10462,78 @@ reminder_settingsUpsertInput = TypedDict(
     'reminder_settingsUpsertInput',
     {
         'create': 'reminder_settingsCreateInput',
-        'update': 'reminder_settingsUpdateInput',
+        'update': reminder_settingsUpdateInput,
     },
+)
+
+
+reminder_settingsNestedUpsertInput = TypedDict(
+    'reminder_settingsNestedUpsertInput',
+    {
+        'create': reminder_settingsCreateWithoutRelationsInput,
+        'update': reminder_settingsUpdateInput,
+    },
+)
+
+
+reminder_settingsUpdateWithWhereUniqueInput = TypedDict(
+    'reminder_settingsUpdateWithWhereUniqueInput',
+    {
+        'where': reminder_settingsWhereUniqueInput,
+        'data': reminder_settingsUpdateInput,
+    },
+)
+
+
+reminder_settingsUpdateManyWithWhereInput = TypedDict(
+    'reminder_settingsUpdateManyWithWhereInput',
+    {
+        'where': reminder_settingsWhereInput,
+        'data': reminder_settingsUpdateManyMutationInput,
+    },
+)
+
+
+reminder_settingsUpsertWithWhereUniqueInput = TypedDict(
+    'reminder_settingsUpsertWithWhereUniqueInput',
+    {
+        'where': reminder_settingsWhereUniqueInput,
+        'create': reminder_settingsCreateWithoutRelationsInput,
+        'update': reminder_settingsUpdateInput,
+    },
+)
+
+
+reminder_settingsUpdateOneNestedInput = TypedDict(
+    'reminder_settingsUpdateOneNestedInput',
+    {
+        'create': reminder_settingsCreateWithoutRelationsInput,
+        'connect': reminder_settingsWhereUniqueInput,
+        'connect_or_create': reminder_settingsConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': reminder_settingsUpdateInput,
+        'upsert': reminder_settingsNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+reminder_settingsUpdateManyNestedInput = TypedDict(
+    'reminder_settingsUpdateManyNestedInput',
+    {
+        'create': Union[reminder_settingsCreateWithoutRelationsInput, List[reminder_settingsCreateWithoutRelationsInput]],
+        'connect': Union[reminder_settingsWhereUniqueInput, List[reminder_settingsWhereUniqueInput]],
+        'connect_or_create': Union[reminder_settingsConnectOrCreateInput, List[reminder_settingsConnectOrCreateInput]],
+        'disconnect': Union[reminder_settingsWhereUniqueInput, List[reminder_settingsWhereUniqueInput]],
+        'set': List[reminder_settingsWhereUniqueInput],
+        'delete': Union[reminder_settingsWhereUniqueInput, List[reminder_settingsWhereUniqueInput]],
+        'update': Union[reminder_settingsUpdateWithWhereUniqueInput, List[reminder_settingsUpdateWithWhereUniqueInput]],
+        'update_many': Union[reminder_settingsUpdateManyWithWhereInput, List[reminder_settingsUpdateManyWithWhereInput]],
+        'upsert': Union[reminder_settingsUpsertWithWhereUniqueInput, List[reminder_settingsUpsertWithWhereUniqueInput]],
+        'delete_many': Union[reminder_settingsWhereInput, List[reminder_settingsWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -9090,7 +10561,7 @@ reminder_settingsFindManyArgs = TypedDict(
         'order_by': Union['reminder_settingsOrderByInput', List['reminder_settingsOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'reminder_settingsWhereUniqueInput',
+        'cursor': reminder_settingsWhereUniqueInput,
         'include': 'reminder_settingsInclude',
         'distinct': List['reminder_settingsScalarFieldKeys'],
     },
@@ -9121,8 +10592,8 @@ scheduled_remindersWhereInput = TypedDict(
         'organization_id': Union[str, StringFilter],
         'invoice_id': Union[str, StringFilter],
         'reminder_date': Union[datetime.datetime, DateTimeFilter],
-        'status': Union[enums.reminder_status, 'reminder_statusFilter'],
-        'reminder_type': Union[enums.reminder_types, 'reminder_typesFilter'],
+        'status': Union[enums.reminder_status, reminder_statusFilter],
+        'reminder_type': Union[enums.reminder_types, reminder_typesFilter],
         'created_at': Union[datetime.datetime, DateTimeFilter],
         'updated_at': Union[datetime.datetime, DateTimeFilter],
         'to': Union[str, StringFilter],
@@ -9216,8 +10687,8 @@ scheduled_remindersCreateInput = TypedDict(
 scheduled_remindersConnectOrCreateInput = TypedDict(
     'scheduled_remindersConnectOrCreateInput',
     {
-        'where': 'scheduled_remindersWhereUniqueInput',
-        'create': 'scheduled_remindersCreateWithoutRelationsInput',
+        'where': scheduled_remindersWhereUniqueInput,
+        'create': scheduled_remindersCreateWithoutRelationsInput,
     },
 )
 
@@ -9225,9 +10696,9 @@ scheduled_remindersConnectOrCreateInput = TypedDict(
 scheduled_remindersCreateOneNestedInput = TypedDict(
     'scheduled_remindersCreateOneNestedInput',
     {
-        'create': 'scheduled_remindersCreateWithoutRelationsInput',
-        'connect': 'scheduled_remindersWhereUniqueInput',
-        'connect_or_create': 'scheduled_remindersConnectOrCreateInput',
+        'create': scheduled_remindersCreateWithoutRelationsInput,
+        'connect': scheduled_remindersWhereUniqueInput,
+        'connect_or_create': scheduled_remindersConnectOrCreateInput,
     },
     total=False,
 )
@@ -9236,36 +10707,9 @@ scheduled_remindersCreateOneNestedInput = TypedDict(
 scheduled_remindersCreateManyNestedInput = TypedDict(
     'scheduled_remindersCreateManyNestedInput',
     {
-        'create': Union['scheduled_remindersCreateWithoutRelationsInput', List['scheduled_remindersCreateWithoutRelationsInput']],
-        'connect': Union['scheduled_remindersWhereUniqueInput', List['scheduled_remindersWhereUniqueInput']],
-        'connect_or_create': Union['scheduled_remindersConnectOrCreateInput', List['scheduled_remindersConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-scheduled_remindersUpdateOneNestedInput = TypedDict(
-    'scheduled_remindersUpdateOneNestedInput',
-    {
-        'create': 'scheduled_remindersCreateWithoutRelationsInput',
-        'connect': 'scheduled_remindersWhereUniqueInput',
-        'connect_or_create': 'scheduled_remindersConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-scheduled_remindersUpdateManyNestedInput = TypedDict(
-    'scheduled_remindersUpdateManyNestedInput',
-    {
-        'create': Union['scheduled_remindersCreateWithoutRelationsInput', List['scheduled_remindersCreateWithoutRelationsInput']],
-        'connect': Union['scheduled_remindersWhereUniqueInput', List['scheduled_remindersWhereUniqueInput']],
-        'connect_or_create': Union['scheduled_remindersConnectOrCreateInput', List['scheduled_remindersConnectOrCreateInput']],
-        'disconnect': Union['scheduled_remindersWhereUniqueInput', List['scheduled_remindersWhereUniqueInput']],
-        'set': List['scheduled_remindersWhereUniqueInput'],
-        'delete': Union['scheduled_remindersWhereUniqueInput', List['scheduled_remindersWhereUniqueInput']],
+        'create': Union[scheduled_remindersCreateWithoutRelationsInput, List[scheduled_remindersCreateWithoutRelationsInput]],
+        'connect': Union[scheduled_remindersWhereUniqueInput, List[scheduled_remindersWhereUniqueInput]],
+        'connect_or_create': Union[scheduled_remindersConnectOrCreateInput, List[scheduled_remindersConnectOrCreateInput]],
     },
     total=False,
 )
@@ -9320,8 +10764,78 @@ scheduled_remindersUpsertInput = TypedDict(
     'scheduled_remindersUpsertInput',
     {
         'create': 'scheduled_remindersCreateInput',
-        'update': 'scheduled_remindersUpdateInput',
+        'update': scheduled_remindersUpdateInput,
     },
+)
+
+
+scheduled_remindersNestedUpsertInput = TypedDict(
+    'scheduled_remindersNestedUpsertInput',
+    {
+        'create': scheduled_remindersCreateWithoutRelationsInput,
+        'update': scheduled_remindersUpdateInput,
+    },
+)
+
+
+scheduled_remindersUpdateWithWhereUniqueInput = TypedDict(
+    'scheduled_remindersUpdateWithWhereUniqueInput',
+    {
+        'where': scheduled_remindersWhereUniqueInput,
+        'data': scheduled_remindersUpdateInput,
+    },
+)
+
+
+scheduled_remindersUpdateManyWithWhereInput = TypedDict(
+    'scheduled_remindersUpdateManyWithWhereInput',
+    {
+        'where': scheduled_remindersWhereInput,
+        'data': scheduled_remindersUpdateManyMutationInput,
+    },
+)
+
+
+scheduled_remindersUpsertWithWhereUniqueInput = TypedDict(
+    'scheduled_remindersUpsertWithWhereUniqueInput',
+    {
+        'where': scheduled_remindersWhereUniqueInput,
+        'create': scheduled_remindersCreateWithoutRelationsInput,
+        'update': scheduled_remindersUpdateInput,
+    },
+)
+
+
+scheduled_remindersUpdateOneNestedInput = TypedDict(
+    'scheduled_remindersUpdateOneNestedInput',
+    {
+        'create': scheduled_remindersCreateWithoutRelationsInput,
+        'connect': scheduled_remindersWhereUniqueInput,
+        'connect_or_create': scheduled_remindersConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': scheduled_remindersUpdateInput,
+        'upsert': scheduled_remindersNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+scheduled_remindersUpdateManyNestedInput = TypedDict(
+    'scheduled_remindersUpdateManyNestedInput',
+    {
+        'create': Union[scheduled_remindersCreateWithoutRelationsInput, List[scheduled_remindersCreateWithoutRelationsInput]],
+        'connect': Union[scheduled_remindersWhereUniqueInput, List[scheduled_remindersWhereUniqueInput]],
+        'connect_or_create': Union[scheduled_remindersConnectOrCreateInput, List[scheduled_remindersConnectOrCreateInput]],
+        'disconnect': Union[scheduled_remindersWhereUniqueInput, List[scheduled_remindersWhereUniqueInput]],
+        'set': List[scheduled_remindersWhereUniqueInput],
+        'delete': Union[scheduled_remindersWhereUniqueInput, List[scheduled_remindersWhereUniqueInput]],
+        'update': Union[scheduled_remindersUpdateWithWhereUniqueInput, List[scheduled_remindersUpdateWithWhereUniqueInput]],
+        'update_many': Union[scheduled_remindersUpdateManyWithWhereInput, List[scheduled_remindersUpdateManyWithWhereInput]],
+        'upsert': Union[scheduled_remindersUpsertWithWhereUniqueInput, List[scheduled_remindersUpsertWithWhereUniqueInput]],
+        'delete_many': Union[scheduled_remindersWhereInput, List[scheduled_remindersWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -9350,7 +10864,7 @@ scheduled_remindersFindManyArgs = TypedDict(
         'order_by': Union['scheduled_remindersOrderByInput', List['scheduled_remindersOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'scheduled_remindersWhereUniqueInput',
+        'cursor': scheduled_remindersWhereUniqueInput,
         'include': 'scheduled_remindersInclude',
         'distinct': List['scheduled_remindersScalarFieldKeys'],
     },
@@ -9487,8 +11001,8 @@ slack_botsCreateInput = TypedDict(
 slack_botsConnectOrCreateInput = TypedDict(
     'slack_botsConnectOrCreateInput',
     {
-        'where': 'slack_botsWhereUniqueInput',
-        'create': 'slack_botsCreateWithoutRelationsInput',
+        'where': slack_botsWhereUniqueInput,
+        'create': slack_botsCreateWithoutRelationsInput,
     },
 )
 
@@ -9496,9 +11010,9 @@ slack_botsConnectOrCreateInput = TypedDict(
 slack_botsCreateOneNestedInput = TypedDict(
     'slack_botsCreateOneNestedInput',
     {
-        'create': 'slack_botsCreateWithoutRelationsInput',
-        'connect': 'slack_botsWhereUniqueInput',
-        'connect_or_create': 'slack_botsConnectOrCreateInput',
+        'create': slack_botsCreateWithoutRelationsInput,
+        'connect': slack_botsWhereUniqueInput,
+        'connect_or_create': slack_botsConnectOrCreateInput,
     },
     total=False,
 )
@@ -9507,36 +11021,9 @@ slack_botsCreateOneNestedInput = TypedDict(
 slack_botsCreateManyNestedInput = TypedDict(
     'slack_botsCreateManyNestedInput',
     {
-        'create': Union['slack_botsCreateWithoutRelationsInput', List['slack_botsCreateWithoutRelationsInput']],
-        'connect': Union['slack_botsWhereUniqueInput', List['slack_botsWhereUniqueInput']],
-        'connect_or_create': Union['slack_botsConnectOrCreateInput', List['slack_botsConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-slack_botsUpdateOneNestedInput = TypedDict(
-    'slack_botsUpdateOneNestedInput',
-    {
-        'create': 'slack_botsCreateWithoutRelationsInput',
-        'connect': 'slack_botsWhereUniqueInput',
-        'connect_or_create': 'slack_botsConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-slack_botsUpdateManyNestedInput = TypedDict(
-    'slack_botsUpdateManyNestedInput',
-    {
-        'create': Union['slack_botsCreateWithoutRelationsInput', List['slack_botsCreateWithoutRelationsInput']],
-        'connect': Union['slack_botsWhereUniqueInput', List['slack_botsWhereUniqueInput']],
-        'connect_or_create': Union['slack_botsConnectOrCreateInput', List['slack_botsConnectOrCreateInput']],
-        'disconnect': Union['slack_botsWhereUniqueInput', List['slack_botsWhereUniqueInput']],
-        'set': List['slack_botsWhereUniqueInput'],
-        'delete': Union['slack_botsWhereUniqueInput', List['slack_botsWhereUniqueInput']],
+        'create': Union[slack_botsCreateWithoutRelationsInput, List[slack_botsCreateWithoutRelationsInput]],
+        'connect': Union[slack_botsWhereUniqueInput, List[slack_botsWhereUniqueInput]],
+        'connect_or_create': Union[slack_botsConnectOrCreateInput, List[slack_botsConnectOrCreateInput]],
     },
     total=False,
 )
@@ -9592,8 +11079,78 @@ slack_botsUpsertInput = TypedDict(
     'slack_botsUpsertInput',
     {
         'create': 'slack_botsCreateInput',
-        'update': 'slack_botsUpdateInput',
+        'update': slack_botsUpdateInput,
     },
+)
+
+
+slack_botsNestedUpsertInput = TypedDict(
+    'slack_botsNestedUpsertInput',
+    {
+        'create': slack_botsCreateWithoutRelationsInput,
+        'update': slack_botsUpdateInput,
+    },
+)
+
+
+slack_botsUpdateWithWhereUniqueInput = TypedDict(
+    'slack_botsUpdateWithWhereUniqueInput',
+    {
+        'where': slack_botsWhereUniqueInput,
+        'data': slack_botsUpdateInput,
+    },
+)
+
+
+slack_botsUpdateManyWithWhereInput = TypedDict(
+    'slack_botsUpdateManyWithWhereInput',
+    {
+        'where': slack_botsWhereInput,
+        'data': slack_botsUpdateManyMutationInput,
+    },
+)
+
+
+slack_botsUpsertWithWhereUniqueInput = TypedDict(
+    'slack_botsUpsertWithWhereUniqueInput',
+    {
+        'where': slack_botsWhereUniqueInput,
+        'create': slack_botsCreateWithoutRelationsInput,
+        'update': slack_botsUpdateInput,
+    },
+)
+
+
+slack_botsUpdateOneNestedInput = TypedDict(
+    'slack_botsUpdateOneNestedInput',
+    {
+        'create': slack_botsCreateWithoutRelationsInput,
+        'connect': slack_botsWhereUniqueInput,
+        'connect_or_create': slack_botsConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': slack_botsUpdateInput,
+        'upsert': slack_botsNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+slack_botsUpdateManyNestedInput = TypedDict(
+    'slack_botsUpdateManyNestedInput',
+    {
+        'create': Union[slack_botsCreateWithoutRelationsInput, List[slack_botsCreateWithoutRelationsInput]],
+        'connect': Union[slack_botsWhereUniqueInput, List[slack_botsWhereUniqueInput]],
+        'connect_or_create': Union[slack_botsConnectOrCreateInput, List[slack_botsConnectOrCreateInput]],
+        'disconnect': Union[slack_botsWhereUniqueInput, List[slack_botsWhereUniqueInput]],
+        'set': List[slack_botsWhereUniqueInput],
+        'delete': Union[slack_botsWhereUniqueInput, List[slack_botsWhereUniqueInput]],
+        'update': Union[slack_botsUpdateWithWhereUniqueInput, List[slack_botsUpdateWithWhereUniqueInput]],
+        'update_many': Union[slack_botsUpdateManyWithWhereInput, List[slack_botsUpdateManyWithWhereInput]],
+        'upsert': Union[slack_botsUpsertWithWhereUniqueInput, List[slack_botsUpsertWithWhereUniqueInput]],
+        'delete_many': Union[slack_botsWhereInput, List[slack_botsWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -9621,7 +11178,7 @@ slack_botsFindManyArgs = TypedDict(
         'order_by': Union['slack_botsOrderByInput', List['slack_botsOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'slack_botsWhereUniqueInput',
+        'cursor': slack_botsWhereUniqueInput,
         'include': 'slack_botsInclude',
         'distinct': List['slack_botsScalarFieldKeys'],
     },
@@ -9791,8 +11348,8 @@ slack_installationsCreateInput = TypedDict(
 slack_installationsConnectOrCreateInput = TypedDict(
     'slack_installationsConnectOrCreateInput',
     {
-        'where': 'slack_installationsWhereUniqueInput',
-        'create': 'slack_installationsCreateWithoutRelationsInput',
+        'where': slack_installationsWhereUniqueInput,
+        'create': slack_installationsCreateWithoutRelationsInput,
     },
 )
 
@@ -9800,9 +11357,9 @@ slack_installationsConnectOrCreateInput = TypedDict(
 slack_installationsCreateOneNestedInput = TypedDict(
     'slack_installationsCreateOneNestedInput',
     {
-        'create': 'slack_installationsCreateWithoutRelationsInput',
-        'connect': 'slack_installationsWhereUniqueInput',
-        'connect_or_create': 'slack_installationsConnectOrCreateInput',
+        'create': slack_installationsCreateWithoutRelationsInput,
+        'connect': slack_installationsWhereUniqueInput,
+        'connect_or_create': slack_installationsConnectOrCreateInput,
     },
     total=False,
 )
@@ -9811,36 +11368,9 @@ slack_installationsCreateOneNestedInput = TypedDict(
 slack_installationsCreateManyNestedInput = TypedDict(
     'slack_installationsCreateManyNestedInput',
     {
-        'create': Union['slack_installationsCreateWithoutRelationsInput', List['slack_installationsCreateWithoutRelationsInput']],
-        'connect': Union['slack_installationsWhereUniqueInput', List['slack_installationsWhereUniqueInput']],
-        'connect_or_create': Union['slack_installationsConnectOrCreateInput', List['slack_installationsConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-slack_installationsUpdateOneNestedInput = TypedDict(
-    'slack_installationsUpdateOneNestedInput',
-    {
-        'create': 'slack_installationsCreateWithoutRelationsInput',
-        'connect': 'slack_installationsWhereUniqueInput',
-        'connect_or_create': 'slack_installationsConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-slack_installationsUpdateManyNestedInput = TypedDict(
-    'slack_installationsUpdateManyNestedInput',
-    {
-        'create': Union['slack_installationsCreateWithoutRelationsInput', List['slack_installationsCreateWithoutRelationsInput']],
-        'connect': Union['slack_installationsWhereUniqueInput', List['slack_installationsWhereUniqueInput']],
-        'connect_or_create': Union['slack_installationsConnectOrCreateInput', List['slack_installationsConnectOrCreateInput']],
-        'disconnect': Union['slack_installationsWhereUniqueInput', List['slack_installationsWhereUniqueInput']],
-        'set': List['slack_installationsWhereUniqueInput'],
-        'delete': Union['slack_installationsWhereUniqueInput', List['slack_installationsWhereUniqueInput']],
+        'create': Union[slack_installationsCreateWithoutRelationsInput, List[slack_installationsCreateWithoutRelationsInput]],
+        'connect': Union[slack_installationsWhereUniqueInput, List[slack_installationsWhereUniqueInput]],
+        'connect_or_create': Union[slack_installationsConnectOrCreateInput, List[slack_installationsConnectOrCreateInput]],
     },
     total=False,
 )
@@ -9918,8 +11448,78 @@ slack_installationsUpsertInput = TypedDict(
     'slack_installationsUpsertInput',
     {
         'create': 'slack_installationsCreateInput',
-        'update': 'slack_installationsUpdateInput',
+        'update': slack_installationsUpdateInput,
     },
+)
+
+
+slack_installationsNestedUpsertInput = TypedDict(
+    'slack_installationsNestedUpsertInput',
+    {
+        'create': slack_installationsCreateWithoutRelationsInput,
+        'update': slack_installationsUpdateInput,
+    },
+)
+
+
+slack_installationsUpdateWithWhereUniqueInput = TypedDict(
+    'slack_installationsUpdateWithWhereUniqueInput',
+    {
+        'where': slack_installationsWhereUniqueInput,
+        'data': slack_installationsUpdateInput,
+    },
+)
+
+
+slack_installationsUpdateManyWithWhereInput = TypedDict(
+    'slack_installationsUpdateManyWithWhereInput',
+    {
+        'where': slack_installationsWhereInput,
+        'data': slack_installationsUpdateManyMutationInput,
+    },
+)
+
+
+slack_installationsUpsertWithWhereUniqueInput = TypedDict(
+    'slack_installationsUpsertWithWhereUniqueInput',
+    {
+        'where': slack_installationsWhereUniqueInput,
+        'create': slack_installationsCreateWithoutRelationsInput,
+        'update': slack_installationsUpdateInput,
+    },
+)
+
+
+slack_installationsUpdateOneNestedInput = TypedDict(
+    'slack_installationsUpdateOneNestedInput',
+    {
+        'create': slack_installationsCreateWithoutRelationsInput,
+        'connect': slack_installationsWhereUniqueInput,
+        'connect_or_create': slack_installationsConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': slack_installationsUpdateInput,
+        'upsert': slack_installationsNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+slack_installationsUpdateManyNestedInput = TypedDict(
+    'slack_installationsUpdateManyNestedInput',
+    {
+        'create': Union[slack_installationsCreateWithoutRelationsInput, List[slack_installationsCreateWithoutRelationsInput]],
+        'connect': Union[slack_installationsWhereUniqueInput, List[slack_installationsWhereUniqueInput]],
+        'connect_or_create': Union[slack_installationsConnectOrCreateInput, List[slack_installationsConnectOrCreateInput]],
+        'disconnect': Union[slack_installationsWhereUniqueInput, List[slack_installationsWhereUniqueInput]],
+        'set': List[slack_installationsWhereUniqueInput],
+        'delete': Union[slack_installationsWhereUniqueInput, List[slack_installationsWhereUniqueInput]],
+        'update': Union[slack_installationsUpdateWithWhereUniqueInput, List[slack_installationsUpdateWithWhereUniqueInput]],
+        'update_many': Union[slack_installationsUpdateManyWithWhereInput, List[slack_installationsUpdateManyWithWhereInput]],
+        'upsert': Union[slack_installationsUpsertWithWhereUniqueInput, List[slack_installationsUpsertWithWhereUniqueInput]],
+        'delete_many': Union[slack_installationsWhereInput, List[slack_installationsWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -9947,7 +11547,7 @@ slack_installationsFindManyArgs = TypedDict(
         'order_by': Union['slack_installationsOrderByInput', List['slack_installationsOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'slack_installationsWhereUniqueInput',
+        'cursor': slack_installationsWhereUniqueInput,
         'include': 'slack_installationsInclude',
         'distinct': List['slack_installationsScalarFieldKeys'],
     },
@@ -10059,8 +11659,8 @@ slack_oauth_statesCreateInput = TypedDict(
 slack_oauth_statesConnectOrCreateInput = TypedDict(
     'slack_oauth_statesConnectOrCreateInput',
     {
-        'where': 'slack_oauth_statesWhereUniqueInput',
-        'create': 'slack_oauth_statesCreateWithoutRelationsInput',
+        'where': slack_oauth_statesWhereUniqueInput,
+        'create': slack_oauth_statesCreateWithoutRelationsInput,
     },
 )
 
@@ -10068,9 +11668,9 @@ slack_oauth_statesConnectOrCreateInput = TypedDict(
 slack_oauth_statesCreateOneNestedInput = TypedDict(
     'slack_oauth_statesCreateOneNestedInput',
     {
-        'create': 'slack_oauth_statesCreateWithoutRelationsInput',
-        'connect': 'slack_oauth_statesWhereUniqueInput',
-        'connect_or_create': 'slack_oauth_statesConnectOrCreateInput',
+        'create': slack_oauth_statesCreateWithoutRelationsInput,
+        'connect': slack_oauth_statesWhereUniqueInput,
+        'connect_or_create': slack_oauth_statesConnectOrCreateInput,
     },
     total=False,
 )
@@ -10079,36 +11679,9 @@ slack_oauth_statesCreateOneNestedInput = TypedDict(
 slack_oauth_statesCreateManyNestedInput = TypedDict(
     'slack_oauth_statesCreateManyNestedInput',
     {
-        'create': Union['slack_oauth_statesCreateWithoutRelationsInput', List['slack_oauth_statesCreateWithoutRelationsInput']],
-        'connect': Union['slack_oauth_statesWhereUniqueInput', List['slack_oauth_statesWhereUniqueInput']],
-        'connect_or_create': Union['slack_oauth_statesConnectOrCreateInput', List['slack_oauth_statesConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-slack_oauth_statesUpdateOneNestedInput = TypedDict(
-    'slack_oauth_statesUpdateOneNestedInput',
-    {
-        'create': 'slack_oauth_statesCreateWithoutRelationsInput',
-        'connect': 'slack_oauth_statesWhereUniqueInput',
-        'connect_or_create': 'slack_oauth_statesConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-slack_oauth_statesUpdateManyNestedInput = TypedDict(
-    'slack_oauth_statesUpdateManyNestedInput',
-    {
-        'create': Union['slack_oauth_statesCreateWithoutRelationsInput', List['slack_oauth_statesCreateWithoutRelationsInput']],
-        'connect': Union['slack_oauth_statesWhereUniqueInput', List['slack_oauth_statesWhereUniqueInput']],
-        'connect_or_create': Union['slack_oauth_statesConnectOrCreateInput', List['slack_oauth_statesConnectOrCreateInput']],
-        'disconnect': Union['slack_oauth_statesWhereUniqueInput', List['slack_oauth_statesWhereUniqueInput']],
-        'set': List['slack_oauth_statesWhereUniqueInput'],
-        'delete': Union['slack_oauth_statesWhereUniqueInput', List['slack_oauth_statesWhereUniqueInput']],
+        'create': Union[slack_oauth_statesCreateWithoutRelationsInput, List[slack_oauth_statesCreateWithoutRelationsInput]],
+        'connect': Union[slack_oauth_statesWhereUniqueInput, List[slack_oauth_statesWhereUniqueInput]],
+        'connect_or_create': Union[slack_oauth_statesConnectOrCreateInput, List[slack_oauth_statesConnectOrCreateInput]],
     },
     total=False,
 )
@@ -10140,8 +11713,78 @@ slack_oauth_statesUpsertInput = TypedDict(
     'slack_oauth_statesUpsertInput',
     {
         'create': 'slack_oauth_statesCreateInput',
-        'update': 'slack_oauth_statesUpdateInput',
+        'update': slack_oauth_statesUpdateInput,
     },
+)
+
+
+slack_oauth_statesNestedUpsertInput = TypedDict(
+    'slack_oauth_statesNestedUpsertInput',
+    {
+        'create': slack_oauth_statesCreateWithoutRelationsInput,
+        'update': slack_oauth_statesUpdateInput,
+    },
+)
+
+
+slack_oauth_statesUpdateWithWhereUniqueInput = TypedDict(
+    'slack_oauth_statesUpdateWithWhereUniqueInput',
+    {
+        'where': slack_oauth_statesWhereUniqueInput,
+        'data': slack_oauth_statesUpdateInput,
+    },
+)
+
+
+slack_oauth_statesUpdateManyWithWhereInput = TypedDict(
+    'slack_oauth_statesUpdateManyWithWhereInput',
+    {
+        'where': slack_oauth_statesWhereInput,
+        'data': slack_oauth_statesUpdateManyMutationInput,
+    },
+)
+
+
+slack_oauth_statesUpsertWithWhereUniqueInput = TypedDict(
+    'slack_oauth_statesUpsertWithWhereUniqueInput',
+    {
+        'where': slack_oauth_statesWhereUniqueInput,
+        'create': slack_oauth_statesCreateWithoutRelationsInput,
+        'update': slack_oauth_statesUpdateInput,
+    },
+)
+
+
+slack_oauth_statesUpdateOneNestedInput = TypedDict(
+    'slack_oauth_statesUpdateOneNestedInput',
+    {
+        'create': slack_oauth_statesCreateWithoutRelationsInput,
+        'connect': slack_oauth_statesWhereUniqueInput,
+        'connect_or_create': slack_oauth_statesConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': slack_oauth_statesUpdateInput,
+        'upsert': slack_oauth_statesNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+slack_oauth_statesUpdateManyNestedInput = TypedDict(
+    'slack_oauth_statesUpdateManyNestedInput',
+    {
+        'create': Union[slack_oauth_statesCreateWithoutRelationsInput, List[slack_oauth_statesCreateWithoutRelationsInput]],
+        'connect': Union[slack_oauth_statesWhereUniqueInput, List[slack_oauth_statesWhereUniqueInput]],
+        'connect_or_create': Union[slack_oauth_statesConnectOrCreateInput, List[slack_oauth_statesConnectOrCreateInput]],
+        'disconnect': Union[slack_oauth_statesWhereUniqueInput, List[slack_oauth_statesWhereUniqueInput]],
+        'set': List[slack_oauth_statesWhereUniqueInput],
+        'delete': Union[slack_oauth_statesWhereUniqueInput, List[slack_oauth_statesWhereUniqueInput]],
+        'update': Union[slack_oauth_statesUpdateWithWhereUniqueInput, List[slack_oauth_statesUpdateWithWhereUniqueInput]],
+        'update_many': Union[slack_oauth_statesUpdateManyWithWhereInput, List[slack_oauth_statesUpdateManyWithWhereInput]],
+        'upsert': Union[slack_oauth_statesUpsertWithWhereUniqueInput, List[slack_oauth_statesUpsertWithWhereUniqueInput]],
+        'delete_many': Union[slack_oauth_statesWhereInput, List[slack_oauth_statesWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -10169,7 +11812,7 @@ slack_oauth_statesFindManyArgs = TypedDict(
         'order_by': Union['slack_oauth_statesOrderByInput', List['slack_oauth_statesOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'slack_oauth_statesWhereUniqueInput',
+        'cursor': slack_oauth_statesWhereUniqueInput,
         'include': 'slack_oauth_statesInclude',
         'distinct': List['slack_oauth_statesScalarFieldKeys'],
     },
@@ -10199,11 +11842,11 @@ uac_accountWhereInput = TypedDict(
         'provider_entity_id': Union[str, StringFilter],
         'platform_id': Union[str, StringFilter],
         'parent_id': Union[str, None, StringFilter],
-        'account_type': Union[enums.uac_account_type, 'uac_account_typeFilter'],
-        'category': Union[enums.uac_account_category, 'uac_account_categoryFilter'],
-        'status': Union[enums.uac_account_status, 'uac_account_statusFilter'],
+        'account_type': Union[enums.uac_account_type, uac_account_typeFilter],
+        'category': Union[enums.uac_account_category, uac_account_categoryFilter],
+        'status': Union[enums.uac_account_status, uac_account_statusFilter],
         'balance': Union[decimal.Decimal, None, DecimalFilter],
-        'currency_code': Union[enums.currency, None, 'currencyFilter'],
+        'currency_code': Union[enums.currency, None, currencyFilter],
         'name': Union[str, None, StringFilter],
         'nominal_code': Union[str, None, StringFilter],
         'created_at': Union[datetime.datetime, DateTimeFilter],
@@ -10253,7 +11896,7 @@ uac_accountWhereUniqueInput = TypedDict(
     'uac_accountWhereUniqueInput',
     {
         'id': str,
-        'organization_id_provider_entity_id': 'uac_account_organization_id_provider_entity_id_CompoundKey',
+        'organization_id_provider_entity_id': uac_account_organization_id_provider_entity_id_CompoundKey,
     },
     total=False,
 )
@@ -10310,8 +11953,8 @@ uac_accountCreateInput = TypedDict(
 uac_accountConnectOrCreateInput = TypedDict(
     'uac_accountConnectOrCreateInput',
     {
-        'where': 'uac_accountWhereUniqueInput',
-        'create': 'uac_accountCreateWithoutRelationsInput',
+        'where': uac_accountWhereUniqueInput,
+        'create': uac_accountCreateWithoutRelationsInput,
     },
 )
 
@@ -10319,9 +11962,9 @@ uac_accountConnectOrCreateInput = TypedDict(
 uac_accountCreateOneNestedInput = TypedDict(
     'uac_accountCreateOneNestedInput',
     {
-        'create': 'uac_accountCreateWithoutRelationsInput',
-        'connect': 'uac_accountWhereUniqueInput',
-        'connect_or_create': 'uac_accountConnectOrCreateInput',
+        'create': uac_accountCreateWithoutRelationsInput,
+        'connect': uac_accountWhereUniqueInput,
+        'connect_or_create': uac_accountConnectOrCreateInput,
     },
     total=False,
 )
@@ -10330,36 +11973,9 @@ uac_accountCreateOneNestedInput = TypedDict(
 uac_accountCreateManyNestedInput = TypedDict(
     'uac_accountCreateManyNestedInput',
     {
-        'create': Union['uac_accountCreateWithoutRelationsInput', List['uac_accountCreateWithoutRelationsInput']],
-        'connect': Union['uac_accountWhereUniqueInput', List['uac_accountWhereUniqueInput']],
-        'connect_or_create': Union['uac_accountConnectOrCreateInput', List['uac_accountConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_accountUpdateOneNestedInput = TypedDict(
-    'uac_accountUpdateOneNestedInput',
-    {
-        'create': 'uac_accountCreateWithoutRelationsInput',
-        'connect': 'uac_accountWhereUniqueInput',
-        'connect_or_create': 'uac_accountConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_accountUpdateManyNestedInput = TypedDict(
-    'uac_accountUpdateManyNestedInput',
-    {
-        'create': Union['uac_accountCreateWithoutRelationsInput', List['uac_accountCreateWithoutRelationsInput']],
-        'connect': Union['uac_accountWhereUniqueInput', List['uac_accountWhereUniqueInput']],
-        'connect_or_create': Union['uac_accountConnectOrCreateInput', List['uac_accountConnectOrCreateInput']],
-        'disconnect': Union['uac_accountWhereUniqueInput', List['uac_accountWhereUniqueInput']],
-        'set': List['uac_accountWhereUniqueInput'],
-        'delete': Union['uac_accountWhereUniqueInput', List['uac_accountWhereUniqueInput']],
+        'create': Union[uac_accountCreateWithoutRelationsInput, List[uac_accountCreateWithoutRelationsInput]],
+        'connect': Union[uac_accountWhereUniqueInput, List[uac_accountWhereUniqueInput]],
+        'connect_or_create': Union[uac_accountConnectOrCreateInput, List[uac_accountConnectOrCreateInput]],
     },
     total=False,
 )
@@ -10419,8 +12035,78 @@ uac_accountUpsertInput = TypedDict(
     'uac_accountUpsertInput',
     {
         'create': 'uac_accountCreateInput',
-        'update': 'uac_accountUpdateInput',
+        'update': uac_accountUpdateInput,
     },
+)
+
+
+uac_accountNestedUpsertInput = TypedDict(
+    'uac_accountNestedUpsertInput',
+    {
+        'create': uac_accountCreateWithoutRelationsInput,
+        'update': uac_accountUpdateInput,
+    },
+)
+
+
+uac_accountUpdateWithWhereUniqueInput = TypedDict(
+    'uac_accountUpdateWithWhereUniqueInput',
+    {
+        'where': uac_accountWhereUniqueInput,
+        'data': uac_accountUpdateInput,
+    },
+)
+
+
+uac_accountUpdateManyWithWhereInput = TypedDict(
+    'uac_accountUpdateManyWithWhereInput',
+    {
+        'where': uac_accountWhereInput,
+        'data': uac_accountUpdateManyMutationInput,
+    },
+)
+
+
+uac_accountUpsertWithWhereUniqueInput = TypedDict(
+    'uac_accountUpsertWithWhereUniqueInput',
+    {
+        'where': uac_accountWhereUniqueInput,
+        'create': uac_accountCreateWithoutRelationsInput,
+        'update': uac_accountUpdateInput,
+    },
+)
+
+
+uac_accountUpdateOneNestedInput = TypedDict(
+    'uac_accountUpdateOneNestedInput',
+    {
+        'create': uac_accountCreateWithoutRelationsInput,
+        'connect': uac_accountWhereUniqueInput,
+        'connect_or_create': uac_accountConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_accountUpdateInput,
+        'upsert': uac_accountNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_accountUpdateManyNestedInput = TypedDict(
+    'uac_accountUpdateManyNestedInput',
+    {
+        'create': Union[uac_accountCreateWithoutRelationsInput, List[uac_accountCreateWithoutRelationsInput]],
+        'connect': Union[uac_accountWhereUniqueInput, List[uac_accountWhereUniqueInput]],
+        'connect_or_create': Union[uac_accountConnectOrCreateInput, List[uac_accountConnectOrCreateInput]],
+        'disconnect': Union[uac_accountWhereUniqueInput, List[uac_accountWhereUniqueInput]],
+        'set': List[uac_accountWhereUniqueInput],
+        'delete': Union[uac_accountWhereUniqueInput, List[uac_accountWhereUniqueInput]],
+        'update': Union[uac_accountUpdateWithWhereUniqueInput, List[uac_accountUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_accountUpdateManyWithWhereInput, List[uac_accountUpdateManyWithWhereInput]],
+        'upsert': Union[uac_accountUpsertWithWhereUniqueInput, List[uac_accountUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_accountWhereInput, List[uac_accountWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -10448,7 +12134,7 @@ uac_accountFindManyArgs = TypedDict(
         'order_by': Union['uac_accountOrderByInput', List['uac_accountOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_accountWhereUniqueInput',
+        'cursor': uac_accountWhereUniqueInput,
         'include': 'uac_accountInclude',
         'distinct': List['uac_accountScalarFieldKeys'],
     },
@@ -10495,7 +12181,7 @@ uac_subsidiaryWhereInput = TypedDict(
         'country': Union[str, StringFilter],
         'elimination': Union[bool, BooleanFilter],
         'status': Union[str, StringFilter],
-        'currency_code': Union[enums.currency, None, 'currencyFilter'],
+        'currency_code': Union[enums.currency, None, currencyFilter],
         'name': Union[str, None, StringFilter],
         'created_at': Union[datetime.datetime, DateTimeFilter],
         'updated_at': Union[datetime.datetime, DateTimeFilter],
@@ -10543,7 +12229,7 @@ uac_subsidiaryWhereUniqueInput = TypedDict(
     'uac_subsidiaryWhereUniqueInput',
     {
         'id': str,
-        'organization_id_provider_entity_id': 'uac_subsidiary_organization_id_provider_entity_id_CompoundKey',
+        'organization_id_provider_entity_id': uac_subsidiary_organization_id_provider_entity_id_CompoundKey,
     },
     total=False,
 )
@@ -10593,8 +12279,8 @@ uac_subsidiaryCreateInput = TypedDict(
 uac_subsidiaryConnectOrCreateInput = TypedDict(
     'uac_subsidiaryConnectOrCreateInput',
     {
-        'where': 'uac_subsidiaryWhereUniqueInput',
-        'create': 'uac_subsidiaryCreateWithoutRelationsInput',
+        'where': uac_subsidiaryWhereUniqueInput,
+        'create': uac_subsidiaryCreateWithoutRelationsInput,
     },
 )
 
@@ -10602,9 +12288,9 @@ uac_subsidiaryConnectOrCreateInput = TypedDict(
 uac_subsidiaryCreateOneNestedInput = TypedDict(
     'uac_subsidiaryCreateOneNestedInput',
     {
-        'create': 'uac_subsidiaryCreateWithoutRelationsInput',
-        'connect': 'uac_subsidiaryWhereUniqueInput',
-        'connect_or_create': 'uac_subsidiaryConnectOrCreateInput',
+        'create': uac_subsidiaryCreateWithoutRelationsInput,
+        'connect': uac_subsidiaryWhereUniqueInput,
+        'connect_or_create': uac_subsidiaryConnectOrCreateInput,
     },
     total=False,
 )
@@ -10613,36 +12299,9 @@ uac_subsidiaryCreateOneNestedInput = TypedDict(
 uac_subsidiaryCreateManyNestedInput = TypedDict(
     'uac_subsidiaryCreateManyNestedInput',
     {
-        'create': Union['uac_subsidiaryCreateWithoutRelationsInput', List['uac_subsidiaryCreateWithoutRelationsInput']],
-        'connect': Union['uac_subsidiaryWhereUniqueInput', List['uac_subsidiaryWhereUniqueInput']],
-        'connect_or_create': Union['uac_subsidiaryConnectOrCreateInput', List['uac_subsidiaryConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_subsidiaryUpdateOneNestedInput = TypedDict(
-    'uac_subsidiaryUpdateOneNestedInput',
-    {
-        'create': 'uac_subsidiaryCreateWithoutRelationsInput',
-        'connect': 'uac_subsidiaryWhereUniqueInput',
-        'connect_or_create': 'uac_subsidiaryConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_subsidiaryUpdateManyNestedInput = TypedDict(
-    'uac_subsidiaryUpdateManyNestedInput',
-    {
-        'create': Union['uac_subsidiaryCreateWithoutRelationsInput', List['uac_subsidiaryCreateWithoutRelationsInput']],
-        'connect': Union['uac_subsidiaryWhereUniqueInput', List['uac_subsidiaryWhereUniqueInput']],
-        'connect_or_create': Union['uac_subsidiaryConnectOrCreateInput', List['uac_subsidiaryConnectOrCreateInput']],
-        'disconnect': Union['uac_subsidiaryWhereUniqueInput', List['uac_subsidiaryWhereUniqueInput']],
-        'set': List['uac_subsidiaryWhereUniqueInput'],
-        'delete': Union['uac_subsidiaryWhereUniqueInput', List['uac_subsidiaryWhereUniqueInput']],
+        'create': Union[uac_subsidiaryCreateWithoutRelationsInput, List[uac_subsidiaryCreateWithoutRelationsInput]],
+        'connect': Union[uac_subsidiaryWhereUniqueInput, List[uac_subsidiaryWhereUniqueInput]],
+        'connect_or_create': Union[uac_subsidiaryConnectOrCreateInput, List[uac_subsidiaryConnectOrCreateInput]],
     },
     total=False,
 )
@@ -10695,8 +12354,78 @@ uac_subsidiaryUpsertInput = TypedDict(
     'uac_subsidiaryUpsertInput',
     {
         'create': 'uac_subsidiaryCreateInput',
-        'update': 'uac_subsidiaryUpdateInput',
+        'update': uac_subsidiaryUpdateInput,
     },
+)
+
+
+uac_subsidiaryNestedUpsertInput = TypedDict(
+    'uac_subsidiaryNestedUpsertInput',
+    {
+        'create': uac_subsidiaryCreateWithoutRelationsInput,
+        'update': uac_subsidiaryUpdateInput,
+    },
+)
+
+
+uac_subsidiaryUpdateWithWhereUniqueInput = TypedDict(
+    'uac_subsidiaryUpdateWithWhereUniqueInput',
+    {
+        'where': uac_subsidiaryWhereUniqueInput,
+        'data': uac_subsidiaryUpdateInput,
+    },
+)
+
+
+uac_subsidiaryUpdateManyWithWhereInput = TypedDict(
+    'uac_subsidiaryUpdateManyWithWhereInput',
+    {
+        'where': uac_subsidiaryWhereInput,
+        'data': uac_subsidiaryUpdateManyMutationInput,
+    },
+)
+
+
+uac_subsidiaryUpsertWithWhereUniqueInput = TypedDict(
+    'uac_subsidiaryUpsertWithWhereUniqueInput',
+    {
+        'where': uac_subsidiaryWhereUniqueInput,
+        'create': uac_subsidiaryCreateWithoutRelationsInput,
+        'update': uac_subsidiaryUpdateInput,
+    },
+)
+
+
+uac_subsidiaryUpdateOneNestedInput = TypedDict(
+    'uac_subsidiaryUpdateOneNestedInput',
+    {
+        'create': uac_subsidiaryCreateWithoutRelationsInput,
+        'connect': uac_subsidiaryWhereUniqueInput,
+        'connect_or_create': uac_subsidiaryConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_subsidiaryUpdateInput,
+        'upsert': uac_subsidiaryNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_subsidiaryUpdateManyNestedInput = TypedDict(
+    'uac_subsidiaryUpdateManyNestedInput',
+    {
+        'create': Union[uac_subsidiaryCreateWithoutRelationsInput, List[uac_subsidiaryCreateWithoutRelationsInput]],
+        'connect': Union[uac_subsidiaryWhereUniqueInput, List[uac_subsidiaryWhereUniqueInput]],
+        'connect_or_create': Union[uac_subsidiaryConnectOrCreateInput, List[uac_subsidiaryConnectOrCreateInput]],
+        'disconnect': Union[uac_subsidiaryWhereUniqueInput, List[uac_subsidiaryWhereUniqueInput]],
+        'set': List[uac_subsidiaryWhereUniqueInput],
+        'delete': Union[uac_subsidiaryWhereUniqueInput, List[uac_subsidiaryWhereUniqueInput]],
+        'update': Union[uac_subsidiaryUpdateWithWhereUniqueInput, List[uac_subsidiaryUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_subsidiaryUpdateManyWithWhereInput, List[uac_subsidiaryUpdateManyWithWhereInput]],
+        'upsert': Union[uac_subsidiaryUpsertWithWhereUniqueInput, List[uac_subsidiaryUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_subsidiaryWhereInput, List[uac_subsidiaryWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -10725,7 +12454,7 @@ uac_subsidiaryFindManyArgs = TypedDict(
         'order_by': Union['uac_subsidiaryOrderByInput', List['uac_subsidiaryOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_subsidiaryWhereUniqueInput',
+        'cursor': uac_subsidiaryWhereUniqueInput,
         'include': 'uac_subsidiaryInclude',
         'distinct': List['uac_subsidiaryScalarFieldKeys'],
     },
@@ -10764,7 +12493,7 @@ uac_addressWhereInput = TypedDict(
         'uac_customer_id': Union[str, None, StringFilter],
         'uac_vendor_id': Union[str, None, StringFilter],
         'organization_id': Union[str, None, StringFilter],
-        'type': Union[enums.uac_address_type, 'uac_address_typeFilter'],
+        'type': Union[enums.uac_address_type, uac_address_typeFilter],
         'address1': Union[str, None, StringFilter],
         'address2': Union[str, None, StringFilter],
         'city': Union[str, None, StringFilter],
@@ -10826,8 +12555,8 @@ uac_addressWhereUniqueInput = TypedDict(
     'uac_addressWhereUniqueInput',
     {
         'id': str,
-        'unique_uac_customer_id_type': 'uac_address_unique_uac_customer_id_type_CompoundKey',
-        'unique_uac_vendor_id_type': 'uac_address_unique_uac_vendor_id_type_CompoundKey',
+        'unique_uac_customer_id_type': uac_address_unique_uac_customer_id_type_CompoundKey,
+        'unique_uac_vendor_id_type': uac_address_unique_uac_vendor_id_type_CompoundKey,
     },
     total=False,
 )
@@ -10878,8 +12607,8 @@ uac_addressCreateInput = TypedDict(
 uac_addressConnectOrCreateInput = TypedDict(
     'uac_addressConnectOrCreateInput',
     {
-        'where': 'uac_addressWhereUniqueInput',
-        'create': 'uac_addressCreateWithoutRelationsInput',
+        'where': uac_addressWhereUniqueInput,
+        'create': uac_addressCreateWithoutRelationsInput,
     },
 )
 
@@ -10887,9 +12616,9 @@ uac_addressConnectOrCreateInput = TypedDict(
 uac_addressCreateOneNestedInput = TypedDict(
     'uac_addressCreateOneNestedInput',
     {
-        'create': 'uac_addressCreateWithoutRelationsInput',
-        'connect': 'uac_addressWhereUniqueInput',
-        'connect_or_create': 'uac_addressConnectOrCreateInput',
+        'create': uac_addressCreateWithoutRelationsInput,
+        'connect': uac_addressWhereUniqueInput,
+        'connect_or_create': uac_addressConnectOrCreateInput,
     },
     total=False,
 )
@@ -10898,36 +12627,9 @@ uac_addressCreateOneNestedInput = TypedDict(
 uac_addressCreateManyNestedInput = TypedDict(
     'uac_addressCreateManyNestedInput',
     {
-        'create': Union['uac_addressCreateWithoutRelationsInput', List['uac_addressCreateWithoutRelationsInput']],
-        'connect': Union['uac_addressWhereUniqueInput', List['uac_addressWhereUniqueInput']],
-        'connect_or_create': Union['uac_addressConnectOrCreateInput', List['uac_addressConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_addressUpdateOneNestedInput = TypedDict(
-    'uac_addressUpdateOneNestedInput',
-    {
-        'create': 'uac_addressCreateWithoutRelationsInput',
-        'connect': 'uac_addressWhereUniqueInput',
-        'connect_or_create': 'uac_addressConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_addressUpdateManyNestedInput = TypedDict(
-    'uac_addressUpdateManyNestedInput',
-    {
-        'create': Union['uac_addressCreateWithoutRelationsInput', List['uac_addressCreateWithoutRelationsInput']],
-        'connect': Union['uac_addressWhereUniqueInput', List['uac_addressWhereUniqueInput']],
-        'connect_or_create': Union['uac_addressConnectOrCreateInput', List['uac_addressConnectOrCreateInput']],
-        'disconnect': Union['uac_addressWhereUniqueInput', List['uac_addressWhereUniqueInput']],
-        'set': List['uac_addressWhereUniqueInput'],
-        'delete': Union['uac_addressWhereUniqueInput', List['uac_addressWhereUniqueInput']],
+        'create': Union[uac_addressCreateWithoutRelationsInput, List[uac_addressCreateWithoutRelationsInput]],
+        'connect': Union[uac_addressWhereUniqueInput, List[uac_addressWhereUniqueInput]],
+        'connect_or_create': Union[uac_addressConnectOrCreateInput, List[uac_addressConnectOrCreateInput]],
     },
     total=False,
 )
@@ -10981,8 +12683,78 @@ uac_addressUpsertInput = TypedDict(
     'uac_addressUpsertInput',
     {
         'create': 'uac_addressCreateInput',
-        'update': 'uac_addressUpdateInput',
+        'update': uac_addressUpdateInput,
     },
+)
+
+
+uac_addressNestedUpsertInput = TypedDict(
+    'uac_addressNestedUpsertInput',
+    {
+        'create': uac_addressCreateWithoutRelationsInput,
+        'update': uac_addressUpdateInput,
+    },
+)
+
+
+uac_addressUpdateWithWhereUniqueInput = TypedDict(
+    'uac_addressUpdateWithWhereUniqueInput',
+    {
+        'where': uac_addressWhereUniqueInput,
+        'data': uac_addressUpdateInput,
+    },
+)
+
+
+uac_addressUpdateManyWithWhereInput = TypedDict(
+    'uac_addressUpdateManyWithWhereInput',
+    {
+        'where': uac_addressWhereInput,
+        'data': uac_addressUpdateManyMutationInput,
+    },
+)
+
+
+uac_addressUpsertWithWhereUniqueInput = TypedDict(
+    'uac_addressUpsertWithWhereUniqueInput',
+    {
+        'where': uac_addressWhereUniqueInput,
+        'create': uac_addressCreateWithoutRelationsInput,
+        'update': uac_addressUpdateInput,
+    },
+)
+
+
+uac_addressUpdateOneNestedInput = TypedDict(
+    'uac_addressUpdateOneNestedInput',
+    {
+        'create': uac_addressCreateWithoutRelationsInput,
+        'connect': uac_addressWhereUniqueInput,
+        'connect_or_create': uac_addressConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_addressUpdateInput,
+        'upsert': uac_addressNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_addressUpdateManyNestedInput = TypedDict(
+    'uac_addressUpdateManyNestedInput',
+    {
+        'create': Union[uac_addressCreateWithoutRelationsInput, List[uac_addressCreateWithoutRelationsInput]],
+        'connect': Union[uac_addressWhereUniqueInput, List[uac_addressWhereUniqueInput]],
+        'connect_or_create': Union[uac_addressConnectOrCreateInput, List[uac_addressConnectOrCreateInput]],
+        'disconnect': Union[uac_addressWhereUniqueInput, List[uac_addressWhereUniqueInput]],
+        'set': List[uac_addressWhereUniqueInput],
+        'delete': Union[uac_addressWhereUniqueInput, List[uac_addressWhereUniqueInput]],
+        'update': Union[uac_addressUpdateWithWhereUniqueInput, List[uac_addressUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_addressUpdateManyWithWhereInput, List[uac_addressUpdateManyWithWhereInput]],
+        'upsert': Union[uac_addressUpsertWithWhereUniqueInput, List[uac_addressUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_addressWhereInput, List[uac_addressWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -11012,7 +12784,7 @@ uac_addressFindManyArgs = TypedDict(
         'order_by': Union['uac_addressOrderByInput', List['uac_addressOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_addressWhereUniqueInput',
+        'cursor': uac_addressWhereUniqueInput,
         'include': 'uac_addressInclude',
         'distinct': List['uac_addressScalarFieldKeys'],
     },
@@ -11060,7 +12832,7 @@ uac_billWhereInput = TypedDict(
         'issue_date': Union[str, None, StringFilter],
         'due_date': Union[str, None, StringFilter],
         'currency_code': Union[str, None, StringFilter],
-        'status': Union[enums.uac_bill_status, None, 'uac_bill_statusFilter'],
+        'status': Union[enums.uac_bill_status, None, uac_bill_statusFilter],
         'amount_due': Union[float, None, FloatFilter],
         'total_amount': Union[float, None, FloatFilter],
         'sub_total': Union[float, None, FloatFilter],
@@ -11115,7 +12887,7 @@ uac_billWhereUniqueInput = TypedDict(
     'uac_billWhereUniqueInput',
     {
         'id': str,
-        'organization_id_id': 'uac_bill_organization_id_id_CompoundKey',
+        'organization_id_id': uac_bill_organization_id_id_CompoundKey,
     },
     total=False,
 )
@@ -11182,8 +12954,8 @@ uac_billCreateInput = TypedDict(
 uac_billConnectOrCreateInput = TypedDict(
     'uac_billConnectOrCreateInput',
     {
-        'where': 'uac_billWhereUniqueInput',
-        'create': 'uac_billCreateWithoutRelationsInput',
+        'where': uac_billWhereUniqueInput,
+        'create': uac_billCreateWithoutRelationsInput,
     },
 )
 
@@ -11191,9 +12963,9 @@ uac_billConnectOrCreateInput = TypedDict(
 uac_billCreateOneNestedInput = TypedDict(
     'uac_billCreateOneNestedInput',
     {
-        'create': 'uac_billCreateWithoutRelationsInput',
-        'connect': 'uac_billWhereUniqueInput',
-        'connect_or_create': 'uac_billConnectOrCreateInput',
+        'create': uac_billCreateWithoutRelationsInput,
+        'connect': uac_billWhereUniqueInput,
+        'connect_or_create': uac_billConnectOrCreateInput,
     },
     total=False,
 )
@@ -11202,36 +12974,9 @@ uac_billCreateOneNestedInput = TypedDict(
 uac_billCreateManyNestedInput = TypedDict(
     'uac_billCreateManyNestedInput',
     {
-        'create': Union['uac_billCreateWithoutRelationsInput', List['uac_billCreateWithoutRelationsInput']],
-        'connect': Union['uac_billWhereUniqueInput', List['uac_billWhereUniqueInput']],
-        'connect_or_create': Union['uac_billConnectOrCreateInput', List['uac_billConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_billUpdateOneNestedInput = TypedDict(
-    'uac_billUpdateOneNestedInput',
-    {
-        'create': 'uac_billCreateWithoutRelationsInput',
-        'connect': 'uac_billWhereUniqueInput',
-        'connect_or_create': 'uac_billConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_billUpdateManyNestedInput = TypedDict(
-    'uac_billUpdateManyNestedInput',
-    {
-        'create': Union['uac_billCreateWithoutRelationsInput', List['uac_billCreateWithoutRelationsInput']],
-        'connect': Union['uac_billWhereUniqueInput', List['uac_billWhereUniqueInput']],
-        'connect_or_create': Union['uac_billConnectOrCreateInput', List['uac_billConnectOrCreateInput']],
-        'disconnect': Union['uac_billWhereUniqueInput', List['uac_billWhereUniqueInput']],
-        'set': List['uac_billWhereUniqueInput'],
-        'delete': Union['uac_billWhereUniqueInput', List['uac_billWhereUniqueInput']],
+        'create': Union[uac_billCreateWithoutRelationsInput, List[uac_billCreateWithoutRelationsInput]],
+        'connect': Union[uac_billWhereUniqueInput, List[uac_billWhereUniqueInput]],
+        'connect_or_create': Union[uac_billConnectOrCreateInput, List[uac_billConnectOrCreateInput]],
     },
     total=False,
 )
@@ -11301,8 +13046,78 @@ uac_billUpsertInput = TypedDict(
     'uac_billUpsertInput',
     {
         'create': 'uac_billCreateInput',
-        'update': 'uac_billUpdateInput',
+        'update': uac_billUpdateInput,
     },
+)
+
+
+uac_billNestedUpsertInput = TypedDict(
+    'uac_billNestedUpsertInput',
+    {
+        'create': uac_billCreateWithoutRelationsInput,
+        'update': uac_billUpdateInput,
+    },
+)
+
+
+uac_billUpdateWithWhereUniqueInput = TypedDict(
+    'uac_billUpdateWithWhereUniqueInput',
+    {
+        'where': uac_billWhereUniqueInput,
+        'data': uac_billUpdateInput,
+    },
+)
+
+
+uac_billUpdateManyWithWhereInput = TypedDict(
+    'uac_billUpdateManyWithWhereInput',
+    {
+        'where': uac_billWhereInput,
+        'data': uac_billUpdateManyMutationInput,
+    },
+)
+
+
+uac_billUpsertWithWhereUniqueInput = TypedDict(
+    'uac_billUpsertWithWhereUniqueInput',
+    {
+        'where': uac_billWhereUniqueInput,
+        'create': uac_billCreateWithoutRelationsInput,
+        'update': uac_billUpdateInput,
+    },
+)
+
+
+uac_billUpdateOneNestedInput = TypedDict(
+    'uac_billUpdateOneNestedInput',
+    {
+        'create': uac_billCreateWithoutRelationsInput,
+        'connect': uac_billWhereUniqueInput,
+        'connect_or_create': uac_billConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_billUpdateInput,
+        'upsert': uac_billNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_billUpdateManyNestedInput = TypedDict(
+    'uac_billUpdateManyNestedInput',
+    {
+        'create': Union[uac_billCreateWithoutRelationsInput, List[uac_billCreateWithoutRelationsInput]],
+        'connect': Union[uac_billWhereUniqueInput, List[uac_billWhereUniqueInput]],
+        'connect_or_create': Union[uac_billConnectOrCreateInput, List[uac_billConnectOrCreateInput]],
+        'disconnect': Union[uac_billWhereUniqueInput, List[uac_billWhereUniqueInput]],
+        'set': List[uac_billWhereUniqueInput],
+        'delete': Union[uac_billWhereUniqueInput, List[uac_billWhereUniqueInput]],
+        'update': Union[uac_billUpdateWithWhereUniqueInput, List[uac_billUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_billUpdateManyWithWhereInput, List[uac_billUpdateManyWithWhereInput]],
+        'upsert': Union[uac_billUpsertWithWhereUniqueInput, List[uac_billUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_billWhereInput, List[uac_billWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -11334,7 +13149,7 @@ uac_billFindManyArgs = TypedDict(
         'order_by': Union['uac_billOrderByInput', List['uac_billOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_billWhereUniqueInput',
+        'cursor': uac_billWhereUniqueInput,
         'include': 'uac_billInclude',
         'distinct': List['uac_billScalarFieldKeys'],
     },
@@ -11381,7 +13196,7 @@ uac_bill_paymentWhereInput = TypedDict(
         'uac_bill_id': Union[str, StringFilter],
         'allocated_date': Union[str, None, StringFilter],
         'allocated_amount': Union[float, None, FloatFilter],
-        'type': Union[enums.uac_bill_payment_type, None, 'uac_bill_payment_typeFilter'],
+        'type': Union[enums.uac_bill_payment_type, None, uac_bill_payment_typeFilter],
         'uac_bill': 'uac_billRelationFilter',
         'AND': List['uac_bill_paymentWhereInput'],
         'OR': List['uac_bill_paymentWhereInput'],
@@ -11449,8 +13264,8 @@ uac_bill_paymentCreateInput = TypedDict(
 uac_bill_paymentConnectOrCreateInput = TypedDict(
     'uac_bill_paymentConnectOrCreateInput',
     {
-        'where': 'uac_bill_paymentWhereUniqueInput',
-        'create': 'uac_bill_paymentCreateWithoutRelationsInput',
+        'where': uac_bill_paymentWhereUniqueInput,
+        'create': uac_bill_paymentCreateWithoutRelationsInput,
     },
 )
 
@@ -11458,9 +13273,9 @@ uac_bill_paymentConnectOrCreateInput = TypedDict(
 uac_bill_paymentCreateOneNestedInput = TypedDict(
     'uac_bill_paymentCreateOneNestedInput',
     {
-        'create': 'uac_bill_paymentCreateWithoutRelationsInput',
-        'connect': 'uac_bill_paymentWhereUniqueInput',
-        'connect_or_create': 'uac_bill_paymentConnectOrCreateInput',
+        'create': uac_bill_paymentCreateWithoutRelationsInput,
+        'connect': uac_bill_paymentWhereUniqueInput,
+        'connect_or_create': uac_bill_paymentConnectOrCreateInput,
     },
     total=False,
 )
@@ -11469,36 +13284,9 @@ uac_bill_paymentCreateOneNestedInput = TypedDict(
 uac_bill_paymentCreateManyNestedInput = TypedDict(
     'uac_bill_paymentCreateManyNestedInput',
     {
-        'create': Union['uac_bill_paymentCreateWithoutRelationsInput', List['uac_bill_paymentCreateWithoutRelationsInput']],
-        'connect': Union['uac_bill_paymentWhereUniqueInput', List['uac_bill_paymentWhereUniqueInput']],
-        'connect_or_create': Union['uac_bill_paymentConnectOrCreateInput', List['uac_bill_paymentConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_bill_paymentUpdateOneNestedInput = TypedDict(
-    'uac_bill_paymentUpdateOneNestedInput',
-    {
-        'create': 'uac_bill_paymentCreateWithoutRelationsInput',
-        'connect': 'uac_bill_paymentWhereUniqueInput',
-        'connect_or_create': 'uac_bill_paymentConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_bill_paymentUpdateManyNestedInput = TypedDict(
-    'uac_bill_paymentUpdateManyNestedInput',
-    {
-        'create': Union['uac_bill_paymentCreateWithoutRelationsInput', List['uac_bill_paymentCreateWithoutRelationsInput']],
-        'connect': Union['uac_bill_paymentWhereUniqueInput', List['uac_bill_paymentWhereUniqueInput']],
-        'connect_or_create': Union['uac_bill_paymentConnectOrCreateInput', List['uac_bill_paymentConnectOrCreateInput']],
-        'disconnect': Union['uac_bill_paymentWhereUniqueInput', List['uac_bill_paymentWhereUniqueInput']],
-        'set': List['uac_bill_paymentWhereUniqueInput'],
-        'delete': Union['uac_bill_paymentWhereUniqueInput', List['uac_bill_paymentWhereUniqueInput']],
+        'create': Union[uac_bill_paymentCreateWithoutRelationsInput, List[uac_bill_paymentCreateWithoutRelationsInput]],
+        'connect': Union[uac_bill_paymentWhereUniqueInput, List[uac_bill_paymentWhereUniqueInput]],
+        'connect_or_create': Union[uac_bill_paymentConnectOrCreateInput, List[uac_bill_paymentConnectOrCreateInput]],
     },
     total=False,
 )
@@ -11535,8 +13323,78 @@ uac_bill_paymentUpsertInput = TypedDict(
     'uac_bill_paymentUpsertInput',
     {
         'create': 'uac_bill_paymentCreateInput',
-        'update': 'uac_bill_paymentUpdateInput',
+        'update': uac_bill_paymentUpdateInput,
     },
+)
+
+
+uac_bill_paymentNestedUpsertInput = TypedDict(
+    'uac_bill_paymentNestedUpsertInput',
+    {
+        'create': uac_bill_paymentCreateWithoutRelationsInput,
+        'update': uac_bill_paymentUpdateInput,
+    },
+)
+
+
+uac_bill_paymentUpdateWithWhereUniqueInput = TypedDict(
+    'uac_bill_paymentUpdateWithWhereUniqueInput',
+    {
+        'where': uac_bill_paymentWhereUniqueInput,
+        'data': uac_bill_paymentUpdateInput,
+    },
+)
+
+
+uac_bill_paymentUpdateManyWithWhereInput = TypedDict(
+    'uac_bill_paymentUpdateManyWithWhereInput',
+    {
+        'where': uac_bill_paymentWhereInput,
+        'data': uac_bill_paymentUpdateManyMutationInput,
+    },
+)
+
+
+uac_bill_paymentUpsertWithWhereUniqueInput = TypedDict(
+    'uac_bill_paymentUpsertWithWhereUniqueInput',
+    {
+        'where': uac_bill_paymentWhereUniqueInput,
+        'create': uac_bill_paymentCreateWithoutRelationsInput,
+        'update': uac_bill_paymentUpdateInput,
+    },
+)
+
+
+uac_bill_paymentUpdateOneNestedInput = TypedDict(
+    'uac_bill_paymentUpdateOneNestedInput',
+    {
+        'create': uac_bill_paymentCreateWithoutRelationsInput,
+        'connect': uac_bill_paymentWhereUniqueInput,
+        'connect_or_create': uac_bill_paymentConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_bill_paymentUpdateInput,
+        'upsert': uac_bill_paymentNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentUpdateManyNestedInput = TypedDict(
+    'uac_bill_paymentUpdateManyNestedInput',
+    {
+        'create': Union[uac_bill_paymentCreateWithoutRelationsInput, List[uac_bill_paymentCreateWithoutRelationsInput]],
+        'connect': Union[uac_bill_paymentWhereUniqueInput, List[uac_bill_paymentWhereUniqueInput]],
+        'connect_or_create': Union[uac_bill_paymentConnectOrCreateInput, List[uac_bill_paymentConnectOrCreateInput]],
+        'disconnect': Union[uac_bill_paymentWhereUniqueInput, List[uac_bill_paymentWhereUniqueInput]],
+        'set': List[uac_bill_paymentWhereUniqueInput],
+        'delete': Union[uac_bill_paymentWhereUniqueInput, List[uac_bill_paymentWhereUniqueInput]],
+        'update': Union[uac_bill_paymentUpdateWithWhereUniqueInput, List[uac_bill_paymentUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_bill_paymentUpdateManyWithWhereInput, List[uac_bill_paymentUpdateManyWithWhereInput]],
+        'upsert': Union[uac_bill_paymentUpsertWithWhereUniqueInput, List[uac_bill_paymentUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_bill_paymentWhereInput, List[uac_bill_paymentWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -11565,7 +13423,7 @@ uac_bill_paymentFindManyArgs = TypedDict(
         'order_by': Union['uac_bill_paymentOrderByInput', List['uac_bill_paymentOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_bill_paymentWhereUniqueInput',
+        'cursor': uac_bill_paymentWhereUniqueInput,
         'include': 'uac_bill_paymentInclude',
         'distinct': List['uac_bill_paymentScalarFieldKeys'],
     },
@@ -11599,7 +13457,7 @@ uac_bill_paymentsWhereInput = TypedDict(
         'vendor_id': Union[str, None, StringFilter],
         'account_id': Union[str, None, StringFilter],
         'total_amount': Union[decimal.Decimal, None, DecimalFilter],
-        'currency_code': Union[enums.currency, None, 'currencyFilter'],
+        'currency_code': Union[enums.currency, None, currencyFilter],
         'memo': Union[str, None, StringFilter],
         'currency_rate': Union[str, None, StringFilter],
         'txn_date': Union[str, None, StringFilter],
@@ -11690,8 +13548,8 @@ uac_bill_paymentsCreateInput = TypedDict(
 uac_bill_paymentsConnectOrCreateInput = TypedDict(
     'uac_bill_paymentsConnectOrCreateInput',
     {
-        'where': 'uac_bill_paymentsWhereUniqueInput',
-        'create': 'uac_bill_paymentsCreateWithoutRelationsInput',
+        'where': uac_bill_paymentsWhereUniqueInput,
+        'create': uac_bill_paymentsCreateWithoutRelationsInput,
     },
 )
 
@@ -11699,9 +13557,9 @@ uac_bill_paymentsConnectOrCreateInput = TypedDict(
 uac_bill_paymentsCreateOneNestedInput = TypedDict(
     'uac_bill_paymentsCreateOneNestedInput',
     {
-        'create': 'uac_bill_paymentsCreateWithoutRelationsInput',
-        'connect': 'uac_bill_paymentsWhereUniqueInput',
-        'connect_or_create': 'uac_bill_paymentsConnectOrCreateInput',
+        'create': uac_bill_paymentsCreateWithoutRelationsInput,
+        'connect': uac_bill_paymentsWhereUniqueInput,
+        'connect_or_create': uac_bill_paymentsConnectOrCreateInput,
     },
     total=False,
 )
@@ -11710,36 +13568,9 @@ uac_bill_paymentsCreateOneNestedInput = TypedDict(
 uac_bill_paymentsCreateManyNestedInput = TypedDict(
     'uac_bill_paymentsCreateManyNestedInput',
     {
-        'create': Union['uac_bill_paymentsCreateWithoutRelationsInput', List['uac_bill_paymentsCreateWithoutRelationsInput']],
-        'connect': Union['uac_bill_paymentsWhereUniqueInput', List['uac_bill_paymentsWhereUniqueInput']],
-        'connect_or_create': Union['uac_bill_paymentsConnectOrCreateInput', List['uac_bill_paymentsConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_bill_paymentsUpdateOneNestedInput = TypedDict(
-    'uac_bill_paymentsUpdateOneNestedInput',
-    {
-        'create': 'uac_bill_paymentsCreateWithoutRelationsInput',
-        'connect': 'uac_bill_paymentsWhereUniqueInput',
-        'connect_or_create': 'uac_bill_paymentsConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_bill_paymentsUpdateManyNestedInput = TypedDict(
-    'uac_bill_paymentsUpdateManyNestedInput',
-    {
-        'create': Union['uac_bill_paymentsCreateWithoutRelationsInput', List['uac_bill_paymentsCreateWithoutRelationsInput']],
-        'connect': Union['uac_bill_paymentsWhereUniqueInput', List['uac_bill_paymentsWhereUniqueInput']],
-        'connect_or_create': Union['uac_bill_paymentsConnectOrCreateInput', List['uac_bill_paymentsConnectOrCreateInput']],
-        'disconnect': Union['uac_bill_paymentsWhereUniqueInput', List['uac_bill_paymentsWhereUniqueInput']],
-        'set': List['uac_bill_paymentsWhereUniqueInput'],
-        'delete': Union['uac_bill_paymentsWhereUniqueInput', List['uac_bill_paymentsWhereUniqueInput']],
+        'create': Union[uac_bill_paymentsCreateWithoutRelationsInput, List[uac_bill_paymentsCreateWithoutRelationsInput]],
+        'connect': Union[uac_bill_paymentsWhereUniqueInput, List[uac_bill_paymentsWhereUniqueInput]],
+        'connect_or_create': Union[uac_bill_paymentsConnectOrCreateInput, List[uac_bill_paymentsConnectOrCreateInput]],
     },
     total=False,
 )
@@ -11792,8 +13623,78 @@ uac_bill_paymentsUpsertInput = TypedDict(
     'uac_bill_paymentsUpsertInput',
     {
         'create': 'uac_bill_paymentsCreateInput',
-        'update': 'uac_bill_paymentsUpdateInput',
+        'update': uac_bill_paymentsUpdateInput,
     },
+)
+
+
+uac_bill_paymentsNestedUpsertInput = TypedDict(
+    'uac_bill_paymentsNestedUpsertInput',
+    {
+        'create': uac_bill_paymentsCreateWithoutRelationsInput,
+        'update': uac_bill_paymentsUpdateInput,
+    },
+)
+
+
+uac_bill_paymentsUpdateWithWhereUniqueInput = TypedDict(
+    'uac_bill_paymentsUpdateWithWhereUniqueInput',
+    {
+        'where': uac_bill_paymentsWhereUniqueInput,
+        'data': uac_bill_paymentsUpdateInput,
+    },
+)
+
+
+uac_bill_paymentsUpdateManyWithWhereInput = TypedDict(
+    'uac_bill_paymentsUpdateManyWithWhereInput',
+    {
+        'where': uac_bill_paymentsWhereInput,
+        'data': uac_bill_paymentsUpdateManyMutationInput,
+    },
+)
+
+
+uac_bill_paymentsUpsertWithWhereUniqueInput = TypedDict(
+    'uac_bill_paymentsUpsertWithWhereUniqueInput',
+    {
+        'where': uac_bill_paymentsWhereUniqueInput,
+        'create': uac_bill_paymentsCreateWithoutRelationsInput,
+        'update': uac_bill_paymentsUpdateInput,
+    },
+)
+
+
+uac_bill_paymentsUpdateOneNestedInput = TypedDict(
+    'uac_bill_paymentsUpdateOneNestedInput',
+    {
+        'create': uac_bill_paymentsCreateWithoutRelationsInput,
+        'connect': uac_bill_paymentsWhereUniqueInput,
+        'connect_or_create': uac_bill_paymentsConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_bill_paymentsUpdateInput,
+        'upsert': uac_bill_paymentsNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_bill_paymentsUpdateManyNestedInput = TypedDict(
+    'uac_bill_paymentsUpdateManyNestedInput',
+    {
+        'create': Union[uac_bill_paymentsCreateWithoutRelationsInput, List[uac_bill_paymentsCreateWithoutRelationsInput]],
+        'connect': Union[uac_bill_paymentsWhereUniqueInput, List[uac_bill_paymentsWhereUniqueInput]],
+        'connect_or_create': Union[uac_bill_paymentsConnectOrCreateInput, List[uac_bill_paymentsConnectOrCreateInput]],
+        'disconnect': Union[uac_bill_paymentsWhereUniqueInput, List[uac_bill_paymentsWhereUniqueInput]],
+        'set': List[uac_bill_paymentsWhereUniqueInput],
+        'delete': Union[uac_bill_paymentsWhereUniqueInput, List[uac_bill_paymentsWhereUniqueInput]],
+        'update': Union[uac_bill_paymentsUpdateWithWhereUniqueInput, List[uac_bill_paymentsUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_bill_paymentsUpdateManyWithWhereInput, List[uac_bill_paymentsUpdateManyWithWhereInput]],
+        'upsert': Union[uac_bill_paymentsUpsertWithWhereUniqueInput, List[uac_bill_paymentsUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_bill_paymentsWhereInput, List[uac_bill_paymentsWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -11824,7 +13725,7 @@ uac_bill_paymentsFindManyArgs = TypedDict(
         'order_by': Union['uac_bill_paymentsOrderByInput', List['uac_bill_paymentsOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_bill_paymentsWhereUniqueInput',
+        'cursor': uac_bill_paymentsWhereUniqueInput,
         'include': 'uac_bill_paymentsInclude',
         'distinct': List['uac_bill_paymentsScalarFieldKeys'],
     },
@@ -11928,8 +13829,8 @@ uac_bill_payments_linked_billCreateInput = TypedDict(
 uac_bill_payments_linked_billConnectOrCreateInput = TypedDict(
     'uac_bill_payments_linked_billConnectOrCreateInput',
     {
-        'where': 'uac_bill_payments_linked_billWhereUniqueInput',
-        'create': 'uac_bill_payments_linked_billCreateWithoutRelationsInput',
+        'where': uac_bill_payments_linked_billWhereUniqueInput,
+        'create': uac_bill_payments_linked_billCreateWithoutRelationsInput,
     },
 )
 
@@ -11937,9 +13838,9 @@ uac_bill_payments_linked_billConnectOrCreateInput = TypedDict(
 uac_bill_payments_linked_billCreateOneNestedInput = TypedDict(
     'uac_bill_payments_linked_billCreateOneNestedInput',
     {
-        'create': 'uac_bill_payments_linked_billCreateWithoutRelationsInput',
-        'connect': 'uac_bill_payments_linked_billWhereUniqueInput',
-        'connect_or_create': 'uac_bill_payments_linked_billConnectOrCreateInput',
+        'create': uac_bill_payments_linked_billCreateWithoutRelationsInput,
+        'connect': uac_bill_payments_linked_billWhereUniqueInput,
+        'connect_or_create': uac_bill_payments_linked_billConnectOrCreateInput,
     },
     total=False,
 )
@@ -11948,36 +13849,9 @@ uac_bill_payments_linked_billCreateOneNestedInput = TypedDict(
 uac_bill_payments_linked_billCreateManyNestedInput = TypedDict(
     'uac_bill_payments_linked_billCreateManyNestedInput',
     {
-        'create': Union['uac_bill_payments_linked_billCreateWithoutRelationsInput', List['uac_bill_payments_linked_billCreateWithoutRelationsInput']],
-        'connect': Union['uac_bill_payments_linked_billWhereUniqueInput', List['uac_bill_payments_linked_billWhereUniqueInput']],
-        'connect_or_create': Union['uac_bill_payments_linked_billConnectOrCreateInput', List['uac_bill_payments_linked_billConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_bill_payments_linked_billUpdateOneNestedInput = TypedDict(
-    'uac_bill_payments_linked_billUpdateOneNestedInput',
-    {
-        'create': 'uac_bill_payments_linked_billCreateWithoutRelationsInput',
-        'connect': 'uac_bill_payments_linked_billWhereUniqueInput',
-        'connect_or_create': 'uac_bill_payments_linked_billConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_bill_payments_linked_billUpdateManyNestedInput = TypedDict(
-    'uac_bill_payments_linked_billUpdateManyNestedInput',
-    {
-        'create': Union['uac_bill_payments_linked_billCreateWithoutRelationsInput', List['uac_bill_payments_linked_billCreateWithoutRelationsInput']],
-        'connect': Union['uac_bill_payments_linked_billWhereUniqueInput', List['uac_bill_payments_linked_billWhereUniqueInput']],
-        'connect_or_create': Union['uac_bill_payments_linked_billConnectOrCreateInput', List['uac_bill_payments_linked_billConnectOrCreateInput']],
-        'disconnect': Union['uac_bill_payments_linked_billWhereUniqueInput', List['uac_bill_payments_linked_billWhereUniqueInput']],
-        'set': List['uac_bill_payments_linked_billWhereUniqueInput'],
-        'delete': Union['uac_bill_payments_linked_billWhereUniqueInput', List['uac_bill_payments_linked_billWhereUniqueInput']],
+        'create': Union[uac_bill_payments_linked_billCreateWithoutRelationsInput, List[uac_bill_payments_linked_billCreateWithoutRelationsInput]],
+        'connect': Union[uac_bill_payments_linked_billWhereUniqueInput, List[uac_bill_payments_linked_billWhereUniqueInput]],
+        'connect_or_create': Union[uac_bill_payments_linked_billConnectOrCreateInput, List[uac_bill_payments_linked_billConnectOrCreateInput]],
     },
     total=False,
 )
@@ -12012,8 +13886,78 @@ uac_bill_payments_linked_billUpsertInput = TypedDict(
     'uac_bill_payments_linked_billUpsertInput',
     {
         'create': 'uac_bill_payments_linked_billCreateInput',
-        'update': 'uac_bill_payments_linked_billUpdateInput',
+        'update': uac_bill_payments_linked_billUpdateInput,
     },
+)
+
+
+uac_bill_payments_linked_billNestedUpsertInput = TypedDict(
+    'uac_bill_payments_linked_billNestedUpsertInput',
+    {
+        'create': uac_bill_payments_linked_billCreateWithoutRelationsInput,
+        'update': uac_bill_payments_linked_billUpdateInput,
+    },
+)
+
+
+uac_bill_payments_linked_billUpdateWithWhereUniqueInput = TypedDict(
+    'uac_bill_payments_linked_billUpdateWithWhereUniqueInput',
+    {
+        'where': uac_bill_payments_linked_billWhereUniqueInput,
+        'data': uac_bill_payments_linked_billUpdateInput,
+    },
+)
+
+
+uac_bill_payments_linked_billUpdateManyWithWhereInput = TypedDict(
+    'uac_bill_payments_linked_billUpdateManyWithWhereInput',
+    {
+        'where': uac_bill_payments_linked_billWhereInput,
+        'data': uac_bill_payments_linked_billUpdateManyMutationInput,
+    },
+)
+
+
+uac_bill_payments_linked_billUpsertWithWhereUniqueInput = TypedDict(
+    'uac_bill_payments_linked_billUpsertWithWhereUniqueInput',
+    {
+        'where': uac_bill_payments_linked_billWhereUniqueInput,
+        'create': uac_bill_payments_linked_billCreateWithoutRelationsInput,
+        'update': uac_bill_payments_linked_billUpdateInput,
+    },
+)
+
+
+uac_bill_payments_linked_billUpdateOneNestedInput = TypedDict(
+    'uac_bill_payments_linked_billUpdateOneNestedInput',
+    {
+        'create': uac_bill_payments_linked_billCreateWithoutRelationsInput,
+        'connect': uac_bill_payments_linked_billWhereUniqueInput,
+        'connect_or_create': uac_bill_payments_linked_billConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_bill_payments_linked_billUpdateInput,
+        'upsert': uac_bill_payments_linked_billNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_bill_payments_linked_billUpdateManyNestedInput = TypedDict(
+    'uac_bill_payments_linked_billUpdateManyNestedInput',
+    {
+        'create': Union[uac_bill_payments_linked_billCreateWithoutRelationsInput, List[uac_bill_payments_linked_billCreateWithoutRelationsInput]],
+        'connect': Union[uac_bill_payments_linked_billWhereUniqueInput, List[uac_bill_payments_linked_billWhereUniqueInput]],
+        'connect_or_create': Union[uac_bill_payments_linked_billConnectOrCreateInput, List[uac_bill_payments_linked_billConnectOrCreateInput]],
+        'disconnect': Union[uac_bill_payments_linked_billWhereUniqueInput, List[uac_bill_payments_linked_billWhereUniqueInput]],
+        'set': List[uac_bill_payments_linked_billWhereUniqueInput],
+        'delete': Union[uac_bill_payments_linked_billWhereUniqueInput, List[uac_bill_payments_linked_billWhereUniqueInput]],
+        'update': Union[uac_bill_payments_linked_billUpdateWithWhereUniqueInput, List[uac_bill_payments_linked_billUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_bill_payments_linked_billUpdateManyWithWhereInput, List[uac_bill_payments_linked_billUpdateManyWithWhereInput]],
+        'upsert': Union[uac_bill_payments_linked_billUpsertWithWhereUniqueInput, List[uac_bill_payments_linked_billUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_bill_payments_linked_billWhereInput, List[uac_bill_payments_linked_billWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -12042,7 +13986,7 @@ uac_bill_payments_linked_billFindManyArgs = TypedDict(
         'order_by': Union['uac_bill_payments_linked_billOrderByInput', List['uac_bill_payments_linked_billOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_bill_payments_linked_billWhereUniqueInput',
+        'cursor': uac_bill_payments_linked_billWhereUniqueInput,
         'include': 'uac_bill_payments_linked_billInclude',
         'distinct': List['uac_bill_payments_linked_billScalarFieldKeys'],
     },
@@ -12132,8 +14076,8 @@ uac_bill_purchase_orderCreateInput = TypedDict(
 uac_bill_purchase_orderConnectOrCreateInput = TypedDict(
     'uac_bill_purchase_orderConnectOrCreateInput',
     {
-        'where': 'uac_bill_purchase_orderWhereUniqueInput',
-        'create': 'uac_bill_purchase_orderCreateWithoutRelationsInput',
+        'where': uac_bill_purchase_orderWhereUniqueInput,
+        'create': uac_bill_purchase_orderCreateWithoutRelationsInput,
     },
 )
 
@@ -12141,9 +14085,9 @@ uac_bill_purchase_orderConnectOrCreateInput = TypedDict(
 uac_bill_purchase_orderCreateOneNestedInput = TypedDict(
     'uac_bill_purchase_orderCreateOneNestedInput',
     {
-        'create': 'uac_bill_purchase_orderCreateWithoutRelationsInput',
-        'connect': 'uac_bill_purchase_orderWhereUniqueInput',
-        'connect_or_create': 'uac_bill_purchase_orderConnectOrCreateInput',
+        'create': uac_bill_purchase_orderCreateWithoutRelationsInput,
+        'connect': uac_bill_purchase_orderWhereUniqueInput,
+        'connect_or_create': uac_bill_purchase_orderConnectOrCreateInput,
     },
     total=False,
 )
@@ -12152,36 +14096,9 @@ uac_bill_purchase_orderCreateOneNestedInput = TypedDict(
 uac_bill_purchase_orderCreateManyNestedInput = TypedDict(
     'uac_bill_purchase_orderCreateManyNestedInput',
     {
-        'create': Union['uac_bill_purchase_orderCreateWithoutRelationsInput', List['uac_bill_purchase_orderCreateWithoutRelationsInput']],
-        'connect': Union['uac_bill_purchase_orderWhereUniqueInput', List['uac_bill_purchase_orderWhereUniqueInput']],
-        'connect_or_create': Union['uac_bill_purchase_orderConnectOrCreateInput', List['uac_bill_purchase_orderConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_bill_purchase_orderUpdateOneNestedInput = TypedDict(
-    'uac_bill_purchase_orderUpdateOneNestedInput',
-    {
-        'create': 'uac_bill_purchase_orderCreateWithoutRelationsInput',
-        'connect': 'uac_bill_purchase_orderWhereUniqueInput',
-        'connect_or_create': 'uac_bill_purchase_orderConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_bill_purchase_orderUpdateManyNestedInput = TypedDict(
-    'uac_bill_purchase_orderUpdateManyNestedInput',
-    {
-        'create': Union['uac_bill_purchase_orderCreateWithoutRelationsInput', List['uac_bill_purchase_orderCreateWithoutRelationsInput']],
-        'connect': Union['uac_bill_purchase_orderWhereUniqueInput', List['uac_bill_purchase_orderWhereUniqueInput']],
-        'connect_or_create': Union['uac_bill_purchase_orderConnectOrCreateInput', List['uac_bill_purchase_orderConnectOrCreateInput']],
-        'disconnect': Union['uac_bill_purchase_orderWhereUniqueInput', List['uac_bill_purchase_orderWhereUniqueInput']],
-        'set': List['uac_bill_purchase_orderWhereUniqueInput'],
-        'delete': Union['uac_bill_purchase_orderWhereUniqueInput', List['uac_bill_purchase_orderWhereUniqueInput']],
+        'create': Union[uac_bill_purchase_orderCreateWithoutRelationsInput, List[uac_bill_purchase_orderCreateWithoutRelationsInput]],
+        'connect': Union[uac_bill_purchase_orderWhereUniqueInput, List[uac_bill_purchase_orderWhereUniqueInput]],
+        'connect_or_create': Union[uac_bill_purchase_orderConnectOrCreateInput, List[uac_bill_purchase_orderConnectOrCreateInput]],
     },
     total=False,
 )
@@ -12212,8 +14129,78 @@ uac_bill_purchase_orderUpsertInput = TypedDict(
     'uac_bill_purchase_orderUpsertInput',
     {
         'create': 'uac_bill_purchase_orderCreateInput',
-        'update': 'uac_bill_purchase_orderUpdateInput',
+        'update': uac_bill_purchase_orderUpdateInput,
     },
+)
+
+
+uac_bill_purchase_orderNestedUpsertInput = TypedDict(
+    'uac_bill_purchase_orderNestedUpsertInput',
+    {
+        'create': uac_bill_purchase_orderCreateWithoutRelationsInput,
+        'update': uac_bill_purchase_orderUpdateInput,
+    },
+)
+
+
+uac_bill_purchase_orderUpdateWithWhereUniqueInput = TypedDict(
+    'uac_bill_purchase_orderUpdateWithWhereUniqueInput',
+    {
+        'where': uac_bill_purchase_orderWhereUniqueInput,
+        'data': uac_bill_purchase_orderUpdateInput,
+    },
+)
+
+
+uac_bill_purchase_orderUpdateManyWithWhereInput = TypedDict(
+    'uac_bill_purchase_orderUpdateManyWithWhereInput',
+    {
+        'where': uac_bill_purchase_orderWhereInput,
+        'data': uac_bill_purchase_orderUpdateManyMutationInput,
+    },
+)
+
+
+uac_bill_purchase_orderUpsertWithWhereUniqueInput = TypedDict(
+    'uac_bill_purchase_orderUpsertWithWhereUniqueInput',
+    {
+        'where': uac_bill_purchase_orderWhereUniqueInput,
+        'create': uac_bill_purchase_orderCreateWithoutRelationsInput,
+        'update': uac_bill_purchase_orderUpdateInput,
+    },
+)
+
+
+uac_bill_purchase_orderUpdateOneNestedInput = TypedDict(
+    'uac_bill_purchase_orderUpdateOneNestedInput',
+    {
+        'create': uac_bill_purchase_orderCreateWithoutRelationsInput,
+        'connect': uac_bill_purchase_orderWhereUniqueInput,
+        'connect_or_create': uac_bill_purchase_orderConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_bill_purchase_orderUpdateInput,
+        'upsert': uac_bill_purchase_orderNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_bill_purchase_orderUpdateManyNestedInput = TypedDict(
+    'uac_bill_purchase_orderUpdateManyNestedInput',
+    {
+        'create': Union[uac_bill_purchase_orderCreateWithoutRelationsInput, List[uac_bill_purchase_orderCreateWithoutRelationsInput]],
+        'connect': Union[uac_bill_purchase_orderWhereUniqueInput, List[uac_bill_purchase_orderWhereUniqueInput]],
+        'connect_or_create': Union[uac_bill_purchase_orderConnectOrCreateInput, List[uac_bill_purchase_orderConnectOrCreateInput]],
+        'disconnect': Union[uac_bill_purchase_orderWhereUniqueInput, List[uac_bill_purchase_orderWhereUniqueInput]],
+        'set': List[uac_bill_purchase_orderWhereUniqueInput],
+        'delete': Union[uac_bill_purchase_orderWhereUniqueInput, List[uac_bill_purchase_orderWhereUniqueInput]],
+        'update': Union[uac_bill_purchase_orderUpdateWithWhereUniqueInput, List[uac_bill_purchase_orderUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_bill_purchase_orderUpdateManyWithWhereInput, List[uac_bill_purchase_orderUpdateManyWithWhereInput]],
+        'upsert': Union[uac_bill_purchase_orderUpsertWithWhereUniqueInput, List[uac_bill_purchase_orderUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_bill_purchase_orderWhereInput, List[uac_bill_purchase_orderWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -12242,7 +14229,7 @@ uac_bill_purchase_orderFindManyArgs = TypedDict(
         'order_by': Union['uac_bill_purchase_orderOrderByInput', List['uac_bill_purchase_orderOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_bill_purchase_orderWhereUniqueInput',
+        'cursor': uac_bill_purchase_orderWhereUniqueInput,
         'include': 'uac_bill_purchase_orderInclude',
         'distinct': List['uac_bill_purchase_orderScalarFieldKeys'],
     },
@@ -12271,9 +14258,9 @@ uac_customerWhereInput = TypedDict(
         'organization_id': Union[str, StringFilter],
         'provider_entity_id': Union[str, None, StringFilter],
         'platform_id': Union[str, None, StringFilter],
-        'status': Union[enums.uac_customer_status, 'uac_customer_statusFilter'],
+        'status': Union[enums.uac_customer_status, uac_customer_statusFilter],
         'contact_name': Union[str, None, StringFilter],
-        'currency_code': Union[enums.currency, None, 'currencyFilter'],
+        'currency_code': Union[enums.currency, None, currencyFilter],
         'customer_name': Union[str, None, StringFilter],
         'email': Union[str, None, StringFilter],
         'phone': Union[str, None, StringFilter],
@@ -12332,7 +14319,7 @@ uac_customerWhereUniqueInput = TypedDict(
     {
         'id': str,
         'provider_entity_id': str,
-        'unique_organization_id_provider_entity_id': 'uac_customer_unique_organization_id_provider_entity_id_CompoundKey',
+        'unique_organization_id_provider_entity_id': uac_customer_unique_organization_id_provider_entity_id_CompoundKey,
     },
     total=False,
 )
@@ -12394,8 +14381,8 @@ uac_customerCreateInput = TypedDict(
 uac_customerConnectOrCreateInput = TypedDict(
     'uac_customerConnectOrCreateInput',
     {
-        'where': 'uac_customerWhereUniqueInput',
-        'create': 'uac_customerCreateWithoutRelationsInput',
+        'where': uac_customerWhereUniqueInput,
+        'create': uac_customerCreateWithoutRelationsInput,
     },
 )
 
@@ -12403,9 +14390,9 @@ uac_customerConnectOrCreateInput = TypedDict(
 uac_customerCreateOneNestedInput = TypedDict(
     'uac_customerCreateOneNestedInput',
     {
-        'create': 'uac_customerCreateWithoutRelationsInput',
-        'connect': 'uac_customerWhereUniqueInput',
-        'connect_or_create': 'uac_customerConnectOrCreateInput',
+        'create': uac_customerCreateWithoutRelationsInput,
+        'connect': uac_customerWhereUniqueInput,
+        'connect_or_create': uac_customerConnectOrCreateInput,
     },
     total=False,
 )
@@ -12414,36 +14401,9 @@ uac_customerCreateOneNestedInput = TypedDict(
 uac_customerCreateManyNestedInput = TypedDict(
     'uac_customerCreateManyNestedInput',
     {
-        'create': Union['uac_customerCreateWithoutRelationsInput', List['uac_customerCreateWithoutRelationsInput']],
-        'connect': Union['uac_customerWhereUniqueInput', List['uac_customerWhereUniqueInput']],
-        'connect_or_create': Union['uac_customerConnectOrCreateInput', List['uac_customerConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_customerUpdateOneNestedInput = TypedDict(
-    'uac_customerUpdateOneNestedInput',
-    {
-        'create': 'uac_customerCreateWithoutRelationsInput',
-        'connect': 'uac_customerWhereUniqueInput',
-        'connect_or_create': 'uac_customerConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_customerUpdateManyNestedInput = TypedDict(
-    'uac_customerUpdateManyNestedInput',
-    {
-        'create': Union['uac_customerCreateWithoutRelationsInput', List['uac_customerCreateWithoutRelationsInput']],
-        'connect': Union['uac_customerWhereUniqueInput', List['uac_customerWhereUniqueInput']],
-        'connect_or_create': Union['uac_customerConnectOrCreateInput', List['uac_customerConnectOrCreateInput']],
-        'disconnect': Union['uac_customerWhereUniqueInput', List['uac_customerWhereUniqueInput']],
-        'set': List['uac_customerWhereUniqueInput'],
-        'delete': Union['uac_customerWhereUniqueInput', List['uac_customerWhereUniqueInput']],
+        'create': Union[uac_customerCreateWithoutRelationsInput, List[uac_customerCreateWithoutRelationsInput]],
+        'connect': Union[uac_customerWhereUniqueInput, List[uac_customerWhereUniqueInput]],
+        'connect_or_create': Union[uac_customerConnectOrCreateInput, List[uac_customerConnectOrCreateInput]],
     },
     total=False,
 )
@@ -12508,8 +14468,78 @@ uac_customerUpsertInput = TypedDict(
     'uac_customerUpsertInput',
     {
         'create': 'uac_customerCreateInput',
-        'update': 'uac_customerUpdateInput',
+        'update': uac_customerUpdateInput,
     },
+)
+
+
+uac_customerNestedUpsertInput = TypedDict(
+    'uac_customerNestedUpsertInput',
+    {
+        'create': uac_customerCreateWithoutRelationsInput,
+        'update': uac_customerUpdateInput,
+    },
+)
+
+
+uac_customerUpdateWithWhereUniqueInput = TypedDict(
+    'uac_customerUpdateWithWhereUniqueInput',
+    {
+        'where': uac_customerWhereUniqueInput,
+        'data': uac_customerUpdateInput,
+    },
+)
+
+
+uac_customerUpdateManyWithWhereInput = TypedDict(
+    'uac_customerUpdateManyWithWhereInput',
+    {
+        'where': uac_customerWhereInput,
+        'data': uac_customerUpdateManyMutationInput,
+    },
+)
+
+
+uac_customerUpsertWithWhereUniqueInput = TypedDict(
+    'uac_customerUpsertWithWhereUniqueInput',
+    {
+        'where': uac_customerWhereUniqueInput,
+        'create': uac_customerCreateWithoutRelationsInput,
+        'update': uac_customerUpdateInput,
+    },
+)
+
+
+uac_customerUpdateOneNestedInput = TypedDict(
+    'uac_customerUpdateOneNestedInput',
+    {
+        'create': uac_customerCreateWithoutRelationsInput,
+        'connect': uac_customerWhereUniqueInput,
+        'connect_or_create': uac_customerConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_customerUpdateInput,
+        'upsert': uac_customerNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_customerUpdateManyNestedInput = TypedDict(
+    'uac_customerUpdateManyNestedInput',
+    {
+        'create': Union[uac_customerCreateWithoutRelationsInput, List[uac_customerCreateWithoutRelationsInput]],
+        'connect': Union[uac_customerWhereUniqueInput, List[uac_customerWhereUniqueInput]],
+        'connect_or_create': Union[uac_customerConnectOrCreateInput, List[uac_customerConnectOrCreateInput]],
+        'disconnect': Union[uac_customerWhereUniqueInput, List[uac_customerWhereUniqueInput]],
+        'set': List[uac_customerWhereUniqueInput],
+        'delete': Union[uac_customerWhereUniqueInput, List[uac_customerWhereUniqueInput]],
+        'update': Union[uac_customerUpdateWithWhereUniqueInput, List[uac_customerUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_customerUpdateManyWithWhereInput, List[uac_customerUpdateManyWithWhereInput]],
+        'upsert': Union[uac_customerUpsertWithWhereUniqueInput, List[uac_customerUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_customerWhereInput, List[uac_customerWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -12542,7 +14572,7 @@ uac_customerFindManyArgs = TypedDict(
         'order_by': Union['uac_customerOrderByInput', List['uac_customerOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_customerWhereUniqueInput',
+        'cursor': uac_customerWhereUniqueInput,
         'include': 'uac_customerInclude',
         'distinct': List['uac_customerScalarFieldKeys'],
     },
@@ -12661,7 +14691,7 @@ uac_invoiceWhereUniqueInput = TypedDict(
     {
         'id': str,
         'pricer_invoice_id': str,
-        'organization_id_provider_entity_id': 'uac_invoice_organization_id_provider_entity_id_CompoundKey',
+        'organization_id_provider_entity_id': uac_invoice_organization_id_provider_entity_id_CompoundKey,
     },
     total=False,
 )
@@ -12748,8 +14778,8 @@ uac_invoiceCreateInput = TypedDict(
 uac_invoiceConnectOrCreateInput = TypedDict(
     'uac_invoiceConnectOrCreateInput',
     {
-        'where': 'uac_invoiceWhereUniqueInput',
-        'create': 'uac_invoiceCreateWithoutRelationsInput',
+        'where': uac_invoiceWhereUniqueInput,
+        'create': uac_invoiceCreateWithoutRelationsInput,
     },
 )
 
@@ -12757,9 +14787,9 @@ uac_invoiceConnectOrCreateInput = TypedDict(
 uac_invoiceCreateOneNestedInput = TypedDict(
     'uac_invoiceCreateOneNestedInput',
     {
-        'create': 'uac_invoiceCreateWithoutRelationsInput',
-        'connect': 'uac_invoiceWhereUniqueInput',
-        'connect_or_create': 'uac_invoiceConnectOrCreateInput',
+        'create': uac_invoiceCreateWithoutRelationsInput,
+        'connect': uac_invoiceWhereUniqueInput,
+        'connect_or_create': uac_invoiceConnectOrCreateInput,
     },
     total=False,
 )
@@ -12768,36 +14798,9 @@ uac_invoiceCreateOneNestedInput = TypedDict(
 uac_invoiceCreateManyNestedInput = TypedDict(
     'uac_invoiceCreateManyNestedInput',
     {
-        'create': Union['uac_invoiceCreateWithoutRelationsInput', List['uac_invoiceCreateWithoutRelationsInput']],
-        'connect': Union['uac_invoiceWhereUniqueInput', List['uac_invoiceWhereUniqueInput']],
-        'connect_or_create': Union['uac_invoiceConnectOrCreateInput', List['uac_invoiceConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_invoiceUpdateOneNestedInput = TypedDict(
-    'uac_invoiceUpdateOneNestedInput',
-    {
-        'create': 'uac_invoiceCreateWithoutRelationsInput',
-        'connect': 'uac_invoiceWhereUniqueInput',
-        'connect_or_create': 'uac_invoiceConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_invoiceUpdateManyNestedInput = TypedDict(
-    'uac_invoiceUpdateManyNestedInput',
-    {
-        'create': Union['uac_invoiceCreateWithoutRelationsInput', List['uac_invoiceCreateWithoutRelationsInput']],
-        'connect': Union['uac_invoiceWhereUniqueInput', List['uac_invoiceWhereUniqueInput']],
-        'connect_or_create': Union['uac_invoiceConnectOrCreateInput', List['uac_invoiceConnectOrCreateInput']],
-        'disconnect': Union['uac_invoiceWhereUniqueInput', List['uac_invoiceWhereUniqueInput']],
-        'set': List['uac_invoiceWhereUniqueInput'],
-        'delete': Union['uac_invoiceWhereUniqueInput', List['uac_invoiceWhereUniqueInput']],
+        'create': Union[uac_invoiceCreateWithoutRelationsInput, List[uac_invoiceCreateWithoutRelationsInput]],
+        'connect': Union[uac_invoiceWhereUniqueInput, List[uac_invoiceWhereUniqueInput]],
+        'connect_or_create': Union[uac_invoiceConnectOrCreateInput, List[uac_invoiceConnectOrCreateInput]],
     },
     total=False,
 )
@@ -12887,8 +14890,78 @@ uac_invoiceUpsertInput = TypedDict(
     'uac_invoiceUpsertInput',
     {
         'create': 'uac_invoiceCreateInput',
-        'update': 'uac_invoiceUpdateInput',
+        'update': uac_invoiceUpdateInput,
     },
+)
+
+
+uac_invoiceNestedUpsertInput = TypedDict(
+    'uac_invoiceNestedUpsertInput',
+    {
+        'create': uac_invoiceCreateWithoutRelationsInput,
+        'update': uac_invoiceUpdateInput,
+    },
+)
+
+
+uac_invoiceUpdateWithWhereUniqueInput = TypedDict(
+    'uac_invoiceUpdateWithWhereUniqueInput',
+    {
+        'where': uac_invoiceWhereUniqueInput,
+        'data': uac_invoiceUpdateInput,
+    },
+)
+
+
+uac_invoiceUpdateManyWithWhereInput = TypedDict(
+    'uac_invoiceUpdateManyWithWhereInput',
+    {
+        'where': uac_invoiceWhereInput,
+        'data': uac_invoiceUpdateManyMutationInput,
+    },
+)
+
+
+uac_invoiceUpsertWithWhereUniqueInput = TypedDict(
+    'uac_invoiceUpsertWithWhereUniqueInput',
+    {
+        'where': uac_invoiceWhereUniqueInput,
+        'create': uac_invoiceCreateWithoutRelationsInput,
+        'update': uac_invoiceUpdateInput,
+    },
+)
+
+
+uac_invoiceUpdateOneNestedInput = TypedDict(
+    'uac_invoiceUpdateOneNestedInput',
+    {
+        'create': uac_invoiceCreateWithoutRelationsInput,
+        'connect': uac_invoiceWhereUniqueInput,
+        'connect_or_create': uac_invoiceConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_invoiceUpdateInput,
+        'upsert': uac_invoiceNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_invoiceUpdateManyNestedInput = TypedDict(
+    'uac_invoiceUpdateManyNestedInput',
+    {
+        'create': Union[uac_invoiceCreateWithoutRelationsInput, List[uac_invoiceCreateWithoutRelationsInput]],
+        'connect': Union[uac_invoiceWhereUniqueInput, List[uac_invoiceWhereUniqueInput]],
+        'connect_or_create': Union[uac_invoiceConnectOrCreateInput, List[uac_invoiceConnectOrCreateInput]],
+        'disconnect': Union[uac_invoiceWhereUniqueInput, List[uac_invoiceWhereUniqueInput]],
+        'set': List[uac_invoiceWhereUniqueInput],
+        'delete': Union[uac_invoiceWhereUniqueInput, List[uac_invoiceWhereUniqueInput]],
+        'update': Union[uac_invoiceUpdateWithWhereUniqueInput, List[uac_invoiceUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_invoiceUpdateManyWithWhereInput, List[uac_invoiceUpdateManyWithWhereInput]],
+        'upsert': Union[uac_invoiceUpsertWithWhereUniqueInput, List[uac_invoiceUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_invoiceWhereInput, List[uac_invoiceWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -12922,7 +14995,7 @@ uac_invoiceFindManyArgs = TypedDict(
         'order_by': Union['uac_invoiceOrderByInput', List['uac_invoiceOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_invoiceWhereUniqueInput',
+        'cursor': uac_invoiceWhereUniqueInput,
         'include': 'uac_invoiceInclude',
         'distinct': List['uac_invoiceScalarFieldKeys'],
     },
@@ -12980,7 +15053,7 @@ uac_invoice_paymentWhereInput = TypedDict(
         'uac_invoice_id': Union[str, None, StringFilter],
         'date': Union[datetime.datetime, None, DateTimeFilter],
         'amount': Union[decimal.Decimal, None, DecimalFilter],
-        'type': Union[enums.uac_invoice_payment_type, 'uac_invoice_payment_typeFilter'],
+        'type': Union[enums.uac_invoice_payment_type, uac_invoice_payment_typeFilter],
         'source_type': Union[str, None, StringFilter],
         'acc_uac_invoice_id': Union[str, None, StringFilter],
         'organization_id': Union[str, None, StringFilter],
@@ -13062,8 +15135,8 @@ uac_invoice_paymentCreateInput = TypedDict(
 uac_invoice_paymentConnectOrCreateInput = TypedDict(
     'uac_invoice_paymentConnectOrCreateInput',
     {
-        'where': 'uac_invoice_paymentWhereUniqueInput',
-        'create': 'uac_invoice_paymentCreateWithoutRelationsInput',
+        'where': uac_invoice_paymentWhereUniqueInput,
+        'create': uac_invoice_paymentCreateWithoutRelationsInput,
     },
 )
 
@@ -13071,9 +15144,9 @@ uac_invoice_paymentConnectOrCreateInput = TypedDict(
 uac_invoice_paymentCreateOneNestedInput = TypedDict(
     'uac_invoice_paymentCreateOneNestedInput',
     {
-        'create': 'uac_invoice_paymentCreateWithoutRelationsInput',
-        'connect': 'uac_invoice_paymentWhereUniqueInput',
-        'connect_or_create': 'uac_invoice_paymentConnectOrCreateInput',
+        'create': uac_invoice_paymentCreateWithoutRelationsInput,
+        'connect': uac_invoice_paymentWhereUniqueInput,
+        'connect_or_create': uac_invoice_paymentConnectOrCreateInput,
     },
     total=False,
 )
@@ -13082,36 +15155,9 @@ uac_invoice_paymentCreateOneNestedInput = TypedDict(
 uac_invoice_paymentCreateManyNestedInput = TypedDict(
     'uac_invoice_paymentCreateManyNestedInput',
     {
-        'create': Union['uac_invoice_paymentCreateWithoutRelationsInput', List['uac_invoice_paymentCreateWithoutRelationsInput']],
-        'connect': Union['uac_invoice_paymentWhereUniqueInput', List['uac_invoice_paymentWhereUniqueInput']],
-        'connect_or_create': Union['uac_invoice_paymentConnectOrCreateInput', List['uac_invoice_paymentConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_invoice_paymentUpdateOneNestedInput = TypedDict(
-    'uac_invoice_paymentUpdateOneNestedInput',
-    {
-        'create': 'uac_invoice_paymentCreateWithoutRelationsInput',
-        'connect': 'uac_invoice_paymentWhereUniqueInput',
-        'connect_or_create': 'uac_invoice_paymentConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_invoice_paymentUpdateManyNestedInput = TypedDict(
-    'uac_invoice_paymentUpdateManyNestedInput',
-    {
-        'create': Union['uac_invoice_paymentCreateWithoutRelationsInput', List['uac_invoice_paymentCreateWithoutRelationsInput']],
-        'connect': Union['uac_invoice_paymentWhereUniqueInput', List['uac_invoice_paymentWhereUniqueInput']],
-        'connect_or_create': Union['uac_invoice_paymentConnectOrCreateInput', List['uac_invoice_paymentConnectOrCreateInput']],
-        'disconnect': Union['uac_invoice_paymentWhereUniqueInput', List['uac_invoice_paymentWhereUniqueInput']],
-        'set': List['uac_invoice_paymentWhereUniqueInput'],
-        'delete': Union['uac_invoice_paymentWhereUniqueInput', List['uac_invoice_paymentWhereUniqueInput']],
+        'create': Union[uac_invoice_paymentCreateWithoutRelationsInput, List[uac_invoice_paymentCreateWithoutRelationsInput]],
+        'connect': Union[uac_invoice_paymentWhereUniqueInput, List[uac_invoice_paymentWhereUniqueInput]],
+        'connect_or_create': Union[uac_invoice_paymentConnectOrCreateInput, List[uac_invoice_paymentConnectOrCreateInput]],
     },
     total=False,
 )
@@ -13158,8 +15204,78 @@ uac_invoice_paymentUpsertInput = TypedDict(
     'uac_invoice_paymentUpsertInput',
     {
         'create': 'uac_invoice_paymentCreateInput',
-        'update': 'uac_invoice_paymentUpdateInput',
+        'update': uac_invoice_paymentUpdateInput,
     },
+)
+
+
+uac_invoice_paymentNestedUpsertInput = TypedDict(
+    'uac_invoice_paymentNestedUpsertInput',
+    {
+        'create': uac_invoice_paymentCreateWithoutRelationsInput,
+        'update': uac_invoice_paymentUpdateInput,
+    },
+)
+
+
+uac_invoice_paymentUpdateWithWhereUniqueInput = TypedDict(
+    'uac_invoice_paymentUpdateWithWhereUniqueInput',
+    {
+        'where': uac_invoice_paymentWhereUniqueInput,
+        'data': uac_invoice_paymentUpdateInput,
+    },
+)
+
+
+uac_invoice_paymentUpdateManyWithWhereInput = TypedDict(
+    'uac_invoice_paymentUpdateManyWithWhereInput',
+    {
+        'where': uac_invoice_paymentWhereInput,
+        'data': uac_invoice_paymentUpdateManyMutationInput,
+    },
+)
+
+
+uac_invoice_paymentUpsertWithWhereUniqueInput = TypedDict(
+    'uac_invoice_paymentUpsertWithWhereUniqueInput',
+    {
+        'where': uac_invoice_paymentWhereUniqueInput,
+        'create': uac_invoice_paymentCreateWithoutRelationsInput,
+        'update': uac_invoice_paymentUpdateInput,
+    },
+)
+
+
+uac_invoice_paymentUpdateOneNestedInput = TypedDict(
+    'uac_invoice_paymentUpdateOneNestedInput',
+    {
+        'create': uac_invoice_paymentCreateWithoutRelationsInput,
+        'connect': uac_invoice_paymentWhereUniqueInput,
+        'connect_or_create': uac_invoice_paymentConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_invoice_paymentUpdateInput,
+        'upsert': uac_invoice_paymentNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_invoice_paymentUpdateManyNestedInput = TypedDict(
+    'uac_invoice_paymentUpdateManyNestedInput',
+    {
+        'create': Union[uac_invoice_paymentCreateWithoutRelationsInput, List[uac_invoice_paymentCreateWithoutRelationsInput]],
+        'connect': Union[uac_invoice_paymentWhereUniqueInput, List[uac_invoice_paymentWhereUniqueInput]],
+        'connect_or_create': Union[uac_invoice_paymentConnectOrCreateInput, List[uac_invoice_paymentConnectOrCreateInput]],
+        'disconnect': Union[uac_invoice_paymentWhereUniqueInput, List[uac_invoice_paymentWhereUniqueInput]],
+        'set': List[uac_invoice_paymentWhereUniqueInput],
+        'delete': Union[uac_invoice_paymentWhereUniqueInput, List[uac_invoice_paymentWhereUniqueInput]],
+        'update': Union[uac_invoice_paymentUpdateWithWhereUniqueInput, List[uac_invoice_paymentUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_invoice_paymentUpdateManyWithWhereInput, List[uac_invoice_paymentUpdateManyWithWhereInput]],
+        'upsert': Union[uac_invoice_paymentUpsertWithWhereUniqueInput, List[uac_invoice_paymentUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_invoice_paymentWhereInput, List[uac_invoice_paymentWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -13188,7 +15304,7 @@ uac_invoice_paymentFindManyArgs = TypedDict(
         'order_by': Union['uac_invoice_paymentOrderByInput', List['uac_invoice_paymentOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_invoice_paymentWhereUniqueInput',
+        'cursor': uac_invoice_paymentWhereUniqueInput,
         'include': 'uac_invoice_paymentInclude',
         'distinct': List['uac_invoice_paymentScalarFieldKeys'],
     },
@@ -13226,7 +15342,7 @@ unprocessed_uac_invoice_paymentWhereInput = TypedDict(
         'uac_invoice_id': Union[str, None, StringFilter],
         'date': Union[datetime.datetime, None, DateTimeFilter],
         'amount': Union[decimal.Decimal, None, DecimalFilter],
-        'type': Union[enums.uac_invoice_payment_type, 'uac_invoice_payment_typeFilter'],
+        'type': Union[enums.uac_invoice_payment_type, uac_invoice_payment_typeFilter],
         'acc_uac_invoice_id': Union[str, None, StringFilter],
         'organization_id': Union[str, None, StringFilter],
         'acc_uac_invoice': 'acc_uac_invoiceRelationFilter',
@@ -13302,8 +15418,8 @@ unprocessed_uac_invoice_paymentCreateInput = TypedDict(
 unprocessed_uac_invoice_paymentConnectOrCreateInput = TypedDict(
     'unprocessed_uac_invoice_paymentConnectOrCreateInput',
     {
-        'where': 'unprocessed_uac_invoice_paymentWhereUniqueInput',
-        'create': 'unprocessed_uac_invoice_paymentCreateWithoutRelationsInput',
+        'where': unprocessed_uac_invoice_paymentWhereUniqueInput,
+        'create': unprocessed_uac_invoice_paymentCreateWithoutRelationsInput,
     },
 )
 
@@ -13311,9 +15427,9 @@ unprocessed_uac_invoice_paymentConnectOrCreateInput = TypedDict(
 unprocessed_uac_invoice_paymentCreateOneNestedInput = TypedDict(
     'unprocessed_uac_invoice_paymentCreateOneNestedInput',
     {
-        'create': 'unprocessed_uac_invoice_paymentCreateWithoutRelationsInput',
-        'connect': 'unprocessed_uac_invoice_paymentWhereUniqueInput',
-        'connect_or_create': 'unprocessed_uac_invoice_paymentConnectOrCreateInput',
+        'create': unprocessed_uac_invoice_paymentCreateWithoutRelationsInput,
+        'connect': unprocessed_uac_invoice_paymentWhereUniqueInput,
+        'connect_or_create': unprocessed_uac_invoice_paymentConnectOrCreateInput,
     },
     total=False,
 )
@@ -13322,36 +15438,9 @@ unprocessed_uac_invoice_paymentCreateOneNestedInput = TypedDict(
 unprocessed_uac_invoice_paymentCreateManyNestedInput = TypedDict(
     'unprocessed_uac_invoice_paymentCreateManyNestedInput',
     {
-        'create': Union['unprocessed_uac_invoice_paymentCreateWithoutRelationsInput', List['unprocessed_uac_invoice_paymentCreateWithoutRelationsInput']],
-        'connect': Union['unprocessed_uac_invoice_paymentWhereUniqueInput', List['unprocessed_uac_invoice_paymentWhereUniqueInput']],
-        'connect_or_create': Union['unprocessed_uac_invoice_paymentConnectOrCreateInput', List['unprocessed_uac_invoice_paymentConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-unprocessed_uac_invoice_paymentUpdateOneNestedInput = TypedDict(
-    'unprocessed_uac_invoice_paymentUpdateOneNestedInput',
-    {
-        'create': 'unprocessed_uac_invoice_paymentCreateWithoutRelationsInput',
-        'connect': 'unprocessed_uac_invoice_paymentWhereUniqueInput',
-        'connect_or_create': 'unprocessed_uac_invoice_paymentConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-unprocessed_uac_invoice_paymentUpdateManyNestedInput = TypedDict(
-    'unprocessed_uac_invoice_paymentUpdateManyNestedInput',
-    {
-        'create': Union['unprocessed_uac_invoice_paymentCreateWithoutRelationsInput', List['unprocessed_uac_invoice_paymentCreateWithoutRelationsInput']],
-        'connect': Union['unprocessed_uac_invoice_paymentWhereUniqueInput', List['unprocessed_uac_invoice_paymentWhereUniqueInput']],
-        'connect_or_create': Union['unprocessed_uac_invoice_paymentConnectOrCreateInput', List['unprocessed_uac_invoice_paymentConnectOrCreateInput']],
-        'disconnect': Union['unprocessed_uac_invoice_paymentWhereUniqueInput', List['unprocessed_uac_invoice_paymentWhereUniqueInput']],
-        'set': List['unprocessed_uac_invoice_paymentWhereUniqueInput'],
-        'delete': Union['unprocessed_uac_invoice_paymentWhereUniqueInput', List['unprocessed_uac_invoice_paymentWhereUniqueInput']],
+        'create': Union[unprocessed_uac_invoice_paymentCreateWithoutRelationsInput, List[unprocessed_uac_invoice_paymentCreateWithoutRelationsInput]],
+        'connect': Union[unprocessed_uac_invoice_paymentWhereUniqueInput, List[unprocessed_uac_invoice_paymentWhereUniqueInput]],
+        'connect_or_create': Union[unprocessed_uac_invoice_paymentConnectOrCreateInput, List[unprocessed_uac_invoice_paymentConnectOrCreateInput]],
     },
     total=False,
 )
@@ -13394,8 +15483,78 @@ unprocessed_uac_invoice_paymentUpsertInput = TypedDict(
     'unprocessed_uac_invoice_paymentUpsertInput',
     {
         'create': 'unprocessed_uac_invoice_paymentCreateInput',
-        'update': 'unprocessed_uac_invoice_paymentUpdateInput',
+        'update': unprocessed_uac_invoice_paymentUpdateInput,
     },
+)
+
+
+unprocessed_uac_invoice_paymentNestedUpsertInput = TypedDict(
+    'unprocessed_uac_invoice_paymentNestedUpsertInput',
+    {
+        'create': unprocessed_uac_invoice_paymentCreateWithoutRelationsInput,
+        'update': unprocessed_uac_invoice_paymentUpdateInput,
+    },
+)
+
+
+unprocessed_uac_invoice_paymentUpdateWithWhereUniqueInput = TypedDict(
+    'unprocessed_uac_invoice_paymentUpdateWithWhereUniqueInput',
+    {
+        'where': unprocessed_uac_invoice_paymentWhereUniqueInput,
+        'data': unprocessed_uac_invoice_paymentUpdateInput,
+    },
+)
+
+
+unprocessed_uac_invoice_paymentUpdateManyWithWhereInput = TypedDict(
+    'unprocessed_uac_invoice_paymentUpdateManyWithWhereInput',
+    {
+        'where': unprocessed_uac_invoice_paymentWhereInput,
+        'data': unprocessed_uac_invoice_paymentUpdateManyMutationInput,
+    },
+)
+
+
+unprocessed_uac_invoice_paymentUpsertWithWhereUniqueInput = TypedDict(
+    'unprocessed_uac_invoice_paymentUpsertWithWhereUniqueInput',
+    {
+        'where': unprocessed_uac_invoice_paymentWhereUniqueInput,
+        'create': unprocessed_uac_invoice_paymentCreateWithoutRelationsInput,
+        'update': unprocessed_uac_invoice_paymentUpdateInput,
+    },
+)
+
+
+unprocessed_uac_invoice_paymentUpdateOneNestedInput = TypedDict(
+    'unprocessed_uac_invoice_paymentUpdateOneNestedInput',
+    {
+        'create': unprocessed_uac_invoice_paymentCreateWithoutRelationsInput,
+        'connect': unprocessed_uac_invoice_paymentWhereUniqueInput,
+        'connect_or_create': unprocessed_uac_invoice_paymentConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': unprocessed_uac_invoice_paymentUpdateInput,
+        'upsert': unprocessed_uac_invoice_paymentNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+unprocessed_uac_invoice_paymentUpdateManyNestedInput = TypedDict(
+    'unprocessed_uac_invoice_paymentUpdateManyNestedInput',
+    {
+        'create': Union[unprocessed_uac_invoice_paymentCreateWithoutRelationsInput, List[unprocessed_uac_invoice_paymentCreateWithoutRelationsInput]],
+        'connect': Union[unprocessed_uac_invoice_paymentWhereUniqueInput, List[unprocessed_uac_invoice_paymentWhereUniqueInput]],
+        'connect_or_create': Union[unprocessed_uac_invoice_paymentConnectOrCreateInput, List[unprocessed_uac_invoice_paymentConnectOrCreateInput]],
+        'disconnect': Union[unprocessed_uac_invoice_paymentWhereUniqueInput, List[unprocessed_uac_invoice_paymentWhereUniqueInput]],
+        'set': List[unprocessed_uac_invoice_paymentWhereUniqueInput],
+        'delete': Union[unprocessed_uac_invoice_paymentWhereUniqueInput, List[unprocessed_uac_invoice_paymentWhereUniqueInput]],
+        'update': Union[unprocessed_uac_invoice_paymentUpdateWithWhereUniqueInput, List[unprocessed_uac_invoice_paymentUpdateWithWhereUniqueInput]],
+        'update_many': Union[unprocessed_uac_invoice_paymentUpdateManyWithWhereInput, List[unprocessed_uac_invoice_paymentUpdateManyWithWhereInput]],
+        'upsert': Union[unprocessed_uac_invoice_paymentUpsertWithWhereUniqueInput, List[unprocessed_uac_invoice_paymentUpsertWithWhereUniqueInput]],
+        'delete_many': Union[unprocessed_uac_invoice_paymentWhereInput, List[unprocessed_uac_invoice_paymentWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -13424,7 +15583,7 @@ unprocessed_uac_invoice_paymentFindManyArgs = TypedDict(
         'order_by': Union['unprocessed_uac_invoice_paymentOrderByInput', List['unprocessed_uac_invoice_paymentOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'unprocessed_uac_invoice_paymentWhereUniqueInput',
+        'cursor': unprocessed_uac_invoice_paymentWhereUniqueInput,
         'include': 'unprocessed_uac_invoice_paymentInclude',
         'distinct': List['unprocessed_uac_invoice_paymentScalarFieldKeys'],
     },
@@ -13461,8 +15620,8 @@ uac_itemWhereInput = TypedDict(
         'platform_id': Union[str, None, StringFilter],
         'bill_item_id': Union[str, None, StringFilter],
         'invoice_item_id': Union[str, None, StringFilter],
-        'status': Union[enums.uac_item_status, 'uac_item_statusFilter'],
-        'type': Union[enums.uac_item_type, 'uac_item_typeFilter'],
+        'status': Union[enums.uac_item_status, uac_item_statusFilter],
+        'type': Union[enums.uac_item_type, uac_item_typeFilter],
         'code': Union[str, None, StringFilter],
         'name': Union[str, None, StringFilter],
         'quantity_on_hand': Union[int, None, IntFilter],
@@ -13515,7 +15674,7 @@ uac_itemWhereUniqueInput = TypedDict(
     'uac_itemWhereUniqueInput',
     {
         'id': str,
-        'unique_organization_id_provider_entity_id': 'uac_item_unique_organization_id_provider_entity_id_CompoundKey',
+        'unique_organization_id_provider_entity_id': uac_item_unique_organization_id_provider_entity_id_CompoundKey,
     },
     total=False,
 )
@@ -13569,8 +15728,8 @@ uac_itemCreateInput = TypedDict(
 uac_itemConnectOrCreateInput = TypedDict(
     'uac_itemConnectOrCreateInput',
     {
-        'where': 'uac_itemWhereUniqueInput',
-        'create': 'uac_itemCreateWithoutRelationsInput',
+        'where': uac_itemWhereUniqueInput,
+        'create': uac_itemCreateWithoutRelationsInput,
     },
 )
 
@@ -13578,9 +15737,9 @@ uac_itemConnectOrCreateInput = TypedDict(
 uac_itemCreateOneNestedInput = TypedDict(
     'uac_itemCreateOneNestedInput',
     {
-        'create': 'uac_itemCreateWithoutRelationsInput',
-        'connect': 'uac_itemWhereUniqueInput',
-        'connect_or_create': 'uac_itemConnectOrCreateInput',
+        'create': uac_itemCreateWithoutRelationsInput,
+        'connect': uac_itemWhereUniqueInput,
+        'connect_or_create': uac_itemConnectOrCreateInput,
     },
     total=False,
 )
@@ -13589,36 +15748,9 @@ uac_itemCreateOneNestedInput = TypedDict(
 uac_itemCreateManyNestedInput = TypedDict(
     'uac_itemCreateManyNestedInput',
     {
-        'create': Union['uac_itemCreateWithoutRelationsInput', List['uac_itemCreateWithoutRelationsInput']],
-        'connect': Union['uac_itemWhereUniqueInput', List['uac_itemWhereUniqueInput']],
-        'connect_or_create': Union['uac_itemConnectOrCreateInput', List['uac_itemConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_itemUpdateOneNestedInput = TypedDict(
-    'uac_itemUpdateOneNestedInput',
-    {
-        'create': 'uac_itemCreateWithoutRelationsInput',
-        'connect': 'uac_itemWhereUniqueInput',
-        'connect_or_create': 'uac_itemConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_itemUpdateManyNestedInput = TypedDict(
-    'uac_itemUpdateManyNestedInput',
-    {
-        'create': Union['uac_itemCreateWithoutRelationsInput', List['uac_itemCreateWithoutRelationsInput']],
-        'connect': Union['uac_itemWhereUniqueInput', List['uac_itemWhereUniqueInput']],
-        'connect_or_create': Union['uac_itemConnectOrCreateInput', List['uac_itemConnectOrCreateInput']],
-        'disconnect': Union['uac_itemWhereUniqueInput', List['uac_itemWhereUniqueInput']],
-        'set': List['uac_itemWhereUniqueInput'],
-        'delete': Union['uac_itemWhereUniqueInput', List['uac_itemWhereUniqueInput']],
+        'create': Union[uac_itemCreateWithoutRelationsInput, List[uac_itemCreateWithoutRelationsInput]],
+        'connect': Union[uac_itemWhereUniqueInput, List[uac_itemWhereUniqueInput]],
+        'connect_or_create': Union[uac_itemConnectOrCreateInput, List[uac_itemConnectOrCreateInput]],
     },
     total=False,
 )
@@ -13675,8 +15807,78 @@ uac_itemUpsertInput = TypedDict(
     'uac_itemUpsertInput',
     {
         'create': 'uac_itemCreateInput',
-        'update': 'uac_itemUpdateInput',
+        'update': uac_itemUpdateInput,
     },
+)
+
+
+uac_itemNestedUpsertInput = TypedDict(
+    'uac_itemNestedUpsertInput',
+    {
+        'create': uac_itemCreateWithoutRelationsInput,
+        'update': uac_itemUpdateInput,
+    },
+)
+
+
+uac_itemUpdateWithWhereUniqueInput = TypedDict(
+    'uac_itemUpdateWithWhereUniqueInput',
+    {
+        'where': uac_itemWhereUniqueInput,
+        'data': uac_itemUpdateInput,
+    },
+)
+
+
+uac_itemUpdateManyWithWhereInput = TypedDict(
+    'uac_itemUpdateManyWithWhereInput',
+    {
+        'where': uac_itemWhereInput,
+        'data': uac_itemUpdateManyMutationInput,
+    },
+)
+
+
+uac_itemUpsertWithWhereUniqueInput = TypedDict(
+    'uac_itemUpsertWithWhereUniqueInput',
+    {
+        'where': uac_itemWhereUniqueInput,
+        'create': uac_itemCreateWithoutRelationsInput,
+        'update': uac_itemUpdateInput,
+    },
+)
+
+
+uac_itemUpdateOneNestedInput = TypedDict(
+    'uac_itemUpdateOneNestedInput',
+    {
+        'create': uac_itemCreateWithoutRelationsInput,
+        'connect': uac_itemWhereUniqueInput,
+        'connect_or_create': uac_itemConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_itemUpdateInput,
+        'upsert': uac_itemNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_itemUpdateManyNestedInput = TypedDict(
+    'uac_itemUpdateManyNestedInput',
+    {
+        'create': Union[uac_itemCreateWithoutRelationsInput, List[uac_itemCreateWithoutRelationsInput]],
+        'connect': Union[uac_itemWhereUniqueInput, List[uac_itemWhereUniqueInput]],
+        'connect_or_create': Union[uac_itemConnectOrCreateInput, List[uac_itemConnectOrCreateInput]],
+        'disconnect': Union[uac_itemWhereUniqueInput, List[uac_itemWhereUniqueInput]],
+        'set': List[uac_itemWhereUniqueInput],
+        'delete': Union[uac_itemWhereUniqueInput, List[uac_itemWhereUniqueInput]],
+        'update': Union[uac_itemUpdateWithWhereUniqueInput, List[uac_itemUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_itemUpdateManyWithWhereInput, List[uac_itemUpdateManyWithWhereInput]],
+        'upsert': Union[uac_itemUpsertWithWhereUniqueInput, List[uac_itemUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_itemWhereInput, List[uac_itemWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -13709,7 +15911,7 @@ uac_itemFindManyArgs = TypedDict(
         'order_by': Union['uac_itemOrderByInput', List['uac_itemOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_itemWhereUniqueInput',
+        'cursor': uac_itemWhereUniqueInput,
         'include': 'uac_itemInclude',
         'distinct': List['uac_itemScalarFieldKeys'],
     },
@@ -13751,7 +15953,7 @@ uac_item_line_detailWhereInput = TypedDict(
         'account_id': Union[str, None, StringFilter],
         'unit_price': Union[decimal.Decimal, None, DecimalFilter],
         'description': Union[str, None, StringFilter],
-        'type': Union[enums.uac_item_line_detail_type, 'uac_item_line_detail_typeFilter'],
+        'type': Union[enums.uac_item_line_detail_type, uac_item_line_detail_typeFilter],
         'created_at': Union[datetime.datetime, DateTimeFilter],
         'updated_at': Union[datetime.datetime, DateTimeFilter],
         'uac_item_uac_item_bill_item_idTouac_item_line_detail': 'uac_itemListRelationFilter',
@@ -13827,8 +16029,8 @@ uac_item_line_detailCreateInput = TypedDict(
 uac_item_line_detailConnectOrCreateInput = TypedDict(
     'uac_item_line_detailConnectOrCreateInput',
     {
-        'where': 'uac_item_line_detailWhereUniqueInput',
-        'create': 'uac_item_line_detailCreateWithoutRelationsInput',
+        'where': uac_item_line_detailWhereUniqueInput,
+        'create': uac_item_line_detailCreateWithoutRelationsInput,
     },
 )
 
@@ -13836,9 +16038,9 @@ uac_item_line_detailConnectOrCreateInput = TypedDict(
 uac_item_line_detailCreateOneNestedInput = TypedDict(
     'uac_item_line_detailCreateOneNestedInput',
     {
-        'create': 'uac_item_line_detailCreateWithoutRelationsInput',
-        'connect': 'uac_item_line_detailWhereUniqueInput',
-        'connect_or_create': 'uac_item_line_detailConnectOrCreateInput',
+        'create': uac_item_line_detailCreateWithoutRelationsInput,
+        'connect': uac_item_line_detailWhereUniqueInput,
+        'connect_or_create': uac_item_line_detailConnectOrCreateInput,
     },
     total=False,
 )
@@ -13847,36 +16049,9 @@ uac_item_line_detailCreateOneNestedInput = TypedDict(
 uac_item_line_detailCreateManyNestedInput = TypedDict(
     'uac_item_line_detailCreateManyNestedInput',
     {
-        'create': Union['uac_item_line_detailCreateWithoutRelationsInput', List['uac_item_line_detailCreateWithoutRelationsInput']],
-        'connect': Union['uac_item_line_detailWhereUniqueInput', List['uac_item_line_detailWhereUniqueInput']],
-        'connect_or_create': Union['uac_item_line_detailConnectOrCreateInput', List['uac_item_line_detailConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_item_line_detailUpdateOneNestedInput = TypedDict(
-    'uac_item_line_detailUpdateOneNestedInput',
-    {
-        'create': 'uac_item_line_detailCreateWithoutRelationsInput',
-        'connect': 'uac_item_line_detailWhereUniqueInput',
-        'connect_or_create': 'uac_item_line_detailConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_item_line_detailUpdateManyNestedInput = TypedDict(
-    'uac_item_line_detailUpdateManyNestedInput',
-    {
-        'create': Union['uac_item_line_detailCreateWithoutRelationsInput', List['uac_item_line_detailCreateWithoutRelationsInput']],
-        'connect': Union['uac_item_line_detailWhereUniqueInput', List['uac_item_line_detailWhereUniqueInput']],
-        'connect_or_create': Union['uac_item_line_detailConnectOrCreateInput', List['uac_item_line_detailConnectOrCreateInput']],
-        'disconnect': Union['uac_item_line_detailWhereUniqueInput', List['uac_item_line_detailWhereUniqueInput']],
-        'set': List['uac_item_line_detailWhereUniqueInput'],
-        'delete': Union['uac_item_line_detailWhereUniqueInput', List['uac_item_line_detailWhereUniqueInput']],
+        'create': Union[uac_item_line_detailCreateWithoutRelationsInput, List[uac_item_line_detailCreateWithoutRelationsInput]],
+        'connect': Union[uac_item_line_detailWhereUniqueInput, List[uac_item_line_detailWhereUniqueInput]],
+        'connect_or_create': Union[uac_item_line_detailConnectOrCreateInput, List[uac_item_line_detailConnectOrCreateInput]],
     },
     total=False,
 )
@@ -13918,8 +16093,78 @@ uac_item_line_detailUpsertInput = TypedDict(
     'uac_item_line_detailUpsertInput',
     {
         'create': 'uac_item_line_detailCreateInput',
-        'update': 'uac_item_line_detailUpdateInput',
+        'update': uac_item_line_detailUpdateInput,
     },
+)
+
+
+uac_item_line_detailNestedUpsertInput = TypedDict(
+    'uac_item_line_detailNestedUpsertInput',
+    {
+        'create': uac_item_line_detailCreateWithoutRelationsInput,
+        'update': uac_item_line_detailUpdateInput,
+    },
+)
+
+
+uac_item_line_detailUpdateWithWhereUniqueInput = TypedDict(
+    'uac_item_line_detailUpdateWithWhereUniqueInput',
+    {
+        'where': uac_item_line_detailWhereUniqueInput,
+        'data': uac_item_line_detailUpdateInput,
+    },
+)
+
+
+uac_item_line_detailUpdateManyWithWhereInput = TypedDict(
+    'uac_item_line_detailUpdateManyWithWhereInput',
+    {
+        'where': uac_item_line_detailWhereInput,
+        'data': uac_item_line_detailUpdateManyMutationInput,
+    },
+)
+
+
+uac_item_line_detailUpsertWithWhereUniqueInput = TypedDict(
+    'uac_item_line_detailUpsertWithWhereUniqueInput',
+    {
+        'where': uac_item_line_detailWhereUniqueInput,
+        'create': uac_item_line_detailCreateWithoutRelationsInput,
+        'update': uac_item_line_detailUpdateInput,
+    },
+)
+
+
+uac_item_line_detailUpdateOneNestedInput = TypedDict(
+    'uac_item_line_detailUpdateOneNestedInput',
+    {
+        'create': uac_item_line_detailCreateWithoutRelationsInput,
+        'connect': uac_item_line_detailWhereUniqueInput,
+        'connect_or_create': uac_item_line_detailConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_item_line_detailUpdateInput,
+        'upsert': uac_item_line_detailNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_item_line_detailUpdateManyNestedInput = TypedDict(
+    'uac_item_line_detailUpdateManyNestedInput',
+    {
+        'create': Union[uac_item_line_detailCreateWithoutRelationsInput, List[uac_item_line_detailCreateWithoutRelationsInput]],
+        'connect': Union[uac_item_line_detailWhereUniqueInput, List[uac_item_line_detailWhereUniqueInput]],
+        'connect_or_create': Union[uac_item_line_detailConnectOrCreateInput, List[uac_item_line_detailConnectOrCreateInput]],
+        'disconnect': Union[uac_item_line_detailWhereUniqueInput, List[uac_item_line_detailWhereUniqueInput]],
+        'set': List[uac_item_line_detailWhereUniqueInput],
+        'delete': Union[uac_item_line_detailWhereUniqueInput, List[uac_item_line_detailWhereUniqueInput]],
+        'update': Union[uac_item_line_detailUpdateWithWhereUniqueInput, List[uac_item_line_detailUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_item_line_detailUpdateManyWithWhereInput, List[uac_item_line_detailUpdateManyWithWhereInput]],
+        'upsert': Union[uac_item_line_detailUpsertWithWhereUniqueInput, List[uac_item_line_detailUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_item_line_detailWhereInput, List[uac_item_line_detailWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -13949,7 +16194,7 @@ uac_item_line_detailFindManyArgs = TypedDict(
         'order_by': Union['uac_item_line_detailOrderByInput', List['uac_item_line_detailOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_item_line_detailWhereUniqueInput',
+        'cursor': uac_item_line_detailWhereUniqueInput,
         'include': 'uac_item_line_detailInclude',
         'distinct': List['uac_item_line_detailScalarFieldKeys'],
     },
@@ -14150,8 +16395,8 @@ uac_line_itemCreateInput = TypedDict(
 uac_line_itemConnectOrCreateInput = TypedDict(
     'uac_line_itemConnectOrCreateInput',
     {
-        'where': 'uac_line_itemWhereUniqueInput',
-        'create': 'uac_line_itemCreateWithoutRelationsInput',
+        'where': uac_line_itemWhereUniqueInput,
+        'create': uac_line_itemCreateWithoutRelationsInput,
     },
 )
 
@@ -14159,9 +16404,9 @@ uac_line_itemConnectOrCreateInput = TypedDict(
 uac_line_itemCreateOneNestedInput = TypedDict(
     'uac_line_itemCreateOneNestedInput',
     {
-        'create': 'uac_line_itemCreateWithoutRelationsInput',
-        'connect': 'uac_line_itemWhereUniqueInput',
-        'connect_or_create': 'uac_line_itemConnectOrCreateInput',
+        'create': uac_line_itemCreateWithoutRelationsInput,
+        'connect': uac_line_itemWhereUniqueInput,
+        'connect_or_create': uac_line_itemConnectOrCreateInput,
     },
     total=False,
 )
@@ -14170,36 +16415,9 @@ uac_line_itemCreateOneNestedInput = TypedDict(
 uac_line_itemCreateManyNestedInput = TypedDict(
     'uac_line_itemCreateManyNestedInput',
     {
-        'create': Union['uac_line_itemCreateWithoutRelationsInput', List['uac_line_itemCreateWithoutRelationsInput']],
-        'connect': Union['uac_line_itemWhereUniqueInput', List['uac_line_itemWhereUniqueInput']],
-        'connect_or_create': Union['uac_line_itemConnectOrCreateInput', List['uac_line_itemConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_line_itemUpdateOneNestedInput = TypedDict(
-    'uac_line_itemUpdateOneNestedInput',
-    {
-        'create': 'uac_line_itemCreateWithoutRelationsInput',
-        'connect': 'uac_line_itemWhereUniqueInput',
-        'connect_or_create': 'uac_line_itemConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_line_itemUpdateManyNestedInput = TypedDict(
-    'uac_line_itemUpdateManyNestedInput',
-    {
-        'create': Union['uac_line_itemCreateWithoutRelationsInput', List['uac_line_itemCreateWithoutRelationsInput']],
-        'connect': Union['uac_line_itemWhereUniqueInput', List['uac_line_itemWhereUniqueInput']],
-        'connect_or_create': Union['uac_line_itemConnectOrCreateInput', List['uac_line_itemConnectOrCreateInput']],
-        'disconnect': Union['uac_line_itemWhereUniqueInput', List['uac_line_itemWhereUniqueInput']],
-        'set': List['uac_line_itemWhereUniqueInput'],
-        'delete': Union['uac_line_itemWhereUniqueInput', List['uac_line_itemWhereUniqueInput']],
+        'create': Union[uac_line_itemCreateWithoutRelationsInput, List[uac_line_itemCreateWithoutRelationsInput]],
+        'connect': Union[uac_line_itemWhereUniqueInput, List[uac_line_itemWhereUniqueInput]],
+        'connect_or_create': Union[uac_line_itemConnectOrCreateInput, List[uac_line_itemConnectOrCreateInput]],
     },
     total=False,
 )
@@ -14300,8 +16518,78 @@ uac_line_itemUpsertInput = TypedDict(
     'uac_line_itemUpsertInput',
     {
         'create': 'uac_line_itemCreateInput',
-        'update': 'uac_line_itemUpdateInput',
+        'update': uac_line_itemUpdateInput,
     },
+)
+
+
+uac_line_itemNestedUpsertInput = TypedDict(
+    'uac_line_itemNestedUpsertInput',
+    {
+        'create': uac_line_itemCreateWithoutRelationsInput,
+        'update': uac_line_itemUpdateInput,
+    },
+)
+
+
+uac_line_itemUpdateWithWhereUniqueInput = TypedDict(
+    'uac_line_itemUpdateWithWhereUniqueInput',
+    {
+        'where': uac_line_itemWhereUniqueInput,
+        'data': uac_line_itemUpdateInput,
+    },
+)
+
+
+uac_line_itemUpdateManyWithWhereInput = TypedDict(
+    'uac_line_itemUpdateManyWithWhereInput',
+    {
+        'where': uac_line_itemWhereInput,
+        'data': uac_line_itemUpdateManyMutationInput,
+    },
+)
+
+
+uac_line_itemUpsertWithWhereUniqueInput = TypedDict(
+    'uac_line_itemUpsertWithWhereUniqueInput',
+    {
+        'where': uac_line_itemWhereUniqueInput,
+        'create': uac_line_itemCreateWithoutRelationsInput,
+        'update': uac_line_itemUpdateInput,
+    },
+)
+
+
+uac_line_itemUpdateOneNestedInput = TypedDict(
+    'uac_line_itemUpdateOneNestedInput',
+    {
+        'create': uac_line_itemCreateWithoutRelationsInput,
+        'connect': uac_line_itemWhereUniqueInput,
+        'connect_or_create': uac_line_itemConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_line_itemUpdateInput,
+        'upsert': uac_line_itemNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_line_itemUpdateManyNestedInput = TypedDict(
+    'uac_line_itemUpdateManyNestedInput',
+    {
+        'create': Union[uac_line_itemCreateWithoutRelationsInput, List[uac_line_itemCreateWithoutRelationsInput]],
+        'connect': Union[uac_line_itemWhereUniqueInput, List[uac_line_itemWhereUniqueInput]],
+        'connect_or_create': Union[uac_line_itemConnectOrCreateInput, List[uac_line_itemConnectOrCreateInput]],
+        'disconnect': Union[uac_line_itemWhereUniqueInput, List[uac_line_itemWhereUniqueInput]],
+        'set': List[uac_line_itemWhereUniqueInput],
+        'delete': Union[uac_line_itemWhereUniqueInput, List[uac_line_itemWhereUniqueInput]],
+        'update': Union[uac_line_itemUpdateWithWhereUniqueInput, List[uac_line_itemUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_line_itemUpdateManyWithWhereInput, List[uac_line_itemUpdateManyWithWhereInput]],
+        'upsert': Union[uac_line_itemUpsertWithWhereUniqueInput, List[uac_line_itemUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_line_itemWhereInput, List[uac_line_itemWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -14338,7 +16626,7 @@ uac_line_itemFindManyArgs = TypedDict(
         'order_by': Union['uac_line_itemOrderByInput', List['uac_line_itemOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_line_itemWhereUniqueInput',
+        'cursor': uac_line_itemWhereUniqueInput,
         'include': 'uac_line_itemInclude',
         'distinct': List['uac_line_itemScalarFieldKeys'],
     },
@@ -14480,8 +16768,8 @@ uac_line_item_detailCreateInput = TypedDict(
 uac_line_item_detailConnectOrCreateInput = TypedDict(
     'uac_line_item_detailConnectOrCreateInput',
     {
-        'where': 'uac_line_item_detailWhereUniqueInput',
-        'create': 'uac_line_item_detailCreateWithoutRelationsInput',
+        'where': uac_line_item_detailWhereUniqueInput,
+        'create': uac_line_item_detailCreateWithoutRelationsInput,
     },
 )
 
@@ -14489,9 +16777,9 @@ uac_line_item_detailConnectOrCreateInput = TypedDict(
 uac_line_item_detailCreateOneNestedInput = TypedDict(
     'uac_line_item_detailCreateOneNestedInput',
     {
-        'create': 'uac_line_item_detailCreateWithoutRelationsInput',
-        'connect': 'uac_line_item_detailWhereUniqueInput',
-        'connect_or_create': 'uac_line_item_detailConnectOrCreateInput',
+        'create': uac_line_item_detailCreateWithoutRelationsInput,
+        'connect': uac_line_item_detailWhereUniqueInput,
+        'connect_or_create': uac_line_item_detailConnectOrCreateInput,
     },
     total=False,
 )
@@ -14500,36 +16788,9 @@ uac_line_item_detailCreateOneNestedInput = TypedDict(
 uac_line_item_detailCreateManyNestedInput = TypedDict(
     'uac_line_item_detailCreateManyNestedInput',
     {
-        'create': Union['uac_line_item_detailCreateWithoutRelationsInput', List['uac_line_item_detailCreateWithoutRelationsInput']],
-        'connect': Union['uac_line_item_detailWhereUniqueInput', List['uac_line_item_detailWhereUniqueInput']],
-        'connect_or_create': Union['uac_line_item_detailConnectOrCreateInput', List['uac_line_item_detailConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_line_item_detailUpdateOneNestedInput = TypedDict(
-    'uac_line_item_detailUpdateOneNestedInput',
-    {
-        'create': 'uac_line_item_detailCreateWithoutRelationsInput',
-        'connect': 'uac_line_item_detailWhereUniqueInput',
-        'connect_or_create': 'uac_line_item_detailConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_line_item_detailUpdateManyNestedInput = TypedDict(
-    'uac_line_item_detailUpdateManyNestedInput',
-    {
-        'create': Union['uac_line_item_detailCreateWithoutRelationsInput', List['uac_line_item_detailCreateWithoutRelationsInput']],
-        'connect': Union['uac_line_item_detailWhereUniqueInput', List['uac_line_item_detailWhereUniqueInput']],
-        'connect_or_create': Union['uac_line_item_detailConnectOrCreateInput', List['uac_line_item_detailConnectOrCreateInput']],
-        'disconnect': Union['uac_line_item_detailWhereUniqueInput', List['uac_line_item_detailWhereUniqueInput']],
-        'set': List['uac_line_item_detailWhereUniqueInput'],
-        'delete': Union['uac_line_item_detailWhereUniqueInput', List['uac_line_item_detailWhereUniqueInput']],
+        'create': Union[uac_line_item_detailCreateWithoutRelationsInput, List[uac_line_item_detailCreateWithoutRelationsInput]],
+        'connect': Union[uac_line_item_detailWhereUniqueInput, List[uac_line_item_detailWhereUniqueInput]],
+        'connect_or_create': Union[uac_line_item_detailConnectOrCreateInput, List[uac_line_item_detailConnectOrCreateInput]],
     },
     total=False,
 )
@@ -14570,8 +16831,78 @@ uac_line_item_detailUpsertInput = TypedDict(
     'uac_line_item_detailUpsertInput',
     {
         'create': 'uac_line_item_detailCreateInput',
-        'update': 'uac_line_item_detailUpdateInput',
+        'update': uac_line_item_detailUpdateInput,
     },
+)
+
+
+uac_line_item_detailNestedUpsertInput = TypedDict(
+    'uac_line_item_detailNestedUpsertInput',
+    {
+        'create': uac_line_item_detailCreateWithoutRelationsInput,
+        'update': uac_line_item_detailUpdateInput,
+    },
+)
+
+
+uac_line_item_detailUpdateWithWhereUniqueInput = TypedDict(
+    'uac_line_item_detailUpdateWithWhereUniqueInput',
+    {
+        'where': uac_line_item_detailWhereUniqueInput,
+        'data': uac_line_item_detailUpdateInput,
+    },
+)
+
+
+uac_line_item_detailUpdateManyWithWhereInput = TypedDict(
+    'uac_line_item_detailUpdateManyWithWhereInput',
+    {
+        'where': uac_line_item_detailWhereInput,
+        'data': uac_line_item_detailUpdateManyMutationInput,
+    },
+)
+
+
+uac_line_item_detailUpsertWithWhereUniqueInput = TypedDict(
+    'uac_line_item_detailUpsertWithWhereUniqueInput',
+    {
+        'where': uac_line_item_detailWhereUniqueInput,
+        'create': uac_line_item_detailCreateWithoutRelationsInput,
+        'update': uac_line_item_detailUpdateInput,
+    },
+)
+
+
+uac_line_item_detailUpdateOneNestedInput = TypedDict(
+    'uac_line_item_detailUpdateOneNestedInput',
+    {
+        'create': uac_line_item_detailCreateWithoutRelationsInput,
+        'connect': uac_line_item_detailWhereUniqueInput,
+        'connect_or_create': uac_line_item_detailConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_line_item_detailUpdateInput,
+        'upsert': uac_line_item_detailNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_line_item_detailUpdateManyNestedInput = TypedDict(
+    'uac_line_item_detailUpdateManyNestedInput',
+    {
+        'create': Union[uac_line_item_detailCreateWithoutRelationsInput, List[uac_line_item_detailCreateWithoutRelationsInput]],
+        'connect': Union[uac_line_item_detailWhereUniqueInput, List[uac_line_item_detailWhereUniqueInput]],
+        'connect_or_create': Union[uac_line_item_detailConnectOrCreateInput, List[uac_line_item_detailConnectOrCreateInput]],
+        'disconnect': Union[uac_line_item_detailWhereUniqueInput, List[uac_line_item_detailWhereUniqueInput]],
+        'set': List[uac_line_item_detailWhereUniqueInput],
+        'delete': Union[uac_line_item_detailWhereUniqueInput, List[uac_line_item_detailWhereUniqueInput]],
+        'update': Union[uac_line_item_detailUpdateWithWhereUniqueInput, List[uac_line_item_detailUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_line_item_detailUpdateManyWithWhereInput, List[uac_line_item_detailUpdateManyWithWhereInput]],
+        'upsert': Union[uac_line_item_detailUpsertWithWhereUniqueInput, List[uac_line_item_detailUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_line_item_detailWhereInput, List[uac_line_item_detailWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -14600,7 +16931,7 @@ uac_line_item_detailFindManyArgs = TypedDict(
         'order_by': Union['uac_line_item_detailOrderByInput', List['uac_line_item_detailOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_line_item_detailWhereUniqueInput',
+        'cursor': uac_line_item_detailWhereUniqueInput,
         'include': 'uac_line_item_detailInclude',
         'distinct': List['uac_line_item_detailScalarFieldKeys'],
     },
@@ -14636,8 +16967,8 @@ uac_purchase_orderWhereInput = TypedDict(
         'platform_id': Union[str, None, StringFilter],
         'vendor_id': Union[str, None, StringFilter],
         'issue_date': Union[datetime.datetime, None, DateTimeFilter],
-        'status': Union[enums.uac_purchase_order_status, 'uac_purchase_order_statusFilter'],
-        'currency_code': Union[enums.currency, None, 'currencyFilter'],
+        'status': Union[enums.uac_purchase_order_status, uac_purchase_order_statusFilter],
+        'currency_code': Union[enums.currency, None, currencyFilter],
         'document_number': Union[str, None, StringFilter],
         'memo': Union[str, None, StringFilter],
         'total_amount': Union[decimal.Decimal, None, DecimalFilter],
@@ -14688,7 +17019,7 @@ uac_purchase_orderWhereUniqueInput = TypedDict(
     'uac_purchase_orderWhereUniqueInput',
     {
         'id': str,
-        'organization_id_provider_entity_id': 'uac_purchase_order_organization_id_provider_entity_id_CompoundKey',
+        'organization_id_provider_entity_id': uac_purchase_order_organization_id_provider_entity_id_CompoundKey,
     },
     total=False,
 )
@@ -14741,8 +17072,8 @@ uac_purchase_orderCreateInput = TypedDict(
 uac_purchase_orderConnectOrCreateInput = TypedDict(
     'uac_purchase_orderConnectOrCreateInput',
     {
-        'where': 'uac_purchase_orderWhereUniqueInput',
-        'create': 'uac_purchase_orderCreateWithoutRelationsInput',
+        'where': uac_purchase_orderWhereUniqueInput,
+        'create': uac_purchase_orderCreateWithoutRelationsInput,
     },
 )
 
@@ -14750,9 +17081,9 @@ uac_purchase_orderConnectOrCreateInput = TypedDict(
 uac_purchase_orderCreateOneNestedInput = TypedDict(
     'uac_purchase_orderCreateOneNestedInput',
     {
-        'create': 'uac_purchase_orderCreateWithoutRelationsInput',
-        'connect': 'uac_purchase_orderWhereUniqueInput',
-        'connect_or_create': 'uac_purchase_orderConnectOrCreateInput',
+        'create': uac_purchase_orderCreateWithoutRelationsInput,
+        'connect': uac_purchase_orderWhereUniqueInput,
+        'connect_or_create': uac_purchase_orderConnectOrCreateInput,
     },
     total=False,
 )
@@ -14761,36 +17092,9 @@ uac_purchase_orderCreateOneNestedInput = TypedDict(
 uac_purchase_orderCreateManyNestedInput = TypedDict(
     'uac_purchase_orderCreateManyNestedInput',
     {
-        'create': Union['uac_purchase_orderCreateWithoutRelationsInput', List['uac_purchase_orderCreateWithoutRelationsInput']],
-        'connect': Union['uac_purchase_orderWhereUniqueInput', List['uac_purchase_orderWhereUniqueInput']],
-        'connect_or_create': Union['uac_purchase_orderConnectOrCreateInput', List['uac_purchase_orderConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_purchase_orderUpdateOneNestedInput = TypedDict(
-    'uac_purchase_orderUpdateOneNestedInput',
-    {
-        'create': 'uac_purchase_orderCreateWithoutRelationsInput',
-        'connect': 'uac_purchase_orderWhereUniqueInput',
-        'connect_or_create': 'uac_purchase_orderConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_purchase_orderUpdateManyNestedInput = TypedDict(
-    'uac_purchase_orderUpdateManyNestedInput',
-    {
-        'create': Union['uac_purchase_orderCreateWithoutRelationsInput', List['uac_purchase_orderCreateWithoutRelationsInput']],
-        'connect': Union['uac_purchase_orderWhereUniqueInput', List['uac_purchase_orderWhereUniqueInput']],
-        'connect_or_create': Union['uac_purchase_orderConnectOrCreateInput', List['uac_purchase_orderConnectOrCreateInput']],
-        'disconnect': Union['uac_purchase_orderWhereUniqueInput', List['uac_purchase_orderWhereUniqueInput']],
-        'set': List['uac_purchase_orderWhereUniqueInput'],
-        'delete': Union['uac_purchase_orderWhereUniqueInput', List['uac_purchase_orderWhereUniqueInput']],
+        'create': Union[uac_purchase_orderCreateWithoutRelationsInput, List[uac_purchase_orderCreateWithoutRelationsInput]],
+        'connect': Union[uac_purchase_orderWhereUniqueInput, List[uac_purchase_orderWhereUniqueInput]],
+        'connect_or_create': Union[uac_purchase_orderConnectOrCreateInput, List[uac_purchase_orderConnectOrCreateInput]],
     },
     total=False,
 )
@@ -14846,8 +17150,78 @@ uac_purchase_orderUpsertInput = TypedDict(
     'uac_purchase_orderUpsertInput',
     {
         'create': 'uac_purchase_orderCreateInput',
-        'update': 'uac_purchase_orderUpdateInput',
+        'update': uac_purchase_orderUpdateInput,
     },
+)
+
+
+uac_purchase_orderNestedUpsertInput = TypedDict(
+    'uac_purchase_orderNestedUpsertInput',
+    {
+        'create': uac_purchase_orderCreateWithoutRelationsInput,
+        'update': uac_purchase_orderUpdateInput,
+    },
+)
+
+
+uac_purchase_orderUpdateWithWhereUniqueInput = TypedDict(
+    'uac_purchase_orderUpdateWithWhereUniqueInput',
+    {
+        'where': uac_purchase_orderWhereUniqueInput,
+        'data': uac_purchase_orderUpdateInput,
+    },
+)
+
+
+uac_purchase_orderUpdateManyWithWhereInput = TypedDict(
+    'uac_purchase_orderUpdateManyWithWhereInput',
+    {
+        'where': uac_purchase_orderWhereInput,
+        'data': uac_purchase_orderUpdateManyMutationInput,
+    },
+)
+
+
+uac_purchase_orderUpsertWithWhereUniqueInput = TypedDict(
+    'uac_purchase_orderUpsertWithWhereUniqueInput',
+    {
+        'where': uac_purchase_orderWhereUniqueInput,
+        'create': uac_purchase_orderCreateWithoutRelationsInput,
+        'update': uac_purchase_orderUpdateInput,
+    },
+)
+
+
+uac_purchase_orderUpdateOneNestedInput = TypedDict(
+    'uac_purchase_orderUpdateOneNestedInput',
+    {
+        'create': uac_purchase_orderCreateWithoutRelationsInput,
+        'connect': uac_purchase_orderWhereUniqueInput,
+        'connect_or_create': uac_purchase_orderConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_purchase_orderUpdateInput,
+        'upsert': uac_purchase_orderNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_purchase_orderUpdateManyNestedInput = TypedDict(
+    'uac_purchase_orderUpdateManyNestedInput',
+    {
+        'create': Union[uac_purchase_orderCreateWithoutRelationsInput, List[uac_purchase_orderCreateWithoutRelationsInput]],
+        'connect': Union[uac_purchase_orderWhereUniqueInput, List[uac_purchase_orderWhereUniqueInput]],
+        'connect_or_create': Union[uac_purchase_orderConnectOrCreateInput, List[uac_purchase_orderConnectOrCreateInput]],
+        'disconnect': Union[uac_purchase_orderWhereUniqueInput, List[uac_purchase_orderWhereUniqueInput]],
+        'set': List[uac_purchase_orderWhereUniqueInput],
+        'delete': Union[uac_purchase_orderWhereUniqueInput, List[uac_purchase_orderWhereUniqueInput]],
+        'update': Union[uac_purchase_orderUpdateWithWhereUniqueInput, List[uac_purchase_orderUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_purchase_orderUpdateManyWithWhereInput, List[uac_purchase_orderUpdateManyWithWhereInput]],
+        'upsert': Union[uac_purchase_orderUpsertWithWhereUniqueInput, List[uac_purchase_orderUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_purchase_orderWhereInput, List[uac_purchase_orderWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -14877,7 +17251,7 @@ uac_purchase_orderFindManyArgs = TypedDict(
         'order_by': Union['uac_purchase_orderOrderByInput', List['uac_purchase_orderOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_purchase_orderWhereUniqueInput',
+        'cursor': uac_purchase_orderWhereUniqueInput,
         'include': 'uac_purchase_orderInclude',
         'distinct': List['uac_purchase_orderScalarFieldKeys'],
     },
@@ -14983,8 +17357,8 @@ uac_requestsCreateInput = TypedDict(
 uac_requestsConnectOrCreateInput = TypedDict(
     'uac_requestsConnectOrCreateInput',
     {
-        'where': 'uac_requestsWhereUniqueInput',
-        'create': 'uac_requestsCreateWithoutRelationsInput',
+        'where': uac_requestsWhereUniqueInput,
+        'create': uac_requestsCreateWithoutRelationsInput,
     },
 )
 
@@ -14992,9 +17366,9 @@ uac_requestsConnectOrCreateInput = TypedDict(
 uac_requestsCreateOneNestedInput = TypedDict(
     'uac_requestsCreateOneNestedInput',
     {
-        'create': 'uac_requestsCreateWithoutRelationsInput',
-        'connect': 'uac_requestsWhereUniqueInput',
-        'connect_or_create': 'uac_requestsConnectOrCreateInput',
+        'create': uac_requestsCreateWithoutRelationsInput,
+        'connect': uac_requestsWhereUniqueInput,
+        'connect_or_create': uac_requestsConnectOrCreateInput,
     },
     total=False,
 )
@@ -15003,36 +17377,9 @@ uac_requestsCreateOneNestedInput = TypedDict(
 uac_requestsCreateManyNestedInput = TypedDict(
     'uac_requestsCreateManyNestedInput',
     {
-        'create': Union['uac_requestsCreateWithoutRelationsInput', List['uac_requestsCreateWithoutRelationsInput']],
-        'connect': Union['uac_requestsWhereUniqueInput', List['uac_requestsWhereUniqueInput']],
-        'connect_or_create': Union['uac_requestsConnectOrCreateInput', List['uac_requestsConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_requestsUpdateOneNestedInput = TypedDict(
-    'uac_requestsUpdateOneNestedInput',
-    {
-        'create': 'uac_requestsCreateWithoutRelationsInput',
-        'connect': 'uac_requestsWhereUniqueInput',
-        'connect_or_create': 'uac_requestsConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_requestsUpdateManyNestedInput = TypedDict(
-    'uac_requestsUpdateManyNestedInput',
-    {
-        'create': Union['uac_requestsCreateWithoutRelationsInput', List['uac_requestsCreateWithoutRelationsInput']],
-        'connect': Union['uac_requestsWhereUniqueInput', List['uac_requestsWhereUniqueInput']],
-        'connect_or_create': Union['uac_requestsConnectOrCreateInput', List['uac_requestsConnectOrCreateInput']],
-        'disconnect': Union['uac_requestsWhereUniqueInput', List['uac_requestsWhereUniqueInput']],
-        'set': List['uac_requestsWhereUniqueInput'],
-        'delete': Union['uac_requestsWhereUniqueInput', List['uac_requestsWhereUniqueInput']],
+        'create': Union[uac_requestsCreateWithoutRelationsInput, List[uac_requestsCreateWithoutRelationsInput]],
+        'connect': Union[uac_requestsWhereUniqueInput, List[uac_requestsWhereUniqueInput]],
+        'connect_or_create': Union[uac_requestsConnectOrCreateInput, List[uac_requestsConnectOrCreateInput]],
     },
     total=False,
 )
@@ -15067,8 +17414,78 @@ uac_requestsUpsertInput = TypedDict(
     'uac_requestsUpsertInput',
     {
         'create': 'uac_requestsCreateInput',
-        'update': 'uac_requestsUpdateInput',
+        'update': uac_requestsUpdateInput,
     },
+)
+
+
+uac_requestsNestedUpsertInput = TypedDict(
+    'uac_requestsNestedUpsertInput',
+    {
+        'create': uac_requestsCreateWithoutRelationsInput,
+        'update': uac_requestsUpdateInput,
+    },
+)
+
+
+uac_requestsUpdateWithWhereUniqueInput = TypedDict(
+    'uac_requestsUpdateWithWhereUniqueInput',
+    {
+        'where': uac_requestsWhereUniqueInput,
+        'data': uac_requestsUpdateInput,
+    },
+)
+
+
+uac_requestsUpdateManyWithWhereInput = TypedDict(
+    'uac_requestsUpdateManyWithWhereInput',
+    {
+        'where': uac_requestsWhereInput,
+        'data': uac_requestsUpdateManyMutationInput,
+    },
+)
+
+
+uac_requestsUpsertWithWhereUniqueInput = TypedDict(
+    'uac_requestsUpsertWithWhereUniqueInput',
+    {
+        'where': uac_requestsWhereUniqueInput,
+        'create': uac_requestsCreateWithoutRelationsInput,
+        'update': uac_requestsUpdateInput,
+    },
+)
+
+
+uac_requestsUpdateOneNestedInput = TypedDict(
+    'uac_requestsUpdateOneNestedInput',
+    {
+        'create': uac_requestsCreateWithoutRelationsInput,
+        'connect': uac_requestsWhereUniqueInput,
+        'connect_or_create': uac_requestsConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_requestsUpdateInput,
+        'upsert': uac_requestsNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_requestsUpdateManyNestedInput = TypedDict(
+    'uac_requestsUpdateManyNestedInput',
+    {
+        'create': Union[uac_requestsCreateWithoutRelationsInput, List[uac_requestsCreateWithoutRelationsInput]],
+        'connect': Union[uac_requestsWhereUniqueInput, List[uac_requestsWhereUniqueInput]],
+        'connect_or_create': Union[uac_requestsConnectOrCreateInput, List[uac_requestsConnectOrCreateInput]],
+        'disconnect': Union[uac_requestsWhereUniqueInput, List[uac_requestsWhereUniqueInput]],
+        'set': List[uac_requestsWhereUniqueInput],
+        'delete': Union[uac_requestsWhereUniqueInput, List[uac_requestsWhereUniqueInput]],
+        'update': Union[uac_requestsUpdateWithWhereUniqueInput, List[uac_requestsUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_requestsUpdateManyWithWhereInput, List[uac_requestsUpdateManyWithWhereInput]],
+        'upsert': Union[uac_requestsUpsertWithWhereUniqueInput, List[uac_requestsUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_requestsWhereInput, List[uac_requestsWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -15097,7 +17514,7 @@ uac_requestsFindManyArgs = TypedDict(
         'order_by': Union['uac_requestsOrderByInput', List['uac_requestsOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_requestsWhereUniqueInput',
+        'cursor': uac_requestsWhereUniqueInput,
         'include': 'uac_requestsInclude',
         'distinct': List['uac_requestsScalarFieldKeys'],
     },
@@ -15128,9 +17545,9 @@ uac_vendorWhereInput = TypedDict(
         'organization_id': Union[str, StringFilter],
         'provider_entity_id': Union[str, None, StringFilter],
         'platform_id': Union[str, None, StringFilter],
-        'status': Union[enums.uac_vendor_status, 'uac_vendor_statusFilter'],
+        'status': Union[enums.uac_vendor_status, uac_vendor_statusFilter],
         'contact_name': Union[str, None, StringFilter],
-        'currency_code': Union[enums.currency, None, 'currencyFilter'],
+        'currency_code': Union[enums.currency, None, currencyFilter],
         'vendor_name': Union[str, None, StringFilter],
         'email': Union[str, None, StringFilter],
         'phone': Union[str, None, StringFilter],
@@ -15184,7 +17601,7 @@ uac_vendorWhereUniqueInput = TypedDict(
     'uac_vendorWhereUniqueInput',
     {
         'id': str,
-        'organization_id_provider_entity_id': 'uac_vendor_organization_id_provider_entity_id_CompoundKey',
+        'organization_id_provider_entity_id': uac_vendor_organization_id_provider_entity_id_CompoundKey,
     },
     total=False,
 )
@@ -15240,8 +17657,8 @@ uac_vendorCreateInput = TypedDict(
 uac_vendorConnectOrCreateInput = TypedDict(
     'uac_vendorConnectOrCreateInput',
     {
-        'where': 'uac_vendorWhereUniqueInput',
-        'create': 'uac_vendorCreateWithoutRelationsInput',
+        'where': uac_vendorWhereUniqueInput,
+        'create': uac_vendorCreateWithoutRelationsInput,
     },
 )
 
@@ -15249,9 +17666,9 @@ uac_vendorConnectOrCreateInput = TypedDict(
 uac_vendorCreateOneNestedInput = TypedDict(
     'uac_vendorCreateOneNestedInput',
     {
-        'create': 'uac_vendorCreateWithoutRelationsInput',
-        'connect': 'uac_vendorWhereUniqueInput',
-        'connect_or_create': 'uac_vendorConnectOrCreateInput',
+        'create': uac_vendorCreateWithoutRelationsInput,
+        'connect': uac_vendorWhereUniqueInput,
+        'connect_or_create': uac_vendorConnectOrCreateInput,
     },
     total=False,
 )
@@ -15260,36 +17677,9 @@ uac_vendorCreateOneNestedInput = TypedDict(
 uac_vendorCreateManyNestedInput = TypedDict(
     'uac_vendorCreateManyNestedInput',
     {
-        'create': Union['uac_vendorCreateWithoutRelationsInput', List['uac_vendorCreateWithoutRelationsInput']],
-        'connect': Union['uac_vendorWhereUniqueInput', List['uac_vendorWhereUniqueInput']],
-        'connect_or_create': Union['uac_vendorConnectOrCreateInput', List['uac_vendorConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-uac_vendorUpdateOneNestedInput = TypedDict(
-    'uac_vendorUpdateOneNestedInput',
-    {
-        'create': 'uac_vendorCreateWithoutRelationsInput',
-        'connect': 'uac_vendorWhereUniqueInput',
-        'connect_or_create': 'uac_vendorConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-uac_vendorUpdateManyNestedInput = TypedDict(
-    'uac_vendorUpdateManyNestedInput',
-    {
-        'create': Union['uac_vendorCreateWithoutRelationsInput', List['uac_vendorCreateWithoutRelationsInput']],
-        'connect': Union['uac_vendorWhereUniqueInput', List['uac_vendorWhereUniqueInput']],
-        'connect_or_create': Union['uac_vendorConnectOrCreateInput', List['uac_vendorConnectOrCreateInput']],
-        'disconnect': Union['uac_vendorWhereUniqueInput', List['uac_vendorWhereUniqueInput']],
-        'set': List['uac_vendorWhereUniqueInput'],
-        'delete': Union['uac_vendorWhereUniqueInput', List['uac_vendorWhereUniqueInput']],
+        'create': Union[uac_vendorCreateWithoutRelationsInput, List[uac_vendorCreateWithoutRelationsInput]],
+        'connect': Union[uac_vendorWhereUniqueInput, List[uac_vendorWhereUniqueInput]],
+        'connect_or_create': Union[uac_vendorConnectOrCreateInput, List[uac_vendorConnectOrCreateInput]],
     },
     total=False,
 )
@@ -15348,8 +17738,78 @@ uac_vendorUpsertInput = TypedDict(
     'uac_vendorUpsertInput',
     {
         'create': 'uac_vendorCreateInput',
-        'update': 'uac_vendorUpdateInput',
+        'update': uac_vendorUpdateInput,
     },
+)
+
+
+uac_vendorNestedUpsertInput = TypedDict(
+    'uac_vendorNestedUpsertInput',
+    {
+        'create': uac_vendorCreateWithoutRelationsInput,
+        'update': uac_vendorUpdateInput,
+    },
+)
+
+
+uac_vendorUpdateWithWhereUniqueInput = TypedDict(
+    'uac_vendorUpdateWithWhereUniqueInput',
+    {
+        'where': uac_vendorWhereUniqueInput,
+        'data': uac_vendorUpdateInput,
+    },
+)
+
+
+uac_vendorUpdateManyWithWhereInput = TypedDict(
+    'uac_vendorUpdateManyWithWhereInput',
+    {
+        'where': uac_vendorWhereInput,
+        'data': uac_vendorUpdateManyMutationInput,
+    },
+)
+
+
+uac_vendorUpsertWithWhereUniqueInput = TypedDict(
+    'uac_vendorUpsertWithWhereUniqueInput',
+    {
+        'where': uac_vendorWhereUniqueInput,
+        'create': uac_vendorCreateWithoutRelationsInput,
+        'update': uac_vendorUpdateInput,
+    },
+)
+
+
+uac_vendorUpdateOneNestedInput = TypedDict(
+    'uac_vendorUpdateOneNestedInput',
+    {
+        'create': uac_vendorCreateWithoutRelationsInput,
+        'connect': uac_vendorWhereUniqueInput,
+        'connect_or_create': uac_vendorConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': uac_vendorUpdateInput,
+        'upsert': uac_vendorNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+uac_vendorUpdateManyNestedInput = TypedDict(
+    'uac_vendorUpdateManyNestedInput',
+    {
+        'create': Union[uac_vendorCreateWithoutRelationsInput, List[uac_vendorCreateWithoutRelationsInput]],
+        'connect': Union[uac_vendorWhereUniqueInput, List[uac_vendorWhereUniqueInput]],
+        'connect_or_create': Union[uac_vendorConnectOrCreateInput, List[uac_vendorConnectOrCreateInput]],
+        'disconnect': Union[uac_vendorWhereUniqueInput, List[uac_vendorWhereUniqueInput]],
+        'set': List[uac_vendorWhereUniqueInput],
+        'delete': Union[uac_vendorWhereUniqueInput, List[uac_vendorWhereUniqueInput]],
+        'update': Union[uac_vendorUpdateWithWhereUniqueInput, List[uac_vendorUpdateWithWhereUniqueInput]],
+        'update_many': Union[uac_vendorUpdateManyWithWhereInput, List[uac_vendorUpdateManyWithWhereInput]],
+        'upsert': Union[uac_vendorUpsertWithWhereUniqueInput, List[uac_vendorUpsertWithWhereUniqueInput]],
+        'delete_many': Union[uac_vendorWhereInput, List[uac_vendorWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -15380,7 +17840,7 @@ uac_vendorFindManyArgs = TypedDict(
         'order_by': Union['uac_vendorOrderByInput', List['uac_vendorOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'uac_vendorWhereUniqueInput',
+        'cursor': uac_vendorWhereUniqueInput,
         'include': 'uac_vendorInclude',
         'distinct': List['uac_vendorScalarFieldKeys'],
     },
@@ -15521,8 +17981,8 @@ usageCreateInput = TypedDict(
 usageConnectOrCreateInput = TypedDict(
     'usageConnectOrCreateInput',
     {
-        'where': 'usageWhereUniqueInput',
-        'create': 'usageCreateWithoutRelationsInput',
+        'where': usageWhereUniqueInput,
+        'create': usageCreateWithoutRelationsInput,
     },
 )
 
@@ -15530,9 +17990,9 @@ usageConnectOrCreateInput = TypedDict(
 usageCreateOneNestedInput = TypedDict(
     'usageCreateOneNestedInput',
     {
-        'create': 'usageCreateWithoutRelationsInput',
-        'connect': 'usageWhereUniqueInput',
-        'connect_or_create': 'usageConnectOrCreateInput',
+        'create': usageCreateWithoutRelationsInput,
+        'connect': usageWhereUniqueInput,
+        'connect_or_create': usageConnectOrCreateInput,
     },
     total=False,
 )
@@ -15541,36 +18001,9 @@ usageCreateOneNestedInput = TypedDict(
 usageCreateManyNestedInput = TypedDict(
     'usageCreateManyNestedInput',
     {
-        'create': Union['usageCreateWithoutRelationsInput', List['usageCreateWithoutRelationsInput']],
-        'connect': Union['usageWhereUniqueInput', List['usageWhereUniqueInput']],
-        'connect_or_create': Union['usageConnectOrCreateInput', List['usageConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-usageUpdateOneNestedInput = TypedDict(
-    'usageUpdateOneNestedInput',
-    {
-        'create': 'usageCreateWithoutRelationsInput',
-        'connect': 'usageWhereUniqueInput',
-        'connect_or_create': 'usageConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-usageUpdateManyNestedInput = TypedDict(
-    'usageUpdateManyNestedInput',
-    {
-        'create': Union['usageCreateWithoutRelationsInput', List['usageCreateWithoutRelationsInput']],
-        'connect': Union['usageWhereUniqueInput', List['usageWhereUniqueInput']],
-        'connect_or_create': Union['usageConnectOrCreateInput', List['usageConnectOrCreateInput']],
-        'disconnect': Union['usageWhereUniqueInput', List['usageWhereUniqueInput']],
-        'set': List['usageWhereUniqueInput'],
-        'delete': Union['usageWhereUniqueInput', List['usageWhereUniqueInput']],
+        'create': Union[usageCreateWithoutRelationsInput, List[usageCreateWithoutRelationsInput]],
+        'connect': Union[usageWhereUniqueInput, List[usageWhereUniqueInput]],
+        'connect_or_create': Union[usageConnectOrCreateInput, List[usageConnectOrCreateInput]],
     },
     total=False,
 )
@@ -15627,8 +18060,78 @@ usageUpsertInput = TypedDict(
     'usageUpsertInput',
     {
         'create': 'usageCreateInput',
-        'update': 'usageUpdateInput',
+        'update': usageUpdateInput,
     },
+)
+
+
+usageNestedUpsertInput = TypedDict(
+    'usageNestedUpsertInput',
+    {
+        'create': usageCreateWithoutRelationsInput,
+        'update': usageUpdateInput,
+    },
+)
+
+
+usageUpdateWithWhereUniqueInput = TypedDict(
+    'usageUpdateWithWhereUniqueInput',
+    {
+        'where': usageWhereUniqueInput,
+        'data': usageUpdateInput,
+    },
+)
+
+
+usageUpdateManyWithWhereInput = TypedDict(
+    'usageUpdateManyWithWhereInput',
+    {
+        'where': usageWhereInput,
+        'data': usageUpdateManyMutationInput,
+    },
+)
+
+
+usageUpsertWithWhereUniqueInput = TypedDict(
+    'usageUpsertWithWhereUniqueInput',
+    {
+        'where': usageWhereUniqueInput,
+        'create': usageCreateWithoutRelationsInput,
+        'update': usageUpdateInput,
+    },
+)
+
+
+usageUpdateOneNestedInput = TypedDict(
+    'usageUpdateOneNestedInput',
+    {
+        'create': usageCreateWithoutRelationsInput,
+        'connect': usageWhereUniqueInput,
+        'connect_or_create': usageConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': usageUpdateInput,
+        'upsert': usageNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+usageUpdateManyNestedInput = TypedDict(
+    'usageUpdateManyNestedInput',
+    {
+        'create': Union[usageCreateWithoutRelationsInput, List[usageCreateWithoutRelationsInput]],
+        'connect': Union[usageWhereUniqueInput, List[usageWhereUniqueInput]],
+        'connect_or_create': Union[usageConnectOrCreateInput, List[usageConnectOrCreateInput]],
+        'disconnect': Union[usageWhereUniqueInput, List[usageWhereUniqueInput]],
+        'set': List[usageWhereUniqueInput],
+        'delete': Union[usageWhereUniqueInput, List[usageWhereUniqueInput]],
+        'update': Union[usageUpdateWithWhereUniqueInput, List[usageUpdateWithWhereUniqueInput]],
+        'update_many': Union[usageUpdateManyWithWhereInput, List[usageUpdateManyWithWhereInput]],
+        'upsert': Union[usageUpsertWithWhereUniqueInput, List[usageUpsertWithWhereUniqueInput]],
+        'delete_many': Union[usageWhereInput, List[usageWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -15659,7 +18162,7 @@ usageFindManyArgs = TypedDict(
         'order_by': Union['usageOrderByInput', List['usageOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'usageWhereUniqueInput',
+        'cursor': usageWhereUniqueInput,
         'include': 'usageInclude',
         'distinct': List['usageScalarFieldKeys'],
     },
@@ -15774,8 +18277,8 @@ contract_reference_dataCreateInput = TypedDict(
 contract_reference_dataConnectOrCreateInput = TypedDict(
     'contract_reference_dataConnectOrCreateInput',
     {
-        'where': 'contract_reference_dataWhereUniqueInput',
-        'create': 'contract_reference_dataCreateWithoutRelationsInput',
+        'where': contract_reference_dataWhereUniqueInput,
+        'create': contract_reference_dataCreateWithoutRelationsInput,
     },
 )
 
@@ -15783,9 +18286,9 @@ contract_reference_dataConnectOrCreateInput = TypedDict(
 contract_reference_dataCreateOneNestedInput = TypedDict(
     'contract_reference_dataCreateOneNestedInput',
     {
-        'create': 'contract_reference_dataCreateWithoutRelationsInput',
-        'connect': 'contract_reference_dataWhereUniqueInput',
-        'connect_or_create': 'contract_reference_dataConnectOrCreateInput',
+        'create': contract_reference_dataCreateWithoutRelationsInput,
+        'connect': contract_reference_dataWhereUniqueInput,
+        'connect_or_create': contract_reference_dataConnectOrCreateInput,
     },
     total=False,
 )
@@ -15794,36 +18297,9 @@ contract_reference_dataCreateOneNestedInput = TypedDict(
 contract_reference_dataCreateManyNestedInput = TypedDict(
     'contract_reference_dataCreateManyNestedInput',
     {
-        'create': Union['contract_reference_dataCreateWithoutRelationsInput', List['contract_reference_dataCreateWithoutRelationsInput']],
-        'connect': Union['contract_reference_dataWhereUniqueInput', List['contract_reference_dataWhereUniqueInput']],
-        'connect_or_create': Union['contract_reference_dataConnectOrCreateInput', List['contract_reference_dataConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-contract_reference_dataUpdateOneNestedInput = TypedDict(
-    'contract_reference_dataUpdateOneNestedInput',
-    {
-        'create': 'contract_reference_dataCreateWithoutRelationsInput',
-        'connect': 'contract_reference_dataWhereUniqueInput',
-        'connect_or_create': 'contract_reference_dataConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-contract_reference_dataUpdateManyNestedInput = TypedDict(
-    'contract_reference_dataUpdateManyNestedInput',
-    {
-        'create': Union['contract_reference_dataCreateWithoutRelationsInput', List['contract_reference_dataCreateWithoutRelationsInput']],
-        'connect': Union['contract_reference_dataWhereUniqueInput', List['contract_reference_dataWhereUniqueInput']],
-        'connect_or_create': Union['contract_reference_dataConnectOrCreateInput', List['contract_reference_dataConnectOrCreateInput']],
-        'disconnect': Union['contract_reference_dataWhereUniqueInput', List['contract_reference_dataWhereUniqueInput']],
-        'set': List['contract_reference_dataWhereUniqueInput'],
-        'delete': Union['contract_reference_dataWhereUniqueInput', List['contract_reference_dataWhereUniqueInput']],
+        'create': Union[contract_reference_dataCreateWithoutRelationsInput, List[contract_reference_dataCreateWithoutRelationsInput]],
+        'connect': Union[contract_reference_dataWhereUniqueInput, List[contract_reference_dataWhereUniqueInput]],
+        'connect_or_create': Union[contract_reference_dataConnectOrCreateInput, List[contract_reference_dataConnectOrCreateInput]],
     },
     total=False,
 )
@@ -15863,8 +18339,78 @@ contract_reference_dataUpsertInput = TypedDict(
     'contract_reference_dataUpsertInput',
     {
         'create': 'contract_reference_dataCreateInput',
-        'update': 'contract_reference_dataUpdateInput',
+        'update': contract_reference_dataUpdateInput,
     },
+)
+
+
+contract_reference_dataNestedUpsertInput = TypedDict(
+    'contract_reference_dataNestedUpsertInput',
+    {
+        'create': contract_reference_dataCreateWithoutRelationsInput,
+        'update': contract_reference_dataUpdateInput,
+    },
+)
+
+
+contract_reference_dataUpdateWithWhereUniqueInput = TypedDict(
+    'contract_reference_dataUpdateWithWhereUniqueInput',
+    {
+        'where': contract_reference_dataWhereUniqueInput,
+        'data': contract_reference_dataUpdateInput,
+    },
+)
+
+
+contract_reference_dataUpdateManyWithWhereInput = TypedDict(
+    'contract_reference_dataUpdateManyWithWhereInput',
+    {
+        'where': contract_reference_dataWhereInput,
+        'data': contract_reference_dataUpdateManyMutationInput,
+    },
+)
+
+
+contract_reference_dataUpsertWithWhereUniqueInput = TypedDict(
+    'contract_reference_dataUpsertWithWhereUniqueInput',
+    {
+        'where': contract_reference_dataWhereUniqueInput,
+        'create': contract_reference_dataCreateWithoutRelationsInput,
+        'update': contract_reference_dataUpdateInput,
+    },
+)
+
+
+contract_reference_dataUpdateOneNestedInput = TypedDict(
+    'contract_reference_dataUpdateOneNestedInput',
+    {
+        'create': contract_reference_dataCreateWithoutRelationsInput,
+        'connect': contract_reference_dataWhereUniqueInput,
+        'connect_or_create': contract_reference_dataConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': contract_reference_dataUpdateInput,
+        'upsert': contract_reference_dataNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+contract_reference_dataUpdateManyNestedInput = TypedDict(
+    'contract_reference_dataUpdateManyNestedInput',
+    {
+        'create': Union[contract_reference_dataCreateWithoutRelationsInput, List[contract_reference_dataCreateWithoutRelationsInput]],
+        'connect': Union[contract_reference_dataWhereUniqueInput, List[contract_reference_dataWhereUniqueInput]],
+        'connect_or_create': Union[contract_reference_dataConnectOrCreateInput, List[contract_reference_dataConnectOrCreateInput]],
+        'disconnect': Union[contract_reference_dataWhereUniqueInput, List[contract_reference_dataWhereUniqueInput]],
+        'set': List[contract_reference_dataWhereUniqueInput],
+        'delete': Union[contract_reference_dataWhereUniqueInput, List[contract_reference_dataWhereUniqueInput]],
+        'update': Union[contract_reference_dataUpdateWithWhereUniqueInput, List[contract_reference_dataUpdateWithWhereUniqueInput]],
+        'update_many': Union[contract_reference_dataUpdateManyWithWhereInput, List[contract_reference_dataUpdateManyWithWhereInput]],
+        'upsert': Union[contract_reference_dataUpsertWithWhereUniqueInput, List[contract_reference_dataUpsertWithWhereUniqueInput]],
+        'delete_many': Union[contract_reference_dataWhereInput, List[contract_reference_dataWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -15892,7 +18438,7 @@ contract_reference_dataFindManyArgs = TypedDict(
         'order_by': Union['contract_reference_dataOrderByInput', List['contract_reference_dataOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'contract_reference_dataWhereUniqueInput',
+        'cursor': contract_reference_dataWhereUniqueInput,
         'include': 'contract_reference_dataInclude',
         'distinct': List['contract_reference_dataScalarFieldKeys'],
     },
@@ -16022,8 +18568,8 @@ payment_gatewaysCreateInput = TypedDict(
 payment_gatewaysConnectOrCreateInput = TypedDict(
     'payment_gatewaysConnectOrCreateInput',
     {
-        'where': 'payment_gatewaysWhereUniqueInput',
-        'create': 'payment_gatewaysCreateWithoutRelationsInput',
+        'where': payment_gatewaysWhereUniqueInput,
+        'create': payment_gatewaysCreateWithoutRelationsInput,
     },
 )
 
@@ -16031,9 +18577,9 @@ payment_gatewaysConnectOrCreateInput = TypedDict(
 payment_gatewaysCreateOneNestedInput = TypedDict(
     'payment_gatewaysCreateOneNestedInput',
     {
-        'create': 'payment_gatewaysCreateWithoutRelationsInput',
-        'connect': 'payment_gatewaysWhereUniqueInput',
-        'connect_or_create': 'payment_gatewaysConnectOrCreateInput',
+        'create': payment_gatewaysCreateWithoutRelationsInput,
+        'connect': payment_gatewaysWhereUniqueInput,
+        'connect_or_create': payment_gatewaysConnectOrCreateInput,
     },
     total=False,
 )
@@ -16042,36 +18588,9 @@ payment_gatewaysCreateOneNestedInput = TypedDict(
 payment_gatewaysCreateManyNestedInput = TypedDict(
     'payment_gatewaysCreateManyNestedInput',
     {
-        'create': Union['payment_gatewaysCreateWithoutRelationsInput', List['payment_gatewaysCreateWithoutRelationsInput']],
-        'connect': Union['payment_gatewaysWhereUniqueInput', List['payment_gatewaysWhereUniqueInput']],
-        'connect_or_create': Union['payment_gatewaysConnectOrCreateInput', List['payment_gatewaysConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-payment_gatewaysUpdateOneNestedInput = TypedDict(
-    'payment_gatewaysUpdateOneNestedInput',
-    {
-        'create': 'payment_gatewaysCreateWithoutRelationsInput',
-        'connect': 'payment_gatewaysWhereUniqueInput',
-        'connect_or_create': 'payment_gatewaysConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-payment_gatewaysUpdateManyNestedInput = TypedDict(
-    'payment_gatewaysUpdateManyNestedInput',
-    {
-        'create': Union['payment_gatewaysCreateWithoutRelationsInput', List['payment_gatewaysCreateWithoutRelationsInput']],
-        'connect': Union['payment_gatewaysWhereUniqueInput', List['payment_gatewaysWhereUniqueInput']],
-        'connect_or_create': Union['payment_gatewaysConnectOrCreateInput', List['payment_gatewaysConnectOrCreateInput']],
-        'disconnect': Union['payment_gatewaysWhereUniqueInput', List['payment_gatewaysWhereUniqueInput']],
-        'set': List['payment_gatewaysWhereUniqueInput'],
-        'delete': Union['payment_gatewaysWhereUniqueInput', List['payment_gatewaysWhereUniqueInput']],
+        'create': Union[payment_gatewaysCreateWithoutRelationsInput, List[payment_gatewaysCreateWithoutRelationsInput]],
+        'connect': Union[payment_gatewaysWhereUniqueInput, List[payment_gatewaysWhereUniqueInput]],
+        'connect_or_create': Union[payment_gatewaysConnectOrCreateInput, List[payment_gatewaysConnectOrCreateInput]],
     },
     total=False,
 )
@@ -16127,8 +18646,78 @@ payment_gatewaysUpsertInput = TypedDict(
     'payment_gatewaysUpsertInput',
     {
         'create': 'payment_gatewaysCreateInput',
-        'update': 'payment_gatewaysUpdateInput',
+        'update': payment_gatewaysUpdateInput,
     },
+)
+
+
+payment_gatewaysNestedUpsertInput = TypedDict(
+    'payment_gatewaysNestedUpsertInput',
+    {
+        'create': payment_gatewaysCreateWithoutRelationsInput,
+        'update': payment_gatewaysUpdateInput,
+    },
+)
+
+
+payment_gatewaysUpdateWithWhereUniqueInput = TypedDict(
+    'payment_gatewaysUpdateWithWhereUniqueInput',
+    {
+        'where': payment_gatewaysWhereUniqueInput,
+        'data': payment_gatewaysUpdateInput,
+    },
+)
+
+
+payment_gatewaysUpdateManyWithWhereInput = TypedDict(
+    'payment_gatewaysUpdateManyWithWhereInput',
+    {
+        'where': payment_gatewaysWhereInput,
+        'data': payment_gatewaysUpdateManyMutationInput,
+    },
+)
+
+
+payment_gatewaysUpsertWithWhereUniqueInput = TypedDict(
+    'payment_gatewaysUpsertWithWhereUniqueInput',
+    {
+        'where': payment_gatewaysWhereUniqueInput,
+        'create': payment_gatewaysCreateWithoutRelationsInput,
+        'update': payment_gatewaysUpdateInput,
+    },
+)
+
+
+payment_gatewaysUpdateOneNestedInput = TypedDict(
+    'payment_gatewaysUpdateOneNestedInput',
+    {
+        'create': payment_gatewaysCreateWithoutRelationsInput,
+        'connect': payment_gatewaysWhereUniqueInput,
+        'connect_or_create': payment_gatewaysConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': payment_gatewaysUpdateInput,
+        'upsert': payment_gatewaysNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+payment_gatewaysUpdateManyNestedInput = TypedDict(
+    'payment_gatewaysUpdateManyNestedInput',
+    {
+        'create': Union[payment_gatewaysCreateWithoutRelationsInput, List[payment_gatewaysCreateWithoutRelationsInput]],
+        'connect': Union[payment_gatewaysWhereUniqueInput, List[payment_gatewaysWhereUniqueInput]],
+        'connect_or_create': Union[payment_gatewaysConnectOrCreateInput, List[payment_gatewaysConnectOrCreateInput]],
+        'disconnect': Union[payment_gatewaysWhereUniqueInput, List[payment_gatewaysWhereUniqueInput]],
+        'set': List[payment_gatewaysWhereUniqueInput],
+        'delete': Union[payment_gatewaysWhereUniqueInput, List[payment_gatewaysWhereUniqueInput]],
+        'update': Union[payment_gatewaysUpdateWithWhereUniqueInput, List[payment_gatewaysUpdateWithWhereUniqueInput]],
+        'update_many': Union[payment_gatewaysUpdateManyWithWhereInput, List[payment_gatewaysUpdateManyWithWhereInput]],
+        'upsert': Union[payment_gatewaysUpsertWithWhereUniqueInput, List[payment_gatewaysUpsertWithWhereUniqueInput]],
+        'delete_many': Union[payment_gatewaysWhereInput, List[payment_gatewaysWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -16158,7 +18747,7 @@ payment_gatewaysFindManyArgs = TypedDict(
         'order_by': Union['payment_gatewaysOrderByInput', List['payment_gatewaysOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'payment_gatewaysWhereUniqueInput',
+        'cursor': payment_gatewaysWhereUniqueInput,
         'include': 'payment_gatewaysInclude',
         'distinct': List['payment_gatewaysScalarFieldKeys'],
     },
@@ -16276,8 +18865,8 @@ sync_configCreateInput = TypedDict(
 sync_configConnectOrCreateInput = TypedDict(
     'sync_configConnectOrCreateInput',
     {
-        'where': 'sync_configWhereUniqueInput',
-        'create': 'sync_configCreateWithoutRelationsInput',
+        'where': sync_configWhereUniqueInput,
+        'create': sync_configCreateWithoutRelationsInput,
     },
 )
 
@@ -16285,9 +18874,9 @@ sync_configConnectOrCreateInput = TypedDict(
 sync_configCreateOneNestedInput = TypedDict(
     'sync_configCreateOneNestedInput',
     {
-        'create': 'sync_configCreateWithoutRelationsInput',
-        'connect': 'sync_configWhereUniqueInput',
-        'connect_or_create': 'sync_configConnectOrCreateInput',
+        'create': sync_configCreateWithoutRelationsInput,
+        'connect': sync_configWhereUniqueInput,
+        'connect_or_create': sync_configConnectOrCreateInput,
     },
     total=False,
 )
@@ -16296,36 +18885,9 @@ sync_configCreateOneNestedInput = TypedDict(
 sync_configCreateManyNestedInput = TypedDict(
     'sync_configCreateManyNestedInput',
     {
-        'create': Union['sync_configCreateWithoutRelationsInput', List['sync_configCreateWithoutRelationsInput']],
-        'connect': Union['sync_configWhereUniqueInput', List['sync_configWhereUniqueInput']],
-        'connect_or_create': Union['sync_configConnectOrCreateInput', List['sync_configConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-sync_configUpdateOneNestedInput = TypedDict(
-    'sync_configUpdateOneNestedInput',
-    {
-        'create': 'sync_configCreateWithoutRelationsInput',
-        'connect': 'sync_configWhereUniqueInput',
-        'connect_or_create': 'sync_configConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-sync_configUpdateManyNestedInput = TypedDict(
-    'sync_configUpdateManyNestedInput',
-    {
-        'create': Union['sync_configCreateWithoutRelationsInput', List['sync_configCreateWithoutRelationsInput']],
-        'connect': Union['sync_configWhereUniqueInput', List['sync_configWhereUniqueInput']],
-        'connect_or_create': Union['sync_configConnectOrCreateInput', List['sync_configConnectOrCreateInput']],
-        'disconnect': Union['sync_configWhereUniqueInput', List['sync_configWhereUniqueInput']],
-        'set': List['sync_configWhereUniqueInput'],
-        'delete': Union['sync_configWhereUniqueInput', List['sync_configWhereUniqueInput']],
+        'create': Union[sync_configCreateWithoutRelationsInput, List[sync_configCreateWithoutRelationsInput]],
+        'connect': Union[sync_configWhereUniqueInput, List[sync_configWhereUniqueInput]],
+        'connect_or_create': Union[sync_configConnectOrCreateInput, List[sync_configConnectOrCreateInput]],
     },
     total=False,
 )
@@ -16368,8 +18930,78 @@ sync_configUpsertInput = TypedDict(
     'sync_configUpsertInput',
     {
         'create': 'sync_configCreateInput',
-        'update': 'sync_configUpdateInput',
+        'update': sync_configUpdateInput,
     },
+)
+
+
+sync_configNestedUpsertInput = TypedDict(
+    'sync_configNestedUpsertInput',
+    {
+        'create': sync_configCreateWithoutRelationsInput,
+        'update': sync_configUpdateInput,
+    },
+)
+
+
+sync_configUpdateWithWhereUniqueInput = TypedDict(
+    'sync_configUpdateWithWhereUniqueInput',
+    {
+        'where': sync_configWhereUniqueInput,
+        'data': sync_configUpdateInput,
+    },
+)
+
+
+sync_configUpdateManyWithWhereInput = TypedDict(
+    'sync_configUpdateManyWithWhereInput',
+    {
+        'where': sync_configWhereInput,
+        'data': sync_configUpdateManyMutationInput,
+    },
+)
+
+
+sync_configUpsertWithWhereUniqueInput = TypedDict(
+    'sync_configUpsertWithWhereUniqueInput',
+    {
+        'where': sync_configWhereUniqueInput,
+        'create': sync_configCreateWithoutRelationsInput,
+        'update': sync_configUpdateInput,
+    },
+)
+
+
+sync_configUpdateOneNestedInput = TypedDict(
+    'sync_configUpdateOneNestedInput',
+    {
+        'create': sync_configCreateWithoutRelationsInput,
+        'connect': sync_configWhereUniqueInput,
+        'connect_or_create': sync_configConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': sync_configUpdateInput,
+        'upsert': sync_configNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+sync_configUpdateManyNestedInput = TypedDict(
+    'sync_configUpdateManyNestedInput',
+    {
+        'create': Union[sync_configCreateWithoutRelationsInput, List[sync_configCreateWithoutRelationsInput]],
+        'connect': Union[sync_configWhereUniqueInput, List[sync_configWhereUniqueInput]],
+        'connect_or_create': Union[sync_configConnectOrCreateInput, List[sync_configConnectOrCreateInput]],
+        'disconnect': Union[sync_configWhereUniqueInput, List[sync_configWhereUniqueInput]],
+        'set': List[sync_configWhereUniqueInput],
+        'delete': Union[sync_configWhereUniqueInput, List[sync_configWhereUniqueInput]],
+        'update': Union[sync_configUpdateWithWhereUniqueInput, List[sync_configUpdateWithWhereUniqueInput]],
+        'update_many': Union[sync_configUpdateManyWithWhereInput, List[sync_configUpdateManyWithWhereInput]],
+        'upsert': Union[sync_configUpsertWithWhereUniqueInput, List[sync_configUpsertWithWhereUniqueInput]],
+        'delete_many': Union[sync_configWhereInput, List[sync_configWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -16398,7 +19030,7 @@ sync_configFindManyArgs = TypedDict(
         'order_by': Union['sync_configOrderByInput', List['sync_configOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'sync_configWhereUniqueInput',
+        'cursor': sync_configWhereUniqueInput,
         'include': 'sync_configInclude',
         'distinct': List['sync_configScalarFieldKeys'],
     },
@@ -16525,8 +19157,8 @@ sync_jobsCreateInput = TypedDict(
 sync_jobsConnectOrCreateInput = TypedDict(
     'sync_jobsConnectOrCreateInput',
     {
-        'where': 'sync_jobsWhereUniqueInput',
-        'create': 'sync_jobsCreateWithoutRelationsInput',
+        'where': sync_jobsWhereUniqueInput,
+        'create': sync_jobsCreateWithoutRelationsInput,
     },
 )
 
@@ -16534,9 +19166,9 @@ sync_jobsConnectOrCreateInput = TypedDict(
 sync_jobsCreateOneNestedInput = TypedDict(
     'sync_jobsCreateOneNestedInput',
     {
-        'create': 'sync_jobsCreateWithoutRelationsInput',
-        'connect': 'sync_jobsWhereUniqueInput',
-        'connect_or_create': 'sync_jobsConnectOrCreateInput',
+        'create': sync_jobsCreateWithoutRelationsInput,
+        'connect': sync_jobsWhereUniqueInput,
+        'connect_or_create': sync_jobsConnectOrCreateInput,
     },
     total=False,
 )
@@ -16545,36 +19177,9 @@ sync_jobsCreateOneNestedInput = TypedDict(
 sync_jobsCreateManyNestedInput = TypedDict(
     'sync_jobsCreateManyNestedInput',
     {
-        'create': Union['sync_jobsCreateWithoutRelationsInput', List['sync_jobsCreateWithoutRelationsInput']],
-        'connect': Union['sync_jobsWhereUniqueInput', List['sync_jobsWhereUniqueInput']],
-        'connect_or_create': Union['sync_jobsConnectOrCreateInput', List['sync_jobsConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-sync_jobsUpdateOneNestedInput = TypedDict(
-    'sync_jobsUpdateOneNestedInput',
-    {
-        'create': 'sync_jobsCreateWithoutRelationsInput',
-        'connect': 'sync_jobsWhereUniqueInput',
-        'connect_or_create': 'sync_jobsConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-sync_jobsUpdateManyNestedInput = TypedDict(
-    'sync_jobsUpdateManyNestedInput',
-    {
-        'create': Union['sync_jobsCreateWithoutRelationsInput', List['sync_jobsCreateWithoutRelationsInput']],
-        'connect': Union['sync_jobsWhereUniqueInput', List['sync_jobsWhereUniqueInput']],
-        'connect_or_create': Union['sync_jobsConnectOrCreateInput', List['sync_jobsConnectOrCreateInput']],
-        'disconnect': Union['sync_jobsWhereUniqueInput', List['sync_jobsWhereUniqueInput']],
-        'set': List['sync_jobsWhereUniqueInput'],
-        'delete': Union['sync_jobsWhereUniqueInput', List['sync_jobsWhereUniqueInput']],
+        'create': Union[sync_jobsCreateWithoutRelationsInput, List[sync_jobsCreateWithoutRelationsInput]],
+        'connect': Union[sync_jobsWhereUniqueInput, List[sync_jobsWhereUniqueInput]],
+        'connect_or_create': Union[sync_jobsConnectOrCreateInput, List[sync_jobsConnectOrCreateInput]],
     },
     total=False,
 )
@@ -16627,8 +19232,78 @@ sync_jobsUpsertInput = TypedDict(
     'sync_jobsUpsertInput',
     {
         'create': 'sync_jobsCreateInput',
-        'update': 'sync_jobsUpdateInput',
+        'update': sync_jobsUpdateInput,
     },
+)
+
+
+sync_jobsNestedUpsertInput = TypedDict(
+    'sync_jobsNestedUpsertInput',
+    {
+        'create': sync_jobsCreateWithoutRelationsInput,
+        'update': sync_jobsUpdateInput,
+    },
+)
+
+
+sync_jobsUpdateWithWhereUniqueInput = TypedDict(
+    'sync_jobsUpdateWithWhereUniqueInput',
+    {
+        'where': sync_jobsWhereUniqueInput,
+        'data': sync_jobsUpdateInput,
+    },
+)
+
+
+sync_jobsUpdateManyWithWhereInput = TypedDict(
+    'sync_jobsUpdateManyWithWhereInput',
+    {
+        'where': sync_jobsWhereInput,
+        'data': sync_jobsUpdateManyMutationInput,
+    },
+)
+
+
+sync_jobsUpsertWithWhereUniqueInput = TypedDict(
+    'sync_jobsUpsertWithWhereUniqueInput',
+    {
+        'where': sync_jobsWhereUniqueInput,
+        'create': sync_jobsCreateWithoutRelationsInput,
+        'update': sync_jobsUpdateInput,
+    },
+)
+
+
+sync_jobsUpdateOneNestedInput = TypedDict(
+    'sync_jobsUpdateOneNestedInput',
+    {
+        'create': sync_jobsCreateWithoutRelationsInput,
+        'connect': sync_jobsWhereUniqueInput,
+        'connect_or_create': sync_jobsConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': sync_jobsUpdateInput,
+        'upsert': sync_jobsNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+sync_jobsUpdateManyNestedInput = TypedDict(
+    'sync_jobsUpdateManyNestedInput',
+    {
+        'create': Union[sync_jobsCreateWithoutRelationsInput, List[sync_jobsCreateWithoutRelationsInput]],
+        'connect': Union[sync_jobsWhereUniqueInput, List[sync_jobsWhereUniqueInput]],
+        'connect_or_create': Union[sync_jobsConnectOrCreateInput, List[sync_jobsConnectOrCreateInput]],
+        'disconnect': Union[sync_jobsWhereUniqueInput, List[sync_jobsWhereUniqueInput]],
+        'set': List[sync_jobsWhereUniqueInput],
+        'delete': Union[sync_jobsWhereUniqueInput, List[sync_jobsWhereUniqueInput]],
+        'update': Union[sync_jobsUpdateWithWhereUniqueInput, List[sync_jobsUpdateWithWhereUniqueInput]],
+        'update_many': Union[sync_jobsUpdateManyWithWhereInput, List[sync_jobsUpdateManyWithWhereInput]],
+        'upsert': Union[sync_jobsUpsertWithWhereUniqueInput, List[sync_jobsUpsertWithWhereUniqueInput]],
+        'delete_many': Union[sync_jobsWhereInput, List[sync_jobsWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -16657,7 +19332,7 @@ sync_jobsFindManyArgs = TypedDict(
         'order_by': Union['sync_jobsOrderByInput', List['sync_jobsOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'sync_jobsWhereUniqueInput',
+        'cursor': sync_jobsWhereUniqueInput,
         'include': 'sync_jobsInclude',
         'distinct': List['sync_jobsScalarFieldKeys'],
     },
@@ -16787,8 +19462,8 @@ connectionsCreateInput = TypedDict(
 connectionsConnectOrCreateInput = TypedDict(
     'connectionsConnectOrCreateInput',
     {
-        'where': 'connectionsWhereUniqueInput',
-        'create': 'connectionsCreateWithoutRelationsInput',
+        'where': connectionsWhereUniqueInput,
+        'create': connectionsCreateWithoutRelationsInput,
     },
 )
 
@@ -16796,9 +19471,9 @@ connectionsConnectOrCreateInput = TypedDict(
 connectionsCreateOneNestedInput = TypedDict(
     'connectionsCreateOneNestedInput',
     {
-        'create': 'connectionsCreateWithoutRelationsInput',
-        'connect': 'connectionsWhereUniqueInput',
-        'connect_or_create': 'connectionsConnectOrCreateInput',
+        'create': connectionsCreateWithoutRelationsInput,
+        'connect': connectionsWhereUniqueInput,
+        'connect_or_create': connectionsConnectOrCreateInput,
     },
     total=False,
 )
@@ -16807,36 +19482,9 @@ connectionsCreateOneNestedInput = TypedDict(
 connectionsCreateManyNestedInput = TypedDict(
     'connectionsCreateManyNestedInput',
     {
-        'create': Union['connectionsCreateWithoutRelationsInput', List['connectionsCreateWithoutRelationsInput']],
-        'connect': Union['connectionsWhereUniqueInput', List['connectionsWhereUniqueInput']],
-        'connect_or_create': Union['connectionsConnectOrCreateInput', List['connectionsConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-connectionsUpdateOneNestedInput = TypedDict(
-    'connectionsUpdateOneNestedInput',
-    {
-        'create': 'connectionsCreateWithoutRelationsInput',
-        'connect': 'connectionsWhereUniqueInput',
-        'connect_or_create': 'connectionsConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-connectionsUpdateManyNestedInput = TypedDict(
-    'connectionsUpdateManyNestedInput',
-    {
-        'create': Union['connectionsCreateWithoutRelationsInput', List['connectionsCreateWithoutRelationsInput']],
-        'connect': Union['connectionsWhereUniqueInput', List['connectionsWhereUniqueInput']],
-        'connect_or_create': Union['connectionsConnectOrCreateInput', List['connectionsConnectOrCreateInput']],
-        'disconnect': Union['connectionsWhereUniqueInput', List['connectionsWhereUniqueInput']],
-        'set': List['connectionsWhereUniqueInput'],
-        'delete': Union['connectionsWhereUniqueInput', List['connectionsWhereUniqueInput']],
+        'create': Union[connectionsCreateWithoutRelationsInput, List[connectionsCreateWithoutRelationsInput]],
+        'connect': Union[connectionsWhereUniqueInput, List[connectionsWhereUniqueInput]],
+        'connect_or_create': Union[connectionsConnectOrCreateInput, List[connectionsConnectOrCreateInput]],
     },
     total=False,
 )
@@ -16888,8 +19536,78 @@ connectionsUpsertInput = TypedDict(
     'connectionsUpsertInput',
     {
         'create': 'connectionsCreateInput',
-        'update': 'connectionsUpdateInput',
+        'update': connectionsUpdateInput,
     },
+)
+
+
+connectionsNestedUpsertInput = TypedDict(
+    'connectionsNestedUpsertInput',
+    {
+        'create': connectionsCreateWithoutRelationsInput,
+        'update': connectionsUpdateInput,
+    },
+)
+
+
+connectionsUpdateWithWhereUniqueInput = TypedDict(
+    'connectionsUpdateWithWhereUniqueInput',
+    {
+        'where': connectionsWhereUniqueInput,
+        'data': connectionsUpdateInput,
+    },
+)
+
+
+connectionsUpdateManyWithWhereInput = TypedDict(
+    'connectionsUpdateManyWithWhereInput',
+    {
+        'where': connectionsWhereInput,
+        'data': connectionsUpdateManyMutationInput,
+    },
+)
+
+
+connectionsUpsertWithWhereUniqueInput = TypedDict(
+    'connectionsUpsertWithWhereUniqueInput',
+    {
+        'where': connectionsWhereUniqueInput,
+        'create': connectionsCreateWithoutRelationsInput,
+        'update': connectionsUpdateInput,
+    },
+)
+
+
+connectionsUpdateOneNestedInput = TypedDict(
+    'connectionsUpdateOneNestedInput',
+    {
+        'create': connectionsCreateWithoutRelationsInput,
+        'connect': connectionsWhereUniqueInput,
+        'connect_or_create': connectionsConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': connectionsUpdateInput,
+        'upsert': connectionsNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+connectionsUpdateManyNestedInput = TypedDict(
+    'connectionsUpdateManyNestedInput',
+    {
+        'create': Union[connectionsCreateWithoutRelationsInput, List[connectionsCreateWithoutRelationsInput]],
+        'connect': Union[connectionsWhereUniqueInput, List[connectionsWhereUniqueInput]],
+        'connect_or_create': Union[connectionsConnectOrCreateInput, List[connectionsConnectOrCreateInput]],
+        'disconnect': Union[connectionsWhereUniqueInput, List[connectionsWhereUniqueInput]],
+        'set': List[connectionsWhereUniqueInput],
+        'delete': Union[connectionsWhereUniqueInput, List[connectionsWhereUniqueInput]],
+        'update': Union[connectionsUpdateWithWhereUniqueInput, List[connectionsUpdateWithWhereUniqueInput]],
+        'update_many': Union[connectionsUpdateManyWithWhereInput, List[connectionsUpdateManyWithWhereInput]],
+        'upsert': Union[connectionsUpsertWithWhereUniqueInput, List[connectionsUpsertWithWhereUniqueInput]],
+        'delete_many': Union[connectionsWhereInput, List[connectionsWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -16917,7 +19635,7 @@ connectionsFindManyArgs = TypedDict(
         'order_by': Union['connectionsOrderByInput', List['connectionsOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'connectionsWhereUniqueInput',
+        'cursor': connectionsWhereUniqueInput,
         'include': 'connectionsInclude',
         'distinct': List['connectionsScalarFieldKeys'],
     },
@@ -17073,8 +19791,8 @@ userCreateInput = TypedDict(
 userConnectOrCreateInput = TypedDict(
     'userConnectOrCreateInput',
     {
-        'where': 'userWhereUniqueInput',
-        'create': 'userCreateWithoutRelationsInput',
+        'where': userWhereUniqueInput,
+        'create': userCreateWithoutRelationsInput,
     },
 )
 
@@ -17082,9 +19800,9 @@ userConnectOrCreateInput = TypedDict(
 userCreateOneNestedInput = TypedDict(
     'userCreateOneNestedInput',
     {
-        'create': 'userCreateWithoutRelationsInput',
-        'connect': 'userWhereUniqueInput',
-        'connect_or_create': 'userConnectOrCreateInput',
+        'create': userCreateWithoutRelationsInput,
+        'connect': userWhereUniqueInput,
+        'connect_or_create': userConnectOrCreateInput,
     },
     total=False,
 )
@@ -17093,36 +19811,9 @@ userCreateOneNestedInput = TypedDict(
 userCreateManyNestedInput = TypedDict(
     'userCreateManyNestedInput',
     {
-        'create': Union['userCreateWithoutRelationsInput', List['userCreateWithoutRelationsInput']],
-        'connect': Union['userWhereUniqueInput', List['userWhereUniqueInput']],
-        'connect_or_create': Union['userConnectOrCreateInput', List['userConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-userUpdateOneNestedInput = TypedDict(
-    'userUpdateOneNestedInput',
-    {
-        'create': 'userCreateWithoutRelationsInput',
-        'connect': 'userWhereUniqueInput',
-        'connect_or_create': 'userConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-userUpdateManyNestedInput = TypedDict(
-    'userUpdateManyNestedInput',
-    {
-        'create': Union['userCreateWithoutRelationsInput', List['userCreateWithoutRelationsInput']],
-        'connect': Union['userWhereUniqueInput', List['userWhereUniqueInput']],
-        'connect_or_create': Union['userConnectOrCreateInput', List['userConnectOrCreateInput']],
-        'disconnect': Union['userWhereUniqueInput', List['userWhereUniqueInput']],
-        'set': List['userWhereUniqueInput'],
-        'delete': Union['userWhereUniqueInput', List['userWhereUniqueInput']],
+        'create': Union[userCreateWithoutRelationsInput, List[userCreateWithoutRelationsInput]],
+        'connect': Union[userWhereUniqueInput, List[userWhereUniqueInput]],
+        'connect_or_create': Union[userConnectOrCreateInput, List[userConnectOrCreateInput]],
     },
     total=False,
 )
@@ -17189,8 +19880,78 @@ userUpsertInput = TypedDict(
     'userUpsertInput',
     {
         'create': 'userCreateInput',
-        'update': 'userUpdateInput',
+        'update': userUpdateInput,
     },
+)
+
+
+userNestedUpsertInput = TypedDict(
+    'userNestedUpsertInput',
+    {
+        'create': userCreateWithoutRelationsInput,
+        'update': userUpdateInput,
+    },
+)
+
+
+userUpdateWithWhereUniqueInput = TypedDict(
+    'userUpdateWithWhereUniqueInput',
+    {
+        'where': userWhereUniqueInput,
+        'data': userUpdateInput,
+    },
+)
+
+
+userUpdateManyWithWhereInput = TypedDict(
+    'userUpdateManyWithWhereInput',
+    {
+        'where': userWhereInput,
+        'data': userUpdateManyMutationInput,
+    },
+)
+
+
+userUpsertWithWhereUniqueInput = TypedDict(
+    'userUpsertWithWhereUniqueInput',
+    {
+        'where': userWhereUniqueInput,
+        'create': userCreateWithoutRelationsInput,
+        'update': userUpdateInput,
+    },
+)
+
+
+userUpdateOneNestedInput = TypedDict(
+    'userUpdateOneNestedInput',
+    {
+        'create': userCreateWithoutRelationsInput,
+        'connect': userWhereUniqueInput,
+        'connect_or_create': userConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': userUpdateInput,
+        'upsert': userNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+userUpdateManyNestedInput = TypedDict(
+    'userUpdateManyNestedInput',
+    {
+        'create': Union[userCreateWithoutRelationsInput, List[userCreateWithoutRelationsInput]],
+        'connect': Union[userWhereUniqueInput, List[userWhereUniqueInput]],
+        'connect_or_create': Union[userConnectOrCreateInput, List[userConnectOrCreateInput]],
+        'disconnect': Union[userWhereUniqueInput, List[userWhereUniqueInput]],
+        'set': List[userWhereUniqueInput],
+        'delete': Union[userWhereUniqueInput, List[userWhereUniqueInput]],
+        'update': Union[userUpdateWithWhereUniqueInput, List[userUpdateWithWhereUniqueInput]],
+        'update_many': Union[userUpdateManyWithWhereInput, List[userUpdateManyWithWhereInput]],
+        'upsert': Union[userUpsertWithWhereUniqueInput, List[userUpsertWithWhereUniqueInput]],
+        'delete_many': Union[userWhereInput, List[userWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -17221,7 +19982,7 @@ userFindManyArgs = TypedDict(
         'order_by': Union['userOrderByInput', List['userOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'userWhereUniqueInput',
+        'cursor': userWhereUniqueInput,
         'include': 'userInclude',
         'distinct': List['userScalarFieldKeys'],
     },
@@ -17346,8 +20107,8 @@ user_groupCreateInput = TypedDict(
 user_groupConnectOrCreateInput = TypedDict(
     'user_groupConnectOrCreateInput',
     {
-        'where': 'user_groupWhereUniqueInput',
-        'create': 'user_groupCreateWithoutRelationsInput',
+        'where': user_groupWhereUniqueInput,
+        'create': user_groupCreateWithoutRelationsInput,
     },
 )
 
@@ -17355,9 +20116,9 @@ user_groupConnectOrCreateInput = TypedDict(
 user_groupCreateOneNestedInput = TypedDict(
     'user_groupCreateOneNestedInput',
     {
-        'create': 'user_groupCreateWithoutRelationsInput',
-        'connect': 'user_groupWhereUniqueInput',
-        'connect_or_create': 'user_groupConnectOrCreateInput',
+        'create': user_groupCreateWithoutRelationsInput,
+        'connect': user_groupWhereUniqueInput,
+        'connect_or_create': user_groupConnectOrCreateInput,
     },
     total=False,
 )
@@ -17366,36 +20127,9 @@ user_groupCreateOneNestedInput = TypedDict(
 user_groupCreateManyNestedInput = TypedDict(
     'user_groupCreateManyNestedInput',
     {
-        'create': Union['user_groupCreateWithoutRelationsInput', List['user_groupCreateWithoutRelationsInput']],
-        'connect': Union['user_groupWhereUniqueInput', List['user_groupWhereUniqueInput']],
-        'connect_or_create': Union['user_groupConnectOrCreateInput', List['user_groupConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-user_groupUpdateOneNestedInput = TypedDict(
-    'user_groupUpdateOneNestedInput',
-    {
-        'create': 'user_groupCreateWithoutRelationsInput',
-        'connect': 'user_groupWhereUniqueInput',
-        'connect_or_create': 'user_groupConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-user_groupUpdateManyNestedInput = TypedDict(
-    'user_groupUpdateManyNestedInput',
-    {
-        'create': Union['user_groupCreateWithoutRelationsInput', List['user_groupCreateWithoutRelationsInput']],
-        'connect': Union['user_groupWhereUniqueInput', List['user_groupWhereUniqueInput']],
-        'connect_or_create': Union['user_groupConnectOrCreateInput', List['user_groupConnectOrCreateInput']],
-        'disconnect': Union['user_groupWhereUniqueInput', List['user_groupWhereUniqueInput']],
-        'set': List['user_groupWhereUniqueInput'],
-        'delete': Union['user_groupWhereUniqueInput', List['user_groupWhereUniqueInput']],
+        'create': Union[user_groupCreateWithoutRelationsInput, List[user_groupCreateWithoutRelationsInput]],
+        'connect': Union[user_groupWhereUniqueInput, List[user_groupWhereUniqueInput]],
+        'connect_or_create': Union[user_groupConnectOrCreateInput, List[user_groupConnectOrCreateInput]],
     },
     total=False,
 )
@@ -17439,8 +20173,78 @@ user_groupUpsertInput = TypedDict(
     'user_groupUpsertInput',
     {
         'create': 'user_groupCreateInput',
-        'update': 'user_groupUpdateInput',
+        'update': user_groupUpdateInput,
     },
+)
+
+
+user_groupNestedUpsertInput = TypedDict(
+    'user_groupNestedUpsertInput',
+    {
+        'create': user_groupCreateWithoutRelationsInput,
+        'update': user_groupUpdateInput,
+    },
+)
+
+
+user_groupUpdateWithWhereUniqueInput = TypedDict(
+    'user_groupUpdateWithWhereUniqueInput',
+    {
+        'where': user_groupWhereUniqueInput,
+        'data': user_groupUpdateInput,
+    },
+)
+
+
+user_groupUpdateManyWithWhereInput = TypedDict(
+    'user_groupUpdateManyWithWhereInput',
+    {
+        'where': user_groupWhereInput,
+        'data': user_groupUpdateManyMutationInput,
+    },
+)
+
+
+user_groupUpsertWithWhereUniqueInput = TypedDict(
+    'user_groupUpsertWithWhereUniqueInput',
+    {
+        'where': user_groupWhereUniqueInput,
+        'create': user_groupCreateWithoutRelationsInput,
+        'update': user_groupUpdateInput,
+    },
+)
+
+
+user_groupUpdateOneNestedInput = TypedDict(
+    'user_groupUpdateOneNestedInput',
+    {
+        'create': user_groupCreateWithoutRelationsInput,
+        'connect': user_groupWhereUniqueInput,
+        'connect_or_create': user_groupConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': user_groupUpdateInput,
+        'upsert': user_groupNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+user_groupUpdateManyNestedInput = TypedDict(
+    'user_groupUpdateManyNestedInput',
+    {
+        'create': Union[user_groupCreateWithoutRelationsInput, List[user_groupCreateWithoutRelationsInput]],
+        'connect': Union[user_groupWhereUniqueInput, List[user_groupWhereUniqueInput]],
+        'connect_or_create': Union[user_groupConnectOrCreateInput, List[user_groupConnectOrCreateInput]],
+        'disconnect': Union[user_groupWhereUniqueInput, List[user_groupWhereUniqueInput]],
+        'set': List[user_groupWhereUniqueInput],
+        'delete': Union[user_groupWhereUniqueInput, List[user_groupWhereUniqueInput]],
+        'update': Union[user_groupUpdateWithWhereUniqueInput, List[user_groupUpdateWithWhereUniqueInput]],
+        'update_many': Union[user_groupUpdateManyWithWhereInput, List[user_groupUpdateManyWithWhereInput]],
+        'upsert': Union[user_groupUpsertWithWhereUniqueInput, List[user_groupUpsertWithWhereUniqueInput]],
+        'delete_many': Union[user_groupWhereInput, List[user_groupWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -17470,7 +20274,7 @@ user_groupFindManyArgs = TypedDict(
         'order_by': Union['user_groupOrderByInput', List['user_groupOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'user_groupWhereUniqueInput',
+        'cursor': user_groupWhereUniqueInput,
         'include': 'user_groupInclude',
         'distinct': List['user_groupScalarFieldKeys'],
     },
@@ -17506,7 +20310,7 @@ invoice_requestWhereInput = TypedDict(
         'organization_id': Union[str, StringFilter],
         'active_charge_id': Union[str, None, StringFilter],
         'active_document_number': Union[str, None, StringFilter],
-        'status': Union[enums.invoice_request_status, 'invoice_request_statusFilter'],
+        'status': Union[enums.invoice_request_status, invoice_request_statusFilter],
         'send_email': Union[bool, BooleanFilter],
         'client_idempotency_key': Union[str, None, StringFilter],
         'request_fingerprint': Union[str, None, StringFilter],
@@ -17574,7 +20378,7 @@ invoice_requestWhereUniqueInput = TypedDict(
         'active_charge_id': str,
         'client_idempotency_key': str,
         'rutter_idempotency_key': str,
-        'organization_id_active_document_number': 'invoice_request_organization_id_active_document_number_CompoundKey',
+        'organization_id_active_document_number': invoice_request_organization_id_active_document_number_CompoundKey,
     },
     total=False,
 )
@@ -17650,8 +20454,8 @@ invoice_requestCreateInput = TypedDict(
 invoice_requestConnectOrCreateInput = TypedDict(
     'invoice_requestConnectOrCreateInput',
     {
-        'where': 'invoice_requestWhereUniqueInput',
-        'create': 'invoice_requestCreateWithoutRelationsInput',
+        'where': invoice_requestWhereUniqueInput,
+        'create': invoice_requestCreateWithoutRelationsInput,
     },
 )
 
@@ -17659,9 +20463,9 @@ invoice_requestConnectOrCreateInput = TypedDict(
 invoice_requestCreateOneNestedInput = TypedDict(
     'invoice_requestCreateOneNestedInput',
     {
-        'create': 'invoice_requestCreateWithoutRelationsInput',
-        'connect': 'invoice_requestWhereUniqueInput',
-        'connect_or_create': 'invoice_requestConnectOrCreateInput',
+        'create': invoice_requestCreateWithoutRelationsInput,
+        'connect': invoice_requestWhereUniqueInput,
+        'connect_or_create': invoice_requestConnectOrCreateInput,
     },
     total=False,
 )
@@ -17670,36 +20474,9 @@ invoice_requestCreateOneNestedInput = TypedDict(
 invoice_requestCreateManyNestedInput = TypedDict(
     'invoice_requestCreateManyNestedInput',
     {
-        'create': Union['invoice_requestCreateWithoutRelationsInput', List['invoice_requestCreateWithoutRelationsInput']],
-        'connect': Union['invoice_requestWhereUniqueInput', List['invoice_requestWhereUniqueInput']],
-        'connect_or_create': Union['invoice_requestConnectOrCreateInput', List['invoice_requestConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-invoice_requestUpdateOneNestedInput = TypedDict(
-    'invoice_requestUpdateOneNestedInput',
-    {
-        'create': 'invoice_requestCreateWithoutRelationsInput',
-        'connect': 'invoice_requestWhereUniqueInput',
-        'connect_or_create': 'invoice_requestConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-invoice_requestUpdateManyNestedInput = TypedDict(
-    'invoice_requestUpdateManyNestedInput',
-    {
-        'create': Union['invoice_requestCreateWithoutRelationsInput', List['invoice_requestCreateWithoutRelationsInput']],
-        'connect': Union['invoice_requestWhereUniqueInput', List['invoice_requestWhereUniqueInput']],
-        'connect_or_create': Union['invoice_requestConnectOrCreateInput', List['invoice_requestConnectOrCreateInput']],
-        'disconnect': Union['invoice_requestWhereUniqueInput', List['invoice_requestWhereUniqueInput']],
-        'set': List['invoice_requestWhereUniqueInput'],
-        'delete': Union['invoice_requestWhereUniqueInput', List['invoice_requestWhereUniqueInput']],
+        'create': Union[invoice_requestCreateWithoutRelationsInput, List[invoice_requestCreateWithoutRelationsInput]],
+        'connect': Union[invoice_requestWhereUniqueInput, List[invoice_requestWhereUniqueInput]],
+        'connect_or_create': Union[invoice_requestConnectOrCreateInput, List[invoice_requestConnectOrCreateInput]],
     },
     total=False,
 )
@@ -17778,8 +20555,78 @@ invoice_requestUpsertInput = TypedDict(
     'invoice_requestUpsertInput',
     {
         'create': 'invoice_requestCreateInput',
-        'update': 'invoice_requestUpdateInput',
+        'update': invoice_requestUpdateInput,
     },
+)
+
+
+invoice_requestNestedUpsertInput = TypedDict(
+    'invoice_requestNestedUpsertInput',
+    {
+        'create': invoice_requestCreateWithoutRelationsInput,
+        'update': invoice_requestUpdateInput,
+    },
+)
+
+
+invoice_requestUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_requestUpdateWithWhereUniqueInput',
+    {
+        'where': invoice_requestWhereUniqueInput,
+        'data': invoice_requestUpdateInput,
+    },
+)
+
+
+invoice_requestUpdateManyWithWhereInput = TypedDict(
+    'invoice_requestUpdateManyWithWhereInput',
+    {
+        'where': invoice_requestWhereInput,
+        'data': invoice_requestUpdateManyMutationInput,
+    },
+)
+
+
+invoice_requestUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_requestUpsertWithWhereUniqueInput',
+    {
+        'where': invoice_requestWhereUniqueInput,
+        'create': invoice_requestCreateWithoutRelationsInput,
+        'update': invoice_requestUpdateInput,
+    },
+)
+
+
+invoice_requestUpdateOneNestedInput = TypedDict(
+    'invoice_requestUpdateOneNestedInput',
+    {
+        'create': invoice_requestCreateWithoutRelationsInput,
+        'connect': invoice_requestWhereUniqueInput,
+        'connect_or_create': invoice_requestConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': invoice_requestUpdateInput,
+        'upsert': invoice_requestNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+invoice_requestUpdateManyNestedInput = TypedDict(
+    'invoice_requestUpdateManyNestedInput',
+    {
+        'create': Union[invoice_requestCreateWithoutRelationsInput, List[invoice_requestCreateWithoutRelationsInput]],
+        'connect': Union[invoice_requestWhereUniqueInput, List[invoice_requestWhereUniqueInput]],
+        'connect_or_create': Union[invoice_requestConnectOrCreateInput, List[invoice_requestConnectOrCreateInput]],
+        'disconnect': Union[invoice_requestWhereUniqueInput, List[invoice_requestWhereUniqueInput]],
+        'set': List[invoice_requestWhereUniqueInput],
+        'delete': Union[invoice_requestWhereUniqueInput, List[invoice_requestWhereUniqueInput]],
+        'update': Union[invoice_requestUpdateWithWhereUniqueInput, List[invoice_requestUpdateWithWhereUniqueInput]],
+        'update_many': Union[invoice_requestUpdateManyWithWhereInput, List[invoice_requestUpdateManyWithWhereInput]],
+        'upsert': Union[invoice_requestUpsertWithWhereUniqueInput, List[invoice_requestUpsertWithWhereUniqueInput]],
+        'delete_many': Union[invoice_requestWhereInput, List[invoice_requestWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -17810,7 +20657,7 @@ invoice_requestFindManyArgs = TypedDict(
         'order_by': Union['invoice_requestOrderByInput', List['invoice_requestOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'invoice_requestWhereUniqueInput',
+        'cursor': invoice_requestWhereUniqueInput,
         'include': 'invoice_requestInclude',
         'distinct': List['invoice_requestScalarFieldKeys'],
     },
@@ -17940,8 +20787,8 @@ api_keyCreateInput = TypedDict(
 api_keyConnectOrCreateInput = TypedDict(
     'api_keyConnectOrCreateInput',
     {
-        'where': 'api_keyWhereUniqueInput',
-        'create': 'api_keyCreateWithoutRelationsInput',
+        'where': api_keyWhereUniqueInput,
+        'create': api_keyCreateWithoutRelationsInput,
     },
 )
 
@@ -17949,9 +20796,9 @@ api_keyConnectOrCreateInput = TypedDict(
 api_keyCreateOneNestedInput = TypedDict(
     'api_keyCreateOneNestedInput',
     {
-        'create': 'api_keyCreateWithoutRelationsInput',
-        'connect': 'api_keyWhereUniqueInput',
-        'connect_or_create': 'api_keyConnectOrCreateInput',
+        'create': api_keyCreateWithoutRelationsInput,
+        'connect': api_keyWhereUniqueInput,
+        'connect_or_create': api_keyConnectOrCreateInput,
     },
     total=False,
 )
@@ -17960,36 +20807,9 @@ api_keyCreateOneNestedInput = TypedDict(
 api_keyCreateManyNestedInput = TypedDict(
     'api_keyCreateManyNestedInput',
     {
-        'create': Union['api_keyCreateWithoutRelationsInput', List['api_keyCreateWithoutRelationsInput']],
-        'connect': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
-        'connect_or_create': Union['api_keyConnectOrCreateInput', List['api_keyConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-api_keyUpdateOneNestedInput = TypedDict(
-    'api_keyUpdateOneNestedInput',
-    {
-        'create': 'api_keyCreateWithoutRelationsInput',
-        'connect': 'api_keyWhereUniqueInput',
-        'connect_or_create': 'api_keyConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-api_keyUpdateManyNestedInput = TypedDict(
-    'api_keyUpdateManyNestedInput',
-    {
-        'create': Union['api_keyCreateWithoutRelationsInput', List['api_keyCreateWithoutRelationsInput']],
-        'connect': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
-        'connect_or_create': Union['api_keyConnectOrCreateInput', List['api_keyConnectOrCreateInput']],
-        'disconnect': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
-        'set': List['api_keyWhereUniqueInput'],
-        'delete': Union['api_keyWhereUniqueInput', List['api_keyWhereUniqueInput']],
+        'create': Union[api_keyCreateWithoutRelationsInput, List[api_keyCreateWithoutRelationsInput]],
+        'connect': Union[api_keyWhereUniqueInput, List[api_keyWhereUniqueInput]],
+        'connect_or_create': Union[api_keyConnectOrCreateInput, List[api_keyConnectOrCreateInput]],
     },
     total=False,
 )
@@ -18031,8 +20851,78 @@ api_keyUpsertInput = TypedDict(
     'api_keyUpsertInput',
     {
         'create': 'api_keyCreateInput',
-        'update': 'api_keyUpdateInput',
+        'update': api_keyUpdateInput,
     },
+)
+
+
+api_keyNestedUpsertInput = TypedDict(
+    'api_keyNestedUpsertInput',
+    {
+        'create': api_keyCreateWithoutRelationsInput,
+        'update': api_keyUpdateInput,
+    },
+)
+
+
+api_keyUpdateWithWhereUniqueInput = TypedDict(
+    'api_keyUpdateWithWhereUniqueInput',
+    {
+        'where': api_keyWhereUniqueInput,
+        'data': api_keyUpdateInput,
+    },
+)
+
+
+api_keyUpdateManyWithWhereInput = TypedDict(
+    'api_keyUpdateManyWithWhereInput',
+    {
+        'where': api_keyWhereInput,
+        'data': api_keyUpdateManyMutationInput,
+    },
+)
+
+
+api_keyUpsertWithWhereUniqueInput = TypedDict(
+    'api_keyUpsertWithWhereUniqueInput',
+    {
+        'where': api_keyWhereUniqueInput,
+        'create': api_keyCreateWithoutRelationsInput,
+        'update': api_keyUpdateInput,
+    },
+)
+
+
+api_keyUpdateOneNestedInput = TypedDict(
+    'api_keyUpdateOneNestedInput',
+    {
+        'create': api_keyCreateWithoutRelationsInput,
+        'connect': api_keyWhereUniqueInput,
+        'connect_or_create': api_keyConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': api_keyUpdateInput,
+        'upsert': api_keyNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+api_keyUpdateManyNestedInput = TypedDict(
+    'api_keyUpdateManyNestedInput',
+    {
+        'create': Union[api_keyCreateWithoutRelationsInput, List[api_keyCreateWithoutRelationsInput]],
+        'connect': Union[api_keyWhereUniqueInput, List[api_keyWhereUniqueInput]],
+        'connect_or_create': Union[api_keyConnectOrCreateInput, List[api_keyConnectOrCreateInput]],
+        'disconnect': Union[api_keyWhereUniqueInput, List[api_keyWhereUniqueInput]],
+        'set': List[api_keyWhereUniqueInput],
+        'delete': Union[api_keyWhereUniqueInput, List[api_keyWhereUniqueInput]],
+        'update': Union[api_keyUpdateWithWhereUniqueInput, List[api_keyUpdateWithWhereUniqueInput]],
+        'update_many': Union[api_keyUpdateManyWithWhereInput, List[api_keyUpdateManyWithWhereInput]],
+        'upsert': Union[api_keyUpsertWithWhereUniqueInput, List[api_keyUpsertWithWhereUniqueInput]],
+        'delete_many': Union[api_keyWhereInput, List[api_keyWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -18060,7 +20950,7 @@ api_keyFindManyArgs = TypedDict(
         'order_by': Union['api_keyOrderByInput', List['api_keyOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'api_keyWhereUniqueInput',
+        'cursor': api_keyWhereUniqueInput,
         'include': 'api_keyInclude',
         'distinct': List['api_keyScalarFieldKeys'],
     },
@@ -18151,8 +21041,8 @@ invoice_email_resendCreateInput = TypedDict(
 invoice_email_resendConnectOrCreateInput = TypedDict(
     'invoice_email_resendConnectOrCreateInput',
     {
-        'where': 'invoice_email_resendWhereUniqueInput',
-        'create': 'invoice_email_resendCreateWithoutRelationsInput',
+        'where': invoice_email_resendWhereUniqueInput,
+        'create': invoice_email_resendCreateWithoutRelationsInput,
     },
 )
 
@@ -18160,9 +21050,9 @@ invoice_email_resendConnectOrCreateInput = TypedDict(
 invoice_email_resendCreateOneNestedInput = TypedDict(
     'invoice_email_resendCreateOneNestedInput',
     {
-        'create': 'invoice_email_resendCreateWithoutRelationsInput',
-        'connect': 'invoice_email_resendWhereUniqueInput',
-        'connect_or_create': 'invoice_email_resendConnectOrCreateInput',
+        'create': invoice_email_resendCreateWithoutRelationsInput,
+        'connect': invoice_email_resendWhereUniqueInput,
+        'connect_or_create': invoice_email_resendConnectOrCreateInput,
     },
     total=False,
 )
@@ -18171,36 +21061,9 @@ invoice_email_resendCreateOneNestedInput = TypedDict(
 invoice_email_resendCreateManyNestedInput = TypedDict(
     'invoice_email_resendCreateManyNestedInput',
     {
-        'create': Union['invoice_email_resendCreateWithoutRelationsInput', List['invoice_email_resendCreateWithoutRelationsInput']],
-        'connect': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
-        'connect_or_create': Union['invoice_email_resendConnectOrCreateInput', List['invoice_email_resendConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-invoice_email_resendUpdateOneNestedInput = TypedDict(
-    'invoice_email_resendUpdateOneNestedInput',
-    {
-        'create': 'invoice_email_resendCreateWithoutRelationsInput',
-        'connect': 'invoice_email_resendWhereUniqueInput',
-        'connect_or_create': 'invoice_email_resendConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-invoice_email_resendUpdateManyNestedInput = TypedDict(
-    'invoice_email_resendUpdateManyNestedInput',
-    {
-        'create': Union['invoice_email_resendCreateWithoutRelationsInput', List['invoice_email_resendCreateWithoutRelationsInput']],
-        'connect': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
-        'connect_or_create': Union['invoice_email_resendConnectOrCreateInput', List['invoice_email_resendConnectOrCreateInput']],
-        'disconnect': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
-        'set': List['invoice_email_resendWhereUniqueInput'],
-        'delete': Union['invoice_email_resendWhereUniqueInput', List['invoice_email_resendWhereUniqueInput']],
+        'create': Union[invoice_email_resendCreateWithoutRelationsInput, List[invoice_email_resendCreateWithoutRelationsInput]],
+        'connect': Union[invoice_email_resendWhereUniqueInput, List[invoice_email_resendWhereUniqueInput]],
+        'connect_or_create': Union[invoice_email_resendConnectOrCreateInput, List[invoice_email_resendConnectOrCreateInput]],
     },
     total=False,
 )
@@ -18230,8 +21093,78 @@ invoice_email_resendUpsertInput = TypedDict(
     'invoice_email_resendUpsertInput',
     {
         'create': 'invoice_email_resendCreateInput',
-        'update': 'invoice_email_resendUpdateInput',
+        'update': invoice_email_resendUpdateInput,
     },
+)
+
+
+invoice_email_resendNestedUpsertInput = TypedDict(
+    'invoice_email_resendNestedUpsertInput',
+    {
+        'create': invoice_email_resendCreateWithoutRelationsInput,
+        'update': invoice_email_resendUpdateInput,
+    },
+)
+
+
+invoice_email_resendUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_email_resendUpdateWithWhereUniqueInput',
+    {
+        'where': invoice_email_resendWhereUniqueInput,
+        'data': invoice_email_resendUpdateInput,
+    },
+)
+
+
+invoice_email_resendUpdateManyWithWhereInput = TypedDict(
+    'invoice_email_resendUpdateManyWithWhereInput',
+    {
+        'where': invoice_email_resendWhereInput,
+        'data': invoice_email_resendUpdateManyMutationInput,
+    },
+)
+
+
+invoice_email_resendUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_email_resendUpsertWithWhereUniqueInput',
+    {
+        'where': invoice_email_resendWhereUniqueInput,
+        'create': invoice_email_resendCreateWithoutRelationsInput,
+        'update': invoice_email_resendUpdateInput,
+    },
+)
+
+
+invoice_email_resendUpdateOneNestedInput = TypedDict(
+    'invoice_email_resendUpdateOneNestedInput',
+    {
+        'create': invoice_email_resendCreateWithoutRelationsInput,
+        'connect': invoice_email_resendWhereUniqueInput,
+        'connect_or_create': invoice_email_resendConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': invoice_email_resendUpdateInput,
+        'upsert': invoice_email_resendNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+invoice_email_resendUpdateManyNestedInput = TypedDict(
+    'invoice_email_resendUpdateManyNestedInput',
+    {
+        'create': Union[invoice_email_resendCreateWithoutRelationsInput, List[invoice_email_resendCreateWithoutRelationsInput]],
+        'connect': Union[invoice_email_resendWhereUniqueInput, List[invoice_email_resendWhereUniqueInput]],
+        'connect_or_create': Union[invoice_email_resendConnectOrCreateInput, List[invoice_email_resendConnectOrCreateInput]],
+        'disconnect': Union[invoice_email_resendWhereUniqueInput, List[invoice_email_resendWhereUniqueInput]],
+        'set': List[invoice_email_resendWhereUniqueInput],
+        'delete': Union[invoice_email_resendWhereUniqueInput, List[invoice_email_resendWhereUniqueInput]],
+        'update': Union[invoice_email_resendUpdateWithWhereUniqueInput, List[invoice_email_resendUpdateWithWhereUniqueInput]],
+        'update_many': Union[invoice_email_resendUpdateManyWithWhereInput, List[invoice_email_resendUpdateManyWithWhereInput]],
+        'upsert': Union[invoice_email_resendUpsertWithWhereUniqueInput, List[invoice_email_resendUpsertWithWhereUniqueInput]],
+        'delete_many': Union[invoice_email_resendWhereInput, List[invoice_email_resendWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -18259,7 +21192,7 @@ invoice_email_resendFindManyArgs = TypedDict(
         'order_by': Union['invoice_email_resendOrderByInput', List['invoice_email_resendOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'invoice_email_resendWhereUniqueInput',
+        'cursor': invoice_email_resendWhereUniqueInput,
         'include': 'invoice_email_resendInclude',
         'distinct': List['invoice_email_resendScalarFieldKeys'],
     },
@@ -18278,3 +21211,1722 @@ invoice_email_resendOrderByInput = TypedDict(
 
 
 invoice_email_resendScalarFieldKeys = Literal['request_id', 'last_sent_at']
+
+
+# count(select=...) and group_by's types live in .aggregates, imported on first use:
+# they are a third of the types, and most programs never use them.
+if TYPE_CHECKING:
+    from .aggregates import (
+        AdjustmentReasonWithAggregatesFilter as AdjustmentReasonWithAggregatesFilter,
+        BillingFrequencyWithAggregatesFilter as BillingFrequencyWithAggregatesFilter,
+        CreditGrantRestrictionTypeWithAggregatesFilter as CreditGrantRestrictionTypeWithAggregatesFilter,
+        CreditLedgerStatusWithAggregatesFilter as CreditLedgerStatusWithAggregatesFilter,
+        CreditTypeWithAggregatesFilter as CreditTypeWithAggregatesFilter,
+        GrantUnitWithAggregatesFilter as GrantUnitWithAggregatesFilter,
+        InvoiceAdjustmentLineItemActionWithAggregatesFilter as InvoiceAdjustmentLineItemActionWithAggregatesFilter,
+        PricingAccumulationPeriodWithAggregatesFilter as PricingAccumulationPeriodWithAggregatesFilter,
+        PricingIntervalTypeWithAggregatesFilter as PricingIntervalTypeWithAggregatesFilter,
+        ReconciliationStatusWithAggregatesFilter as ReconciliationStatusWithAggregatesFilter,
+        approval_object_typeWithAggregatesFilter as approval_object_typeWithAggregatesFilter,
+        approval_statusWithAggregatesFilter as approval_statusWithAggregatesFilter,
+        currencyWithAggregatesFilter as currencyWithAggregatesFilter,
+        invoice_statusWithAggregatesFilter as invoice_statusWithAggregatesFilter,
+        reconciliation_object_typeWithAggregatesFilter as reconciliation_object_typeWithAggregatesFilter,
+        reconciliation_scopeWithAggregatesFilter as reconciliation_scopeWithAggregatesFilter,
+        reminder_statusWithAggregatesFilter as reminder_statusWithAggregatesFilter,
+        reminder_typesWithAggregatesFilter as reminder_typesWithAggregatesFilter,
+        uac_account_categoryWithAggregatesFilter as uac_account_categoryWithAggregatesFilter,
+        uac_account_statusWithAggregatesFilter as uac_account_statusWithAggregatesFilter,
+        uac_account_typeWithAggregatesFilter as uac_account_typeWithAggregatesFilter,
+        uac_address_typeWithAggregatesFilter as uac_address_typeWithAggregatesFilter,
+        uac_bill_payment_typeWithAggregatesFilter as uac_bill_payment_typeWithAggregatesFilter,
+        uac_bill_payments_line_item_typeWithAggregatesFilter as uac_bill_payments_line_item_typeWithAggregatesFilter,
+        uac_bill_statusWithAggregatesFilter as uac_bill_statusWithAggregatesFilter,
+        uac_customer_statusWithAggregatesFilter as uac_customer_statusWithAggregatesFilter,
+        uac_invoice_payment_typeWithAggregatesFilter as uac_invoice_payment_typeWithAggregatesFilter,
+        uac_item_line_detail_typeWithAggregatesFilter as uac_item_line_detail_typeWithAggregatesFilter,
+        uac_item_statusWithAggregatesFilter as uac_item_statusWithAggregatesFilter,
+        uac_item_typeWithAggregatesFilter as uac_item_typeWithAggregatesFilter,
+        uac_purchase_order_statusWithAggregatesFilter as uac_purchase_order_statusWithAggregatesFilter,
+        uac_vendor_statusWithAggregatesFilter as uac_vendor_statusWithAggregatesFilter,
+        us_stateWithAggregatesFilter as us_stateWithAggregatesFilter,
+        invoice_request_statusWithAggregatesFilter as invoice_request_statusWithAggregatesFilter,
+        acc_uac_invoiceCountAggregateInput as acc_uac_invoiceCountAggregateInput,
+        acc_uac_invoiceAvgAggregateInput as acc_uac_invoiceAvgAggregateInput,
+        acc_uac_invoiceSumAggregateInput as acc_uac_invoiceSumAggregateInput,
+        acc_uac_invoiceMinAggregateInput as acc_uac_invoiceMinAggregateInput,
+        acc_uac_invoiceMaxAggregateInput as acc_uac_invoiceMaxAggregateInput,
+        acc_uac_invoiceCountAggregateOutput as acc_uac_invoiceCountAggregateOutput,
+        acc_uac_invoiceAvgAggregateOutput as acc_uac_invoiceAvgAggregateOutput,
+        acc_uac_invoiceSumAggregateOutput as acc_uac_invoiceSumAggregateOutput,
+        acc_uac_invoiceMinAggregateOutput as acc_uac_invoiceMinAggregateOutput,
+        acc_uac_invoiceMaxAggregateOutput as acc_uac_invoiceMaxAggregateOutput,
+        acc_uac_invoiceScalarWhereWithAggregatesInput as acc_uac_invoiceScalarWhereWithAggregatesInput,
+        acc_uac_invoiceGroupByOutput as acc_uac_invoiceGroupByOutput,
+        approvalCountAggregateInput as approvalCountAggregateInput,
+        approvalAvgAggregateInput as approvalAvgAggregateInput,
+        approvalSumAggregateInput as approvalSumAggregateInput,
+        approvalMinAggregateInput as approvalMinAggregateInput,
+        approvalMaxAggregateInput as approvalMaxAggregateInput,
+        approvalCountAggregateOutput as approvalCountAggregateOutput,
+        approvalAvgAggregateOutput as approvalAvgAggregateOutput,
+        approvalSumAggregateOutput as approvalSumAggregateOutput,
+        approvalMinAggregateOutput as approvalMinAggregateOutput,
+        approvalMaxAggregateOutput as approvalMaxAggregateOutput,
+        approvalScalarWhereWithAggregatesInput as approvalScalarWhereWithAggregatesInput,
+        approvalGroupByOutput as approvalGroupByOutput,
+        approval_slack_request_contentCountAggregateInput as approval_slack_request_contentCountAggregateInput,
+        approval_slack_request_contentAvgAggregateInput as approval_slack_request_contentAvgAggregateInput,
+        approval_slack_request_contentSumAggregateInput as approval_slack_request_contentSumAggregateInput,
+        approval_slack_request_contentMinAggregateInput as approval_slack_request_contentMinAggregateInput,
+        approval_slack_request_contentMaxAggregateInput as approval_slack_request_contentMaxAggregateInput,
+        approval_slack_request_contentCountAggregateOutput as approval_slack_request_contentCountAggregateOutput,
+        approval_slack_request_contentAvgAggregateOutput as approval_slack_request_contentAvgAggregateOutput,
+        approval_slack_request_contentSumAggregateOutput as approval_slack_request_contentSumAggregateOutput,
+        approval_slack_request_contentMinAggregateOutput as approval_slack_request_contentMinAggregateOutput,
+        approval_slack_request_contentMaxAggregateOutput as approval_slack_request_contentMaxAggregateOutput,
+        approval_slack_request_contentScalarWhereWithAggregatesInput as approval_slack_request_contentScalarWhereWithAggregatesInput,
+        approval_slack_request_contentGroupByOutput as approval_slack_request_contentGroupByOutput,
+        automation_workflowCountAggregateInput as automation_workflowCountAggregateInput,
+        automation_workflowAvgAggregateInput as automation_workflowAvgAggregateInput,
+        automation_workflowSumAggregateInput as automation_workflowSumAggregateInput,
+        automation_workflowMinAggregateInput as automation_workflowMinAggregateInput,
+        automation_workflowMaxAggregateInput as automation_workflowMaxAggregateInput,
+        automation_workflowCountAggregateOutput as automation_workflowCountAggregateOutput,
+        automation_workflowAvgAggregateOutput as automation_workflowAvgAggregateOutput,
+        automation_workflowSumAggregateOutput as automation_workflowSumAggregateOutput,
+        automation_workflowMinAggregateOutput as automation_workflowMinAggregateOutput,
+        automation_workflowMaxAggregateOutput as automation_workflowMaxAggregateOutput,
+        automation_workflowScalarWhereWithAggregatesInput as automation_workflowScalarWhereWithAggregatesInput,
+        automation_workflowGroupByOutput as automation_workflowGroupByOutput,
+        contractCountAggregateInput as contractCountAggregateInput,
+        contractAvgAggregateInput as contractAvgAggregateInput,
+        contractSumAggregateInput as contractSumAggregateInput,
+        contractMinAggregateInput as contractMinAggregateInput,
+        contractMaxAggregateInput as contractMaxAggregateInput,
+        contractCountAggregateOutput as contractCountAggregateOutput,
+        contractAvgAggregateOutput as contractAvgAggregateOutput,
+        contractSumAggregateOutput as contractSumAggregateOutput,
+        contractMinAggregateOutput as contractMinAggregateOutput,
+        contractMaxAggregateOutput as contractMaxAggregateOutput,
+        contractScalarWhereWithAggregatesInput as contractScalarWhereWithAggregatesInput,
+        contractGroupByOutput as contractGroupByOutput,
+        contract_addonCountAggregateInput as contract_addonCountAggregateInput,
+        contract_addonAvgAggregateInput as contract_addonAvgAggregateInput,
+        contract_addonSumAggregateInput as contract_addonSumAggregateInput,
+        contract_addonMinAggregateInput as contract_addonMinAggregateInput,
+        contract_addonMaxAggregateInput as contract_addonMaxAggregateInput,
+        contract_addonCountAggregateOutput as contract_addonCountAggregateOutput,
+        contract_addonAvgAggregateOutput as contract_addonAvgAggregateOutput,
+        contract_addonSumAggregateOutput as contract_addonSumAggregateOutput,
+        contract_addonMinAggregateOutput as contract_addonMinAggregateOutput,
+        contract_addonMaxAggregateOutput as contract_addonMaxAggregateOutput,
+        contract_addonScalarWhereWithAggregatesInput as contract_addonScalarWhereWithAggregatesInput,
+        contract_addonGroupByOutput as contract_addonGroupByOutput,
+        contract_productCountAggregateInput as contract_productCountAggregateInput,
+        contract_productAvgAggregateInput as contract_productAvgAggregateInput,
+        contract_productSumAggregateInput as contract_productSumAggregateInput,
+        contract_productMinAggregateInput as contract_productMinAggregateInput,
+        contract_productMaxAggregateInput as contract_productMaxAggregateInput,
+        contract_productCountAggregateOutput as contract_productCountAggregateOutput,
+        contract_productAvgAggregateOutput as contract_productAvgAggregateOutput,
+        contract_productSumAggregateOutput as contract_productSumAggregateOutput,
+        contract_productMinAggregateOutput as contract_productMinAggregateOutput,
+        contract_productMaxAggregateOutput as contract_productMaxAggregateOutput,
+        contract_productScalarWhereWithAggregatesInput as contract_productScalarWhereWithAggregatesInput,
+        contract_productGroupByOutput as contract_productGroupByOutput,
+        contract_resultsCountAggregateInput as contract_resultsCountAggregateInput,
+        contract_resultsAvgAggregateInput as contract_resultsAvgAggregateInput,
+        contract_resultsSumAggregateInput as contract_resultsSumAggregateInput,
+        contract_resultsMinAggregateInput as contract_resultsMinAggregateInput,
+        contract_resultsMaxAggregateInput as contract_resultsMaxAggregateInput,
+        contract_resultsCountAggregateOutput as contract_resultsCountAggregateOutput,
+        contract_resultsAvgAggregateOutput as contract_resultsAvgAggregateOutput,
+        contract_resultsSumAggregateOutput as contract_resultsSumAggregateOutput,
+        contract_resultsMinAggregateOutput as contract_resultsMinAggregateOutput,
+        contract_resultsMaxAggregateOutput as contract_resultsMaxAggregateOutput,
+        contract_resultsScalarWhereWithAggregatesInput as contract_resultsScalarWhereWithAggregatesInput,
+        contract_resultsGroupByOutput as contract_resultsGroupByOutput,
+        contract_signatureCountAggregateInput as contract_signatureCountAggregateInput,
+        contract_signatureAvgAggregateInput as contract_signatureAvgAggregateInput,
+        contract_signatureSumAggregateInput as contract_signatureSumAggregateInput,
+        contract_signatureMinAggregateInput as contract_signatureMinAggregateInput,
+        contract_signatureMaxAggregateInput as contract_signatureMaxAggregateInput,
+        contract_signatureCountAggregateOutput as contract_signatureCountAggregateOutput,
+        contract_signatureAvgAggregateOutput as contract_signatureAvgAggregateOutput,
+        contract_signatureSumAggregateOutput as contract_signatureSumAggregateOutput,
+        contract_signatureMinAggregateOutput as contract_signatureMinAggregateOutput,
+        contract_signatureMaxAggregateOutput as contract_signatureMaxAggregateOutput,
+        contract_signatureScalarWhereWithAggregatesInput as contract_signatureScalarWhereWithAggregatesInput,
+        contract_signatureGroupByOutput as contract_signatureGroupByOutput,
+        credit_grantCountAggregateInput as credit_grantCountAggregateInput,
+        credit_grantAvgAggregateInput as credit_grantAvgAggregateInput,
+        credit_grantSumAggregateInput as credit_grantSumAggregateInput,
+        credit_grantMinAggregateInput as credit_grantMinAggregateInput,
+        credit_grantMaxAggregateInput as credit_grantMaxAggregateInput,
+        credit_grantCountAggregateOutput as credit_grantCountAggregateOutput,
+        credit_grantAvgAggregateOutput as credit_grantAvgAggregateOutput,
+        credit_grantSumAggregateOutput as credit_grantSumAggregateOutput,
+        credit_grantMinAggregateOutput as credit_grantMinAggregateOutput,
+        credit_grantMaxAggregateOutput as credit_grantMaxAggregateOutput,
+        credit_grantScalarWhereWithAggregatesInput as credit_grantScalarWhereWithAggregatesInput,
+        credit_grantGroupByOutput as credit_grantGroupByOutput,
+        credit_grant_ledgerCountAggregateInput as credit_grant_ledgerCountAggregateInput,
+        credit_grant_ledgerAvgAggregateInput as credit_grant_ledgerAvgAggregateInput,
+        credit_grant_ledgerSumAggregateInput as credit_grant_ledgerSumAggregateInput,
+        credit_grant_ledgerMinAggregateInput as credit_grant_ledgerMinAggregateInput,
+        credit_grant_ledgerMaxAggregateInput as credit_grant_ledgerMaxAggregateInput,
+        credit_grant_ledgerCountAggregateOutput as credit_grant_ledgerCountAggregateOutput,
+        credit_grant_ledgerAvgAggregateOutput as credit_grant_ledgerAvgAggregateOutput,
+        credit_grant_ledgerSumAggregateOutput as credit_grant_ledgerSumAggregateOutput,
+        credit_grant_ledgerMinAggregateOutput as credit_grant_ledgerMinAggregateOutput,
+        credit_grant_ledgerMaxAggregateOutput as credit_grant_ledgerMaxAggregateOutput,
+        credit_grant_ledgerScalarWhereWithAggregatesInput as credit_grant_ledgerScalarWhereWithAggregatesInput,
+        credit_grant_ledgerGroupByOutput as credit_grant_ledgerGroupByOutput,
+        credit_grant_restrictionCountAggregateInput as credit_grant_restrictionCountAggregateInput,
+        credit_grant_restrictionAvgAggregateInput as credit_grant_restrictionAvgAggregateInput,
+        credit_grant_restrictionSumAggregateInput as credit_grant_restrictionSumAggregateInput,
+        credit_grant_restrictionMinAggregateInput as credit_grant_restrictionMinAggregateInput,
+        credit_grant_restrictionMaxAggregateInput as credit_grant_restrictionMaxAggregateInput,
+        credit_grant_restrictionCountAggregateOutput as credit_grant_restrictionCountAggregateOutput,
+        credit_grant_restrictionAvgAggregateOutput as credit_grant_restrictionAvgAggregateOutput,
+        credit_grant_restrictionSumAggregateOutput as credit_grant_restrictionSumAggregateOutput,
+        credit_grant_restrictionMinAggregateOutput as credit_grant_restrictionMinAggregateOutput,
+        credit_grant_restrictionMaxAggregateOutput as credit_grant_restrictionMaxAggregateOutput,
+        credit_grant_restrictionScalarWhereWithAggregatesInput as credit_grant_restrictionScalarWhereWithAggregatesInput,
+        credit_grant_restrictionGroupByOutput as credit_grant_restrictionGroupByOutput,
+        customerCountAggregateInput as customerCountAggregateInput,
+        customerAvgAggregateInput as customerAvgAggregateInput,
+        customerSumAggregateInput as customerSumAggregateInput,
+        customerMinAggregateInput as customerMinAggregateInput,
+        customerMaxAggregateInput as customerMaxAggregateInput,
+        customerCountAggregateOutput as customerCountAggregateOutput,
+        customerAvgAggregateOutput as customerAvgAggregateOutput,
+        customerSumAggregateOutput as customerSumAggregateOutput,
+        customerMinAggregateOutput as customerMinAggregateOutput,
+        customerMaxAggregateOutput as customerMaxAggregateOutput,
+        customerScalarWhereWithAggregatesInput as customerScalarWhereWithAggregatesInput,
+        customerGroupByOutput as customerGroupByOutput,
+        customer_addonCountAggregateInput as customer_addonCountAggregateInput,
+        customer_addonAvgAggregateInput as customer_addonAvgAggregateInput,
+        customer_addonSumAggregateInput as customer_addonSumAggregateInput,
+        customer_addonMinAggregateInput as customer_addonMinAggregateInput,
+        customer_addonMaxAggregateInput as customer_addonMaxAggregateInput,
+        customer_addonCountAggregateOutput as customer_addonCountAggregateOutput,
+        customer_addonAvgAggregateOutput as customer_addonAvgAggregateOutput,
+        customer_addonSumAggregateOutput as customer_addonSumAggregateOutput,
+        customer_addonMinAggregateOutput as customer_addonMinAggregateOutput,
+        customer_addonMaxAggregateOutput as customer_addonMaxAggregateOutput,
+        customer_addonScalarWhereWithAggregatesInput as customer_addonScalarWhereWithAggregatesInput,
+        customer_addonGroupByOutput as customer_addonGroupByOutput,
+        customer_signatureCountAggregateInput as customer_signatureCountAggregateInput,
+        customer_signatureAvgAggregateInput as customer_signatureAvgAggregateInput,
+        customer_signatureSumAggregateInput as customer_signatureSumAggregateInput,
+        customer_signatureMinAggregateInput as customer_signatureMinAggregateInput,
+        customer_signatureMaxAggregateInput as customer_signatureMaxAggregateInput,
+        customer_signatureCountAggregateOutput as customer_signatureCountAggregateOutput,
+        customer_signatureAvgAggregateOutput as customer_signatureAvgAggregateOutput,
+        customer_signatureSumAggregateOutput as customer_signatureSumAggregateOutput,
+        customer_signatureMinAggregateOutput as customer_signatureMinAggregateOutput,
+        customer_signatureMaxAggregateOutput as customer_signatureMaxAggregateOutput,
+        customer_signatureScalarWhereWithAggregatesInput as customer_signatureScalarWhereWithAggregatesInput,
+        customer_signatureGroupByOutput as customer_signatureGroupByOutput,
+        email_providerCountAggregateInput as email_providerCountAggregateInput,
+        email_providerAvgAggregateInput as email_providerAvgAggregateInput,
+        email_providerSumAggregateInput as email_providerSumAggregateInput,
+        email_providerMinAggregateInput as email_providerMinAggregateInput,
+        email_providerMaxAggregateInput as email_providerMaxAggregateInput,
+        email_providerCountAggregateOutput as email_providerCountAggregateOutput,
+        email_providerAvgAggregateOutput as email_providerAvgAggregateOutput,
+        email_providerSumAggregateOutput as email_providerSumAggregateOutput,
+        email_providerMinAggregateOutput as email_providerMinAggregateOutput,
+        email_providerMaxAggregateOutput as email_providerMaxAggregateOutput,
+        email_providerScalarWhereWithAggregatesInput as email_providerScalarWhereWithAggregatesInput,
+        email_providerGroupByOutput as email_providerGroupByOutput,
+        invoice_adjustmentCountAggregateInput as invoice_adjustmentCountAggregateInput,
+        invoice_adjustmentAvgAggregateInput as invoice_adjustmentAvgAggregateInput,
+        invoice_adjustmentSumAggregateInput as invoice_adjustmentSumAggregateInput,
+        invoice_adjustmentMinAggregateInput as invoice_adjustmentMinAggregateInput,
+        invoice_adjustmentMaxAggregateInput as invoice_adjustmentMaxAggregateInput,
+        invoice_adjustmentCountAggregateOutput as invoice_adjustmentCountAggregateOutput,
+        invoice_adjustmentAvgAggregateOutput as invoice_adjustmentAvgAggregateOutput,
+        invoice_adjustmentSumAggregateOutput as invoice_adjustmentSumAggregateOutput,
+        invoice_adjustmentMinAggregateOutput as invoice_adjustmentMinAggregateOutput,
+        invoice_adjustmentMaxAggregateOutput as invoice_adjustmentMaxAggregateOutput,
+        invoice_adjustmentScalarWhereWithAggregatesInput as invoice_adjustmentScalarWhereWithAggregatesInput,
+        invoice_adjustmentGroupByOutput as invoice_adjustmentGroupByOutput,
+        invoice_adjustment_line_itemCountAggregateInput as invoice_adjustment_line_itemCountAggregateInput,
+        invoice_adjustment_line_itemAvgAggregateInput as invoice_adjustment_line_itemAvgAggregateInput,
+        invoice_adjustment_line_itemSumAggregateInput as invoice_adjustment_line_itemSumAggregateInput,
+        invoice_adjustment_line_itemMinAggregateInput as invoice_adjustment_line_itemMinAggregateInput,
+        invoice_adjustment_line_itemMaxAggregateInput as invoice_adjustment_line_itemMaxAggregateInput,
+        invoice_adjustment_line_itemCountAggregateOutput as invoice_adjustment_line_itemCountAggregateOutput,
+        invoice_adjustment_line_itemAvgAggregateOutput as invoice_adjustment_line_itemAvgAggregateOutput,
+        invoice_adjustment_line_itemSumAggregateOutput as invoice_adjustment_line_itemSumAggregateOutput,
+        invoice_adjustment_line_itemMinAggregateOutput as invoice_adjustment_line_itemMinAggregateOutput,
+        invoice_adjustment_line_itemMaxAggregateOutput as invoice_adjustment_line_itemMaxAggregateOutput,
+        invoice_adjustment_line_itemScalarWhereWithAggregatesInput as invoice_adjustment_line_itemScalarWhereWithAggregatesInput,
+        invoice_adjustment_line_itemGroupByOutput as invoice_adjustment_line_itemGroupByOutput,
+        agent_interaction_enabledCountAggregateInput as agent_interaction_enabledCountAggregateInput,
+        agent_interaction_enabledAvgAggregateInput as agent_interaction_enabledAvgAggregateInput,
+        agent_interaction_enabledSumAggregateInput as agent_interaction_enabledSumAggregateInput,
+        agent_interaction_enabledMinAggregateInput as agent_interaction_enabledMinAggregateInput,
+        agent_interaction_enabledMaxAggregateInput as agent_interaction_enabledMaxAggregateInput,
+        agent_interaction_enabledCountAggregateOutput as agent_interaction_enabledCountAggregateOutput,
+        agent_interaction_enabledAvgAggregateOutput as agent_interaction_enabledAvgAggregateOutput,
+        agent_interaction_enabledSumAggregateOutput as agent_interaction_enabledSumAggregateOutput,
+        agent_interaction_enabledMinAggregateOutput as agent_interaction_enabledMinAggregateOutput,
+        agent_interaction_enabledMaxAggregateOutput as agent_interaction_enabledMaxAggregateOutput,
+        agent_interaction_enabledScalarWhereWithAggregatesInput as agent_interaction_enabledScalarWhereWithAggregatesInput,
+        agent_interaction_enabledGroupByOutput as agent_interaction_enabledGroupByOutput,
+        agent_storeCountAggregateInput as agent_storeCountAggregateInput,
+        agent_storeAvgAggregateInput as agent_storeAvgAggregateInput,
+        agent_storeSumAggregateInput as agent_storeSumAggregateInput,
+        agent_storeMinAggregateInput as agent_storeMinAggregateInput,
+        agent_storeMaxAggregateInput as agent_storeMaxAggregateInput,
+        agent_storeCountAggregateOutput as agent_storeCountAggregateOutput,
+        agent_storeAvgAggregateOutput as agent_storeAvgAggregateOutput,
+        agent_storeSumAggregateOutput as agent_storeSumAggregateOutput,
+        agent_storeMinAggregateOutput as agent_storeMinAggregateOutput,
+        agent_storeMaxAggregateOutput as agent_storeMaxAggregateOutput,
+        agent_storeScalarWhereWithAggregatesInput as agent_storeScalarWhereWithAggregatesInput,
+        agent_storeGroupByOutput as agent_storeGroupByOutput,
+        object_approverCountAggregateInput as object_approverCountAggregateInput,
+        object_approverAvgAggregateInput as object_approverAvgAggregateInput,
+        object_approverSumAggregateInput as object_approverSumAggregateInput,
+        object_approverMinAggregateInput as object_approverMinAggregateInput,
+        object_approverMaxAggregateInput as object_approverMaxAggregateInput,
+        object_approverCountAggregateOutput as object_approverCountAggregateOutput,
+        object_approverAvgAggregateOutput as object_approverAvgAggregateOutput,
+        object_approverSumAggregateOutput as object_approverSumAggregateOutput,
+        object_approverMinAggregateOutput as object_approverMinAggregateOutput,
+        object_approverMaxAggregateOutput as object_approverMaxAggregateOutput,
+        object_approverScalarWhereWithAggregatesInput as object_approverScalarWhereWithAggregatesInput,
+        object_approverGroupByOutput as object_approverGroupByOutput,
+        object_statusCountAggregateInput as object_statusCountAggregateInput,
+        object_statusAvgAggregateInput as object_statusAvgAggregateInput,
+        object_statusSumAggregateInput as object_statusSumAggregateInput,
+        object_statusMinAggregateInput as object_statusMinAggregateInput,
+        object_statusMaxAggregateInput as object_statusMaxAggregateInput,
+        object_statusCountAggregateOutput as object_statusCountAggregateOutput,
+        object_statusAvgAggregateOutput as object_statusAvgAggregateOutput,
+        object_statusSumAggregateOutput as object_statusSumAggregateOutput,
+        object_statusMinAggregateOutput as object_statusMinAggregateOutput,
+        object_statusMaxAggregateOutput as object_statusMaxAggregateOutput,
+        object_statusScalarWhereWithAggregatesInput as object_statusScalarWhereWithAggregatesInput,
+        object_statusGroupByOutput as object_statusGroupByOutput,
+        organizationCountAggregateInput as organizationCountAggregateInput,
+        organizationAvgAggregateInput as organizationAvgAggregateInput,
+        organizationSumAggregateInput as organizationSumAggregateInput,
+        organizationMinAggregateInput as organizationMinAggregateInput,
+        organizationMaxAggregateInput as organizationMaxAggregateInput,
+        organizationCountAggregateOutput as organizationCountAggregateOutput,
+        organizationAvgAggregateOutput as organizationAvgAggregateOutput,
+        organizationSumAggregateOutput as organizationSumAggregateOutput,
+        organizationMinAggregateOutput as organizationMinAggregateOutput,
+        organizationMaxAggregateOutput as organizationMaxAggregateOutput,
+        organizationScalarWhereWithAggregatesInput as organizationScalarWhereWithAggregatesInput,
+        organizationGroupByOutput as organizationGroupByOutput,
+        organization_addonCountAggregateInput as organization_addonCountAggregateInput,
+        organization_addonAvgAggregateInput as organization_addonAvgAggregateInput,
+        organization_addonSumAggregateInput as organization_addonSumAggregateInput,
+        organization_addonMinAggregateInput as organization_addonMinAggregateInput,
+        organization_addonMaxAggregateInput as organization_addonMaxAggregateInput,
+        organization_addonCountAggregateOutput as organization_addonCountAggregateOutput,
+        organization_addonAvgAggregateOutput as organization_addonAvgAggregateOutput,
+        organization_addonSumAggregateOutput as organization_addonSumAggregateOutput,
+        organization_addonMinAggregateOutput as organization_addonMinAggregateOutput,
+        organization_addonMaxAggregateOutput as organization_addonMaxAggregateOutput,
+        organization_addonScalarWhereWithAggregatesInput as organization_addonScalarWhereWithAggregatesInput,
+        organization_addonGroupByOutput as organization_addonGroupByOutput,
+        organization_group_userCountAggregateInput as organization_group_userCountAggregateInput,
+        organization_group_userAvgAggregateInput as organization_group_userAvgAggregateInput,
+        organization_group_userSumAggregateInput as organization_group_userSumAggregateInput,
+        organization_group_userMinAggregateInput as organization_group_userMinAggregateInput,
+        organization_group_userMaxAggregateInput as organization_group_userMaxAggregateInput,
+        organization_group_userCountAggregateOutput as organization_group_userCountAggregateOutput,
+        organization_group_userAvgAggregateOutput as organization_group_userAvgAggregateOutput,
+        organization_group_userSumAggregateOutput as organization_group_userSumAggregateOutput,
+        organization_group_userMinAggregateOutput as organization_group_userMinAggregateOutput,
+        organization_group_userMaxAggregateOutput as organization_group_userMaxAggregateOutput,
+        organization_group_userScalarWhereWithAggregatesInput as organization_group_userScalarWhereWithAggregatesInput,
+        organization_group_userGroupByOutput as organization_group_userGroupByOutput,
+        plaid_auth_dataCountAggregateInput as plaid_auth_dataCountAggregateInput,
+        plaid_auth_dataAvgAggregateInput as plaid_auth_dataAvgAggregateInput,
+        plaid_auth_dataSumAggregateInput as plaid_auth_dataSumAggregateInput,
+        plaid_auth_dataMinAggregateInput as plaid_auth_dataMinAggregateInput,
+        plaid_auth_dataMaxAggregateInput as plaid_auth_dataMaxAggregateInput,
+        plaid_auth_dataCountAggregateOutput as plaid_auth_dataCountAggregateOutput,
+        plaid_auth_dataAvgAggregateOutput as plaid_auth_dataAvgAggregateOutput,
+        plaid_auth_dataSumAggregateOutput as plaid_auth_dataSumAggregateOutput,
+        plaid_auth_dataMinAggregateOutput as plaid_auth_dataMinAggregateOutput,
+        plaid_auth_dataMaxAggregateOutput as plaid_auth_dataMaxAggregateOutput,
+        plaid_auth_dataScalarWhereWithAggregatesInput as plaid_auth_dataScalarWhereWithAggregatesInput,
+        plaid_auth_dataGroupByOutput as plaid_auth_dataGroupByOutput,
+        pricing_intervalCountAggregateInput as pricing_intervalCountAggregateInput,
+        pricing_intervalAvgAggregateInput as pricing_intervalAvgAggregateInput,
+        pricing_intervalSumAggregateInput as pricing_intervalSumAggregateInput,
+        pricing_intervalMinAggregateInput as pricing_intervalMinAggregateInput,
+        pricing_intervalMaxAggregateInput as pricing_intervalMaxAggregateInput,
+        pricing_intervalCountAggregateOutput as pricing_intervalCountAggregateOutput,
+        pricing_intervalAvgAggregateOutput as pricing_intervalAvgAggregateOutput,
+        pricing_intervalSumAggregateOutput as pricing_intervalSumAggregateOutput,
+        pricing_intervalMinAggregateOutput as pricing_intervalMinAggregateOutput,
+        pricing_intervalMaxAggregateOutput as pricing_intervalMaxAggregateOutput,
+        pricing_intervalScalarWhereWithAggregatesInput as pricing_intervalScalarWhereWithAggregatesInput,
+        pricing_intervalGroupByOutput as pricing_intervalGroupByOutput,
+        productCountAggregateInput as productCountAggregateInput,
+        productAvgAggregateInput as productAvgAggregateInput,
+        productSumAggregateInput as productSumAggregateInput,
+        productMinAggregateInput as productMinAggregateInput,
+        productMaxAggregateInput as productMaxAggregateInput,
+        productCountAggregateOutput as productCountAggregateOutput,
+        productAvgAggregateOutput as productAvgAggregateOutput,
+        productSumAggregateOutput as productSumAggregateOutput,
+        productMinAggregateOutput as productMinAggregateOutput,
+        productMaxAggregateOutput as productMaxAggregateOutput,
+        productScalarWhereWithAggregatesInput as productScalarWhereWithAggregatesInput,
+        productGroupByOutput as productGroupByOutput,
+        product_addonCountAggregateInput as product_addonCountAggregateInput,
+        product_addonAvgAggregateInput as product_addonAvgAggregateInput,
+        product_addonSumAggregateInput as product_addonSumAggregateInput,
+        product_addonMinAggregateInput as product_addonMinAggregateInput,
+        product_addonMaxAggregateInput as product_addonMaxAggregateInput,
+        product_addonCountAggregateOutput as product_addonCountAggregateOutput,
+        product_addonAvgAggregateOutput as product_addonAvgAggregateOutput,
+        product_addonSumAggregateOutput as product_addonSumAggregateOutput,
+        product_addonMinAggregateOutput as product_addonMinAggregateOutput,
+        product_addonMaxAggregateOutput as product_addonMaxAggregateOutput,
+        product_addonScalarWhereWithAggregatesInput as product_addonScalarWhereWithAggregatesInput,
+        product_addonGroupByOutput as product_addonGroupByOutput,
+        product_signatureCountAggregateInput as product_signatureCountAggregateInput,
+        product_signatureAvgAggregateInput as product_signatureAvgAggregateInput,
+        product_signatureSumAggregateInput as product_signatureSumAggregateInput,
+        product_signatureMinAggregateInput as product_signatureMinAggregateInput,
+        product_signatureMaxAggregateInput as product_signatureMaxAggregateInput,
+        product_signatureCountAggregateOutput as product_signatureCountAggregateOutput,
+        product_signatureAvgAggregateOutput as product_signatureAvgAggregateOutput,
+        product_signatureSumAggregateOutput as product_signatureSumAggregateOutput,
+        product_signatureMinAggregateOutput as product_signatureMinAggregateOutput,
+        product_signatureMaxAggregateOutput as product_signatureMaxAggregateOutput,
+        product_signatureScalarWhereWithAggregatesInput as product_signatureScalarWhereWithAggregatesInput,
+        product_signatureGroupByOutput as product_signatureGroupByOutput,
+        product_to_uac_itemCountAggregateInput as product_to_uac_itemCountAggregateInput,
+        product_to_uac_itemAvgAggregateInput as product_to_uac_itemAvgAggregateInput,
+        product_to_uac_itemSumAggregateInput as product_to_uac_itemSumAggregateInput,
+        product_to_uac_itemMinAggregateInput as product_to_uac_itemMinAggregateInput,
+        product_to_uac_itemMaxAggregateInput as product_to_uac_itemMaxAggregateInput,
+        product_to_uac_itemCountAggregateOutput as product_to_uac_itemCountAggregateOutput,
+        product_to_uac_itemAvgAggregateOutput as product_to_uac_itemAvgAggregateOutput,
+        product_to_uac_itemSumAggregateOutput as product_to_uac_itemSumAggregateOutput,
+        product_to_uac_itemMinAggregateOutput as product_to_uac_itemMinAggregateOutput,
+        product_to_uac_itemMaxAggregateOutput as product_to_uac_itemMaxAggregateOutput,
+        product_to_uac_itemScalarWhereWithAggregatesInput as product_to_uac_itemScalarWhereWithAggregatesInput,
+        product_to_uac_itemGroupByOutput as product_to_uac_itemGroupByOutput,
+        reconciliation_matchCountAggregateInput as reconciliation_matchCountAggregateInput,
+        reconciliation_matchAvgAggregateInput as reconciliation_matchAvgAggregateInput,
+        reconciliation_matchSumAggregateInput as reconciliation_matchSumAggregateInput,
+        reconciliation_matchMinAggregateInput as reconciliation_matchMinAggregateInput,
+        reconciliation_matchMaxAggregateInput as reconciliation_matchMaxAggregateInput,
+        reconciliation_matchCountAggregateOutput as reconciliation_matchCountAggregateOutput,
+        reconciliation_matchAvgAggregateOutput as reconciliation_matchAvgAggregateOutput,
+        reconciliation_matchSumAggregateOutput as reconciliation_matchSumAggregateOutput,
+        reconciliation_matchMinAggregateOutput as reconciliation_matchMinAggregateOutput,
+        reconciliation_matchMaxAggregateOutput as reconciliation_matchMaxAggregateOutput,
+        reconciliation_matchScalarWhereWithAggregatesInput as reconciliation_matchScalarWhereWithAggregatesInput,
+        reconciliation_matchGroupByOutput as reconciliation_matchGroupByOutput,
+        reconciliation_settingCountAggregateInput as reconciliation_settingCountAggregateInput,
+        reconciliation_settingAvgAggregateInput as reconciliation_settingAvgAggregateInput,
+        reconciliation_settingSumAggregateInput as reconciliation_settingSumAggregateInput,
+        reconciliation_settingMinAggregateInput as reconciliation_settingMinAggregateInput,
+        reconciliation_settingMaxAggregateInput as reconciliation_settingMaxAggregateInput,
+        reconciliation_settingCountAggregateOutput as reconciliation_settingCountAggregateOutput,
+        reconciliation_settingAvgAggregateOutput as reconciliation_settingAvgAggregateOutput,
+        reconciliation_settingSumAggregateOutput as reconciliation_settingSumAggregateOutput,
+        reconciliation_settingMinAggregateOutput as reconciliation_settingMinAggregateOutput,
+        reconciliation_settingMaxAggregateOutput as reconciliation_settingMaxAggregateOutput,
+        reconciliation_settingScalarWhereWithAggregatesInput as reconciliation_settingScalarWhereWithAggregatesInput,
+        reconciliation_settingGroupByOutput as reconciliation_settingGroupByOutput,
+        reminder_settingsCountAggregateInput as reminder_settingsCountAggregateInput,
+        reminder_settingsAvgAggregateInput as reminder_settingsAvgAggregateInput,
+        reminder_settingsSumAggregateInput as reminder_settingsSumAggregateInput,
+        reminder_settingsMinAggregateInput as reminder_settingsMinAggregateInput,
+        reminder_settingsMaxAggregateInput as reminder_settingsMaxAggregateInput,
+        reminder_settingsCountAggregateOutput as reminder_settingsCountAggregateOutput,
+        reminder_settingsAvgAggregateOutput as reminder_settingsAvgAggregateOutput,
+        reminder_settingsSumAggregateOutput as reminder_settingsSumAggregateOutput,
+        reminder_settingsMinAggregateOutput as reminder_settingsMinAggregateOutput,
+        reminder_settingsMaxAggregateOutput as reminder_settingsMaxAggregateOutput,
+        reminder_settingsScalarWhereWithAggregatesInput as reminder_settingsScalarWhereWithAggregatesInput,
+        reminder_settingsGroupByOutput as reminder_settingsGroupByOutput,
+        scheduled_remindersCountAggregateInput as scheduled_remindersCountAggregateInput,
+        scheduled_remindersAvgAggregateInput as scheduled_remindersAvgAggregateInput,
+        scheduled_remindersSumAggregateInput as scheduled_remindersSumAggregateInput,
+        scheduled_remindersMinAggregateInput as scheduled_remindersMinAggregateInput,
+        scheduled_remindersMaxAggregateInput as scheduled_remindersMaxAggregateInput,
+        scheduled_remindersCountAggregateOutput as scheduled_remindersCountAggregateOutput,
+        scheduled_remindersAvgAggregateOutput as scheduled_remindersAvgAggregateOutput,
+        scheduled_remindersSumAggregateOutput as scheduled_remindersSumAggregateOutput,
+        scheduled_remindersMinAggregateOutput as scheduled_remindersMinAggregateOutput,
+        scheduled_remindersMaxAggregateOutput as scheduled_remindersMaxAggregateOutput,
+        scheduled_remindersScalarWhereWithAggregatesInput as scheduled_remindersScalarWhereWithAggregatesInput,
+        scheduled_remindersGroupByOutput as scheduled_remindersGroupByOutput,
+        slack_botsCountAggregateInput as slack_botsCountAggregateInput,
+        slack_botsAvgAggregateInput as slack_botsAvgAggregateInput,
+        slack_botsSumAggregateInput as slack_botsSumAggregateInput,
+        slack_botsMinAggregateInput as slack_botsMinAggregateInput,
+        slack_botsMaxAggregateInput as slack_botsMaxAggregateInput,
+        slack_botsCountAggregateOutput as slack_botsCountAggregateOutput,
+        slack_botsAvgAggregateOutput as slack_botsAvgAggregateOutput,
+        slack_botsSumAggregateOutput as slack_botsSumAggregateOutput,
+        slack_botsMinAggregateOutput as slack_botsMinAggregateOutput,
+        slack_botsMaxAggregateOutput as slack_botsMaxAggregateOutput,
+        slack_botsScalarWhereWithAggregatesInput as slack_botsScalarWhereWithAggregatesInput,
+        slack_botsGroupByOutput as slack_botsGroupByOutput,
+        slack_installationsCountAggregateInput as slack_installationsCountAggregateInput,
+        slack_installationsAvgAggregateInput as slack_installationsAvgAggregateInput,
+        slack_installationsSumAggregateInput as slack_installationsSumAggregateInput,
+        slack_installationsMinAggregateInput as slack_installationsMinAggregateInput,
+        slack_installationsMaxAggregateInput as slack_installationsMaxAggregateInput,
+        slack_installationsCountAggregateOutput as slack_installationsCountAggregateOutput,
+        slack_installationsAvgAggregateOutput as slack_installationsAvgAggregateOutput,
+        slack_installationsSumAggregateOutput as slack_installationsSumAggregateOutput,
+        slack_installationsMinAggregateOutput as slack_installationsMinAggregateOutput,
+        slack_installationsMaxAggregateOutput as slack_installationsMaxAggregateOutput,
+        slack_installationsScalarWhereWithAggregatesInput as slack_installationsScalarWhereWithAggregatesInput,
+        slack_installationsGroupByOutput as slack_installationsGroupByOutput,
+        slack_oauth_statesCountAggregateInput as slack_oauth_statesCountAggregateInput,
+        slack_oauth_statesAvgAggregateInput as slack_oauth_statesAvgAggregateInput,
+        slack_oauth_statesSumAggregateInput as slack_oauth_statesSumAggregateInput,
+        slack_oauth_statesMinAggregateInput as slack_oauth_statesMinAggregateInput,
+        slack_oauth_statesMaxAggregateInput as slack_oauth_statesMaxAggregateInput,
+        slack_oauth_statesCountAggregateOutput as slack_oauth_statesCountAggregateOutput,
+        slack_oauth_statesAvgAggregateOutput as slack_oauth_statesAvgAggregateOutput,
+        slack_oauth_statesSumAggregateOutput as slack_oauth_statesSumAggregateOutput,
+        slack_oauth_statesMinAggregateOutput as slack_oauth_statesMinAggregateOutput,
+        slack_oauth_statesMaxAggregateOutput as slack_oauth_statesMaxAggregateOutput,
+        slack_oauth_statesScalarWhereWithAggregatesInput as slack_oauth_statesScalarWhereWithAggregatesInput,
+        slack_oauth_statesGroupByOutput as slack_oauth_statesGroupByOutput,
+        uac_accountCountAggregateInput as uac_accountCountAggregateInput,
+        uac_accountAvgAggregateInput as uac_accountAvgAggregateInput,
+        uac_accountSumAggregateInput as uac_accountSumAggregateInput,
+        uac_accountMinAggregateInput as uac_accountMinAggregateInput,
+        uac_accountMaxAggregateInput as uac_accountMaxAggregateInput,
+        uac_accountCountAggregateOutput as uac_accountCountAggregateOutput,
+        uac_accountAvgAggregateOutput as uac_accountAvgAggregateOutput,
+        uac_accountSumAggregateOutput as uac_accountSumAggregateOutput,
+        uac_accountMinAggregateOutput as uac_accountMinAggregateOutput,
+        uac_accountMaxAggregateOutput as uac_accountMaxAggregateOutput,
+        uac_accountScalarWhereWithAggregatesInput as uac_accountScalarWhereWithAggregatesInput,
+        uac_accountGroupByOutput as uac_accountGroupByOutput,
+        uac_subsidiaryCountAggregateInput as uac_subsidiaryCountAggregateInput,
+        uac_subsidiaryAvgAggregateInput as uac_subsidiaryAvgAggregateInput,
+        uac_subsidiarySumAggregateInput as uac_subsidiarySumAggregateInput,
+        uac_subsidiaryMinAggregateInput as uac_subsidiaryMinAggregateInput,
+        uac_subsidiaryMaxAggregateInput as uac_subsidiaryMaxAggregateInput,
+        uac_subsidiaryCountAggregateOutput as uac_subsidiaryCountAggregateOutput,
+        uac_subsidiaryAvgAggregateOutput as uac_subsidiaryAvgAggregateOutput,
+        uac_subsidiarySumAggregateOutput as uac_subsidiarySumAggregateOutput,
+        uac_subsidiaryMinAggregateOutput as uac_subsidiaryMinAggregateOutput,
+        uac_subsidiaryMaxAggregateOutput as uac_subsidiaryMaxAggregateOutput,
+        uac_subsidiaryScalarWhereWithAggregatesInput as uac_subsidiaryScalarWhereWithAggregatesInput,
+        uac_subsidiaryGroupByOutput as uac_subsidiaryGroupByOutput,
+        uac_addressCountAggregateInput as uac_addressCountAggregateInput,
+        uac_addressAvgAggregateInput as uac_addressAvgAggregateInput,
+        uac_addressSumAggregateInput as uac_addressSumAggregateInput,
+        uac_addressMinAggregateInput as uac_addressMinAggregateInput,
+        uac_addressMaxAggregateInput as uac_addressMaxAggregateInput,
+        uac_addressCountAggregateOutput as uac_addressCountAggregateOutput,
+        uac_addressAvgAggregateOutput as uac_addressAvgAggregateOutput,
+        uac_addressSumAggregateOutput as uac_addressSumAggregateOutput,
+        uac_addressMinAggregateOutput as uac_addressMinAggregateOutput,
+        uac_addressMaxAggregateOutput as uac_addressMaxAggregateOutput,
+        uac_addressScalarWhereWithAggregatesInput as uac_addressScalarWhereWithAggregatesInput,
+        uac_addressGroupByOutput as uac_addressGroupByOutput,
+        uac_billCountAggregateInput as uac_billCountAggregateInput,
+        uac_billAvgAggregateInput as uac_billAvgAggregateInput,
+        uac_billSumAggregateInput as uac_billSumAggregateInput,
+        uac_billMinAggregateInput as uac_billMinAggregateInput,
+        uac_billMaxAggregateInput as uac_billMaxAggregateInput,
+        uac_billCountAggregateOutput as uac_billCountAggregateOutput,
+        uac_billAvgAggregateOutput as uac_billAvgAggregateOutput,
+        uac_billSumAggregateOutput as uac_billSumAggregateOutput,
+        uac_billMinAggregateOutput as uac_billMinAggregateOutput,
+        uac_billMaxAggregateOutput as uac_billMaxAggregateOutput,
+        uac_billScalarWhereWithAggregatesInput as uac_billScalarWhereWithAggregatesInput,
+        uac_billGroupByOutput as uac_billGroupByOutput,
+        uac_bill_paymentCountAggregateInput as uac_bill_paymentCountAggregateInput,
+        uac_bill_paymentAvgAggregateInput as uac_bill_paymentAvgAggregateInput,
+        uac_bill_paymentSumAggregateInput as uac_bill_paymentSumAggregateInput,
+        uac_bill_paymentMinAggregateInput as uac_bill_paymentMinAggregateInput,
+        uac_bill_paymentMaxAggregateInput as uac_bill_paymentMaxAggregateInput,
+        uac_bill_paymentCountAggregateOutput as uac_bill_paymentCountAggregateOutput,
+        uac_bill_paymentAvgAggregateOutput as uac_bill_paymentAvgAggregateOutput,
+        uac_bill_paymentSumAggregateOutput as uac_bill_paymentSumAggregateOutput,
+        uac_bill_paymentMinAggregateOutput as uac_bill_paymentMinAggregateOutput,
+        uac_bill_paymentMaxAggregateOutput as uac_bill_paymentMaxAggregateOutput,
+        uac_bill_paymentScalarWhereWithAggregatesInput as uac_bill_paymentScalarWhereWithAggregatesInput,
+        uac_bill_paymentGroupByOutput as uac_bill_paymentGroupByOutput,
+        uac_bill_paymentsCountAggregateInput as uac_bill_paymentsCountAggregateInput,
+        uac_bill_paymentsAvgAggregateInput as uac_bill_paymentsAvgAggregateInput,
+        uac_bill_paymentsSumAggregateInput as uac_bill_paymentsSumAggregateInput,
+        uac_bill_paymentsMinAggregateInput as uac_bill_paymentsMinAggregateInput,
+        uac_bill_paymentsMaxAggregateInput as uac_bill_paymentsMaxAggregateInput,
+        uac_bill_paymentsCountAggregateOutput as uac_bill_paymentsCountAggregateOutput,
+        uac_bill_paymentsAvgAggregateOutput as uac_bill_paymentsAvgAggregateOutput,
+        uac_bill_paymentsSumAggregateOutput as uac_bill_paymentsSumAggregateOutput,
+        uac_bill_paymentsMinAggregateOutput as uac_bill_paymentsMinAggregateOutput,
+        uac_bill_paymentsMaxAggregateOutput as uac_bill_paymentsMaxAggregateOutput,
+        uac_bill_paymentsScalarWhereWithAggregatesInput as uac_bill_paymentsScalarWhereWithAggregatesInput,
+        uac_bill_paymentsGroupByOutput as uac_bill_paymentsGroupByOutput,
+        uac_bill_payments_linked_billCountAggregateInput as uac_bill_payments_linked_billCountAggregateInput,
+        uac_bill_payments_linked_billAvgAggregateInput as uac_bill_payments_linked_billAvgAggregateInput,
+        uac_bill_payments_linked_billSumAggregateInput as uac_bill_payments_linked_billSumAggregateInput,
+        uac_bill_payments_linked_billMinAggregateInput as uac_bill_payments_linked_billMinAggregateInput,
+        uac_bill_payments_linked_billMaxAggregateInput as uac_bill_payments_linked_billMaxAggregateInput,
+        uac_bill_payments_linked_billCountAggregateOutput as uac_bill_payments_linked_billCountAggregateOutput,
+        uac_bill_payments_linked_billAvgAggregateOutput as uac_bill_payments_linked_billAvgAggregateOutput,
+        uac_bill_payments_linked_billSumAggregateOutput as uac_bill_payments_linked_billSumAggregateOutput,
+        uac_bill_payments_linked_billMinAggregateOutput as uac_bill_payments_linked_billMinAggregateOutput,
+        uac_bill_payments_linked_billMaxAggregateOutput as uac_bill_payments_linked_billMaxAggregateOutput,
+        uac_bill_payments_linked_billScalarWhereWithAggregatesInput as uac_bill_payments_linked_billScalarWhereWithAggregatesInput,
+        uac_bill_payments_linked_billGroupByOutput as uac_bill_payments_linked_billGroupByOutput,
+        uac_bill_purchase_orderCountAggregateInput as uac_bill_purchase_orderCountAggregateInput,
+        uac_bill_purchase_orderAvgAggregateInput as uac_bill_purchase_orderAvgAggregateInput,
+        uac_bill_purchase_orderSumAggregateInput as uac_bill_purchase_orderSumAggregateInput,
+        uac_bill_purchase_orderMinAggregateInput as uac_bill_purchase_orderMinAggregateInput,
+        uac_bill_purchase_orderMaxAggregateInput as uac_bill_purchase_orderMaxAggregateInput,
+        uac_bill_purchase_orderCountAggregateOutput as uac_bill_purchase_orderCountAggregateOutput,
+        uac_bill_purchase_orderAvgAggregateOutput as uac_bill_purchase_orderAvgAggregateOutput,
+        uac_bill_purchase_orderSumAggregateOutput as uac_bill_purchase_orderSumAggregateOutput,
+        uac_bill_purchase_orderMinAggregateOutput as uac_bill_purchase_orderMinAggregateOutput,
+        uac_bill_purchase_orderMaxAggregateOutput as uac_bill_purchase_orderMaxAggregateOutput,
+        uac_bill_purchase_orderScalarWhereWithAggregatesInput as uac_bill_purchase_orderScalarWhereWithAggregatesInput,
+        uac_bill_purchase_orderGroupByOutput as uac_bill_purchase_orderGroupByOutput,
+        uac_customerCountAggregateInput as uac_customerCountAggregateInput,
+        uac_customerAvgAggregateInput as uac_customerAvgAggregateInput,
+        uac_customerSumAggregateInput as uac_customerSumAggregateInput,
+        uac_customerMinAggregateInput as uac_customerMinAggregateInput,
+        uac_customerMaxAggregateInput as uac_customerMaxAggregateInput,
+        uac_customerCountAggregateOutput as uac_customerCountAggregateOutput,
+        uac_customerAvgAggregateOutput as uac_customerAvgAggregateOutput,
+        uac_customerSumAggregateOutput as uac_customerSumAggregateOutput,
+        uac_customerMinAggregateOutput as uac_customerMinAggregateOutput,
+        uac_customerMaxAggregateOutput as uac_customerMaxAggregateOutput,
+        uac_customerScalarWhereWithAggregatesInput as uac_customerScalarWhereWithAggregatesInput,
+        uac_customerGroupByOutput as uac_customerGroupByOutput,
+        uac_invoiceCountAggregateInput as uac_invoiceCountAggregateInput,
+        uac_invoiceAvgAggregateInput as uac_invoiceAvgAggregateInput,
+        uac_invoiceSumAggregateInput as uac_invoiceSumAggregateInput,
+        uac_invoiceMinAggregateInput as uac_invoiceMinAggregateInput,
+        uac_invoiceMaxAggregateInput as uac_invoiceMaxAggregateInput,
+        uac_invoiceCountAggregateOutput as uac_invoiceCountAggregateOutput,
+        uac_invoiceAvgAggregateOutput as uac_invoiceAvgAggregateOutput,
+        uac_invoiceSumAggregateOutput as uac_invoiceSumAggregateOutput,
+        uac_invoiceMinAggregateOutput as uac_invoiceMinAggregateOutput,
+        uac_invoiceMaxAggregateOutput as uac_invoiceMaxAggregateOutput,
+        uac_invoiceScalarWhereWithAggregatesInput as uac_invoiceScalarWhereWithAggregatesInput,
+        uac_invoiceGroupByOutput as uac_invoiceGroupByOutput,
+        uac_invoice_paymentCountAggregateInput as uac_invoice_paymentCountAggregateInput,
+        uac_invoice_paymentAvgAggregateInput as uac_invoice_paymentAvgAggregateInput,
+        uac_invoice_paymentSumAggregateInput as uac_invoice_paymentSumAggregateInput,
+        uac_invoice_paymentMinAggregateInput as uac_invoice_paymentMinAggregateInput,
+        uac_invoice_paymentMaxAggregateInput as uac_invoice_paymentMaxAggregateInput,
+        uac_invoice_paymentCountAggregateOutput as uac_invoice_paymentCountAggregateOutput,
+        uac_invoice_paymentAvgAggregateOutput as uac_invoice_paymentAvgAggregateOutput,
+        uac_invoice_paymentSumAggregateOutput as uac_invoice_paymentSumAggregateOutput,
+        uac_invoice_paymentMinAggregateOutput as uac_invoice_paymentMinAggregateOutput,
+        uac_invoice_paymentMaxAggregateOutput as uac_invoice_paymentMaxAggregateOutput,
+        uac_invoice_paymentScalarWhereWithAggregatesInput as uac_invoice_paymentScalarWhereWithAggregatesInput,
+        uac_invoice_paymentGroupByOutput as uac_invoice_paymentGroupByOutput,
+        unprocessed_uac_invoice_paymentCountAggregateInput as unprocessed_uac_invoice_paymentCountAggregateInput,
+        unprocessed_uac_invoice_paymentAvgAggregateInput as unprocessed_uac_invoice_paymentAvgAggregateInput,
+        unprocessed_uac_invoice_paymentSumAggregateInput as unprocessed_uac_invoice_paymentSumAggregateInput,
+        unprocessed_uac_invoice_paymentMinAggregateInput as unprocessed_uac_invoice_paymentMinAggregateInput,
+        unprocessed_uac_invoice_paymentMaxAggregateInput as unprocessed_uac_invoice_paymentMaxAggregateInput,
+        unprocessed_uac_invoice_paymentCountAggregateOutput as unprocessed_uac_invoice_paymentCountAggregateOutput,
+        unprocessed_uac_invoice_paymentAvgAggregateOutput as unprocessed_uac_invoice_paymentAvgAggregateOutput,
+        unprocessed_uac_invoice_paymentSumAggregateOutput as unprocessed_uac_invoice_paymentSumAggregateOutput,
+        unprocessed_uac_invoice_paymentMinAggregateOutput as unprocessed_uac_invoice_paymentMinAggregateOutput,
+        unprocessed_uac_invoice_paymentMaxAggregateOutput as unprocessed_uac_invoice_paymentMaxAggregateOutput,
+        unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput as unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput,
+        unprocessed_uac_invoice_paymentGroupByOutput as unprocessed_uac_invoice_paymentGroupByOutput,
+        uac_itemCountAggregateInput as uac_itemCountAggregateInput,
+        uac_itemAvgAggregateInput as uac_itemAvgAggregateInput,
+        uac_itemSumAggregateInput as uac_itemSumAggregateInput,
+        uac_itemMinAggregateInput as uac_itemMinAggregateInput,
+        uac_itemMaxAggregateInput as uac_itemMaxAggregateInput,
+        uac_itemCountAggregateOutput as uac_itemCountAggregateOutput,
+        uac_itemAvgAggregateOutput as uac_itemAvgAggregateOutput,
+        uac_itemSumAggregateOutput as uac_itemSumAggregateOutput,
+        uac_itemMinAggregateOutput as uac_itemMinAggregateOutput,
+        uac_itemMaxAggregateOutput as uac_itemMaxAggregateOutput,
+        uac_itemScalarWhereWithAggregatesInput as uac_itemScalarWhereWithAggregatesInput,
+        uac_itemGroupByOutput as uac_itemGroupByOutput,
+        uac_item_line_detailCountAggregateInput as uac_item_line_detailCountAggregateInput,
+        uac_item_line_detailAvgAggregateInput as uac_item_line_detailAvgAggregateInput,
+        uac_item_line_detailSumAggregateInput as uac_item_line_detailSumAggregateInput,
+        uac_item_line_detailMinAggregateInput as uac_item_line_detailMinAggregateInput,
+        uac_item_line_detailMaxAggregateInput as uac_item_line_detailMaxAggregateInput,
+        uac_item_line_detailCountAggregateOutput as uac_item_line_detailCountAggregateOutput,
+        uac_item_line_detailAvgAggregateOutput as uac_item_line_detailAvgAggregateOutput,
+        uac_item_line_detailSumAggregateOutput as uac_item_line_detailSumAggregateOutput,
+        uac_item_line_detailMinAggregateOutput as uac_item_line_detailMinAggregateOutput,
+        uac_item_line_detailMaxAggregateOutput as uac_item_line_detailMaxAggregateOutput,
+        uac_item_line_detailScalarWhereWithAggregatesInput as uac_item_line_detailScalarWhereWithAggregatesInput,
+        uac_item_line_detailGroupByOutput as uac_item_line_detailGroupByOutput,
+        uac_line_itemCountAggregateInput as uac_line_itemCountAggregateInput,
+        uac_line_itemAvgAggregateInput as uac_line_itemAvgAggregateInput,
+        uac_line_itemSumAggregateInput as uac_line_itemSumAggregateInput,
+        uac_line_itemMinAggregateInput as uac_line_itemMinAggregateInput,
+        uac_line_itemMaxAggregateInput as uac_line_itemMaxAggregateInput,
+        uac_line_itemCountAggregateOutput as uac_line_itemCountAggregateOutput,
+        uac_line_itemAvgAggregateOutput as uac_line_itemAvgAggregateOutput,
+        uac_line_itemSumAggregateOutput as uac_line_itemSumAggregateOutput,
+        uac_line_itemMinAggregateOutput as uac_line_itemMinAggregateOutput,
+        uac_line_itemMaxAggregateOutput as uac_line_itemMaxAggregateOutput,
+        uac_line_itemScalarWhereWithAggregatesInput as uac_line_itemScalarWhereWithAggregatesInput,
+        uac_line_itemGroupByOutput as uac_line_itemGroupByOutput,
+        uac_line_item_detailCountAggregateInput as uac_line_item_detailCountAggregateInput,
+        uac_line_item_detailAvgAggregateInput as uac_line_item_detailAvgAggregateInput,
+        uac_line_item_detailSumAggregateInput as uac_line_item_detailSumAggregateInput,
+        uac_line_item_detailMinAggregateInput as uac_line_item_detailMinAggregateInput,
+        uac_line_item_detailMaxAggregateInput as uac_line_item_detailMaxAggregateInput,
+        uac_line_item_detailCountAggregateOutput as uac_line_item_detailCountAggregateOutput,
+        uac_line_item_detailAvgAggregateOutput as uac_line_item_detailAvgAggregateOutput,
+        uac_line_item_detailSumAggregateOutput as uac_line_item_detailSumAggregateOutput,
+        uac_line_item_detailMinAggregateOutput as uac_line_item_detailMinAggregateOutput,
+        uac_line_item_detailMaxAggregateOutput as uac_line_item_detailMaxAggregateOutput,
+        uac_line_item_detailScalarWhereWithAggregatesInput as uac_line_item_detailScalarWhereWithAggregatesInput,
+        uac_line_item_detailGroupByOutput as uac_line_item_detailGroupByOutput,
+        uac_purchase_orderCountAggregateInput as uac_purchase_orderCountAggregateInput,
+        uac_purchase_orderAvgAggregateInput as uac_purchase_orderAvgAggregateInput,
+        uac_purchase_orderSumAggregateInput as uac_purchase_orderSumAggregateInput,
+        uac_purchase_orderMinAggregateInput as uac_purchase_orderMinAggregateInput,
+        uac_purchase_orderMaxAggregateInput as uac_purchase_orderMaxAggregateInput,
+        uac_purchase_orderCountAggregateOutput as uac_purchase_orderCountAggregateOutput,
+        uac_purchase_orderAvgAggregateOutput as uac_purchase_orderAvgAggregateOutput,
+        uac_purchase_orderSumAggregateOutput as uac_purchase_orderSumAggregateOutput,
+        uac_purchase_orderMinAggregateOutput as uac_purchase_orderMinAggregateOutput,
+        uac_purchase_orderMaxAggregateOutput as uac_purchase_orderMaxAggregateOutput,
+        uac_purchase_orderScalarWhereWithAggregatesInput as uac_purchase_orderScalarWhereWithAggregatesInput,
+        uac_purchase_orderGroupByOutput as uac_purchase_orderGroupByOutput,
+        uac_requestsCountAggregateInput as uac_requestsCountAggregateInput,
+        uac_requestsAvgAggregateInput as uac_requestsAvgAggregateInput,
+        uac_requestsSumAggregateInput as uac_requestsSumAggregateInput,
+        uac_requestsMinAggregateInput as uac_requestsMinAggregateInput,
+        uac_requestsMaxAggregateInput as uac_requestsMaxAggregateInput,
+        uac_requestsCountAggregateOutput as uac_requestsCountAggregateOutput,
+        uac_requestsAvgAggregateOutput as uac_requestsAvgAggregateOutput,
+        uac_requestsSumAggregateOutput as uac_requestsSumAggregateOutput,
+        uac_requestsMinAggregateOutput as uac_requestsMinAggregateOutput,
+        uac_requestsMaxAggregateOutput as uac_requestsMaxAggregateOutput,
+        uac_requestsScalarWhereWithAggregatesInput as uac_requestsScalarWhereWithAggregatesInput,
+        uac_requestsGroupByOutput as uac_requestsGroupByOutput,
+        uac_vendorCountAggregateInput as uac_vendorCountAggregateInput,
+        uac_vendorAvgAggregateInput as uac_vendorAvgAggregateInput,
+        uac_vendorSumAggregateInput as uac_vendorSumAggregateInput,
+        uac_vendorMinAggregateInput as uac_vendorMinAggregateInput,
+        uac_vendorMaxAggregateInput as uac_vendorMaxAggregateInput,
+        uac_vendorCountAggregateOutput as uac_vendorCountAggregateOutput,
+        uac_vendorAvgAggregateOutput as uac_vendorAvgAggregateOutput,
+        uac_vendorSumAggregateOutput as uac_vendorSumAggregateOutput,
+        uac_vendorMinAggregateOutput as uac_vendorMinAggregateOutput,
+        uac_vendorMaxAggregateOutput as uac_vendorMaxAggregateOutput,
+        uac_vendorScalarWhereWithAggregatesInput as uac_vendorScalarWhereWithAggregatesInput,
+        uac_vendorGroupByOutput as uac_vendorGroupByOutput,
+        usageCountAggregateInput as usageCountAggregateInput,
+        usageAvgAggregateInput as usageAvgAggregateInput,
+        usageSumAggregateInput as usageSumAggregateInput,
+        usageMinAggregateInput as usageMinAggregateInput,
+        usageMaxAggregateInput as usageMaxAggregateInput,
+        usageCountAggregateOutput as usageCountAggregateOutput,
+        usageAvgAggregateOutput as usageAvgAggregateOutput,
+        usageSumAggregateOutput as usageSumAggregateOutput,
+        usageMinAggregateOutput as usageMinAggregateOutput,
+        usageMaxAggregateOutput as usageMaxAggregateOutput,
+        usageScalarWhereWithAggregatesInput as usageScalarWhereWithAggregatesInput,
+        usageGroupByOutput as usageGroupByOutput,
+        contract_reference_dataCountAggregateInput as contract_reference_dataCountAggregateInput,
+        contract_reference_dataAvgAggregateInput as contract_reference_dataAvgAggregateInput,
+        contract_reference_dataSumAggregateInput as contract_reference_dataSumAggregateInput,
+        contract_reference_dataMinAggregateInput as contract_reference_dataMinAggregateInput,
+        contract_reference_dataMaxAggregateInput as contract_reference_dataMaxAggregateInput,
+        contract_reference_dataCountAggregateOutput as contract_reference_dataCountAggregateOutput,
+        contract_reference_dataAvgAggregateOutput as contract_reference_dataAvgAggregateOutput,
+        contract_reference_dataSumAggregateOutput as contract_reference_dataSumAggregateOutput,
+        contract_reference_dataMinAggregateOutput as contract_reference_dataMinAggregateOutput,
+        contract_reference_dataMaxAggregateOutput as contract_reference_dataMaxAggregateOutput,
+        contract_reference_dataScalarWhereWithAggregatesInput as contract_reference_dataScalarWhereWithAggregatesInput,
+        contract_reference_dataGroupByOutput as contract_reference_dataGroupByOutput,
+        payment_gatewaysCountAggregateInput as payment_gatewaysCountAggregateInput,
+        payment_gatewaysAvgAggregateInput as payment_gatewaysAvgAggregateInput,
+        payment_gatewaysSumAggregateInput as payment_gatewaysSumAggregateInput,
+        payment_gatewaysMinAggregateInput as payment_gatewaysMinAggregateInput,
+        payment_gatewaysMaxAggregateInput as payment_gatewaysMaxAggregateInput,
+        payment_gatewaysCountAggregateOutput as payment_gatewaysCountAggregateOutput,
+        payment_gatewaysAvgAggregateOutput as payment_gatewaysAvgAggregateOutput,
+        payment_gatewaysSumAggregateOutput as payment_gatewaysSumAggregateOutput,
+        payment_gatewaysMinAggregateOutput as payment_gatewaysMinAggregateOutput,
+        payment_gatewaysMaxAggregateOutput as payment_gatewaysMaxAggregateOutput,
+        payment_gatewaysScalarWhereWithAggregatesInput as payment_gatewaysScalarWhereWithAggregatesInput,
+        payment_gatewaysGroupByOutput as payment_gatewaysGroupByOutput,
+        sync_configCountAggregateInput as sync_configCountAggregateInput,
+        sync_configAvgAggregateInput as sync_configAvgAggregateInput,
+        sync_configSumAggregateInput as sync_configSumAggregateInput,
+        sync_configMinAggregateInput as sync_configMinAggregateInput,
+        sync_configMaxAggregateInput as sync_configMaxAggregateInput,
+        sync_configCountAggregateOutput as sync_configCountAggregateOutput,
+        sync_configAvgAggregateOutput as sync_configAvgAggregateOutput,
+        sync_configSumAggregateOutput as sync_configSumAggregateOutput,
+        sync_configMinAggregateOutput as sync_configMinAggregateOutput,
+        sync_configMaxAggregateOutput as sync_configMaxAggregateOutput,
+        sync_configScalarWhereWithAggregatesInput as sync_configScalarWhereWithAggregatesInput,
+        sync_configGroupByOutput as sync_configGroupByOutput,
+        sync_jobsCountAggregateInput as sync_jobsCountAggregateInput,
+        sync_jobsAvgAggregateInput as sync_jobsAvgAggregateInput,
+        sync_jobsSumAggregateInput as sync_jobsSumAggregateInput,
+        sync_jobsMinAggregateInput as sync_jobsMinAggregateInput,
+        sync_jobsMaxAggregateInput as sync_jobsMaxAggregateInput,
+        sync_jobsCountAggregateOutput as sync_jobsCountAggregateOutput,
+        sync_jobsAvgAggregateOutput as sync_jobsAvgAggregateOutput,
+        sync_jobsSumAggregateOutput as sync_jobsSumAggregateOutput,
+        sync_jobsMinAggregateOutput as sync_jobsMinAggregateOutput,
+        sync_jobsMaxAggregateOutput as sync_jobsMaxAggregateOutput,
+        sync_jobsScalarWhereWithAggregatesInput as sync_jobsScalarWhereWithAggregatesInput,
+        sync_jobsGroupByOutput as sync_jobsGroupByOutput,
+        connectionsCountAggregateInput as connectionsCountAggregateInput,
+        connectionsAvgAggregateInput as connectionsAvgAggregateInput,
+        connectionsSumAggregateInput as connectionsSumAggregateInput,
+        connectionsMinAggregateInput as connectionsMinAggregateInput,
+        connectionsMaxAggregateInput as connectionsMaxAggregateInput,
+        connectionsCountAggregateOutput as connectionsCountAggregateOutput,
+        connectionsAvgAggregateOutput as connectionsAvgAggregateOutput,
+        connectionsSumAggregateOutput as connectionsSumAggregateOutput,
+        connectionsMinAggregateOutput as connectionsMinAggregateOutput,
+        connectionsMaxAggregateOutput as connectionsMaxAggregateOutput,
+        connectionsScalarWhereWithAggregatesInput as connectionsScalarWhereWithAggregatesInput,
+        connectionsGroupByOutput as connectionsGroupByOutput,
+        userCountAggregateInput as userCountAggregateInput,
+        userAvgAggregateInput as userAvgAggregateInput,
+        userSumAggregateInput as userSumAggregateInput,
+        userMinAggregateInput as userMinAggregateInput,
+        userMaxAggregateInput as userMaxAggregateInput,
+        userCountAggregateOutput as userCountAggregateOutput,
+        userAvgAggregateOutput as userAvgAggregateOutput,
+        userSumAggregateOutput as userSumAggregateOutput,
+        userMinAggregateOutput as userMinAggregateOutput,
+        userMaxAggregateOutput as userMaxAggregateOutput,
+        userScalarWhereWithAggregatesInput as userScalarWhereWithAggregatesInput,
+        userGroupByOutput as userGroupByOutput,
+        user_groupCountAggregateInput as user_groupCountAggregateInput,
+        user_groupAvgAggregateInput as user_groupAvgAggregateInput,
+        user_groupSumAggregateInput as user_groupSumAggregateInput,
+        user_groupMinAggregateInput as user_groupMinAggregateInput,
+        user_groupMaxAggregateInput as user_groupMaxAggregateInput,
+        user_groupCountAggregateOutput as user_groupCountAggregateOutput,
+        user_groupAvgAggregateOutput as user_groupAvgAggregateOutput,
+        user_groupSumAggregateOutput as user_groupSumAggregateOutput,
+        user_groupMinAggregateOutput as user_groupMinAggregateOutput,
+        user_groupMaxAggregateOutput as user_groupMaxAggregateOutput,
+        user_groupScalarWhereWithAggregatesInput as user_groupScalarWhereWithAggregatesInput,
+        user_groupGroupByOutput as user_groupGroupByOutput,
+        invoice_requestCountAggregateInput as invoice_requestCountAggregateInput,
+        invoice_requestAvgAggregateInput as invoice_requestAvgAggregateInput,
+        invoice_requestSumAggregateInput as invoice_requestSumAggregateInput,
+        invoice_requestMinAggregateInput as invoice_requestMinAggregateInput,
+        invoice_requestMaxAggregateInput as invoice_requestMaxAggregateInput,
+        invoice_requestCountAggregateOutput as invoice_requestCountAggregateOutput,
+        invoice_requestAvgAggregateOutput as invoice_requestAvgAggregateOutput,
+        invoice_requestSumAggregateOutput as invoice_requestSumAggregateOutput,
+        invoice_requestMinAggregateOutput as invoice_requestMinAggregateOutput,
+        invoice_requestMaxAggregateOutput as invoice_requestMaxAggregateOutput,
+        invoice_requestScalarWhereWithAggregatesInput as invoice_requestScalarWhereWithAggregatesInput,
+        invoice_requestGroupByOutput as invoice_requestGroupByOutput,
+        api_keyCountAggregateInput as api_keyCountAggregateInput,
+        api_keyAvgAggregateInput as api_keyAvgAggregateInput,
+        api_keySumAggregateInput as api_keySumAggregateInput,
+        api_keyMinAggregateInput as api_keyMinAggregateInput,
+        api_keyMaxAggregateInput as api_keyMaxAggregateInput,
+        api_keyCountAggregateOutput as api_keyCountAggregateOutput,
+        api_keyAvgAggregateOutput as api_keyAvgAggregateOutput,
+        api_keySumAggregateOutput as api_keySumAggregateOutput,
+        api_keyMinAggregateOutput as api_keyMinAggregateOutput,
+        api_keyMaxAggregateOutput as api_keyMaxAggregateOutput,
+        api_keyScalarWhereWithAggregatesInput as api_keyScalarWhereWithAggregatesInput,
+        api_keyGroupByOutput as api_keyGroupByOutput,
+        invoice_email_resendCountAggregateInput as invoice_email_resendCountAggregateInput,
+        invoice_email_resendAvgAggregateInput as invoice_email_resendAvgAggregateInput,
+        invoice_email_resendSumAggregateInput as invoice_email_resendSumAggregateInput,
+        invoice_email_resendMinAggregateInput as invoice_email_resendMinAggregateInput,
+        invoice_email_resendMaxAggregateInput as invoice_email_resendMaxAggregateInput,
+        invoice_email_resendCountAggregateOutput as invoice_email_resendCountAggregateOutput,
+        invoice_email_resendAvgAggregateOutput as invoice_email_resendAvgAggregateOutput,
+        invoice_email_resendSumAggregateOutput as invoice_email_resendSumAggregateOutput,
+        invoice_email_resendMinAggregateOutput as invoice_email_resendMinAggregateOutput,
+        invoice_email_resendMaxAggregateOutput as invoice_email_resendMaxAggregateOutput,
+        invoice_email_resendScalarWhereWithAggregatesInput as invoice_email_resendScalarWhereWithAggregatesInput,
+        invoice_email_resendGroupByOutput as invoice_email_resendGroupByOutput,
+    )
+else:
+    _AGGREGATES = frozenset(
+        [
+            'AdjustmentReasonWithAggregatesFilter',
+            'BillingFrequencyWithAggregatesFilter',
+            'CreditGrantRestrictionTypeWithAggregatesFilter',
+            'CreditLedgerStatusWithAggregatesFilter',
+            'CreditTypeWithAggregatesFilter',
+            'GrantUnitWithAggregatesFilter',
+            'InvoiceAdjustmentLineItemActionWithAggregatesFilter',
+            'PricingAccumulationPeriodWithAggregatesFilter',
+            'PricingIntervalTypeWithAggregatesFilter',
+            'ReconciliationStatusWithAggregatesFilter',
+            'approval_object_typeWithAggregatesFilter',
+            'approval_statusWithAggregatesFilter',
+            'currencyWithAggregatesFilter',
+            'invoice_statusWithAggregatesFilter',
+            'reconciliation_object_typeWithAggregatesFilter',
+            'reconciliation_scopeWithAggregatesFilter',
+            'reminder_statusWithAggregatesFilter',
+            'reminder_typesWithAggregatesFilter',
+            'uac_account_categoryWithAggregatesFilter',
+            'uac_account_statusWithAggregatesFilter',
+            'uac_account_typeWithAggregatesFilter',
+            'uac_address_typeWithAggregatesFilter',
+            'uac_bill_payment_typeWithAggregatesFilter',
+            'uac_bill_payments_line_item_typeWithAggregatesFilter',
+            'uac_bill_statusWithAggregatesFilter',
+            'uac_customer_statusWithAggregatesFilter',
+            'uac_invoice_payment_typeWithAggregatesFilter',
+            'uac_item_line_detail_typeWithAggregatesFilter',
+            'uac_item_statusWithAggregatesFilter',
+            'uac_item_typeWithAggregatesFilter',
+            'uac_purchase_order_statusWithAggregatesFilter',
+            'uac_vendor_statusWithAggregatesFilter',
+            'us_stateWithAggregatesFilter',
+            'invoice_request_statusWithAggregatesFilter',
+            'acc_uac_invoiceCountAggregateInput',
+            'acc_uac_invoiceAvgAggregateInput',
+            'acc_uac_invoiceSumAggregateInput',
+            'acc_uac_invoiceMinAggregateInput',
+            'acc_uac_invoiceMaxAggregateInput',
+            'acc_uac_invoiceCountAggregateOutput',
+            'acc_uac_invoiceAvgAggregateOutput',
+            'acc_uac_invoiceSumAggregateOutput',
+            'acc_uac_invoiceMinAggregateOutput',
+            'acc_uac_invoiceMaxAggregateOutput',
+            'acc_uac_invoiceScalarWhereWithAggregatesInput',
+            'acc_uac_invoiceGroupByOutput',
+            'approvalCountAggregateInput',
+            'approvalAvgAggregateInput',
+            'approvalSumAggregateInput',
+            'approvalMinAggregateInput',
+            'approvalMaxAggregateInput',
+            'approvalCountAggregateOutput',
+            'approvalAvgAggregateOutput',
+            'approvalSumAggregateOutput',
+            'approvalMinAggregateOutput',
+            'approvalMaxAggregateOutput',
+            'approvalScalarWhereWithAggregatesInput',
+            'approvalGroupByOutput',
+            'approval_slack_request_contentCountAggregateInput',
+            'approval_slack_request_contentAvgAggregateInput',
+            'approval_slack_request_contentSumAggregateInput',
+            'approval_slack_request_contentMinAggregateInput',
+            'approval_slack_request_contentMaxAggregateInput',
+            'approval_slack_request_contentCountAggregateOutput',
+            'approval_slack_request_contentAvgAggregateOutput',
+            'approval_slack_request_contentSumAggregateOutput',
+            'approval_slack_request_contentMinAggregateOutput',
+            'approval_slack_request_contentMaxAggregateOutput',
+            'approval_slack_request_contentScalarWhereWithAggregatesInput',
+            'approval_slack_request_contentGroupByOutput',
+            'automation_workflowCountAggregateInput',
+            'automation_workflowAvgAggregateInput',
+            'automation_workflowSumAggregateInput',
+            'automation_workflowMinAggregateInput',
+            'automation_workflowMaxAggregateInput',
+            'automation_workflowCountAggregateOutput',
+            'automation_workflowAvgAggregateOutput',
+            'automation_workflowSumAggregateOutput',
+            'automation_workflowMinAggregateOutput',
+            'automation_workflowMaxAggregateOutput',
+            'automation_workflowScalarWhereWithAggregatesInput',
+            'automation_workflowGroupByOutput',
+            'contractCountAggregateInput',
+            'contractAvgAggregateInput',
+            'contractSumAggregateInput',
+            'contractMinAggregateInput',
+            'contractMaxAggregateInput',
+            'contractCountAggregateOutput',
+            'contractAvgAggregateOutput',
+            'contractSumAggregateOutput',
+            'contractMinAggregateOutput',
+            'contractMaxAggregateOutput',
+            'contractScalarWhereWithAggregatesInput',
+            'contractGroupByOutput',
+            'contract_addonCountAggregateInput',
+            'contract_addonAvgAggregateInput',
+            'contract_addonSumAggregateInput',
+            'contract_addonMinAggregateInput',
+            'contract_addonMaxAggregateInput',
+            'contract_addonCountAggregateOutput',
+            'contract_addonAvgAggregateOutput',
+            'contract_addonSumAggregateOutput',
+            'contract_addonMinAggregateOutput',
+            'contract_addonMaxAggregateOutput',
+            'contract_addonScalarWhereWithAggregatesInput',
+            'contract_addonGroupByOutput',
+            'contract_productCountAggregateInput',
+            'contract_productAvgAggregateInput',
+            'contract_productSumAggregateInput',
+            'contract_productMinAggregateInput',
+            'contract_productMaxAggregateInput',
+            'contract_productCountAggregateOutput',
+            'contract_productAvgAggregateOutput',
+            'contract_productSumAggregateOutput',
+            'contract_productMinAggregateOutput',
+            'contract_productMaxAggregateOutput',
+            'contract_productScalarWhereWithAggregatesInput',
+            'contract_productGroupByOutput',
+            'contract_resultsCountAggregateInput',
+            'contract_resultsAvgAggregateInput',
+            'contract_resultsSumAggregateInput',
+            'contract_resultsMinAggregateInput',
+            'contract_resultsMaxAggregateInput',
+            'contract_resultsCountAggregateOutput',
+            'contract_resultsAvgAggregateOutput',
+            'contract_resultsSumAggregateOutput',
+            'contract_resultsMinAggregateOutput',
+            'contract_resultsMaxAggregateOutput',
+            'contract_resultsScalarWhereWithAggregatesInput',
+            'contract_resultsGroupByOutput',
+            'contract_signatureCountAggregateInput',
+            'contract_signatureAvgAggregateInput',
+            'contract_signatureSumAggregateInput',
+            'contract_signatureMinAggregateInput',
+            'contract_signatureMaxAggregateInput',
+            'contract_signatureCountAggregateOutput',
+            'contract_signatureAvgAggregateOutput',
+            'contract_signatureSumAggregateOutput',
+            'contract_signatureMinAggregateOutput',
+            'contract_signatureMaxAggregateOutput',
+            'contract_signatureScalarWhereWithAggregatesInput',
+            'contract_signatureGroupByOutput',
+            'credit_grantCountAggregateInput',
+            'credit_grantAvgAggregateInput',
+            'credit_grantSumAggregateInput',
+            'credit_grantMinAggregateInput',
+            'credit_grantMaxAggregateInput',
+            'credit_grantCountAggregateOutput',
+            'credit_grantAvgAggregateOutput',
+            'credit_grantSumAggregateOutput',
+            'credit_grantMinAggregateOutput',
+            'credit_grantMaxAggregateOutput',
+            'credit_grantScalarWhereWithAggregatesInput',
+            'credit_grantGroupByOutput',
+            'credit_grant_ledgerCountAggregateInput',
+            'credit_grant_ledgerAvgAggregateInput',
+            'credit_grant_ledgerSumAggregateInput',
+            'credit_grant_ledgerMinAggregateInput',
+            'credit_grant_ledgerMaxAggregateInput',
+            'credit_grant_ledgerCountAggregateOutput',
+            'credit_grant_ledgerAvgAggregateOutput',
+            'credit_grant_ledgerSumAggregateOutput',
+            'credit_grant_ledgerMinAggregateOutput',
+            'credit_grant_ledgerMaxAggregateOutput',
+            'credit_grant_ledgerScalarWhereWithAggregatesInput',
+            'credit_grant_ledgerGroupByOutput',
+            'credit_grant_restrictionCountAggregateInput',
+            'credit_grant_restrictionAvgAggregateInput',
+            'credit_grant_restrictionSumAggregateInput',
+            'credit_grant_restrictionMinAggregateInput',
+            'credit_grant_restrictionMaxAggregateInput',
+            'credit_grant_restrictionCountAggregateOutput',
+            'credit_grant_restrictionAvgAggregateOutput',
+            'credit_grant_restrictionSumAggregateOutput',
+            'credit_grant_restrictionMinAggregateOutput',
+            'credit_grant_restrictionMaxAggregateOutput',
+            'credit_grant_restrictionScalarWhereWithAggregatesInput',
+            'credit_grant_restrictionGroupByOutput',
+            'customerCountAggregateInput',
+            'customerAvgAggregateInput',
+            'customerSumAggregateInput',
+            'customerMinAggregateInput',
+            'customerMaxAggregateInput',
+            'customerCountAggregateOutput',
+            'customerAvgAggregateOutput',
+            'customerSumAggregateOutput',
+            'customerMinAggregateOutput',
+            'customerMaxAggregateOutput',
+            'customerScalarWhereWithAggregatesInput',
+            'customerGroupByOutput',
+            'customer_addonCountAggregateInput',
+            'customer_addonAvgAggregateInput',
+            'customer_addonSumAggregateInput',
+            'customer_addonMinAggregateInput',
+            'customer_addonMaxAggregateInput',
+            'customer_addonCountAggregateOutput',
+            'customer_addonAvgAggregateOutput',
+            'customer_addonSumAggregateOutput',
+            'customer_addonMinAggregateOutput',
+            'customer_addonMaxAggregateOutput',
+            'customer_addonScalarWhereWithAggregatesInput',
+            'customer_addonGroupByOutput',
+            'customer_signatureCountAggregateInput',
+            'customer_signatureAvgAggregateInput',
+            'customer_signatureSumAggregateInput',
+            'customer_signatureMinAggregateInput',
+            'customer_signatureMaxAggregateInput',
+            'customer_signatureCountAggregateOutput',
+            'customer_signatureAvgAggregateOutput',
+            'customer_signatureSumAggregateOutput',
+            'customer_signatureMinAggregateOutput',
+            'customer_signatureMaxAggregateOutput',
+            'customer_signatureScalarWhereWithAggregatesInput',
+            'customer_signatureGroupByOutput',
+            'email_providerCountAggregateInput',
+            'email_providerAvgAggregateInput',
+            'email_providerSumAggregateInput',
+            'email_providerMinAggregateInput',
+            'email_providerMaxAggregateInput',
+            'email_providerCountAggregateOutput',
+            'email_providerAvgAggregateOutput',
+            'email_providerSumAggregateOutput',
+            'email_providerMinAggregateOutput',
+            'email_providerMaxAggregateOutput',
+            'email_providerScalarWhereWithAggregatesInput',
+            'email_providerGroupByOutput',
+            'invoice_adjustmentCountAggregateInput',
+            'invoice_adjustmentAvgAggregateInput',
+            'invoice_adjustmentSumAggregateInput',
+            'invoice_adjustmentMinAggregateInput',
+            'invoice_adjustmentMaxAggregateInput',
+            'invoice_adjustmentCountAggregateOutput',
+            'invoice_adjustmentAvgAggregateOutput',
+            'invoice_adjustmentSumAggregateOutput',
+            'invoice_adjustmentMinAggregateOutput',
+            'invoice_adjustmentMaxAggregateOutput',
+            'invoice_adjustmentScalarWhereWithAggregatesInput',
+            'invoice_adjustmentGroupByOutput',
+            'invoice_adjustment_line_itemCountAggregateInput',
+            'invoice_adjustment_line_itemAvgAggregateInput',
+            'invoice_adjustment_line_itemSumAggregateInput',
+            'invoice_adjustment_line_itemMinAggregateInput',
+            'invoice_adjustment_line_itemMaxAggregateInput',
+            'invoice_adjustment_line_itemCountAggregateOutput',
+            'invoice_adjustment_line_itemAvgAggregateOutput',
+            'invoice_adjustment_line_itemSumAggregateOutput',
+            'invoice_adjustment_line_itemMinAggregateOutput',
+            'invoice_adjustment_line_itemMaxAggregateOutput',
+            'invoice_adjustment_line_itemScalarWhereWithAggregatesInput',
+            'invoice_adjustment_line_itemGroupByOutput',
+            'agent_interaction_enabledCountAggregateInput',
+            'agent_interaction_enabledAvgAggregateInput',
+            'agent_interaction_enabledSumAggregateInput',
+            'agent_interaction_enabledMinAggregateInput',
+            'agent_interaction_enabledMaxAggregateInput',
+            'agent_interaction_enabledCountAggregateOutput',
+            'agent_interaction_enabledAvgAggregateOutput',
+            'agent_interaction_enabledSumAggregateOutput',
+            'agent_interaction_enabledMinAggregateOutput',
+            'agent_interaction_enabledMaxAggregateOutput',
+            'agent_interaction_enabledScalarWhereWithAggregatesInput',
+            'agent_interaction_enabledGroupByOutput',
+            'agent_storeCountAggregateInput',
+            'agent_storeAvgAggregateInput',
+            'agent_storeSumAggregateInput',
+            'agent_storeMinAggregateInput',
+            'agent_storeMaxAggregateInput',
+            'agent_storeCountAggregateOutput',
+            'agent_storeAvgAggregateOutput',
+            'agent_storeSumAggregateOutput',
+            'agent_storeMinAggregateOutput',
+            'agent_storeMaxAggregateOutput',
+            'agent_storeScalarWhereWithAggregatesInput',
+            'agent_storeGroupByOutput',
+            'object_approverCountAggregateInput',
+            'object_approverAvgAggregateInput',
+            'object_approverSumAggregateInput',
+            'object_approverMinAggregateInput',
+            'object_approverMaxAggregateInput',
+            'object_approverCountAggregateOutput',
+            'object_approverAvgAggregateOutput',
+            'object_approverSumAggregateOutput',
+            'object_approverMinAggregateOutput',
+            'object_approverMaxAggregateOutput',
+            'object_approverScalarWhereWithAggregatesInput',
+            'object_approverGroupByOutput',
+            'object_statusCountAggregateInput',
+            'object_statusAvgAggregateInput',
+            'object_statusSumAggregateInput',
+            'object_statusMinAggregateInput',
+            'object_statusMaxAggregateInput',
+            'object_statusCountAggregateOutput',
+            'object_statusAvgAggregateOutput',
+            'object_statusSumAggregateOutput',
+            'object_statusMinAggregateOutput',
+            'object_statusMaxAggregateOutput',
+            'object_statusScalarWhereWithAggregatesInput',
+            'object_statusGroupByOutput',
+            'organizationCountAggregateInput',
+            'organizationAvgAggregateInput',
+            'organizationSumAggregateInput',
+            'organizationMinAggregateInput',
+            'organizationMaxAggregateInput',
+            'organizationCountAggregateOutput',
+            'organizationAvgAggregateOutput',
+            'organizationSumAggregateOutput',
+            'organizationMinAggregateOutput',
+            'organizationMaxAggregateOutput',
+            'organizationScalarWhereWithAggregatesInput',
+            'organizationGroupByOutput',
+            'organization_addonCountAggregateInput',
+            'organization_addonAvgAggregateInput',
+            'organization_addonSumAggregateInput',
+            'organization_addonMinAggregateInput',
+            'organization_addonMaxAggregateInput',
+            'organization_addonCountAggregateOutput',
+            'organization_addonAvgAggregateOutput',
+            'organization_addonSumAggregateOutput',
+            'organization_addonMinAggregateOutput',
+            'organization_addonMaxAggregateOutput',
+            'organization_addonScalarWhereWithAggregatesInput',
+            'organization_addonGroupByOutput',
+            'organization_group_userCountAggregateInput',
+            'organization_group_userAvgAggregateInput',
+            'organization_group_userSumAggregateInput',
+            'organization_group_userMinAggregateInput',
+            'organization_group_userMaxAggregateInput',
+            'organization_group_userCountAggregateOutput',
+            'organization_group_userAvgAggregateOutput',
+            'organization_group_userSumAggregateOutput',
+            'organization_group_userMinAggregateOutput',
+            'organization_group_userMaxAggregateOutput',
+            'organization_group_userScalarWhereWithAggregatesInput',
+            'organization_group_userGroupByOutput',
+            'plaid_auth_dataCountAggregateInput',
+            'plaid_auth_dataAvgAggregateInput',
+            'plaid_auth_dataSumAggregateInput',
+            'plaid_auth_dataMinAggregateInput',
+            'plaid_auth_dataMaxAggregateInput',
+            'plaid_auth_dataCountAggregateOutput',
+            'plaid_auth_dataAvgAggregateOutput',
+            'plaid_auth_dataSumAggregateOutput',
+            'plaid_auth_dataMinAggregateOutput',
+            'plaid_auth_dataMaxAggregateOutput',
+            'plaid_auth_dataScalarWhereWithAggregatesInput',
+            'plaid_auth_dataGroupByOutput',
+            'pricing_intervalCountAggregateInput',
+            'pricing_intervalAvgAggregateInput',
+            'pricing_intervalSumAggregateInput',
+            'pricing_intervalMinAggregateInput',
+            'pricing_intervalMaxAggregateInput',
+            'pricing_intervalCountAggregateOutput',
+            'pricing_intervalAvgAggregateOutput',
+            'pricing_intervalSumAggregateOutput',
+            'pricing_intervalMinAggregateOutput',
+            'pricing_intervalMaxAggregateOutput',
+            'pricing_intervalScalarWhereWithAggregatesInput',
+            'pricing_intervalGroupByOutput',
+            'productCountAggregateInput',
+            'productAvgAggregateInput',
+            'productSumAggregateInput',
+            'productMinAggregateInput',
+            'productMaxAggregateInput',
+            'productCountAggregateOutput',
+            'productAvgAggregateOutput',
+            'productSumAggregateOutput',
+            'productMinAggregateOutput',
+            'productMaxAggregateOutput',
+            'productScalarWhereWithAggregatesInput',
+            'productGroupByOutput',
+            'product_addonCountAggregateInput',
+            'product_addonAvgAggregateInput',
+            'product_addonSumAggregateInput',
+            'product_addonMinAggregateInput',
+            'product_addonMaxAggregateInput',
+            'product_addonCountAggregateOutput',
+            'product_addonAvgAggregateOutput',
+            'product_addonSumAggregateOutput',
+            'product_addonMinAggregateOutput',
+            'product_addonMaxAggregateOutput',
+            'product_addonScalarWhereWithAggregatesInput',
+            'product_addonGroupByOutput',
+            'product_signatureCountAggregateInput',
+            'product_signatureAvgAggregateInput',
+            'product_signatureSumAggregateInput',
+            'product_signatureMinAggregateInput',
+            'product_signatureMaxAggregateInput',
+            'product_signatureCountAggregateOutput',
+            'product_signatureAvgAggregateOutput',
+            'product_signatureSumAggregateOutput',
+            'product_signatureMinAggregateOutput',
+            'product_signatureMaxAggregateOutput',
+            'product_signatureScalarWhereWithAggregatesInput',
+            'product_signatureGroupByOutput',
+            'product_to_uac_itemCountAggregateInput',
+            'product_to_uac_itemAvgAggregateInput',
+            'product_to_uac_itemSumAggregateInput',
+            'product_to_uac_itemMinAggregateInput',
+            'product_to_uac_itemMaxAggregateInput',
+            'product_to_uac_itemCountAggregateOutput',
+            'product_to_uac_itemAvgAggregateOutput',
+            'product_to_uac_itemSumAggregateOutput',
+            'product_to_uac_itemMinAggregateOutput',
+            'product_to_uac_itemMaxAggregateOutput',
+            'product_to_uac_itemScalarWhereWithAggregatesInput',
+            'product_to_uac_itemGroupByOutput',
+            'reconciliation_matchCountAggregateInput',
+            'reconciliation_matchAvgAggregateInput',
+            'reconciliation_matchSumAggregateInput',
+            'reconciliation_matchMinAggregateInput',
+            'reconciliation_matchMaxAggregateInput',
+            'reconciliation_matchCountAggregateOutput',
+            'reconciliation_matchAvgAggregateOutput',
+            'reconciliation_matchSumAggregateOutput',
+            'reconciliation_matchMinAggregateOutput',
+            'reconciliation_matchMaxAggregateOutput',
+            'reconciliation_matchScalarWhereWithAggregatesInput',
+            'reconciliation_matchGroupByOutput',
+            'reconciliation_settingCountAggregateInput',
+            'reconciliation_settingAvgAggregateInput',
+            'reconciliation_settingSumAggregateInput',
+            'reconciliation_settingMinAggregateInput',
+            'reconciliation_settingMaxAggregateInput',
+            'reconciliation_settingCountAggregateOutput',
+            'reconciliation_settingAvgAggregateOutput',
+            'reconciliation_settingSumAggregateOutput',
+            'reconciliation_settingMinAggregateOutput',
+            'reconciliation_settingMaxAggregateOutput',
+            'reconciliation_settingScalarWhereWithAggregatesInput',
+            'reconciliation_settingGroupByOutput',
+            'reminder_settingsCountAggregateInput',
+            'reminder_settingsAvgAggregateInput',
+            'reminder_settingsSumAggregateInput',
+            'reminder_settingsMinAggregateInput',
+            'reminder_settingsMaxAggregateInput',
+            'reminder_settingsCountAggregateOutput',
+            'reminder_settingsAvgAggregateOutput',
+            'reminder_settingsSumAggregateOutput',
+            'reminder_settingsMinAggregateOutput',
+            'reminder_settingsMaxAggregateOutput',
+            'reminder_settingsScalarWhereWithAggregatesInput',
+            'reminder_settingsGroupByOutput',
+            'scheduled_remindersCountAggregateInput',
+            'scheduled_remindersAvgAggregateInput',
+            'scheduled_remindersSumAggregateInput',
+            'scheduled_remindersMinAggregateInput',
+            'scheduled_remindersMaxAggregateInput',
+            'scheduled_remindersCountAggregateOutput',
+            'scheduled_remindersAvgAggregateOutput',
+            'scheduled_remindersSumAggregateOutput',
+            'scheduled_remindersMinAggregateOutput',
+            'scheduled_remindersMaxAggregateOutput',
+            'scheduled_remindersScalarWhereWithAggregatesInput',
+            'scheduled_remindersGroupByOutput',
+            'slack_botsCountAggregateInput',
+            'slack_botsAvgAggregateInput',
+            'slack_botsSumAggregateInput',
+            'slack_botsMinAggregateInput',
+            'slack_botsMaxAggregateInput',
+            'slack_botsCountAggregateOutput',
+            'slack_botsAvgAggregateOutput',
+            'slack_botsSumAggregateOutput',
+            'slack_botsMinAggregateOutput',
+            'slack_botsMaxAggregateOutput',
+            'slack_botsScalarWhereWithAggregatesInput',
+            'slack_botsGroupByOutput',
+            'slack_installationsCountAggregateInput',
+            'slack_installationsAvgAggregateInput',
+            'slack_installationsSumAggregateInput',
+            'slack_installationsMinAggregateInput',
+            'slack_installationsMaxAggregateInput',
+            'slack_installationsCountAggregateOutput',
+            'slack_installationsAvgAggregateOutput',
+            'slack_installationsSumAggregateOutput',
+            'slack_installationsMinAggregateOutput',
+            'slack_installationsMaxAggregateOutput',
+            'slack_installationsScalarWhereWithAggregatesInput',
+            'slack_installationsGroupByOutput',
+            'slack_oauth_statesCountAggregateInput',
+            'slack_oauth_statesAvgAggregateInput',
+            'slack_oauth_statesSumAggregateInput',
+            'slack_oauth_statesMinAggregateInput',
+            'slack_oauth_statesMaxAggregateInput',
+            'slack_oauth_statesCountAggregateOutput',
+            'slack_oauth_statesAvgAggregateOutput',
+            'slack_oauth_statesSumAggregateOutput',
+            'slack_oauth_statesMinAggregateOutput',
+            'slack_oauth_statesMaxAggregateOutput',
+            'slack_oauth_statesScalarWhereWithAggregatesInput',
+            'slack_oauth_statesGroupByOutput',
+            'uac_accountCountAggregateInput',
+            'uac_accountAvgAggregateInput',
+            'uac_accountSumAggregateInput',
+            'uac_accountMinAggregateInput',
+            'uac_accountMaxAggregateInput',
+            'uac_accountCountAggregateOutput',
+            'uac_accountAvgAggregateOutput',
+            'uac_accountSumAggregateOutput',
+            'uac_accountMinAggregateOutput',
+            'uac_accountMaxAggregateOutput',
+            'uac_accountScalarWhereWithAggregatesInput',
+            'uac_accountGroupByOutput',
+            'uac_subsidiaryCountAggregateInput',
+            'uac_subsidiaryAvgAggregateInput',
+            'uac_subsidiarySumAggregateInput',
+            'uac_subsidiaryMinAggregateInput',
+            'uac_subsidiaryMaxAggregateInput',
+            'uac_subsidiaryCountAggregateOutput',
+            'uac_subsidiaryAvgAggregateOutput',
+            'uac_subsidiarySumAggregateOutput',
+            'uac_subsidiaryMinAggregateOutput',
+            'uac_subsidiaryMaxAggregateOutput',
+            'uac_subsidiaryScalarWhereWithAggregatesInput',
+            'uac_subsidiaryGroupByOutput',
+            'uac_addressCountAggregateInput',
+            'uac_addressAvgAggregateInput',
+            'uac_addressSumAggregateInput',
+            'uac_addressMinAggregateInput',
+            'uac_addressMaxAggregateInput',
+            'uac_addressCountAggregateOutput',
+            'uac_addressAvgAggregateOutput',
+            'uac_addressSumAggregateOutput',
+            'uac_addressMinAggregateOutput',
+            'uac_addressMaxAggregateOutput',
+            'uac_addressScalarWhereWithAggregatesInput',
+            'uac_addressGroupByOutput',
+            'uac_billCountAggregateInput',
+            'uac_billAvgAggregateInput',
+            'uac_billSumAggregateInput',
+            'uac_billMinAggregateInput',
+            'uac_billMaxAggregateInput',
+            'uac_billCountAggregateOutput',
+            'uac_billAvgAggregateOutput',
+            'uac_billSumAggregateOutput',
+            'uac_billMinAggregateOutput',
+            'uac_billMaxAggregateOutput',
+            'uac_billScalarWhereWithAggregatesInput',
+            'uac_billGroupByOutput',
+            'uac_bill_paymentCountAggregateInput',
+            'uac_bill_paymentAvgAggregateInput',
+            'uac_bill_paymentSumAggregateInput',
+            'uac_bill_paymentMinAggregateInput',
+            'uac_bill_paymentMaxAggregateInput',
+            'uac_bill_paymentCountAggregateOutput',
+            'uac_bill_paymentAvgAggregateOutput',
+            'uac_bill_paymentSumAggregateOutput',
+            'uac_bill_paymentMinAggregateOutput',
+            'uac_bill_paymentMaxAggregateOutput',
+            'uac_bill_paymentScalarWhereWithAggregatesInput',
+            'uac_bill_paymentGroupByOutput',
+            'uac_bill_paymentsCountAggregateInput',
+            'uac_bill_paymentsAvgAggregateInput',
+            'uac_bill_paymentsSumAggregateInput',
+            'uac_bill_paymentsMinAggregateInput',
+            'uac_bill_paymentsMaxAggregateInput',
+            'uac_bill_paymentsCountAggregateOutput',
+            'uac_bill_paymentsAvgAggregateOutput',
+            'uac_bill_paymentsSumAggregateOutput',
+            'uac_bill_paymentsMinAggregateOutput',
+            'uac_bill_paymentsMaxAggregateOutput',
+            'uac_bill_paymentsScalarWhereWithAggregatesInput',
+            'uac_bill_paymentsGroupByOutput',
+            'uac_bill_payments_linked_billCountAggregateInput',
+            'uac_bill_payments_linked_billAvgAggregateInput',
+            'uac_bill_payments_linked_billSumAggregateInput',
+            'uac_bill_payments_linked_billMinAggregateInput',
+            'uac_bill_payments_linked_billMaxAggregateInput',
+            'uac_bill_payments_linked_billCountAggregateOutput',
+            'uac_bill_payments_linked_billAvgAggregateOutput',
+            'uac_bill_payments_linked_billSumAggregateOutput',
+            'uac_bill_payments_linked_billMinAggregateOutput',
+            'uac_bill_payments_linked_billMaxAggregateOutput',
+            'uac_bill_payments_linked_billScalarWhereWithAggregatesInput',
+            'uac_bill_payments_linked_billGroupByOutput',
+            'uac_bill_purchase_orderCountAggregateInput',
+            'uac_bill_purchase_orderAvgAggregateInput',
+            'uac_bill_purchase_orderSumAggregateInput',
+            'uac_bill_purchase_orderMinAggregateInput',
+            'uac_bill_purchase_orderMaxAggregateInput',
+            'uac_bill_purchase_orderCountAggregateOutput',
+            'uac_bill_purchase_orderAvgAggregateOutput',
+            'uac_bill_purchase_orderSumAggregateOutput',
+            'uac_bill_purchase_orderMinAggregateOutput',
+            'uac_bill_purchase_orderMaxAggregateOutput',
+            'uac_bill_purchase_orderScalarWhereWithAggregatesInput',
+            'uac_bill_purchase_orderGroupByOutput',
+            'uac_customerCountAggregateInput',
+            'uac_customerAvgAggregateInput',
+            'uac_customerSumAggregateInput',
+            'uac_customerMinAggregateInput',
+            'uac_customerMaxAggregateInput',
+            'uac_customerCountAggregateOutput',
+            'uac_customerAvgAggregateOutput',
+            'uac_customerSumAggregateOutput',
+            'uac_customerMinAggregateOutput',
+            'uac_customerMaxAggregateOutput',
+            'uac_customerScalarWhereWithAggregatesInput',
+            'uac_customerGroupByOutput',
+            'uac_invoiceCountAggregateInput',
+            'uac_invoiceAvgAggregateInput',
+            'uac_invoiceSumAggregateInput',
+            'uac_invoiceMinAggregateInput',
+            'uac_invoiceMaxAggregateInput',
+            'uac_invoiceCountAggregateOutput',
+            'uac_invoiceAvgAggregateOutput',
+            'uac_invoiceSumAggregateOutput',
+            'uac_invoiceMinAggregateOutput',
+            'uac_invoiceMaxAggregateOutput',
+            'uac_invoiceScalarWhereWithAggregatesInput',
+            'uac_invoiceGroupByOutput',
+            'uac_invoice_paymentCountAggregateInput',
+            'uac_invoice_paymentAvgAggregateInput',
+            'uac_invoice_paymentSumAggregateInput',
+            'uac_invoice_paymentMinAggregateInput',
+            'uac_invoice_paymentMaxAggregateInput',
+            'uac_invoice_paymentCountAggregateOutput',
+            'uac_invoice_paymentAvgAggregateOutput',
+            'uac_invoice_paymentSumAggregateOutput',
+            'uac_invoice_paymentMinAggregateOutput',
+            'uac_invoice_paymentMaxAggregateOutput',
+            'uac_invoice_paymentScalarWhereWithAggregatesInput',
+            'uac_invoice_paymentGroupByOutput',
+            'unprocessed_uac_invoice_paymentCountAggregateInput',
+            'unprocessed_uac_invoice_paymentAvgAggregateInput',
+            'unprocessed_uac_invoice_paymentSumAggregateInput',
+            'unprocessed_uac_invoice_paymentMinAggregateInput',
+            'unprocessed_uac_invoice_paymentMaxAggregateInput',
+            'unprocessed_uac_invoice_paymentCountAggregateOutput',
+            'unprocessed_uac_invoice_paymentAvgAggregateOutput',
+            'unprocessed_uac_invoice_paymentSumAggregateOutput',
+            'unprocessed_uac_invoice_paymentMinAggregateOutput',
+            'unprocessed_uac_invoice_paymentMaxAggregateOutput',
+            'unprocessed_uac_invoice_paymentScalarWhereWithAggregatesInput',
+            'unprocessed_uac_invoice_paymentGroupByOutput',
+            'uac_itemCountAggregateInput',
+            'uac_itemAvgAggregateInput',
+            'uac_itemSumAggregateInput',
+            'uac_itemMinAggregateInput',
+            'uac_itemMaxAggregateInput',
+            'uac_itemCountAggregateOutput',
+            'uac_itemAvgAggregateOutput',
+            'uac_itemSumAggregateOutput',
+            'uac_itemMinAggregateOutput',
+            'uac_itemMaxAggregateOutput',
+            'uac_itemScalarWhereWithAggregatesInput',
+            'uac_itemGroupByOutput',
+            'uac_item_line_detailCountAggregateInput',
+            'uac_item_line_detailAvgAggregateInput',
+            'uac_item_line_detailSumAggregateInput',
+            'uac_item_line_detailMinAggregateInput',
+            'uac_item_line_detailMaxAggregateInput',
+            'uac_item_line_detailCountAggregateOutput',
+            'uac_item_line_detailAvgAggregateOutput',
+            'uac_item_line_detailSumAggregateOutput',
+            'uac_item_line_detailMinAggregateOutput',
+            'uac_item_line_detailMaxAggregateOutput',
+            'uac_item_line_detailScalarWhereWithAggregatesInput',
+            'uac_item_line_detailGroupByOutput',
+            'uac_line_itemCountAggregateInput',
+            'uac_line_itemAvgAggregateInput',
+            'uac_line_itemSumAggregateInput',
+            'uac_line_itemMinAggregateInput',
+            'uac_line_itemMaxAggregateInput',
+            'uac_line_itemCountAggregateOutput',
+            'uac_line_itemAvgAggregateOutput',
+            'uac_line_itemSumAggregateOutput',
+            'uac_line_itemMinAggregateOutput',
+            'uac_line_itemMaxAggregateOutput',
+            'uac_line_itemScalarWhereWithAggregatesInput',
+            'uac_line_itemGroupByOutput',
+            'uac_line_item_detailCountAggregateInput',
+            'uac_line_item_detailAvgAggregateInput',
+            'uac_line_item_detailSumAggregateInput',
+            'uac_line_item_detailMinAggregateInput',
+            'uac_line_item_detailMaxAggregateInput',
+            'uac_line_item_detailCountAggregateOutput',
+            'uac_line_item_detailAvgAggregateOutput',
+            'uac_line_item_detailSumAggregateOutput',
+            'uac_line_item_detailMinAggregateOutput',
+            'uac_line_item_detailMaxAggregateOutput',
+            'uac_line_item_detailScalarWhereWithAggregatesInput',
+            'uac_line_item_detailGroupByOutput',
+            'uac_purchase_orderCountAggregateInput',
+            'uac_purchase_orderAvgAggregateInput',
+            'uac_purchase_orderSumAggregateInput',
+            'uac_purchase_orderMinAggregateInput',
+            'uac_purchase_orderMaxAggregateInput',
+            'uac_purchase_orderCountAggregateOutput',
+            'uac_purchase_orderAvgAggregateOutput',
+            'uac_purchase_orderSumAggregateOutput',
+            'uac_purchase_orderMinAggregateOutput',
+            'uac_purchase_orderMaxAggregateOutput',
+            'uac_purchase_orderScalarWhereWithAggregatesInput',
+            'uac_purchase_orderGroupByOutput',
+            'uac_requestsCountAggregateInput',
+            'uac_requestsAvgAggregateInput',
+            'uac_requestsSumAggregateInput',
+            'uac_requestsMinAggregateInput',
+            'uac_requestsMaxAggregateInput',
+            'uac_requestsCountAggregateOutput',
+            'uac_requestsAvgAggregateOutput',
+            'uac_requestsSumAggregateOutput',
+            'uac_requestsMinAggregateOutput',
+            'uac_requestsMaxAggregateOutput',
+            'uac_requestsScalarWhereWithAggregatesInput',
+            'uac_requestsGroupByOutput',
+            'uac_vendorCountAggregateInput',
+            'uac_vendorAvgAggregateInput',
+            'uac_vendorSumAggregateInput',
+            'uac_vendorMinAggregateInput',
+            'uac_vendorMaxAggregateInput',
+            'uac_vendorCountAggregateOutput',
+            'uac_vendorAvgAggregateOutput',
+            'uac_vendorSumAggregateOutput',
+            'uac_vendorMinAggregateOutput',
+            'uac_vendorMaxAggregateOutput',
+            'uac_vendorScalarWhereWithAggregatesInput',
+            'uac_vendorGroupByOutput',
+            'usageCountAggregateInput',
+            'usageAvgAggregateInput',
+            'usageSumAggregateInput',
+            'usageMinAggregateInput',
+            'usageMaxAggregateInput',
+            'usageCountAggregateOutput',
+            'usageAvgAggregateOutput',
+            'usageSumAggregateOutput',
+            'usageMinAggregateOutput',
+            'usageMaxAggregateOutput',
+            'usageScalarWhereWithAggregatesInput',
+            'usageGroupByOutput',
+            'contract_reference_dataCountAggregateInput',
+            'contract_reference_dataAvgAggregateInput',
+            'contract_reference_dataSumAggregateInput',
+            'contract_reference_dataMinAggregateInput',
+            'contract_reference_dataMaxAggregateInput',
+            'contract_reference_dataCountAggregateOutput',
+            'contract_reference_dataAvgAggregateOutput',
+            'contract_reference_dataSumAggregateOutput',
+            'contract_reference_dataMinAggregateOutput',
+            'contract_reference_dataMaxAggregateOutput',
+            'contract_reference_dataScalarWhereWithAggregatesInput',
+            'contract_reference_dataGroupByOutput',
+            'payment_gatewaysCountAggregateInput',
+            'payment_gatewaysAvgAggregateInput',
+            'payment_gatewaysSumAggregateInput',
+            'payment_gatewaysMinAggregateInput',
+            'payment_gatewaysMaxAggregateInput',
+            'payment_gatewaysCountAggregateOutput',
+            'payment_gatewaysAvgAggregateOutput',
+            'payment_gatewaysSumAggregateOutput',
+            'payment_gatewaysMinAggregateOutput',
+            'payment_gatewaysMaxAggregateOutput',
+            'payment_gatewaysScalarWhereWithAggregatesInput',
+            'payment_gatewaysGroupByOutput',
+            'sync_configCountAggregateInput',
+            'sync_configAvgAggregateInput',
+            'sync_configSumAggregateInput',
+            'sync_configMinAggregateInput',
+            'sync_configMaxAggregateInput',
+            'sync_configCountAggregateOutput',
+            'sync_configAvgAggregateOutput',
+            'sync_configSumAggregateOutput',
+            'sync_configMinAggregateOutput',
+            'sync_configMaxAggregateOutput',
+            'sync_configScalarWhereWithAggregatesInput',
+            'sync_configGroupByOutput',
+            'sync_jobsCountAggregateInput',
+            'sync_jobsAvgAggregateInput',
+            'sync_jobsSumAggregateInput',
+            'sync_jobsMinAggregateInput',
+            'sync_jobsMaxAggregateInput',
+            'sync_jobsCountAggregateOutput',
+            'sync_jobsAvgAggregateOutput',
+            'sync_jobsSumAggregateOutput',
+            'sync_jobsMinAggregateOutput',
+            'sync_jobsMaxAggregateOutput',
+            'sync_jobsScalarWhereWithAggregatesInput',
+            'sync_jobsGroupByOutput',
+            'connectionsCountAggregateInput',
+            'connectionsAvgAggregateInput',
+            'connectionsSumAggregateInput',
+            'connectionsMinAggregateInput',
+            'connectionsMaxAggregateInput',
+            'connectionsCountAggregateOutput',
+            'connectionsAvgAggregateOutput',
+            'connectionsSumAggregateOutput',
+            'connectionsMinAggregateOutput',
+            'connectionsMaxAggregateOutput',
+            'connectionsScalarWhereWithAggregatesInput',
+            'connectionsGroupByOutput',
+            'userCountAggregateInput',
+            'userAvgAggregateInput',
+            'userSumAggregateInput',
+            'userMinAggregateInput',
+            'userMaxAggregateInput',
+            'userCountAggregateOutput',
+            'userAvgAggregateOutput',
+            'userSumAggregateOutput',
+            'userMinAggregateOutput',
+            'userMaxAggregateOutput',
+            'userScalarWhereWithAggregatesInput',
+            'userGroupByOutput',
+            'user_groupCountAggregateInput',
+            'user_groupAvgAggregateInput',
+            'user_groupSumAggregateInput',
+            'user_groupMinAggregateInput',
+            'user_groupMaxAggregateInput',
+            'user_groupCountAggregateOutput',
+            'user_groupAvgAggregateOutput',
+            'user_groupSumAggregateOutput',
+            'user_groupMinAggregateOutput',
+            'user_groupMaxAggregateOutput',
+            'user_groupScalarWhereWithAggregatesInput',
+            'user_groupGroupByOutput',
+            'invoice_requestCountAggregateInput',
+            'invoice_requestAvgAggregateInput',
+            'invoice_requestSumAggregateInput',
+            'invoice_requestMinAggregateInput',
+            'invoice_requestMaxAggregateInput',
+            'invoice_requestCountAggregateOutput',
+            'invoice_requestAvgAggregateOutput',
+            'invoice_requestSumAggregateOutput',
+            'invoice_requestMinAggregateOutput',
+            'invoice_requestMaxAggregateOutput',
+            'invoice_requestScalarWhereWithAggregatesInput',
+            'invoice_requestGroupByOutput',
+            'api_keyCountAggregateInput',
+            'api_keyAvgAggregateInput',
+            'api_keySumAggregateInput',
+            'api_keyMinAggregateInput',
+            'api_keyMaxAggregateInput',
+            'api_keyCountAggregateOutput',
+            'api_keyAvgAggregateOutput',
+            'api_keySumAggregateOutput',
+            'api_keyMinAggregateOutput',
+            'api_keyMaxAggregateOutput',
+            'api_keyScalarWhereWithAggregatesInput',
+            'api_keyGroupByOutput',
+            'invoice_email_resendCountAggregateInput',
+            'invoice_email_resendAvgAggregateInput',
+            'invoice_email_resendSumAggregateInput',
+            'invoice_email_resendMinAggregateInput',
+            'invoice_email_resendMaxAggregateInput',
+            'invoice_email_resendCountAggregateOutput',
+            'invoice_email_resendAvgAggregateOutput',
+            'invoice_email_resendSumAggregateOutput',
+            'invoice_email_resendMinAggregateOutput',
+            'invoice_email_resendMaxAggregateOutput',
+            'invoice_email_resendScalarWhereWithAggregatesInput',
+            'invoice_email_resendGroupByOutput',
+        ]
+    )
+
+    def __getattr__(name: str) -> Any:
+        if name in _AGGREGATES:
+            from . import aggregates
+
+            return getattr(aggregates, name)
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

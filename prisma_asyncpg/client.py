@@ -1,5 +1,5 @@
-"""The hand-written half of the generated `Prisma` class: connection, transactions, batches, raw
-queries, and the typed per-model actions the generated `<Model>Actions` classes specialise."""
+"""The hand-written half of the generated `Prisma` class: connection, transactions, raw queries
+(the typed per-model actions and batches are in `prisma_asyncpg.actions`)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,21 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, ClassVar, Generic, Literal, Self, TypedDict, TypeVar, cast, overload
+from typing import Any, ClassVar, Generic, Self, TypedDict, TypeVar, overload
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
+# The model actions live in prisma_asyncpg.actions; the generated package reaches them here.
+from prisma_asyncpg.actions import BaseBatch, BatchActions, ModelActions
 from prisma_asyncpg.engine import Engine
 from prisma_asyncpg.errors import (
     ClientAlreadyRegisteredError,
     ClientNotConnectedError,
     ClientNotRegisteredError,
     PrismaError,
-    RecordNotFoundError,
     TransactionError,
     TransactionExpiredError,
 )
@@ -37,19 +39,11 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-Where = TypeVar("Where")
-WhereUnique = TypeVar("WhereUnique")
-Create = TypeVar("Create")
-CreateMany = TypeVar("CreateMany")
-Update = TypeVar("Update")
-UpdateMany = TypeVar("UpdateMany")
-Upsert = TypeVar("Upsert")
-Include = TypeVar("Include")
-Order = TypeVar("Order")
-Keys = TypeVar("Keys")
 Client = TypeVar("Client", bound="BasePrisma")
 
 MAX_CACHED_STATEMENTS = 2000
+# What `Prisma(pool=...)` runs on: a pool, or one connection (every query then runs on it).
+Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 
 
 class DatasourceOverride(TypedDict):
@@ -78,8 +72,9 @@ class BasePrisma:
     """Connection handling shared by every generated client (`Prisma` in the generated package).
 
     Besides Prisma Client Python's arguments it takes `pool` (an asyncpg pool the caller owns and
-    configures; `connect()` then only uses it) or `pool_options` (keyword arguments of
-    `asyncpg.create_pool` for the pool `connect()` creates: sizes, command timeout, init...).
+    configures, or one connection the caller owns; `connect()` then only uses it) or `pool_options`
+    (keyword arguments of `asyncpg.create_pool` for the pool `connect()` creates: sizes, command
+    timeout, init...).
     """
 
     _schema: ClassVar[Schema]
@@ -94,7 +89,7 @@ class BasePrisma:
         auto_register: bool = False,
         datasource: DatasourceOverride | None = None,
         connect_timeout: float | dt.timedelta = 10,
-        pool: asyncpg.Pool | None = None,
+        pool: Executor | None = None,
         pool_options: Mapping[str, Any] | None = None,
     ) -> None:
         self._url = datasource["url"] if datasource else None
@@ -135,7 +130,8 @@ class BasePrisma:
 
     @property
     def pool(self) -> asyncpg.Pool | None:
-        return self._pool
+        """The pool queries run on (None before `connect()`, or when given one connection)."""
+        return self._pool if isinstance(self._pool, asyncpg.Pool) else None
 
     def is_connected(self) -> bool:
         return self._engine is not None
@@ -300,181 +296,3 @@ def get_client() -> BasePrisma:
     if _registered is None:
         raise ClientNotRegisteredError("no client was registered (Prisma(auto_register=True) or register())")
     return _registered
-
-
-def _record_not_found(model: str) -> RecordNotFoundError:
-    return RecordNotFoundError(f"Expected a record of {model}, found none.")
-
-
-class ModelActions(
-    Generic[M, Where, WhereUnique, Create, CreateMany, Update, UpdateMany, Upsert, Include, Order, Keys]
-):
-    """Prisma Client Python's model actions (`db.user.find_many(...)`), typed by the generated subclass."""
-
-    _model: ClassVar[str]
-
-    def __init__(self, client: BasePrisma, model: type[M] | None = None) -> None:
-        self._client = client
-        # The class results are read into: the generated model (None), or a class selecting some of
-        # its fields (`Base<Model>` subclasses, partial types; see projection.py).
-        generated = model is None or model is client._models.get(self._model)
-        self._output: type[BaseModel] | None = None if generated else model
-
-    async def find_unique(self, where: WhereUnique, include: Include | None = None) -> M | None:
-        engine = self._client.engine
-        return cast("M | None", await engine.find_unique(self._model, where, include, self._output))  # type: ignore[arg-type]
-
-    async def find_unique_or_raise(self, where: WhereUnique, include: Include | None = None) -> M:
-        found = await self.find_unique(where, include)
-        if found is None:
-            raise _record_not_found(self._model)
-        return found
-
-    async def find_first(
-        self,
-        skip: int | None = None,
-        where: Where | None = None,
-        cursor: WhereUnique | None = None,
-        include: Include | None = None,
-        order: Order | list[Order] | None = None,
-        distinct: list[Keys] | None = None,
-    ) -> M | None:
-        args = {
-            "skip": skip,
-            "where": where,
-            "cursor": cursor,
-            "include": include,
-            "order": order,
-            "distinct": distinct,
-        }
-        return cast("M | None", await self._client.engine.find_first(self._model, args, self._output))
-
-    async def find_first_or_raise(
-        self,
-        skip: int | None = None,
-        where: Where | None = None,
-        cursor: WhereUnique | None = None,
-        include: Include | None = None,
-        order: Order | list[Order] | None = None,
-        distinct: list[Keys] | None = None,
-    ) -> M:
-        found = await self.find_first(skip, where, cursor, include, order, distinct)
-        if found is None:
-            raise _record_not_found(self._model)
-        return found
-
-    async def find_many(
-        self,
-        take: int | None = None,
-        skip: int | None = None,
-        where: Where | None = None,
-        cursor: WhereUnique | None = None,
-        include: Include | None = None,
-        order: Order | list[Order] | None = None,
-        distinct: list[Keys] | None = None,
-    ) -> list[M]:
-        args = {
-            "take": take,
-            "skip": skip,
-            "where": where,
-            "cursor": cursor,
-            "include": include,
-            "order": order,
-            "distinct": distinct,
-        }
-        return cast("list[M]", await self._client.engine.find_many(self._model, args, self._output))
-
-    async def count(
-        self,
-        take: int | None = None,
-        skip: int | None = None,
-        where: Where | None = None,
-        cursor: WhereUnique | None = None,
-    ) -> int:
-        args = {"take": take, "skip": skip, "where": where, "cursor": cursor}
-        return await self._client.engine.count(self._model, args)
-
-    async def create(self, data: Create, include: Include | None = None) -> M:
-        engine = self._client.engine
-        return cast("M", await engine.create(self._model, data, include, self._output))  # type: ignore[arg-type]
-
-    async def create_many(self, data: list[CreateMany], *, skip_duplicates: bool | None = None) -> int:
-        return await self._client.engine.create_many(self._model, data, bool(skip_duplicates))  # type: ignore[arg-type]
-
-    async def update(self, data: Update, where: WhereUnique, include: Include | None = None) -> M | None:
-        engine = self._client.engine
-        return cast("M | None", await engine.update(self._model, data, where, include, self._output))  # type: ignore[arg-type]
-
-    async def update_many(self, data: UpdateMany, where: Where) -> int:
-        return await self._client.engine.update_many(self._model, data, where)  # type: ignore[arg-type]
-
-    async def upsert(self, where: WhereUnique, data: Upsert, include: Include | None = None) -> M:
-        engine = self._client.engine
-        return cast("M", await engine.upsert(self._model, where, data, include, self._output))  # type: ignore[arg-type]
-
-    async def delete(self, where: WhereUnique, include: Include | None = None) -> M | None:
-        engine = self._client.engine
-        return cast("M | None", await engine.delete(self._model, where, include, self._output))  # type: ignore[arg-type]
-
-    async def delete_many(self, where: Where | None = None) -> int:
-        return await self._client.engine.delete_many(self._model, where)  # type: ignore[arg-type]
-
-
-Operation = Literal["create", "create_many", "update", "update_many", "upsert", "delete", "delete_many"]
-
-
-class BaseBatch:
-    """Write queries collected by `db.batch_()` and run in one transaction by `commit()`."""
-
-    def __init__(self, client: BasePrisma) -> None:
-        self._client = client
-        self._operations: list[tuple[str, Operation, dict[str, Any]]] = []
-
-    def _add(self, model: str, operation: Operation, arguments: dict[str, Any]) -> None:
-        self._operations.append((model, operation, arguments))
-
-    async def commit(self) -> None:
-        operations, self._operations = self._operations, []
-        async with self._client.tx() as transaction:
-            engine = transaction.engine
-            for model, operation, arguments in operations:
-                await getattr(engine, operation)(model, **arguments)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            await self.commit()
-
-
-class BatchActions(Generic[Where, WhereUnique, Create, CreateMany, Update, UpdateMany, Upsert]):
-    """The write actions of one model inside `batch_()`: recorded now, run at `commit()`."""
-
-    _model: ClassVar[str]
-
-    def __init__(self, batch: BaseBatch) -> None:
-        self._batch = batch
-
-    def create(self, data: Create) -> None:
-        self._batch._add(self._model, "create", {"data": data, "include": None})
-
-    def create_many(self, data: list[CreateMany], *, skip_duplicates: bool | None = None) -> None:
-        self._batch._add(self._model, "create_many", {"data": data, "skip_duplicates": bool(skip_duplicates)})
-
-    def update(self, data: Update, where: WhereUnique) -> None:
-        self._batch._add(self._model, "update", {"data": data, "where": where, "include": None})
-
-    def update_many(self, data: UpdateMany, where: Where) -> None:
-        self._batch._add(self._model, "update_many", {"data": data, "where": where})
-
-    def upsert(self, where: WhereUnique, data: Upsert) -> None:
-        self._batch._add(self._model, "upsert", {"where": where, "data": data, "include": None})
-
-    def delete(self, where: WhereUnique) -> None:
-        self._batch._add(self._model, "delete", {"where": where, "include": None})
-
-    def delete_many(self, where: Where | None = None) -> None:
-        self._batch._add(self._model, "delete_many", {"where": where})

@@ -66,18 +66,20 @@ class Analyzer:
                     parts.extend(self.scalar_filter(field, value))
         return parts[0] if len(parts) == 1 else ("and", tuple(parts))
 
-    def scalar_filter(self, field: Field, value: Any) -> list[Node]:
-        column = field.column
+    def scalar_filter(self, field: Field, value: Any, column: Any = None) -> list[Node]:
+        """The conditions of one field's filter; `column` overrides what is compared (an aggregate
+        of the column in group_by's `having`)."""
+        column = column or field.column
         if not isinstance(value, dict) or isinstance(value, Json):
-            return [self.equals(field, value, insensitive=False)]
+            return [self.equals(field, value, insensitive=False, column=column)]
         insensitive = value.get("mode") == "insensitive"
         parts: list[Node] = []
         for operator, operand in value.items():
             if operator == "equals":
-                parts.append(self.equals(field, operand, insensitive))
+                parts.append(self.equals(field, operand, insensitive, column))
             elif operator == "not":
                 if isinstance(operand, dict) and not isinstance(operand, Json):
-                    inner = self.scalar_filter(field, {"mode": value.get("mode"), **operand})
+                    inner = self.scalar_filter(field, {"mode": value.get("mode"), **operand}, column)
                     parts.append(("not", ("and", tuple(inner))))
                 elif operand is None:
                     parts.append(("null", column, False))
@@ -116,10 +118,11 @@ class Analyzer:
                 raise InputError(f"unknown filter {operator!r} on {field.name}")
         return parts
 
-    def equals(self, field: Field, value: Any, insensitive: bool) -> Node:
+    def equals(self, field: Field, value: Any, insensitive: bool, column: Any = None) -> Node:
+        column = column or field.column
         if value is None:
-            return ("null", field.column, True)
-        return ("cmp", field.column, "=", self.param(to_db(field, value)), self.cast(field, insensitive))
+            return ("null", column, True)
+        return ("cmp", column, "=", self.param(to_db(field, value)), self.cast(field, insensitive))
 
     @staticmethod
     def cast(field: Field, insensitive: bool) -> str:

@@ -16,7 +16,7 @@ _UTC_TEXT = """'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'"""
 _CMP_TEXT = {"contains": "strpos({c}, {p}) > 0", "startswith": "starts_with({c}, {p})"}
 
 
-def _value_expression(field: Field, value: str) -> str:
+def value_expression(field: Field, value: str) -> str:
     """The JSON-ready expression of one (non-list) value: exact decimals, UTC timestamps, base64."""
     if field.type == "Decimal":
         return f"{value}::text"
@@ -31,15 +31,31 @@ def _value_expression(field: Field, value: str) -> str:
 
 def json_value(field: Field, column: str) -> str:
     """The JSON-ready expression of a column; a NULL scalar list reads as [] (as in Prisma)."""
-    expression = _value_expression(field, "x.v")
+    expression = value_expression(field, "x.v")
     if not field.is_list:
-        return _value_expression(field, column)
+        return value_expression(field, column)
     if expression == "x.v":
         return f"coalesce({column}, '{{}}')"
     return (
         f"(SELECT coalesce(json_agg({expression} ORDER BY x.n), '[]') "
         f"FROM unnest({column}) WITH ORDINALITY AS x(v, n))"
     )
+
+
+def build_object(pairs: list[str]) -> str:
+    """A JSON object of `'key', value` pairs (wide objects are built in chunks joined as jsonb)."""
+    chunks = [pairs[i : i + _PAIRS_PER_CALL] for i in range(0, len(pairs), _PAIRS_PER_CALL)]
+    if len(chunks) <= 1:
+        return f"json_build_object({', '.join(pairs)})"
+    return "(" + " || ".join(f"jsonb_build_object({', '.join(chunk)})" for chunk in chunks) + ")"
+
+
+def ref(alias: str, column: str | tuple[str, str]) -> str:
+    """A column of the row `alias`, or an aggregate of it: `("avg", column)` -> avg(alias.column)."""
+    if isinstance(column, tuple):
+        function, name = column
+        return f"{function}(*)" if name == "*" else f"{function}({alias}.{name})"
+    return f"{alias}.{column}"
 
 
 class Renderer:
@@ -66,10 +82,10 @@ class Renderer:
         if kind == "not":
             return f"NOT coalesce({self.condition(node[1], model, alias)}, FALSE)"
         if kind == "null":
-            return f"{alias}.{node[1]} IS {'' if node[2] else 'NOT '}NULL"
+            return f"{ref(alias, node[1])} IS {'' if node[2] else 'NOT '}NULL"
         if kind == "cmp":
             _, column, operator, index, cast = node
-            left, right = f"{alias}.{column}", f"${index}"
+            left, right = ref(alias, column), f"${index}"
             if cast == "ci":
                 left, right = f"lower({left})", f"lower({right})"
             elif cast == "json":
@@ -77,7 +93,7 @@ class Renderer:
             return f"{left} {operator} {right}"
         if kind == "any":
             _, column, index, negate, insensitive = node
-            left, right = f"{alias}.{column}", f"${index}"
+            left, right = ref(alias, column), f"${index}"
             if insensitive:
                 left, right = f"lower({left})", f"ANY(SELECT lower(x) FROM unnest({right}::text[]) AS x)"
             else:
@@ -85,20 +101,20 @@ class Renderer:
             return f"{'NOT ' if negate else ''}coalesce({left} = {right}, FALSE)"
         if kind == "match":
             _, column, operator, index, insensitive = node
-            left, right = f"{alias}.{column}", f"${index}::text"
+            left, right = ref(alias, column), f"${index}::text"
             if insensitive:
                 left, right = f"lower({left})", f"lower({right})"
             if operator == "endswith":
                 return f"right({left}, length({right})) = {right}"
             return _CMP_TEXT[operator].format(c=left, p=right)
         if kind == "has":
-            return f"${node[2]} = ANY({alias}.{node[1]})"
+            return f"${node[2]} = ANY({ref(alias, node[1])})"
         if kind == "has_every":
-            return f"{alias}.{node[1]} @> ${node[2]}"
+            return f"{ref(alias, node[1])} @> ${node[2]}"
         if kind == "has_some":
-            return f"{alias}.{node[1]} && ${node[2]}"
+            return f"{ref(alias, node[1])} && ${node[2]}"
         if kind == "is_empty":
-            return f"coalesce(cardinality({alias}.{node[1]}), 0) {'=' if node[2] else '>'} 0"
+            return f"coalesce(cardinality({ref(alias, node[1])}), 0) {'=' if node[2] else '>'} 0"
         if kind == "rel":
             return self.relation_condition(node, alias)
         raise ValueError(f"unknown condition node {kind!r}")
@@ -147,10 +163,7 @@ class Renderer:
             else:
                 value = self.json_list(target, other, link, child, window)
             pairs.append(f"'{name}', {value}")
-        chunks = [pairs[i : i + _PAIRS_PER_CALL] for i in range(0, len(pairs), _PAIRS_PER_CALL)]
-        if len(chunks) == 1:
-            return f"json_build_object({', '.join(chunks[0])})"
-        return "(" + " || ".join(f"jsonb_build_object({', '.join(chunk)})" for chunk in chunks) + ")"
+        return build_object(pairs)
 
     def json_list(self, target: Model, alias: str, link: str, child: Node, window: Node) -> str:
         source, conditions, ordering = self.source(target, alias, window)
@@ -265,6 +278,10 @@ class Renderer:
                 f"SELECT {columns} FROM {source} WHERE {' AND '.join(conditions) or 'TRUE'}"
                 f"{order_by}{self.limits(window)}"
             )
+        if kind in ("count_select", "group_by"):
+            from prisma_asyncpg.aggregate import render_aggregate
+
+            return render_aggregate(self, model, shape)
         if kind == "count":
             window = shape[2]
             source, conditions, ordering = self.source(model, "t0", window)

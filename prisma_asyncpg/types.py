@@ -143,3 +143,57 @@ class AtomicInput(TypedDict, Generic[T], total=False):
 class ListUpdate(TypedDict, Generic[T], total=False):
     set: list[T]
     push: Union[T, list[T]]
+
+
+# group_by's `having`: a field's filter plus filters of its aggregates (`{'_avg': {'gt': 2}}`).
+class StringWithAggregatesFilter(StringFilter, total=False):
+    _count: IntFilter
+    _min: StringFilter
+    _max: StringFilter
+
+
+class BooleanWithAggregatesFilter(BooleanFilter, total=False):
+    _count: IntFilter
+    _min: BooleanFilter
+    _max: BooleanFilter
+
+
+class IntWithAggregatesFilter(IntFilter, total=False):
+    _count: IntFilter
+    _avg: FloatFilter
+    _sum: IntFilter
+    _min: IntFilter
+    _max: IntFilter
+
+
+BigIntWithAggregatesFilter = IntWithAggregatesFilter
+
+
+class FloatWithAggregatesFilter(FloatFilter, total=False):
+    _count: IntFilter
+    _avg: FloatFilter
+    _sum: FloatFilter
+    _min: FloatFilter
+    _max: FloatFilter
+
+
+class DecimalWithAggregatesFilter(DecimalFilter, total=False):
+    _count: IntFilter
+    _avg: DecimalFilter
+    _sum: DecimalFilter
+    _min: DecimalFilter
+    _max: DecimalFilter
+
+
+class DateTimeWithAggregatesFilter(DateTimeFilter, total=False):
+    _count: IntFilter
+    _min: DateTimeFilter
+    _max: DateTimeFilter
+
+
+class JsonWithAggregatesFilter(JsonFilter, total=False):
+    _count: IntFilter
+
+
+class BytesWithAggregatesFilter(BytesFilter, total=False):
+    _count: IntFilter

@@ -17,6 +17,7 @@ import asyncpg
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from prisma import Prisma, errors
 from seed import repository
 from seed.repository import Connection, Table
 from seed.schemas import (
@@ -481,7 +482,7 @@ def plan_load(charges: Iterable[tuple[str, ChargeIn]]) -> LoadPlan:
     return plan
 
 
-async def _check_references(connection: Connection, plan: LoadPlan) -> None:
+async def _check_references(db: Prisma, plan: LoadPlan) -> None:
     """Ids used without their record must be in the file or already in the database."""
     by_table: dict[str, dict[str, _Reference]] = {}
     for (table_name, key), reference in plan.references.items():
@@ -489,7 +490,7 @@ async def _check_references(connection: Connection, plan: LoadPlan) -> None:
             by_table.setdefault(table_name, {})[key] = reference
     for references in by_table.values():
         table = next(iter(references.values())).target
-        stored = await repository.existing_ids(connection, table, references.keys())
+        stored = await repository.existing_ids(db, table, references.keys())
         for key, reference in references.items():
             if key not in stored:
                 raise PayloadError(
@@ -518,15 +519,15 @@ async def _connection(target: asyncpg.Pool | Connection | str) -> AsyncIterator[
         yield target
 
 
-def _conflict_message(exc: asyncpg.UniqueViolationError) -> str:
+def _conflict_message(exc: errors.UniqueViolationError) -> str:
     # The detail repeats the clashing value, which may be an access token: name the constraint only.
     return (
-        f"{exc.table_name}: the database already has another row with the same value for the unique "
-        f"constraint {exc.constraint_name}; nothing was written"
+        f"{exc.table}: the database already has another row with the same value for the unique "
+        f"constraint {exc.constraint}; nothing was written"
     )
 
 
-async def _write(connection: Connection, plan: LoadPlan, report: Progress | None) -> list[TableCount]:
+async def _write(db: Prisma, plan: LoadPlan, report: Progress | None) -> list[TableCount]:
     counts: list[TableCount] = []
     for table in repository.TABLES:
         rows = list(plan.rows[table.name].values())
@@ -534,21 +535,21 @@ async def _write(connection: Connection, plan: LoadPlan, report: Progress | None
         written = repository.Written()
         if table is repository.ORGANIZATION:
             bare = plan.referenced_organizations - plan.rows[table.name].keys()
-            written.inserted += await repository.insert_missing_organizations(connection, sorted(bare))
+            written.inserted += await repository.insert_missing_organizations(db, sorted(bare))
             rows_total = len(rows) + len(bare)
         else:
             rows_total = len(rows)
         if table is repository.UAC_ADDRESS:
-            deleted += await repository.delete_moved_addresses(connection, rows)
+            deleted += await repository.delete_moved_addresses(db, rows)
 
         def on_chunk(done: int, table_name: str = table.name, total: int = len(rows)) -> None:
             if report is not None:
                 report(f"wrote {table_name} {done}/{total}")
 
-        written.add(await repository.upsert(connection, table, rows, on_chunk=on_chunk))
+        written.add(await repository.upsert(db, table, rows, on_chunk=on_chunk))
         if table is repository.UAC_LINE_ITEM:
             deleted += await repository.delete_line_items_not_in(
-                connection, plan.charges_with_lines, plan.rows[table.name].keys()
+                db, plan.charges_with_lines, plan.rows[table.name].keys()
             )
         counts.append(TableCount(table.name, rows_total, written.inserted, written.updated, deleted))
     return counts
@@ -569,12 +570,18 @@ async def load_charges(
     plan = plan_load(charges)
     report = progress if progress is not None and plan.charge_count > PROGRESS_THRESHOLD else None
     async with _connection(target) as connection:
+        db = Prisma(pool=connection)  # the client's queries run on this connection, in its transaction
         try:
             async with connection.transaction():
-                await _check_references(connection, plan)
-                counts = await _write(connection, plan, report)
-        except asyncpg.UniqueViolationError as exc:
+                await _check_references(db, plan)
+                counts = await _write(db, plan, report)
+        except errors.UniqueViolationError as exc:
             raise LoadConflictError(_conflict_message(exc)) from None
+        except errors.PrismaError as exc:
+            # Callers see the database's own error, as asyncpg raised it (e.g. an unmigrated database).
+            if isinstance(exc.__cause__, asyncpg.PostgresError):
+                raise exc.__cause__ from None
+            raise
     if report is not None:
         report(f"loaded {plan.charge_count} charges")
     return LoadSummary(charges=plan.charge_count, tables=tuple(counts))

@@ -1,9 +1,17 @@
-"""All SQL of the seed: batched upserts (INSERT ... SELECT FROM unnest ... ON CONFLICT DO UPDATE).
+"""The seed's data access, on the Prisma client (`prisma`), and its one statement by hand: the
+batched upsert (INSERT ... SELECT FROM unnest ... ON CONFLICT DO UPDATE), run through the client's
+`query_raw`.
 
 The tables, their columns and column types come from the schema (the generated client's
 description of prisma/schema.prisma), limited to the columns the seed's input models carry; only
-the upsert keys are chosen here. Batched `unnest` upserts stay SQL written by hand: one statement
-per 2,000 rows of a table, where client calls would take a statement (or more) per row.
+the upsert keys are chosen here.
+
+Why the upsert stays SQL: the seed's contract is "rerunning updates, never duplicates, and changes
+nothing when the data is the same", with counts of new, updated and unchanged rows. Prisma's
+`upsert` always updates (and stamps `@updatedAt`), returns the record rather than whether it was
+new, and is one statement per row (`batch_()` of upserts too: one per operation, in one
+transaction); this statement writes 2,000 rows of a table per round trip, touches only rows whose
+values differ, and says which rows were new. A Prisma Client Python user would write it by hand.
 
 One statement writes up to `chunk_size` rows of one table. Rows are dicts of column -> value.
 Timestamps the file leaves out are handled so that reloading the same data changes nothing:
@@ -24,6 +32,7 @@ import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import BaseModel
 
+from prisma import Prisma
 from prisma.schema import SCHEMA as PRISMA_SCHEMA
 from prisma_asyncpg.schema import Field
 from seed import schemas
@@ -223,7 +232,7 @@ class Written:
 
 
 async def upsert(
-    connection: Connection,
+    db: Prisma,
     table: Table,
     rows: Sequence[Row],
     *,
@@ -243,7 +252,7 @@ async def upsert(
             if unknown:
                 raise ValueError(f"{table.name} has no column {sorted(unknown)}")
         arrays = [[_encode(column, row.get(column.name)) for row in chunk] for column in table.columns]
-        records = await connection.fetch(statement, *arrays)
+        records = await db.query_raw(statement, *arrays)
         inserted = sum(1 for record in records if record["inserted"])
         written.add(Written(inserted=inserted, updated=len(records) - inserted))
         if on_chunk is not None:
@@ -251,61 +260,53 @@ async def upsert(
     return written
 
 
-async def insert_missing_organizations(connection: Connection, organization_ids: Collection[str]) -> int:
+async def insert_missing_organizations(
+    db: Prisma, organization_ids: Collection[str], *, chunk_size: int = DEFAULT_CHUNK_SIZE
+) -> int:
     """Creates a bare organization row for each id not stored yet; returns how many it created."""
-    if not organization_ids:
-        return 0
-    records = await connection.fetch(
-        "INSERT INTO organization (id, updated_at) SELECT id, now() FROM unnest($1::uuid[]) AS s(id) "
-        "ON CONFLICT (id) DO NOTHING RETURNING id",
-        list(organization_ids),
-    )
-    return len(records)
+    ids = list(organization_ids)
+    created = 0
+    for start in range(0, len(ids), chunk_size):
+        now = datetime.now(UTC)
+        created += await db.organization.create_many(
+            data=[{"id": id_, "updated_at": now} for id_ in ids[start : start + chunk_size]],
+            skip_duplicates=True,
+        )
+    return created
 
 
-async def delete_moved_addresses(connection: Connection, rows: Sequence[Row]) -> int:
+async def delete_moved_addresses(db: Prisma, rows: Sequence[Row]) -> int:
     """Deletes stored addresses whose id the batch reuses for another (customer, type)."""
-    with_id = [row for row in rows if row.get("id") is not None]
-    if not with_id:
+    wanted = {row["id"]: (row["uac_customer_id"], row["type"]) for row in rows if row.get("id") is not None}
+    if not wanted:
         return 0
-    status = await connection.execute(
-        "DELETE FROM uac_address AS a "
-        "USING unnest($1::uuid[], $2::uuid[], $3::text[]) AS s(id, uac_customer_id, type) "
-        "WHERE a.id = s.id "
-        "AND (a.uac_customer_id IS DISTINCT FROM s.uac_customer_id OR a.type::text <> s.type)",
-        [row["id"] for row in with_id],
-        [row["uac_customer_id"] for row in with_id],
-        [row["type"] for row in with_id],
-    )
-    return int(status.split()[-1])
+    stored = await db.uac_address.find_many(where={"id": {"in": list(wanted)}})
+    moved = [
+        address.id for address in stored if (address.uac_customer_id, address.type) != wanted[address.id]
+    ]
+    return await db.uac_address.delete_many(where={"id": {"in": moved}}) if moved else 0
 
 
 async def delete_line_items_not_in(
-    connection: Connection, charge_ids: Collection[str], kept_line_ids: Collection[str]
+    db: Prisma, charge_ids: Collection[str], kept_line_ids: Collection[str]
 ) -> int:
     """Deletes the charges' own line items (not invoice lines) that are not in `kept_line_ids`."""
     if not charge_ids:
         return 0
-    status = await connection.execute(
-        "DELETE FROM uac_line_item WHERE uac_invoice_id = ANY($1::uuid[]) "
-        "AND acc_uac_invoice_id IS NULL AND id <> ALL($2::uuid[])",
-        list(charge_ids),
-        list(kept_line_ids),
+    return await db.uac_line_item.delete_many(
+        where={
+            "uac_invoice_id": {"in": list(charge_ids)},
+            "acc_uac_invoice_id": None,
+            "id": {"not_in": list(kept_line_ids)},
+        }
     )
-    return int(status.split()[-1])
 
 
-_KEYS = {table.name: table.key[0] for table in TABLES if len(table.key) == 1}
-
-
-async def existing_ids(connection: Connection, table: Table, ids: Collection[str]) -> set[str]:
-    """The subset of `ids` that are keys of stored rows of `table`."""
+async def existing_ids(db: Prisma, table: Table, ids: Collection[str]) -> set[str]:
+    """The subset of `ids` that are keys of stored rows of `table` (one-column keys)."""
     if not ids:
         return set()
-    key = _KEYS[table.name]
-    records = await connection.fetch(
-        f"SELECT {_quote(key)}::text AS id FROM {_quote(table.name)} "  # noqa: S608 - constant identifiers
-        f"WHERE {_quote(key)} = ANY($1::uuid[])",
-        list(ids),
-    )
-    return {record["id"] for record in records}
+    (key,) = table.key
+    actions: Any = getattr(db, table.name.lower())
+    rows = await actions.find_many(where={key: {"in": list(ids)}})
+    return {getattr(row, key) for row in rows}

@@ -16,6 +16,7 @@ from api.config import get_settings
 from api.keys import repository
 from api.keys.service import issue_key
 from api.values import is_canonical_uuid
+from prisma import Prisma
 from prisma.models import api_key as ApiKey
 
 
@@ -49,15 +50,16 @@ def _time(value: datetime | None) -> str:
 
 async def _run(args: argparse.Namespace, dsn: str) -> int:
     connection = await asyncpg.connect(dsn, timeout=10)
+    db = Prisma(pool=connection)
     try:
         if args.command == "create":
-            if args.org and not await repository.organization_exists(connection, args.org):
+            if args.org and not await repository.organization_exists(db, args.org):
                 print(f"warning: no organization {args.org} in the database (yet)", file=sys.stderr)
-            issued = await issue_key(connection, organization_id=args.org, name=args.name)
+            issued = await issue_key(db, organization_id=args.org, name=args.name)
             print(f"created key {issued.row.id} ({_scope(issued.row)}); it is shown only now:")
             print(issued.key)
         elif args.command == "list":
-            keys = await repository.list_keys(connection)
+            keys = await repository.list_keys(db)
             print(f"{'id':36}  {'name':20}  {'scope':50}  {'created':25}  {'last used':25}  revoked")
             for key in keys:
                 name = (key.name or "-")[:20]
@@ -66,7 +68,7 @@ async def _run(args: argparse.Namespace, dsn: str) -> int:
                     f"{_time(key.last_used_at):25}  {_time(key.revoked_at)}"
                 )
         else:
-            revoked = await repository.revoke_key(connection, args.key_id)
+            revoked = await repository.revoke_key(db, args.key_id)
             if revoked is None:
                 print(f"error: no key with id {args.key_id}", file=sys.stderr)
                 return 1

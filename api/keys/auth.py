@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-import asyncpg
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -23,6 +22,7 @@ from api.keys.errors import Unauthenticated
 from api.keys.tokens import hash_key
 from api.limits import refuse
 from api.logging import bind_log_fields
+from prisma import Prisma
 
 logger = logging.getLogger("api.keys")
 
@@ -50,13 +50,13 @@ class Authenticator:
         self.cache_s = cache_s
         self._cache: dict[str, tuple[Caller, float]] = {}
 
-    async def caller(self, pool: asyncpg.Pool, key: str) -> Caller | None:
+    async def caller(self, db: Prisma, key: str) -> Caller | None:
         key_hash = hash_key(key)
         now = time.monotonic()
         cached = self._cache.get(key_hash)
         if cached is not None and cached[1] > now:
             return cached[0]
-        record = await repository.find_active_key(pool, key_hash)
+        record = await repository.find_active_key(db, key_hash)
         if record is None:
             self._cache.pop(key_hash, None)
             return None
@@ -109,7 +109,7 @@ class ApiKeyMiddleware:
         if key is None:
             raise Unauthenticated()
         try:
-            caller = await self.authenticator.caller(scope["app"].state.resources.pool, key)
+            caller = await self.authenticator.caller(scope["app"].state.resources.db, key)
         except DATABASE_UNREACHABLE as exc:
             logger.error("database_unavailable", extra={"error": type(exc).__name__, "path": scope["path"]})
             raise DatabaseUnavailable("The database cannot be reached; try again shortly.") from exc

@@ -1,19 +1,37 @@
-"""All SQL of API keys."""
+"""API keys' data access, on the Prisma client (`prisma`); the look-up of a key by its hash is
+the one statement written by hand (see `_LOOKUP`). Each function takes the client, or a pool or
+connection to run one on."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-from asyncpg.pool import PoolConnectionProxy
-
+from prisma import Prisma
 from prisma.models import api_key as ApiKey
+from prisma_asyncpg.client import Executor
 
-Executor = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
+__all__ = [
+    "ApiKey",
+    "Executor",
+    "client_for",
+    "find_active_key",
+    "insert_key",
+    "list_keys",
+    "organization_exists",
+    "revoke_key",
+]
 
-# last_used_at is refreshed at most once a minute per key: a lookup stays one round trip and
-# rarely writes.
+
+def client_for(executor: Executor | Prisma) -> Prisma:
+    """The Prisma client running on `executor` (a pool, or one connection such as the CLI's)."""
+    return executor if isinstance(executor, Prisma) else Prisma(pool=executor)
+
+
+# By hand, as a Prisma Client Python user would write it: the look-up is on every request without
+# a cached key, so it finds the key and refreshes last_used_at (at most once a minute per key, on
+# the database's clock) in one round trip; the client would need a find and a conditional update.
 _LOOKUP = """
 WITH found AS (
     SELECT id, organization_id, all_organizations, last_used_at FROM api_key
@@ -28,52 +46,40 @@ SELECT id, organization_id, all_organizations FROM found
 """
 
 
-async def find_active_key(executor: Executor, key_hash: str) -> asyncpg.Record | None:
-    """The unrevoked key with that hash (id, organization_id, all_organizations), or None."""
-    record: asyncpg.Record | None = await executor.fetchrow(_LOOKUP, key_hash)
-    return record
+async def find_active_key(db: Executor | Prisma, key_hash: str) -> dict[str, Any] | None:
+    """The unrevoked key with that hash (id, organization_id, all_organizations, ids as text), or None."""
+    row = await client_for(db).query_first(_LOOKUP, key_hash)
+    if row is None:
+        return None
+    # UUIDs as strings whether or not the pool has a text codec for them.
+    return {name: str(value) if isinstance(value, uuid.UUID) else value for name, value in row.items()}
 
 
 async def insert_key(
-    executor: Executor, *, key_hash: str, organization_id: str | None, name: str | None
+    db: Executor | Prisma, *, key_hash: str, organization_id: str | None, name: str | None
 ) -> ApiKey:
-    record = await executor.fetchrow(
-        """
-        INSERT INTO api_key (key_hash, organization_id, all_organizations, name)
-        VALUES ($1, $2, $3, $4)
-        RETURNING *
-        """,
-        key_hash,
-        organization_id,
-        organization_id is None,
-        name,
+    return await client_for(db).api_key.create(
+        data={
+            "key_hash": key_hash,
+            "organization_id": organization_id,
+            "all_organizations": organization_id is None,
+            "name": name,
+        }
     )
-    assert record is not None
-    return _key(record)
 
 
-async def list_keys(executor: Executor) -> list[ApiKey]:
-    records = await executor.fetch("SELECT * FROM api_key ORDER BY created_at, id")
-    return [_key(record) for record in records]
+async def list_keys(db: Executor | Prisma) -> list[ApiKey]:
+    return await client_for(db).api_key.find_many(order=[{"created_at": "asc"}, {"id": "asc"}])
 
 
-async def revoke_key(executor: Executor, key_id: str) -> ApiKey | None:
+async def revoke_key(db: Executor | Prisma, key_id: str) -> ApiKey | None:
     """Revokes the key (revoking twice keeps the first time); None when there is no such key."""
-    record = await executor.fetchrow(
-        "UPDATE api_key SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING *", key_id
+    db = client_for(db)
+    await db.api_key.update_many(
+        where={"id": key_id, "revoked_at": None}, data={"revoked_at": datetime.now(UTC)}
     )
-    return _key(record) if record else None
+    return await db.api_key.find_unique(where={"id": key_id})
 
 
-async def organization_exists(executor: Executor, organization_id: str) -> bool:
-    return bool(
-        await executor.fetchval("SELECT EXISTS (SELECT 1 FROM organization WHERE id = $1)", organization_id)
-    )
-
-
-def _key(record: asyncpg.Record) -> ApiKey:
-    # UUIDs as strings whether or not the connection has the pool's text codec (the CLI's has not).
-    values: dict[str, Any] = {
-        name: str(value) if isinstance(value, uuid.UUID) else value for name, value in record.items()
-    }
-    return ApiKey.model_validate(values)
+async def organization_exists(db: Executor | Prisma, organization_id: str) -> bool:
+    return await client_for(db).organization.count(where={"id": organization_id}) > 0

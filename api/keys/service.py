@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from api.keys import repository
 from api.keys.repository import Executor
 from api.keys.tokens import hash_key, new_key
+from prisma import Prisma
 from prisma.models import api_key as ApiKey
 
 
@@ -18,8 +19,11 @@ class IssuedKey:
     key: str
 
 
-async def issue_key(executor: Executor, *, organization_id: str | None, name: str | None = None) -> IssuedKey:
-    """Creates a key for one organization, or for all of them when `organization_id` is None."""
+async def issue_key(
+    executor: Executor | Prisma, *, organization_id: str | None, name: str | None = None
+) -> IssuedKey:
+    """Creates a key for one organization, or for all of them when `organization_id` is None
+    (`executor`: the Prisma client, or a pool or connection to run one on)."""
     key = new_key()
     row = await repository.insert_key(
         executor, key_hash=hash_key(key), organization_id=organization_id, name=name

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from api.paths import PROJECT_ROOT
 from prisma_asyncpg.generator.check import drift, regenerate
 from prisma_asyncpg.generator.check import main as check_main
 from prisma_asyncpg.generator.protocol import MANIFEST, OutputError, write_package
 from prisma_asyncpg.generator.render import MARKER, GeneratorError, render_package
 
 from .conftest import PRISMA_CLI, SCHEMA
+from .generated.client_db import types
 
 GENERATED = Path(__file__).parent / "generated" / "client_db"
 
@@ -77,10 +81,26 @@ def one_model(name: str, field: str = "id") -> dict[str, Any]:
 
 def test_renders_a_package_for_a_minimal_schema() -> None:
     files = render_package(one_model("Thing"))
-    modules = "__init__ actions bases client enums errors fields models schema types"
+    modules = "__init__ actions aggregates bases client enums errors fields models schema types"
     assert sorted(files) == [f"{module}.py" for module in modules.split()]
     assert all(text.startswith(MARKER) for text in files.values())
     assert "class ThingActions(" in files["actions.py"] and "self.thing = " in files["client.py"]
+
+
+def test_aggregate_types_load_on_first_use() -> None:
+    """count/group_by's types are a third of types.py's: importing the client does not build them."""
+    package = "tests.client.generated.client_db"
+    script = (
+        f"import sys\nfrom {package} import Prisma, types\n"
+        f"print('{package}.aggregates' in sys.modules)\n"
+        "print(types.UserGroupByOutput.__name__, types.RoleWithAggregatesFilter.__name__)\n"
+        f"print('{package}.aggregates' in sys.modules)\n"
+    )
+    command = [sys.executable, "-c", script]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.split("\n") == ["False", "UserGroupByOutput RoleWithAggregatesFilter", "True", ""]
+    with pytest.raises(AttributeError, match="no attribute 'UserNoSuchType'"):
+        _ = types.UserNoSuchType  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(

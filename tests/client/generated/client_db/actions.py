@@ -28,6 +28,14 @@ class UserActions(
         types.UserInclude,
         types.UserOrderByInput,
         types.UserScalarFieldKeys,
+        'types.UserCountAggregateInput',
+        'types.UserCountAggregateOutput',
+        'types.UserAvgAggregateInput',
+        'types.UserSumAggregateInput',
+        'types.UserMinAggregateInput',
+        'types.UserMaxAggregateInput',
+        'types.UserScalarWhereWithAggregatesInput',
+        'types.UserGroupByOutput',
     ]
 ):
     """Queries on User."""
@@ -64,6 +72,14 @@ class ProfileActions(
         types.ProfileInclude,
         types.ProfileOrderByInput,
         types.ProfileScalarFieldKeys,
+        'types.ProfileCountAggregateInput',
+        'types.ProfileCountAggregateOutput',
+        'types.ProfileAvgAggregateInput',
+        'types.ProfileSumAggregateInput',
+        'types.ProfileMinAggregateInput',
+        'types.ProfileMaxAggregateInput',
+        'types.ProfileScalarWhereWithAggregatesInput',
+        'types.ProfileGroupByOutput',
     ]
 ):
     """Queries on Profile."""
@@ -100,6 +116,14 @@ class PostActions(
         types.PostInclude,
         types.PostOrderByInput,
         types.PostScalarFieldKeys,
+        'types.PostCountAggregateInput',
+        'types.PostCountAggregateOutput',
+        'types.PostAvgAggregateInput',
+        'types.PostSumAggregateInput',
+        'types.PostMinAggregateInput',
+        'types.PostMaxAggregateInput',
+        'types.PostScalarWhereWithAggregatesInput',
+        'types.PostGroupByOutput',
     ]
 ):
     """Queries on Post."""
@@ -136,6 +160,14 @@ class CategoryActions(
         types.CategoryInclude,
         types.CategoryOrderByInput,
         types.CategoryScalarFieldKeys,
+        'types.CategoryCountAggregateInput',
+        'types.CategoryCountAggregateOutput',
+        'types.CategoryAvgAggregateInput',
+        'types.CategorySumAggregateInput',
+        'types.CategoryMinAggregateInput',
+        'types.CategoryMaxAggregateInput',
+        'types.CategoryScalarWhereWithAggregatesInput',
+        'types.CategoryGroupByOutput',
     ]
 ):
     """Queries on Category."""
@@ -172,6 +204,14 @@ class CommentActions(
         types.CommentInclude,
         types.CommentOrderByInput,
         types.CommentScalarFieldKeys,
+        'types.CommentCountAggregateInput',
+        'types.CommentCountAggregateOutput',
+        'types.CommentAvgAggregateInput',
+        'types.CommentSumAggregateInput',
+        'types.CommentMinAggregateInput',
+        'types.CommentMaxAggregateInput',
+        'types.CommentScalarWhereWithAggregatesInput',
+        'types.CommentGroupByOutput',
     ]
 ):
     """Queries on Comment."""
@@ -208,6 +248,14 @@ class NodeActions(
         types.NodeInclude,
         types.NodeOrderByInput,
         types.NodeScalarFieldKeys,
+        'types.NodeCountAggregateInput',
+        'types.NodeCountAggregateOutput',
+        'types.NodeAvgAggregateInput',
+        'types.NodeSumAggregateInput',
+        'types.NodeMinAggregateInput',
+        'types.NodeMaxAggregateInput',
+        'types.NodeScalarWhereWithAggregatesInput',
+        'types.NodeGroupByOutput',
     ]
 ):
     """Queries on Node."""
@@ -244,6 +292,14 @@ class auditActions(
         types.auditInclude,
         types.auditOrderByInput,
         types.auditScalarFieldKeys,
+        'types.auditCountAggregateInput',
+        'types.auditCountAggregateOutput',
+        'types.auditAvgAggregateInput',
+        'types.auditSumAggregateInput',
+        'types.auditMinAggregateInput',
+        'types.auditMaxAggregateInput',
+        'types.auditScalarWhereWithAggregatesInput',
+        'types.auditGroupByOutput',
     ]
 ):
     """Queries on audit."""
@@ -280,6 +336,14 @@ class SettingActions(
         types.SettingInclude,
         types.SettingOrderByInput,
         types.SettingScalarFieldKeys,
+        'types.SettingCountAggregateInput',
+        'types.SettingCountAggregateOutput',
+        'types.SettingAvgAggregateInput',
+        'types.SettingSumAggregateInput',
+        'types.SettingMinAggregateInput',
+        'types.SettingMaxAggregateInput',
+        'types.SettingScalarWhereWithAggregatesInput',
+        'types.SettingGroupByOutput',
     ]
 ):
     """Queries on Setting."""

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from typing import List, Literal, NotRequired, Optional, TypedDict, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    List,
+    Literal,
+    NotRequired,
+    Optional,
+    TypedDict,
+    Union,
+)
 
 from prisma_asyncpg.types import (
     AtomicInput as AtomicInput,
@@ -47,7 +56,7 @@ UserWhereInput = TypedDict(
         'name': Union[str, StringFilter],
         'surname': Union[str, StringFilter],
         'nickname': Union[str, None, StringFilter],
-        'role': Union[enums.Role, 'RoleFilter'],
+        'role': Union[enums.Role, RoleFilter],
         'roles': ListFilter[enums.Role],
         'active': Union[bool, BooleanFilter],
         'score': Union[float, FloatFilter],
@@ -106,7 +115,7 @@ UserWhereUniqueInput = TypedDict(
     {
         'id': int,
         'email': str,
-        'name_surname': 'User_name_surname_CompoundKey',
+        'name_surname': User_name_surname_CompoundKey,
     },
     total=False,
 )
@@ -168,8 +177,8 @@ UserCreateInput = TypedDict(
 UserConnectOrCreateInput = TypedDict(
     'UserConnectOrCreateInput',
     {
-        'where': 'UserWhereUniqueInput',
-        'create': 'UserCreateWithoutRelationsInput',
+        'where': UserWhereUniqueInput,
+        'create': UserCreateWithoutRelationsInput,
     },
 )
 
@@ -177,9 +186,9 @@ UserConnectOrCreateInput = TypedDict(
 UserCreateOneNestedInput = TypedDict(
     'UserCreateOneNestedInput',
     {
-        'create': 'UserCreateWithoutRelationsInput',
-        'connect': 'UserWhereUniqueInput',
-        'connect_or_create': 'UserConnectOrCreateInput',
+        'create': UserCreateWithoutRelationsInput,
+        'connect': UserWhereUniqueInput,
+        'connect_or_create': UserConnectOrCreateInput,
     },
     total=False,
 )
@@ -188,36 +197,9 @@ UserCreateOneNestedInput = TypedDict(
 UserCreateManyNestedInput = TypedDict(
     'UserCreateManyNestedInput',
     {
-        'create': Union['UserCreateWithoutRelationsInput', List['UserCreateWithoutRelationsInput']],
-        'connect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
-        'connect_or_create': Union['UserConnectOrCreateInput', List['UserConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-UserUpdateOneNestedInput = TypedDict(
-    'UserUpdateOneNestedInput',
-    {
-        'create': 'UserCreateWithoutRelationsInput',
-        'connect': 'UserWhereUniqueInput',
-        'connect_or_create': 'UserConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-UserUpdateManyNestedInput = TypedDict(
-    'UserUpdateManyNestedInput',
-    {
-        'create': Union['UserCreateWithoutRelationsInput', List['UserCreateWithoutRelationsInput']],
-        'connect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
-        'connect_or_create': Union['UserConnectOrCreateInput', List['UserConnectOrCreateInput']],
-        'disconnect': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
-        'set': List['UserWhereUniqueInput'],
-        'delete': Union['UserWhereUniqueInput', List['UserWhereUniqueInput']],
+        'create': Union[UserCreateWithoutRelationsInput, List[UserCreateWithoutRelationsInput]],
+        'connect': Union[UserWhereUniqueInput, List[UserWhereUniqueInput]],
+        'connect_or_create': Union[UserConnectOrCreateInput, List[UserConnectOrCreateInput]],
     },
     total=False,
 )
@@ -282,8 +264,78 @@ UserUpsertInput = TypedDict(
     'UserUpsertInput',
     {
         'create': 'UserCreateInput',
-        'update': 'UserUpdateInput',
+        'update': UserUpdateInput,
     },
+)
+
+
+UserNestedUpsertInput = TypedDict(
+    'UserNestedUpsertInput',
+    {
+        'create': UserCreateWithoutRelationsInput,
+        'update': UserUpdateInput,
+    },
+)
+
+
+UserUpdateWithWhereUniqueInput = TypedDict(
+    'UserUpdateWithWhereUniqueInput',
+    {
+        'where': UserWhereUniqueInput,
+        'data': UserUpdateInput,
+    },
+)
+
+
+UserUpdateManyWithWhereInput = TypedDict(
+    'UserUpdateManyWithWhereInput',
+    {
+        'where': UserWhereInput,
+        'data': UserUpdateManyMutationInput,
+    },
+)
+
+
+UserUpsertWithWhereUniqueInput = TypedDict(
+    'UserUpsertWithWhereUniqueInput',
+    {
+        'where': UserWhereUniqueInput,
+        'create': UserCreateWithoutRelationsInput,
+        'update': UserUpdateInput,
+    },
+)
+
+
+UserUpdateOneNestedInput = TypedDict(
+    'UserUpdateOneNestedInput',
+    {
+        'create': UserCreateWithoutRelationsInput,
+        'connect': UserWhereUniqueInput,
+        'connect_or_create': UserConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': UserUpdateInput,
+        'upsert': UserNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+UserUpdateManyNestedInput = TypedDict(
+    'UserUpdateManyNestedInput',
+    {
+        'create': Union[UserCreateWithoutRelationsInput, List[UserCreateWithoutRelationsInput]],
+        'connect': Union[UserWhereUniqueInput, List[UserWhereUniqueInput]],
+        'connect_or_create': Union[UserConnectOrCreateInput, List[UserConnectOrCreateInput]],
+        'disconnect': Union[UserWhereUniqueInput, List[UserWhereUniqueInput]],
+        'set': List[UserWhereUniqueInput],
+        'delete': Union[UserWhereUniqueInput, List[UserWhereUniqueInput]],
+        'update': Union[UserUpdateWithWhereUniqueInput, List[UserUpdateWithWhereUniqueInput]],
+        'update_many': Union[UserUpdateManyWithWhereInput, List[UserUpdateManyWithWhereInput]],
+        'upsert': Union[UserUpsertWithWhereUniqueInput, List[UserUpsertWithWhereUniqueInput]],
+        'delete_many': Union[UserWhereInput, List[UserWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -314,7 +366,7 @@ UserFindManyArgs = TypedDict(
         'order_by': Union['UserOrderByInput', List['UserOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'UserWhereUniqueInput',
+        'cursor': UserWhereUniqueInput,
         'include': 'UserInclude',
         'distinct': List['UserScalarFieldKeys'],
     },
@@ -422,8 +474,8 @@ ProfileCreateInput = TypedDict(
 ProfileConnectOrCreateInput = TypedDict(
     'ProfileConnectOrCreateInput',
     {
-        'where': 'ProfileWhereUniqueInput',
-        'create': 'ProfileCreateWithoutRelationsInput',
+        'where': ProfileWhereUniqueInput,
+        'create': ProfileCreateWithoutRelationsInput,
     },
 )
 
@@ -431,9 +483,9 @@ ProfileConnectOrCreateInput = TypedDict(
 ProfileCreateOneNestedInput = TypedDict(
     'ProfileCreateOneNestedInput',
     {
-        'create': 'ProfileCreateWithoutRelationsInput',
-        'connect': 'ProfileWhereUniqueInput',
-        'connect_or_create': 'ProfileConnectOrCreateInput',
+        'create': ProfileCreateWithoutRelationsInput,
+        'connect': ProfileWhereUniqueInput,
+        'connect_or_create': ProfileConnectOrCreateInput,
     },
     total=False,
 )
@@ -442,36 +494,9 @@ ProfileCreateOneNestedInput = TypedDict(
 ProfileCreateManyNestedInput = TypedDict(
     'ProfileCreateManyNestedInput',
     {
-        'create': Union['ProfileCreateWithoutRelationsInput', List['ProfileCreateWithoutRelationsInput']],
-        'connect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
-        'connect_or_create': Union['ProfileConnectOrCreateInput', List['ProfileConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-ProfileUpdateOneNestedInput = TypedDict(
-    'ProfileUpdateOneNestedInput',
-    {
-        'create': 'ProfileCreateWithoutRelationsInput',
-        'connect': 'ProfileWhereUniqueInput',
-        'connect_or_create': 'ProfileConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-ProfileUpdateManyNestedInput = TypedDict(
-    'ProfileUpdateManyNestedInput',
-    {
-        'create': Union['ProfileCreateWithoutRelationsInput', List['ProfileCreateWithoutRelationsInput']],
-        'connect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
-        'connect_or_create': Union['ProfileConnectOrCreateInput', List['ProfileConnectOrCreateInput']],
-        'disconnect': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
-        'set': List['ProfileWhereUniqueInput'],
-        'delete': Union['ProfileWhereUniqueInput', List['ProfileWhereUniqueInput']],
+        'create': Union[ProfileCreateWithoutRelationsInput, List[ProfileCreateWithoutRelationsInput]],
+        'connect': Union[ProfileWhereUniqueInput, List[ProfileWhereUniqueInput]],
+        'connect_or_create': Union[ProfileConnectOrCreateInput, List[ProfileConnectOrCreateInput]],
     },
     total=False,
 )
@@ -504,8 +529,78 @@ ProfileUpsertInput = TypedDict(
     'ProfileUpsertInput',
     {
         'create': 'ProfileCreateInput',
-        'update': 'ProfileUpdateInput',
+        'update': ProfileUpdateInput,
     },
+)
+
+
+ProfileNestedUpsertInput = TypedDict(
+    'ProfileNestedUpsertInput',
+    {
+        'create': ProfileCreateWithoutRelationsInput,
+        'update': ProfileUpdateInput,
+    },
+)
+
+
+ProfileUpdateWithWhereUniqueInput = TypedDict(
+    'ProfileUpdateWithWhereUniqueInput',
+    {
+        'where': ProfileWhereUniqueInput,
+        'data': ProfileUpdateInput,
+    },
+)
+
+
+ProfileUpdateManyWithWhereInput = TypedDict(
+    'ProfileUpdateManyWithWhereInput',
+    {
+        'where': ProfileWhereInput,
+        'data': ProfileUpdateManyMutationInput,
+    },
+)
+
+
+ProfileUpsertWithWhereUniqueInput = TypedDict(
+    'ProfileUpsertWithWhereUniqueInput',
+    {
+        'where': ProfileWhereUniqueInput,
+        'create': ProfileCreateWithoutRelationsInput,
+        'update': ProfileUpdateInput,
+    },
+)
+
+
+ProfileUpdateOneNestedInput = TypedDict(
+    'ProfileUpdateOneNestedInput',
+    {
+        'create': ProfileCreateWithoutRelationsInput,
+        'connect': ProfileWhereUniqueInput,
+        'connect_or_create': ProfileConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': ProfileUpdateInput,
+        'upsert': ProfileNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+ProfileUpdateManyNestedInput = TypedDict(
+    'ProfileUpdateManyNestedInput',
+    {
+        'create': Union[ProfileCreateWithoutRelationsInput, List[ProfileCreateWithoutRelationsInput]],
+        'connect': Union[ProfileWhereUniqueInput, List[ProfileWhereUniqueInput]],
+        'connect_or_create': Union[ProfileConnectOrCreateInput, List[ProfileConnectOrCreateInput]],
+        'disconnect': Union[ProfileWhereUniqueInput, List[ProfileWhereUniqueInput]],
+        'set': List[ProfileWhereUniqueInput],
+        'delete': Union[ProfileWhereUniqueInput, List[ProfileWhereUniqueInput]],
+        'update': Union[ProfileUpdateWithWhereUniqueInput, List[ProfileUpdateWithWhereUniqueInput]],
+        'update_many': Union[ProfileUpdateManyWithWhereInput, List[ProfileUpdateManyWithWhereInput]],
+        'upsert': Union[ProfileUpsertWithWhereUniqueInput, List[ProfileUpsertWithWhereUniqueInput]],
+        'delete_many': Union[ProfileWhereInput, List[ProfileWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -534,7 +629,7 @@ ProfileFindManyArgs = TypedDict(
         'order_by': Union['ProfileOrderByInput', List['ProfileOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'ProfileWhereUniqueInput',
+        'cursor': ProfileWhereUniqueInput,
         'include': 'ProfileInclude',
         'distinct': List['ProfileScalarFieldKeys'],
     },
@@ -645,8 +740,8 @@ PostCreateInput = TypedDict(
 PostConnectOrCreateInput = TypedDict(
     'PostConnectOrCreateInput',
     {
-        'where': 'PostWhereUniqueInput',
-        'create': 'PostCreateWithoutRelationsInput',
+        'where': PostWhereUniqueInput,
+        'create': PostCreateWithoutRelationsInput,
     },
 )
 
@@ -654,9 +749,9 @@ PostConnectOrCreateInput = TypedDict(
 PostCreateOneNestedInput = TypedDict(
     'PostCreateOneNestedInput',
     {
-        'create': 'PostCreateWithoutRelationsInput',
-        'connect': 'PostWhereUniqueInput',
-        'connect_or_create': 'PostConnectOrCreateInput',
+        'create': PostCreateWithoutRelationsInput,
+        'connect': PostWhereUniqueInput,
+        'connect_or_create': PostConnectOrCreateInput,
     },
     total=False,
 )
@@ -665,36 +760,9 @@ PostCreateOneNestedInput = TypedDict(
 PostCreateManyNestedInput = TypedDict(
     'PostCreateManyNestedInput',
     {
-        'create': Union['PostCreateWithoutRelationsInput', List['PostCreateWithoutRelationsInput']],
-        'connect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
-        'connect_or_create': Union['PostConnectOrCreateInput', List['PostConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-PostUpdateOneNestedInput = TypedDict(
-    'PostUpdateOneNestedInput',
-    {
-        'create': 'PostCreateWithoutRelationsInput',
-        'connect': 'PostWhereUniqueInput',
-        'connect_or_create': 'PostConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-PostUpdateManyNestedInput = TypedDict(
-    'PostUpdateManyNestedInput',
-    {
-        'create': Union['PostCreateWithoutRelationsInput', List['PostCreateWithoutRelationsInput']],
-        'connect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
-        'connect_or_create': Union['PostConnectOrCreateInput', List['PostConnectOrCreateInput']],
-        'disconnect': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
-        'set': List['PostWhereUniqueInput'],
-        'delete': Union['PostWhereUniqueInput', List['PostWhereUniqueInput']],
+        'create': Union[PostCreateWithoutRelationsInput, List[PostCreateWithoutRelationsInput]],
+        'connect': Union[PostWhereUniqueInput, List[PostWhereUniqueInput]],
+        'connect_or_create': Union[PostConnectOrCreateInput, List[PostConnectOrCreateInput]],
     },
     total=False,
 )
@@ -739,8 +807,78 @@ PostUpsertInput = TypedDict(
     'PostUpsertInput',
     {
         'create': 'PostCreateInput',
-        'update': 'PostUpdateInput',
+        'update': PostUpdateInput,
     },
+)
+
+
+PostNestedUpsertInput = TypedDict(
+    'PostNestedUpsertInput',
+    {
+        'create': PostCreateWithoutRelationsInput,
+        'update': PostUpdateInput,
+    },
+)
+
+
+PostUpdateWithWhereUniqueInput = TypedDict(
+    'PostUpdateWithWhereUniqueInput',
+    {
+        'where': PostWhereUniqueInput,
+        'data': PostUpdateInput,
+    },
+)
+
+
+PostUpdateManyWithWhereInput = TypedDict(
+    'PostUpdateManyWithWhereInput',
+    {
+        'where': PostWhereInput,
+        'data': PostUpdateManyMutationInput,
+    },
+)
+
+
+PostUpsertWithWhereUniqueInput = TypedDict(
+    'PostUpsertWithWhereUniqueInput',
+    {
+        'where': PostWhereUniqueInput,
+        'create': PostCreateWithoutRelationsInput,
+        'update': PostUpdateInput,
+    },
+)
+
+
+PostUpdateOneNestedInput = TypedDict(
+    'PostUpdateOneNestedInput',
+    {
+        'create': PostCreateWithoutRelationsInput,
+        'connect': PostWhereUniqueInput,
+        'connect_or_create': PostConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': PostUpdateInput,
+        'upsert': PostNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+PostUpdateManyNestedInput = TypedDict(
+    'PostUpdateManyNestedInput',
+    {
+        'create': Union[PostCreateWithoutRelationsInput, List[PostCreateWithoutRelationsInput]],
+        'connect': Union[PostWhereUniqueInput, List[PostWhereUniqueInput]],
+        'connect_or_create': Union[PostConnectOrCreateInput, List[PostConnectOrCreateInput]],
+        'disconnect': Union[PostWhereUniqueInput, List[PostWhereUniqueInput]],
+        'set': List[PostWhereUniqueInput],
+        'delete': Union[PostWhereUniqueInput, List[PostWhereUniqueInput]],
+        'update': Union[PostUpdateWithWhereUniqueInput, List[PostUpdateWithWhereUniqueInput]],
+        'update_many': Union[PostUpdateManyWithWhereInput, List[PostUpdateManyWithWhereInput]],
+        'upsert': Union[PostUpsertWithWhereUniqueInput, List[PostUpsertWithWhereUniqueInput]],
+        'delete_many': Union[PostWhereInput, List[PostWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -771,7 +909,7 @@ PostFindManyArgs = TypedDict(
         'order_by': Union['PostOrderByInput', List['PostOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'PostWhereUniqueInput',
+        'cursor': PostWhereUniqueInput,
         'include': 'PostInclude',
         'distinct': List['PostScalarFieldKeys'],
     },
@@ -866,8 +1004,8 @@ CategoryCreateInput = TypedDict(
 CategoryConnectOrCreateInput = TypedDict(
     'CategoryConnectOrCreateInput',
     {
-        'where': 'CategoryWhereUniqueInput',
-        'create': 'CategoryCreateWithoutRelationsInput',
+        'where': CategoryWhereUniqueInput,
+        'create': CategoryCreateWithoutRelationsInput,
     },
 )
 
@@ -875,9 +1013,9 @@ CategoryConnectOrCreateInput = TypedDict(
 CategoryCreateOneNestedInput = TypedDict(
     'CategoryCreateOneNestedInput',
     {
-        'create': 'CategoryCreateWithoutRelationsInput',
-        'connect': 'CategoryWhereUniqueInput',
-        'connect_or_create': 'CategoryConnectOrCreateInput',
+        'create': CategoryCreateWithoutRelationsInput,
+        'connect': CategoryWhereUniqueInput,
+        'connect_or_create': CategoryConnectOrCreateInput,
     },
     total=False,
 )
@@ -886,36 +1024,9 @@ CategoryCreateOneNestedInput = TypedDict(
 CategoryCreateManyNestedInput = TypedDict(
     'CategoryCreateManyNestedInput',
     {
-        'create': Union['CategoryCreateWithoutRelationsInput', List['CategoryCreateWithoutRelationsInput']],
-        'connect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
-        'connect_or_create': Union['CategoryConnectOrCreateInput', List['CategoryConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-CategoryUpdateOneNestedInput = TypedDict(
-    'CategoryUpdateOneNestedInput',
-    {
-        'create': 'CategoryCreateWithoutRelationsInput',
-        'connect': 'CategoryWhereUniqueInput',
-        'connect_or_create': 'CategoryConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-CategoryUpdateManyNestedInput = TypedDict(
-    'CategoryUpdateManyNestedInput',
-    {
-        'create': Union['CategoryCreateWithoutRelationsInput', List['CategoryCreateWithoutRelationsInput']],
-        'connect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
-        'connect_or_create': Union['CategoryConnectOrCreateInput', List['CategoryConnectOrCreateInput']],
-        'disconnect': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
-        'set': List['CategoryWhereUniqueInput'],
-        'delete': Union['CategoryWhereUniqueInput', List['CategoryWhereUniqueInput']],
+        'create': Union[CategoryCreateWithoutRelationsInput, List[CategoryCreateWithoutRelationsInput]],
+        'connect': Union[CategoryWhereUniqueInput, List[CategoryWhereUniqueInput]],
+        'connect_or_create': Union[CategoryConnectOrCreateInput, List[CategoryConnectOrCreateInput]],
     },
     total=False,
 )
@@ -946,8 +1057,78 @@ CategoryUpsertInput = TypedDict(
     'CategoryUpsertInput',
     {
         'create': 'CategoryCreateInput',
-        'update': 'CategoryUpdateInput',
+        'update': CategoryUpdateInput,
     },
+)
+
+
+CategoryNestedUpsertInput = TypedDict(
+    'CategoryNestedUpsertInput',
+    {
+        'create': CategoryCreateWithoutRelationsInput,
+        'update': CategoryUpdateInput,
+    },
+)
+
+
+CategoryUpdateWithWhereUniqueInput = TypedDict(
+    'CategoryUpdateWithWhereUniqueInput',
+    {
+        'where': CategoryWhereUniqueInput,
+        'data': CategoryUpdateInput,
+    },
+)
+
+
+CategoryUpdateManyWithWhereInput = TypedDict(
+    'CategoryUpdateManyWithWhereInput',
+    {
+        'where': CategoryWhereInput,
+        'data': CategoryUpdateManyMutationInput,
+    },
+)
+
+
+CategoryUpsertWithWhereUniqueInput = TypedDict(
+    'CategoryUpsertWithWhereUniqueInput',
+    {
+        'where': CategoryWhereUniqueInput,
+        'create': CategoryCreateWithoutRelationsInput,
+        'update': CategoryUpdateInput,
+    },
+)
+
+
+CategoryUpdateOneNestedInput = TypedDict(
+    'CategoryUpdateOneNestedInput',
+    {
+        'create': CategoryCreateWithoutRelationsInput,
+        'connect': CategoryWhereUniqueInput,
+        'connect_or_create': CategoryConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': CategoryUpdateInput,
+        'upsert': CategoryNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+CategoryUpdateManyNestedInput = TypedDict(
+    'CategoryUpdateManyNestedInput',
+    {
+        'create': Union[CategoryCreateWithoutRelationsInput, List[CategoryCreateWithoutRelationsInput]],
+        'connect': Union[CategoryWhereUniqueInput, List[CategoryWhereUniqueInput]],
+        'connect_or_create': Union[CategoryConnectOrCreateInput, List[CategoryConnectOrCreateInput]],
+        'disconnect': Union[CategoryWhereUniqueInput, List[CategoryWhereUniqueInput]],
+        'set': List[CategoryWhereUniqueInput],
+        'delete': Union[CategoryWhereUniqueInput, List[CategoryWhereUniqueInput]],
+        'update': Union[CategoryUpdateWithWhereUniqueInput, List[CategoryUpdateWithWhereUniqueInput]],
+        'update_many': Union[CategoryUpdateManyWithWhereInput, List[CategoryUpdateManyWithWhereInput]],
+        'upsert': Union[CategoryUpsertWithWhereUniqueInput, List[CategoryUpsertWithWhereUniqueInput]],
+        'delete_many': Union[CategoryWhereInput, List[CategoryWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -976,7 +1157,7 @@ CategoryFindManyArgs = TypedDict(
         'order_by': Union['CategoryOrderByInput', List['CategoryOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'CategoryWhereUniqueInput',
+        'cursor': CategoryWhereUniqueInput,
         'include': 'CategoryInclude',
         'distinct': List['CategoryScalarFieldKeys'],
     },
@@ -1047,7 +1228,7 @@ Comment_post_id_position_CompoundKey = TypedDict(
 CommentWhereUniqueInput = TypedDict(
     'CommentWhereUniqueInput',
     {
-        'post_id_position': 'Comment_post_id_position_CompoundKey',
+        'post_id_position': Comment_post_id_position_CompoundKey,
     },
     total=False,
 )
@@ -1080,8 +1261,8 @@ CommentCreateInput = TypedDict(
 CommentConnectOrCreateInput = TypedDict(
     'CommentConnectOrCreateInput',
     {
-        'where': 'CommentWhereUniqueInput',
-        'create': 'CommentCreateWithoutRelationsInput',
+        'where': CommentWhereUniqueInput,
+        'create': CommentCreateWithoutRelationsInput,
     },
 )
 
@@ -1089,9 +1270,9 @@ CommentConnectOrCreateInput = TypedDict(
 CommentCreateOneNestedInput = TypedDict(
     'CommentCreateOneNestedInput',
     {
-        'create': 'CommentCreateWithoutRelationsInput',
-        'connect': 'CommentWhereUniqueInput',
-        'connect_or_create': 'CommentConnectOrCreateInput',
+        'create': CommentCreateWithoutRelationsInput,
+        'connect': CommentWhereUniqueInput,
+        'connect_or_create': CommentConnectOrCreateInput,
     },
     total=False,
 )
@@ -1100,36 +1281,9 @@ CommentCreateOneNestedInput = TypedDict(
 CommentCreateManyNestedInput = TypedDict(
     'CommentCreateManyNestedInput',
     {
-        'create': Union['CommentCreateWithoutRelationsInput', List['CommentCreateWithoutRelationsInput']],
-        'connect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
-        'connect_or_create': Union['CommentConnectOrCreateInput', List['CommentConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-CommentUpdateOneNestedInput = TypedDict(
-    'CommentUpdateOneNestedInput',
-    {
-        'create': 'CommentCreateWithoutRelationsInput',
-        'connect': 'CommentWhereUniqueInput',
-        'connect_or_create': 'CommentConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-CommentUpdateManyNestedInput = TypedDict(
-    'CommentUpdateManyNestedInput',
-    {
-        'create': Union['CommentCreateWithoutRelationsInput', List['CommentCreateWithoutRelationsInput']],
-        'connect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
-        'connect_or_create': Union['CommentConnectOrCreateInput', List['CommentConnectOrCreateInput']],
-        'disconnect': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
-        'set': List['CommentWhereUniqueInput'],
-        'delete': Union['CommentWhereUniqueInput', List['CommentWhereUniqueInput']],
+        'create': Union[CommentCreateWithoutRelationsInput, List[CommentCreateWithoutRelationsInput]],
+        'connect': Union[CommentWhereUniqueInput, List[CommentWhereUniqueInput]],
+        'connect_or_create': Union[CommentConnectOrCreateInput, List[CommentConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1165,8 +1319,78 @@ CommentUpsertInput = TypedDict(
     'CommentUpsertInput',
     {
         'create': 'CommentCreateInput',
-        'update': 'CommentUpdateInput',
+        'update': CommentUpdateInput,
     },
+)
+
+
+CommentNestedUpsertInput = TypedDict(
+    'CommentNestedUpsertInput',
+    {
+        'create': CommentCreateWithoutRelationsInput,
+        'update': CommentUpdateInput,
+    },
+)
+
+
+CommentUpdateWithWhereUniqueInput = TypedDict(
+    'CommentUpdateWithWhereUniqueInput',
+    {
+        'where': CommentWhereUniqueInput,
+        'data': CommentUpdateInput,
+    },
+)
+
+
+CommentUpdateManyWithWhereInput = TypedDict(
+    'CommentUpdateManyWithWhereInput',
+    {
+        'where': CommentWhereInput,
+        'data': CommentUpdateManyMutationInput,
+    },
+)
+
+
+CommentUpsertWithWhereUniqueInput = TypedDict(
+    'CommentUpsertWithWhereUniqueInput',
+    {
+        'where': CommentWhereUniqueInput,
+        'create': CommentCreateWithoutRelationsInput,
+        'update': CommentUpdateInput,
+    },
+)
+
+
+CommentUpdateOneNestedInput = TypedDict(
+    'CommentUpdateOneNestedInput',
+    {
+        'create': CommentCreateWithoutRelationsInput,
+        'connect': CommentWhereUniqueInput,
+        'connect_or_create': CommentConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': CommentUpdateInput,
+        'upsert': CommentNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+CommentUpdateManyNestedInput = TypedDict(
+    'CommentUpdateManyNestedInput',
+    {
+        'create': Union[CommentCreateWithoutRelationsInput, List[CommentCreateWithoutRelationsInput]],
+        'connect': Union[CommentWhereUniqueInput, List[CommentWhereUniqueInput]],
+        'connect_or_create': Union[CommentConnectOrCreateInput, List[CommentConnectOrCreateInput]],
+        'disconnect': Union[CommentWhereUniqueInput, List[CommentWhereUniqueInput]],
+        'set': List[CommentWhereUniqueInput],
+        'delete': Union[CommentWhereUniqueInput, List[CommentWhereUniqueInput]],
+        'update': Union[CommentUpdateWithWhereUniqueInput, List[CommentUpdateWithWhereUniqueInput]],
+        'update_many': Union[CommentUpdateManyWithWhereInput, List[CommentUpdateManyWithWhereInput]],
+        'upsert': Union[CommentUpsertWithWhereUniqueInput, List[CommentUpsertWithWhereUniqueInput]],
+        'delete_many': Union[CommentWhereInput, List[CommentWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1196,7 +1420,7 @@ CommentFindManyArgs = TypedDict(
         'order_by': Union['CommentOrderByInput', List['CommentOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'CommentWhereUniqueInput',
+        'cursor': CommentWhereUniqueInput,
         'include': 'CommentInclude',
         'distinct': List['CommentScalarFieldKeys'],
     },
@@ -1297,8 +1521,8 @@ NodeCreateInput = TypedDict(
 NodeConnectOrCreateInput = TypedDict(
     'NodeConnectOrCreateInput',
     {
-        'where': 'NodeWhereUniqueInput',
-        'create': 'NodeCreateWithoutRelationsInput',
+        'where': NodeWhereUniqueInput,
+        'create': NodeCreateWithoutRelationsInput,
     },
 )
 
@@ -1306,9 +1530,9 @@ NodeConnectOrCreateInput = TypedDict(
 NodeCreateOneNestedInput = TypedDict(
     'NodeCreateOneNestedInput',
     {
-        'create': 'NodeCreateWithoutRelationsInput',
-        'connect': 'NodeWhereUniqueInput',
-        'connect_or_create': 'NodeConnectOrCreateInput',
+        'create': NodeCreateWithoutRelationsInput,
+        'connect': NodeWhereUniqueInput,
+        'connect_or_create': NodeConnectOrCreateInput,
     },
     total=False,
 )
@@ -1317,36 +1541,9 @@ NodeCreateOneNestedInput = TypedDict(
 NodeCreateManyNestedInput = TypedDict(
     'NodeCreateManyNestedInput',
     {
-        'create': Union['NodeCreateWithoutRelationsInput', List['NodeCreateWithoutRelationsInput']],
-        'connect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
-        'connect_or_create': Union['NodeConnectOrCreateInput', List['NodeConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-NodeUpdateOneNestedInput = TypedDict(
-    'NodeUpdateOneNestedInput',
-    {
-        'create': 'NodeCreateWithoutRelationsInput',
-        'connect': 'NodeWhereUniqueInput',
-        'connect_or_create': 'NodeConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-NodeUpdateManyNestedInput = TypedDict(
-    'NodeUpdateManyNestedInput',
-    {
-        'create': Union['NodeCreateWithoutRelationsInput', List['NodeCreateWithoutRelationsInput']],
-        'connect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
-        'connect_or_create': Union['NodeConnectOrCreateInput', List['NodeConnectOrCreateInput']],
-        'disconnect': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
-        'set': List['NodeWhereUniqueInput'],
-        'delete': Union['NodeWhereUniqueInput', List['NodeWhereUniqueInput']],
+        'create': Union[NodeCreateWithoutRelationsInput, List[NodeCreateWithoutRelationsInput]],
+        'connect': Union[NodeWhereUniqueInput, List[NodeWhereUniqueInput]],
+        'connect_or_create': Union[NodeConnectOrCreateInput, List[NodeConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1383,8 +1580,78 @@ NodeUpsertInput = TypedDict(
     'NodeUpsertInput',
     {
         'create': 'NodeCreateInput',
-        'update': 'NodeUpdateInput',
+        'update': NodeUpdateInput,
     },
+)
+
+
+NodeNestedUpsertInput = TypedDict(
+    'NodeNestedUpsertInput',
+    {
+        'create': NodeCreateWithoutRelationsInput,
+        'update': NodeUpdateInput,
+    },
+)
+
+
+NodeUpdateWithWhereUniqueInput = TypedDict(
+    'NodeUpdateWithWhereUniqueInput',
+    {
+        'where': NodeWhereUniqueInput,
+        'data': NodeUpdateInput,
+    },
+)
+
+
+NodeUpdateManyWithWhereInput = TypedDict(
+    'NodeUpdateManyWithWhereInput',
+    {
+        'where': NodeWhereInput,
+        'data': NodeUpdateManyMutationInput,
+    },
+)
+
+
+NodeUpsertWithWhereUniqueInput = TypedDict(
+    'NodeUpsertWithWhereUniqueInput',
+    {
+        'where': NodeWhereUniqueInput,
+        'create': NodeCreateWithoutRelationsInput,
+        'update': NodeUpdateInput,
+    },
+)
+
+
+NodeUpdateOneNestedInput = TypedDict(
+    'NodeUpdateOneNestedInput',
+    {
+        'create': NodeCreateWithoutRelationsInput,
+        'connect': NodeWhereUniqueInput,
+        'connect_or_create': NodeConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': NodeUpdateInput,
+        'upsert': NodeNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+NodeUpdateManyNestedInput = TypedDict(
+    'NodeUpdateManyNestedInput',
+    {
+        'create': Union[NodeCreateWithoutRelationsInput, List[NodeCreateWithoutRelationsInput]],
+        'connect': Union[NodeWhereUniqueInput, List[NodeWhereUniqueInput]],
+        'connect_or_create': Union[NodeConnectOrCreateInput, List[NodeConnectOrCreateInput]],
+        'disconnect': Union[NodeWhereUniqueInput, List[NodeWhereUniqueInput]],
+        'set': List[NodeWhereUniqueInput],
+        'delete': Union[NodeWhereUniqueInput, List[NodeWhereUniqueInput]],
+        'update': Union[NodeUpdateWithWhereUniqueInput, List[NodeUpdateWithWhereUniqueInput]],
+        'update_many': Union[NodeUpdateManyWithWhereInput, List[NodeUpdateManyWithWhereInput]],
+        'upsert': Union[NodeUpsertWithWhereUniqueInput, List[NodeUpsertWithWhereUniqueInput]],
+        'delete_many': Union[NodeWhereInput, List[NodeWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1415,7 +1682,7 @@ NodeFindManyArgs = TypedDict(
         'order_by': Union['NodeOrderByInput', List['NodeOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'NodeWhereUniqueInput',
+        'cursor': NodeWhereUniqueInput,
         'include': 'NodeInclude',
         'distinct': List['NodeScalarFieldKeys'],
     },
@@ -1508,8 +1775,8 @@ auditCreateInput = TypedDict(
 auditConnectOrCreateInput = TypedDict(
     'auditConnectOrCreateInput',
     {
-        'where': 'auditWhereUniqueInput',
-        'create': 'auditCreateWithoutRelationsInput',
+        'where': auditWhereUniqueInput,
+        'create': auditCreateWithoutRelationsInput,
     },
 )
 
@@ -1517,9 +1784,9 @@ auditConnectOrCreateInput = TypedDict(
 auditCreateOneNestedInput = TypedDict(
     'auditCreateOneNestedInput',
     {
-        'create': 'auditCreateWithoutRelationsInput',
-        'connect': 'auditWhereUniqueInput',
-        'connect_or_create': 'auditConnectOrCreateInput',
+        'create': auditCreateWithoutRelationsInput,
+        'connect': auditWhereUniqueInput,
+        'connect_or_create': auditConnectOrCreateInput,
     },
     total=False,
 )
@@ -1528,36 +1795,9 @@ auditCreateOneNestedInput = TypedDict(
 auditCreateManyNestedInput = TypedDict(
     'auditCreateManyNestedInput',
     {
-        'create': Union['auditCreateWithoutRelationsInput', List['auditCreateWithoutRelationsInput']],
-        'connect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
-        'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-auditUpdateOneNestedInput = TypedDict(
-    'auditUpdateOneNestedInput',
-    {
-        'create': 'auditCreateWithoutRelationsInput',
-        'connect': 'auditWhereUniqueInput',
-        'connect_or_create': 'auditConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-auditUpdateManyNestedInput = TypedDict(
-    'auditUpdateManyNestedInput',
-    {
-        'create': Union['auditCreateWithoutRelationsInput', List['auditCreateWithoutRelationsInput']],
-        'connect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
-        'connect_or_create': Union['auditConnectOrCreateInput', List['auditConnectOrCreateInput']],
-        'disconnect': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
-        'set': List['auditWhereUniqueInput'],
-        'delete': Union['auditWhereUniqueInput', List['auditWhereUniqueInput']],
+        'create': Union[auditCreateWithoutRelationsInput, List[auditCreateWithoutRelationsInput]],
+        'connect': Union[auditWhereUniqueInput, List[auditWhereUniqueInput]],
+        'connect_or_create': Union[auditConnectOrCreateInput, List[auditConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1590,8 +1830,78 @@ auditUpsertInput = TypedDict(
     'auditUpsertInput',
     {
         'create': 'auditCreateInput',
-        'update': 'auditUpdateInput',
+        'update': auditUpdateInput,
     },
+)
+
+
+auditNestedUpsertInput = TypedDict(
+    'auditNestedUpsertInput',
+    {
+        'create': auditCreateWithoutRelationsInput,
+        'update': auditUpdateInput,
+    },
+)
+
+
+auditUpdateWithWhereUniqueInput = TypedDict(
+    'auditUpdateWithWhereUniqueInput',
+    {
+        'where': auditWhereUniqueInput,
+        'data': auditUpdateInput,
+    },
+)
+
+
+auditUpdateManyWithWhereInput = TypedDict(
+    'auditUpdateManyWithWhereInput',
+    {
+        'where': auditWhereInput,
+        'data': auditUpdateManyMutationInput,
+    },
+)
+
+
+auditUpsertWithWhereUniqueInput = TypedDict(
+    'auditUpsertWithWhereUniqueInput',
+    {
+        'where': auditWhereUniqueInput,
+        'create': auditCreateWithoutRelationsInput,
+        'update': auditUpdateInput,
+    },
+)
+
+
+auditUpdateOneNestedInput = TypedDict(
+    'auditUpdateOneNestedInput',
+    {
+        'create': auditCreateWithoutRelationsInput,
+        'connect': auditWhereUniqueInput,
+        'connect_or_create': auditConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': auditUpdateInput,
+        'upsert': auditNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+auditUpdateManyNestedInput = TypedDict(
+    'auditUpdateManyNestedInput',
+    {
+        'create': Union[auditCreateWithoutRelationsInput, List[auditCreateWithoutRelationsInput]],
+        'connect': Union[auditWhereUniqueInput, List[auditWhereUniqueInput]],
+        'connect_or_create': Union[auditConnectOrCreateInput, List[auditConnectOrCreateInput]],
+        'disconnect': Union[auditWhereUniqueInput, List[auditWhereUniqueInput]],
+        'set': List[auditWhereUniqueInput],
+        'delete': Union[auditWhereUniqueInput, List[auditWhereUniqueInput]],
+        'update': Union[auditUpdateWithWhereUniqueInput, List[auditUpdateWithWhereUniqueInput]],
+        'update_many': Union[auditUpdateManyWithWhereInput, List[auditUpdateManyWithWhereInput]],
+        'upsert': Union[auditUpsertWithWhereUniqueInput, List[auditUpsertWithWhereUniqueInput]],
+        'delete_many': Union[auditWhereInput, List[auditWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1620,7 +1930,7 @@ auditFindManyArgs = TypedDict(
         'order_by': Union['auditOrderByInput', List['auditOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'auditWhereUniqueInput',
+        'cursor': auditWhereUniqueInput,
         'include': 'auditInclude',
         'distinct': List['auditScalarFieldKeys'],
     },
@@ -1707,8 +2017,8 @@ SettingCreateInput = TypedDict(
 SettingConnectOrCreateInput = TypedDict(
     'SettingConnectOrCreateInput',
     {
-        'where': 'SettingWhereUniqueInput',
-        'create': 'SettingCreateWithoutRelationsInput',
+        'where': SettingWhereUniqueInput,
+        'create': SettingCreateWithoutRelationsInput,
     },
 )
 
@@ -1716,9 +2026,9 @@ SettingConnectOrCreateInput = TypedDict(
 SettingCreateOneNestedInput = TypedDict(
     'SettingCreateOneNestedInput',
     {
-        'create': 'SettingCreateWithoutRelationsInput',
-        'connect': 'SettingWhereUniqueInput',
-        'connect_or_create': 'SettingConnectOrCreateInput',
+        'create': SettingCreateWithoutRelationsInput,
+        'connect': SettingWhereUniqueInput,
+        'connect_or_create': SettingConnectOrCreateInput,
     },
     total=False,
 )
@@ -1727,36 +2037,9 @@ SettingCreateOneNestedInput = TypedDict(
 SettingCreateManyNestedInput = TypedDict(
     'SettingCreateManyNestedInput',
     {
-        'create': Union['SettingCreateWithoutRelationsInput', List['SettingCreateWithoutRelationsInput']],
-        'connect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
-        'connect_or_create': Union['SettingConnectOrCreateInput', List['SettingConnectOrCreateInput']],
-    },
-    total=False,
-)
-
-
-SettingUpdateOneNestedInput = TypedDict(
-    'SettingUpdateOneNestedInput',
-    {
-        'create': 'SettingCreateWithoutRelationsInput',
-        'connect': 'SettingWhereUniqueInput',
-        'connect_or_create': 'SettingConnectOrCreateInput',
-        'disconnect': bool,
-        'delete': bool,
-    },
-    total=False,
-)
-
-
-SettingUpdateManyNestedInput = TypedDict(
-    'SettingUpdateManyNestedInput',
-    {
-        'create': Union['SettingCreateWithoutRelationsInput', List['SettingCreateWithoutRelationsInput']],
-        'connect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
-        'connect_or_create': Union['SettingConnectOrCreateInput', List['SettingConnectOrCreateInput']],
-        'disconnect': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
-        'set': List['SettingWhereUniqueInput'],
-        'delete': Union['SettingWhereUniqueInput', List['SettingWhereUniqueInput']],
+        'create': Union[SettingCreateWithoutRelationsInput, List[SettingCreateWithoutRelationsInput]],
+        'connect': Union[SettingWhereUniqueInput, List[SettingWhereUniqueInput]],
+        'connect_or_create': Union[SettingConnectOrCreateInput, List[SettingConnectOrCreateInput]],
     },
     total=False,
 )
@@ -1786,8 +2069,78 @@ SettingUpsertInput = TypedDict(
     'SettingUpsertInput',
     {
         'create': 'SettingCreateInput',
-        'update': 'SettingUpdateInput',
+        'update': SettingUpdateInput,
     },
+)
+
+
+SettingNestedUpsertInput = TypedDict(
+    'SettingNestedUpsertInput',
+    {
+        'create': SettingCreateWithoutRelationsInput,
+        'update': SettingUpdateInput,
+    },
+)
+
+
+SettingUpdateWithWhereUniqueInput = TypedDict(
+    'SettingUpdateWithWhereUniqueInput',
+    {
+        'where': SettingWhereUniqueInput,
+        'data': SettingUpdateInput,
+    },
+)
+
+
+SettingUpdateManyWithWhereInput = TypedDict(
+    'SettingUpdateManyWithWhereInput',
+    {
+        'where': SettingWhereInput,
+        'data': SettingUpdateManyMutationInput,
+    },
+)
+
+
+SettingUpsertWithWhereUniqueInput = TypedDict(
+    'SettingUpsertWithWhereUniqueInput',
+    {
+        'where': SettingWhereUniqueInput,
+        'create': SettingCreateWithoutRelationsInput,
+        'update': SettingUpdateInput,
+    },
+)
+
+
+SettingUpdateOneNestedInput = TypedDict(
+    'SettingUpdateOneNestedInput',
+    {
+        'create': SettingCreateWithoutRelationsInput,
+        'connect': SettingWhereUniqueInput,
+        'connect_or_create': SettingConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': SettingUpdateInput,
+        'upsert': SettingNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+SettingUpdateManyNestedInput = TypedDict(
+    'SettingUpdateManyNestedInput',
+    {
+        'create': Union[SettingCreateWithoutRelationsInput, List[SettingCreateWithoutRelationsInput]],
+        'connect': Union[SettingWhereUniqueInput, List[SettingWhereUniqueInput]],
+        'connect_or_create': Union[SettingConnectOrCreateInput, List[SettingConnectOrCreateInput]],
+        'disconnect': Union[SettingWhereUniqueInput, List[SettingWhereUniqueInput]],
+        'set': List[SettingWhereUniqueInput],
+        'delete': Union[SettingWhereUniqueInput, List[SettingWhereUniqueInput]],
+        'update': Union[SettingUpdateWithWhereUniqueInput, List[SettingUpdateWithWhereUniqueInput]],
+        'update_many': Union[SettingUpdateManyWithWhereInput, List[SettingUpdateManyWithWhereInput]],
+        'upsert': Union[SettingUpsertWithWhereUniqueInput, List[SettingUpsertWithWhereUniqueInput]],
+        'delete_many': Union[SettingWhereInput, List[SettingWhereInput]],
+    },
+    total=False,
 )
 
 
@@ -1815,7 +2168,7 @@ SettingFindManyArgs = TypedDict(
         'order_by': Union['SettingOrderByInput', List['SettingOrderByInput']],
         'take': int,
         'skip': int,
-        'cursor': 'SettingWhereUniqueInput',
+        'cursor': SettingWhereUniqueInput,
         'include': 'SettingInclude',
         'distinct': List['SettingScalarFieldKeys'],
     },
@@ -1834,3 +2187,216 @@ SettingOrderByInput = TypedDict(
 
 
 SettingScalarFieldKeys = Literal['key', 'value']
+
+
+# count(select=...) and group_by's types live in .aggregates, imported on first use:
+# they are a third of the types, and most programs never use them.
+if TYPE_CHECKING:
+    from .aggregates import (
+        RoleWithAggregatesFilter as RoleWithAggregatesFilter,
+        UserCountAggregateInput as UserCountAggregateInput,
+        UserAvgAggregateInput as UserAvgAggregateInput,
+        UserSumAggregateInput as UserSumAggregateInput,
+        UserMinAggregateInput as UserMinAggregateInput,
+        UserMaxAggregateInput as UserMaxAggregateInput,
+        UserCountAggregateOutput as UserCountAggregateOutput,
+        UserAvgAggregateOutput as UserAvgAggregateOutput,
+        UserSumAggregateOutput as UserSumAggregateOutput,
+        UserMinAggregateOutput as UserMinAggregateOutput,
+        UserMaxAggregateOutput as UserMaxAggregateOutput,
+        UserScalarWhereWithAggregatesInput as UserScalarWhereWithAggregatesInput,
+        UserGroupByOutput as UserGroupByOutput,
+        ProfileCountAggregateInput as ProfileCountAggregateInput,
+        ProfileAvgAggregateInput as ProfileAvgAggregateInput,
+        ProfileSumAggregateInput as ProfileSumAggregateInput,
+        ProfileMinAggregateInput as ProfileMinAggregateInput,
+        ProfileMaxAggregateInput as ProfileMaxAggregateInput,
+        ProfileCountAggregateOutput as ProfileCountAggregateOutput,
+        ProfileAvgAggregateOutput as ProfileAvgAggregateOutput,
+        ProfileSumAggregateOutput as ProfileSumAggregateOutput,
+        ProfileMinAggregateOutput as ProfileMinAggregateOutput,
+        ProfileMaxAggregateOutput as ProfileMaxAggregateOutput,
+        ProfileScalarWhereWithAggregatesInput as ProfileScalarWhereWithAggregatesInput,
+        ProfileGroupByOutput as ProfileGroupByOutput,
+        PostCountAggregateInput as PostCountAggregateInput,
+        PostAvgAggregateInput as PostAvgAggregateInput,
+        PostSumAggregateInput as PostSumAggregateInput,
+        PostMinAggregateInput as PostMinAggregateInput,
+        PostMaxAggregateInput as PostMaxAggregateInput,
+        PostCountAggregateOutput as PostCountAggregateOutput,
+        PostAvgAggregateOutput as PostAvgAggregateOutput,
+        PostSumAggregateOutput as PostSumAggregateOutput,
+        PostMinAggregateOutput as PostMinAggregateOutput,
+        PostMaxAggregateOutput as PostMaxAggregateOutput,
+        PostScalarWhereWithAggregatesInput as PostScalarWhereWithAggregatesInput,
+        PostGroupByOutput as PostGroupByOutput,
+        CategoryCountAggregateInput as CategoryCountAggregateInput,
+        CategoryAvgAggregateInput as CategoryAvgAggregateInput,
+        CategorySumAggregateInput as CategorySumAggregateInput,
+        CategoryMinAggregateInput as CategoryMinAggregateInput,
+        CategoryMaxAggregateInput as CategoryMaxAggregateInput,
+        CategoryCountAggregateOutput as CategoryCountAggregateOutput,
+        CategoryAvgAggregateOutput as CategoryAvgAggregateOutput,
+        CategorySumAggregateOutput as CategorySumAggregateOutput,
+        CategoryMinAggregateOutput as CategoryMinAggregateOutput,
+        CategoryMaxAggregateOutput as CategoryMaxAggregateOutput,
+        CategoryScalarWhereWithAggregatesInput as CategoryScalarWhereWithAggregatesInput,
+        CategoryGroupByOutput as CategoryGroupByOutput,
+        CommentCountAggregateInput as CommentCountAggregateInput,
+        CommentAvgAggregateInput as CommentAvgAggregateInput,
+        CommentSumAggregateInput as CommentSumAggregateInput,
+        CommentMinAggregateInput as CommentMinAggregateInput,
+        CommentMaxAggregateInput as CommentMaxAggregateInput,
+        CommentCountAggregateOutput as CommentCountAggregateOutput,
+        CommentAvgAggregateOutput as CommentAvgAggregateOutput,
+        CommentSumAggregateOutput as CommentSumAggregateOutput,
+        CommentMinAggregateOutput as CommentMinAggregateOutput,
+        CommentMaxAggregateOutput as CommentMaxAggregateOutput,
+        CommentScalarWhereWithAggregatesInput as CommentScalarWhereWithAggregatesInput,
+        CommentGroupByOutput as CommentGroupByOutput,
+        NodeCountAggregateInput as NodeCountAggregateInput,
+        NodeAvgAggregateInput as NodeAvgAggregateInput,
+        NodeSumAggregateInput as NodeSumAggregateInput,
+        NodeMinAggregateInput as NodeMinAggregateInput,
+        NodeMaxAggregateInput as NodeMaxAggregateInput,
+        NodeCountAggregateOutput as NodeCountAggregateOutput,
+        NodeAvgAggregateOutput as NodeAvgAggregateOutput,
+        NodeSumAggregateOutput as NodeSumAggregateOutput,
+        NodeMinAggregateOutput as NodeMinAggregateOutput,
+        NodeMaxAggregateOutput as NodeMaxAggregateOutput,
+        NodeScalarWhereWithAggregatesInput as NodeScalarWhereWithAggregatesInput,
+        NodeGroupByOutput as NodeGroupByOutput,
+        auditCountAggregateInput as auditCountAggregateInput,
+        auditAvgAggregateInput as auditAvgAggregateInput,
+        auditSumAggregateInput as auditSumAggregateInput,
+        auditMinAggregateInput as auditMinAggregateInput,
+        auditMaxAggregateInput as auditMaxAggregateInput,
+        auditCountAggregateOutput as auditCountAggregateOutput,
+        auditAvgAggregateOutput as auditAvgAggregateOutput,
+        auditSumAggregateOutput as auditSumAggregateOutput,
+        auditMinAggregateOutput as auditMinAggregateOutput,
+        auditMaxAggregateOutput as auditMaxAggregateOutput,
+        auditScalarWhereWithAggregatesInput as auditScalarWhereWithAggregatesInput,
+        auditGroupByOutput as auditGroupByOutput,
+        SettingCountAggregateInput as SettingCountAggregateInput,
+        SettingAvgAggregateInput as SettingAvgAggregateInput,
+        SettingSumAggregateInput as SettingSumAggregateInput,
+        SettingMinAggregateInput as SettingMinAggregateInput,
+        SettingMaxAggregateInput as SettingMaxAggregateInput,
+        SettingCountAggregateOutput as SettingCountAggregateOutput,
+        SettingAvgAggregateOutput as SettingAvgAggregateOutput,
+        SettingSumAggregateOutput as SettingSumAggregateOutput,
+        SettingMinAggregateOutput as SettingMinAggregateOutput,
+        SettingMaxAggregateOutput as SettingMaxAggregateOutput,
+        SettingScalarWhereWithAggregatesInput as SettingScalarWhereWithAggregatesInput,
+        SettingGroupByOutput as SettingGroupByOutput,
+    )
+else:
+    _AGGREGATES = frozenset(
+        [
+            'RoleWithAggregatesFilter',
+            'UserCountAggregateInput',
+            'UserAvgAggregateInput',
+            'UserSumAggregateInput',
+            'UserMinAggregateInput',
+            'UserMaxAggregateInput',
+            'UserCountAggregateOutput',
+            'UserAvgAggregateOutput',
+            'UserSumAggregateOutput',
+            'UserMinAggregateOutput',
+            'UserMaxAggregateOutput',
+            'UserScalarWhereWithAggregatesInput',
+            'UserGroupByOutput',
+            'ProfileCountAggregateInput',
+            'ProfileAvgAggregateInput',
+            'ProfileSumAggregateInput',
+            'ProfileMinAggregateInput',
+            'ProfileMaxAggregateInput',
+            'ProfileCountAggregateOutput',
+            'ProfileAvgAggregateOutput',
+            'ProfileSumAggregateOutput',
+            'ProfileMinAggregateOutput',
+            'ProfileMaxAggregateOutput',
+            'ProfileScalarWhereWithAggregatesInput',
+            'ProfileGroupByOutput',
+            'PostCountAggregateInput',
+            'PostAvgAggregateInput',
+            'PostSumAggregateInput',
+            'PostMinAggregateInput',
+            'PostMaxAggregateInput',
+            'PostCountAggregateOutput',
+            'PostAvgAggregateOutput',
+            'PostSumAggregateOutput',
+            'PostMinAggregateOutput',
+            'PostMaxAggregateOutput',
+            'PostScalarWhereWithAggregatesInput',
+            'PostGroupByOutput',
+            'CategoryCountAggregateInput',
+            'CategoryAvgAggregateInput',
+            'CategorySumAggregateInput',
+            'CategoryMinAggregateInput',
+            'CategoryMaxAggregateInput',
+            'CategoryCountAggregateOutput',
+            'CategoryAvgAggregateOutput',
+            'CategorySumAggregateOutput',
+            'CategoryMinAggregateOutput',
+            'CategoryMaxAggregateOutput',
+            'CategoryScalarWhereWithAggregatesInput',
+            'CategoryGroupByOutput',
+            'CommentCountAggregateInput',
+            'CommentAvgAggregateInput',
+            'CommentSumAggregateInput',
+            'CommentMinAggregateInput',
+            'CommentMaxAggregateInput',
+            'CommentCountAggregateOutput',
+            'CommentAvgAggregateOutput',
+            'CommentSumAggregateOutput',
+            'CommentMinAggregateOutput',
+            'CommentMaxAggregateOutput',
+            'CommentScalarWhereWithAggregatesInput',
+            'CommentGroupByOutput',
+            'NodeCountAggregateInput',
+            'NodeAvgAggregateInput',
+            'NodeSumAggregateInput',
+            'NodeMinAggregateInput',
+            'NodeMaxAggregateInput',
+            'NodeCountAggregateOutput',
+            'NodeAvgAggregateOutput',
+            'NodeSumAggregateOutput',
+            'NodeMinAggregateOutput',
+            'NodeMaxAggregateOutput',
+            'NodeScalarWhereWithAggregatesInput',
+            'NodeGroupByOutput',
+            'auditCountAggregateInput',
+            'auditAvgAggregateInput',
+            'auditSumAggregateInput',
+            'auditMinAggregateInput',
+            'auditMaxAggregateInput',
+            'auditCountAggregateOutput',
+            'auditAvgAggregateOutput',
+            'auditSumAggregateOutput',
+            'auditMinAggregateOutput',
+            'auditMaxAggregateOutput',
+            'auditScalarWhereWithAggregatesInput',
+            'auditGroupByOutput',
+            'SettingCountAggregateInput',
+            'SettingAvgAggregateInput',
+            'SettingSumAggregateInput',
+            'SettingMinAggregateInput',
+            'SettingMaxAggregateInput',
+            'SettingCountAggregateOutput',
+            'SettingAvgAggregateOutput',
+            'SettingSumAggregateOutput',
+            'SettingMinAggregateOutput',
+            'SettingMaxAggregateOutput',
+            'SettingScalarWhereWithAggregatesInput',
+            'SettingGroupByOutput',
+        ]
+    )
+
+    def __getattr__(name: str) -> Any:
+        if name in _AGGREGATES:
+            from . import aggregates
+
+            return getattr(aggregates, name)
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
