@@ -26,6 +26,7 @@ from api.keys.auth import ApiKeyMiddleware, Authenticator
 from api.limits import BodyLimitMiddleware, ConcurrencyLimitMiddleware
 from api.logging import configure_logging, install_log_context
 from api.middleware import RequestContextMiddleware
+from api.rutter import budget
 from api.server import log_exhausted_descriptors
 from prisma import Prisma
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             timeout_s=settings.db_timeout_s,
         )
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
+        budget.attach(http, budget.RutterBudget.from_settings(pool, settings))  # budget hook
         resources = Resources(settings=settings, pool=pool, db=Prisma(pool=pool), http=http)
         app.state.resources = resources
         # Set once the start-up sweep has run (tests wait for it; nothing else needs to).
@@ -121,6 +123,7 @@ class StartupErrorInOneLine:
 async def _housekeeping(resources: Resources, first_sweep_done: asyncio.Event) -> None:
     """At start-up and then every RECOVERY_INTERVAL_S: finish abandoned requests, forget old keys."""
     settings = resources.settings
+    budget.use_priority(budget.Priority.BATCH)  # budget hook: the sweep leaves the reserve to callers
     service = InvoiceService.build(resources.db, settings, resources.http)
     while True:
         try:

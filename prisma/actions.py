@@ -2454,3 +2454,39 @@ class invoice_email_resendBatchActions(
     """Writes on invoice_email_resend inside `batch_()`."""
 
     _model = 'invoice_email_resend'
+
+
+class rutter_budgetActions(
+    runtime.ModelActions[
+        models.rutter_budget,
+        types.rutter_budgetWhereInput,
+        types.rutter_budgetWhereUniqueInput,
+        types.rutter_budgetCreateInput,
+        types.rutter_budgetCreateWithoutRelationsInput,
+        types.rutter_budgetUpdateInput,
+        types.rutter_budgetUpdateManyMutationInput,
+        types.rutter_budgetUpsertInput,
+        types.rutter_budgetInclude,
+        types.rutter_budgetOrderByInput,
+        types.rutter_budgetScalarFieldKeys,
+    ]
+):
+    """Queries on rutter_budget."""
+
+    _model = 'rutter_budget'
+
+
+class rutter_budgetBatchActions(
+    runtime.BatchActions[
+        types.rutter_budgetWhereInput,
+        types.rutter_budgetWhereUniqueInput,
+        types.rutter_budgetCreateInput,
+        types.rutter_budgetCreateWithoutRelationsInput,
+        types.rutter_budgetUpdateInput,
+        types.rutter_budgetUpdateManyMutationInput,
+        types.rutter_budgetUpsertInput,
+    ]
+):
+    """Writes on rutter_budget inside `batch_()`."""
+
+    _model = 'rutter_budget'

@@ -88,6 +88,7 @@ class Prisma(runtime.BasePrisma):
     invoice_request: actions.invoice_requestActions
     api_key: actions.api_keyActions
     invoice_email_resend: actions.invoice_email_resendActions
+    rutter_budget: actions.rutter_budgetActions
 
     def _bind_actions(self) -> None:
         self.acc_uac_invoice = actions.acc_uac_invoiceActions(self)
@@ -158,6 +159,7 @@ class Prisma(runtime.BasePrisma):
         self.invoice_request = actions.invoice_requestActions(self)
         self.api_key = actions.api_keyActions(self)
         self.invoice_email_resend = actions.invoice_email_resendActions(self)
+        self.rutter_budget = actions.rutter_budgetActions(self)
 
     def batch_(self) -> Batch:
         return Batch(self)
@@ -232,6 +234,7 @@ class Batch(runtime.BaseBatch):
     invoice_request: actions.invoice_requestBatchActions
     api_key: actions.api_keyBatchActions
     invoice_email_resend: actions.invoice_email_resendBatchActions
+    rutter_budget: actions.rutter_budgetBatchActions
 
     def __init__(self, client: Prisma) -> None:
         super().__init__(client)
@@ -303,6 +306,7 @@ class Batch(runtime.BaseBatch):
         self.invoice_request = actions.invoice_requestBatchActions(self)
         self.api_key = actions.api_keyBatchActions(self)
         self.invoice_email_resend = actions.invoice_email_resendBatchActions(self)
+        self.rutter_budget = actions.rutter_budgetBatchActions(self)
 
 
 def register(client: Prisma) -> None:

@@ -1770,6 +1770,23 @@ class invoice_email_resend(BaseModel):
         return (client or get_client()).invoice_email_resend
 
 
+class rutter_budget(BaseModel):
+    "One organization's Rutter call budget, shared by every process: a token bucket refilled on the\ndatabase clock, paused by a 429/452 until paused_until."
+    model_config = ConfigDict(extra='ignore', defer_build=True)
+
+    organization_id: str
+    tokens: float
+    refilled_at: datetime.datetime
+    paused_until: Optional[datetime.datetime] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.rutter_budgetActions:
+        """rutter_budget actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).rutter_budget
+
+
 _acc_uac_invoice = acc_uac_invoice
 _approval = approval
 _approval_slack_request_content = approval_slack_request_content
@@ -1838,6 +1855,7 @@ _user_group = user_group
 _invoice_request = invoice_request
 _api_key = api_key
 _invoice_email_resend = invoice_email_resend
+_rutter_budget = rutter_budget
 
 MODELS: dict[str, type[BaseModel]] = {
     'acc_uac_invoice': acc_uac_invoice,
@@ -1908,4 +1926,5 @@ MODELS: dict[str, type[BaseModel]] = {
     'invoice_request': invoice_request,
     'api_key': api_key,
     'invoice_email_resend': invoice_email_resend,
+    'rutter_budget': rutter_budget,
 }

@@ -10890,6 +10890,51 @@ SCHEMA = Schema.from_json(
    "primary_key": [
     "request_id"
    ]
+  },
+  {
+   "compound_keys": {},
+   "db_name": "rutter_budget",
+   "fields": [
+    {
+     "db_name": "organization_id",
+     "is_id": true,
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "organization_id",
+     "type": "String"
+    },
+    {
+     "db_name": "tokens",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "tokens",
+     "type": "Float"
+    },
+    {
+     "db_name": "refilled_at",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "refilled_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "paused_until",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "paused_until",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    }
+   ],
+   "name": "rutter_budget",
+   "primary_key": [
+    "organization_id"
+   ]
   }
  ]
 }'''

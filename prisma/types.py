@@ -18278,3 +18278,208 @@ invoice_email_resendOrderByInput = TypedDict(
 
 
 invoice_email_resendScalarFieldKeys = Literal['request_id', 'last_sent_at']
+
+
+rutter_budgetWhereInput = TypedDict(
+    'rutter_budgetWhereInput',
+    {
+        'organization_id': Union[str, StringFilter],
+        'tokens': Union[float, FloatFilter],
+        'refilled_at': Union[datetime.datetime, DateTimeFilter],
+        'paused_until': Union[datetime.datetime, None, DateTimeFilter],
+        'AND': List['rutter_budgetWhereInput'],
+        'OR': List['rutter_budgetWhereInput'],
+        'NOT': List['rutter_budgetWhereInput'],
+    },
+    total=False,
+)
+
+
+rutter_budgetRelationFilter = TypedDict(
+    'rutter_budgetRelationFilter',
+    {
+        'is': Optional['rutter_budgetWhereInput'],
+        'is_not': Optional['rutter_budgetWhereInput'],
+    },
+    total=False,
+)
+
+
+rutter_budgetListRelationFilter = TypedDict(
+    'rutter_budgetListRelationFilter',
+    {
+        'some': 'rutter_budgetWhereInput',
+        'every': 'rutter_budgetWhereInput',
+        'none': 'rutter_budgetWhereInput',
+    },
+    total=False,
+)
+
+
+rutter_budgetWhereUniqueInput = TypedDict(
+    'rutter_budgetWhereUniqueInput',
+    {
+        'organization_id': str,
+    },
+    total=False,
+)
+
+
+rutter_budgetCreateWithoutRelationsInput = TypedDict(
+    'rutter_budgetCreateWithoutRelationsInput',
+    {
+        'organization_id': str,
+        'tokens': float,
+        'refilled_at': datetime.datetime,
+        'paused_until': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+rutter_budgetCreateInput = TypedDict(
+    'rutter_budgetCreateInput',
+    {
+        'organization_id': str,
+        'tokens': float,
+        'refilled_at': datetime.datetime,
+        'paused_until': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+rutter_budgetConnectOrCreateInput = TypedDict(
+    'rutter_budgetConnectOrCreateInput',
+    {
+        'where': 'rutter_budgetWhereUniqueInput',
+        'create': 'rutter_budgetCreateWithoutRelationsInput',
+    },
+)
+
+
+rutter_budgetCreateOneNestedInput = TypedDict(
+    'rutter_budgetCreateOneNestedInput',
+    {
+        'create': 'rutter_budgetCreateWithoutRelationsInput',
+        'connect': 'rutter_budgetWhereUniqueInput',
+        'connect_or_create': 'rutter_budgetConnectOrCreateInput',
+    },
+    total=False,
+)
+
+
+rutter_budgetCreateManyNestedInput = TypedDict(
+    'rutter_budgetCreateManyNestedInput',
+    {
+        'create': Union['rutter_budgetCreateWithoutRelationsInput', List['rutter_budgetCreateWithoutRelationsInput']],
+        'connect': Union['rutter_budgetWhereUniqueInput', List['rutter_budgetWhereUniqueInput']],
+        'connect_or_create': Union['rutter_budgetConnectOrCreateInput', List['rutter_budgetConnectOrCreateInput']],
+    },
+    total=False,
+)
+
+
+rutter_budgetUpdateOneNestedInput = TypedDict(
+    'rutter_budgetUpdateOneNestedInput',
+    {
+        'create': 'rutter_budgetCreateWithoutRelationsInput',
+        'connect': 'rutter_budgetWhereUniqueInput',
+        'connect_or_create': 'rutter_budgetConnectOrCreateInput',
+        'disconnect': bool,
+        'delete': bool,
+    },
+    total=False,
+)
+
+
+rutter_budgetUpdateManyNestedInput = TypedDict(
+    'rutter_budgetUpdateManyNestedInput',
+    {
+        'create': Union['rutter_budgetCreateWithoutRelationsInput', List['rutter_budgetCreateWithoutRelationsInput']],
+        'connect': Union['rutter_budgetWhereUniqueInput', List['rutter_budgetWhereUniqueInput']],
+        'connect_or_create': Union['rutter_budgetConnectOrCreateInput', List['rutter_budgetConnectOrCreateInput']],
+        'disconnect': Union['rutter_budgetWhereUniqueInput', List['rutter_budgetWhereUniqueInput']],
+        'set': List['rutter_budgetWhereUniqueInput'],
+        'delete': Union['rutter_budgetWhereUniqueInput', List['rutter_budgetWhereUniqueInput']],
+    },
+    total=False,
+)
+
+
+rutter_budgetUpdateManyMutationInput = TypedDict(
+    'rutter_budgetUpdateManyMutationInput',
+    {
+        'organization_id': str,
+        'tokens': Union[float, AtomicInput[float]],
+        'refilled_at': datetime.datetime,
+        'paused_until': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+rutter_budgetUpdateInput = TypedDict(
+    'rutter_budgetUpdateInput',
+    {
+        'organization_id': str,
+        'tokens': Union[float, AtomicInput[float]],
+        'refilled_at': datetime.datetime,
+        'paused_until': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+rutter_budgetUpsertInput = TypedDict(
+    'rutter_budgetUpsertInput',
+    {
+        'create': 'rutter_budgetCreateInput',
+        'update': 'rutter_budgetUpdateInput',
+    },
+)
+
+
+rutter_budgetInclude = TypedDict(
+    'rutter_budgetInclude',
+    {
+    },
+    total=False,
+)
+
+
+rutter_budgetIncludeArgs = TypedDict(
+    'rutter_budgetIncludeArgs',
+    {
+        'include': 'rutter_budgetInclude',
+    },
+    total=False,
+)
+
+
+rutter_budgetFindManyArgs = TypedDict(
+    'rutter_budgetFindManyArgs',
+    {
+        'where': 'rutter_budgetWhereInput',
+        'order_by': Union['rutter_budgetOrderByInput', List['rutter_budgetOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': 'rutter_budgetWhereUniqueInput',
+        'include': 'rutter_budgetInclude',
+        'distinct': List['rutter_budgetScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+rutter_budgetOrderByInput = TypedDict(
+    'rutter_budgetOrderByInput',
+    {
+        'organization_id': Union[SortOrder, SortOrderInput],
+        'tokens': Union[SortOrder, SortOrderInput],
+        'refilled_at': Union[SortOrder, SortOrderInput],
+        'paused_until': Union[SortOrder, SortOrderInput],
+    },
+    total=False,
+)
+
+
+rutter_budgetScalarFieldKeys = Literal['organization_id', 'tokens', 'refilled_at', 'paused_until']

@@ -33,6 +33,7 @@ REFERENCE_FILES = {
 
 # Every table the tests may write, children first (TRUNCATE ... CASCADE handles order anyway).
 BUSINESS_TABLES = (
+    "rutter_budget",
     "api_key",
     "invoice_email_resend",
     "invoice_request",
