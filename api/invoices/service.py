@@ -34,6 +34,7 @@ from api.errors import (
     ServiceError,
 )
 from api.invoices import repository as repo
+from api.invoices import sweep
 from api.invoices.charge import Charge
 from api.invoices.errors import (
     ChargeNotFound,
@@ -300,19 +301,15 @@ class InvoiceService:
         """Finishes requests whose worker died, and emails nobody started (start-up sweep); returns
         how many it drove."""
         driven = 0
-        for pending in await repo.pending_requests_to_recover(self.db):
-            claimed = await self._claim(pending.id)
-            if claimed is None:
-                continue
-            try:
-                charge = await self._load_charge(claimed.charge_id)
-                await self._drive(claimed, charge)
-            except ServiceError as exc:
-                logger.warning(
-                    "invoice_request_recovery_failed",
-                    extra={"invoice_request_id": claimed.id, "code": exc.code},
-                )
-            driven += 1
+        # Sweep hook: small batches claimed with SKIP LOCKED (replicas split the backlog), each
+        # batch driven at once; a request released again during this sweep is left to the next one.
+        swept: list[str] = []
+        while batch := await sweep.claim_abandoned(self.db, self.worker_id, self.lease_s, skip=swept):
+            swept.extend(claimed.id for claimed in batch)
+            outcomes = await asyncio.gather(*(self._recover(c) for c in batch), return_exceptions=True)
+            if failure := next((o for o in outcomes if isinstance(o, BaseException)), None):
+                raise failure
+            driven += len(batch)
         for completed in await repo.completed_requests_with_unsent_email(self.db, grace_s=self.lease_s):
             assert completed.acc_uac_invoice_id is not None
             stored = await repo.load_invoice(self.db, completed.acc_uac_invoice_id)
@@ -324,6 +321,18 @@ class InvoiceService:
                 await self._send_email(stored[0], charge)
             driven += 1
         return driven
+
+    async def _recover(self, claimed: models.invoice_request) -> None:
+        try:
+            charge = await self._load_charge(claimed.charge_id)
+            if not await sweep.confirm_lease(self.db, claimed.id, self.worker_id, self.lease_s):
+                return  # taken over by another worker while its charge was loading
+            await self._drive(claimed, charge)
+        except ServiceError as exc:
+            logger.warning(
+                "invoice_request_recovery_failed",
+                extra={"invoice_request_id": claimed.id, "code": exc.code},
+            )
 
     # ---------------------------------------------------------------------------------------
     # Steps
