@@ -73,6 +73,15 @@ class Settings(BaseSettings):
         default=4, ge=1, description="tokens a process takes at once when the bucket has them"
     )
 
+    # --- batches (api/batches/, api/worker.py) ---
+    workers_in_process: bool = Field(
+        default=True, description="run batch workers inside the API process (python -m api.worker runs more)"
+    )
+    batch_worker_concurrency: int = Field(default=8, ge=2, description="batch jobs one worker runs at once")
+    batch_job_heartbeat_s: float = Field(
+        default=30.0, gt=0, description="a picked job without a heartbeat this long is run again elsewhere"
+    )
+
     email_enabled: bool = False
     email_service_url: str = DEFAULT_EMAIL_SERVICE_URL
     email_resend_interval_s: float = Field(

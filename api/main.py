@@ -12,7 +12,8 @@ import aiohttp
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import health
+from api import health, worker
+from api.batches import router as batches
 from api.config import Settings, get_settings
 from api.db.pool import create_pool
 from api.db.problems import DATABASE_URL_UNSET, dsn_problem
@@ -62,9 +63,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Set once the start-up sweep has run (tests wait for it; nothing else needs to).
         app.state.first_sweep_done = asyncio.Event()
         housekeeping = asyncio.create_task(_housekeeping(resources, app.state.first_sweep_done))
+        # Batches hook: the batch workers of this process (WORKERS_IN_PROCESS).
+        workers = (
+            worker.start_in_background(settings, pool, resources.db, http)
+            if settings.workers_in_process
+            else None
+        )
+        app.state.batch_worker = workers
         try:
             yield
         finally:
+            if workers is not None:
+                await workers.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping
@@ -92,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StartupErrorInOneLine)
     install_error_handlers(app)
     app.include_router(invoices.router)
+    app.include_router(batches.router)  # batches hook
     app.include_router(health.router)
     install_docs(app)
     return app

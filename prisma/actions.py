@@ -2490,3 +2490,75 @@ class rutter_budgetBatchActions(
     """Writes on rutter_budget inside `batch_()`."""
 
     _model = 'rutter_budget'
+
+
+class invoice_batchActions(
+    runtime.ModelActions[
+        models.invoice_batch,
+        types.invoice_batchWhereInput,
+        types.invoice_batchWhereUniqueInput,
+        types.invoice_batchCreateInput,
+        types.invoice_batchCreateWithoutRelationsInput,
+        types.invoice_batchUpdateInput,
+        types.invoice_batchUpdateManyMutationInput,
+        types.invoice_batchUpsertInput,
+        types.invoice_batchInclude,
+        types.invoice_batchOrderByInput,
+        types.invoice_batchScalarFieldKeys,
+    ]
+):
+    """Queries on invoice_batch."""
+
+    _model = 'invoice_batch'
+
+
+class invoice_batchBatchActions(
+    runtime.BatchActions[
+        types.invoice_batchWhereInput,
+        types.invoice_batchWhereUniqueInput,
+        types.invoice_batchCreateInput,
+        types.invoice_batchCreateWithoutRelationsInput,
+        types.invoice_batchUpdateInput,
+        types.invoice_batchUpdateManyMutationInput,
+        types.invoice_batchUpsertInput,
+    ]
+):
+    """Writes on invoice_batch inside `batch_()`."""
+
+    _model = 'invoice_batch'
+
+
+class invoice_batch_itemActions(
+    runtime.ModelActions[
+        models.invoice_batch_item,
+        types.invoice_batch_itemWhereInput,
+        types.invoice_batch_itemWhereUniqueInput,
+        types.invoice_batch_itemCreateInput,
+        types.invoice_batch_itemCreateWithoutRelationsInput,
+        types.invoice_batch_itemUpdateInput,
+        types.invoice_batch_itemUpdateManyMutationInput,
+        types.invoice_batch_itemUpsertInput,
+        types.invoice_batch_itemInclude,
+        types.invoice_batch_itemOrderByInput,
+        types.invoice_batch_itemScalarFieldKeys,
+    ]
+):
+    """Queries on invoice_batch_item."""
+
+    _model = 'invoice_batch_item'
+
+
+class invoice_batch_itemBatchActions(
+    runtime.BatchActions[
+        types.invoice_batch_itemWhereInput,
+        types.invoice_batch_itemWhereUniqueInput,
+        types.invoice_batch_itemCreateInput,
+        types.invoice_batch_itemCreateWithoutRelationsInput,
+        types.invoice_batch_itemUpdateInput,
+        types.invoice_batch_itemUpdateManyMutationInput,
+        types.invoice_batch_itemUpsertInput,
+    ]
+):
+    """Writes on invoice_batch_item inside `batch_()`."""
+
+    _model = 'invoice_batch_item'

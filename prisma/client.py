@@ -89,6 +89,8 @@ class Prisma(runtime.BasePrisma):
     api_key: actions.api_keyActions
     invoice_email_resend: actions.invoice_email_resendActions
     rutter_budget: actions.rutter_budgetActions
+    invoice_batch: actions.invoice_batchActions
+    invoice_batch_item: actions.invoice_batch_itemActions
 
     def _bind_actions(self) -> None:
         self.acc_uac_invoice = actions.acc_uac_invoiceActions(self)
@@ -160,6 +162,8 @@ class Prisma(runtime.BasePrisma):
         self.api_key = actions.api_keyActions(self)
         self.invoice_email_resend = actions.invoice_email_resendActions(self)
         self.rutter_budget = actions.rutter_budgetActions(self)
+        self.invoice_batch = actions.invoice_batchActions(self)
+        self.invoice_batch_item = actions.invoice_batch_itemActions(self)
 
     def batch_(self) -> Batch:
         return Batch(self)
@@ -235,6 +239,8 @@ class Batch(runtime.BaseBatch):
     api_key: actions.api_keyBatchActions
     invoice_email_resend: actions.invoice_email_resendBatchActions
     rutter_budget: actions.rutter_budgetBatchActions
+    invoice_batch: actions.invoice_batchBatchActions
+    invoice_batch_item: actions.invoice_batch_itemBatchActions
 
     def __init__(self, client: Prisma) -> None:
         super().__init__(client)
@@ -307,6 +313,8 @@ class Batch(runtime.BaseBatch):
         self.api_key = actions.api_keyBatchActions(self)
         self.invoice_email_resend = actions.invoice_email_resendBatchActions(self)
         self.rutter_budget = actions.rutter_budgetBatchActions(self)
+        self.invoice_batch = actions.invoice_batchBatchActions(self)
+        self.invoice_batch_item = actions.invoice_batch_itemBatchActions(self)
 
 
 def register(client: Prisma) -> None:

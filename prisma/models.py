@@ -1787,6 +1787,58 @@ class rutter_budget(BaseModel):
         return (client or get_client()).rutter_budget
 
 
+class invoice_batch(BaseModel):
+    "A batch of charges to invoice (POST /invoice-batches)."
+    model_config = ConfigDict(extra='ignore', defer_build=True)
+
+    id: str
+    scope_organization_id: Optional[str] = None
+    organization_id: Optional[str] = None
+    issue_date_from: Optional[datetime.datetime] = None
+    issue_date_to: Optional[datetime.datetime] = None
+    send_email: Optional[bool] = None
+    status: enums.invoice_batch_status
+    total: int
+    remaining: int
+    client_idempotency_key: Optional[str] = None
+    request_fingerprint: Optional[str] = None
+    created_at: datetime.datetime
+    started_at: Optional[datetime.datetime] = None
+    finished_at: Optional[datetime.datetime] = None
+    cancelled_at: Optional[datetime.datetime] = None
+    items: Optional[List['_invoice_batch_item']] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_batchActions:
+        """invoice_batch actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).invoice_batch
+
+
+class invoice_batch_item(BaseModel):
+    "One charge of a batch and its outcome: POST /invoices's body, or its error envelope."
+    model_config = ConfigDict(extra='ignore', defer_build=True)
+
+    batch_id: str
+    position: int
+    charge_id: str
+    status: enums.invoice_batch_item_status
+    http_status: Optional[int] = None
+    outcome: Optional[Any] = None
+    attempts: int
+    started_at: Optional[datetime.datetime] = None
+    finished_at: Optional[datetime.datetime] = None
+    batch: Optional['_invoice_batch'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_batch_itemActions:
+        """invoice_batch_item actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).invoice_batch_item
+
+
 _acc_uac_invoice = acc_uac_invoice
 _approval = approval
 _approval_slack_request_content = approval_slack_request_content
@@ -1856,6 +1908,8 @@ _invoice_request = invoice_request
 _api_key = api_key
 _invoice_email_resend = invoice_email_resend
 _rutter_budget = rutter_budget
+_invoice_batch = invoice_batch
+_invoice_batch_item = invoice_batch_item
 
 MODELS: dict[str, type[BaseModel]] = {
     'acc_uac_invoice': acc_uac_invoice,
@@ -1927,4 +1981,6 @@ MODELS: dict[str, type[BaseModel]] = {
     'api_key': api_key,
     'invoice_email_resend': invoice_email_resend,
     'rutter_budget': rutter_budget,
+    'invoice_batch': invoice_batch,
+    'invoice_batch_item': invoice_batch_item,
 }

@@ -435,6 +435,30 @@ invoice_request_statusFilter = TypedDict(
 )
 
 
+invoice_batch_statusFilter = TypedDict(
+    'invoice_batch_statusFilter',
+    {
+        'equals': Optional[enums.invoice_batch_status],
+        'not': Union[enums.invoice_batch_status, None, 'invoice_batch_statusFilter'],
+        'in': List[enums.invoice_batch_status],
+        'not_in': List[enums.invoice_batch_status],
+    },
+    total=False,
+)
+
+
+invoice_batch_item_statusFilter = TypedDict(
+    'invoice_batch_item_statusFilter',
+    {
+        'equals': Optional[enums.invoice_batch_item_status],
+        'not': Union[enums.invoice_batch_item_status, None, 'invoice_batch_item_statusFilter'],
+        'in': List[enums.invoice_batch_item_status],
+        'not_in': List[enums.invoice_batch_item_status],
+    },
+    total=False,
+)
+
+
 acc_uac_invoiceWhereInput = TypedDict(
     'acc_uac_invoiceWhereInput',
     {
@@ -18483,3 +18507,528 @@ rutter_budgetOrderByInput = TypedDict(
 
 
 rutter_budgetScalarFieldKeys = Literal['organization_id', 'tokens', 'refilled_at', 'paused_until']
+
+
+invoice_batchWhereInput = TypedDict(
+    'invoice_batchWhereInput',
+    {
+        'id': Union[str, StringFilter],
+        'scope_organization_id': Union[str, None, StringFilter],
+        'organization_id': Union[str, None, StringFilter],
+        'issue_date_from': Union[datetime.datetime, None, DateTimeFilter],
+        'issue_date_to': Union[datetime.datetime, None, DateTimeFilter],
+        'send_email': Union[bool, None, BooleanFilter],
+        'status': Union[enums.invoice_batch_status, 'invoice_batch_statusFilter'],
+        'total': Union[int, IntFilter],
+        'remaining': Union[int, IntFilter],
+        'client_idempotency_key': Union[str, None, StringFilter],
+        'request_fingerprint': Union[str, None, StringFilter],
+        'created_at': Union[datetime.datetime, DateTimeFilter],
+        'started_at': Union[datetime.datetime, None, DateTimeFilter],
+        'finished_at': Union[datetime.datetime, None, DateTimeFilter],
+        'cancelled_at': Union[datetime.datetime, None, DateTimeFilter],
+        'items': 'invoice_batch_itemListRelationFilter',
+        'AND': List['invoice_batchWhereInput'],
+        'OR': List['invoice_batchWhereInput'],
+        'NOT': List['invoice_batchWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_batchRelationFilter = TypedDict(
+    'invoice_batchRelationFilter',
+    {
+        'is': Optional['invoice_batchWhereInput'],
+        'is_not': Optional['invoice_batchWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_batchListRelationFilter = TypedDict(
+    'invoice_batchListRelationFilter',
+    {
+        'some': 'invoice_batchWhereInput',
+        'every': 'invoice_batchWhereInput',
+        'none': 'invoice_batchWhereInput',
+    },
+    total=False,
+)
+
+
+invoice_batchWhereUniqueInput = TypedDict(
+    'invoice_batchWhereUniqueInput',
+    {
+        'id': str,
+        'client_idempotency_key': str,
+    },
+    total=False,
+)
+
+
+invoice_batchCreateWithoutRelationsInput = TypedDict(
+    'invoice_batchCreateWithoutRelationsInput',
+    {
+        'id': NotRequired[str],
+        'scope_organization_id': NotRequired[Optional[str]],
+        'organization_id': NotRequired[Optional[str]],
+        'issue_date_from': NotRequired[Optional[datetime.datetime]],
+        'issue_date_to': NotRequired[Optional[datetime.datetime]],
+        'send_email': NotRequired[Optional[bool]],
+        'status': NotRequired[enums.invoice_batch_status],
+        'total': int,
+        'remaining': int,
+        'client_idempotency_key': NotRequired[Optional[str]],
+        'request_fingerprint': NotRequired[Optional[str]],
+        'created_at': NotRequired[datetime.datetime],
+        'started_at': NotRequired[Optional[datetime.datetime]],
+        'finished_at': NotRequired[Optional[datetime.datetime]],
+        'cancelled_at': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+invoice_batchCreateInput = TypedDict(
+    'invoice_batchCreateInput',
+    {
+        'id': NotRequired[str],
+        'scope_organization_id': NotRequired[Optional[str]],
+        'organization_id': NotRequired[Optional[str]],
+        'issue_date_from': NotRequired[Optional[datetime.datetime]],
+        'issue_date_to': NotRequired[Optional[datetime.datetime]],
+        'send_email': NotRequired[Optional[bool]],
+        'status': NotRequired[enums.invoice_batch_status],
+        'total': int,
+        'remaining': int,
+        'client_idempotency_key': NotRequired[Optional[str]],
+        'request_fingerprint': NotRequired[Optional[str]],
+        'created_at': NotRequired[datetime.datetime],
+        'started_at': NotRequired[Optional[datetime.datetime]],
+        'finished_at': NotRequired[Optional[datetime.datetime]],
+        'cancelled_at': NotRequired[Optional[datetime.datetime]],
+        'items': NotRequired['invoice_batch_itemCreateManyNestedInput'],
+    },
+)
+
+
+invoice_batchConnectOrCreateInput = TypedDict(
+    'invoice_batchConnectOrCreateInput',
+    {
+        'where': 'invoice_batchWhereUniqueInput',
+        'create': 'invoice_batchCreateWithoutRelationsInput',
+    },
+)
+
+
+invoice_batchCreateOneNestedInput = TypedDict(
+    'invoice_batchCreateOneNestedInput',
+    {
+        'create': 'invoice_batchCreateWithoutRelationsInput',
+        'connect': 'invoice_batchWhereUniqueInput',
+        'connect_or_create': 'invoice_batchConnectOrCreateInput',
+    },
+    total=False,
+)
+
+
+invoice_batchCreateManyNestedInput = TypedDict(
+    'invoice_batchCreateManyNestedInput',
+    {
+        'create': Union['invoice_batchCreateWithoutRelationsInput', List['invoice_batchCreateWithoutRelationsInput']],
+        'connect': Union['invoice_batchWhereUniqueInput', List['invoice_batchWhereUniqueInput']],
+        'connect_or_create': Union['invoice_batchConnectOrCreateInput', List['invoice_batchConnectOrCreateInput']],
+    },
+    total=False,
+)
+
+
+invoice_batchUpdateOneNestedInput = TypedDict(
+    'invoice_batchUpdateOneNestedInput',
+    {
+        'create': 'invoice_batchCreateWithoutRelationsInput',
+        'connect': 'invoice_batchWhereUniqueInput',
+        'connect_or_create': 'invoice_batchConnectOrCreateInput',
+        'disconnect': bool,
+        'delete': bool,
+    },
+    total=False,
+)
+
+
+invoice_batchUpdateManyNestedInput = TypedDict(
+    'invoice_batchUpdateManyNestedInput',
+    {
+        'create': Union['invoice_batchCreateWithoutRelationsInput', List['invoice_batchCreateWithoutRelationsInput']],
+        'connect': Union['invoice_batchWhereUniqueInput', List['invoice_batchWhereUniqueInput']],
+        'connect_or_create': Union['invoice_batchConnectOrCreateInput', List['invoice_batchConnectOrCreateInput']],
+        'disconnect': Union['invoice_batchWhereUniqueInput', List['invoice_batchWhereUniqueInput']],
+        'set': List['invoice_batchWhereUniqueInput'],
+        'delete': Union['invoice_batchWhereUniqueInput', List['invoice_batchWhereUniqueInput']],
+    },
+    total=False,
+)
+
+
+invoice_batchUpdateManyMutationInput = TypedDict(
+    'invoice_batchUpdateManyMutationInput',
+    {
+        'id': str,
+        'scope_organization_id': Optional[str],
+        'organization_id': Optional[str],
+        'issue_date_from': Optional[datetime.datetime],
+        'issue_date_to': Optional[datetime.datetime],
+        'send_email': Optional[bool],
+        'status': enums.invoice_batch_status,
+        'total': Union[int, AtomicInput[int]],
+        'remaining': Union[int, AtomicInput[int]],
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'created_at': datetime.datetime,
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'cancelled_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_batchUpdateInput = TypedDict(
+    'invoice_batchUpdateInput',
+    {
+        'id': str,
+        'scope_organization_id': Optional[str],
+        'organization_id': Optional[str],
+        'issue_date_from': Optional[datetime.datetime],
+        'issue_date_to': Optional[datetime.datetime],
+        'send_email': Optional[bool],
+        'status': enums.invoice_batch_status,
+        'total': Union[int, AtomicInput[int]],
+        'remaining': Union[int, AtomicInput[int]],
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'created_at': datetime.datetime,
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'cancelled_at': Optional[datetime.datetime],
+        'items': 'invoice_batch_itemUpdateManyNestedInput',
+    },
+    total=False,
+)
+
+
+invoice_batchUpsertInput = TypedDict(
+    'invoice_batchUpsertInput',
+    {
+        'create': 'invoice_batchCreateInput',
+        'update': 'invoice_batchUpdateInput',
+    },
+)
+
+
+invoice_batchInclude = TypedDict(
+    'invoice_batchInclude',
+    {
+        'items': Union[bool, 'invoice_batch_itemFindManyArgs'],
+    },
+    total=False,
+)
+
+
+invoice_batchIncludeArgs = TypedDict(
+    'invoice_batchIncludeArgs',
+    {
+        'include': 'invoice_batchInclude',
+    },
+    total=False,
+)
+
+
+invoice_batchFindManyArgs = TypedDict(
+    'invoice_batchFindManyArgs',
+    {
+        'where': 'invoice_batchWhereInput',
+        'order_by': Union['invoice_batchOrderByInput', List['invoice_batchOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': 'invoice_batchWhereUniqueInput',
+        'include': 'invoice_batchInclude',
+        'distinct': List['invoice_batchScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+invoice_batchOrderByInput = TypedDict(
+    'invoice_batchOrderByInput',
+    {
+        'id': Union[SortOrder, SortOrderInput],
+        'scope_organization_id': Union[SortOrder, SortOrderInput],
+        'organization_id': Union[SortOrder, SortOrderInput],
+        'issue_date_from': Union[SortOrder, SortOrderInput],
+        'issue_date_to': Union[SortOrder, SortOrderInput],
+        'send_email': Union[SortOrder, SortOrderInput],
+        'status': Union[SortOrder, SortOrderInput],
+        'total': Union[SortOrder, SortOrderInput],
+        'remaining': Union[SortOrder, SortOrderInput],
+        'client_idempotency_key': Union[SortOrder, SortOrderInput],
+        'request_fingerprint': Union[SortOrder, SortOrderInput],
+        'created_at': Union[SortOrder, SortOrderInput],
+        'started_at': Union[SortOrder, SortOrderInput],
+        'finished_at': Union[SortOrder, SortOrderInput],
+        'cancelled_at': Union[SortOrder, SortOrderInput],
+    },
+    total=False,
+)
+
+
+invoice_batchScalarFieldKeys = Literal['id', 'scope_organization_id', 'organization_id', 'issue_date_from', 'issue_date_to', 'send_email', 'status', 'total', 'remaining', 'client_idempotency_key', 'request_fingerprint', 'created_at', 'started_at', 'finished_at', 'cancelled_at']
+
+
+invoice_batch_itemWhereInput = TypedDict(
+    'invoice_batch_itemWhereInput',
+    {
+        'batch_id': Union[str, StringFilter],
+        'position': Union[int, IntFilter],
+        'charge_id': Union[str, StringFilter],
+        'status': Union[enums.invoice_batch_item_status, 'invoice_batch_item_statusFilter'],
+        'http_status': Union[int, None, IntFilter],
+        'outcome': Union[fields.Json, None, JsonFilter],
+        'attempts': Union[int, IntFilter],
+        'started_at': Union[datetime.datetime, None, DateTimeFilter],
+        'finished_at': Union[datetime.datetime, None, DateTimeFilter],
+        'batch': 'invoice_batchRelationFilter',
+        'AND': List['invoice_batch_itemWhereInput'],
+        'OR': List['invoice_batch_itemWhereInput'],
+        'NOT': List['invoice_batch_itemWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemRelationFilter = TypedDict(
+    'invoice_batch_itemRelationFilter',
+    {
+        'is': Optional['invoice_batch_itemWhereInput'],
+        'is_not': Optional['invoice_batch_itemWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemListRelationFilter = TypedDict(
+    'invoice_batch_itemListRelationFilter',
+    {
+        'some': 'invoice_batch_itemWhereInput',
+        'every': 'invoice_batch_itemWhereInput',
+        'none': 'invoice_batch_itemWhereInput',
+    },
+    total=False,
+)
+
+
+invoice_batch_item_batch_id_position_CompoundKey = TypedDict(
+    'invoice_batch_item_batch_id_position_CompoundKey',
+    {
+        'batch_id': str,
+        'position': int,
+    },
+)
+
+
+invoice_batch_itemWhereUniqueInput = TypedDict(
+    'invoice_batch_itemWhereUniqueInput',
+    {
+        'batch_id_position': 'invoice_batch_item_batch_id_position_CompoundKey',
+    },
+    total=False,
+)
+
+
+invoice_batch_itemCreateWithoutRelationsInput = TypedDict(
+    'invoice_batch_itemCreateWithoutRelationsInput',
+    {
+        'batch_id': NotRequired[str],
+        'position': int,
+        'charge_id': str,
+        'status': NotRequired[enums.invoice_batch_item_status],
+        'http_status': NotRequired[Optional[int]],
+        'outcome': NotRequired[Optional[fields.Json]],
+        'attempts': NotRequired[int],
+        'started_at': NotRequired[Optional[datetime.datetime]],
+        'finished_at': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+invoice_batch_itemCreateInput = TypedDict(
+    'invoice_batch_itemCreateInput',
+    {
+        'batch_id': NotRequired[str],
+        'position': int,
+        'charge_id': str,
+        'status': NotRequired[enums.invoice_batch_item_status],
+        'http_status': NotRequired[Optional[int]],
+        'outcome': NotRequired[Optional[fields.Json]],
+        'attempts': NotRequired[int],
+        'started_at': NotRequired[Optional[datetime.datetime]],
+        'finished_at': NotRequired[Optional[datetime.datetime]],
+        'batch': NotRequired['invoice_batchCreateOneNestedInput'],
+    },
+)
+
+
+invoice_batch_itemConnectOrCreateInput = TypedDict(
+    'invoice_batch_itemConnectOrCreateInput',
+    {
+        'where': 'invoice_batch_itemWhereUniqueInput',
+        'create': 'invoice_batch_itemCreateWithoutRelationsInput',
+    },
+)
+
+
+invoice_batch_itemCreateOneNestedInput = TypedDict(
+    'invoice_batch_itemCreateOneNestedInput',
+    {
+        'create': 'invoice_batch_itemCreateWithoutRelationsInput',
+        'connect': 'invoice_batch_itemWhereUniqueInput',
+        'connect_or_create': 'invoice_batch_itemConnectOrCreateInput',
+    },
+    total=False,
+)
+
+
+invoice_batch_itemCreateManyNestedInput = TypedDict(
+    'invoice_batch_itemCreateManyNestedInput',
+    {
+        'create': Union['invoice_batch_itemCreateWithoutRelationsInput', List['invoice_batch_itemCreateWithoutRelationsInput']],
+        'connect': Union['invoice_batch_itemWhereUniqueInput', List['invoice_batch_itemWhereUniqueInput']],
+        'connect_or_create': Union['invoice_batch_itemConnectOrCreateInput', List['invoice_batch_itemConnectOrCreateInput']],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpdateOneNestedInput = TypedDict(
+    'invoice_batch_itemUpdateOneNestedInput',
+    {
+        'create': 'invoice_batch_itemCreateWithoutRelationsInput',
+        'connect': 'invoice_batch_itemWhereUniqueInput',
+        'connect_or_create': 'invoice_batch_itemConnectOrCreateInput',
+        'disconnect': bool,
+        'delete': bool,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpdateManyNestedInput = TypedDict(
+    'invoice_batch_itemUpdateManyNestedInput',
+    {
+        'create': Union['invoice_batch_itemCreateWithoutRelationsInput', List['invoice_batch_itemCreateWithoutRelationsInput']],
+        'connect': Union['invoice_batch_itemWhereUniqueInput', List['invoice_batch_itemWhereUniqueInput']],
+        'connect_or_create': Union['invoice_batch_itemConnectOrCreateInput', List['invoice_batch_itemConnectOrCreateInput']],
+        'disconnect': Union['invoice_batch_itemWhereUniqueInput', List['invoice_batch_itemWhereUniqueInput']],
+        'set': List['invoice_batch_itemWhereUniqueInput'],
+        'delete': Union['invoice_batch_itemWhereUniqueInput', List['invoice_batch_itemWhereUniqueInput']],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpdateManyMutationInput = TypedDict(
+    'invoice_batch_itemUpdateManyMutationInput',
+    {
+        'batch_id': str,
+        'position': Union[int, AtomicInput[int]],
+        'charge_id': str,
+        'status': enums.invoice_batch_item_status,
+        'http_status': Optional[Union[int, AtomicInput[int]]],
+        'outcome': Optional[fields.Json],
+        'attempts': Union[int, AtomicInput[int]],
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpdateInput = TypedDict(
+    'invoice_batch_itemUpdateInput',
+    {
+        'batch_id': str,
+        'position': Union[int, AtomicInput[int]],
+        'charge_id': str,
+        'status': enums.invoice_batch_item_status,
+        'http_status': Optional[Union[int, AtomicInput[int]]],
+        'outcome': Optional[fields.Json],
+        'attempts': Union[int, AtomicInput[int]],
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'batch': 'invoice_batchUpdateOneNestedInput',
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpsertInput = TypedDict(
+    'invoice_batch_itemUpsertInput',
+    {
+        'create': 'invoice_batch_itemCreateInput',
+        'update': 'invoice_batch_itemUpdateInput',
+    },
+)
+
+
+invoice_batch_itemInclude = TypedDict(
+    'invoice_batch_itemInclude',
+    {
+        'batch': Union[bool, 'invoice_batchIncludeArgs'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemIncludeArgs = TypedDict(
+    'invoice_batch_itemIncludeArgs',
+    {
+        'include': 'invoice_batch_itemInclude',
+    },
+    total=False,
+)
+
+
+invoice_batch_itemFindManyArgs = TypedDict(
+    'invoice_batch_itemFindManyArgs',
+    {
+        'where': 'invoice_batch_itemWhereInput',
+        'order_by': Union['invoice_batch_itemOrderByInput', List['invoice_batch_itemOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': 'invoice_batch_itemWhereUniqueInput',
+        'include': 'invoice_batch_itemInclude',
+        'distinct': List['invoice_batch_itemScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemOrderByInput = TypedDict(
+    'invoice_batch_itemOrderByInput',
+    {
+        'batch_id': Union[SortOrder, SortOrderInput],
+        'position': Union[SortOrder, SortOrderInput],
+        'charge_id': Union[SortOrder, SortOrderInput],
+        'status': Union[SortOrder, SortOrderInput],
+        'http_status': Union[SortOrder, SortOrderInput],
+        'outcome': Union[SortOrder, SortOrderInput],
+        'attempts': Union[SortOrder, SortOrderInput],
+        'started_at': Union[SortOrder, SortOrderInput],
+        'finished_at': Union[SortOrder, SortOrderInput],
+        'batch': 'invoice_batchOrderByInput',
+    },
+    total=False,
+)
+
+
+invoice_batch_itemScalarFieldKeys = Literal['batch_id', 'position', 'charge_id', 'status', 'http_status', 'outcome', 'attempts', 'started_at', 'finished_at']

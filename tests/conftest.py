@@ -33,6 +33,8 @@ REFERENCE_FILES = {
 
 # Every table the tests may write, children first (TRUNCATE ... CASCADE handles order anyway).
 BUSINESS_TABLES = (
+    "invoice_batch_item",
+    "invoice_batch",
     "rutter_budget",
     "api_key",
     "invoice_email_resend",
