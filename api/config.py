@@ -73,6 +73,17 @@ class Settings(BaseSettings):
         default=4, ge=1, description="tokens a process takes at once when the bucket has them"
     )
 
+    db_statement_cache_size: int = Field(
+        default=100,
+        ge=0,
+        description="asyncpg's prepared-statement cache per connection (0 behind PgBouncer)",
+    )
+    queue_database_url: str | None = Field(
+        default=None,
+        description="a direct connection for the batch queue (LISTEN/NOTIFY, advisory locks) when "
+        "DATABASE_URL goes through PgBouncer's transaction pooling; default DATABASE_URL",
+    )
+
     # --- batches (api/batches/, api/worker.py) ---
     workers_in_process: bool = Field(
         default=True, description="run batch workers inside the API process (python -m api.worker runs more)"

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             min_size=settings.db_pool_min_size,
             max_size=settings.db_pool_max_size,
             timeout_s=settings.db_timeout_s,
+            statement_cache_size=settings.db_statement_cache_size,  # PgBouncer hook
         )
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
         budget.attach(http, budget.RutterBudget.from_settings(pool, settings))  # budget hook

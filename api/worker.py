@@ -48,11 +48,12 @@ class BatchWorker:
     async def run(self) -> None:
         """Until stop(): (re)connects, then takes jobs; a lost database is retried, never fatal."""
         settings = self.resources.settings
-        assert settings.database_url
+        dsn = settings.queue_database_url or settings.database_url
+        assert dsn
         while not self._stopping.is_set():
             try:
-                await ensure_schema(settings.database_url, timeout_s=settings.db_timeout_s)
-                async with await _queue_pool(settings.database_url, settings.db_timeout_s) as queue_pool:
+                await ensure_schema(dsn, timeout_s=settings.db_timeout_s)
+                async with await _queue_pool(dsn, settings.db_timeout_s) as queue_pool:
                     await self._run_manager(queue_pool)
             except Exception:
                 # The database away (or anything else): the worker comes back rather than dying.
@@ -132,7 +133,11 @@ async def main() -> int:
         logger.error(DATABASE_URL_UNSET)
         return 2
     pool = await create_pool(
-        settings.database_url, min_size=0, max_size=settings.db_pool_max_size, timeout_s=settings.db_timeout_s
+        settings.database_url,
+        min_size=0,
+        max_size=settings.db_pool_max_size,
+        timeout_s=settings.db_timeout_s,
+        statement_cache_size=settings.db_statement_cache_size,
     )
     async with aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s)

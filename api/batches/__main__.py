@@ -120,10 +120,13 @@ async def follow(service: BatchService, batch_id: str, interval_s: float, out: T
         await asyncio.sleep(interval_s)
 
 
-async def _run(args: argparse.Namespace, dsn: str, out: TextIO) -> int:
-    pool = await create_pool(dsn, min_size=1, max_size=2)
+async def _run(args: argparse.Namespace, dsn: str, out: TextIO, queue_dsn: str | None = None) -> int:
+    settings = get_settings()
+    pool = await create_pool(
+        dsn, min_size=1, max_size=2, statement_cache_size=settings.db_statement_cache_size
+    )
     try:
-        service = BatchService(pool, dsn, organization_id=None)
+        service = BatchService(pool, queue_dsn or dsn, organization_id=None)
         if args.command == "create":
             try:
                 body = CreateBatchRequest(
@@ -159,12 +162,13 @@ async def _run(args: argparse.Namespace, dsn: str, out: TextIO) -> int:
 
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = _parser().parse_args(argv)
-    dsn = get_settings().database_url
+    settings = get_settings()
+    dsn = settings.database_url
     if not dsn:
         print("DATABASE_URL is not set.", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(_run(args, dsn, out))
+        return asyncio.run(_run(args, dsn, out, settings.queue_database_url))
     except (OSError, asyncpg.PostgresError) as exc:
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -19,10 +19,9 @@ router = APIRouter(tags=["batches"])
 
 async def get_batch_service(resources: ResourcesDep, caller: CallerDep) -> BatchService:
     """The batches the caller's key may see (its organization's, or every one)."""
-    assert resources.settings.database_url
-    return BatchService(
-        resources.pool, resources.settings.database_url, organization_id=caller.organization_id
-    )
+    queue_dsn = resources.settings.queue_database_url or resources.settings.database_url
+    assert queue_dsn
+    return BatchService(resources.pool, queue_dsn, organization_id=caller.organization_id)
 
 
 BatchServiceDep = Annotated[BatchService, Depends(get_batch_service)]

@@ -241,3 +241,15 @@ async def test_an_organization_key_sees_only_its_own_batches(batches: Harness) -
     done = await finished(batches, stranger_batch.json()["id"])
     assert done["items"][0]["outcome"]["error"]["code"] == "NOT_FOUND"
     assert (await finished(batches, batch_id))["items"][0]["status"] == "COMPLETED"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"db_statement_cache_size": 0}])
+async def test_everything_works_without_asyncpg_statement_cache_as_behind_pgbouncer(batches: Harness) -> None:
+    resources: Any = batches.client._transport.app.state.resources  # type: ignore[attr-defined]
+    async with resources.pool.acquire() as connection:
+        assert connection._stmt_cache.get_max_size() == 0  # what DB_STATEMENT_CACHE_SIZE=0 asks for
+
+    created = await batches.client.post("/invoice-batches", json={"charge_ids": [CLEAN_CHARGE]})
+    done = await finished(batches, created.json()["id"])
+
+    assert done["items"][0]["status"] == "COMPLETED"
