@@ -52,6 +52,47 @@ class Settings(BaseSettings):
     )
     rutter_retry_max_wait_s: float = Field(default=8.0, gt=0, description="backoff ceiling for any one wait")
 
+    # --- the shared Rutter budget (api/rutter/budget.py) ---
+    rutter_rate_limit: int = Field(
+        default=450,
+        ge=0,
+        description="Rutter calls per organization per RUTTER_RATE_WINDOW_S, all processes together "
+        "(0: no budget)",
+    )
+    rutter_rate_window_s: float = Field(default=10.0, gt=0)
+    rutter_rate_burst: int = Field(
+        default=0, ge=0, description="bucket capacity (0: a twentieth of the limit, at least 2)"
+    )
+    rutter_interactive_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="share of the bucket that batch jobs leave to interactive calls",
+    )
+    rutter_budget_lease: int = Field(
+        default=4, ge=1, description="tokens a process takes at once when the bucket has them"
+    )
+
+    db_statement_cache_size: int = Field(
+        default=100,
+        ge=0,
+        description="asyncpg's prepared-statement cache per connection (0 behind PgBouncer)",
+    )
+    queue_database_url: str | None = Field(
+        default=None,
+        description="a direct connection for the batch queue (LISTEN/NOTIFY, advisory locks) when "
+        "DATABASE_URL goes through PgBouncer's transaction pooling; default DATABASE_URL",
+    )
+
+    # --- batches (api/batches/, api/worker.py) ---
+    workers_in_process: bool = Field(
+        default=True, description="run batch workers inside the API process (python -m api.worker runs more)"
+    )
+    batch_worker_concurrency: int = Field(default=8, ge=2, description="batch jobs one worker runs at once")
+    batch_job_heartbeat_s: float = Field(
+        default=30.0, gt=0, description="a picked job without a heartbeat this long is run again elsewhere"
+    )
+
     email_enabled: bool = False
     email_service_url: str = DEFAULT_EMAIL_SERVICE_URL
     email_resend_interval_s: float = Field(

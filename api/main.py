@@ -13,7 +13,8 @@ import aiohttp
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import health
+from api import health, worker
+from api.batches import router as batches
 from api.config import Settings, get_settings
 from api.db.pool import create_pool
 from api.db.problems import DATABASE_URL_UNSET, dsn_problem
@@ -26,6 +27,7 @@ from api.keys.auth import ApiKeyMiddleware, Authenticator
 from api.limits import BodyLimitMiddleware, ConcurrencyLimitMiddleware
 from api.logging import configure_logging, install_log_context
 from api.middleware import RequestContextMiddleware
+from api.rutter import budget
 from api.server import log_exhausted_descriptors
 from prisma import Prisma
 
@@ -53,17 +55,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             min_size=settings.db_pool_min_size,
             max_size=settings.db_pool_max_size,
             timeout_s=settings.db_timeout_s,
+            statement_cache_size=settings.db_statement_cache_size,  # PgBouncer hook
         )
         http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
+        budget.attach(http, budget.RutterBudget.from_settings(pool, settings))  # budget hook
         resources = Resources.open(settings, pool, Prisma(pool=pool), http)
         app.state.resources = resources
         settle_garbage_collector()
         # Set once the start-up sweep has run (tests wait for it; nothing else needs to).
         app.state.first_sweep_done = asyncio.Event()
         housekeeping = asyncio.create_task(_housekeeping(resources, app.state.first_sweep_done))
+        # Batches hook: the batch workers of this process (WORKERS_IN_PROCESS).
+        workers = (
+            worker.start_in_background(settings, pool, resources.db, http)
+            if settings.workers_in_process
+            else None
+        )
+        app.state.batch_worker = workers
         try:
             yield
         finally:
+            if workers is not None:
+                await workers.stop()
             housekeeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await housekeeping
@@ -91,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(StartupErrorInOneLine)
     install_error_handlers(app)
     app.include_router(invoices.router)
+    app.include_router(batches.router)  # batches hook
     app.include_router(health.router)
     install_docs(app)
     return app
@@ -137,6 +151,7 @@ class StartupErrorInOneLine:
 async def _housekeeping(resources: Resources, first_sweep_done: asyncio.Event) -> None:
     """At start-up and then every RECOVERY_INTERVAL_S: finish abandoned requests, forget old keys."""
     settings = resources.settings
+    budget.use_priority(budget.Priority.BATCH)  # budget hook: the sweep leaves the reserve to callers
     service = resources.invoice_service()
     while True:
         try:

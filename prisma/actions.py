@@ -3005,3 +3005,135 @@ class invoice_email_resendBatchActions(
     """Writes on invoice_email_resend inside `batch_()`."""
 
     _model = 'invoice_email_resend'
+
+
+class rutter_budgetActions(
+    runtime.ModelActions[
+        _M,
+        types.rutter_budgetWhereInput,
+        types.rutter_budgetWhereUniqueInput,
+        types.rutter_budgetCreateInput,
+        types.rutter_budgetCreateWithoutRelationsInput,
+        types.rutter_budgetUpdateInput,
+        types.rutter_budgetUpdateManyMutationInput,
+        types.rutter_budgetUpsertInput,
+        types.rutter_budgetInclude,
+        types.rutter_budgetOrderByInput,
+        types.rutter_budgetScalarFieldKeys,
+        'types.rutter_budgetCountAggregateInput',
+        'types.rutter_budgetCountAggregateOutput',
+        'types.rutter_budgetAvgAggregateInput',
+        'types.rutter_budgetSumAggregateInput',
+        'types.rutter_budgetMinAggregateInput',
+        'types.rutter_budgetMaxAggregateInput',
+        'types.rutter_budgetScalarWhereWithAggregatesInput',
+        'types.rutter_budgetGroupByOutput',
+    ]
+):
+    """Queries on rutter_budget."""
+
+    _model = 'rutter_budget'
+
+
+class rutter_budgetBatchActions(
+    runtime.BatchActions[
+        types.rutter_budgetWhereInput,
+        types.rutter_budgetWhereUniqueInput,
+        types.rutter_budgetCreateInput,
+        types.rutter_budgetCreateWithoutRelationsInput,
+        types.rutter_budgetUpdateInput,
+        types.rutter_budgetUpdateManyMutationInput,
+        types.rutter_budgetUpsertInput,
+    ]
+):
+    """Writes on rutter_budget inside `batch_()`."""
+
+    _model = 'rutter_budget'
+
+
+class invoice_batchActions(
+    runtime.ModelActions[
+        _M,
+        types.invoice_batchWhereInput,
+        types.invoice_batchWhereUniqueInput,
+        types.invoice_batchCreateInput,
+        types.invoice_batchCreateWithoutRelationsInput,
+        types.invoice_batchUpdateInput,
+        types.invoice_batchUpdateManyMutationInput,
+        types.invoice_batchUpsertInput,
+        types.invoice_batchInclude,
+        types.invoice_batchOrderByInput,
+        types.invoice_batchScalarFieldKeys,
+        'types.invoice_batchCountAggregateInput',
+        'types.invoice_batchCountAggregateOutput',
+        'types.invoice_batchAvgAggregateInput',
+        'types.invoice_batchSumAggregateInput',
+        'types.invoice_batchMinAggregateInput',
+        'types.invoice_batchMaxAggregateInput',
+        'types.invoice_batchScalarWhereWithAggregatesInput',
+        'types.invoice_batchGroupByOutput',
+    ]
+):
+    """Queries on invoice_batch."""
+
+    _model = 'invoice_batch'
+
+
+class invoice_batchBatchActions(
+    runtime.BatchActions[
+        types.invoice_batchWhereInput,
+        types.invoice_batchWhereUniqueInput,
+        types.invoice_batchCreateInput,
+        types.invoice_batchCreateWithoutRelationsInput,
+        types.invoice_batchUpdateInput,
+        types.invoice_batchUpdateManyMutationInput,
+        types.invoice_batchUpsertInput,
+    ]
+):
+    """Writes on invoice_batch inside `batch_()`."""
+
+    _model = 'invoice_batch'
+
+
+class invoice_batch_itemActions(
+    runtime.ModelActions[
+        _M,
+        types.invoice_batch_itemWhereInput,
+        types.invoice_batch_itemWhereUniqueInput,
+        types.invoice_batch_itemCreateInput,
+        types.invoice_batch_itemCreateWithoutRelationsInput,
+        types.invoice_batch_itemUpdateInput,
+        types.invoice_batch_itemUpdateManyMutationInput,
+        types.invoice_batch_itemUpsertInput,
+        types.invoice_batch_itemInclude,
+        types.invoice_batch_itemOrderByInput,
+        types.invoice_batch_itemScalarFieldKeys,
+        'types.invoice_batch_itemCountAggregateInput',
+        'types.invoice_batch_itemCountAggregateOutput',
+        'types.invoice_batch_itemAvgAggregateInput',
+        'types.invoice_batch_itemSumAggregateInput',
+        'types.invoice_batch_itemMinAggregateInput',
+        'types.invoice_batch_itemMaxAggregateInput',
+        'types.invoice_batch_itemScalarWhereWithAggregatesInput',
+        'types.invoice_batch_itemGroupByOutput',
+    ]
+):
+    """Queries on invoice_batch_item."""
+
+    _model = 'invoice_batch_item'
+
+
+class invoice_batch_itemBatchActions(
+    runtime.BatchActions[
+        types.invoice_batch_itemWhereInput,
+        types.invoice_batch_itemWhereUniqueInput,
+        types.invoice_batch_itemCreateInput,
+        types.invoice_batch_itemCreateWithoutRelationsInput,
+        types.invoice_batch_itemUpdateInput,
+        types.invoice_batch_itemUpdateManyMutationInput,
+        types.invoice_batch_itemUpsertInput,
+    ]
+):
+    """Writes on invoice_batch_item inside `batch_()`."""
+
+    _model = 'invoice_batch_item'

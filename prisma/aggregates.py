@@ -65,6 +65,8 @@ from .types import (
     uac_vendor_statusFilter as uac_vendor_statusFilter,
     us_stateFilter as us_stateFilter,
     invoice_request_statusFilter as invoice_request_statusFilter,
+    invoice_batch_statusFilter as invoice_batch_statusFilter,
+    invoice_batch_item_statusFilter as invoice_batch_item_statusFilter,
 )
 
 
@@ -270,6 +272,18 @@ class invoice_request_statusWithAggregatesFilter(invoice_request_statusFilter, t
     _count: IntFilter
     _min: invoice_request_statusFilter
     _max: invoice_request_statusFilter
+
+
+class invoice_batch_statusWithAggregatesFilter(invoice_batch_statusFilter, total=False):
+    _count: IntFilter
+    _min: invoice_batch_statusFilter
+    _max: invoice_batch_statusFilter
+
+
+class invoice_batch_item_statusWithAggregatesFilter(invoice_batch_item_statusFilter, total=False):
+    _count: IntFilter
+    _min: invoice_batch_item_statusFilter
+    _max: invoice_batch_item_statusFilter
 
 
 acc_uac_invoiceCountAggregateInput = TypedDict(
@@ -13679,6 +13693,568 @@ invoice_email_resendGroupByOutput = TypedDict(
         '_min': invoice_email_resendMinAggregateOutput,
         '_max': invoice_email_resendMaxAggregateOutput,
         '_count': invoice_email_resendCountAggregateOutput,
+    },
+    total=False,
+)
+
+
+rutter_budgetCountAggregateInput = TypedDict(
+    'rutter_budgetCountAggregateInput',
+    {
+        '_all': bool,
+        'organization_id': bool,
+        'tokens': bool,
+        'refilled_at': bool,
+        'paused_until': bool,
+    },
+    total=False,
+)
+
+
+rutter_budgetCountAggregateOutput = TypedDict(
+    'rutter_budgetCountAggregateOutput',
+    {
+        '_all': int,
+        'organization_id': int,
+        'tokens': int,
+        'refilled_at': int,
+        'paused_until': int,
+    },
+    total=False,
+)
+
+
+rutter_budgetAvgAggregateInput = TypedDict(
+    'rutter_budgetAvgAggregateInput',
+    {
+        'tokens': bool,
+    },
+    total=False,
+)
+
+
+rutter_budgetAvgAggregateOutput = TypedDict(
+    'rutter_budgetAvgAggregateOutput',
+    {
+        'tokens': Optional[float],
+    },
+    total=False,
+)
+
+
+rutter_budgetSumAggregateInput = TypedDict(
+    'rutter_budgetSumAggregateInput',
+    {
+        'tokens': bool,
+    },
+    total=False,
+)
+
+
+rutter_budgetSumAggregateOutput = TypedDict(
+    'rutter_budgetSumAggregateOutput',
+    {
+        'tokens': Optional[float],
+    },
+    total=False,
+)
+
+
+rutter_budgetMinAggregateInput = TypedDict(
+    'rutter_budgetMinAggregateInput',
+    {
+        'organization_id': bool,
+        'tokens': bool,
+        'refilled_at': bool,
+        'paused_until': bool,
+    },
+    total=False,
+)
+
+
+rutter_budgetMinAggregateOutput = TypedDict(
+    'rutter_budgetMinAggregateOutput',
+    {
+        'organization_id': Optional[str],
+        'tokens': Optional[float],
+        'refilled_at': Optional[datetime.datetime],
+        'paused_until': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+rutter_budgetMaxAggregateInput = TypedDict(
+    'rutter_budgetMaxAggregateInput',
+    {
+        'organization_id': bool,
+        'tokens': bool,
+        'refilled_at': bool,
+        'paused_until': bool,
+    },
+    total=False,
+)
+
+
+rutter_budgetMaxAggregateOutput = TypedDict(
+    'rutter_budgetMaxAggregateOutput',
+    {
+        'organization_id': Optional[str],
+        'tokens': Optional[float],
+        'refilled_at': Optional[datetime.datetime],
+        'paused_until': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+rutter_budgetScalarWhereWithAggregatesInput = TypedDict(
+    'rutter_budgetScalarWhereWithAggregatesInput',
+    {
+        'organization_id': Union[str, StringWithAggregatesFilter],
+        'tokens': Union[float, FloatWithAggregatesFilter],
+        'refilled_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'paused_until': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['rutter_budgetScalarWhereWithAggregatesInput'],
+        'OR': List['rutter_budgetScalarWhereWithAggregatesInput'],
+        'NOT': List['rutter_budgetScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+rutter_budgetGroupByOutput = TypedDict(
+    'rutter_budgetGroupByOutput',
+    {
+        'organization_id': str,
+        'tokens': float,
+        'refilled_at': datetime.datetime,
+        'paused_until': Optional[datetime.datetime],
+        '_sum': rutter_budgetSumAggregateOutput,
+        '_avg': rutter_budgetAvgAggregateOutput,
+        '_min': rutter_budgetMinAggregateOutput,
+        '_max': rutter_budgetMaxAggregateOutput,
+        '_count': rutter_budgetCountAggregateOutput,
+    },
+    total=False,
+)
+
+
+invoice_batchCountAggregateInput = TypedDict(
+    'invoice_batchCountAggregateInput',
+    {
+        '_all': bool,
+        'id': bool,
+        'scope_organization_id': bool,
+        'organization_id': bool,
+        'issue_date_from': bool,
+        'issue_date_to': bool,
+        'send_email': bool,
+        'status': bool,
+        'total': bool,
+        'remaining': bool,
+        'client_idempotency_key': bool,
+        'request_fingerprint': bool,
+        'created_at': bool,
+        'started_at': bool,
+        'finished_at': bool,
+        'cancelled_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_batchCountAggregateOutput = TypedDict(
+    'invoice_batchCountAggregateOutput',
+    {
+        '_all': int,
+        'id': int,
+        'scope_organization_id': int,
+        'organization_id': int,
+        'issue_date_from': int,
+        'issue_date_to': int,
+        'send_email': int,
+        'status': int,
+        'total': int,
+        'remaining': int,
+        'client_idempotency_key': int,
+        'request_fingerprint': int,
+        'created_at': int,
+        'started_at': int,
+        'finished_at': int,
+        'cancelled_at': int,
+    },
+    total=False,
+)
+
+
+invoice_batchAvgAggregateInput = TypedDict(
+    'invoice_batchAvgAggregateInput',
+    {
+        'total': bool,
+        'remaining': bool,
+    },
+    total=False,
+)
+
+
+invoice_batchAvgAggregateOutput = TypedDict(
+    'invoice_batchAvgAggregateOutput',
+    {
+        'total': Optional[float],
+        'remaining': Optional[float],
+    },
+    total=False,
+)
+
+
+invoice_batchSumAggregateInput = TypedDict(
+    'invoice_batchSumAggregateInput',
+    {
+        'total': bool,
+        'remaining': bool,
+    },
+    total=False,
+)
+
+
+invoice_batchSumAggregateOutput = TypedDict(
+    'invoice_batchSumAggregateOutput',
+    {
+        'total': Optional[int],
+        'remaining': Optional[int],
+    },
+    total=False,
+)
+
+
+invoice_batchMinAggregateInput = TypedDict(
+    'invoice_batchMinAggregateInput',
+    {
+        'id': bool,
+        'scope_organization_id': bool,
+        'organization_id': bool,
+        'issue_date_from': bool,
+        'issue_date_to': bool,
+        'send_email': bool,
+        'status': bool,
+        'total': bool,
+        'remaining': bool,
+        'client_idempotency_key': bool,
+        'request_fingerprint': bool,
+        'created_at': bool,
+        'started_at': bool,
+        'finished_at': bool,
+        'cancelled_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_batchMinAggregateOutput = TypedDict(
+    'invoice_batchMinAggregateOutput',
+    {
+        'id': Optional[str],
+        'scope_organization_id': Optional[str],
+        'organization_id': Optional[str],
+        'issue_date_from': Optional[datetime.datetime],
+        'issue_date_to': Optional[datetime.datetime],
+        'send_email': Optional[bool],
+        'status': Optional[enums.invoice_batch_status],
+        'total': Optional[int],
+        'remaining': Optional[int],
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'cancelled_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_batchMaxAggregateInput = TypedDict(
+    'invoice_batchMaxAggregateInput',
+    {
+        'id': bool,
+        'scope_organization_id': bool,
+        'organization_id': bool,
+        'issue_date_from': bool,
+        'issue_date_to': bool,
+        'send_email': bool,
+        'status': bool,
+        'total': bool,
+        'remaining': bool,
+        'client_idempotency_key': bool,
+        'request_fingerprint': bool,
+        'created_at': bool,
+        'started_at': bool,
+        'finished_at': bool,
+        'cancelled_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_batchMaxAggregateOutput = TypedDict(
+    'invoice_batchMaxAggregateOutput',
+    {
+        'id': Optional[str],
+        'scope_organization_id': Optional[str],
+        'organization_id': Optional[str],
+        'issue_date_from': Optional[datetime.datetime],
+        'issue_date_to': Optional[datetime.datetime],
+        'send_email': Optional[bool],
+        'status': Optional[enums.invoice_batch_status],
+        'total': Optional[int],
+        'remaining': Optional[int],
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'created_at': Optional[datetime.datetime],
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'cancelled_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_batchScalarWhereWithAggregatesInput = TypedDict(
+    'invoice_batchScalarWhereWithAggregatesInput',
+    {
+        'id': Union[str, StringWithAggregatesFilter],
+        'scope_organization_id': Union[str, None, StringWithAggregatesFilter],
+        'organization_id': Union[str, None, StringWithAggregatesFilter],
+        'issue_date_from': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'issue_date_to': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'send_email': Union[bool, None, BooleanWithAggregatesFilter],
+        'status': Union[enums.invoice_batch_status, invoice_batch_statusWithAggregatesFilter],
+        'total': Union[int, IntWithAggregatesFilter],
+        'remaining': Union[int, IntWithAggregatesFilter],
+        'client_idempotency_key': Union[str, None, StringWithAggregatesFilter],
+        'request_fingerprint': Union[str, None, StringWithAggregatesFilter],
+        'created_at': Union[datetime.datetime, DateTimeWithAggregatesFilter],
+        'started_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'finished_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'cancelled_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['invoice_batchScalarWhereWithAggregatesInput'],
+        'OR': List['invoice_batchScalarWhereWithAggregatesInput'],
+        'NOT': List['invoice_batchScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+invoice_batchGroupByOutput = TypedDict(
+    'invoice_batchGroupByOutput',
+    {
+        'id': str,
+        'scope_organization_id': Optional[str],
+        'organization_id': Optional[str],
+        'issue_date_from': Optional[datetime.datetime],
+        'issue_date_to': Optional[datetime.datetime],
+        'send_email': Optional[bool],
+        'status': enums.invoice_batch_status,
+        'total': int,
+        'remaining': int,
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'created_at': datetime.datetime,
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'cancelled_at': Optional[datetime.datetime],
+        '_sum': invoice_batchSumAggregateOutput,
+        '_avg': invoice_batchAvgAggregateOutput,
+        '_min': invoice_batchMinAggregateOutput,
+        '_max': invoice_batchMaxAggregateOutput,
+        '_count': invoice_batchCountAggregateOutput,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemCountAggregateInput = TypedDict(
+    'invoice_batch_itemCountAggregateInput',
+    {
+        '_all': bool,
+        'batch_id': bool,
+        'position': bool,
+        'charge_id': bool,
+        'status': bool,
+        'http_status': bool,
+        'outcome': bool,
+        'attempts': bool,
+        'started_at': bool,
+        'finished_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemCountAggregateOutput = TypedDict(
+    'invoice_batch_itemCountAggregateOutput',
+    {
+        '_all': int,
+        'batch_id': int,
+        'position': int,
+        'charge_id': int,
+        'status': int,
+        'http_status': int,
+        'outcome': int,
+        'attempts': int,
+        'started_at': int,
+        'finished_at': int,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemAvgAggregateInput = TypedDict(
+    'invoice_batch_itemAvgAggregateInput',
+    {
+        'position': bool,
+        'http_status': bool,
+        'attempts': bool,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemAvgAggregateOutput = TypedDict(
+    'invoice_batch_itemAvgAggregateOutput',
+    {
+        'position': Optional[float],
+        'http_status': Optional[float],
+        'attempts': Optional[float],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemSumAggregateInput = TypedDict(
+    'invoice_batch_itemSumAggregateInput',
+    {
+        'position': bool,
+        'http_status': bool,
+        'attempts': bool,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemSumAggregateOutput = TypedDict(
+    'invoice_batch_itemSumAggregateOutput',
+    {
+        'position': Optional[int],
+        'http_status': Optional[int],
+        'attempts': Optional[int],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemMinAggregateInput = TypedDict(
+    'invoice_batch_itemMinAggregateInput',
+    {
+        'batch_id': bool,
+        'position': bool,
+        'charge_id': bool,
+        'status': bool,
+        'http_status': bool,
+        'attempts': bool,
+        'started_at': bool,
+        'finished_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemMinAggregateOutput = TypedDict(
+    'invoice_batch_itemMinAggregateOutput',
+    {
+        'batch_id': Optional[str],
+        'position': Optional[int],
+        'charge_id': Optional[str],
+        'status': Optional[enums.invoice_batch_item_status],
+        'http_status': Optional[int],
+        'attempts': Optional[int],
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemMaxAggregateInput = TypedDict(
+    'invoice_batch_itemMaxAggregateInput',
+    {
+        'batch_id': bool,
+        'position': bool,
+        'charge_id': bool,
+        'status': bool,
+        'http_status': bool,
+        'attempts': bool,
+        'started_at': bool,
+        'finished_at': bool,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemMaxAggregateOutput = TypedDict(
+    'invoice_batch_itemMaxAggregateOutput',
+    {
+        'batch_id': Optional[str],
+        'position': Optional[int],
+        'charge_id': Optional[str],
+        'status': Optional[enums.invoice_batch_item_status],
+        'http_status': Optional[int],
+        'attempts': Optional[int],
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemScalarWhereWithAggregatesInput = TypedDict(
+    'invoice_batch_itemScalarWhereWithAggregatesInput',
+    {
+        'batch_id': Union[str, StringWithAggregatesFilter],
+        'position': Union[int, IntWithAggregatesFilter],
+        'charge_id': Union[str, StringWithAggregatesFilter],
+        'status': Union[enums.invoice_batch_item_status, invoice_batch_item_statusWithAggregatesFilter],
+        'http_status': Union[int, None, IntWithAggregatesFilter],
+        'outcome': Union[fields.Json, None, JsonWithAggregatesFilter],
+        'attempts': Union[int, IntWithAggregatesFilter],
+        'started_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'finished_at': Union[datetime.datetime, None, DateTimeWithAggregatesFilter],
+        'AND': List['invoice_batch_itemScalarWhereWithAggregatesInput'],
+        'OR': List['invoice_batch_itemScalarWhereWithAggregatesInput'],
+        'NOT': List['invoice_batch_itemScalarWhereWithAggregatesInput'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemGroupByOutput = TypedDict(
+    'invoice_batch_itemGroupByOutput',
+    {
+        'batch_id': str,
+        'position': int,
+        'charge_id': str,
+        'status': enums.invoice_batch_item_status,
+        'http_status': Optional[int],
+        'outcome': Optional[Any],
+        'attempts': int,
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        '_sum': invoice_batch_itemSumAggregateOutput,
+        '_avg': invoice_batch_itemAvgAggregateOutput,
+        '_min': invoice_batch_itemMinAggregateOutput,
+        '_max': invoice_batch_itemMaxAggregateOutput,
+        '_count': invoice_batch_itemCountAggregateOutput,
     },
     total=False,
 )

@@ -79,6 +79,9 @@ _Tuser_group = TypeVar('_Tuser_group', bound='Baseuser_group')
 _Tinvoice_request = TypeVar('_Tinvoice_request', bound='Baseinvoice_request')
 _Tapi_key = TypeVar('_Tapi_key', bound='Baseapi_key')
 _Tinvoice_email_resend = TypeVar('_Tinvoice_email_resend', bound='Baseinvoice_email_resend')
+_Trutter_budget = TypeVar('_Trutter_budget', bound='Baserutter_budget')
+_Tinvoice_batch = TypeVar('_Tinvoice_batch', bound='Baseinvoice_batch')
+_Tinvoice_batch_item = TypeVar('_Tinvoice_batch_item', bound='Baseinvoice_batch_item')
 
 
 class Baseacc_uac_invoice(BaseModel):
@@ -1439,3 +1442,63 @@ class Baseinvoice_email_resend(BaseModel):
         from .client import get_client
 
         return actions.invoice_email_resendActions(client or get_client(), cls)
+
+
+class Baserutter_budget(BaseModel):
+    """Derive from it to read some of rutter_budget's fields: the subclass's
+    fields are the ones selected, a relation field without a default is
+    always fetched.
+    `await Sub.prisma().find_many(...)` returns Sub instances."""
+
+    model_config = ConfigDict(extra='ignore')
+
+    @classmethod
+    def prisma(
+        cls: type[_Trutter_budget], client: Optional[Prisma] = None
+    ) -> actions.rutter_budgetActions[_Trutter_budget]:
+        """rutter_budget actions reading into this class, on `client` (or a
+        transaction), else on get_client()."""
+        from . import actions
+        from .client import get_client
+
+        return actions.rutter_budgetActions(client or get_client(), cls)
+
+
+class Baseinvoice_batch(BaseModel):
+    """Derive from it to read some of invoice_batch's fields: the subclass's
+    fields are the ones selected, a relation field without a default is
+    always fetched.
+    `await Sub.prisma().find_many(...)` returns Sub instances."""
+
+    model_config = ConfigDict(extra='ignore')
+
+    @classmethod
+    def prisma(
+        cls: type[_Tinvoice_batch], client: Optional[Prisma] = None
+    ) -> actions.invoice_batchActions[_Tinvoice_batch]:
+        """invoice_batch actions reading into this class, on `client` (or a
+        transaction), else on get_client()."""
+        from . import actions
+        from .client import get_client
+
+        return actions.invoice_batchActions(client or get_client(), cls)
+
+
+class Baseinvoice_batch_item(BaseModel):
+    """Derive from it to read some of invoice_batch_item's fields: the subclass's
+    fields are the ones selected, a relation field without a default is
+    always fetched.
+    `await Sub.prisma().find_many(...)` returns Sub instances."""
+
+    model_config = ConfigDict(extra='ignore')
+
+    @classmethod
+    def prisma(
+        cls: type[_Tinvoice_batch_item], client: Optional[Prisma] = None
+    ) -> actions.invoice_batch_itemActions[_Tinvoice_batch_item]:
+        """invoice_batch_item actions reading into this class, on `client` (or a
+        transaction), else on get_client()."""
+        from . import actions
+        from .client import get_client
+
+        return actions.invoice_batch_itemActions(client or get_client(), cls)

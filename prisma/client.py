@@ -88,6 +88,9 @@ class Prisma(runtime.BasePrisma):
     invoice_request: actions.invoice_requestActions[models.invoice_request]
     api_key: actions.api_keyActions[models.api_key]
     invoice_email_resend: actions.invoice_email_resendActions[models.invoice_email_resend]
+    rutter_budget: actions.rutter_budgetActions[models.rutter_budget]
+    invoice_batch: actions.invoice_batchActions[models.invoice_batch]
+    invoice_batch_item: actions.invoice_batch_itemActions[models.invoice_batch_item]
 
     def _bind_actions(self) -> None:
         self.acc_uac_invoice = actions.acc_uac_invoiceActions(self, models.acc_uac_invoice)
@@ -158,6 +161,9 @@ class Prisma(runtime.BasePrisma):
         self.invoice_request = actions.invoice_requestActions(self, models.invoice_request)
         self.api_key = actions.api_keyActions(self, models.api_key)
         self.invoice_email_resend = actions.invoice_email_resendActions(self, models.invoice_email_resend)
+        self.rutter_budget = actions.rutter_budgetActions(self, models.rutter_budget)
+        self.invoice_batch = actions.invoice_batchActions(self, models.invoice_batch)
+        self.invoice_batch_item = actions.invoice_batch_itemActions(self, models.invoice_batch_item)
 
     def batch_(self) -> Batch:
         return Batch(self)
@@ -232,6 +238,9 @@ class Batch(runtime.BaseBatch):
     invoice_request: actions.invoice_requestBatchActions
     api_key: actions.api_keyBatchActions
     invoice_email_resend: actions.invoice_email_resendBatchActions
+    rutter_budget: actions.rutter_budgetBatchActions
+    invoice_batch: actions.invoice_batchBatchActions
+    invoice_batch_item: actions.invoice_batch_itemBatchActions
 
     def __init__(self, client: Prisma) -> None:
         super().__init__(client)
@@ -303,6 +312,9 @@ class Batch(runtime.BaseBatch):
         self.invoice_request = actions.invoice_requestBatchActions(self)
         self.api_key = actions.api_keyBatchActions(self)
         self.invoice_email_resend = actions.invoice_email_resendBatchActions(self)
+        self.rutter_budget = actions.rutter_budgetBatchActions(self)
+        self.invoice_batch = actions.invoice_batchBatchActions(self)
+        self.invoice_batch_item = actions.invoice_batch_itemBatchActions(self)
 
 
 def register(client: Prisma) -> None:

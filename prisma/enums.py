@@ -330,3 +330,18 @@ class invoice_request_status(DatabaseEnum):
     PENDING = 'PENDING'
     COMPLETED = 'COMPLETED'
     FAILED = 'FAILED'
+
+
+class invoice_batch_status(DatabaseEnum):
+    QUEUED = 'QUEUED'
+    RUNNING = 'RUNNING'
+    COMPLETED = 'COMPLETED'
+    CANCELLED = 'CANCELLED'
+
+
+class invoice_batch_item_status(DatabaseEnum):
+    QUEUED = 'QUEUED'
+    RUNNING = 'RUNNING'
+    COMPLETED = 'COMPLETED'
+    FAILED = 'FAILED'
+    SKIPPED = 'SKIPPED'

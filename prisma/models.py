@@ -1770,6 +1770,75 @@ class invoice_email_resend(BaseModel):
         return (client or get_client()).invoice_email_resend
 
 
+class rutter_budget(BaseModel):
+    "One organization's Rutter call budget, shared by every process: a token bucket refilled on the\ndatabase clock, paused by a 429/452 until paused_until."
+    model_config = ConfigDict(extra='ignore', defer_build=True)
+
+    organization_id: str
+    tokens: float
+    refilled_at: datetime.datetime
+    paused_until: Optional[datetime.datetime] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.rutter_budgetActions[rutter_budget]:
+        """rutter_budget actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).rutter_budget
+
+
+class invoice_batch(BaseModel):
+    "A batch of charges to invoice (POST /invoice-batches)."
+    model_config = ConfigDict(extra='ignore', defer_build=True)
+
+    id: str
+    scope_organization_id: Optional[str] = None
+    organization_id: Optional[str] = None
+    issue_date_from: Optional[datetime.datetime] = None
+    issue_date_to: Optional[datetime.datetime] = None
+    send_email: Optional[bool] = None
+    status: enums.invoice_batch_status
+    total: int
+    remaining: int
+    client_idempotency_key: Optional[str] = None
+    request_fingerprint: Optional[str] = None
+    created_at: datetime.datetime
+    started_at: Optional[datetime.datetime] = None
+    finished_at: Optional[datetime.datetime] = None
+    cancelled_at: Optional[datetime.datetime] = None
+    items: Optional[List['_invoice_batch_item']] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_batchActions[invoice_batch]:
+        """invoice_batch actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).invoice_batch
+
+
+class invoice_batch_item(BaseModel):
+    "One charge of a batch and its outcome: POST /invoices's body, or its error envelope."
+    model_config = ConfigDict(extra='ignore', defer_build=True)
+
+    batch_id: str
+    position: int
+    charge_id: str
+    status: enums.invoice_batch_item_status
+    http_status: Optional[int] = None
+    outcome: Optional[Any] = None
+    attempts: int
+    started_at: Optional[datetime.datetime] = None
+    finished_at: Optional[datetime.datetime] = None
+    batch: Optional['_invoice_batch'] = None
+
+    @classmethod
+    def prisma(cls, client: Optional[Prisma] = None) -> actions.invoice_batch_itemActions[invoice_batch_item]:
+        """invoice_batch_item actions on `client` (or a transaction), else on get_client()."""
+        from .client import get_client
+
+        return (client or get_client()).invoice_batch_item
+
+
 _acc_uac_invoice = acc_uac_invoice
 _approval = approval
 _approval_slack_request_content = approval_slack_request_content
@@ -1838,6 +1907,9 @@ _user_group = user_group
 _invoice_request = invoice_request
 _api_key = api_key
 _invoice_email_resend = invoice_email_resend
+_rutter_budget = rutter_budget
+_invoice_batch = invoice_batch
+_invoice_batch_item = invoice_batch_item
 
 MODELS: dict[str, type[BaseModel]] = {
     'acc_uac_invoice': acc_uac_invoice,
@@ -1908,4 +1980,7 @@ MODELS: dict[str, type[BaseModel]] = {
     'invoice_request': invoice_request,
     'api_key': api_key,
     'invoice_email_resend': invoice_email_resend,
+    'rutter_budget': rutter_budget,
+    'invoice_batch': invoice_batch,
+    'invoice_batch_item': invoice_batch_item,
 }

@@ -1107,6 +1107,54 @@ SCHEMA = Schema.from_json(
      "FAILED"
     ]
    ]
+  },
+  {
+   "db_name": "invoice_batch_status",
+   "name": "invoice_batch_status",
+   "values": [
+    [
+     "QUEUED",
+     "QUEUED"
+    ],
+    [
+     "RUNNING",
+     "RUNNING"
+    ],
+    [
+     "COMPLETED",
+     "COMPLETED"
+    ],
+    [
+     "CANCELLED",
+     "CANCELLED"
+    ]
+   ]
+  },
+  {
+   "db_name": "invoice_batch_item_status",
+   "name": "invoice_batch_item_status",
+   "values": [
+    [
+     "QUEUED",
+     "QUEUED"
+    ],
+    [
+     "RUNNING",
+     "RUNNING"
+    ],
+    [
+     "COMPLETED",
+     "COMPLETED"
+    ],
+    [
+     "FAILED",
+     "FAILED"
+    ],
+    [
+     "SKIPPED",
+     "SKIPPED"
+    ]
+   ]
   }
  ],
  "models": [
@@ -10889,6 +10937,315 @@ SCHEMA = Schema.from_json(
    "name": "invoice_email_resend",
    "primary_key": [
     "request_id"
+   ]
+  },
+  {
+   "compound_keys": {},
+   "db_name": "rutter_budget",
+   "fields": [
+    {
+     "db_name": "organization_id",
+     "is_id": true,
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "organization_id",
+     "type": "String"
+    },
+    {
+     "db_name": "tokens",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "tokens",
+     "type": "Float"
+    },
+    {
+     "db_name": "refilled_at",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "refilled_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "paused_until",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "paused_until",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    }
+   ],
+   "name": "rutter_budget",
+   "primary_key": [
+    "organization_id"
+   ]
+  },
+  {
+   "compound_keys": {},
+   "db_name": "invoice_batch",
+   "fields": [
+    {
+     "db_name": "id",
+     "default": "dbgenerated",
+     "is_id": true,
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "scope_organization_id",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "scope_organization_id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "organization_id",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "organization_id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "issue_date_from",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "issue_date_from",
+     "native_type": "Date",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "issue_date_to",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "issue_date_to",
+     "native_type": "Date",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "send_email",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "send_email",
+     "type": "Boolean"
+    },
+    {
+     "db_name": "status",
+     "default": "value",
+     "is_list": false,
+     "is_required": true,
+     "kind": "enum",
+     "name": "status",
+     "type": "invoice_batch_status"
+    },
+    {
+     "db_name": "total",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "total",
+     "type": "Int"
+    },
+    {
+     "db_name": "remaining",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "remaining",
+     "type": "Int"
+    },
+    {
+     "db_name": "client_idempotency_key",
+     "is_list": false,
+     "is_required": false,
+     "is_unique": true,
+     "kind": "scalar",
+     "name": "client_idempotency_key",
+     "type": "String"
+    },
+    {
+     "db_name": "request_fingerprint",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "request_fingerprint",
+     "type": "String"
+    },
+    {
+     "db_name": "created_at",
+     "default": "now",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "created_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "started_at",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "started_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "finished_at",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "finished_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "cancelled_at",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "cancelled_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "items",
+     "from_fields": [],
+     "is_list": true,
+     "is_required": true,
+     "kind": "object",
+     "name": "items",
+     "relation_name": "invoice_batchToinvoice_batch_item",
+     "to_fields": [],
+     "type": "invoice_batch_item"
+    }
+   ],
+   "name": "invoice_batch",
+   "primary_key": [
+    "id"
+   ]
+  },
+  {
+   "compound_keys": {
+    "batch_id_position": [
+     "batch_id",
+     "position"
+    ]
+   },
+   "db_name": "invoice_batch_item",
+   "fields": [
+    {
+     "db_name": "batch_id",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "batch_id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "position",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "position",
+     "type": "Int"
+    },
+    {
+     "db_name": "charge_id",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "charge_id",
+     "native_type": "Uuid",
+     "type": "String"
+    },
+    {
+     "db_name": "status",
+     "default": "value",
+     "is_list": false,
+     "is_required": true,
+     "kind": "enum",
+     "name": "status",
+     "type": "invoice_batch_item_status"
+    },
+    {
+     "db_name": "http_status",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "http_status",
+     "type": "Int"
+    },
+    {
+     "db_name": "outcome",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "outcome",
+     "type": "Json"
+    },
+    {
+     "db_name": "attempts",
+     "default": "value",
+     "is_list": false,
+     "is_required": true,
+     "kind": "scalar",
+     "name": "attempts",
+     "type": "Int"
+    },
+    {
+     "db_name": "started_at",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "started_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "finished_at",
+     "is_list": false,
+     "is_required": false,
+     "kind": "scalar",
+     "name": "finished_at",
+     "native_type": "Timestamptz",
+     "type": "DateTime"
+    },
+    {
+     "db_name": "batch",
+     "from_fields": [
+      "batch_id"
+     ],
+     "is_list": false,
+     "is_required": true,
+     "kind": "object",
+     "name": "batch",
+     "relation_name": "invoice_batchToinvoice_batch_item",
+     "to_fields": [
+      "id"
+     ],
+     "type": "invoice_batch"
+    }
+   ],
+   "name": "invoice_batch_item",
+   "primary_key": [
+    "batch_id",
+    "position"
    ]
   }
  ]

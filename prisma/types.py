@@ -444,6 +444,30 @@ invoice_request_statusFilter = TypedDict(
 )
 
 
+invoice_batch_statusFilter = TypedDict(
+    'invoice_batch_statusFilter',
+    {
+        'equals': Optional[enums.invoice_batch_status],
+        'not': Union[enums.invoice_batch_status, None, 'invoice_batch_statusFilter'],
+        'in': List[enums.invoice_batch_status],
+        'not_in': List[enums.invoice_batch_status],
+    },
+    total=False,
+)
+
+
+invoice_batch_item_statusFilter = TypedDict(
+    'invoice_batch_item_statusFilter',
+    {
+        'equals': Optional[enums.invoice_batch_item_status],
+        'not': Union[enums.invoice_batch_item_status, None, 'invoice_batch_item_statusFilter'],
+        'in': List[enums.invoice_batch_item_status],
+        'not_in': List[enums.invoice_batch_item_status],
+    },
+    total=False,
+)
+
+
 acc_uac_invoiceWhereInput = TypedDict(
     'acc_uac_invoiceWhereInput',
     {
@@ -21213,6 +21237,865 @@ invoice_email_resendOrderByInput = TypedDict(
 invoice_email_resendScalarFieldKeys = Literal['request_id', 'last_sent_at']
 
 
+rutter_budgetWhereInput = TypedDict(
+    'rutter_budgetWhereInput',
+    {
+        'organization_id': Union[str, StringFilter],
+        'tokens': Union[float, FloatFilter],
+        'refilled_at': Union[datetime.datetime, DateTimeFilter],
+        'paused_until': Union[datetime.datetime, None, DateTimeFilter],
+        'AND': List['rutter_budgetWhereInput'],
+        'OR': List['rutter_budgetWhereInput'],
+        'NOT': List['rutter_budgetWhereInput'],
+    },
+    total=False,
+)
+
+
+rutter_budgetRelationFilter = TypedDict(
+    'rutter_budgetRelationFilter',
+    {
+        'is': Optional['rutter_budgetWhereInput'],
+        'is_not': Optional['rutter_budgetWhereInput'],
+    },
+    total=False,
+)
+
+
+rutter_budgetListRelationFilter = TypedDict(
+    'rutter_budgetListRelationFilter',
+    {
+        'some': 'rutter_budgetWhereInput',
+        'every': 'rutter_budgetWhereInput',
+        'none': 'rutter_budgetWhereInput',
+    },
+    total=False,
+)
+
+
+rutter_budgetWhereUniqueInput = TypedDict(
+    'rutter_budgetWhereUniqueInput',
+    {
+        'organization_id': str,
+    },
+    total=False,
+)
+
+
+rutter_budgetCreateWithoutRelationsInput = TypedDict(
+    'rutter_budgetCreateWithoutRelationsInput',
+    {
+        'organization_id': str,
+        'tokens': float,
+        'refilled_at': datetime.datetime,
+        'paused_until': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+rutter_budgetCreateInput = TypedDict(
+    'rutter_budgetCreateInput',
+    {
+        'organization_id': str,
+        'tokens': float,
+        'refilled_at': datetime.datetime,
+        'paused_until': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+rutter_budgetConnectOrCreateInput = TypedDict(
+    'rutter_budgetConnectOrCreateInput',
+    {
+        'where': rutter_budgetWhereUniqueInput,
+        'create': rutter_budgetCreateWithoutRelationsInput,
+    },
+)
+
+
+rutter_budgetCreateOneNestedInput = TypedDict(
+    'rutter_budgetCreateOneNestedInput',
+    {
+        'create': rutter_budgetCreateWithoutRelationsInput,
+        'connect': rutter_budgetWhereUniqueInput,
+        'connect_or_create': rutter_budgetConnectOrCreateInput,
+    },
+    total=False,
+)
+
+
+rutter_budgetCreateManyNestedInput = TypedDict(
+    'rutter_budgetCreateManyNestedInput',
+    {
+        'create': Union[rutter_budgetCreateWithoutRelationsInput, List[rutter_budgetCreateWithoutRelationsInput]],
+        'connect': Union[rutter_budgetWhereUniqueInput, List[rutter_budgetWhereUniqueInput]],
+        'connect_or_create': Union[rutter_budgetConnectOrCreateInput, List[rutter_budgetConnectOrCreateInput]],
+    },
+    total=False,
+)
+
+
+rutter_budgetUpdateManyMutationInput = TypedDict(
+    'rutter_budgetUpdateManyMutationInput',
+    {
+        'organization_id': str,
+        'tokens': Union[float, AtomicInput[float]],
+        'refilled_at': datetime.datetime,
+        'paused_until': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+rutter_budgetUpdateInput = TypedDict(
+    'rutter_budgetUpdateInput',
+    {
+        'organization_id': str,
+        'tokens': Union[float, AtomicInput[float]],
+        'refilled_at': datetime.datetime,
+        'paused_until': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+rutter_budgetUpsertInput = TypedDict(
+    'rutter_budgetUpsertInput',
+    {
+        'create': 'rutter_budgetCreateInput',
+        'update': rutter_budgetUpdateInput,
+    },
+)
+
+
+rutter_budgetNestedUpsertInput = TypedDict(
+    'rutter_budgetNestedUpsertInput',
+    {
+        'create': rutter_budgetCreateWithoutRelationsInput,
+        'update': rutter_budgetUpdateInput,
+    },
+)
+
+
+rutter_budgetUpdateWithWhereUniqueInput = TypedDict(
+    'rutter_budgetUpdateWithWhereUniqueInput',
+    {
+        'where': rutter_budgetWhereUniqueInput,
+        'data': rutter_budgetUpdateInput,
+    },
+)
+
+
+rutter_budgetUpdateManyWithWhereInput = TypedDict(
+    'rutter_budgetUpdateManyWithWhereInput',
+    {
+        'where': rutter_budgetWhereInput,
+        'data': rutter_budgetUpdateManyMutationInput,
+    },
+)
+
+
+rutter_budgetUpsertWithWhereUniqueInput = TypedDict(
+    'rutter_budgetUpsertWithWhereUniqueInput',
+    {
+        'where': rutter_budgetWhereUniqueInput,
+        'create': rutter_budgetCreateWithoutRelationsInput,
+        'update': rutter_budgetUpdateInput,
+    },
+)
+
+
+rutter_budgetUpdateOneNestedInput = TypedDict(
+    'rutter_budgetUpdateOneNestedInput',
+    {
+        'create': rutter_budgetCreateWithoutRelationsInput,
+        'connect': rutter_budgetWhereUniqueInput,
+        'connect_or_create': rutter_budgetConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': rutter_budgetUpdateInput,
+        'upsert': rutter_budgetNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+rutter_budgetUpdateManyNestedInput = TypedDict(
+    'rutter_budgetUpdateManyNestedInput',
+    {
+        'create': Union[rutter_budgetCreateWithoutRelationsInput, List[rutter_budgetCreateWithoutRelationsInput]],
+        'connect': Union[rutter_budgetWhereUniqueInput, List[rutter_budgetWhereUniqueInput]],
+        'connect_or_create': Union[rutter_budgetConnectOrCreateInput, List[rutter_budgetConnectOrCreateInput]],
+        'disconnect': Union[rutter_budgetWhereUniqueInput, List[rutter_budgetWhereUniqueInput]],
+        'set': List[rutter_budgetWhereUniqueInput],
+        'delete': Union[rutter_budgetWhereUniqueInput, List[rutter_budgetWhereUniqueInput]],
+        'update': Union[rutter_budgetUpdateWithWhereUniqueInput, List[rutter_budgetUpdateWithWhereUniqueInput]],
+        'update_many': Union[rutter_budgetUpdateManyWithWhereInput, List[rutter_budgetUpdateManyWithWhereInput]],
+        'upsert': Union[rutter_budgetUpsertWithWhereUniqueInput, List[rutter_budgetUpsertWithWhereUniqueInput]],
+        'delete_many': Union[rutter_budgetWhereInput, List[rutter_budgetWhereInput]],
+    },
+    total=False,
+)
+
+
+rutter_budgetInclude = TypedDict(
+    'rutter_budgetInclude',
+    {
+    },
+    total=False,
+)
+
+
+rutter_budgetIncludeArgs = TypedDict(
+    'rutter_budgetIncludeArgs',
+    {
+        'include': 'rutter_budgetInclude',
+    },
+    total=False,
+)
+
+
+rutter_budgetFindManyArgs = TypedDict(
+    'rutter_budgetFindManyArgs',
+    {
+        'where': 'rutter_budgetWhereInput',
+        'order_by': Union['rutter_budgetOrderByInput', List['rutter_budgetOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': rutter_budgetWhereUniqueInput,
+        'include': 'rutter_budgetInclude',
+        'distinct': List['rutter_budgetScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+rutter_budgetOrderByInput = TypedDict(
+    'rutter_budgetOrderByInput',
+    {
+        'organization_id': Union[SortOrder, SortOrderInput],
+        'tokens': Union[SortOrder, SortOrderInput],
+        'refilled_at': Union[SortOrder, SortOrderInput],
+        'paused_until': Union[SortOrder, SortOrderInput],
+    },
+    total=False,
+)
+
+
+rutter_budgetScalarFieldKeys = Literal['organization_id', 'tokens', 'refilled_at', 'paused_until']
+
+
+invoice_batchWhereInput = TypedDict(
+    'invoice_batchWhereInput',
+    {
+        'id': Union[str, StringFilter],
+        'scope_organization_id': Union[str, None, StringFilter],
+        'organization_id': Union[str, None, StringFilter],
+        'issue_date_from': Union[datetime.datetime, None, DateTimeFilter],
+        'issue_date_to': Union[datetime.datetime, None, DateTimeFilter],
+        'send_email': Union[bool, None, BooleanFilter],
+        'status': Union[enums.invoice_batch_status, invoice_batch_statusFilter],
+        'total': Union[int, IntFilter],
+        'remaining': Union[int, IntFilter],
+        'client_idempotency_key': Union[str, None, StringFilter],
+        'request_fingerprint': Union[str, None, StringFilter],
+        'created_at': Union[datetime.datetime, DateTimeFilter],
+        'started_at': Union[datetime.datetime, None, DateTimeFilter],
+        'finished_at': Union[datetime.datetime, None, DateTimeFilter],
+        'cancelled_at': Union[datetime.datetime, None, DateTimeFilter],
+        'items': 'invoice_batch_itemListRelationFilter',
+        'AND': List['invoice_batchWhereInput'],
+        'OR': List['invoice_batchWhereInput'],
+        'NOT': List['invoice_batchWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_batchRelationFilter = TypedDict(
+    'invoice_batchRelationFilter',
+    {
+        'is': Optional['invoice_batchWhereInput'],
+        'is_not': Optional['invoice_batchWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_batchListRelationFilter = TypedDict(
+    'invoice_batchListRelationFilter',
+    {
+        'some': 'invoice_batchWhereInput',
+        'every': 'invoice_batchWhereInput',
+        'none': 'invoice_batchWhereInput',
+    },
+    total=False,
+)
+
+
+invoice_batchWhereUniqueInput = TypedDict(
+    'invoice_batchWhereUniqueInput',
+    {
+        'id': str,
+        'client_idempotency_key': str,
+    },
+    total=False,
+)
+
+
+invoice_batchCreateWithoutRelationsInput = TypedDict(
+    'invoice_batchCreateWithoutRelationsInput',
+    {
+        'id': NotRequired[str],
+        'scope_organization_id': NotRequired[Optional[str]],
+        'organization_id': NotRequired[Optional[str]],
+        'issue_date_from': NotRequired[Optional[datetime.datetime]],
+        'issue_date_to': NotRequired[Optional[datetime.datetime]],
+        'send_email': NotRequired[Optional[bool]],
+        'status': NotRequired[enums.invoice_batch_status],
+        'total': int,
+        'remaining': int,
+        'client_idempotency_key': NotRequired[Optional[str]],
+        'request_fingerprint': NotRequired[Optional[str]],
+        'created_at': NotRequired[datetime.datetime],
+        'started_at': NotRequired[Optional[datetime.datetime]],
+        'finished_at': NotRequired[Optional[datetime.datetime]],
+        'cancelled_at': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+invoice_batchCreateInput = TypedDict(
+    'invoice_batchCreateInput',
+    {
+        'id': NotRequired[str],
+        'scope_organization_id': NotRequired[Optional[str]],
+        'organization_id': NotRequired[Optional[str]],
+        'issue_date_from': NotRequired[Optional[datetime.datetime]],
+        'issue_date_to': NotRequired[Optional[datetime.datetime]],
+        'send_email': NotRequired[Optional[bool]],
+        'status': NotRequired[enums.invoice_batch_status],
+        'total': int,
+        'remaining': int,
+        'client_idempotency_key': NotRequired[Optional[str]],
+        'request_fingerprint': NotRequired[Optional[str]],
+        'created_at': NotRequired[datetime.datetime],
+        'started_at': NotRequired[Optional[datetime.datetime]],
+        'finished_at': NotRequired[Optional[datetime.datetime]],
+        'cancelled_at': NotRequired[Optional[datetime.datetime]],
+        'items': NotRequired['invoice_batch_itemCreateManyNestedInput'],
+    },
+)
+
+
+invoice_batchConnectOrCreateInput = TypedDict(
+    'invoice_batchConnectOrCreateInput',
+    {
+        'where': invoice_batchWhereUniqueInput,
+        'create': invoice_batchCreateWithoutRelationsInput,
+    },
+)
+
+
+invoice_batchCreateOneNestedInput = TypedDict(
+    'invoice_batchCreateOneNestedInput',
+    {
+        'create': invoice_batchCreateWithoutRelationsInput,
+        'connect': invoice_batchWhereUniqueInput,
+        'connect_or_create': invoice_batchConnectOrCreateInput,
+    },
+    total=False,
+)
+
+
+invoice_batchCreateManyNestedInput = TypedDict(
+    'invoice_batchCreateManyNestedInput',
+    {
+        'create': Union[invoice_batchCreateWithoutRelationsInput, List[invoice_batchCreateWithoutRelationsInput]],
+        'connect': Union[invoice_batchWhereUniqueInput, List[invoice_batchWhereUniqueInput]],
+        'connect_or_create': Union[invoice_batchConnectOrCreateInput, List[invoice_batchConnectOrCreateInput]],
+    },
+    total=False,
+)
+
+
+invoice_batchUpdateManyMutationInput = TypedDict(
+    'invoice_batchUpdateManyMutationInput',
+    {
+        'id': str,
+        'scope_organization_id': Optional[str],
+        'organization_id': Optional[str],
+        'issue_date_from': Optional[datetime.datetime],
+        'issue_date_to': Optional[datetime.datetime],
+        'send_email': Optional[bool],
+        'status': enums.invoice_batch_status,
+        'total': Union[int, AtomicInput[int]],
+        'remaining': Union[int, AtomicInput[int]],
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'created_at': datetime.datetime,
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'cancelled_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_batchUpdateInput = TypedDict(
+    'invoice_batchUpdateInput',
+    {
+        'id': str,
+        'scope_organization_id': Optional[str],
+        'organization_id': Optional[str],
+        'issue_date_from': Optional[datetime.datetime],
+        'issue_date_to': Optional[datetime.datetime],
+        'send_email': Optional[bool],
+        'status': enums.invoice_batch_status,
+        'total': Union[int, AtomicInput[int]],
+        'remaining': Union[int, AtomicInput[int]],
+        'client_idempotency_key': Optional[str],
+        'request_fingerprint': Optional[str],
+        'created_at': datetime.datetime,
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'cancelled_at': Optional[datetime.datetime],
+        'items': 'invoice_batch_itemUpdateManyNestedInput',
+    },
+    total=False,
+)
+
+
+invoice_batchUpsertInput = TypedDict(
+    'invoice_batchUpsertInput',
+    {
+        'create': 'invoice_batchCreateInput',
+        'update': invoice_batchUpdateInput,
+    },
+)
+
+
+invoice_batchNestedUpsertInput = TypedDict(
+    'invoice_batchNestedUpsertInput',
+    {
+        'create': invoice_batchCreateWithoutRelationsInput,
+        'update': invoice_batchUpdateInput,
+    },
+)
+
+
+invoice_batchUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_batchUpdateWithWhereUniqueInput',
+    {
+        'where': invoice_batchWhereUniqueInput,
+        'data': invoice_batchUpdateInput,
+    },
+)
+
+
+invoice_batchUpdateManyWithWhereInput = TypedDict(
+    'invoice_batchUpdateManyWithWhereInput',
+    {
+        'where': invoice_batchWhereInput,
+        'data': invoice_batchUpdateManyMutationInput,
+    },
+)
+
+
+invoice_batchUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_batchUpsertWithWhereUniqueInput',
+    {
+        'where': invoice_batchWhereUniqueInput,
+        'create': invoice_batchCreateWithoutRelationsInput,
+        'update': invoice_batchUpdateInput,
+    },
+)
+
+
+invoice_batchUpdateOneNestedInput = TypedDict(
+    'invoice_batchUpdateOneNestedInput',
+    {
+        'create': invoice_batchCreateWithoutRelationsInput,
+        'connect': invoice_batchWhereUniqueInput,
+        'connect_or_create': invoice_batchConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': invoice_batchUpdateInput,
+        'upsert': invoice_batchNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+invoice_batchUpdateManyNestedInput = TypedDict(
+    'invoice_batchUpdateManyNestedInput',
+    {
+        'create': Union[invoice_batchCreateWithoutRelationsInput, List[invoice_batchCreateWithoutRelationsInput]],
+        'connect': Union[invoice_batchWhereUniqueInput, List[invoice_batchWhereUniqueInput]],
+        'connect_or_create': Union[invoice_batchConnectOrCreateInput, List[invoice_batchConnectOrCreateInput]],
+        'disconnect': Union[invoice_batchWhereUniqueInput, List[invoice_batchWhereUniqueInput]],
+        'set': List[invoice_batchWhereUniqueInput],
+        'delete': Union[invoice_batchWhereUniqueInput, List[invoice_batchWhereUniqueInput]],
+        'update': Union[invoice_batchUpdateWithWhereUniqueInput, List[invoice_batchUpdateWithWhereUniqueInput]],
+        'update_many': Union[invoice_batchUpdateManyWithWhereInput, List[invoice_batchUpdateManyWithWhereInput]],
+        'upsert': Union[invoice_batchUpsertWithWhereUniqueInput, List[invoice_batchUpsertWithWhereUniqueInput]],
+        'delete_many': Union[invoice_batchWhereInput, List[invoice_batchWhereInput]],
+    },
+    total=False,
+)
+
+
+invoice_batchInclude = TypedDict(
+    'invoice_batchInclude',
+    {
+        'items': Union[bool, 'invoice_batch_itemFindManyArgs'],
+    },
+    total=False,
+)
+
+
+invoice_batchIncludeArgs = TypedDict(
+    'invoice_batchIncludeArgs',
+    {
+        'include': 'invoice_batchInclude',
+    },
+    total=False,
+)
+
+
+invoice_batchFindManyArgs = TypedDict(
+    'invoice_batchFindManyArgs',
+    {
+        'where': 'invoice_batchWhereInput',
+        'order_by': Union['invoice_batchOrderByInput', List['invoice_batchOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': invoice_batchWhereUniqueInput,
+        'include': 'invoice_batchInclude',
+        'distinct': List['invoice_batchScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+invoice_batchOrderByInput = TypedDict(
+    'invoice_batchOrderByInput',
+    {
+        'id': Union[SortOrder, SortOrderInput],
+        'scope_organization_id': Union[SortOrder, SortOrderInput],
+        'organization_id': Union[SortOrder, SortOrderInput],
+        'issue_date_from': Union[SortOrder, SortOrderInput],
+        'issue_date_to': Union[SortOrder, SortOrderInput],
+        'send_email': Union[SortOrder, SortOrderInput],
+        'status': Union[SortOrder, SortOrderInput],
+        'total': Union[SortOrder, SortOrderInput],
+        'remaining': Union[SortOrder, SortOrderInput],
+        'client_idempotency_key': Union[SortOrder, SortOrderInput],
+        'request_fingerprint': Union[SortOrder, SortOrderInput],
+        'created_at': Union[SortOrder, SortOrderInput],
+        'started_at': Union[SortOrder, SortOrderInput],
+        'finished_at': Union[SortOrder, SortOrderInput],
+        'cancelled_at': Union[SortOrder, SortOrderInput],
+    },
+    total=False,
+)
+
+
+invoice_batchScalarFieldKeys = Literal['id', 'scope_organization_id', 'organization_id', 'issue_date_from', 'issue_date_to', 'send_email', 'status', 'total', 'remaining', 'client_idempotency_key', 'request_fingerprint', 'created_at', 'started_at', 'finished_at', 'cancelled_at']
+
+
+invoice_batch_itemWhereInput = TypedDict(
+    'invoice_batch_itemWhereInput',
+    {
+        'batch_id': Union[str, StringFilter],
+        'position': Union[int, IntFilter],
+        'charge_id': Union[str, StringFilter],
+        'status': Union[enums.invoice_batch_item_status, invoice_batch_item_statusFilter],
+        'http_status': Union[int, None, IntFilter],
+        'outcome': Union[fields.Json, None, JsonFilter],
+        'attempts': Union[int, IntFilter],
+        'started_at': Union[datetime.datetime, None, DateTimeFilter],
+        'finished_at': Union[datetime.datetime, None, DateTimeFilter],
+        'batch': 'invoice_batchRelationFilter',
+        'AND': List['invoice_batch_itemWhereInput'],
+        'OR': List['invoice_batch_itemWhereInput'],
+        'NOT': List['invoice_batch_itemWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemRelationFilter = TypedDict(
+    'invoice_batch_itemRelationFilter',
+    {
+        'is': Optional['invoice_batch_itemWhereInput'],
+        'is_not': Optional['invoice_batch_itemWhereInput'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemListRelationFilter = TypedDict(
+    'invoice_batch_itemListRelationFilter',
+    {
+        'some': 'invoice_batch_itemWhereInput',
+        'every': 'invoice_batch_itemWhereInput',
+        'none': 'invoice_batch_itemWhereInput',
+    },
+    total=False,
+)
+
+
+invoice_batch_item_batch_id_position_CompoundKey = TypedDict(
+    'invoice_batch_item_batch_id_position_CompoundKey',
+    {
+        'batch_id': str,
+        'position': int,
+    },
+)
+
+
+invoice_batch_itemWhereUniqueInput = TypedDict(
+    'invoice_batch_itemWhereUniqueInput',
+    {
+        'batch_id_position': invoice_batch_item_batch_id_position_CompoundKey,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemCreateWithoutRelationsInput = TypedDict(
+    'invoice_batch_itemCreateWithoutRelationsInput',
+    {
+        'batch_id': NotRequired[str],
+        'position': int,
+        'charge_id': str,
+        'status': NotRequired[enums.invoice_batch_item_status],
+        'http_status': NotRequired[Optional[int]],
+        'outcome': NotRequired[Optional[fields.Json]],
+        'attempts': NotRequired[int],
+        'started_at': NotRequired[Optional[datetime.datetime]],
+        'finished_at': NotRequired[Optional[datetime.datetime]],
+    },
+)
+
+
+invoice_batch_itemCreateInput = TypedDict(
+    'invoice_batch_itemCreateInput',
+    {
+        'batch_id': NotRequired[str],
+        'position': int,
+        'charge_id': str,
+        'status': NotRequired[enums.invoice_batch_item_status],
+        'http_status': NotRequired[Optional[int]],
+        'outcome': NotRequired[Optional[fields.Json]],
+        'attempts': NotRequired[int],
+        'started_at': NotRequired[Optional[datetime.datetime]],
+        'finished_at': NotRequired[Optional[datetime.datetime]],
+        'batch': NotRequired['invoice_batchCreateOneNestedInput'],
+    },
+)
+
+
+invoice_batch_itemConnectOrCreateInput = TypedDict(
+    'invoice_batch_itemConnectOrCreateInput',
+    {
+        'where': invoice_batch_itemWhereUniqueInput,
+        'create': invoice_batch_itemCreateWithoutRelationsInput,
+    },
+)
+
+
+invoice_batch_itemCreateOneNestedInput = TypedDict(
+    'invoice_batch_itemCreateOneNestedInput',
+    {
+        'create': invoice_batch_itemCreateWithoutRelationsInput,
+        'connect': invoice_batch_itemWhereUniqueInput,
+        'connect_or_create': invoice_batch_itemConnectOrCreateInput,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemCreateManyNestedInput = TypedDict(
+    'invoice_batch_itemCreateManyNestedInput',
+    {
+        'create': Union[invoice_batch_itemCreateWithoutRelationsInput, List[invoice_batch_itemCreateWithoutRelationsInput]],
+        'connect': Union[invoice_batch_itemWhereUniqueInput, List[invoice_batch_itemWhereUniqueInput]],
+        'connect_or_create': Union[invoice_batch_itemConnectOrCreateInput, List[invoice_batch_itemConnectOrCreateInput]],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpdateManyMutationInput = TypedDict(
+    'invoice_batch_itemUpdateManyMutationInput',
+    {
+        'batch_id': str,
+        'position': Union[int, AtomicInput[int]],
+        'charge_id': str,
+        'status': enums.invoice_batch_item_status,
+        'http_status': Optional[Union[int, AtomicInput[int]]],
+        'outcome': Optional[fields.Json],
+        'attempts': Union[int, AtomicInput[int]],
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpdateInput = TypedDict(
+    'invoice_batch_itemUpdateInput',
+    {
+        'batch_id': str,
+        'position': Union[int, AtomicInput[int]],
+        'charge_id': str,
+        'status': enums.invoice_batch_item_status,
+        'http_status': Optional[Union[int, AtomicInput[int]]],
+        'outcome': Optional[fields.Json],
+        'attempts': Union[int, AtomicInput[int]],
+        'started_at': Optional[datetime.datetime],
+        'finished_at': Optional[datetime.datetime],
+        'batch': 'invoice_batchUpdateOneNestedInput',
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpsertInput = TypedDict(
+    'invoice_batch_itemUpsertInput',
+    {
+        'create': 'invoice_batch_itemCreateInput',
+        'update': invoice_batch_itemUpdateInput,
+    },
+)
+
+
+invoice_batch_itemNestedUpsertInput = TypedDict(
+    'invoice_batch_itemNestedUpsertInput',
+    {
+        'create': invoice_batch_itemCreateWithoutRelationsInput,
+        'update': invoice_batch_itemUpdateInput,
+    },
+)
+
+
+invoice_batch_itemUpdateWithWhereUniqueInput = TypedDict(
+    'invoice_batch_itemUpdateWithWhereUniqueInput',
+    {
+        'where': invoice_batch_itemWhereUniqueInput,
+        'data': invoice_batch_itemUpdateInput,
+    },
+)
+
+
+invoice_batch_itemUpdateManyWithWhereInput = TypedDict(
+    'invoice_batch_itemUpdateManyWithWhereInput',
+    {
+        'where': invoice_batch_itemWhereInput,
+        'data': invoice_batch_itemUpdateManyMutationInput,
+    },
+)
+
+
+invoice_batch_itemUpsertWithWhereUniqueInput = TypedDict(
+    'invoice_batch_itemUpsertWithWhereUniqueInput',
+    {
+        'where': invoice_batch_itemWhereUniqueInput,
+        'create': invoice_batch_itemCreateWithoutRelationsInput,
+        'update': invoice_batch_itemUpdateInput,
+    },
+)
+
+
+invoice_batch_itemUpdateOneNestedInput = TypedDict(
+    'invoice_batch_itemUpdateOneNestedInput',
+    {
+        'create': invoice_batch_itemCreateWithoutRelationsInput,
+        'connect': invoice_batch_itemWhereUniqueInput,
+        'connect_or_create': invoice_batch_itemConnectOrCreateInput,
+        'disconnect': bool,
+        'delete': bool,
+        'update': invoice_batch_itemUpdateInput,
+        'upsert': invoice_batch_itemNestedUpsertInput,
+    },
+    total=False,
+)
+
+
+invoice_batch_itemUpdateManyNestedInput = TypedDict(
+    'invoice_batch_itemUpdateManyNestedInput',
+    {
+        'create': Union[invoice_batch_itemCreateWithoutRelationsInput, List[invoice_batch_itemCreateWithoutRelationsInput]],
+        'connect': Union[invoice_batch_itemWhereUniqueInput, List[invoice_batch_itemWhereUniqueInput]],
+        'connect_or_create': Union[invoice_batch_itemConnectOrCreateInput, List[invoice_batch_itemConnectOrCreateInput]],
+        'disconnect': Union[invoice_batch_itemWhereUniqueInput, List[invoice_batch_itemWhereUniqueInput]],
+        'set': List[invoice_batch_itemWhereUniqueInput],
+        'delete': Union[invoice_batch_itemWhereUniqueInput, List[invoice_batch_itemWhereUniqueInput]],
+        'update': Union[invoice_batch_itemUpdateWithWhereUniqueInput, List[invoice_batch_itemUpdateWithWhereUniqueInput]],
+        'update_many': Union[invoice_batch_itemUpdateManyWithWhereInput, List[invoice_batch_itemUpdateManyWithWhereInput]],
+        'upsert': Union[invoice_batch_itemUpsertWithWhereUniqueInput, List[invoice_batch_itemUpsertWithWhereUniqueInput]],
+        'delete_many': Union[invoice_batch_itemWhereInput, List[invoice_batch_itemWhereInput]],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemInclude = TypedDict(
+    'invoice_batch_itemInclude',
+    {
+        'batch': Union[bool, 'invoice_batchIncludeArgs'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemIncludeArgs = TypedDict(
+    'invoice_batch_itemIncludeArgs',
+    {
+        'include': 'invoice_batch_itemInclude',
+    },
+    total=False,
+)
+
+
+invoice_batch_itemFindManyArgs = TypedDict(
+    'invoice_batch_itemFindManyArgs',
+    {
+        'where': 'invoice_batch_itemWhereInput',
+        'order_by': Union['invoice_batch_itemOrderByInput', List['invoice_batch_itemOrderByInput']],
+        'take': int,
+        'skip': int,
+        'cursor': invoice_batch_itemWhereUniqueInput,
+        'include': 'invoice_batch_itemInclude',
+        'distinct': List['invoice_batch_itemScalarFieldKeys'],
+    },
+    total=False,
+)
+
+
+invoice_batch_itemOrderByInput = TypedDict(
+    'invoice_batch_itemOrderByInput',
+    {
+        'batch_id': Union[SortOrder, SortOrderInput],
+        'position': Union[SortOrder, SortOrderInput],
+        'charge_id': Union[SortOrder, SortOrderInput],
+        'status': Union[SortOrder, SortOrderInput],
+        'http_status': Union[SortOrder, SortOrderInput],
+        'outcome': Union[SortOrder, SortOrderInput],
+        'attempts': Union[SortOrder, SortOrderInput],
+        'started_at': Union[SortOrder, SortOrderInput],
+        'finished_at': Union[SortOrder, SortOrderInput],
+        'batch': 'invoice_batchOrderByInput',
+    },
+    total=False,
+)
+
+
+invoice_batch_itemScalarFieldKeys = Literal['batch_id', 'position', 'charge_id', 'status', 'http_status', 'outcome', 'attempts', 'started_at', 'finished_at']
+
+
 # count(select=...) and group_by's types live in .aggregates, imported on first use:
 # they are a third of the types, and most programs never use them.
 if TYPE_CHECKING:
@@ -21251,6 +22134,8 @@ if TYPE_CHECKING:
         uac_vendor_statusWithAggregatesFilter as uac_vendor_statusWithAggregatesFilter,
         us_stateWithAggregatesFilter as us_stateWithAggregatesFilter,
         invoice_request_statusWithAggregatesFilter as invoice_request_statusWithAggregatesFilter,
+        invoice_batch_statusWithAggregatesFilter as invoice_batch_statusWithAggregatesFilter,
+        invoice_batch_item_statusWithAggregatesFilter as invoice_batch_item_statusWithAggregatesFilter,
         acc_uac_invoiceCountAggregateInput as acc_uac_invoiceCountAggregateInput,
         acc_uac_invoiceAvgAggregateInput as acc_uac_invoiceAvgAggregateInput,
         acc_uac_invoiceSumAggregateInput as acc_uac_invoiceSumAggregateInput,
@@ -22067,6 +22952,42 @@ if TYPE_CHECKING:
         invoice_email_resendMaxAggregateOutput as invoice_email_resendMaxAggregateOutput,
         invoice_email_resendScalarWhereWithAggregatesInput as invoice_email_resendScalarWhereWithAggregatesInput,
         invoice_email_resendGroupByOutput as invoice_email_resendGroupByOutput,
+        rutter_budgetCountAggregateInput as rutter_budgetCountAggregateInput,
+        rutter_budgetAvgAggregateInput as rutter_budgetAvgAggregateInput,
+        rutter_budgetSumAggregateInput as rutter_budgetSumAggregateInput,
+        rutter_budgetMinAggregateInput as rutter_budgetMinAggregateInput,
+        rutter_budgetMaxAggregateInput as rutter_budgetMaxAggregateInput,
+        rutter_budgetCountAggregateOutput as rutter_budgetCountAggregateOutput,
+        rutter_budgetAvgAggregateOutput as rutter_budgetAvgAggregateOutput,
+        rutter_budgetSumAggregateOutput as rutter_budgetSumAggregateOutput,
+        rutter_budgetMinAggregateOutput as rutter_budgetMinAggregateOutput,
+        rutter_budgetMaxAggregateOutput as rutter_budgetMaxAggregateOutput,
+        rutter_budgetScalarWhereWithAggregatesInput as rutter_budgetScalarWhereWithAggregatesInput,
+        rutter_budgetGroupByOutput as rutter_budgetGroupByOutput,
+        invoice_batchCountAggregateInput as invoice_batchCountAggregateInput,
+        invoice_batchAvgAggregateInput as invoice_batchAvgAggregateInput,
+        invoice_batchSumAggregateInput as invoice_batchSumAggregateInput,
+        invoice_batchMinAggregateInput as invoice_batchMinAggregateInput,
+        invoice_batchMaxAggregateInput as invoice_batchMaxAggregateInput,
+        invoice_batchCountAggregateOutput as invoice_batchCountAggregateOutput,
+        invoice_batchAvgAggregateOutput as invoice_batchAvgAggregateOutput,
+        invoice_batchSumAggregateOutput as invoice_batchSumAggregateOutput,
+        invoice_batchMinAggregateOutput as invoice_batchMinAggregateOutput,
+        invoice_batchMaxAggregateOutput as invoice_batchMaxAggregateOutput,
+        invoice_batchScalarWhereWithAggregatesInput as invoice_batchScalarWhereWithAggregatesInput,
+        invoice_batchGroupByOutput as invoice_batchGroupByOutput,
+        invoice_batch_itemCountAggregateInput as invoice_batch_itemCountAggregateInput,
+        invoice_batch_itemAvgAggregateInput as invoice_batch_itemAvgAggregateInput,
+        invoice_batch_itemSumAggregateInput as invoice_batch_itemSumAggregateInput,
+        invoice_batch_itemMinAggregateInput as invoice_batch_itemMinAggregateInput,
+        invoice_batch_itemMaxAggregateInput as invoice_batch_itemMaxAggregateInput,
+        invoice_batch_itemCountAggregateOutput as invoice_batch_itemCountAggregateOutput,
+        invoice_batch_itemAvgAggregateOutput as invoice_batch_itemAvgAggregateOutput,
+        invoice_batch_itemSumAggregateOutput as invoice_batch_itemSumAggregateOutput,
+        invoice_batch_itemMinAggregateOutput as invoice_batch_itemMinAggregateOutput,
+        invoice_batch_itemMaxAggregateOutput as invoice_batch_itemMaxAggregateOutput,
+        invoice_batch_itemScalarWhereWithAggregatesInput as invoice_batch_itemScalarWhereWithAggregatesInput,
+        invoice_batch_itemGroupByOutput as invoice_batch_itemGroupByOutput,
     )
 else:
     _AGGREGATES = frozenset(
@@ -22105,6 +23026,8 @@ else:
             'uac_vendor_statusWithAggregatesFilter',
             'us_stateWithAggregatesFilter',
             'invoice_request_statusWithAggregatesFilter',
+            'invoice_batch_statusWithAggregatesFilter',
+            'invoice_batch_item_statusWithAggregatesFilter',
             'acc_uac_invoiceCountAggregateInput',
             'acc_uac_invoiceAvgAggregateInput',
             'acc_uac_invoiceSumAggregateInput',
@@ -22921,6 +23844,42 @@ else:
             'invoice_email_resendMaxAggregateOutput',
             'invoice_email_resendScalarWhereWithAggregatesInput',
             'invoice_email_resendGroupByOutput',
+            'rutter_budgetCountAggregateInput',
+            'rutter_budgetAvgAggregateInput',
+            'rutter_budgetSumAggregateInput',
+            'rutter_budgetMinAggregateInput',
+            'rutter_budgetMaxAggregateInput',
+            'rutter_budgetCountAggregateOutput',
+            'rutter_budgetAvgAggregateOutput',
+            'rutter_budgetSumAggregateOutput',
+            'rutter_budgetMinAggregateOutput',
+            'rutter_budgetMaxAggregateOutput',
+            'rutter_budgetScalarWhereWithAggregatesInput',
+            'rutter_budgetGroupByOutput',
+            'invoice_batchCountAggregateInput',
+            'invoice_batchAvgAggregateInput',
+            'invoice_batchSumAggregateInput',
+            'invoice_batchMinAggregateInput',
+            'invoice_batchMaxAggregateInput',
+            'invoice_batchCountAggregateOutput',
+            'invoice_batchAvgAggregateOutput',
+            'invoice_batchSumAggregateOutput',
+            'invoice_batchMinAggregateOutput',
+            'invoice_batchMaxAggregateOutput',
+            'invoice_batchScalarWhereWithAggregatesInput',
+            'invoice_batchGroupByOutput',
+            'invoice_batch_itemCountAggregateInput',
+            'invoice_batch_itemAvgAggregateInput',
+            'invoice_batch_itemSumAggregateInput',
+            'invoice_batch_itemMinAggregateInput',
+            'invoice_batch_itemMaxAggregateInput',
+            'invoice_batch_itemCountAggregateOutput',
+            'invoice_batch_itemAvgAggregateOutput',
+            'invoice_batch_itemSumAggregateOutput',
+            'invoice_batch_itemMinAggregateOutput',
+            'invoice_batch_itemMaxAggregateOutput',
+            'invoice_batch_itemScalarWhereWithAggregatesInput',
+            'invoice_batch_itemGroupByOutput',
         ]
     )
 

@@ -99,7 +99,8 @@ def test_the_schema_check_catches_a_broken_file(compose_schema: Draft201909Valid
 
 def test_up_runs_database_migrations_seed_stand_in_api_then_the_demo() -> None:
     services = _compose()["services"]
-    assert set(services) == {"db", "migrate", "seed", "sandbox", "api", "demo"}
+    by_default = {name for name, service in services.items() if not service.get("profiles")}
+    assert by_default == {"db", "migrate", "seed", "sandbox", "api", "demo"}
     assert services["migrate"]["command"] == ["python", "-m", "api.db", "migrate"]
     assert services["seed"]["command"] == ["python", "-m", "seed"]
     assert services["api"]["command"] == ["python", "-m", "devrun.compose", "serve"]
@@ -129,6 +130,22 @@ def test_database_urls_point_at_the_compose_database() -> None:
         assert url.username == db_env["POSTGRES_USER"]
         assert url.password == db_env["POSTGRES_PASSWORD"]
         assert url.path == f"/{db_env['POSTGRES_DB']}"
+
+
+def test_the_pgbouncer_profile_puts_pgbouncer_in_transaction_mode_between_an_api_and_the_database() -> None:
+    services = _compose()["services"]
+    db_env = services["db"]["environment"]
+    bouncer, api = services["pgbouncer"], services["api-pgbouncer"]
+    assert bouncer["profiles"] == api["profiles"] == ["pgbouncer"]
+    assert bouncer["environment"]["POOL_MODE"] == "transaction"
+    assert urlsplit(bouncer["environment"]["DATABASE_URL"]).hostname == "db"
+    through = urlsplit(api["environment"]["DATABASE_URL"])
+    assert (through.hostname, through.path) == ("pgbouncer", f"/{db_env['POSTGRES_DB']}")
+    assert urlsplit(api["environment"]["QUEUE_DATABASE_URL"]).hostname == "db"  # LISTEN needs a session
+    assert api["environment"]["DB_STATEMENT_CACHE_SIZE"] == "0"
+    known = {name.upper() for name in Settings.model_fields} | {"SANDBOX_URL", "SANDBOX_EMAIL_URL"}
+    assert set(api["environment"]) <= known
+    assert api["command"] == services["api"]["command"]
 
 
 def test_api_environment_names_are_settings_the_service_reads() -> None:

@@ -80,10 +80,17 @@ class DeadlinePool(asyncpg.Pool):
 
 
 async def create_pool(
-    dsn: str, *, min_size: int = 1, max_size: int = 10, timeout_s: float | None = None
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    timeout_s: float | None = None,
+    statement_cache_size: int = 100,
 ) -> asyncpg.Pool:
     """Opens the pool. With `timeout_s`
-    (DB_TIMEOUT_S for the service) no operation waits longer than that for the database."""
+    (DB_TIMEOUT_S for the service) no operation waits longer than that for the database.
+    `statement_cache_size` is asyncpg's (DB_STATEMENT_CACHE_SIZE; 0 behind PgBouncer's transaction
+    pooling, where a prepared statement may not outlive its transaction)."""
     if timeout_s is None:
         pool = await asyncpg.create_pool(
             dsn=dsn,
@@ -92,6 +99,7 @@ async def create_pool(
             init=_init_connection,
             reset=_keep_session,
             command_timeout=30,
+            statement_cache_size=statement_cache_size,
         )
         assert pool is not None
         return pool
@@ -109,6 +117,7 @@ async def create_pool(
         record_class=asyncpg.Record,
         command_timeout=timeout_s,
         timeout=timeout_s,  # establishing a connection
+        statement_cache_size=statement_cache_size,
     )
     await deadline_pool
     return deadline_pool

@@ -42,6 +42,7 @@ from api.invoices.schemas import (
     InvoiceRequestStatus,
 )
 from api.logging import bind_log_fields
+from api.rutter import budget
 from api.rutter.client import CreateBody, RutterClient, create_body
 from prisma import Prisma, enums, models
 from prisma.errors import UniqueViolationError
@@ -243,6 +244,7 @@ class InvoiceService:
         state = await repo.load_charge_state(self.db, charge_id)
         if state is None or not self._may_see(state.charge.invoice.organization_id):
             raise ChargeNotFound(f"No charge with id {charge_id}.", {"charge_id": charge_id})
+        budget.use_organization(state.charge.invoice.organization_id)  # budget hook: whose calls follow
         return state
 
     async def _load_charge(self, charge_id: str) -> Charge:

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from yarl import URL
 
 from api.config import Settings
+from api.rutter import budget
 from api.rutter.errors import (
     RutterError,
     RutterIdempotencyConflict,
@@ -265,6 +266,7 @@ class RutterClient:
         started = time.perf_counter()
         status: int | None = None
         log_fields = {"method": method, "path": URL(url).path, "attempt": attempt_number}
+        await budget.before_call(self._session)  # budget hook: the organization's shared token bucket
         try:
             async with self._session.request(
                 method,
@@ -285,6 +287,10 @@ class RutterClient:
 
         if 200 <= status < 300:
             return _Reply(status=status, raw=raw, headers=response_headers)
+        if status in (429, 452):  # budget hook: pause the organization for every process
+            await budget.after_rate_limited(
+                self._session, _retry_after_s(response_headers.get("Retry-After"))
+            )
         if status in RETRYABLE_STATUSES or status >= 500:
             # A 5xx on a create may come after the invoice was written: only the same key makes a retry safe.
             failure = RutterOutcomeUnknown if applies_changes and status >= 500 else RutterUnavailable

@@ -2,7 +2,8 @@
 
 Only `RutterUnavailable` failures (network, 408, 425, 429, 452, 5xx) are retried; anything else
 (a rejection, a malformed answer) is raised at once. A wait Rutter asks for with `Retry-After` is
-honoured as long as it fits in the budget; when it does not, we give up now instead of sleeping in vain.
+honoured, plus a little jitter, as long as it fits in the budget; when it does not, we give up now
+instead of sleeping in vain.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TypeVar
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_random_exponential
 
 from api.config import Settings
+from api.rutter.budget import retry_jitter_s
 from api.rutter.errors import RutterNotReached, RutterOutcomeUnknown, RutterUnavailable
 
 T = TypeVar("T")
@@ -75,7 +77,8 @@ async def call_with_retries(
 
     def next_wait(state: RetryCallState) -> float:
         retry_after = failures[-1].retry_after if failures else None
-        return backoff(state) if retry_after is None else retry_after
+        # Retry-After plus jitter: the processes told to wait do not all come back at the same instant.
+        return backoff(state) if retry_after is None else retry_after + retry_jitter_s(retry_after)
 
     def give_up(state: RetryCallState) -> bool:
         # tenacity computes the wait before asking whether to stop, so a wait past the budget stops now.

@@ -26,7 +26,7 @@ async def catalog(dsn: str) -> dict[str, list[tuple[Any, ...]]]:
         "constraints": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
         "FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2",
         "enums": "SELECT t.typname, e.enumlabel, e.enumsortorder FROM pg_enum e "
-        "JOIN pg_type t ON t.oid = e.enumtypid ORDER BY 1, 3",
+        "JOIN pg_type t ON t.oid = e.enumtypid WHERE t.typnamespace = 'public'::regnamespace ORDER BY 1, 3",
         "migrations": "SELECT migration_name, checksum, finished_at IS NOT NULL, rolled_back_at IS NULL, "
         'applied_steps_count FROM "_prisma_migrations" ORDER BY 1',
     }

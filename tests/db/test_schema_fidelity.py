@@ -182,7 +182,9 @@ async def test_database_enums_match_the_schema(database_dsn: str, schema: Prisma
     try:
         rows = await connection.fetch(
             "SELECT t.typname, array_agg(e.enumlabel::text ORDER BY e.enumsortorder) AS labels "
-            "FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid GROUP BY t.typname"
+            "FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid "
+            # Prisma's schema is `public`; pgqueuer keeps its own objects in a schema of their own.
+            "WHERE t.typnamespace = 'public'::regnamespace GROUP BY t.typname"
         )
     finally:
         await connection.close()

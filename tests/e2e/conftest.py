@@ -223,6 +223,8 @@ async def e2e(
         await control.reset()
         # A request an earlier (failed) test left PENDING would be swept by this test's service.
         await e2e_pool.execute("DELETE FROM invoice_request WHERE status = 'PENDING'")
+        # An earlier test's 429 with a long Retry-After would still pause the organization's budget.
+        await e2e_pool.execute("DELETE FROM rutter_budget")
         harness = E2E(e2e_database, e2e_pool, control, sandbox_process, http, e2e_log_dir, e2e_api_key)
         try:
             yield harness

@@ -67,9 +67,6 @@ from api.invoices.repository.requests import (
     insert_request as insert_request,
 )
 from api.invoices.repository.requests import (
-    pending_requests_to_recover as pending_requests_to_recover,
-)
-from api.invoices.repository.requests import (
     prune_idempotency_keys as prune_idempotency_keys,
 )
 from api.invoices.repository.requests import (

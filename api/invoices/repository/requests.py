@@ -186,19 +186,6 @@ async def fail_request(
     )
 
 
-async def pending_requests_to_recover(db: Prisma, limit: int = 100) -> list[models.invoice_request]:
-    """Pending requests nobody holds (their worker crashed or gave up), oldest first.
-
-    Read with this process's clock; claiming one (claim_request) checks the lease again with the
-    database's, so a clock ahead of the database's never takes over a live lease.
-    """
-    return await db.invoice_request.find_many(
-        where={"status": PENDING, "OR": [{"lease_expires_at": None}, {"lease_expires_at": {"lt": now()}}]},
-        order={"created_at": "asc"},
-        take=limit,
-    )
-
-
 async def prune_idempotency_keys(db: Prisma, older_than_hours: float) -> int:
     """Forgets client Idempotency-Keys older than the retention; the requests themselves stay."""
     return await db.invoice_request.update_many(

@@ -1,0 +1,1 @@
+"""Batches: many charges invoiced by durable queued jobs, each one through POST /invoices's code."""
