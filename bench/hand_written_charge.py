@@ -124,7 +124,7 @@ async def load_charge_state(pool: asyncpg.Pool, charge_id: str) -> HandWrittenSt
     customer = document["customer"]
     uac_customer = document["uac_customer"]
     charge = Charge(
-        invoice=_from_json(InvoiceRow, document["invoice"]),
+        uac_invoice=_from_json(InvoiceRow, document["invoice"]),
         organization=_from_json(OrganizationRow, document["organization"]),
         customer=_from_json(CustomerRow, customer) if customer else None,
         uac_customer=_from_json(UacCustomerRow, uac_customer) if uac_customer else None,

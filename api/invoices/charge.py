@@ -128,7 +128,7 @@ class ChargeLineItem:
 class Charge:
     """A uac_invoice row and the rows around it."""
 
-    invoice: InvoiceRow
+    uac_invoice: InvoiceRow
     organization: OrganizationRow
     customer: CustomerRow | None = None
     uac_customer: UacCustomerRow | None = None

@@ -55,14 +55,14 @@ class EmailDelivery:
             )
             subject, text, filename = build_invoice_email(
                 customer_name=customer_name or "Customer",
-                document_number=invoice.document_number or charge.invoice.document_number or "",
-                total_amount=_first_amount(invoice.total_amount, charge.invoice.total_amount),
-                currency_code=invoice.currency_code or charge.invoice.currency_code or "",
+                document_number=invoice.document_number or charge.uac_invoice.document_number or "",
+                total_amount=_first_amount(invoice.total_amount, charge.uac_invoice.total_amount),
+                currency_code=invoice.currency_code or charge.uac_invoice.currency_code or "",
                 due_date=invoice.due_date,
                 pdf_link=pdf_link,
             )
             await self.email.send_invoice_email(
-                organization_id=charge.invoice.organization_id,
+                organization_id=charge.uac_invoice.organization_id,
                 to=self.settings.recipient_email,
                 subject=subject,
                 text=text,

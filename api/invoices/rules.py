@@ -70,7 +70,7 @@ def check_customer_reconciled(charge: Charge) -> UacCustomerRow:
         return uac_customer
 
     if customer is None:
-        customer_id, customer_name, uac_customer_id = charge.invoice.stream_customer_id, None, None
+        customer_id, customer_name, uac_customer_id = charge.uac_invoice.stream_customer_id, None, None
     else:
         customer_id, customer_name = customer.customer_id, customer.customer_name
         uac_customer_id = customer.uac_customer_id
@@ -78,7 +78,7 @@ def check_customer_reconciled(charge: Charge) -> UacCustomerRow:
     raise UnreconciledCustomer(
         f"The charge's {who} is not reconciled with an accounting customer: {reason}",
         {
-            "charge_id": charge.invoice.id,
+            "charge_id": charge.uac_invoice.id,
             "customer_id": customer_id,
             "customer_name": customer_name,
             "uac_customer_id": uac_customer_id,
@@ -133,7 +133,7 @@ def check_items_reconciled(charge: Charge) -> None:
         noun = "line item references a product" if count == 1 else "line items reference products"
         raise UnreconciledItem(
             f"{count} {noun} not reconciled with an accounting item that has a Rutter id.",
-            {"charge_id": charge.invoice.id, "line_items": offending},
+            {"charge_id": charge.uac_invoice.id, "line_items": offending},
         )
 
 
@@ -160,7 +160,7 @@ def billable_line_items(charge: Charge) -> list[ChargeLineItem]:
         "No line item of the charge can be invoiced: a line is sent only when suppress_line_item "
         "is false and it has a product.",
         {
-            "charge_id": charge.invoice.id,
+            "charge_id": charge.uac_invoice.id,
             "line_items": len(lines),
             "suppressed": sum(line.suppress_line_item is True for line in lines),
             "suppress_line_item_null": sum(line.suppress_line_item is None for line in lines),
@@ -178,7 +178,7 @@ def invoice_currency(charge: Charge) -> str | None:
     """The accounting customer's currency, else the charge's; upper-cased, None when neither has one."""
     if charge.uac_customer is not None and charge.uac_customer.currency_code is not None:
         return str(charge.uac_customer.currency_code)
-    code = charge.invoice.currency_code
+    code = charge.uac_invoice.currency_code
     return None if _blank(code) else str(code).strip().upper()
 
 
@@ -242,9 +242,9 @@ def check_invoice_data(
     only where the version requires it (2023-03-14; optional from 2024-08-31 on).
     """
     problems: list[dict[str, Any]] = []
-    if charge.invoice.issue_date is None:
+    if charge.uac_invoice.issue_date is None:
         problems.append({"field": "issue_date", "reason": "missing"})
-    if charge.invoice.due_date is None and version == "2023-03-14":
+    if charge.uac_invoice.due_date is None and version == "2023-03-14":
         problems.append({"field": "due_date", "reason": f"missing (required by Rutter version {version})"})
     currency = invoice_currency(charge)
     if currency is None:
@@ -262,7 +262,7 @@ def check_invoice_data(
         fields = ", ".join(dict.fromkeys(problem["field"] for problem in problems))
         raise InvalidCharge(
             f"The charge lacks data Rutter requires: {fields}.",
-            {"charge_id": charge.invoice.id, "problems": problems},
+            {"charge_id": charge.uac_invoice.id, "problems": problems},
         )
 
 
@@ -324,7 +324,7 @@ def validate_charge(charge: Charge, settings: Settings) -> ValidatedCharge:
     billable = billable_line_items(charge)
     check_invoice_data(charge, billable, settings.rutter_version)
     currency = invoice_currency(charge)
-    issue_date = charge.invoice.issue_date
+    issue_date = charge.uac_invoice.issue_date
     assert currency is not None and issue_date is not None and uac_customer.provider_entity_id is not None
     return ValidatedCharge(
         charge=charge,
@@ -332,7 +332,7 @@ def validate_charge(charge: Charge, settings: Settings) -> ValidatedCharge:
         customer_id=uac_customer.provider_entity_id,
         currency_code=currency,
         issue_date=issue_date,
-        due_date=charge.invoice.due_date,
+        due_date=charge.uac_invoice.due_date,
         lines=[_billable_line(line_item) for line_item in billable],
     )
 

@@ -77,7 +77,7 @@ def build_rutter_invoice(validated: ValidatedCharge, version: RutterVersion) -> 
     QuickBooks Desktop reads them. For 2024-08-31 `billing_email` and `addresses` are sent when
     there are any. Raises InvalidCharge when 2023-03-14 is asked for without a due date.
     """
-    invoice = validated.charge.invoice
+    invoice = validated.charge.uac_invoice
     rutter_invoice: dict[str, Any] = {
         "customer_id": validated.customer_id,
         "issue_date": rutter_timestamp(validated.issue_date),

@@ -180,14 +180,14 @@ class InvoiceService:
                 self.db,
                 request_id=request_id,
                 charge_id=charge_id,
-                organization_id=charge.invoice.organization_id,
+                organization_id=charge.uac_invoice.organization_id,
                 send_email=send_email,
                 client_idempotency_key=idempotency_key,
                 request_fingerprint=fingerprint if idempotency_key else None,
                 rutter_idempotency_key=str(uuid.uuid5(RUTTER_KEY_NAMESPACE, request_id)),
                 rutter_version=self.settings.rutter_version,
                 rutter_request_body=rutter_body.encoded.decode(),
-                document_number=charge.invoice.document_number or None,
+                document_number=charge.uac_invoice.document_number or None,
                 lease_owner=self.driver.worker_id,
                 lease_s=self.driver.lease_s,
             )
@@ -242,9 +242,9 @@ class InvoiceService:
 
     async def _load_state(self, charge_id: str) -> repo.ChargeState:
         state = await repo.load_charge_state(self.db, charge_id)
-        if state is None or not self._may_see(state.charge.invoice.organization_id):
+        if state is None or not self._may_see(state.charge.uac_invoice.organization_id):
             raise ChargeNotFound(f"No charge with id {charge_id}.", {"charge_id": charge_id})
-        budget.use_organization(state.charge.invoice.organization_id)  # budget hook: whose calls follow
+        budget.use_organization(state.charge.uac_invoice.organization_id)  # budget hook: whose calls follow
         return state
 
     async def _load_charge(self, charge_id: str) -> Charge:
@@ -285,7 +285,7 @@ class InvoiceService:
 
     @staticmethod
     def _duplicate_document_number(charge: Charge, **existing: str) -> DuplicateDocumentNumber:
-        number = charge.invoice.document_number
+        number = charge.uac_invoice.document_number
         return DuplicateDocumentNumber(
             f"Document number {number} is already used by another invoice of this organization.",
             {"document_number": number, **existing},

@@ -401,16 +401,16 @@ _CHARGE_FIELDS = frozenset(field.name for field in fields(Charge))
 def make_charge(**overrides: Any) -> Charge:
     """The example charge of the demo data: reconciled, billable, 1750 USD.
 
-    Overrides named like a `Charge` field (`invoice`, `organization`, `customer`, `uac_customer`,
+    Overrides named like a `Charge` field (`uac_invoice`, `organization`, `customer`, `uac_customer`,
     `addresses`, `line_items`) replace that part; any other name is a uac_invoice
     column, e.g. `make_charge(due_date=None, customer=None)`.
     """
     charge_parts = {name: value for name, value in overrides.items() if name in _CHARGE_FIELDS}
     invoice_columns = {name: value for name, value in overrides.items() if name not in _CHARGE_FIELDS}
-    if invoice_columns and "invoice" in charge_parts:
-        raise TypeError(f"give either invoice= or uac_invoice columns, not both: {sorted(invoice_columns)}")
+    if invoice_columns and "uac_invoice" in charge_parts:
+        raise TypeError(f"give either uac_invoice= or its columns, not both: {sorted(invoice_columns)}")
     values: dict[str, Any] = {
-        "invoice": make_uac_invoice(**invoice_columns),
+        "uac_invoice": make_uac_invoice(**invoice_columns),
         "organization": make_organization(),
         "customer": make_customer(),
         "uac_customer": make_uac_customer(),
@@ -419,7 +419,7 @@ def make_charge(**overrides: Any) -> Charge:
     }
     parts = values | charge_parts
     return Charge(
-        invoice=select(InvoiceRow, parts["invoice"]),
+        uac_invoice=select(InvoiceRow, parts["uac_invoice"]),
         organization=select(OrganizationRow, parts["organization"]),
         customer=select_optional(CustomerRow, parts["customer"]),
         uac_customer=select_optional(UacCustomerRow, parts["uac_customer"]),

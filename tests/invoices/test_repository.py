@@ -74,9 +74,9 @@ async def test_charge_loads_with_exact_money_and_aware_timestamps(seeded: asyncp
 
     assert state is not None
     charge = state.charge
-    assert charge.invoice.total_amount == Decimal("1750.00")
-    assert charge.invoice.issue_date == datetime(2024, 5, 1, tzinfo=UTC)
-    assert charge.invoice.due_date is not None and charge.invoice.due_date.tzinfo is not None
+    assert charge.uac_invoice.total_amount == Decimal("1750.00")
+    assert charge.uac_invoice.issue_date == datetime(2024, 5, 1, tzinfo=UTC)
+    assert charge.uac_invoice.due_date is not None and charge.uac_invoice.due_date.tzinfo is not None
     assert charge.organization.id == ORG_ID
     assert charge.customer is not None and charge.uac_customer is not None
     assert charge.uac_customer.id == charge.customer.uac_customer_id

@@ -146,7 +146,7 @@ def test_unreconciled_customer_is_refused_with_the_reason(charge: Charge, reason
     assert reason_fragment in error["details"]["reason"]
     assert reason_fragment in error["message"]
     assert error["details"]["customer_id"] == CUSTOMER_ID
-    assert error["details"]["charge_id"] == charge.invoice.id
+    assert error["details"]["charge_id"] == charge.uac_invoice.id
 
 
 def test_unreconciled_customer_details_name_the_customer() -> None:
@@ -689,8 +689,8 @@ def test_valid_charge_gives_what_the_payload_needs() -> None:
     assert validated.customer_id == RUTTER_CUSTOMER_ID
     assert validated.uac_customer is charge.uac_customer
     assert validated.currency_code == "USD"
-    assert validated.issue_date == charge.invoice.issue_date
-    assert validated.due_date == charge.invoice.due_date
+    assert validated.issue_date == charge.uac_invoice.issue_date
+    assert validated.due_date == charge.uac_invoice.due_date
     assert validated.billable_line_items == charge.line_items[:2]
     assert [
         (line.item_id, line.quantity, line.unit_amount, line.total_amount) for line in validated.lines

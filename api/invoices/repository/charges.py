@@ -36,7 +36,7 @@ async def load_charge_state(db: Prisma, charge_id: str) -> ChargeState | None:
     customer = row.stream_customer
     uac_customer = customer.uac_customer if customer else None
     charge = Charge(
-        invoice=row,
+        uac_invoice=row,
         organization=row.organization,
         customer=customer,
         uac_customer=uac_customer,
@@ -77,11 +77,11 @@ class DocumentNumberHolders:
 
 
 async def document_number_holders(db: Prisma, charge: Charge) -> DocumentNumberHolders:
-    number = charge.invoice.document_number
+    number = charge.uac_invoice.document_number
     if number is None:
         return DocumentNumberHolders()
     row = await db.query_first(
-        _DOCUMENT_NUMBER_HOLDERS, charge.invoice.organization_id, number, charge.invoice.id
+        _DOCUMENT_NUMBER_HOLDERS, charge.uac_invoice.organization_id, number, charge.uac_invoice.id
     )
     assert row is not None
     return DocumentNumberHolders(invoice_id=row["invoice_id"], request_id=row["request_id"])

@@ -101,12 +101,12 @@ async def complete_request(
     lines = rutter_invoice.line_items
     record = await db.query_first(
         _COMPLETE_REQUEST,
-        charge.invoice.organization_id,
+        charge.uac_invoice.organization_id,
         rutter_invoice.id,
         rutter_invoice.platform_id,
         rutter_invoice.account_id,
         charge.uac_customer.id if charge.uac_customer else None,
-        charge.invoice.stream_customer_id,
+        charge.uac_invoice.stream_customer_id,
         rutter_invoice.subsidiary_id,
         rutter_invoice.issue_date,
         rutter_invoice.due_date,
