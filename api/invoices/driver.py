@@ -19,7 +19,7 @@ from api.errors import DATABASE_UNREACHABLE, DatabaseUnavailable, InternalError,
 from api.invoices import repository as repo
 from api.invoices.charge import Charge
 from api.invoices.delivery import EmailDelivery
-from api.invoices.errors import RutterRejectedInvoice, RutterUnavailableError
+from api.invoices.errors import InvoiceRejectedByRutter, RutterCallFailed
 from api.invoices.presenters import Answer, created_body_from, status_body, status_url
 from api.invoices.rules import access_token_for
 from api.rutter.client import CreateBody, RutterClient, create_body
@@ -132,7 +132,7 @@ class RequestDriver:
             pending = await status_body(self.db, self.settings, released)
             return Answer(202, pending, {"Location": status_url(request.id)})
         except RutterRejected as exc:
-            error = RutterRejectedInvoice(
+            error = InvoiceRejectedByRutter(
                 "Rutter refused the invoice: "
                 + _sentence(exc.error_message or exc.error_code or exc.http_status),
                 {
@@ -156,7 +156,7 @@ class RequestDriver:
         except RutterError as exc:
             # Outcome unknown or never reached: keep the request (and its Rutter key) for a retry.
             await self._release(request)
-            raise RutterUnavailableError(
+            raise RutterCallFailed(
                 "Rutter could not be reached reliably; retry later with the same request.",
                 {"request_id": request.id, "status_url": status_url(request.id), "reason": str(exc)},
             ) from exc

@@ -1,4 +1,5 @@
-"""The invoice flow's errors, one class per code of the error table in docs/contract.md."""
+"""The invoice flow's errors, one class per code of the error table in docs/contract.md (named for what the
+caller is told; the Rutter client's own exceptions, api/rutter/errors.py, say what happened on the wire)."""
 
 from __future__ import annotations
 
@@ -83,21 +84,21 @@ class EmailResendTooSoon(ServiceError):
     code = "RATE_LIMITED"
 
 
-class RutterRejectedInvoice(ServiceError):
+class InvoiceRejectedByRutter(ServiceError):
     """Rutter or the accounting platform refused the invoice."""
 
     status_code = 502
     code = "RUTTER_REJECTED"
 
 
-class RutterUnavailableError(ServiceError):
+class RutterCallFailed(ServiceError):
     """Rutter kept failing after the retry budget."""
 
     status_code = 502
     code = "RUTTER_UNAVAILABLE"
 
 
-class RutterNotConfiguredError(ServiceError):
+class RutterCredentialsMissing(ServiceError):
     """The service has no Rutter client credentials; a deployment problem, nothing was sent."""
 
     status_code = 503

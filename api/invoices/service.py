@@ -28,7 +28,7 @@ from api.invoices.errors import (
     InvoiceAlreadyExists,
     RequestInProgress,
     RequestNotFound,
-    RutterNotConfiguredError,
+    RutterCredentialsMissing,
 )
 from api.invoices.presenters import Answer, created_body, status_body, status_url
 from api.invoices.recovery import recover_pending
@@ -278,7 +278,7 @@ class InvoiceService:
 
     def _require_rutter_configured(self) -> None:
         if not (self.settings.rutter_client_id and self.settings.rutter_client_secret):
-            raise RutterNotConfiguredError(
+            raise RutterCredentialsMissing(
                 "RUTTER_CLIENT_ID and RUTTER_CLIENT_SECRET are not set; the service cannot call Rutter.",
                 {"settings": ["RUTTER_CLIENT_ID", "RUTTER_CLIENT_SECRET"]},
             )
