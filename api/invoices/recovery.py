@@ -16,6 +16,9 @@ from prisma import Prisma, models
 
 logger = logging.getLogger("api.invoices")
 
+# Abandoned requests one sweep drives at once (each mostly waits for Rutter).
+SWEEP_IN_FLIGHT = 32
+
 
 async def recover_pending(
     db: Prisma,
@@ -24,18 +27,7 @@ async def recover_pending(
     load_charge: Callable[[str], Awaitable[Charge]],
 ) -> int:
     """One sweep (at start-up, then every RECOVERY_INTERVAL_S); returns how many requests it drove."""
-    driven = 0
-    # Small batches claimed with SKIP LOCKED (replicas split the backlog), each batch driven at
-    # once; a request released again during this sweep is left to the next one.
-    swept: list[str] = []
-    while batch := await sweep.claim_abandoned(db, driver.worker_id, driver.lease_s, skip=swept):
-        swept.extend(claimed.id for claimed in batch)
-        outcomes = await asyncio.gather(
-            *(_recover(db, driver, load_charge, claimed) for claimed in batch), return_exceptions=True
-        )
-        if failure := next((o for o in outcomes if isinstance(o, BaseException)), None):
-            raise failure
-        driven += len(batch)
+    driven = await _drive_abandoned(db, driver, load_charge)
     for completed in await repo.completed_requests_with_unsent_email(db, grace_s=driver.lease_s):
         assert completed.acc_uac_invoice_id is not None
         stored = await repo.load_invoice(db, completed.acc_uac_invoice_id)
@@ -46,6 +38,42 @@ async def recover_pending(
         if stored is not None:
             await delivery.send(stored[0], charge)
         driven += 1
+    return driven
+
+
+async def _drive_abandoned(
+    db: Prisma, driver: RequestDriver, load_charge: Callable[[str], Awaitable[Charge]]
+) -> int:
+    """Drives abandoned requests, up to SWEEP_IN_FLIGHT at once: each one that ends makes room for
+    the next claim (a few at a time with SKIP LOCKED, so replicas split the backlog). A request
+    released again during this sweep is left to the next one. Returns how many it drove."""
+    driven = 0
+    swept: list[str] = []
+    running: set[asyncio.Task[None]] = set()
+    failure: BaseException | None = None
+    while failure is None:
+        room = SWEEP_IN_FLIGHT - len(running)
+        batch = (
+            await sweep.claim_abandoned(
+                db, driver.worker_id, driver.lease_s, limit=min(room, sweep.SWEEP_BATCH), skip=swept
+            )
+            if room > 0
+            else []
+        )
+        for claimed in batch:
+            swept.append(claimed.id)
+            running.add(asyncio.create_task(_recover(db, driver, load_charge, claimed)))
+        driven += len(batch)
+        if not running:
+            break
+        if batch and len(running) < SWEEP_IN_FLIGHT:
+            continue  # room left: claim more before waiting
+        done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        failure = next((task.exception() for task in done if task.exception() is not None), None)
+    if running:  # a failure (the database away, say): let the others end, then report it
+        await asyncio.wait(running)
+    if failure is not None:
+        raise failure
     return driven
 
 
