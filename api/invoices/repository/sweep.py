@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from prisma import Prisma, models
 
-# Requests one sweep claims and drives at once.
+# Requests one claim takes at most (recovery.py keeps up to SWEEP_IN_FLIGHT of them in flight).
 SWEEP_BATCH = 8
 
 _CLAIM_ABANDONED = """
