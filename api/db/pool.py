@@ -7,7 +7,7 @@ parameters twice."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 import asyncpg
@@ -37,18 +37,37 @@ class DeadlinePool(asyncpg.Pool):
         self._abandoned: set[asyncio.Future[Any]] = set()
 
     async def _bounded(self, operation: Coroutine[Any, Any, T]) -> T:
-        # Shielded: past the deadline the caller gets TimeoutError at once, while the operation
-        # finishes on its own (its statement timeout and asyncpg's cancellation of a stalled query
-        # may take longer) and gives its connection back to the pool.
-        task = asyncio.ensure_future(operation)
+        # The operation runs in a task of its own that the caller only waits for: past the deadline
+        # the caller gets TimeoutError at once, while the operation finishes on its own (its
+        # statement timeout and asyncpg's cancellation of a stalled query may take longer) and gives
+        # its connection back to the pool. (What asyncio.shield under asyncio.timeout does, with one
+        # future and one timer instead of a shield, a Timeout and their callbacks on every query.)
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(operation)
+        waiter: asyncio.Future[None] = loop.create_future()
+
+        def wake(_: object) -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        timer = loop.call_later(self.deadline_s, wake, None)
+        task.add_done_callback(wake)
         try:
-            # Not asyncio.wait_for: on Python 3.11 it may swallow a cancellation of the caller.
-            async with asyncio.timeout(self.deadline_s):
-                return await asyncio.shield(task)
-        except BaseException:  # the deadline, or the caller cancelled: the operation finishes alone
-            self._abandoned.add(task)
-            task.add_done_callback(self._forget)
+            await waiter
+        except BaseException:  # the caller was cancelled: the operation finishes alone
+            timer.cancel()
+            self._abandon(task, wake)
             raise
+        timer.cancel()
+        if not task.done():
+            self._abandon(task, wake)
+            raise TimeoutError(f"the database did not answer within {self.deadline_s:g} s")
+        return task.result()
+
+    def _abandon(self, task: asyncio.Task[Any], wake: Callable[[object], None]) -> None:
+        task.remove_done_callback(wake)
+        self._abandoned.add(task)
+        task.add_done_callback(self._forget)
 
     def _forget(self, task: asyncio.Future[Any]) -> None:
         self._abandoned.discard(task)

@@ -94,6 +94,14 @@ class RutterClient:
         self._retry_policy = retry_policy or RetryPolicy.from_settings(settings)
         base = settings.rutter_base_url.rstrip("/")
         self._base_url = base if base.endswith("/versioned") else f"{base}/versioned"
+        # Built once: the credentials and the usual timeout are the same on every call.
+        self._base_path = URL(self._base_url).path.rstrip("/")
+        self._authorization = (
+            _basic_auth(settings.rutter_client_id, settings.rutter_client_secret.get_secret_value())
+            if settings.rutter_client_id and settings.rutter_client_secret is not None
+            else None
+        )
+        self._default_timeout = _client_timeout(settings.rutter_request_timeout_s)
 
     async def create_invoice(
         self,
@@ -214,20 +222,23 @@ class RutterClient:
     ) -> _Reply:
         """Sends one logical call with retries; returns its 2xx answer or raises a RutterError."""
         settings = self._settings
-        if not settings.rutter_client_id or settings.rutter_client_secret is None:
+        if self._authorization is None:
             raise RutterNotConfigured("RUTTER_CLIENT_ID and RUTTER_CLIENT_SECRET must be set to call Rutter")
         headers = {
-            "Authorization": _basic_auth(
-                settings.rutter_client_id, settings.rutter_client_secret.get_secret_value()
-            ),
+            "Authorization": self._authorization,
             "X-Rutter-Version": version or settings.rutter_version,
             "Accept": "application/json",
             **(extra_headers or {}),
         }
         url = f"{self._base_url}{path}"
         params = {"access_token": access_token} if access_token is not None else None
-        total = min(timeout_s or settings.rutter_request_timeout_s, settings.rutter_request_timeout_s)
-        client_timeout = aiohttp.ClientTimeout(total=total, connect=min(CONNECT_TIMEOUT_S, total))
+        default_total = settings.rutter_request_timeout_s
+        client_timeout = (
+            self._default_timeout
+            if not timeout_s or timeout_s >= default_total
+            else _client_timeout(timeout_s)
+        )
+        log_path = f"{self._base_path}{path}"
 
         async def attempt(attempt_number: int) -> _Reply:
             return await self._attempt(
@@ -237,6 +248,7 @@ class RutterClient:
                 headers=headers,
                 data=data,
                 client_timeout=client_timeout,
+                log_path=log_path,
                 attempt_number=attempt_number,
                 applies_changes=applies_changes,
             )
@@ -259,13 +271,14 @@ class RutterClient:
         headers: Mapping[str, str],
         data: bytes | None,
         client_timeout: aiohttp.ClientTimeout,
+        log_path: str,
         attempt_number: int,
         applies_changes: bool,
     ) -> _Reply:
         """One HTTP exchange, logged; maps every failure to a RutterError."""
         started = time.perf_counter()
         status: int | None = None
-        log_fields = {"method": method, "path": URL(url).path, "attempt": attempt_number}
+        log_fields = {"method": method, "path": log_path, "attempt": attempt_number}
         await budget.before_call(self._session)  # budget hook: the organization's shared token bucket
         try:
             async with self._session.request(
@@ -332,6 +345,10 @@ def _classify_transport_error(exc: BaseException, *, applies_changes: bool) -> R
         return RutterNotReached(f"could not connect to Rutter ({kind})")
     outcome = "the request may have been applied" if applies_changes else "no answer was read"
     return RutterOutcomeUnknown(f"the connection to Rutter failed after sending ({kind}); {outcome}")
+
+
+def _client_timeout(total: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=total, connect=min(CONNECT_TIMEOUT_S, total))
 
 
 def _basic_auth(client_id: str, client_secret: str) -> str:
