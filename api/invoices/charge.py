@@ -12,7 +12,8 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from prisma import bases, enums, models
+from api.invoices.stored import RequestRow
+from prisma import bases, enums
 
 
 class OrganizationRow(bases.Baseorganization):
@@ -110,7 +111,7 @@ class ChargeTree(InvoiceRow):
     stream_customer: CustomerTree | None
     line_items: list[LineTree]
     # The request holding the charge (running or completed), if any; at most one (a unique column).
-    invoice_request: list[models.invoice_request]
+    invoice_request: list[RequestRow]
 
 
 @dataclass

@@ -16,10 +16,10 @@ from api.invoices.errors import EmailResendTooSoon, RequestInProgress, RequestNo
 from api.invoices.presenters import status_url
 from api.invoices.rules import access_token_for
 from api.invoices.schemas import EmailOutcome
-from api.invoices.stored import StoredInvoiceRow
+from api.invoices.stored import RequestRow, StoredInvoiceRow
 from api.rutter.client import RutterClient
 from api.rutter.errors import RutterError
-from prisma import Prisma, enums, models
+from prisma import Prisma, enums
 
 logger = logging.getLogger("api.invoices")
 
@@ -78,7 +78,7 @@ class EmailDelivery:
         return await repo.set_email_outcome(self.db, invoice_id, "SENT", pdf_link), None
 
     async def resend(
-        self, request: models.invoice_request, load_charge: Callable[[str], Awaitable[Charge]]
+        self, request: RequestRow, load_charge: Callable[[str], Awaitable[Charge]]
     ) -> EmailOutcome:
         """POST /invoices/requests/{id}/email: the invoice's email again, whatever was sent before,
         at most once per EMAIL_RESEND_INTERVAL_S per request."""

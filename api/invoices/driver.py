@@ -22,10 +22,11 @@ from api.invoices.delivery import EmailDelivery
 from api.invoices.errors import InvoiceRejectedByRutter, RutterCallFailed
 from api.invoices.presenters import Answer, created_body_from, status_body, status_url
 from api.invoices.rules import access_token_for
+from api.invoices.stored import RequestRow
 from api.rutter.client import CreateBody, RutterClient, create_body
 from api.rutter.errors import RutterError, RutterJobTimeout, RutterRejected
 from api.rutter.schemas import RutterInvoice
-from prisma import Prisma, models
+from prisma import Prisma
 
 logger = logging.getLogger("api.invoices")
 
@@ -86,7 +87,7 @@ class RequestDriver:
     def lease_s(self) -> float:
         return self.settings.invoice_lease_s
 
-    async def claim(self, request_id: str) -> models.invoice_request | None:
+    async def claim(self, request_id: str) -> RequestRow | None:
         """Leases a pending request that no live worker drives (one this process abandoned included)."""
         abandoned_by = ABANDONED_LEASES.get(request_id)
         claimed = await repo.claim_request(
@@ -96,9 +97,7 @@ class RequestDriver:
             ABANDONED_LEASES.pop(request_id, None)
         return claimed
 
-    async def drive(
-        self, request: models.invoice_request, charge: Charge, body: CreateBody | None = None
-    ) -> Answer:
+    async def drive(self, request: RequestRow, charge: Charge, body: CreateBody | None = None) -> Answer:
         """Runs a leased request from its recovery point to the end (or to the job deadline),
         renewing the lease while it works so that only a dead worker's request is taken over.
         `body` is the request's Rutter body as recorded, when the caller has it at hand."""
@@ -122,9 +121,7 @@ class RequestDriver:
                     "invoice_request_lease_renewal_failed", extra={"invoice_request_id": request_id}
                 )
 
-    async def _drive_leased(
-        self, request: models.invoice_request, charge: Charge, body: CreateBody | None
-    ) -> Answer:
+    async def _drive_leased(self, request: RequestRow, charge: Charge, body: CreateBody | None) -> Answer:
         try:
             rutter_invoice = await self._rutter_invoice(request, charge, body)
         except RutterJobTimeout:
@@ -184,7 +181,7 @@ class RequestDriver:
         created = created_body_from(self.settings, stored.request, invoice, stored.lines, email_error)
         return Answer(201, created)
 
-    async def _release(self, request: models.invoice_request) -> models.invoice_request | None:
+    async def _release(self, request: RequestRow) -> RequestRow | None:
         """Frees the lease; when the database cannot be told, this process remembers that nobody
         drives the request any more (the lease in the database expires for the others)."""
         try:
@@ -193,7 +190,7 @@ class RequestDriver:
             ABANDONED_LEASES[request.id] = self.worker_id
             raise
 
-    async def _release_quietly(self, request: models.invoice_request) -> None:
+    async def _release_quietly(self, request: RequestRow) -> None:
         """Frees the lease after a failure; if even that fails, see _release."""
         try:
             await self._release(request)
@@ -201,13 +198,14 @@ class RequestDriver:
             logger.warning("invoice_request_release_failed", extra={"invoice_request_id": request.id})
 
     async def _rutter_invoice(
-        self, request: models.invoice_request, charge: Charge, body: CreateBody | None
+        self, request: RequestRow, charge: Charge, body: CreateBody | None
     ) -> RutterInvoice:
         job_id = request.rutter_job_id
         if job_id is None:
             if body is None:
-                assert isinstance(request.rutter_request_body, dict)
-                body = create_body(request.rutter_request_body["invoice"])
+                recorded = await repo.request_body(self.db, request.id)
+                assert isinstance(recorded, dict)
+                body = create_body(recorded["invoice"])
             created = await self.rutter.create_invoice(
                 body,
                 access_token=access_token_for(charge, self.settings),

@@ -10,8 +10,8 @@ from api.config import Settings
 from api.errors import ErrorBody, InternalError
 from api.invoices import repository as repo
 from api.invoices.schemas import EmailOutcome, InvoiceCreated, InvoiceOut, InvoiceRequestStatus, RutterRef
-from api.invoices.stored import StoredInvoiceRow, StoredLineRow
-from prisma import Prisma, enums, models
+from api.invoices.stored import RequestRow, StoredInvoiceRow, StoredLineRow
+from prisma import Prisma, enums
 
 
 @dataclass
@@ -29,7 +29,7 @@ def status_url(request_id: str) -> str:
 
 def created_body_from(
     settings: Settings,
-    request: models.invoice_request,
+    request: RequestRow,
     stored_invoice: StoredInvoiceRow,
     lines: list[StoredLineRow],
     email_error: str | None,
@@ -44,7 +44,7 @@ def created_body_from(
     )
 
 
-async def created_body(db: Prisma, settings: Settings, request: models.invoice_request) -> InvoiceCreated:
+async def created_body(db: Prisma, settings: Settings, request: RequestRow) -> InvoiceCreated:
     """The 201 body of a completed request, from what is stored."""
     assert request.acc_uac_invoice_id is not None
     stored = await repo.load_invoice(db, request.acc_uac_invoice_id)
@@ -54,7 +54,7 @@ async def created_body(db: Prisma, settings: Settings, request: models.invoice_r
 
 
 def email_outcome(
-    settings: Settings, request: models.invoice_request, invoice: InvoiceOut, error: str | None
+    settings: Settings, request: RequestRow, invoice: InvoiceOut, error: str | None
 ) -> EmailOutcome:
     if not request.send_email:
         return EmailOutcome(status="SKIPPED")
@@ -64,9 +64,7 @@ def email_outcome(
     return EmailOutcome(status="FAILED", to=to, error=error or "the email could not be sent")
 
 
-async def status_body(
-    db: Prisma, settings: Settings, request: models.invoice_request
-) -> InvoiceRequestStatus:
+async def status_body(db: Prisma, settings: Settings, request: RequestRow) -> InvoiceRequestStatus:
     """GET /invoices/requests/{id}'s body: the request, with its invoice or its error once ended."""
     result = None
     error = None

@@ -12,7 +12,8 @@ from api.invoices.charge import Charge
 from api.invoices.delivery import EmailDelivery
 from api.invoices.driver import RequestDriver
 from api.invoices.repository import sweep
-from prisma import Prisma, models
+from api.invoices.stored import RequestRow
+from prisma import Prisma
 
 logger = logging.getLogger("api.invoices")
 
@@ -81,7 +82,7 @@ async def _recover(
     db: Prisma,
     driver: RequestDriver,
     load_charge: Callable[[str], Awaitable[Charge]],
-    claimed: models.invoice_request,
+    claimed: RequestRow,
 ) -> None:
     try:
         charge = await load_charge(claimed.charge_id)

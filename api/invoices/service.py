@@ -41,10 +41,11 @@ from api.invoices.schemas import (
     InvoicePreview,
     InvoiceRequestStatus,
 )
+from api.invoices.stored import RequestRow
 from api.logging import bind_log_fields
 from api.rutter import budget
 from api.rutter.client import CreateBody, RutterClient, create_body
-from prisma import Prisma, enums, models
+from prisma import Prisma, enums
 from prisma.errors import UniqueViolationError
 
 logger = logging.getLogger("api.invoices")
@@ -107,7 +108,7 @@ class InvoiceService:
             return idempotency_key
         return f"org:{self.organization_id}:{idempotency_key}"
 
-    async def _visible_request(self, request_id: str) -> models.invoice_request:
+    async def _visible_request(self, request_id: str) -> RequestRow:
         """The request, if the caller may see it; another organization's is answered like a missing one."""
         request = await repo.get_request(self.db, request_id)
         if request is None or not self._may_see(request.organization_id):
@@ -212,7 +213,7 @@ class InvoiceService:
         with errors_about(request.id):
             return await self._resume_and_describe(request)
 
-    async def _resume_and_describe(self, request: models.invoice_request) -> InvoiceRequestStatus:
+    async def _resume_and_describe(self, request: RequestRow) -> InvoiceRequestStatus:
         request_id = request.id
         if request.status == enums.invoice_request_status.PENDING:
             claimed = await self.driver.claim(request.id)
@@ -250,7 +251,7 @@ class InvoiceService:
     async def _load_charge(self, charge_id: str) -> Charge:
         return (await self._load_state(charge_id)).charge
 
-    async def _refuse_live_request(self, live: models.invoice_request) -> None:
+    async def _refuse_live_request(self, live: RequestRow) -> None:
         if live.status == enums.invoice_request_status.COMPLETED and live.acc_uac_invoice_id:
             stored = await repo.load_invoice(self.db, live.acc_uac_invoice_id)
             invoice = InvoiceOut.from_rows(*stored).model_dump(mode="json") if stored else None
@@ -294,7 +295,7 @@ class InvoiceService:
     def _rutter_body(self, validated: ValidatedCharge) -> CreateBody:
         return create_body(build_rutter_invoice(validated, self.settings.rutter_version))
 
-    async def _answer_earlier_request(self, earlier: models.invoice_request) -> Answer:
+    async def _answer_earlier_request(self, earlier: RequestRow) -> Answer:
         """Same key, same body: replay what was answered, or finish what was left unfinished."""
         replayed = {"Idempotent-Replayed": "true"}
         if earlier.status == enums.invoice_request_status.COMPLETED:

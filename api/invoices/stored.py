@@ -1,15 +1,49 @@
-"""The accounting invoice as the service reads it back: the columns of the answer and the email.
+"""What the service reads back: an invoice request, and the accounting invoice with the columns of
+the answer and the email.
 
-Selections (`prisma.bases`, see charge.py): the write-back returns just these columns, and the
-replay and the email read just these.
+Selections (`prisma.bases`, see charge.py): the statements that write these rows return just these
+columns, and the reads read just these.
 """
 
 from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
 
 from prisma import bases, enums
+
+
+class RequestRow(bases.Baseinvoice_request):
+    """An invoice request: every column but `rutter_request_body`, the kilobytes of JSON sent to
+    Rutter, which only a create after a crash needs (repository.request_body reads it then)."""
+
+    id: str
+    charge_id: str
+    organization_id: str
+    active_charge_id: str | None = None
+    active_document_number: str | None = None
+    status: enums.invoice_request_status
+    send_email: bool
+    client_idempotency_key: str | None = None
+    request_fingerprint: str | None = None
+    rutter_idempotency_key: str
+    rutter_version: str
+    rutter_job_id: str | None = None
+    rutter_invoice_id: str | None = None
+    acc_uac_invoice_id: str | None = None
+    response_status: int | None = None
+    response_body: Any | None = None
+    error_code: str | None = None
+    error_detail: Any | None = None
+    attempts: int
+    lease_owner: str | None = None
+    lease_expires_at: datetime.datetime | None = None
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    completed_at: datetime.datetime | None = None
 
 
 class StoredLineRow(bases.Baseuac_line_item):
@@ -48,6 +82,6 @@ class StoredInvoiceTree(StoredInvoiceRow):
     line_items: list[StoredLineRow]
 
 
-def columns(row_class: type[StoredInvoiceRow] | type[StoredLineRow]) -> str:
+def columns(row_class: type[BaseModel]) -> str:
     """The class's columns for a hand-written statement (its field names are the column names)."""
     return ", ".join(row_class.model_fields)

@@ -78,3 +78,6 @@ from api.invoices.repository.requests import (
 from api.invoices.repository.requests import (
     renew_lease as renew_lease,
 )
+from api.invoices.repository.requests import (
+    request_body as request_body,
+)

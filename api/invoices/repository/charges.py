@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.invoices.charge import Charge, ChargeLineItem, ChargeTree
-from prisma import Prisma, models
+from api.invoices.stored import RequestRow
+from prisma import Prisma
 from prisma.types import uac_invoiceInclude
 
 # How the charge's lists are ordered; the classes of charge.py say which columns and relations.
@@ -24,7 +25,7 @@ class ChargeState:
     """A charge and the request holding it (running or completed), if any."""
 
     charge: Charge
-    live_request: models.invoice_request | None
+    live_request: RequestRow | None
 
 
 async def load_charge_state(db: Prisma, charge_id: str) -> ChargeState | None:

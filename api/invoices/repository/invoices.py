@@ -9,10 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 from api.invoices.charge import Charge
-from api.invoices.repository.requests import COMPLETED, get_request, now, request_from_json
-from api.invoices.stored import StoredInvoiceRow, StoredInvoiceTree, StoredLineRow, columns
+from api.invoices.repository.requests import (
+    COMPLETED,
+    REQUEST_COLUMNS,
+    get_request,
+    now,
+    request_from_json,
+)
+from api.invoices.stored import RequestRow, StoredInvoiceRow, StoredInvoiceTree, StoredLineRow, columns
 from api.rutter.schemas import RutterInvoice
-from prisma import Prisma, models
+from prisma import Prisma
 from prisma.types import acc_uac_invoiceUpdateInput, acc_uac_invoiceWhereInput
 
 
@@ -30,7 +36,7 @@ async def load_invoice(db: Prisma, invoice_id: str) -> tuple[StoredInvoiceRow, l
 class StoredInvoice:
     """What the write-back stored: the completed request, the invoice and its lines."""
 
-    request: models.invoice_request
+    request: RequestRow
     invoice: StoredInvoiceRow
     lines: list[StoredLineRow]
 
@@ -75,7 +81,7 @@ WITH invoice AS (
     SET status = 'COMPLETED', acc_uac_invoice_id = (SELECT id FROM invoice), rutter_invoice_id = $2,
         lease_owner = NULL, lease_expires_at = NULL, completed_at = now(), updated_at = now()
     WHERE id = $20 AND status = 'PENDING'
-    RETURNING *
+    RETURNING {REQUEST_COLUMNS}
 )
 SELECT (SELECT to_json(i)::text FROM (SELECT {columns(StoredInvoiceRow)} FROM invoice) i) AS invoice,
        (SELECT COALESCE(json_agg(to_json(l) ORDER BY l.sort_order), '[]')::text
@@ -89,7 +95,7 @@ def _float(value: Decimal | None) -> float | None:
 
 
 async def complete_request(
-    db: Prisma, request: models.invoice_request, charge: Charge, rutter_invoice: RutterInvoice
+    db: Prisma, request: RequestRow, charge: Charge, rutter_invoice: RutterInvoice
 ) -> StoredInvoice:
     """Stores Rutter's invoice with its lines and marks the request completed: one statement, so
     all of it or none of it is written.
@@ -202,10 +208,10 @@ async def claim_email(db: Prisma, invoice_id: str, *, resend: bool = False) -> b
 
 async def completed_requests_with_unsent_email(
     db: Prisma, grace_s: float, limit: int = 100
-) -> list[models.invoice_request]:
+) -> list[RequestRow]:
     """Requests completed more than `grace_s` ago that asked for an email which never started (the
     worker died first); the grace keeps the sweep from racing a live worker about to send it."""
-    return await db.invoice_request.find_many(
+    return await RequestRow.prisma(db).find_many(
         where={
             "status": COMPLETED,
             "send_email": True,

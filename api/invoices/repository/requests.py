@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from api.invoices.repository.charges import DocumentNumberHolders
-from prisma import Prisma, enums, models
+from api.invoices.stored import RequestRow, columns
+from prisma import Prisma, enums
 from prisma.fields import Json
 
 PENDING = enums.invoice_request_status.PENDING
@@ -21,23 +22,33 @@ def now() -> datetime:
 DOCUMENT_NUMBER_HELD = "invoice_request_organization_id_active_document_number_key"
 
 
-async def get_request(db: Prisma, request_id: str) -> models.invoice_request | None:
-    return await db.invoice_request.find_unique(where={"id": request_id})
+async def get_request(db: Prisma, request_id: str) -> RequestRow | None:
+    return await RequestRow.prisma(db).find_unique(where={"id": request_id})
 
 
-async def get_request_by_client_key(db: Prisma, key: str) -> models.invoice_request | None:
-    return await db.invoice_request.find_unique(where={"client_idempotency_key": key})
+async def get_request_by_client_key(db: Prisma, key: str) -> RequestRow | None:
+    return await RequestRow.prisma(db).find_unique(where={"client_idempotency_key": key})
 
 
-def request_from_json(text: str | None) -> models.invoice_request | None:
-    return None if text is None else models.invoice_request.model_validate_json(text)
+async def request_body(db: Prisma, request_id: str) -> Any:
+    """The Rutter body the request recorded (only a create after a crash reads it again)."""
+    request = await db.invoice_request.find_unique(where={"id": request_id})
+    return request.rutter_request_body if request else None
+
+
+def request_from_json(text: str | None) -> RequestRow | None:
+    return None if text is None else RequestRow.model_validate_json(text)
+
+
+# What the hand-written statements return of a request (RequestRow's columns, constants).
+REQUEST_COLUMNS = columns(RequestRow)
 
 
 # Leases are compared with the database's clock (`now()`), whichever replica wrote them: the
 # statements that set them are written by hand for that.
 # Records the request unless the charge's document number is held, in one round trip: the
 # look-up of _DOCUMENT_NUMBER_HOLDERS, then the insert only when nobody holds the number.
-_INSERT_REQUEST = """
+_INSERT_REQUEST = f"""
 WITH holders AS (
     SELECT (SELECT a.id FROM acc_uac_invoice a
             WHERE a.organization_id = $3::uuid AND a.document_number = $13::text
@@ -56,10 +67,11 @@ WITH holders AS (
            $5::text, $6::text, $7::text, $8::text, $9::text::jsonb, $10::text,
            now() + make_interval(secs => $11::float8), 1, $12::text
     FROM holders WHERE holders.invoice_id IS NULL AND holders.request_id IS NULL
-    RETURNING to_json(invoice_request.*)::text AS request
+    RETURNING {REQUEST_COLUMNS}
 )
-SELECT (SELECT request FROM inserted) AS request, holders.invoice_id, holders.request_id FROM holders
-"""
+SELECT (SELECT to_json(i)::text FROM inserted i) AS request, holders.invoice_id, holders.request_id
+FROM holders
+"""  # noqa: S608
 
 
 async def insert_request(
@@ -77,7 +89,7 @@ async def insert_request(
     document_number: str | None,
     lease_owner: str,
     lease_s: float,
-) -> models.invoice_request | DocumentNumberHolders:
+) -> RequestRow | DocumentNumberHolders:
     """Records a new request holding the charge (and its document number) leased to `lease_owner`,
     unless the organization's document number `document_number` is already held: then nothing is
     written and the holders are returned.
@@ -108,19 +120,22 @@ async def insert_request(
     return request
 
 
-_CLAIM_REQUEST = """
-UPDATE invoice_request
-SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now(),
-    attempts = attempts + CASE WHEN rutter_job_id IS NULL THEN 1 ELSE 0 END
-WHERE id = $1::uuid AND status = 'PENDING'
-  AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = $4)
-RETURNING to_json(invoice_request.*)::text AS request
-"""
+_CLAIM_REQUEST = f"""
+WITH claimed AS (
+    UPDATE invoice_request
+    SET lease_owner = $2, lease_expires_at = now() + make_interval(secs => $3), updated_at = now(),
+        attempts = attempts + CASE WHEN rutter_job_id IS NULL THEN 1 ELSE 0 END
+    WHERE id = $1::uuid AND status = 'PENDING'
+      AND (lease_expires_at IS NULL OR lease_expires_at < now() OR lease_owner = $4)
+    RETURNING {REQUEST_COLUMNS}
+)
+SELECT to_json(c)::text AS request FROM claimed c
+"""  # noqa: S608
 
 
 async def claim_request(
     db: Prisma, request_id: str, owner: str, lease_s: float, *, abandoned_by: str | None = None
-) -> models.invoice_request | None:
+) -> RequestRow | None:
     """Leases a pending request whose lease is free or expired, or still held by `abandoned_by` (a
     worker known to have given up); None when someone else holds it.
 
@@ -130,7 +145,7 @@ async def claim_request(
     return request_from_json(row["request"]) if row else None
 
 
-async def release_request(db: Prisma, request_id: str, owner: str) -> models.invoice_request | None:
+async def release_request(db: Prisma, request_id: str, owner: str) -> RequestRow | None:
     """Gives up the owner's lease (the request stays pending); returns the request as it is now."""
     await db.invoice_request.update_many(
         where={"id": request_id, "lease_owner": owner},
