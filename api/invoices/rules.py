@@ -17,7 +17,12 @@ from decimal import Decimal
 from typing import Any
 
 from api.config import RutterVersion, Settings
-from api.invoices.amounts import MAX_STORED_AMOUNT, effective_amounts, latest_adjustment
+from api.invoices.amounts import (
+    MAX_STORED_AMOUNT,
+    EffectiveAmounts,
+    effective_amounts,
+    latest_adjustment,
+)
 from api.invoices.charge import Charge, ChargeLineItem, UacCustomerRow
 from api.invoices.errors import (
     InvalidCharge,
@@ -186,8 +191,7 @@ def _line_ref(line_item: ChargeLineItem) -> dict[str, Any]:
     return {"line_item_id": line_item.line.id, "description": line_item.line.description}
 
 
-def _amount_problems(line_item: ChargeLineItem) -> list[dict[str, Any]]:
-    amounts = effective_amounts(line_item)
+def _amount_problems(line_item: ChargeLineItem, amounts: EffectiveAmounts) -> list[dict[str, Any]]:
     adjustment = latest_adjustment(line_item)
     source = (
         f"its latest adjustment {adjustment.invoice_adjustment_line_item_id}"
@@ -220,8 +224,8 @@ def _amount_problems(line_item: ChargeLineItem) -> list[dict[str, Any]]:
     return problems
 
 
-def _invoice_total_problems(billable: Sequence[ChargeLineItem]) -> list[dict[str, Any]]:
-    totals = [effective_amounts(line_item).total_amount for line_item in billable]
+def _invoice_total_problems(amounts: Sequence[EffectiveAmounts]) -> list[dict[str, Any]]:
+    totals = [line.total_amount for line in amounts]
     finite = [total for total in totals if total is not None and total.is_finite()]
     if len(finite) == len(totals) and abs(sum(finite, Decimal(0))) > MAX_STORED_AMOUNT:
         return [
@@ -235,8 +239,9 @@ def _invoice_total_problems(billable: Sequence[ChargeLineItem]) -> list[dict[str
 
 def check_invoice_data(
     charge: Charge, billable: Sequence[ChargeLineItem], version: RutterVersion = "2023-03-14"
-) -> None:
-    """Raises InvalidCharge listing everything Rutter requires that the charge lacks.
+) -> list[EffectiveAmounts]:
+    """Raises InvalidCharge listing everything Rutter requires that the charge lacks; returns what
+    each billable line bills, in their order.
 
     Issue date, currency (3-letter ISO code) and every billable line's total always; the due date
     only where the version requires it (2023-03-14; optional from 2024-08-31 on).
@@ -255,15 +260,17 @@ def check_invoice_data(
         problems.append(
             {"field": "currency_code", "value": currency, "reason": "not a 3-letter ISO 4217 code"}
         )
-    for line_item in billable:
-        problems.extend(_amount_problems(line_item))
-    problems.extend(_invoice_total_problems(billable))
+    amounts = [effective_amounts(line_item) for line_item in billable]
+    for line_item, line_amounts in zip(billable, amounts, strict=True):
+        problems.extend(_amount_problems(line_item, line_amounts))
+    problems.extend(_invoice_total_problems(amounts))
     if problems:
         fields = ", ".join(dict.fromkeys(problem["field"] for problem in problems))
         raise InvalidCharge(
             f"The charge lacks data Rutter requires: {fields}.",
             {"charge_id": charge.uac_invoice.id, "problems": problems},
         )
+    return amounts
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,8 +306,7 @@ class ValidatedCharge:
         return [line.line_item for line in self.lines]
 
 
-def _billable_line(line_item: ChargeLineItem) -> BillableLine:
-    amounts = effective_amounts(line_item)
+def _billable_line(line_item: ChargeLineItem, amounts: EffectiveAmounts) -> BillableLine:
     # check_items_reconciled and check_invoice_data guarantee both.
     assert line_item.uac_item is not None and line_item.uac_item.provider_entity_id is not None
     assert amounts.total_amount is not None
@@ -322,7 +328,7 @@ def validate_charge(charge: Charge, settings: Settings) -> ValidatedCharge:
     uac_customer = check_customer_reconciled(charge)
     check_items_reconciled(charge)
     billable = billable_line_items(charge)
-    check_invoice_data(charge, billable, settings.rutter_version)
+    amounts = check_invoice_data(charge, billable, settings.rutter_version)
     currency = invoice_currency(charge)
     issue_date = charge.uac_invoice.issue_date
     assert currency is not None and issue_date is not None and uac_customer.provider_entity_id is not None
@@ -333,7 +339,10 @@ def validate_charge(charge: Charge, settings: Settings) -> ValidatedCharge:
         currency_code=currency,
         issue_date=issue_date,
         due_date=charge.uac_invoice.due_date,
-        lines=[_billable_line(line_item) for line_item in billable],
+        lines=[
+            _billable_line(line_item, line_amounts)
+            for line_item, line_amounts in zip(billable, amounts, strict=True)
+        ],
     )
 
 

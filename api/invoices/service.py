@@ -140,7 +140,7 @@ class InvoiceService:
         """POST /invoices."""
         charge_id = str(body.charge_id)
         bind_log_fields(charge_id=charge_id)
-        fingerprint = request_fingerprint(body)
+        fingerprint = request_fingerprint(body) if idempotency_key is not None else None
         if idempotency_key is not None:
             idempotency_key = self._client_key(idempotency_key)
             earlier = await repo.get_request_by_client_key(self.db, idempotency_key)
@@ -184,7 +184,7 @@ class InvoiceService:
                 organization_id=charge.uac_invoice.organization_id,
                 send_email=send_email,
                 client_idempotency_key=idempotency_key,
-                request_fingerprint=fingerprint if idempotency_key else None,
+                request_fingerprint=fingerprint,
                 rutter_idempotency_key=str(uuid.uuid5(RUTTER_KEY_NAMESPACE, request_id)),
                 rutter_version=self.settings.rutter_version,
                 rutter_request_body=rutter_body.encoded.decode(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 
@@ -83,5 +83,14 @@ class StoredInvoiceTree(StoredInvoiceRow):
 
 
 def columns(row_class: type[BaseModel]) -> str:
-    """The class's columns for a hand-written statement (its field names are the column names)."""
-    return ", ".join(row_class.model_fields)
+    """The class's columns for a hand-written statement (its field names are the column names).
+    Decimals are sent as text, so that JSON built from them keeps their scale (1750.10, not 1750.1)
+    and pydantic parses them exactly."""
+    return ", ".join(
+        f"{name}::text AS {name}" if _is_decimal(field.annotation) else name
+        for name, field in row_class.model_fields.items()
+    )
+
+
+def _is_decimal(annotation: Any) -> bool:
+    return annotation is Decimal or Decimal in get_args(annotation)

@@ -34,7 +34,7 @@ from api.rutter.errors import (
     RutterUnavailable,
 )
 from api.rutter.retry import Clock, RetryPolicy, Sleep, call_with_retries
-from api.rutter.schemas import AsyncResponse, CreateResult, Job, RutterInvoice
+from api.rutter.schemas import AsyncResponse, CreateResult, Job, JobInvoiceBody, RutterInvoice
 from api.values import json_number
 
 logger = logging.getLogger("api.rutter")
@@ -325,6 +325,8 @@ def _invoice_of_finished_job(job: Job) -> RutterInvoice:
         raise RutterOutcomeUnknown(f"Rutter job {job.id} ended '{job.status}' without a response")
     if job.status == "failure" or response.http_status >= 400:
         raise _rejected(response.http_status, response.body, what=f"Rutter job {job.id} failed")
+    if isinstance(response.body, JobInvoiceBody):
+        return response.body.invoice
     invoice = response.body.get("invoice") if isinstance(response.body, dict) else None
     try:
         return RutterInvoice.model_validate(invoice)

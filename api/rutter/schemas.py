@@ -8,36 +8,16 @@ sends JSON numbers, nests `item {id, quantity, unit_amount}` and calls the invoi
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from api.logging import redact
 from api.values import as_utc
 
 JobStatus = Literal["prequeued", "pending", "success", "partial_success", "failure"]
 FINISHED_JOB_STATUSES: frozenset[str] = frozenset({"success", "partial_success", "failure"})
-
-
-def _to_decimal(value: Any) -> Any:
-    """Money and quantities as exact Decimals: strings as written, numbers through str()."""
-    if value is None or isinstance(value, Decimal):
-        return value
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not an amount")
-    if isinstance(value, int | float):
-        # str() gives the shortest repr: 0.3 -> "0.3", not 0.2999999999999999888977697537...
-        value = str(value)
-    if isinstance(value, str):
-        try:
-            parsed = Decimal(value.strip())
-        except InvalidOperation as exc:
-            raise ValueError(f"not a decimal amount: {value!r}") from exc
-        if not parsed.is_finite():
-            raise ValueError("an amount must be finite")
-        return parsed
-    raise ValueError(f"not an amount: {type(value).__name__}")
 
 
 def _to_aware_datetime(value: Any) -> Any:
@@ -51,7 +31,10 @@ def _to_aware_datetime(value: Any) -> Any:
     return as_utc(value) if isinstance(value, datetime) else value
 
 
-Amount = Annotated[Decimal | None, BeforeValidator(_to_decimal)]
+# Money and quantities as exact Decimals, parsed by pydantic-core itself: strings as written ("14.34"),
+# numbers through their shortest repr (14.34, not 14.339999999999999857891452847979962825775146484375);
+# booleans, NaN and infinities refused.
+Amount = Decimal | None
 AwareDatetime = Annotated[datetime | None, BeforeValidator(_to_aware_datetime)]
 
 
@@ -68,24 +51,17 @@ class AsyncResponse(_RutterModel):
 
 
 class JobRequest(_RutterModel):
-    """The request a job runs, as Rutter echoes it; `url` with the access_token masked."""
+    """The request a job runs, as Rutter echoes it; `url` with the access_token masked. Its `body`
+    (the whole invoice we sent) is not read: skipped while parsing, never built."""
 
     method: str | None = None
     url: str | None = None
-    body: Any = None
     idempotency_key: str | None = None
 
     @field_validator("url")
     @classmethod
     def _mask_access_token(cls, url: str | None) -> str | None:
         return None if url is None else redact(url)
-
-
-class JobResponse(_RutterModel):
-    """What the job's request would have answered synchronously."""
-
-    http_status: int
-    body: Any = None
 
 
 class Job(_RutterModel):
@@ -169,6 +145,20 @@ class RutterInvoice(_RutterModel):
     @classmethod
     def _no_lines_when_null(cls, value: Any) -> Any:
         return [] if value is None else value
+
+
+class JobInvoiceBody(_RutterModel):
+    """The body of a finished create job: the invoice."""
+
+    invoice: RutterInvoice
+
+
+class JobResponse(_RutterModel):
+    """What the job's request would have answered synchronously. A created invoice is validated in
+    the same pass as the job; any other body (an error, an invoice we cannot read) is kept as sent."""
+
+    http_status: int
+    body: JobInvoiceBody | Any = Field(default=None, union_mode="left_to_right")
 
 
 class CreateResult(_RutterModel):

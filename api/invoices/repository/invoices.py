@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+
+from pydantic import TypeAdapter
 
 from api.invoices.charge import Charge
 from api.invoices.repository.requests import (
@@ -147,14 +147,13 @@ async def complete_request(
         assert completed is not None
     return StoredInvoice(
         request=completed,
-        invoice=StoredInvoiceRow.model_validate(_json(record["invoice"])),
-        lines=[StoredLineRow.model_validate(line) for line in _json(record["lines"])],
+        invoice=StoredInvoiceRow.model_validate_json(record["invoice"]),
+        lines=_STORED_LINES.validate_json(record["lines"]),
     )
 
 
-def _json(text: str) -> Any:
-    """The write-back's JSON: amounts parsed as exact Decimals (scale kept: 1750.10 stays 1750.10)."""
-    return json.loads(text, parse_float=Decimal)
+# The write-back's lines, parsed in one pass (their amounts arrive as text: exact, scale kept).
+_STORED_LINES = TypeAdapter(list[StoredLineRow])
 
 
 _BILL_STATUSES = {"open", "partially_paid", "paid", "void", "draft", "unknown", "submitted"}
