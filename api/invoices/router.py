@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import Response
 
-from api.deps import ResourcesDep
+from api.deps import Resources
 from api.errors import ErrorResponse, model_json
 from api.invoices.schemas import (
     CreateInvoiceRequest,
@@ -17,15 +17,17 @@ from api.invoices.schemas import (
     InvoiceRequestStatus,
 )
 from api.invoices.service import InvoiceService
-from api.keys.auth import CallerDep
+from api.keys.auth import BearerCredentials, caller_of
 from api.values import CANONICAL_UUID
 
 router = APIRouter(tags=["invoices"])
 
 
-async def get_invoice_service(resources: ResourcesDep, caller: CallerDep) -> InvoiceService:
-    """The service limited to what the caller's key may see."""
-    return resources.invoice_service(caller.organization_id)
+async def get_invoice_service(request: Request, _credentials: BearerCredentials) -> InvoiceService:
+    """The service limited to what the caller's key may see. One dependency reading the app's
+    resources and the caller itself: FastAPI resolves every nested dependency anew on each request."""
+    resources: Resources = request.app.state.resources
+    return resources.invoice_service(caller_of(request).organization_id)
 
 
 InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]

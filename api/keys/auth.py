@@ -125,15 +125,21 @@ bearer_scheme = HTTPBearer(
 )
 
 
-async def get_caller(
-    request: Request,
-    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-) -> Caller:
-    """The caller ApiKeyMiddleware authenticated (the parameter declares the scheme in OpenAPI)."""
+# Declares the bearer scheme in the OpenAPI document of an endpoint that takes it as a parameter.
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
+
+
+def caller_of(request: Request) -> Caller:
+    """The caller ApiKeyMiddleware authenticated."""
     caller: Caller | None = request.scope.get("state", {}).get("caller")
     if caller is None:
         raise Unauthenticated()
     return caller
+
+
+async def get_caller(request: Request, _credentials: BearerCredentials) -> Caller:
+    """The caller ApiKeyMiddleware authenticated (the parameter declares the scheme in OpenAPI)."""
+    return caller_of(request)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]
