@@ -45,6 +45,15 @@ class Resources:
         )
 
 
+def http_session(settings: Settings) -> aiohttp.ClientSession:
+    """The process's one HTTP session for Rutter and the email service. It keeps no cookies: one
+    organization's calls must carry nothing another's answers set."""
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s),
+        cookie_jar=aiohttp.DummyCookieJar(),
+    )
+
+
 async def get_resources(request: Request) -> Resources:
     # async: a plain def would run in a worker thread on every request.
     resources: Resources = request.app.state.resources

@@ -9,7 +9,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import aiohttp
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,7 +17,7 @@ from api.batches import router as batches
 from api.config import Settings, get_settings
 from api.db.pool import create_pool
 from api.db.problems import DATABASE_URL_UNSET, dsn_problem
-from api.deps import Resources
+from api.deps import Resources, http_session
 from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.invoices import repository
@@ -57,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             timeout_s=settings.db_timeout_s,
             statement_cache_size=settings.db_statement_cache_size,  # PgBouncer hook
         )
-        http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s))
+        http = http_session(settings)
         budget.attach(http, budget.RutterBudget.from_settings(pool, settings))  # budget hook
         resources = Resources.open(settings, pool, Prisma(pool=pool), http)
         app.state.resources = resources

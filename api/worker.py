@@ -24,6 +24,7 @@ from api.batches.queue import ENTRYPOINT, QUEUE_SETTINGS, ItemJob, ensure_schema
 from api.config import Settings, get_settings
 from api.db.pool import create_pool
 from api.db.problems import DATABASE_URL_UNSET
+from api.deps import http_session
 from api.logging import configure_logging, install_log_context
 from api.rutter import budget
 from prisma import Prisma
@@ -139,9 +140,7 @@ async def main() -> int:
         timeout_s=settings.db_timeout_s,
         statement_cache_size=settings.db_statement_cache_size,
     )
-    async with aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=settings.rutter_request_timeout_s)
-    ) as http:
+    async with http_session(settings) as http:
         budget.attach(http, budget.RutterBudget.from_settings(pool, settings))
         running = start_in_background(settings, pool, Prisma(pool=pool), http)
         loop = asyncio.get_running_loop()
