@@ -30,7 +30,11 @@ def die_with_parent() -> None:
 
 
 def free_port(preferred: int = 0, host: str = "127.0.0.1") -> int:
-    """`preferred` when nothing listens there, else a free port the system picks."""
+    """`preferred` when nothing listens there, else a free port the system picks.
+
+    Free when asked: another process (an outgoing connection's ephemeral port, say) may take it
+    before the child binds it. A child that cannot bind says "address already in use" and exits;
+    `devkit.service.ServiceProcess` then starts again on another port."""
     for port in (preferred, 0):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
             # As the servers themselves do: a port in TIME_WAIT after the last run is free to use.
@@ -41,6 +45,38 @@ def free_port(preferred: int = 0, host: str = "127.0.0.1") -> int:
                 continue
             return int(probe.getsockname()[1])
     raise RuntimeError("no free port")
+
+
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether another socket holds `port` now (a listener, or a connection's local port)."""
+    return free_port(port, host) != port
+
+
+def listens_on(pid: int, port: int) -> bool | None:
+    """Whether process `pid` holds a TCP socket listening on `port` (Linux: /proc); None where
+    /proc cannot tell. So a server that answers on a port is known to be the child started there,
+    not whoever took the port first."""
+    inodes: set[str] = set()
+    tables = [Path("/proc/net/tcp"), Path("/proc/net/tcp6")]
+    if not any(table.exists() for table in tables):
+        return None
+    for table in tables:
+        with contextlib.suppress(OSError):
+            for line in table.read_text().splitlines()[1:]:
+                fields = line.split()
+                local, state, inode = fields[1], fields[3], fields[9]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                    inodes.add(inode)
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return None
+    for descriptor in descriptors:
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{descriptor}")
+            if target.startswith("socket:[") and target[len("socket:[") : -1] in inodes:
+                return True
+    return False
 
 
 def environment_without_settings(environ: Mapping[str, str] | None = None) -> dict[str, str]:

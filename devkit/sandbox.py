@@ -97,6 +97,15 @@ class SandboxControl:
             "POST", f"{self.rutter_url}/_sandbox/faults/create", {"fault": fault, "count": count, **options}
         )
 
+    async def hold_jobs(self) -> None:
+        """New jobs stay pending until `release_jobs()`."""
+        await self._call("POST", f"{self.rutter_url}/_sandbox/jobs/hold")
+
+    async def release_jobs(self) -> int:
+        """Finishes the held jobs now and stops holding; returns how many it finished."""
+        released: int = (await self._call("POST", f"{self.rutter_url}/_sandbox/jobs/release"))["released"]
+        return released
+
     async def fail_jobs(self, count: int = 1, **options: Any) -> None:
         await self._call("POST", f"{self.rutter_url}/_sandbox/faults/job", {"count": count, **options})
 

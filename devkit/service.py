@@ -12,9 +12,17 @@ import asyncpg
 from api.keys.service import issue_key
 from devkit.client import wait_for
 from devkit.demo import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
-from devkit.processes import ManagedProcess, environment_without_settings, free_port, uvicorn_command
+from devkit.processes import (
+    ManagedProcess,
+    environment_without_settings,
+    free_port,
+    listens_on,
+    uvicorn_command,
+)
 
 READY_TIMEOUT_S = 30.0
+# Starts on a new port when the chosen one was taken before the service could bind it.
+BIND_ATTEMPTS = 5
 RECIPIENT_EMAIL = "billing-e2e@example.com"
 
 # Quick timings for a service that talks to the local sandbox; a test or a benchmark overrides some.
@@ -77,9 +85,17 @@ async def create_api_key(dsn: str, name: str) -> str:
         await connection.close()
 
 
+class PortTaken(RuntimeError):
+    """The service could not bind its port: another process holds it."""
+
+
 class ServiceProcess(ManagedProcess):
-    """`python -m uvicorn api.main:app` with api.server's protocol, as deployed, on a fixed free port
+    """`python -m uvicorn api.main:app` with api.server's protocol, as deployed, on a free port
     (kept across restarts); `api_key` is what callers authenticate with.
+
+    A port picked here is free when picked, not when the service binds it: should another process
+    take it first, the service starts again on another free port (`port` and `url` follow, so read
+    them after `start()`). A port given by the caller is kept, and a clash with it is an error.
 
     It runs in `log_dir`, so a developer's `.env` in the project is not read: its environment is
     all its settings.
@@ -96,20 +112,36 @@ class ServiceProcess(ManagedProcess):
     ) -> None:
         super().__init__(name, log_dir)
         self.env = dict(env)
+        self.port_given = port is not None
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.api_key = api_key
         self.uvicorn_options = tuple(uvicorn_options)
         self.kills = 0
+        self._stderr: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     async def start(self, settings: Mapping[str, object] | None = None) -> None:
         """Starts the process (`settings` on top of its environment, for this start only) and waits
-        until `/readyz` answers 200."""
+        until it listens on its port and `/readyz` answers 200 there."""
         env = {**self.env, **settings_env(settings)}
-        await self._spawn(
-            uvicorn_command("127.0.0.1", self.port, *self.uvicorn_options), env, cwd=self.log_dir
-        )
-        await self.wait_ready()
+        for attempt in range(1, BIND_ATTEMPTS + 1):
+            _, self._stderr = await self._spawn(
+                uvicorn_command("127.0.0.1", self.port, *self.uvicorn_options), env, cwd=self.log_dir
+            )
+            try:
+                await self.wait_ready()
+                return
+            except PortTaken:
+                if self.port_given or attempt == BIND_ATTEMPTS:
+                    raise
+                self.port = free_port()
+
+    def _port_taken(self) -> bool:
+        stderr = self._stderr
+        return stderr is not None and "address already in use" in stderr.read_text(errors="replace")
 
     async def wait_ready(self, timeout_s: float = READY_TIMEOUT_S) -> None:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
@@ -117,7 +149,10 @@ class ServiceProcess(ManagedProcess):
             async def ready() -> bool:
                 if not self.running:
                     code = self.process.returncode if self.process else None
-                    raise RuntimeError(f"{self.name} exited ({code}) before it was ready:\n{self.tail()}")
+                    error = PortTaken if self._port_taken() else RuntimeError
+                    raise error(f"{self.name} exited ({code}) before it was ready:\n{self.tail()}")
+                if listens_on(self.pid, self.port) is False:
+                    return False  # not bound yet (whoever answers on the port now is someone else)
                 try:
                     async with session.get(f"{self.url}/readyz") as response:
                         return response.status == 200
@@ -137,6 +172,7 @@ class ServiceProcess(ManagedProcess):
         await super().kill()
 
     async def restart(self, settings: Mapping[str, object] | None = None) -> None:
-        """SIGKILL (when running), then a new process on the same port."""
+        """SIGKILL (when running), then a new process on the same port (another, should the port
+        have been taken meanwhile)."""
         await self.kill()
         await self.start(settings)

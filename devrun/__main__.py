@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -25,12 +25,14 @@ from api.db.problems import command, database_problem
 from devkit.databases import ensure_database
 from devkit.demo import BILLABLE_CHARGE_IDS, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 from devkit.embedded import DEFAULT_DATA_DIR, start_embedded_server
-from devkit.processes import free_port, spawn, uvicorn_command
+from devkit.processes import free_port, listens_on, port_in_use, spawn, uvicorn_command
 from devkit.sandbox import sandbox_command
 from devkit.service import create_api_key
 from seed.loader import demo_payload, load_charges
 
 LOCAL_DATABASE = "invoices"
+# A server whose port was taken between choosing it and binding it starts again on other ports.
+BIND_ATTEMPTS = 5
 
 
 def say(message: str) -> None:
@@ -43,11 +45,18 @@ def start_process(name: str, args: list[str], env: dict[str, str]) -> subprocess
     return spawn(args, env=env)
 
 
-def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
+def wait_until_ready(
+    url: str, process: subprocess.Popen[bytes], timeout_s: float = 60.0, *, ports: Sequence[int] = ()
+) -> None:
+    """Until `url` answers (below 500) and the process listens on `ports` (so that whoever else
+    may hold one of them is not taken for it)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{url} did not come up: the process exited with {process.returncode}")
+        if any(listens_on(process.pid, port) is False for port in ports):
+            time.sleep(0.2)
+            continue
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local URL
                 if response.status < 500:
@@ -56,6 +65,35 @@ def wait_until_ready(url: str, process: subprocess.Popen[bytes], timeout_s: floa
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout_s:.0f} s")
+
+
+def start_server(
+    name: str,
+    command_on: Callable[[list[int]], list[str]],
+    preferred: Sequence[int],
+    ready_path: str,
+    env: dict[str, str],
+    processes: list[subprocess.Popen[bytes]],
+) -> list[int]:
+    """Starts a child (added to `processes`) serving on free ports, the preferred ones when free,
+    and returns them once the first one answers `ready_path`. A port is free when chosen, not always
+    when the child binds it: should another process take one meanwhile, the child exits and starts
+    again on other ports."""
+    ports = [free_port(port) for port in preferred]
+    for attempt in range(1, BIND_ATTEMPTS + 1):
+        process = start_process(name, command_on(ports), env)
+        processes.append(process)
+        try:
+            wait_until_ready(f"http://127.0.0.1:{ports[0]}{ready_path}", process, ports=ports)
+            return ports
+        except RuntimeError:
+            clashed = process.poll() is not None and any(port_in_use(port) for port in ports)
+            if not clashed or attempt == BIND_ATTEMPTS:
+                raise
+            processes.remove(process)
+            say(f"a port of the {name} was taken meanwhile; starting it on other ports")
+            ports = [free_port() for _ in ports]
+    raise AssertionError("unreachable")
 
 
 async def prepare_database(dsn: str) -> None:
@@ -156,17 +194,16 @@ def main(argv: list[str] | None = None) -> int:
             say(f"RUTTER: REAL credentials are configured; invoices go to {settings.rutter_base_url}")
             say("=" * 70)
         else:
-            rutter_port = free_port(args.rutter_port)
-            email_port = free_port(args.email_port)
-            sandbox = start_process(
+            rutter_port, email_port = start_server(
                 "Rutter stand-in and email sink",
-                sandbox_command(rutter_port=rutter_port, email_port=email_port),
+                lambda ports: sandbox_command(rutter_port=ports[0], email_port=ports[1]),
+                [args.rutter_port, args.email_port],
+                "/_sandbox/requests",
                 env,
+                processes,
             )
-            processes.append(sandbox)
             rutter_url = f"http://127.0.0.1:{rutter_port}"
             email_url = f"http://127.0.0.1:{email_port}"
-            wait_until_ready(f"{rutter_url}/_sandbox/requests", sandbox)
             env.update(
                 RUTTER_BASE_URL=rutter_url,
                 RUTTER_CLIENT_ID=SANDBOX_CLIENT_ID,
@@ -178,11 +215,15 @@ def main(argv: list[str] | None = None) -> int:
             say(f"EMAIL:  LOCAL SINK at {email_url} (messages: {email_url}/)")
             say("=" * 70)
 
-        api_port = free_port(args.api_port)
+        [api_port] = start_server(
+            "API",
+            lambda ports: uvicorn_command("127.0.0.1", ports[0]),
+            [args.api_port],
+            "/readyz",
+            env,
+            processes,
+        )
         api_url = f"http://127.0.0.1:{api_port}"
-        api = start_process("API", uvicorn_command("127.0.0.1", api_port), env)
-        processes.append(api)
-        wait_until_ready(f"{api_url}/readyz", api)
         say(f"API ready at {api_url} (docs: {api_url}/docs)")
         api_key = asyncio.run(development_key(dsn))
         say(f"development API key (all organizations): {api_key}")

@@ -36,6 +36,7 @@ import base64
 import binascii
 import contextlib
 import contextvars
+import functools
 import hashlib
 import hmac
 import json
@@ -229,7 +230,10 @@ def _start_job(
     )
     state.jobs[job.id] = job
     latency = state.config.job_latency
-    if latency <= 0:
+    if state.holding_jobs:
+        job.status = "pending"
+        state.held_jobs.append(job)
+    elif latency <= 0:
         _finish_job(state, job)
     else:
         loop = asyncio.get_running_loop()
@@ -576,7 +580,9 @@ async def _on_cleanup(app: web.Application) -> None:
 def create_rutter_app(config: RutterConfig | None = None) -> web.Application:
     """The Rutter sandbox; its state is `app[RUTTER_STATE]`."""
     app = web.Application(middlewares=[rutter_middleware])
-    app[RUTTER_STATE] = RutterState(config or RutterConfig())
+    state = RutterState(config or RutterConfig())
+    state.finish_job = functools.partial(_finish_job, state)
+    app[RUTTER_STATE] = state
     app.router.add_post("/versioned/accounting/invoices", create_invoice)
     app.router.add_get("/versioned/accounting/invoices", list_invoices)
     app.router.add_get("/versioned/accounting/invoices/{invoice_id}", get_invoice)

@@ -4,7 +4,10 @@
     GET  /_sandbox/requests         {"requests": [...]}  newest last; ?limit=N keeps the last N
     GET  /_sandbox/invoices         {"count", "by_idempotency_key": {key: n}, "invoices": [...]}
     GET  /_sandbox/jobs             {"jobs": [...]}
-    GET  /_sandbox/config           {"config": {...}, "create_faults": [...], "job_failures": [...]}
+    POST /_sandbox/jobs/hold        new jobs stay pending (no job_latency) until released → {"holding": true}
+    POST /_sandbox/jobs/release     stops holding, finishes the held jobs now → {"released": n}
+    GET  /_sandbox/config           {"config": {...}, "create_faults": [...], "job_failures": [...],
+                                     "holding_jobs": bool, "held_jobs": n}
     POST /_sandbox/config           {"job_latency"?, "prefer_sync_timeout"?, "rate_limit"?,
                                      "rate_window"?, "not_found_status"?} → the new config
     POST /_sandbox/faults/create    {"fault": "rate_limit" | "platform_rate_limit" | "server_error"
@@ -104,6 +107,8 @@ async def get_config(request: web.Request) -> web.Response:
             "config": _config_json(state),
             "create_faults": [fault.as_json() for fault in state.create_faults],
             "job_failures": [vars(failure) for failure in state.job_failures],
+            "holding_jobs": state.holding_jobs,
+            "held_jobs": len(state.held_jobs),
         }
     )
 
@@ -151,6 +156,16 @@ async def delete_faults(request: web.Request) -> web.Response:
     state.create_faults.clear()
     state.job_failures.clear()
     return web.json_response({"create_faults": [], "job_failures": []})
+
+
+async def post_hold_jobs(request: web.Request) -> web.Response:
+    state = _state(request)
+    state.hold_jobs()
+    return web.json_response({"holding": state.holding_jobs})
+
+
+async def post_release_jobs(request: web.Request) -> web.Response:
+    return web.json_response({"released": _state(request).release_jobs()})
 
 
 async def post_reset(request: web.Request) -> web.Response:
@@ -225,9 +240,10 @@ async def get_page(request: web.Request) -> web.Response:
             ],
         ),
     ]
+    holding = f" (new jobs held: {len(state.held_jobs)} so far)" if state.holding_jobs else ""
     note = (
         f"Pending create faults: {len(state.create_faults)}; job failures: {len(state.job_failures)}; "
-        f"job latency {state.config.job_latency:g} s; rate limit {state.config.rate_limit} / "
+        f"job latency {state.config.job_latency:g} s{holding}; rate limit {state.config.rate_limit} / "
         f"{state.config.rate_window:g} s. JSON: /_sandbox/requests, /_sandbox/invoices, /_sandbox/jobs."
     )
     return web.Response(text=page("Rutter sandbox", sections, note), content_type="text/html")
@@ -239,6 +255,8 @@ def add_control_routes(app: web.Application) -> None:
     app.router.add_get("/_sandbox/requests", get_requests)
     app.router.add_get("/_sandbox/invoices", get_invoices)
     app.router.add_get("/_sandbox/jobs", get_jobs)
+    app.router.add_post("/_sandbox/jobs/hold", post_hold_jobs)
+    app.router.add_post("/_sandbox/jobs/release", post_release_jobs)
     app.router.add_get("/_sandbox/config", get_config)
     app.router.add_post("/_sandbox/config", post_config)
     app.router.add_post("/_sandbox/faults/create", post_create_fault)

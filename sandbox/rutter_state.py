@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -246,6 +247,10 @@ class RateLimiter:
         self._hits.clear()
 
 
+def _no_finisher(job: Job) -> None:
+    raise RuntimeError("no app runs this state: nothing can finish its jobs")
+
+
 class RutterState:
     """Everything the Rutter sandbox remembers; `reset()` forgets it and restores the configuration."""
 
@@ -261,6 +266,11 @@ class RutterState:
         self.requests: deque[dict[str, Any]] = deque(maxlen=config.request_log_size)
         self.rate_limiter = RateLimiter()
         self.platform_counter = 1000
+        # hold_jobs(): new jobs stay pending, without timers, until release_jobs() finishes them.
+        self.holding_jobs = False
+        self.held_jobs: list[Job] = []
+        # How a job ends (its invoice or its failure); sandbox.rutter installs it with the app.
+        self.finish_job: Callable[[Job], None] = _no_finisher
         self._load_connections()
 
     def _load_connections(self) -> None:
@@ -331,6 +341,20 @@ class RutterState:
         """The next `count` jobs end in `failure` (default: 450 PLATFORM_ERROR) and create no invoice."""
         self.job_failures.extend([failure or JobFailure()] * count)
 
+    def hold_jobs(self) -> None:
+        """Jobs created from now on stay `pending` (job_latency does not apply) until `release_jobs()`:
+        for tests that need a job still running at some point, however slow the machine."""
+        self.holding_jobs = True
+
+    def release_jobs(self) -> int:
+        """Stops holding and finishes every held job now, oldest first (an invoice, or the failure
+        scripted for it); returns how many."""
+        self.holding_jobs = False
+        held, self.held_jobs = self.held_jobs, []
+        for job in held:
+            self.finish_job(job)
+        return len(held)
+
     def configure(self, **changes: Any) -> None:
         """Changes settings at run time (job_latency, prefer_sync_timeout, rate_limit, ...)."""
         for name, value in changes.items():
@@ -352,6 +376,8 @@ class RutterState:
         self.requests.clear()
         self.rate_limiter.clear()
         self.platform_counter = 1000
+        self.holding_jobs = False
+        self.held_jobs = []
 
     def shutdown(self) -> None:
         for job in self.jobs.values():

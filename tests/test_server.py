@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -26,6 +26,7 @@ READ_TIMEOUT_S = 0.5
 class RunningServer:
     port: int
     api_key: str
+    uvicorn: uvicorn.Server
 
     async def connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
         return await asyncio.open_connection("127.0.0.1", self.port)
@@ -37,6 +38,15 @@ async def _until_closed(reader: asyncio.StreamReader, limit_s: float = 5.0) -> t
     async with asyncio.timeout(limit_s):
         data = await reader.read()
     return data, time.monotonic() - started
+
+
+async def _until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    """Waits for the in-process server's state to satisfy `condition` (a deadline, not a timing)."""
+    async with asyncio.timeout(timeout_s):
+        while True:
+            if condition():
+                return
+            await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -59,13 +69,11 @@ async def server(database_dsn: str, db: asyncpg.Pool) -> AsyncIterator[RunningSe
     config = uvicorn.Config(create_app(settings), http=Protocol, lifespan="on", log_level="warning")
     running = uvicorn.Server(config)
     task = asyncio.create_task(running.serve(sockets=[listener]))
-    for _ in range(500):
-        if running.started:
-            break
-        await asyncio.sleep(0.01)
+    await _until(lambda: running.started or task.done())
+    assert running.started, task
     try:
         key = (await issue_key(db, organization_id=None)).key
-        yield RunningServer(listener.getsockname()[1], key)
+        yield RunningServer(listener.getsockname()[1], key, running)
     finally:
         running.should_exit = True
         await task
@@ -130,7 +138,7 @@ async def test_a_100_mb_body_is_refused_from_its_content_length(server: RunningS
 
 async def test_connections_beyond_the_ceiling_get_503_and_healthz_survives(server: RunningServer) -> None:
     idle = [await server.connect() for _ in range(5)]
-    await asyncio.sleep(0.05)
+    await _until(lambda: len(server.uvicorn.server_state.connections) == 5)  # all five taken in
     reader, writer = await server.connect()
     data, _ = await _until_closed(reader)
     writer.close()

@@ -25,6 +25,7 @@ from api.invoices.rules import access_token_for
 from api.invoices.stored import RequestRow
 from api.rutter.client import CreateBody, RutterClient, create_body
 from api.rutter.errors import RutterError, RutterJobTimeout, RutterRejected
+from api.rutter.retry import Sleep
 from api.rutter.schemas import RutterInvoice
 from prisma import Prisma
 
@@ -76,12 +77,15 @@ class RequestDriver:
         rutter: RutterClient,
         delivery: EmailDelivery,
         worker_id: str,
+        *,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.db = db
         self.settings = settings
         self.rutter = rutter
         self.delivery = delivery
         self.worker_id = worker_id
+        self._sleep = sleep  # the lease heartbeat's pause (tests drive it beat by beat)
 
     @property
     def lease_s(self) -> float:
@@ -112,7 +116,7 @@ class RequestDriver:
 
     async def _renew_lease(self, request_id: str) -> None:
         while True:
-            await asyncio.sleep(self.lease_s / 3)
+            await self._sleep(self.lease_s / 3)
             try:
                 await repo.renew_lease(self.db, request_id, self.worker_id, self.lease_s)
             except Exception:

@@ -7,6 +7,7 @@ index) and one live holder per organization's document number; the driver does t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -45,6 +46,7 @@ from api.invoices.stored import RequestRow
 from api.logging import bind_log_fields
 from api.rutter import budget
 from api.rutter.client import CreateBody, RutterClient, create_body
+from api.rutter.retry import Sleep
 from prisma import Prisma, enums
 from prisma.errors import UniqueViolationError
 
@@ -71,13 +73,16 @@ class InvoiceService:
         email: EmailClient,
         *,
         organization_id: str | None = None,
+        heartbeat_sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.db = db
         # The one organization the caller may see (its API key's), or None for every organization.
         self.organization_id = organization_id
         self.settings = settings
         self.delivery = EmailDelivery(db, settings, rutter, email)
-        self.driver = RequestDriver(db, settings, rutter, self.delivery, f"worker-{uuid.uuid4()}")
+        self.driver = RequestDriver(
+            db, settings, rutter, self.delivery, f"worker-{uuid.uuid4()}", sleep=heartbeat_sleep
+        )
 
     @classmethod
     def build(
@@ -87,15 +92,18 @@ class InvoiceService:
         http: aiohttp.ClientSession,
         *,
         organization_id: str | None = None,
+        heartbeat_sleep: Sleep = asyncio.sleep,
     ) -> InvoiceService:
         """The service with its Rutter and email clients on the shared HTTP session, limited to one
-        organization's charges and requests when `organization_id` is given."""
+        organization's charges and requests when `organization_id` is given; `heartbeat_sleep` is
+        the pause between lease renewals (a test's fake moves it beat by beat)."""
         return cls(
             db,
             settings,
             RutterClient(http, settings),
             EmailClient(http, settings),
             organization_id=organization_id,
+            heartbeat_sleep=heartbeat_sleep,
         )
 
     def _may_see(self, organization_id: str | None) -> bool:

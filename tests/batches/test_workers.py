@@ -84,7 +84,7 @@ async def test_worker_processes_run_a_batch_and_a_killed_one_loses_nothing(
     batches: Harness, workers: list[WorkerProcess], tmp_path: Path
 ) -> None:
     charge_ids = await _new_charges(batches, 12)
-    batches.sandbox.config.job_latency = 1.0  # jobs long enough for the kill to land mid-way
+    batches.sandbox.rutter.hold_jobs()  # no job ends before the kill: it lands mid-way
     batch_id = (await batches.client.post("/invoice-batches", json={"charge_ids": charge_ids})).json()["id"]
     # A short lease: a request the doomed worker already recorded is taken over seconds after the
     # kill (with the default 30 s the retried jobs' backoff could outlast the test's wait).
@@ -100,6 +100,7 @@ async def test_worker_processes_run_a_batch_and_a_killed_one_loses_nothing(
 
     await until(running, "items running in the first worker")
     await doomed.kill()
+    batches.sandbox.rutter.release_jobs()
     survivor = WorkerProcess(
         "worker-survivor", tmp_path, worker_env(batches, batch_job_heartbeat_s=1, invoice_lease_s=2)
     )

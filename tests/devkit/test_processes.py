@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
-from devkit.processes import environment_without_settings, free_port
+from devkit.processes import environment_without_settings, free_port, listens_on
 from devkit.proxy import TcpProxy
 
 
@@ -16,6 +17,17 @@ def test_free_port_is_the_preferred_one_unless_something_listens_there() -> None
         other = free_port(taken)
         assert other != taken
     assert free_port(other) == other
+
+
+def test_listens_on_tells_which_process_holds_a_listening_port() -> None:
+    with socket.socket() as listener, socket.socket() as bound_only:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        bound_only.bind(("127.0.0.1", 0))
+        port, other = listener.getsockname()[1], bound_only.getsockname()[1]
+        assert listens_on(os.getpid(), port) is True
+        assert listens_on(os.getppid(), port) is False  # someone else's port
+        assert listens_on(os.getpid(), other) is False  # bound, not listening
 
 
 def test_a_child_environment_carries_no_service_or_sandbox_setting() -> None:

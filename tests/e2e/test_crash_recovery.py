@@ -10,10 +10,10 @@ observable state (database row, sandbox request log) before the kill:
 (b) create accepted, job id not stored: the sandbox accepts the create and drops the connection,
     then answers the retry 429 with Retry-After 60; the kill lands while the worker sleeps on it
     (recovery by the client retrying its POST with the same Idempotency-Key).
-(c) job id stored, job still running: the sandbox job takes 2.5 s; the kill lands as soon as the
-    row holds the job id, and the job finishes after the restart (recovery through the status URL).
+(c) job id stored, job still running: the sandbox holds the job; the kill lands as soon as the
+    row holds the job id, and the job is released after the restart (recovery through the status URL).
 (d) job finished, write-back not committed: the job finishes at once but the worker's first
-    poll is 1 s away; the kill lands once the sandbox holds the invoice and before any poll
+    poll is a minute away; the kill lands once the sandbox holds the invoice and before any poll
     (recovery by the sweep).
 
 Leases: INVOICE_LEASE_S is 0.3 s here (renewed while the worker lives), so the restarted
@@ -139,7 +139,7 @@ async def test_b_kill_after_the_create_was_accepted_before_the_job_id_was_stored
 async def test_c_kill_after_the_job_id_was_stored_job_finishes_after_the_restart(e2e: E2E) -> None:
     charge = await e2e.new_charge()
     service = await e2e.start_service(**CRASHING)
-    await e2e.sandbox.configure(job_latency=2.5)
+    await e2e.sandbox.hold_jobs()  # the job runs until the restarted service is up
     post = asyncio.create_task(e2e.post(service, charge))
     before = await e2e.request_row(charge, lambda row: row["rutter_job_id"] is not None)
 
@@ -147,6 +147,7 @@ async def test_c_kill_after_the_job_id_was_stored_job_finishes_after_the_restart
 
     await service.restart(CLIENT_DRIVEN)
     assert await e2e.sandbox.invoices_for(charge.document_number) == []  # the job is still running
+    assert await e2e.sandbox.release_jobs() == 1
 
     async def finished() -> dict[str, Any] | None:
         answer = await e2e.get(service, f"/invoices/requests/{before['id']}")
@@ -163,7 +164,8 @@ async def test_c_kill_after_the_job_id_was_stored_job_finishes_after_the_restart
 
 async def test_d_kill_after_the_job_finished_before_the_write_back(e2e: E2E) -> None:
     charge = await e2e.new_charge()
-    service = await e2e.start_service(**{**CRASHING, "rutter_job_timeout_s": 1.2}, rutter_poll_initial_s=1)
+    # The first poll a minute after the create: the kill lands before it, however slow the machine.
+    service = await e2e.start_service(**{**CRASHING, "rutter_job_timeout_s": 120}, rutter_poll_initial_s=60)
     post = asyncio.create_task(e2e.post(service, charge))
     before = await e2e.request_row(charge, lambda row: row["rutter_job_id"] is not None)
 
@@ -175,7 +177,7 @@ async def test_d_kill_after_the_job_finished_before_the_write_back(e2e: E2E) -> 
 
     assert polls == []  # the worker had not looked at the job yet: the invoice exists only in Rutter
     assert await e2e.stored_invoices(charge.document_number) == []
-    await service.restart(SWEEPING)
+    await service.restart({**SWEEPING, "rutter_poll_initial_s": 0.02})
     await _completed(e2e, charge)
     request = await e2e.assert_invoiced_once(charge)
     assert request["id"] == before["id"]
@@ -198,7 +200,9 @@ async def test_storm_exhausts_the_retry_budget_then_a_retry_makes_one_invoice(
     e2e: E2E, faults: list[tuple[str, dict[str, Any]]]
 ) -> None:
     charge = await e2e.new_charge()
-    service = await e2e.start_service(rutter_retry_attempts=3)
+    # No periodic sweep: it could take the kept request over before the client's retry does (the
+    # retry would then be 409 REQUEST_IN_PROGRESS), the sooner the slower the machine.
+    service = await e2e.start_service(rutter_retry_attempts=3, recovery_interval_s=0)
     for fault, options in faults:
         await e2e.sandbox.fail_creates(fault, **options)
 

@@ -167,7 +167,7 @@ async def test_rate_limited_create_waits_for_retry_after_then_succeeds(e2e: E2E)
 async def test_slow_job_is_answered_202_and_completed_through_the_status_url(e2e: E2E) -> None:
     charge = await e2e.new_charge()
     service = await e2e.start_service(rutter_job_timeout_s=0.3)
-    await e2e.sandbox.configure(job_latency=1.0)
+    await e2e.sandbox.hold_jobs()  # still running at the 0.3 s deadline, however slow the machine
 
     answer = await e2e.post(service, charge)
 
@@ -176,6 +176,7 @@ async def test_slow_job_is_answered_202_and_completed_through_the_status_url(e2e
     location = answer.headers["Location"]
     assert location == f"/invoices/requests/{answer.body['request_id']}"
     assert await e2e.stored_invoices(charge.document_number) == []
+    assert await e2e.sandbox.release_jobs() == 1
 
     final = await _follow_status_url(e2e, service, location)
 

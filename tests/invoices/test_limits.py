@@ -95,9 +95,10 @@ async def test_a_body_that_does_not_arrive_in_time_is_408_and_closes_the_connect
 
 
 async def test_requests_beyond_the_ceiling_get_503_but_probes_are_answered() -> None:
-    release = asyncio.Event()
+    entered, release = asyncio.Event(), asyncio.Event()
 
     async def slow_app(scope: Scope, receive: Receive, send: Send) -> None:
+        entered.set()
         await release.wait()
         await send({"type": "http.response.start", "status": 200, "headers": []})
         await send({"type": "http.response.body", "body": b""})
@@ -113,7 +114,7 @@ async def test_requests_beyond_the_ceiling_get_503_but_probes_are_answered() -> 
         return {"type": "http.request", "body": b""}
 
     first = asyncio.create_task(middleware(_scope([]), nothing, record))
-    await asyncio.sleep(0.01)
+    await entered.wait()  # the first request is in progress
     await middleware(_scope([]), nothing, record)
     probe = asyncio.create_task(middleware(_scope([], path="/healthz"), nothing, record))
     release.set()

@@ -15,7 +15,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from api.invoices.schemas import CreateInvoiceRequest
 from api.invoices.service import RUTTER_KEY_NAMESPACE, InvoiceService
+from devkit.client import wait_for
 from prisma import Prisma
 from tests.invoices.conftest import CLEAN_CHARGE, ORG_ID, Harness
 
@@ -161,34 +163,127 @@ async def test_write_back_and_completion_commit_together(harness: Harness) -> No
     assert json.loads(retry.text)["invoice"]["total_amount"] == "1750.00"
 
 
-@pytest.mark.parametrize("settings_overrides", [{"invoice_lease_s": 0.2, "rutter_job_timeout_s": 5.0}])
+class ManualHeartbeat:
+    """The lease heartbeat's sleep, moved by the test: each pause lasts until `beat()`, which lets
+    one renewal through and returns once the heartbeat is asleep again (that renewal has run)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []  # what the heartbeat asked to sleep, in seconds
+        self._asleep = asyncio.Event()
+        self._wake: asyncio.Queue[None] = asyncio.Queue()
+
+    async def sleep(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        self._asleep.set()
+        await self._wake.get()
+
+    async def beat(self) -> None:
+        async with asyncio.timeout(DEADLINE_S):
+            await self._asleep.wait()
+            self._asleep.clear()
+            self._wake.put_nowait(None)
+            await self._asleep.wait()
+
+
+# Bounds a wait for something that must happen (never a measure of how fast it happens).
+DEADLINE_S = 30.0
+# The live worker's own deadline on the (held) job is far away; no sweep of the app competes.
+LEASE_TEST_SETTINGS = {"rutter_job_timeout_s": 120.0, "recovery_interval_s": 0}
+
+
+async def _job_id_stored(harness: Harness) -> str:
+    async def stored() -> str | None:
+        job_id: str | None = await harness.db.fetchval("SELECT rutter_job_id FROM invoice_request")
+        return job_id
+
+    return await wait_for(stored, timeout_s=DEADLINE_S, what="the request's job id stored")
+
+
+async def _expire_lease(harness: Harness) -> None:
+    """The lease runs out, on the database's clock (as if the heartbeat had missed its beats)."""
+    await harness.db.execute("UPDATE invoice_request SET lease_expires_at = now() - interval '1 second'")
+
+
+async def _lease(harness: Harness) -> tuple[str, bool]:
+    row = await harness.db.fetchrow(
+        "SELECT lease_owner, lease_expires_at > now() AS live FROM invoice_request"
+    )
+    assert row is not None
+    return row["lease_owner"], row["live"]
+
+
+@pytest.mark.parametrize("settings_overrides", [LEASE_TEST_SETTINGS])
 async def test_a_live_worker_keeps_its_lease_beyond_the_lease_length(harness: Harness) -> None:
-    harness.sandbox.rutter.configure(job_latency=0.8)  # four lease lengths
-    post = asyncio.create_task(harness.post_invoice({"charge_id": CLEAN_CHARGE}))
-    for _ in range(500):  # until the job id is stored
-        if await harness.db.fetchval("SELECT rutter_job_id FROM invoice_request") is not None:
-            break
-        await asyncio.sleep(0.01)
-
-    stolen = []
+    harness.sandbox.rutter.hold_jobs()  # the job runs until the test says otherwise
+    heartbeat = ManualHeartbeat()
     async with aiohttp.ClientSession() as http:
-        rival = InvoiceService.build(Prisma(pool=harness.db), harness.settings, http)
-        while not post.done():
-            stolen.append(await rival.recover_pending())
-            await asyncio.sleep(0.05)
+        db = Prisma(pool=harness.db)
+        worker = InvoiceService.build(db, harness.settings, http, heartbeat_sleep=heartbeat.sleep)
+        rival = InvoiceService.build(db, harness.settings, http)
+        post = asyncio.create_task(worker.create(CreateInvoiceRequest(charge_id=CLEAN_CHARGE), None))
+        await _job_id_stored(harness)
 
-    assert (await post).status_code == 201
-    assert len(stolen) > 5 and set(stolen) == {0}  # the rival never found the request free
+        for _ in range(3):  # each time the lease would have run out, a beat renews it
+            await _expire_lease(harness)
+            assert await _lease(harness) == (worker.driver.worker_id, False)
+            await heartbeat.beat()
+            assert await _lease(harness) == (worker.driver.worker_id, True)
+            assert await rival.recover_pending() == 0  # the rival finds nothing to take over
+
+        assert not post.done()
+        assert harness.sandbox.rutter.release_jobs() == 1
+        answer = await post
+
+    assert answer.status_code == 201
+    assert heartbeat.pauses[:4] == [harness.settings.invoice_lease_s / 3] * 4
     assert len(_rutter_creates(harness)) == 1
+    assert len(harness.sandbox.rutter.invoices) == 1
+    assert await harness.count("invoice_request", "status = 'COMPLETED'") == 1
+
+
+@pytest.mark.parametrize("settings_overrides", [LEASE_TEST_SETTINGS])
+async def test_a_worker_whose_heartbeat_stops_is_taken_over_without_a_second_invoice(
+    harness: Harness,
+) -> None:
+    harness.sandbox.rutter.hold_jobs()
+    heartbeat = ManualHeartbeat()
+    async with aiohttp.ClientSession() as http:
+        db = Prisma(pool=harness.db)
+        stalled = InvoiceService.build(db, harness.settings, http, heartbeat_sleep=heartbeat.sleep)
+        rival = InvoiceService.build(db, harness.settings, http)
+        post = asyncio.create_task(stalled.create(CreateInvoiceRequest(charge_id=CLEAN_CHARGE), None))
+        await _job_id_stored(harness)
+
+        await _expire_lease(harness)  # and no beat: the worker looks dead
+        sweep = asyncio.create_task(rival.recover_pending())
+
+        async def taken_over() -> bool:
+            return await _lease(harness) == (rival.driver.worker_id, True)
+
+        await wait_for(taken_over, timeout_s=DEADLINE_S, what="the rival's lease")
+        await heartbeat.beat()  # the stalled worker's late renewal does not take the lease back
+        assert await _lease(harness) == (rival.driver.worker_id, True)
+
+        assert harness.sandbox.rutter.release_jobs() == 1
+        async with asyncio.timeout(DEADLINE_S):
+            driven, answer = await asyncio.gather(sweep, post)
+
+    assert driven == 1
+    assert answer.status_code == 201
+    assert len(_rutter_creates(harness)) == 1  # the rival only polled the stored job
+    assert len(harness.sandbox.rutter.invoices) == 1
+    assert await harness.count("acc_uac_invoice") == 1
+    assert await harness.count("invoice_request", "status = 'COMPLETED'") == 1
 
 
 @pytest.mark.parametrize("settings_overrides", [{"rutter_job_timeout_s": 0.2}])
 async def test_a_refused_job_poll_never_frees_the_charge_for_a_second_invoice(harness: Harness) -> None:
-    harness.sandbox.rutter.configure(job_latency=0.6)
+    harness.sandbox.rutter.hold_jobs()  # still running when the 0.2 s job deadline ends the POST
     first = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
     assert first.status_code == 202, first.text
     secret = harness.sandbox.config.client_secret
     harness.sandbox.rutter.configure(client_secret="rotated")  # every poll now answers 401
+    harness.sandbox.rutter.release_jobs()  # the job is done, but nobody can read it
 
     status = await harness.client.get(first.headers["location"])
     again = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
@@ -199,10 +294,7 @@ async def test_a_refused_job_poll_never_frees_the_charge_for_a_second_invoice(ha
     assert await harness.count("invoice_request") == 1
 
     harness.sandbox.rutter.configure(client_secret=secret)
-    for _ in range(50):
-        done = (await harness.client.get(first.headers["location"])).json()
-        if done["status"] != "PENDING":
-            break
+    done = (await harness.client.get(first.headers["location"])).json()
     assert done["status"] == "COMPLETED", done
     assert len(harness.sandbox.rutter.invoices) == 1
     assert len(_rutter_creates(harness)) == 1

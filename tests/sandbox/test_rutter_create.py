@@ -45,6 +45,7 @@ async def test_async_create_gives_a_pending_job_that_succeeds_2023(
     slow_sb: RunningSandbox, client: aiohttp.ClientSession
 ) -> None:
     body = invoice_body("2023-03-14")
+    slow_sb.rutter.hold_jobs()  # still running at the early look, however slow the machine
     status, answer, response_headers = await _create(client, slow_sb, "2023-03-14", body, key="key-2023")
     assert status == 200
     job_id = answer["async_response"]["id"]
@@ -70,6 +71,7 @@ async def test_async_create_gives_a_pending_job_that_succeeds_2023(
     assert early["request"]["idempotency_key"] == "key-2023"
     assert slow_sb.rutter.invoices == {}  # created when the job finishes
 
+    assert slow_sb.rutter.release_jobs() == 1
     job = await wait_for_job(client, answer["async_response"]["response_url"], "2023-03-14")
     assert job["status"] == "success"
     assert job["response"]["http_status"] == 200

@@ -184,13 +184,74 @@ async def test_next_job_fails_with_a_450_body(
 
 
 async def test_job_latency_can_change_at_run_time(sb: RunningSandbox, client: aiohttp.ClientSession) -> None:
-    config = await _control(client, sb, "config", {"job_latency": 0.2})
-    assert config["config"]["job_latency"] == 0.2
+    config = await _control(client, sb, "config", {"job_latency": 1.0})
+    assert config["config"]["job_latency"] == 1.0
     async with client.post(invoices_url(sb), json=invoice_body(), headers=headers()) as response:
         url = (await response.json())["async_response"]["response_url"]
-    async with client.get(url, headers=headers()) as response:
+    async with client.get(url, headers=headers()) as response:  # one round trip: well within 1 s
         assert (await response.json())["status"] in {"prequeued", "pending"}
     assert (await wait_for_job(client, url))["status"] == "success"
+
+
+async def _create(client: aiohttp.ClientSession, sb: RunningSandbox, number: str) -> str:
+    """An async create; returns its job's URL."""
+    async with client.post(
+        invoices_url(sb), json=invoice_body(document_number=number), headers=headers()
+    ) as response:
+        assert response.status == 200, await response.text()
+        url: str = (await response.json())["async_response"]["response_url"]
+        return url
+
+
+async def _job(client: aiohttp.ClientSession, url: str) -> dict[str, Any]:
+    async with client.get(url, headers=headers()) as response:
+        assert response.status == 200
+        job: dict[str, Any] = await response.json()
+        return job
+
+
+async def test_held_jobs_stay_pending_until_released(
+    sb: RunningSandbox, client: aiohttp.ClientSession
+) -> None:
+    # sb's jobs finish at once (job_latency 0) unless held.
+    sb.rutter.hold_jobs()
+    first = await _create(client, sb, "INV-HELD-1")
+    sb.rutter.queue_job_failure()  # the next job fails, when it ends
+    second = await _create(client, sb, "INV-HELD-2")
+
+    assert [(await _job(client, url))["status"] for url in (first, second)] == ["pending", "pending"]
+    assert sb.rutter.invoices == {}
+    assert [job.status for job in sb.rutter.jobs.values()] == ["pending", "pending"]
+    assert all(job.timers == [] for job in sb.rutter.jobs.values())
+
+    assert sb.rutter.release_jobs() == 2
+
+    assert (await _job(client, first))["status"] == "success"
+    assert (await _job(client, second))["response"]["http_status"] == 450
+    assert [i.document_number for i in sb.rutter.invoices.values()] == ["INV-HELD-1"]
+    third = await _create(client, sb, "INV-HELD-3")  # no longer holding: done at once
+    assert (await _job(client, third))["status"] == "success"
+    assert sb.rutter.release_jobs() == 0
+
+
+async def test_holding_jobs_over_the_control_api(sb: RunningSandbox, client: aiohttp.ClientSession) -> None:
+    assert await _control(client, sb, "jobs/hold") == {"holding": True}
+    url = await _create(client, sb, "INV-HELD-HTTP")
+    async with client.get(f"{sb.rutter_url}/_sandbox/config") as response:
+        state = await response.json()
+    assert (state["holding_jobs"], state["held_jobs"]) == (True, 1)
+    async with client.get(f"{sb.rutter_url}/_sandbox/") as response:
+        assert "new jobs held: 1 so far" in await response.text()
+    assert (await _job(client, url))["status"] == "pending"
+
+    assert await _control(client, sb, "jobs/release") == {"released": 1}
+
+    assert (await _job(client, url))["status"] == "success"
+    await _control(client, sb, "jobs/hold")
+    await _create(client, sb, "INV-HELD-RESET")
+    await _control(client, sb, "reset")  # forgets the held job and stops holding
+    assert (sb.rutter.holding_jobs, sb.rutter.held_jobs) == (False, [])
+    assert (await _job(client, await _create(client, sb, "INV-AFTER-RESET")))["status"] == "success"
 
 
 async def test_control_rejects_bad_bodies(sb: RunningSandbox, client: aiohttp.ClientSession) -> None:
