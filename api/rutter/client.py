@@ -24,14 +24,17 @@ from yarl import URL
 from api.config import Settings
 from api.rutter import budget
 from api.rutter.errors import (
-    RutterError,
     RutterIdempotencyConflict,
     RutterJobTimeout,
     RutterNotConfigured,
-    RutterNotReached,
     RutterOutcomeUnknown,
     RutterRejected,
     RutterUnavailable,
+    classify_transport_error,
+    rejected,
+    retry_after_s,
+    unreadable,
+    unreadable_create,
 )
 from api.rutter.retry import Clock, RetryPolicy, Sleep, call_with_retries
 from api.rutter.schemas import AsyncResponse, CreateResult, Job, JobInvoiceBody, RutterInvoice
@@ -135,12 +138,12 @@ class RutterClient:
             if isinstance(reply.get("invoice"), dict):
                 return CreateResult(invoice=RutterInvoice.model_validate(reply["invoice"]))
         except ValidationError as exc:
-            raise _unreadable_create(answer.status) from exc
+            raise unreadable_create(answer.status) from exc
         # An accepted request carries the job id in a header even when the body is not what we expect.
         job_id = answer.headers.get("X-Rutter-Job-ID")
         if job_id:
             return CreateResult(job_id=job_id)
-        raise _unreadable_create(answer.status)
+        raise unreadable_create(answer.status)
 
     async def wait_for_job(self, job_id: str, *, deadline_s: float) -> RutterInvoice:
         """Polls the job until it ends or `deadline_s` seconds have passed; returns the created invoice.
@@ -191,7 +194,7 @@ class RutterClient:
         invoice = body.get("invoice") if isinstance(body, dict) else None
         pdf_link = invoice.get("pdf_link") if isinstance(invoice, dict) else None
         if not isinstance(pdf_link, str) or not pdf_link:
-            raise _unreadable(answer.status, "PDF link")
+            raise unreadable(answer.status, "PDF link")
         return pdf_link
 
     async def get_job(
@@ -205,7 +208,7 @@ class RutterClient:
             # One pass in pydantic-core from the bytes; the invoice inside is validated when the job ends.
             return Job.model_validate_json(answer.raw)
         except ValidationError as exc:
-            raise _unreadable(answer.status, "job") from exc
+            raise unreadable(answer.status, "job") from exc
 
     async def _call(
         self,
@@ -295,28 +298,26 @@ class RutterClient:
                 response_headers = response.headers
         except (aiohttp.ClientError, TimeoutError) as exc:
             _log(log_fields, status, started, error=type(exc).__name__)
-            raise _classify_transport_error(exc, applies_changes=applies_changes) from exc
+            raise classify_transport_error(exc, applies_changes=applies_changes) from exc
         _log(log_fields, status, started)
 
         if 200 <= status < 300:
             return _Reply(status=status, raw=raw, headers=response_headers)
         if status in (429, 452):  # budget hook: pause the organization for every process
-            await budget.after_rate_limited(
-                self._session, _retry_after_s(response_headers.get("Retry-After"))
-            )
+            await budget.after_rate_limited(self._session, retry_after_s(response_headers.get("Retry-After")))
         if status in RETRYABLE_STATUSES or status >= 500:
             # A 5xx on a create may come after the invoice was written: only the same key makes a retry safe.
             failure = RutterOutcomeUnknown if applies_changes and status >= 500 else RutterUnavailable
             raise failure(
                 f"Rutter answered HTTP {status}",
                 last_status=status,
-                retry_after=_retry_after_s(response_headers.get("Retry-After")),
+                retry_after=retry_after_s(response_headers.get("Retry-After")),
             )
         if status == 409 and applies_changes:
             raise RutterIdempotencyConflict(
                 "Rutter answered 409: this Idempotency-Key was already accepted with other parameters"
             )
-        raise _rejected(status, _json_or_none(raw), what="Rutter refused the request")
+        raise rejected(status, _json_or_none(raw), what="Rutter refused the request")
 
 
 def _invoice_of_finished_job(job: Job) -> RutterInvoice:
@@ -324,7 +325,7 @@ def _invoice_of_finished_job(job: Job) -> RutterInvoice:
     if response is None:
         raise RutterOutcomeUnknown(f"Rutter job {job.id} ended '{job.status}' without a response")
     if job.status == "failure" or response.http_status >= 400:
-        raise _rejected(response.http_status, response.body, what=f"Rutter job {job.id} failed")
+        raise rejected(response.http_status, response.body, what=f"Rutter job {job.id} failed")
     if isinstance(response.body, JobInvoiceBody):
         return response.body.invoice
     invoice = response.body.get("invoice") if isinstance(response.body, dict) else None
@@ -337,64 +338,12 @@ def _invoice_of_finished_job(job: Job) -> RutterInvoice:
         ) from exc
 
 
-def _classify_transport_error(exc: BaseException, *, applies_changes: bool) -> RutterError:
-    """The one place transport errors become ours: before sending (not reached) or after (unknown)."""
-    kind = type(exc).__name__
-    if isinstance(exc, aiohttp.InvalidURL):
-        return RutterNotConfigured("RUTTER_BASE_URL does not make a valid URL")
-    # Checked first: ConnectionTimeoutError is also a ServerTimeoutError, which may come after sending.
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        return RutterNotReached(f"could not connect to Rutter ({kind})")
-    outcome = "the request may have been applied" if applies_changes else "no answer was read"
-    return RutterOutcomeUnknown(f"the connection to Rutter failed after sending ({kind}); {outcome}")
-
-
 def _client_timeout(total: float) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=total, connect=min(CONNECT_TIMEOUT_S, total))
 
 
 def _basic_auth(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode("ascii")
-
-
-def _rejected(status: int | None, body: Any, *, what: str) -> RutterRejected:
-    fields = body if isinstance(body, dict) else {}
-
-    def text(key: str) -> str | None:
-        value = fields.get(key)
-        return value if isinstance(value, str) else None
-
-    error_type, error_code, error_message = text("error_type"), text("error_code"), text("error_message")
-    detail = ": ".join(part for part in (error_code, error_message) if part)
-    return RutterRejected(
-        f"{what} (HTTP {status}){': ' + detail if detail else ''}",
-        http_status=status,
-        error_type=error_type,
-        error_code=error_code,
-        error_message=error_message,
-    )
-
-
-def _unreadable_create(status: int) -> RutterOutcomeUnknown:
-    return RutterOutcomeUnknown(
-        f"Rutter accepted the invoice (HTTP {status}) but answered with neither a job nor an invoice",
-        last_status=status,
-    )
-
-
-def _unreadable(status: int, what: str) -> RutterUnavailable:
-    return RutterUnavailable(f"Rutter answered HTTP {status} without a readable {what}", last_status=status)
-
-
-def _retry_after_s(value: str | None) -> float | None:
-    """Retry-After in seconds; an HTTP-date or garbage counts as absent."""
-    if value is None:
-        return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        return None
-    return max(seconds, 0.0) if seconds == seconds else None  # NaN is not a wait
 
 
 def _json_or_none(raw: bytes) -> Any:

@@ -9,12 +9,16 @@
         ├── RutterNotReached     ...and no attempt reached Rutter: surely nothing was created
         └── RutterOutcomeUnknown ...and a create attempt may have been applied
 
-Transport failures are mapped to these in one place (`client._classify_transport_error`).
+Answers and transport failures are mapped to these in one place: the functions at the end.
 Messages are written here, from status codes and Rutter's own error fields: never a URL, a header
 or a credential.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
 
 
 class RutterError(Exception):
@@ -80,3 +84,58 @@ class RutterNotReached(RutterUnavailable):
 
 class RutterOutcomeUnknown(RutterUnavailable):
     """The request may or may not have been applied; retry only with the same Idempotency-Key."""
+
+
+# -- Rutter's answers and transport failures as the errors above (the client's one mapping) --
+
+
+def classify_transport_error(exc: BaseException, *, applies_changes: bool) -> RutterError:
+    """The one place transport errors become ours: before sending (not reached) or after (unknown)."""
+    kind = type(exc).__name__
+    if isinstance(exc, aiohttp.InvalidURL):
+        return RutterNotConfigured("RUTTER_BASE_URL does not make a valid URL")
+    # Checked first: ConnectionTimeoutError is also a ServerTimeoutError, which may come after sending.
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+        return RutterNotReached(f"could not connect to Rutter ({kind})")
+    outcome = "the request may have been applied" if applies_changes else "no answer was read"
+    return RutterOutcomeUnknown(f"the connection to Rutter failed after sending ({kind}); {outcome}")
+
+
+def rejected(status: int | None, body: Any, *, what: str) -> RutterRejected:
+    fields = body if isinstance(body, dict) else {}
+
+    def text(key: str) -> str | None:
+        value = fields.get(key)
+        return value if isinstance(value, str) else None
+
+    error_type, error_code, error_message = text("error_type"), text("error_code"), text("error_message")
+    detail = ": ".join(part for part in (error_code, error_message) if part)
+    return RutterRejected(
+        f"{what} (HTTP {status}){': ' + detail if detail else ''}",
+        http_status=status,
+        error_type=error_type,
+        error_code=error_code,
+        error_message=error_message,
+    )
+
+
+def unreadable_create(status: int) -> RutterOutcomeUnknown:
+    return RutterOutcomeUnknown(
+        f"Rutter accepted the invoice (HTTP {status}) but answered with neither a job nor an invoice",
+        last_status=status,
+    )
+
+
+def unreadable(status: int, what: str) -> RutterUnavailable:
+    return RutterUnavailable(f"Rutter answered HTTP {status} without a readable {what}", last_status=status)
+
+
+def retry_after_s(value: str | None) -> float | None:
+    """Retry-After in seconds; an HTTP-date or garbage counts as absent."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(seconds, 0.0) if seconds == seconds else None  # NaN is not a wait
