@@ -74,28 +74,66 @@ class DeadlinePool(asyncpg.Pool):
         if not task.cancelled():
             task.exception()  # retrieved: it is the caller's TimeoutError that counts
 
-    # The overrides keep asyncpg's signatures, `timeout` parameters included.
+    # The overrides keep asyncpg's signatures, `timeout` parameters included. Inside `_bounded` a
+    # connection is taken without asyncpg's own acquire timeout and given back without its shield:
+    # the deadline already covers both, and the operation's task is never cancelled (it is left to
+    # finish), so neither would change anything but cost a timer, a timeout and a task per statement.
     def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
         return super().acquire(timeout=self.deadline_s if timeout is None else timeout)
 
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:
-        return await self._bounded(super().execute(query, *args, timeout=timeout))
+        return await self._bounded(self._on_connection("execute", query, *args, timeout=timeout))
 
     async def executemany(self, command: str, args: Any, *, timeout: float | None = None) -> None:
-        await self._bounded(super().executemany(command, args, timeout=timeout))
+        await self._bounded(self._on_connection("executemany", command, args, timeout=timeout))
 
     async def fetch(
         self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None
     ) -> Any:
-        return await self._bounded(super().fetch(query, *args, timeout=timeout, record_class=record_class))
+        return await self._bounded(
+            self._on_connection("fetch", query, *args, timeout=timeout, record_class=record_class)
+        )
 
     async def fetchrow(
         self, query: str, *args: Any, timeout: float | None = None, record_class: Any = None
     ) -> Any:
-        return await self._bounded(super().fetchrow(query, *args, timeout=timeout, record_class=record_class))
+        return await self._bounded(
+            self._on_connection("fetchrow", query, *args, timeout=timeout, record_class=record_class)
+        )
 
     async def fetchval(self, query: str, *args: Any, column: int = 0, timeout: float | None = None) -> Any:
-        return await self._bounded(super().fetchval(query, *args, column=column, timeout=timeout))
+        return await self._bounded(
+            self._on_connection("fetchval", query, *args, column=column, timeout=timeout)
+        )
+
+    async def _on_connection(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        connection = await asyncpg.Pool.acquire(self)  # no timeout of its own: _bounded's deadline
+        try:
+            return await getattr(connection, method)(*args, **kwargs)
+        finally:
+            await self._give_back(connection)
+
+    async def _give_back(self, connection: Any) -> None:
+        """Pool.release without asyncio.shield (what it does before the shield, then the holder's
+        release), where this asyncpg has the parts it uses; else Pool.release itself."""
+        holder = getattr(connection, "_holder", None)
+        inner = getattr(connection, "_con", None)
+        if not (_DIRECT_RELEASE and holder is not None and inner is not None and holder._pool is self):
+            await self.release(connection)
+            return
+        inner._on_release()
+        await holder.release(None)
+
+
+# The private parts of asyncpg that _give_back relies on (checked once; tests/db/test_pool.py
+# fails if an upgrade removes them, so the fallback is never taken unnoticed).
+_DIRECT_RELEASE = all(
+    (
+        hasattr(asyncpg.pool, "PoolConnectionProxy"),
+        callable(getattr(asyncpg.pool.PoolConnectionHolder, "release", None)),
+        callable(getattr(asyncpg.Connection, "_on_release", None)),
+    )
+)
 
 
 async def create_pool(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
 
 from api.deps import Resources
@@ -17,20 +17,20 @@ from api.invoices.schemas import (
     InvoiceRequestStatus,
 )
 from api.invoices.service import InvoiceService
-from api.keys.auth import BearerCredentials, caller_of
+from api.keys.auth import BEARER_SECURITY, caller_of
 from api.values import CANONICAL_UUID
 
 router = APIRouter(tags=["invoices"])
 
 
-async def get_invoice_service(request: Request, _credentials: BearerCredentials) -> InvoiceService:
-    """The service limited to what the caller's key may see. One dependency reading the app's
-    resources and the caller itself: FastAPI resolves every nested dependency anew on each request."""
+def invoice_service(request: Request) -> InvoiceService:
+    """The service limited to what the caller's key may see. Called by each endpoint rather than
+    declared as a dependency: FastAPI would resolve a dependency tree anew on every request, and
+    the caller is already known (ApiKeyMiddleware); the bearer scheme is declared in OpenAPI only."""
     resources: Resources = request.app.state.resources
     return resources.invoice_service(caller_of(request).organization_id)
 
 
-InvoiceServiceDep = Annotated[InvoiceService, Depends(get_invoice_service)]
 # Ids in paths are validated like ids in bodies: canonical UUIDs only (any letter case), else 422.
 RequestIdPath = Annotated[
     str, Path(pattern=CANONICAL_UUID, description="request_id from POST /invoices (a canonical UUID)")
@@ -56,10 +56,11 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         },
         **_errors(400, 401, 404, 409, 413, 422, 502, 503, 500),
     },
+    openapi_extra=BEARER_SECURITY,
 )
 async def create_invoice(
     body: CreateInvoiceRequest,
-    service: InvoiceServiceDep,
+    request: Request,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -72,7 +73,7 @@ async def create_invoice(
         ),
     ] = None,
 ) -> Response:
-    answer = await service.create(body, idempotency_key)
+    answer = await invoice_service(request).create(body, idempotency_key)
     return model_json(answer.status_code, answer.body, answer.headers)
 
 
@@ -81,12 +82,13 @@ async def create_invoice(
     response_model=InvoiceRequestStatus,
     summary="State of one invoice request; a pending one is resumed first",
     responses=_errors(401, 404, 422, 503, 500),
+    openapi_extra=BEARER_SECURITY,
 )
 async def get_invoice_request(
     request_id: RequestIdPath,
-    service: InvoiceServiceDep,
+    request: Request,
 ) -> InvoiceRequestStatus:
-    return await service.request_status(request_id.lower())
+    return await invoice_service(request).request_status(request_id.lower())
 
 
 @router.post(
@@ -94,12 +96,13 @@ async def get_invoice_request(
     response_model=EmailOutcome,
     summary="Send the invoice email again (the create sends it at most once)",
     responses=_errors(401, 404, 409, 422, 429, 503, 500),
+    openapi_extra=BEARER_SECURITY,
 )
 async def resend_invoice_email(
     request_id: RequestIdPath,
-    service: InvoiceServiceDep,
+    request: Request,
 ) -> EmailOutcome:
-    return await service.resend_email(request_id.lower())
+    return await invoice_service(request).resend_email(request_id.lower())
 
 
 @router.get(
@@ -107,9 +110,10 @@ async def resend_invoice_email(
     response_model=InvoicePreview,
     summary="Dry run: every check of POST /invoices and the exact Rutter body, nothing sent or written",
     responses=_errors(400, 401, 404, 409, 422, 503, 500),
+    openapi_extra=BEARER_SECURITY,
 )
 async def preview_invoice(
     charge_id: ChargeIdPath,
-    service: InvoiceServiceDep,
+    request: Request,
 ) -> InvoicePreview:
-    return await service.preview(charge_id.lower())
+    return await invoice_service(request).preview(charge_id.lower())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -124,6 +124,10 @@ bearer_scheme = HTTPBearer(
     description="An API key from `python -m api.keys create`: `Authorization: Bearer <key>`.",
 )
 
+
+# An endpoint's `openapi_extra` declaring the scheme without a dependency to resolve per request
+# (the middleware has checked the key); the scheme itself is in the document through BearerCredentials.
+BEARER_SECURITY: dict[str, Any] = {"security": [{bearer_scheme.scheme_name: []}]}
 
 # Declares the bearer scheme in the OpenAPI document of an endpoint that takes it as a parameter.
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from api.logging import redact
 from api.values import as_utc
@@ -78,38 +87,35 @@ class Job(_RutterModel):
 
 
 class RutterInvoiceLine(_RutterModel):
-    """One invoice line, the same for both versions (`id` is None in 2024-08-31)."""
+    """One invoice line, the same for both versions (`id` is None in 2024-08-31).
+
+    Both shapes are read by pydantic-core itself (aliases, no Python before the fields: a "before"
+    validator would turn every line into Python objects first): 2024-08-31's nested `item` fills
+    `item_id`, `quantity` and `unit_amount` when the flat keys are absent; 2023-03-14's `amount` is
+    the line total when `total_amount` is absent or null."""
 
     id: str | None = None
     platform_id: str | None = None
     account_id: str | None = None
-    item_id: str | None = None
+    item_id: str | None = Field(None, validation_alias=AliasChoices("item_id", AliasPath("item", "id")))
     tax_rate_id: str | None = None
     description: str | None = None
-    quantity: Amount = None
-    unit_amount: Amount = None
+    quantity: Amount = Field(None, validation_alias=AliasChoices("quantity", AliasPath("item", "quantity")))
+    unit_amount: Amount = Field(
+        None, validation_alias=AliasChoices("unit_amount", AliasPath("item", "unit_amount"))
+    )
     total_amount: Amount = None
     sub_total: Amount = None
     tax_amount: Amount = None
     discount_amount: Amount = None
     discount_percentage: Amount = None
+    amount: Amount = Field(None, exclude=True, repr=False)  # 2023-03-14's name for the line total
 
-    @model_validator(mode="before")
-    @classmethod
-    def _flatten_versions(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        line = dict(data)
-        # 2024-08-31 nests the item; its fields win over absent flat ones.
-        item = line.pop("item", None)
-        if isinstance(item, dict):
-            line.setdefault("item_id", item.get("id"))
-            line.setdefault("quantity", item.get("quantity"))
-            line.setdefault("unit_amount", item.get("unit_amount"))
-        # 2023-03-14 calls the line total `amount`.
-        if line.get("total_amount") is None and "amount" in line:
-            line["total_amount"] = line["amount"]
-        return line
+    @model_validator(mode="after")
+    def _total_from_2023_amount(self) -> Self:
+        if self.total_amount is None and self.amount is not None:
+            object.__setattr__(self, "total_amount", self.amount)  # frozen: set once, while validating
+        return self
 
 
 class RutterInvoice(_RutterModel):
@@ -131,20 +137,22 @@ class RutterInvoice(_RutterModel):
     tax_amount: Amount = None
     total_amount: Amount = None
     total_discount: Amount = None
-    line_items: list[RutterInvoiceLine] = []
+    if TYPE_CHECKING:  # never None once validated (null is read as no lines)
+        line_items: list[RutterInvoiceLine]
+    else:
+        line_items: list[RutterInvoiceLine] | None = None
     platform_url: str | None = None
+    discount_amount: Amount = Field(None, exclude=True, repr=False)  # 2024-08-31's total_discount
 
-    @model_validator(mode="before")
-    @classmethod
-    def _rename_2024_discount(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("total_discount") is None and "discount_amount" in data:
-            data = {**data, "total_discount": data["discount_amount"]}
-        return data
-
-    @field_validator("line_items", mode="before")
-    @classmethod
-    def _no_lines_when_null(cls, value: Any) -> Any:
-        return [] if value is None else value
+    # One check after the fields, not a "before" validator: that would turn the whole invoice,
+    # its lines included, into Python objects before validating them.
+    @model_validator(mode="after")
+    def _normalise(self) -> Self:
+        if self.total_discount is None and self.discount_amount is not None:
+            object.__setattr__(self, "total_discount", self.discount_amount)
+        if self.line_items is None:
+            object.__setattr__(self, "line_items", [])
+        return self
 
 
 class JobInvoiceBody(_RutterModel):
