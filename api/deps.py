@@ -15,6 +15,8 @@ from api.invoices.service import InvoiceService
 from api.rutter.client import RutterClient
 from prisma import Prisma
 
+_SERVICES_KEPT = 10_000  # organizations with a service built; beyond, they are built again
+
 
 @dataclass
 class Resources:
@@ -27,6 +29,9 @@ class Resources:
     http: aiohttp.ClientSession
     rutter: RutterClient = field(init=False)
     email: EmailClient = field(init=False)
+    # One invoice service per organization a caller is limited to (None: every organization), built
+    # on first use: the services hold no state between calls, only the clients and their settings.
+    _invoice_services: dict[str | None, InvoiceService] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rutter = RutterClient(self.http, self.settings)
@@ -40,9 +45,15 @@ class Resources:
 
     def invoice_service(self, organization_id: str | None = None) -> InvoiceService:
         """The invoice service on these resources, limited to one organization when given."""
-        return InvoiceService(
-            self.db, self.settings, self.rutter, self.email, organization_id=organization_id
-        )
+        service = self._invoice_services.get(organization_id)
+        if service is None:
+            if len(self._invoice_services) >= _SERVICES_KEPT:
+                self._invoice_services.clear()
+            service = InvoiceService(
+                self.db, self.settings, self.rutter, self.email, organization_id=organization_id
+            )
+            self._invoice_services[organization_id] = service
+        return service
 
 
 def http_session(settings: Settings) -> aiohttp.ClientSession:

@@ -35,6 +35,10 @@ class DeadlinePool(asyncpg.Pool):
         super().__init__(*args, **kwargs)
         self.deadline_s = deadline_s
         self._abandoned: set[asyncio.Future[Any]] = set()
+        # The statement lane: connections a single statement gave back, kept checked out of
+        # asyncpg's pool for the next statement ([connection, statements run]); see _on_connection.
+        self._lane: list[list[Any]] = []
+        self._waiting = 0  # callers waiting for asyncpg's pool to hand them a connection
 
     async def _bounded(self, operation: Coroutine[Any, Any, T]) -> T:
         # The operation runs in a task of its own that the caller only waits for: past the deadline
@@ -106,18 +110,69 @@ class DeadlinePool(asyncpg.Pool):
             self._on_connection("fetchval", query, *args, column=column, timeout=timeout)
         )
 
+    # -- the statement lane ----------------------------------------------------------------------
+    # asyncpg's acquire and release cost more CPU than a short statement itself (a queue, a proxy,
+    # a future, an inactivity timer, a reset). A single statement therefore gives its connection to
+    # the lane instead of the pool, and the next statement takes it from there. The pool still owns
+    # every connection and the size limit: a connection goes back to the pool whenever anybody
+    # waits for one (explicit `acquire()` takes the lane's first), when it is closed or left in a
+    # transaction, after LANE_REUSE statements (so asyncpg's max_queries recycling still applies),
+    # and on close / terminate / expire_connections.
+
     async def _on_connection(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        connection = await asyncpg.Pool.acquire(self)  # no timeout of its own: _bounded's deadline
+        lane = self._lane
+        entry = lane.pop() if lane else None
+        while entry is not None and not _reusable(entry[0]):
+            await self._give_back(entry[0])
+            entry = lane.pop() if lane else None
+        if entry is None:
+            entry = [await asyncpg.Pool.acquire(self), 0]  # no timeout of its own: _bounded's deadline
+        connection = entry[0]
         try:
             return await getattr(connection, method)(*args, **kwargs)
         finally:
-            await self._give_back(connection)
+            entry[1] += 1
+            if self._waiting or self.is_closing() or entry[1] >= LANE_REUSE or not _reusable(connection):
+                await self._give_back(connection)
+            else:
+                lane.append(entry)
+
+    async def _acquire(self, timeout: float | None) -> Any:
+        # asyncpg's own acquire (PoolAcquireContext calls it): the lane's connections go back first.
+        self._waiting += 1
+        try:
+            await self._drain_lane()
+            return await super()._acquire(timeout)  # type: ignore[misc]  # asyncpg-stubs omit it
+        finally:
+            self._waiting -= 1
+
+    async def _drain_lane(self) -> None:
+        while self._lane:
+            await self._give_back(self._lane.pop()[0])
+
+    def get_idle_size(self) -> int:
+        return super().get_idle_size() + len(self._lane)
+
+    async def expire_connections(self) -> None:
+        await self._drain_lane()
+        await super().expire_connections()
+
+    async def close(self) -> None:
+        await self._drain_lane()
+        await super().close()
+
+    def terminate(self) -> None:
+        self._lane = []  # asyncpg terminates every connection, checked out or not
+        super().terminate()
 
     async def _give_back(self, connection: Any) -> None:
         """Pool.release without asyncio.shield (what it does before the shield, then the holder's
-        release), where this asyncpg has the parts it uses; else Pool.release itself."""
+        release), where this asyncpg has the parts it uses; else Pool.release itself. Nothing to do
+        for a connection asyncpg already took back (it closed)."""
         holder = getattr(connection, "_holder", None)
         inner = getattr(connection, "_con", None)
+        if inner is None and _DIRECT_RELEASE:
+            return
         if not (_DIRECT_RELEASE and holder is not None and inner is not None and holder._pool is self):
             await self.release(connection)
             return
@@ -125,13 +180,26 @@ class DeadlinePool(asyncpg.Pool):
         await holder.release(None)
 
 
-# The private parts of asyncpg that _give_back relies on (checked once; tests/db/test_pool.py
+def _reusable(connection: Any) -> bool:
+    """Whether a pooled connection may run the lane's next statement: open, not in a transaction,
+    and still checked out (asyncpg takes back a connection that closes, whoever holds it)."""
+    try:
+        return not connection.is_closed() and not connection.is_in_transaction()
+    except asyncpg.InterfaceError:  # released by asyncpg itself when it closed
+        return False
+
+
+# Statements a connection runs from the lane before it goes back through the pool once.
+LANE_REUSE = 1000
+
+# The private parts of asyncpg that _give_back and _acquire rely on (checked once; tests/db/test_pool.py
 # fails if an upgrade removes them, so the fallback is never taken unnoticed).
 _DIRECT_RELEASE = all(
     (
         hasattr(asyncpg.pool, "PoolConnectionProxy"),
         callable(getattr(asyncpg.pool.PoolConnectionHolder, "release", None)),
         callable(getattr(asyncpg.Connection, "_on_release", None)),
+        callable(getattr(asyncpg.Pool, "_acquire", None)),
     )
 )
 

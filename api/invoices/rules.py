@@ -192,6 +192,15 @@ def _line_ref(line_item: ChargeLineItem) -> dict[str, Any]:
 
 
 def _amount_problems(line_item: ChargeLineItem, amounts: EffectiveAmounts) -> list[dict[str, Any]]:
+    quantity, unit_amount, total = amounts
+    if (
+        total is not None
+        and total.is_finite()
+        and abs(total) <= MAX_STORED_AMOUNT
+        and (quantity is None or quantity.is_finite())
+        and (unit_amount is None or unit_amount.is_finite())
+    ):
+        return []  # the usual case, decided without building a message
     adjustment = latest_adjustment(line_item)
     source = (
         f"its latest adjustment {adjustment.invoice_adjustment_line_item_id}"
@@ -212,7 +221,6 @@ def _amount_problems(line_item: ChargeLineItem, amounts: EffectiveAmounts) -> li
                     "reason": f"not a number: {value}",
                 }
             )
-    total = amounts.total_amount
     if total is not None and total.is_finite() and abs(total) > MAX_STORED_AMOUNT:
         problems.append(
             {

@@ -73,3 +73,65 @@ async def test_past_the_deadline_the_caller_is_answered_and_the_connection_comes
     # The statement finishes on its own and its connection is given back.
     assert await wait_for(all_idle, timeout_s=10, what="the abandoned statement's connection back")
     assert await deadline_pool.fetchval("SELECT 1") == 1
+
+
+async def test_explicit_acquire_gets_the_connections_the_statement_lane_keeps(
+    deadline_pool: DeadlinePool,
+) -> None:
+    await asyncio.gather(*(deadline_pool.fetchval("SELECT pg_sleep(0.05)") for _ in range(SIZE)))
+    assert len(deadline_pool._lane) == SIZE  # every connection kept for the next statement
+
+    async def hold_one() -> int:
+        async with deadline_pool.acquire() as connection:
+            await connection.execute("SELECT pg_sleep(0.05)")
+            return int(await connection.fetchval("SELECT 1"))
+
+    # As many explicit acquires as connections: each must get one (the acquire deadline is 1 s).
+    assert await asyncio.gather(*(hold_one() for _ in range(SIZE))) == [1] * SIZE
+    assert deadline_pool.get_idle_size() == SIZE
+
+
+async def test_statements_waiting_for_a_connection_get_one_from_those_finishing(
+    deadline_pool: DeadlinePool,
+) -> None:
+    # Four times more statements than connections at once: each finishing statement hands its
+    # connection on instead of keeping it idle in the lane while others wait.
+    answers = await asyncio.gather(
+        *(deadline_pool.fetchval("SELECT $1::int FROM pg_sleep(0.01)", n) for n in range(SIZE * 4))
+    )
+    assert answers == list(range(SIZE * 4))
+
+
+async def test_a_connection_that_died_in_the_lane_is_not_used_again(
+    deadline_pool: DeadlinePool, database_dsn: str
+) -> None:
+    pids = await asyncio.gather(
+        *(deadline_pool.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.05)") for _ in range(SIZE))
+    )
+    assert len(deadline_pool._lane) == SIZE
+    admin = await asyncpg.connect(database_dsn)
+    try:
+        await admin.execute("SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid", list(pids))
+    finally:
+        await admin.close()
+
+    async def all_noticed() -> bool:
+        return all(not pool_module._reusable(connection) for connection, _ in deadline_pool._lane)
+
+    await wait_for(all_noticed, timeout_s=10, what="the client noticing its connections closed")
+    new_pids = [await deadline_pool.fetchval("SELECT pg_backend_pid()") for _ in range(SIZE * 2)]
+    assert not set(new_pids) & set(pids)
+
+
+async def test_a_transaction_left_open_by_a_statement_does_not_reach_the_next_one(
+    deadline_pool: DeadlinePool,
+) -> None:
+    await deadline_pool.execute("BEGIN")
+    # Inside one transaction txid_current() answers the same id every time; outside, a new one.
+    ids = [await deadline_pool.fetchval("SELECT txid_current()") for _ in range(SIZE * 2)]
+    assert len(set(ids)) == len(ids)
+    open_transactions = await deadline_pool.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND state LIKE 'idle in transaction%'"
+    )
+    assert open_transactions == 0
