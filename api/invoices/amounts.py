@@ -60,16 +60,10 @@ def effective_amounts(line_item: ChargeLineItem) -> EffectiveAmounts:
     The latest adjustment, where there is one, gives all three, as stored (a value it lacks stays
     None rather than mixing adjusted and original figures).
     """
-    adjustment = latest_adjustment(line_item)
-    if adjustment is not None:
+    if line_item.adjustments:
+        adjustment = max(line_item.adjustments, key=_adjustment_order)
         return EffectiveAmounts(
-            quantity=_decimal(adjustment.quantity),
-            unit_amount=_decimal(adjustment.unit_price),
-            total_amount=_decimal(adjustment.total_amount),
+            _decimal(adjustment.quantity), _decimal(adjustment.unit_price), _decimal(adjustment.total_amount)
         )
     line = line_item.line
-    return EffectiveAmounts(
-        quantity=_decimal(line.quantity),
-        unit_amount=_decimal(line.unit_amount),
-        total_amount=_decimal(line.total_amount),
-    )
+    return EffectiveAmounts(_decimal(line.quantity), _decimal(line.unit_amount), _decimal(line.total_amount))
