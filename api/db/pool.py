@@ -1,5 +1,6 @@
 """The one asyncpg pool (the Prisma client runs on it): UUIDs as strings and, for the service, a
-deadline on every database operation.
+deadline on every database operation and a statement lane (single statements reuse the connection
+the last one gave back, without asyncpg's acquire and release in between).
 
 No JSON codec: the client encodes and decodes JSON itself, and one on the pool would encode its
 parameters twice."""
