@@ -8,6 +8,7 @@ parameters twice."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -37,9 +38,15 @@ class DeadlinePool(asyncpg.Pool):
         self.deadline_s = deadline_s
         self._abandoned: set[asyncio.Future[Any]] = set()
         # The statement lane: connections a single statement gave back, kept checked out of
-        # asyncpg's pool for the next statement ([connection, statements run]); see _on_connection.
+        # asyncpg's pool for the next statement ([connection, statements run, kept since]), the
+        # most recently used last; see _on_connection.
         self._lane: list[list[Any]] = []
         self._waiting = 0  # callers waiting for asyncpg's pool to hand them a connection
+        # A connection unused this long in the lane goes back to the pool, whose own inactivity
+        # limit (the same) then closes it beyond the minimum size.
+        self.lane_idle_s: float = kwargs.get("max_inactive_connection_lifetime") or 300.0
+        self._lane_timer: asyncio.TimerHandle | None = None
+        self._returning: set[asyncio.Task[None]] = set()
 
     async def _bounded(self, operation: Coroutine[Any, Any, T]) -> T:
         # The operation runs in a task of its own that the caller only waits for: past the deadline
@@ -118,7 +125,7 @@ class DeadlinePool(asyncpg.Pool):
     # every connection and the size limit: a connection goes back to the pool whenever anybody
     # waits for one (explicit `acquire()` takes the lane's first), when it is closed or left in a
     # transaction, after LANE_REUSE statements (so asyncpg's max_queries recycling still applies),
-    # and on close / terminate / expire_connections.
+    # after lane_idle_s unused, and on close / terminate / expire_connections.
 
     async def _on_connection(self, method: str, *args: Any, **kwargs: Any) -> Any:
         lane = self._lane
@@ -127,7 +134,8 @@ class DeadlinePool(asyncpg.Pool):
             await self._give_back(entry[0])
             entry = lane.pop() if lane else None
         if entry is None:
-            entry = [await asyncpg.Pool.acquire(self), 0]  # no timeout of its own: _bounded's deadline
+            # No timeout of its own: the deadline of _bounded covers the wait.
+            entry = [await asyncpg.Pool.acquire(self), 0, 0.0]
         connection = entry[0]
         try:
             return await getattr(connection, method)(*args, **kwargs)
@@ -136,7 +144,31 @@ class DeadlinePool(asyncpg.Pool):
             if self._waiting or self.is_closing() or entry[1] >= LANE_REUSE or not _reusable(connection):
                 await self._give_back(connection)
             else:
-                lane.append(entry)
+                self._keep(entry)
+
+    def _keep(self, entry: list[Any]) -> None:
+        entry[2] = time.monotonic()
+        self._lane.append(entry)
+        if self._lane_timer is None:
+            self._lane_timer = asyncio.get_running_loop().call_later(self.lane_idle_s, self._expire_lane)
+
+    def _expire_lane(self) -> None:
+        """Gives the connections idle longer than lane_idle_s back to the pool (the oldest are first
+        in the lane); runs again while the lane holds any."""
+        self._lane_timer = None
+        lane = self._lane
+        cutoff = time.monotonic() - self.lane_idle_s
+        stale = 0
+        while stale < len(lane) and lane[stale][2] <= cutoff:
+            stale += 1
+        for connection, _, _ in lane[:stale]:
+            task = asyncio.get_running_loop().create_task(self._give_back(connection))
+            self._returning.add(task)
+            task.add_done_callback(self._returning.discard)
+        del lane[:stale]  # in place: a statement running now puts its connection back in this list
+        if lane:
+            wait = lane[0][2] + self.lane_idle_s - time.monotonic()
+            self._lane_timer = asyncio.get_running_loop().call_later(max(wait, 0.0), self._expire_lane)
 
     async def _acquire(self, timeout: float | None) -> Any:
         # asyncpg's own acquire (PoolAcquireContext calls it): the lane's connections go back first.
@@ -160,11 +192,18 @@ class DeadlinePool(asyncpg.Pool):
 
     async def close(self) -> None:
         await self._drain_lane()
+        self._stop_lane_timer()
         await super().close()
 
     def terminate(self) -> None:
-        self._lane = []  # asyncpg terminates every connection, checked out or not
+        self._lane.clear()  # asyncpg terminates every connection, checked out or not
+        self._stop_lane_timer()
         super().terminate()
+
+    def _stop_lane_timer(self) -> None:
+        if self._lane_timer is not None:
+            self._lane_timer.cancel()
+            self._lane_timer = None
 
     async def _give_back(self, connection: Any) -> None:
         """Pool.release without asyncio.shield (what it does before the shield, then the holder's

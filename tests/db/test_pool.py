@@ -116,7 +116,7 @@ async def test_a_connection_that_died_in_the_lane_is_not_used_again(
         await admin.close()
 
     async def all_noticed() -> bool:
-        return all(not pool_module._reusable(connection) for connection, _ in deadline_pool._lane)
+        return all(not pool_module._reusable(entry[0]) for entry in deadline_pool._lane)
 
     await wait_for(all_noticed, timeout_s=10, what="the client noticing its connections closed")
     new_pids = [await deadline_pool.fetchval("SELECT pg_backend_pid()") for _ in range(SIZE * 2)]
@@ -135,3 +135,16 @@ async def test_a_transaction_left_open_by_a_statement_does_not_reach_the_next_on
         "AND state LIKE 'idle in transaction%'"
     )
     assert open_transactions == 0
+
+
+async def test_connections_unused_in_the_lane_go_back_to_the_pool(deadline_pool: DeadlinePool) -> None:
+    deadline_pool.lane_idle_s = 0.2  # the pool's inactivity limit (5 minutes by default)
+    await asyncio.gather(*(deadline_pool.fetchval("SELECT pg_sleep(0.05)") for _ in range(SIZE)))
+    assert len(deadline_pool._lane) == SIZE
+
+    async def back_in_the_pool() -> bool:
+        return not deadline_pool._lane and asyncpg.Pool.get_idle_size(deadline_pool) == SIZE
+
+    assert await wait_for(back_in_the_pool, timeout_s=10, what="the idle lane given back to the pool")
+    assert await deadline_pool.fetchval("SELECT 1") == 1  # and the lane fills again
+    assert len(deadline_pool._lane) == 1
