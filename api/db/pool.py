@@ -83,6 +83,7 @@ class DeadlinePool(asyncpg.Pool):
 
     def _forget(self, task: asyncio.Future[Any]) -> None:
         self._abandoned.discard(task)
+        self._returning.discard(task)
         if not task.cancelled():
             task.exception()  # retrieved: it is the caller's TimeoutError that counts
 
@@ -130,18 +131,19 @@ class DeadlinePool(asyncpg.Pool):
     async def _on_connection(self, method: str, *args: Any, **kwargs: Any) -> Any:
         lane = self._lane
         entry = lane.pop() if lane else None
-        while entry is not None and not _reusable(entry[0]):
+        while entry is not None and not self._reusable(entry[0]):
             await self._give_back(entry[0])
             entry = lane.pop() if lane else None
         if entry is None:
-            # No timeout of its own: the deadline of _bounded covers the wait.
-            entry = [await asyncpg.Pool.acquire(self), 0, 0.0]
+            # Waiting for a connection ends with the caller's deadline (this task starts at once):
+            # a statement whose caller was already answered never runs later.
+            entry = [await asyncpg.Pool.acquire(self, timeout=self.deadline_s), 0, 0.0]
         connection = entry[0]
         try:
             return await getattr(connection, method)(*args, **kwargs)
         finally:
             entry[1] += 1
-            if self._waiting or self.is_closing() or entry[1] >= LANE_REUSE or not _reusable(connection):
+            if self._waiting or self.is_closing() or entry[1] >= LANE_REUSE or not self._reusable(connection):
                 await self._give_back(connection)
             else:
                 self._keep(entry)
@@ -164,7 +166,7 @@ class DeadlinePool(asyncpg.Pool):
         for connection, _, _ in lane[:stale]:
             task = asyncio.get_running_loop().create_task(self._give_back(connection))
             self._returning.add(task)
-            task.add_done_callback(self._returning.discard)
+            task.add_done_callback(self._forget)
         del lane[:stale]  # in place: a statement running now puts its connection back in this list
         if lane:
             wait = lane[0][2] + self.lane_idle_s - time.monotonic()
@@ -191,6 +193,12 @@ class DeadlinePool(asyncpg.Pool):
         await super().expire_connections()
 
     async def close(self) -> None:
+        # Statements whose callers were answered at the deadline finish first (each is bounded by
+        # the deadline for its connection and the statement timeout), so none is cut off mid-way
+        # or opens a connection into a closing pool.
+        pending = self._abandoned | self._returning
+        if pending:
+            await asyncio.wait(pending, timeout=2 * self.deadline_s)
         await self._drain_lane()
         self._stop_lane_timer()
         await super().close()
@@ -205,6 +213,18 @@ class DeadlinePool(asyncpg.Pool):
             self._lane_timer.cancel()
             self._lane_timer = None
 
+    def _reusable(self, connection: Any) -> bool:
+        """Whether a pooled connection may run the lane's next statement: open, not in a
+        transaction, still checked out (asyncpg takes back a connection that closes, whoever holds
+        it) and not expired by `expire_connections()` meanwhile."""
+        try:
+            if connection.is_closed() or connection.is_in_transaction():
+                return False
+        except asyncpg.InterfaceError:  # released by asyncpg itself when it closed
+            return False
+        holder = getattr(connection, "_holder", None)
+        return getattr(holder, "_generation", None) == getattr(self, "_generation", None)
+
     async def _give_back(self, connection: Any) -> None:
         """Pool.release without asyncio.shield (what it does before the shield, then the holder's
         release), where this asyncpg has the parts it uses; else Pool.release itself. Nothing to do
@@ -218,15 +238,6 @@ class DeadlinePool(asyncpg.Pool):
             return
         inner._on_release()
         await holder.release(None)
-
-
-def _reusable(connection: Any) -> bool:
-    """Whether a pooled connection may run the lane's next statement: open, not in a transaction,
-    and still checked out (asyncpg takes back a connection that closes, whoever holds it)."""
-    try:
-        return not connection.is_closed() and not connection.is_in_transaction()
-    except asyncpg.InterfaceError:  # released by asyncpg itself when it closed
-        return False
 
 
 # Statements a connection runs from the lane before it goes back through the pool once.

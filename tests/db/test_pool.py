@@ -33,7 +33,6 @@ def test_this_asyncpg_has_what_the_direct_release_uses() -> None:
 
 
 async def test_every_operation_gives_its_connection_back(deadline_pool: DeadlinePool) -> None:
-    await deadline_pool.execute("CREATE TEMP TABLE IF NOT EXISTS t_pool (n int)")
     answers = await asyncio.gather(
         *(deadline_pool.fetchval("SELECT $1::int * 2", n) for n in range(50)),
         deadline_pool.fetch("SELECT generate_series(1, 3) AS n"),
@@ -116,7 +115,7 @@ async def test_a_connection_that_died_in_the_lane_is_not_used_again(
         await admin.close()
 
     async def all_noticed() -> bool:
-        return all(not pool_module._reusable(entry[0]) for entry in deadline_pool._lane)
+        return all(not deadline_pool._reusable(entry[0]) for entry in deadline_pool._lane)
 
     await wait_for(all_noticed, timeout_s=10, what="the client noticing its connections closed")
     new_pids = [await deadline_pool.fetchval("SELECT pg_backend_pid()") for _ in range(SIZE * 2)]
@@ -148,3 +147,48 @@ async def test_connections_unused_in_the_lane_go_back_to_the_pool(deadline_pool:
     assert await wait_for(back_in_the_pool, timeout_s=10, what="the idle lane given back to the pool")
     assert await deadline_pool.fetchval("SELECT 1") == 1  # and the lane fills again
     assert len(deadline_pool._lane) == 1
+
+
+async def test_a_statement_answered_at_the_deadline_never_runs_later(deadline_pool: DeadlinePool) -> None:
+    # Its own schema, dropped afterwards: the run's database must keep matching the Prisma schema.
+    await deadline_pool.execute("CREATE SCHEMA IF NOT EXISTS pool_test")
+    await deadline_pool.execute("CREATE TABLE IF NOT EXISTS pool_test.late (n int)")
+    try:
+        held = [await deadline_pool.acquire() for _ in range(SIZE)]  # every connection taken
+        try:
+            results = await asyncio.gather(
+                *(deadline_pool.execute("INSERT INTO pool_test.late VALUES ($1)", n) for n in range(5)),
+                return_exceptions=True,
+            )
+            assert all(isinstance(result, TimeoutError) for result in results)
+
+            async def gave_up() -> bool:  # the statements' own tasks stop waiting at the deadline too
+                return not deadline_pool._abandoned
+
+            await wait_for(gave_up, timeout_s=10, what="the abandoned statements giving up")
+        finally:
+            for connection in held:
+                await deadline_pool.release(connection)
+        assert await deadline_pool.fetchval("SELECT count(*) FROM pool_test.late") == 0
+    finally:
+        await deadline_pool.execute("DROP SCHEMA pool_test CASCADE")
+
+
+async def test_expired_connections_are_not_used_again_even_if_busy_when_expired(
+    deadline_pool: DeadlinePool,
+) -> None:
+    before = set(
+        await asyncio.gather(
+            *(deadline_pool.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.05)") for _ in range(SIZE))
+        )
+    )
+    running = asyncio.ensure_future(deadline_pool.fetchval("SELECT pg_backend_pid() FROM pg_sleep(0.3)"))
+
+    async def started() -> bool:
+        return len(deadline_pool._lane) < SIZE  # the running statement took its connection
+
+    await wait_for(started, timeout_s=5, what="the statement taking a connection")
+    await deadline_pool.expire_connections()
+    assert await running in before
+    after = {await deadline_pool.fetchval("SELECT pg_backend_pid()") for _ in range(SIZE * 2)}
+    assert not after & before
