@@ -6,8 +6,16 @@ check), the same Rutter calls (create in async mode, then poll the job on the sa
 service) and the same writes (the invoice_request row before the create; acc_uac_invoice, its
 uac_line_item rows and the request's completion in one transaction afterwards). What it leaves out
 is everything that makes the service a service: HTTP server and routing, validation models, error
-mapping, recovery points (attempt counter and job id written before polling), leases, retries,
-logging and the response body.
+mapping, recovery points (attempt counter and job id written before polling), lease renewal,
+retries, logging and the response body.
+
+The request row is written with a lease (owner and expiry, in the same INSERT, as the service writes
+its own), never renewed, and cleared on completion. Without it the row looks abandoned (PENDING, no
+lease) to the service under test, which stays up during the baseline's run: its recovery sweep
+(every RECOVERY_INTERVAL_S) would claim the row and create the invoice again with the row's Rutter
+idempotency key, the stand-in would replay the same job and invoice, and the service would store
+that invoice before the baseline does (a unique violation on acc_uac_invoice.provider_entity_id
+for the baseline).
 
 Run by `python -m bench` as its own process:
 
@@ -72,8 +80,9 @@ DOCUMENT_SQL = "SELECT 1 FROM acc_uac_invoice WHERE organization_id = $1 AND doc
 
 INSERT_REQUEST_SQL = """
 INSERT INTO invoice_request (id, charge_id, organization_id, active_charge_id, status, send_email,
-                             rutter_idempotency_key, rutter_version, rutter_request_body)
-VALUES ($1, $2, $3, $2, 'PENDING', false, $4, $5, $6::jsonb)
+                             rutter_idempotency_key, rutter_version, rutter_request_body,
+                             lease_owner, lease_expires_at)
+VALUES ($1, $2, $3, $2, 'PENDING', false, $4, $5, $6::jsonb, $7, now() + make_interval(secs => $8))
 """
 
 INSERT_INVOICE_SQL = """
@@ -97,11 +106,14 @@ INSERT INTO uac_line_item (
 COMPLETE_SQL = """
 UPDATE invoice_request
 SET status = 'COMPLETED', acc_uac_invoice_id = $2, rutter_invoice_id = $3, rutter_job_id = $4,
-    completed_at = now(), updated_at = now()
+    lease_owner = NULL, lease_expires_at = NULL, completed_at = now(), updated_at = now()
 WHERE id = $1
 """
 
 FINISHED = frozenset({"success", "partial_success", "failure"})
+# The lease on the baseline's own requests: not renewed, so long enough for any one invoice.
+LEASE_OWNER = "bench-baseline"
+LEASE_S = 3600.0
 _CENT = Decimal("0.01")
 
 
@@ -214,6 +226,8 @@ class Baseline:
                 rutter_key,
                 self.settings.version,
                 json.dumps(payload),
+                LEASE_OWNER,
+                LEASE_S,
             )
 
         job_id = await self._create(payload, head["uac_access_token"], rutter_key)
