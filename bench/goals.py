@@ -52,8 +52,10 @@ def evaluate_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": worst is not None and worst >= 0.6,
             }
         )
+        goals.extend(_cpu_gap_goals(throughput))
     cost = results.get("cost")
     if cost:
+        goals.extend(_one_line_cpu_goal(cost))
         by_lines = cost["by_line_count"]
         service = [
             by_lines[str(lines)]["service"]["sql_round_trips_per_invoice"] for lines in COST_LINE_COUNTS
@@ -107,3 +109,73 @@ def evaluate_goals(results: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return goals
+
+
+# Issue 15 ("close the CPU gap"): where the machine is saturated, throughput follows CPU per invoice.
+SATURATED_LEVELS = (16, 64)
+MIN_SATURATED_RATIO = 0.75
+MAX_POSTGRES_CPU_RATIO = 1.15
+MAX_ONE_LINE_CPU_RATIO = 1.6
+
+
+def _cpu_gap_goals(throughput: dict[str, Any]) -> list[dict[str, Any]]:
+    """Service / baseline throughput at the saturated levels, and PostgreSQL's CPU per invoice for
+    the service against the baseline's at every level (for the levels that ran)."""
+    goals: list[dict[str, Any]] = []
+    by_level = throughput["ratio_by_concurrency"]
+    saturated = {
+        level: ratio
+        for level, ratio in by_level.items()
+        if int(level) in SATURATED_LEVELS and ratio is not None
+    }
+    if saturated:
+        worst = min(saturated.values())
+        goals.append(
+            {
+                "goal": f"service / baseline throughput >= {MIN_SATURATED_RATIO} at concurrency 16 and 64",
+                "measured": worst,
+                "detail": "by concurrency: "
+                + ", ".join(f"{level}: {ratio}" for level, ratio in saturated.items()),
+                "met": worst >= MIN_SATURATED_RATIO,
+            }
+        )
+    postgres: dict[str, float] = {}
+    for service, baseline in zip(throughput["service"], throughput["baseline"], strict=True):
+        service_ms = (service.get("cpu") or {}).get("ms_per_invoice", {}).get("postgres")
+        baseline_ms = (baseline.get("cpu") or {}).get("ms_per_invoice", {}).get("postgres")
+        if service_ms and baseline_ms:
+            postgres[str(service["concurrency"])] = round(service_ms / baseline_ms, 2)
+    if postgres:
+        worst = max(postgres.values())
+        goals.append(
+            {
+                "goal": (
+                    f"PostgreSQL CPU per invoice for the service <= {MAX_POSTGRES_CPU_RATIO}x the baseline's"
+                ),
+                "measured": worst,
+                "detail": "by concurrency: "
+                + ", ".join(f"{level}: {ratio}x" for level, ratio in postgres.items()),
+                "met": worst <= MAX_POSTGRES_CPU_RATIO,
+            }
+        )
+    return goals
+
+
+def _one_line_cpu_goal(cost: dict[str, Any]) -> list[dict[str, Any]]:
+    """The service's CPU per 1-line invoice against the baseline's (the cost section, concurrency 1)."""
+    one_line = cost["by_line_count"].get("1")
+    if not one_line:
+        return []
+    service_ms = one_line["service"].get("cpu_ms_per_invoice")
+    baseline_ms = one_line["baseline"].get("cpu_ms_per_invoice")
+    if not service_ms or not baseline_ms:
+        return []
+    ratio = round(service_ms / baseline_ms, 2)
+    return [
+        {
+            "goal": f"service CPU per 1-line invoice <= {MAX_ONE_LINE_CPU_RATIO}x the baseline's",
+            "measured": ratio,
+            "detail": f"{service_ms} ms against {baseline_ms} ms (concurrency 1)",
+            "met": ratio <= MAX_ONE_LINE_CPU_RATIO,
+        }
+    ]
