@@ -20,10 +20,17 @@ from devkit import embedded
 from devkit.databases import create_database, database_name, drop_database
 from devkit.proxy import TcpProxy
 
+# The run's invoices go, the history's stay (bench_history: ids of the history's acc_uac_invoice rows,
+# a table of the benchmark's own database, empty until Bench.make_history fills it).
+HISTORY_TABLE = "CREATE TABLE IF NOT EXISTS bench_history (id uuid PRIMARY KEY)"
+KEEP_HISTORY = "INSERT INTO bench_history SELECT id FROM acc_uac_invoice ON CONFLICT DO NOTHING"
 REWIND_STATEMENTS = (
-    "DELETE FROM invoice_request",
-    "DELETE FROM uac_line_item WHERE acc_uac_invoice_id IS NOT NULL",
-    "DELETE FROM acc_uac_invoice",
+    HISTORY_TABLE,
+    "DELETE FROM invoice_request r WHERE r.acc_uac_invoice_id IS NULL"
+    " OR NOT EXISTS (SELECT 1 FROM bench_history h WHERE h.id = r.acc_uac_invoice_id)",
+    "DELETE FROM uac_line_item l WHERE l.acc_uac_invoice_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM bench_history h WHERE h.id = l.acc_uac_invoice_id)",
+    "DELETE FROM acc_uac_invoice a WHERE NOT EXISTS (SELECT 1 FROM bench_history h WHERE h.id = a.id)",
 )
 
 
@@ -52,8 +59,18 @@ class BenchDatabase:
     async def drop(self) -> None:
         await drop_database(self.server_dsn, self.dsn)
 
+    async def keep_history(self) -> None:
+        """Marks every invoice there is now as history, which rewinds keep."""
+        connection = await asyncpg.connect(self.dsn)
+        try:
+            await connection.execute(HISTORY_TABLE)
+            await connection.execute(KEEP_HISTORY)
+        finally:
+            await connection.close()
+
     async def rewind(self) -> None:
-        """Forgets every invoice and request, so the seeded charges can be invoiced again."""
+        """Forgets every invoice and request but the history's, so the seeded charges can be
+        invoiced again."""
         connection = await asyncpg.connect(self.dsn)
         try:
             async with connection.transaction():

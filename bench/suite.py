@@ -66,14 +66,16 @@ class Bench:
             config.charges, tag="BENCH", rng=rng, min_lines=config.min_lines, max_lines=config.max_lines
         )
         warmup = generate_charges(config.warmup_charges, tag="WARMUP", rng=rng)
+        history = generate_charges(config.history_charges, tag="HISTORY", rng=rng)
         per_count = config.cost_warmup + config.cost_invoices
         cost = {
             lines: generate_charges(per_count, tag=f"COST{lines}", rng=rng, line_counts=[lines] * per_count)
             for lines in COST_LINE_COUNTS
         }
-        everything = main + warmup + [charge for charges in cost.values() for charge in charges]
+        everything = main + warmup + history + [charge for charges in cost.values() for charge in charges]
         started = time.perf_counter()
         await seed_charges(self.database.dsn, everything)
+        await self.make_history([charge["id"] for charge in history])
         line_counts = [len(charge["line_items"]) for charge in main]
         self.workload = Workload(
             main=[charge["id"] for charge in main],
@@ -88,8 +90,20 @@ class Bench:
             "min_lines": min(line_counts),
             "max_lines": max(line_counts),
             "extra_charges": len(everything) - len(main),
+            "history_invoices": len(history),
             "load_s": round(time.perf_counter() - started, 2),
         }
+
+    async def make_history(self, charge_ids: Sequence[str]) -> None:
+        """Invoices `charge_ids` once (by the baseline) and marks the result as the history that
+        every rewind keeps."""
+        if not charge_ids:
+            return
+        outcome = await self.run_baseline(charge_ids, max(self.config.concurrency))
+        if outcome["errors"]:
+            raise RuntimeError(f"the history's invoices failed: {outcome['error_samples']}")
+        await self.database.keep_history()
+        await self.rewind()
 
     async def rewind(self) -> None:
         await self.database.rewind()
