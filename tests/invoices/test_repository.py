@@ -186,6 +186,22 @@ async def test_write_back_stores_invoice_lines_and_completion_in_one_statement(
     assert row is not None and row["total_amount"] == Decimal("1234568.19")
 
 
+async def test_the_job_id_is_recorded_without_changing_the_sessions_commit_setting(
+    seeded: asyncpg.Pool, counted: tuple[asyncpg.Pool, list[str]]
+) -> None:
+    request = await _pending_request(seeded, CLEAN_CHARGE)
+    pool, queries = counted
+
+    await repo.record_job_id(client(pool), request.id, "job-7")
+
+    assert len(queries) == 1
+    row = await seeded.fetchrow("SELECT rutter_job_id, status FROM invoice_request WHERE id = $1", request.id)
+    assert row is not None and (row["rutter_job_id"], row["status"]) == ("job-7", "PENDING")
+    # The flush is skipped for that statement's own transaction only: the pool's connection (the one
+    # the statement ran on) still waits for its commits.
+    assert await pool.fetchval("SHOW synchronous_commit") == "on"
+
+
 async def test_write_back_of_the_same_rutter_invoice_updates_instead_of_duplicating(
     seeded: asyncpg.Pool,
 ) -> None:
