@@ -7,7 +7,8 @@ row overstates CPU; `/proc` (the section above) has the exact CPU per process.
 
 `python -m bench.profile --pid PID [--seconds S]` prints the table for any running service process;
 `python -m bench` adds it to its report (the "Where the service's CPU goes" section) from a sample
-taken while it measures concurrency 16. py-spy reads the process from outside (no change to the
+taken at concurrency 16 in runs of its own after the measured ones: py-spy stops the process for
+each sample, so a sampled run is a slower run. py-spy reads the process from outside (no change to the
 service); it needs permission to trace it (root, or ptrace allowed).
 """
 

@@ -10,12 +10,14 @@ from bench import profile
 from bench.config import say
 from bench.load import drive, run_summary
 
-# The concurrency at which the service is sampled for the CPU-by-component table, and for how long.
+# The concurrency at which the service is sampled for the CPU-by-component table (in unmeasured runs
+# after the measured ones), and for how long.
 PROFILE_CONCURRENCY = 16
 PROFILE_SECONDS = 5.0
 
 if TYPE_CHECKING:
     from bench.suite import Bench
+    from devkit.service import ServiceProcess
 
 
 async def run(bench: Bench) -> dict[str, Any]:
@@ -30,15 +32,10 @@ async def run(bench: Bench) -> dict[str, Any]:
         for concurrency in config.concurrency:
             await bench.rewind()
             pids = {"service": service.pid, "sandbox": bench.sandbox.pid}
-            sampling = None
-            if concurrency == PROFILE_CONCURRENCY and profile.available():
-                sampling = asyncio.create_task(profile.sample(service.pid, PROFILE_SECONDS))
             result, cpu = await bench.measured(pids, drive(service, bench.workload.main, concurrency))
             summary = run_summary(result, concurrency)
             summary["cpu"] = cpu
             summary["service_cpu_ms_per_invoice"] = cpu["ms_per_invoice"]["service"]
-            if sampling is not None:
-                components = await _components(sampling, concurrency, summary["service_cpu_ms_per_invoice"])
             service_runs.append(summary)
             say(describe("service", summary))
 
@@ -48,6 +45,9 @@ async def run(bench: Bench) -> dict[str, Any]:
             )
             baseline_runs.append(baseline)
             say(describe("baseline", baseline))
+        measured = {run["concurrency"]: run for run in service_runs}
+        if PROFILE_CONCURRENCY in measured and profile.available():
+            components = await _profile(bench, service, measured[PROFILE_CONCURRENCY])
     finally:
         await service.stop()
     ratios = {
@@ -62,6 +62,19 @@ async def run(bench: Bench) -> dict[str, Any]:
         "ratio_by_concurrency": ratios,
         "service_cpu_by_component": components,
     }
+
+
+async def _profile(bench: Bench, service: ServiceProcess, run: dict[str, Any]) -> dict[str, Any] | None:
+    """The CPU-by-component sample, taken in runs of its own at the same concurrency, never in a
+    measured one: py-spy stops the process for every sample it takes (200 a second, native frames),
+    which halved the service's throughput in the run it sampled and gave it a tail of seconds."""
+    concurrency = run["concurrency"]
+    say(f"profile: py-spy samples of the service for {PROFILE_SECONDS:.0f} s at concurrency {concurrency}")
+    sampling = asyncio.create_task(profile.sample(service.pid, PROFILE_SECONDS))
+    while not sampling.done():
+        await bench.rewind()
+        await drive(service, bench.workload.main, concurrency)
+    return await _components(sampling, concurrency, run["service_cpu_ms_per_invoice"])
 
 
 async def _components(
