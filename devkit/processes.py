@@ -69,6 +69,8 @@ def listens_on(pid: int, port: int) -> bool | None:
                     inodes.add(inode)
     try:
         descriptors = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:
+        return False  # the process has exited (and been reaped): it listens on nothing
     except OSError:
         return None
     for descriptor in descriptors:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 
 from devkit.processes import environment_without_settings, free_port, listens_on
 from devkit.proxy import TcpProxy
@@ -28,6 +30,22 @@ def test_listens_on_tells_which_process_holds_a_listening_port() -> None:
         assert listens_on(os.getpid(), port) is True
         assert listens_on(os.getppid(), port) is False  # someone else's port
         assert listens_on(os.getpid(), other) is False  # bound, not listening
+
+
+def test_a_process_that_has_exited_listens_on_nothing() -> None:
+    # Not "cannot tell": a service that failed to bind and exited must not pass for the server that
+    # answers on its port (devkit.service's readiness check).
+    exited = _pid_of_exited_child()
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        assert listens_on(exited, listener.getsockname()[1]) is False
+
+
+def _pid_of_exited_child() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()  # reaped: /proc/<pid> is gone
+    return process.pid
 
 
 def test_a_child_environment_carries_no_service_or_sandbox_setting() -> None:
