@@ -55,6 +55,9 @@ class BenchConfig:
     # reads and writes hold a history, as in production, so query plans are those of a used
     # database (an emptied, analysed table gets sequential-scan plans that its backends keep).
     history_charges: int
+    # Service and baseline runs per concurrency, alternated; the reported pair is the one with the
+    # median ratio, so one slow patch of a shared host does not decide a goal.
+    throughput_rounds: int
     seed: int
     out_dir: Path
     sections: tuple[str, ...] = SECTIONS
@@ -81,6 +84,7 @@ class BenchConfig:
             memory_concurrency=64,
             memory_sample_s=0.5,
             history_charges=2000,
+            throughput_rounds=3,
             seed=20261126,
             out_dir=RESULTS_DIR,
         )
@@ -101,6 +105,7 @@ class BenchConfig:
             memory_concurrency=16,
             memory_sample_s=0.2,
             history_charges=200,
+            throughput_rounds=1,
             out_dir=QUICK_RESULTS_DIR,
         )
 

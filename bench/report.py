@@ -168,6 +168,21 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def _rounds_line(rounds: list[dict[str, Any]]) -> list[str]:
+    """Every round's ratio when a concurrency was run more than once (the row is the median's)."""
+    if not rounds or all(len(entry["ratios"]) < 2 for entry in rounds):
+        return []
+    by_level = "; ".join(
+        f"{entry['concurrency']}: " + ", ".join(_value(value, 2) for value in entry["ratios"])
+        for entry in rounds
+    )
+    return [
+        f"{len(rounds[0]['ratios'])} rounds per concurrency, service and baseline alternated; each row is "
+        f"the round with the median ratio. Service / baseline by round: {by_level}.",
+        "",
+    ]
+
+
 def markdown(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
     """The results as Markdown: machine, one table per section, the goals, the plots."""
     machine = results.get("machine", {})
@@ -237,6 +252,7 @@ def markdown(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
             rows,
         )
         out.append("")
+        out += _rounds_line(throughput.get("rounds") or [])
     if throughput:
         rows = []
         for service, baseline in zip(throughput["service"], throughput["baseline"], strict=True):

@@ -8,7 +8,8 @@ so logging does not dominate). It seeds charges shaped like demo charge 1 (devki
 six sections, writing `results.json`, `summary.md` and three PNG plots to the output folder:
 
 1. throughput: invoices/s and POST /invoices latency at each concurrency, end to end;
-2. overhead: the same work by a minimal script (bench.baseline), service / baseline throughput;
+2. overhead: the same work by a minimal script (bench.baseline), service / baseline throughput
+   (three rounds per concurrency, service and baseline alternated; the median's pair is reported);
 3. cost: service CPU s per invoice (/proc/<pid>/stat), SQL round trips per invoice for 1- and
    25-line charges (counted on the wire by a proxy in front of PostgreSQL), Rutter calls per
    invoice (the sandbox's /_sandbox/requests);
@@ -25,7 +26,7 @@ scans they kept while the table filled, 30-40 us per line item on both sides.)
 Linux only (it reads /proc).
 
     pip install -e '.[dev,bench]'                      # matplotlib for the plots
-    DATABASE_URL=postgresql://... python -m bench      # full run (about 5 minutes on 2 cores)
+    DATABASE_URL=postgresql://... python -m bench      # full run (about 8 minutes on 2 cores)
     python -m bench --quick                            # smoke run, ~25 s (tests/bench runs it)
     python -m bench --help                             # sizes, concurrency levels, sections
     python -m bench.report bench/results/results.json  # redraw the plots and tables of a run
@@ -116,6 +117,9 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     )
     parser.add_argument("--seed", type=int, help="random seed of the generated charges")
     parser.add_argument(
+        "--rounds", type=int, help="service and baseline runs per concurrency, median kept (full 3, quick 1)"
+    )
+    parser.add_argument(
         "--history",
         type=int,
         help="charges invoiced before the sections and kept by every rewind (full 2000, quick 200)",
@@ -145,6 +149,10 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         changes["seed"] = args.seed
     if args.history is not None:
         changes["history_charges"] = args.history
+    if args.rounds is not None:
+        if args.rounds < 1:
+            parser.error("--rounds must be at least 1")
+        changes["throughput_rounds"] = args.rounds
     return replace(config, **changes)
 
 

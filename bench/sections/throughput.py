@@ -26,42 +26,74 @@ async def run(bench: Bench) -> dict[str, Any]:
     service_runs: list[dict[str, Any]] = []
     baseline_runs: list[dict[str, Any]] = []
     components: dict[str, Any] | None = None
+    rounds: list[dict[str, Any]] = []
     try:
         say(f"warm-up: {len(bench.workload.warmup)} invoices at concurrency {max(config.concurrency)}")
         await drive(service, bench.workload.warmup, max(config.concurrency))
         for concurrency in config.concurrency:
-            await bench.rewind()
-            pids = {"service": service.pid, "sandbox": bench.sandbox.pid}
-            result, cpu = await bench.measured(pids, drive(service, bench.workload.main, concurrency))
-            summary = run_summary(result, concurrency)
-            summary["cpu"] = cpu
-            summary["service_cpu_ms_per_invoice"] = cpu["ms_per_invoice"]["service"]
-            service_runs.append(summary)
-            say(describe("service", summary))
+            pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
+            for _ in range(config.throughput_rounds):
+                await bench.rewind()
+                pids = {"service": service.pid, "sandbox": bench.sandbox.pid}
+                result, cpu = await bench.measured(pids, drive(service, bench.workload.main, concurrency))
+                summary = run_summary(result, concurrency)
+                summary["cpu"] = cpu
+                summary["service_cpu_ms_per_invoice"] = cpu["ms_per_invoice"]["service"]
+                say(describe("service", summary))
 
-            await bench.rewind()
-            baseline = await bench.run_baseline(
-                bench.workload.main, concurrency, warmup=bench.workload.warmup
+                await bench.rewind()
+                baseline = await bench.run_baseline(
+                    bench.workload.main, concurrency, warmup=bench.workload.warmup
+                )
+                say(describe("baseline", baseline))
+                pairs.append((summary, baseline))
+            chosen = median_pair(pairs)
+            service_runs.append(pairs[chosen][0])
+            baseline_runs.append(pairs[chosen][1])
+            rounds.append(
+                {
+                    "concurrency": concurrency,
+                    "ratios": [round(ratio(s, b), 3) for s, b in pairs],
+                    "service_cpu_ms_per_invoice": [s["service_cpu_ms_per_invoice"] for s, _ in pairs],
+                    "postgres_cpu_ms_per_invoice": [
+                        [
+                            s["cpu"]["ms_per_invoice"].get("postgres"),
+                            b["cpu"]["ms_per_invoice"].get("postgres"),
+                        ]
+                        for s, b in pairs
+                    ],
+                    "chosen": chosen,
+                }
             )
-            baseline_runs.append(baseline)
-            say(describe("baseline", baseline))
         measured = {run["concurrency"]: run for run in service_runs}
         if PROFILE_CONCURRENCY in measured and profile.available():
             components = await _profile(bench, service, measured[PROFILE_CONCURRENCY])
     finally:
         await service.stop()
     ratios = {
-        str(s["concurrency"]): round(s["invoices_per_s"] / b["invoices_per_s"], 3)
-        if b["invoices_per_s"]
-        else None
+        str(s["concurrency"]): round(ratio(s, b), 3) if b["invoices_per_s"] else None
         for s, b in zip(service_runs, baseline_runs, strict=True)
     }
     return {
         "service": service_runs,
         "baseline": baseline_runs,
         "ratio_by_concurrency": ratios,
+        "rounds": rounds,
         "service_cpu_by_component": components,
     }
+
+
+def ratio(service: dict[str, Any], baseline: dict[str, Any]) -> float:
+    return (
+        float(service["invoices_per_s"] / baseline["invoices_per_s"]) if baseline["invoices_per_s"] else 0.0
+    )
+
+
+def median_pair(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> int:
+    """The index of the (service, baseline) pair whose throughput ratio is the median (the lower
+    of the two middle ones for an even count: the less flattering)."""
+    order = sorted(range(len(pairs)), key=lambda index: ratio(*pairs[index]))
+    return order[(len(order) - 1) // 2]
 
 
 async def _profile(bench: Bench, service: ServiceProcess, run: dict[str, Any]) -> dict[str, Any] | None:

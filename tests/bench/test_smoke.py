@@ -78,6 +78,11 @@ def test_throughput_and_baseline_invoice_every_charge(quick_run: tuple[dict[str,
             assert _quantiles_ordered(run["latency_ms"])
     for ratio in throughput["ratio_by_concurrency"].values():
         assert ratio > 0
+    # Quick runs make one round per concurrency, and the round is the one reported.
+    assert [entry["concurrency"] for entry in throughput["rounds"]] == results["config"]["concurrency"]
+    for entry in throughput["rounds"]:
+        assert len(entry["ratios"]) == 1 and entry["chosen"] == 0
+        assert entry["ratios"][0] == throughput["ratio_by_concurrency"][str(entry["concurrency"])]
     assert throughput["service"][0]["cpu"]["ms_per_invoice"]["service"] > 0
 
 
