@@ -190,3 +190,9 @@ def slope_per_1000(xs: Sequence[float], ys: Sequence[float]) -> float | None:
         return None
     covariance = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True))
     return round(covariance / variance * 1000, 3)
+
+
+def median_index(values: list[float]) -> int:
+    """The index of the median of `values` (the lower of the two middle ones for an even count)."""
+    order = sorted(range(len(values)), key=lambda index: values[index])
+    return order[(len(order) - 1) // 2]

@@ -168,6 +168,24 @@ def _relative(path: Path) -> str:
         return str(path)
 
 
+def _cost_rounds_line(cost: dict[str, Any]) -> list[str]:
+    """Every round's CPU ratio of the cost section when it ran more than one (rows are the median's)."""
+    ratios_by_lines = {
+        lines: entry.get("cpu_ratio_by_round") or [] for lines, entry in cost["by_line_count"].items()
+    }
+    if not any(len(ratios) > 1 for ratios in ratios_by_lines.values()):
+        return []
+    listed = "; ".join(
+        f"{lines} line(s): " + ", ".join(_value(value, 2) for value in ratios)
+        for lines, ratios in ratios_by_lines.items()
+    )
+    return [
+        f"{cost.get('rounds')} rounds (service, then baseline); each row is the round with the median "
+        f"CPU ratio. Service / baseline CPU by round: {listed}.",
+        "",
+    ]
+
+
 def _rounds_line(rounds: list[dict[str, Any]]) -> list[str]:
     """Every round's ratio when a concurrency was run more than once (the row is the median's)."""
     if not rounds or all(len(entry["ratios"]) < 2 for entry in rounds):
@@ -326,6 +344,7 @@ def markdown(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
             [[cell.replace("s: ", ": ") for cell in row] for row in rows],
         )
         out.append("")
+        out += _cost_rounds_line(cost)
     waiting = results.get("waiting")
     if waiting:
         out += ["### Waiting scales (deployed polling: 0.5 s, x1.5, max 5 s)", ""]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bench import profile
 from bench.config import say
 from bench.load import drive, run_summary
+from bench.measure import median_index
 
 # The concurrency at which the service is sampled for the CPU-by-component table (in unmeasured runs
 # after the measured ones), and for how long.
@@ -92,8 +93,7 @@ def ratio(service: dict[str, Any], baseline: dict[str, Any]) -> float:
 def median_pair(pairs: list[tuple[dict[str, Any], dict[str, Any]]]) -> int:
     """The index of the (service, baseline) pair whose throughput ratio is the median (the lower
     of the two middle ones for an even count: the less flattering)."""
-    order = sorted(range(len(pairs)), key=lambda index: ratio(*pairs[index]))
-    return order[(len(order) - 1) // 2]
+    return median_index([ratio(service, baseline) for service, baseline in pairs])
 
 
 async def _profile(bench: Bench, service: ServiceProcess, run: dict[str, Any]) -> dict[str, Any] | None:

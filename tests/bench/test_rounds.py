@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report import _rounds_line
+from bench.report import _cost_rounds_line, _rounds_line
 from bench.run import parse_args
+from bench.sections.cost import cpu_ratio
 from bench.sections.throughput import median_pair
 
 
@@ -43,3 +44,16 @@ def test_rounds_are_three_in_a_full_run_one_in_a_quick_one_and_settable() -> Non
     assert parse_args([]).throughput_rounds == 3
     assert parse_args(["--quick"]).throughput_rounds == 1
     assert parse_args(["--rounds", "2"]).throughput_rounds == 2
+
+
+def test_the_cost_sections_rounds_are_judged_on_the_cpu_ratio() -> None:
+    assert cpu_ratio({"cpu_ms_per_invoice": 3.0}, {"cpu_ms_per_invoice": 2.0}) == 1.5
+    assert cpu_ratio({"cpu_ms_per_invoice": 3.0}, {"cpu_ms_per_invoice": None}) == float("inf")
+    cost = {
+        "rounds": 3,
+        "by_line_count": {"1": {"cpu_ratio_by_round": [1.5, 1.7, 1.6]}, "25": {"cpu_ratio_by_round": [1.2]}},
+    }
+    line = _cost_rounds_line(cost)[0]
+    assert line.startswith("3 rounds (service, then baseline)")
+    assert "1 line(s): 1.50, 1.70, 1.60; 25 line(s): 1.20" in line
+    assert _cost_rounds_line({"by_line_count": {"1": {"cpu_ratio_by_round": [1.5]}}}) == []
