@@ -13,7 +13,7 @@ from pathlib import Path
 
 from api.paths import MIGRATIONS_DIR, PROJECT_ROOT, SCHEMA_PATH
 from devkit.databases import create_database, drop_database
-from devkit.schema_check import check_client, check_migrations, node_dsn
+from devkit.schema_check import check_client, check_migrations, check_service_migrations, node_dsn
 
 DRIFT = "\nmodel drift_probe {\n  id Int @id\n}\n"
 
@@ -34,6 +34,36 @@ def test_node_dsn_gives_unix_socket_dsns_a_host() -> None:
         == "postgresql://postgres@localhost/db?host=/tmp/pg"
     )
     assert node_dsn("postgresql://postgres@127.0.0.1:5432/db") == "postgresql://postgres@127.0.0.1:5432/db"
+
+
+def _migrations(tmp_path: Path, script: str) -> Path:
+    folder = tmp_path / "migrations" / "20990101000000_probe"
+    folder.mkdir(parents=True)
+    (folder / "migration.sql").write_text(script, encoding="utf-8")
+    return folder.parent
+
+
+def test_a_migration_may_drop_an_index_of_the_services_own_tables(tmp_path: Path) -> None:
+    script = (
+        'DROP INDEX "invoice_request_status_updated_at_idx";\n'
+        'CREATE INDEX "invoice_request_id_idx" ON "invoice_request"("id");\n'
+    )
+    assert check_service_migrations(SCHEMA_PATH, _migrations(tmp_path, script)) == []
+
+
+def test_a_migration_may_not_drop_streamos_indexes_or_any_table(tmp_path: Path) -> None:
+    # An index of a streamOS table, a table of the service, and an ALTER of a streamOS table.
+    script = (
+        'DROP INDEX "uac_invoice_organization_id_document_number_idx";\n'
+        'DROP TABLE "invoice_request";\n'
+        'ALTER TABLE "uac_invoice" ADD COLUMN "x" TEXT;\n'
+    )
+    problems = check_service_migrations(SCHEMA_PATH, _migrations(tmp_path, script))
+    assert [problem.split("`")[1] for problem in problems] == [
+        'DROP INDEX "uac_invoice_organization_id_document_number_idx"',
+        'DROP TABLE "invoice_request"',
+        'ALTER TABLE "uac_invoice"',
+    ]
 
 
 def test_check_passes_on_the_committed_files(server_dsn: str, prisma_cli: Path) -> None:
