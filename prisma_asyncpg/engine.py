@@ -31,6 +31,33 @@ Output = type[BaseModel] | None
 Database = Any
 
 
+# find_unique plans kept at most (their keys come from code: where keys, include, output class).
+MAX_PLANS = 1024
+
+
+def _frozen(value: Any) -> Any:
+    """`include` as a hashable key, order kept (it orders the SQL); TypeError when it holds
+    something unhashable."""
+    if isinstance(value, Mapping) and not isinstance(value, Json):
+        return tuple((name, _frozen(item)) for name, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ("list", *(_frozen(item) for item in value))
+    hash(value)
+    return value
+
+
+def _plan_key(model: str, where: Args, include: Args | None, output: Output) -> tuple[Any, ...] | None:
+    """The key of find_unique's plan cache, or None when this call cannot use one: a `where` value
+    that is None, a filter object or Json (those change the SQL), or an unhashable `include`."""
+    for value in where.values():
+        if value is None or isinstance(value, (dict, Json)):
+            return None
+    try:
+        return (model, tuple(where), output, None if include is None else _frozen(include))
+    except TypeError:
+        return None
+
+
 class Engine(NestedWrites):
     """One database handle (pool, or the connection of a transaction) plus the shared caches."""
 
@@ -101,22 +128,28 @@ class Engine(NestedWrites):
     # -- reading -------------------------------------------------------------------------------
 
     async def find_unique(self, model: str, where: Args, include: Args | None, output: Output = None) -> Any:
-        include = self._include(model, include, output)
-        # Fast path for the commonest query, `where={"id": value}`: no shape to build at all.
-        plan = self.schema.unique_plans.get((model, *where)) if include is None else None
+        # Fast path for the commonest queries: `where` comparing unique fields with plain values,
+        # the same `include` and output class as a call before (an `include` that adds no
+        # parameters). No shape to build and no projection to merge: the plan holds the SQL.
+        key = _plan_key(model, where, include, output)
+        plan = self.schema.unique_plans.get(key) if key is not None else None
         if plan is not None:
             sql, fields = plan
-            values = list(where.values())
-            if not any(value is None or isinstance(value, (dict, Json)) for value in values):
-                params = [to_db(field, value) for field, value in zip(fields, values, strict=True)]
-                return self._decode(model, await self._call("fetchval", sql, params))
+            params = [to_db(field, value) for field, value in zip(fields, where.values(), strict=True)]
+            return self._decode(model, await self._call("fetchval", sql, params), output)
+        include = self._include(model, include, output)
         schema_model = self.schema.models[model]
         analyzer = Analyzer(self.schema)
         shape = analyzer.find(schema_model, {"where": where, "include": include}, unique=True)
         text = await self._value(analyzer, shape)
-        if include is None and self._plain_equalities(schema_model, where):
+        if (
+            key is not None
+            and len(analyzer.params) == len(where)
+            and len(self.schema.unique_plans) < MAX_PLANS
+            and self._plain_equalities(schema_model, where)
+        ):
             fields = tuple(schema_model.fields[name] for name in where)
-            self.schema.unique_plans[(model, *where)] = (self.statement(shape), fields)
+            self.schema.unique_plans[key] = (self.statement(shape), fields)
         return self._decode(model, text, output)
 
     @staticmethod

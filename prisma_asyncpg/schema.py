@@ -94,8 +94,8 @@ class Schema:
     enums: dict[str, Enum]
     # SQL rendered per query shape, shared by every client of this schema.
     statements: dict[tuple[Any, ...], str] = field(default_factory=dict)
-    # find_unique by plain equalities: (model, *field names) -> (SQL, fields of the parameters)
-    unique_plans: dict[tuple[str, ...], tuple[str, tuple[Field, ...]]] = field(default_factory=dict)
+    # find_unique's plans (engine.py): (model, where keys, output class, include) -> (SQL, where fields).
+    unique_plans: dict[tuple[Any, ...], tuple[str, tuple[Field, ...]]] = field(default_factory=dict)
 
     def model(self, name: str) -> Model:
         return self.models[name]

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from prisma_asyncpg.query import Analyzer
+
 from .factories import make_user, people
 from .generated.client_db import Prisma
 
@@ -136,3 +140,43 @@ async def test_relation_fields_named_like_their_models(client: Prisma) -> None:
     audit = await client.audit.find_first_or_raise(include={"Node": {"include": {"audit": True}}})
     assert audit.Node is not None and audit.Node.id == node.id
     assert audit.Node.audit is not None and [a.message for a in audit.Node.audit] == ["made"]
+
+
+async def test_find_unique_with_an_include_reuses_its_plan(
+    client: Prisma, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = await people(client)
+    include: Any = {"posts": {"order_by": {"views": "desc"}}, "profile": True}
+    first = await client.user.find_unique_or_raise(where={"id": users["ann"].id}, include=include)
+    # The second call with the same where keys and include builds no query shape at all.
+    built: list[object] = []
+    original = Analyzer.find
+
+    def counted(self: Analyzer, *args: Any, **kwargs: Any) -> Any:
+        built.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Analyzer, "find", counted)
+    again = await client.user.find_unique_or_raise(where={"id": users["ann"].id}, include=include)
+    bob = await client.user.find_unique_or_raise(where={"id": users["bob"].id}, include=include)
+    assert built == []
+    assert again == first and [post.title for post in again.posts or []] == ["Gamma", "beta", "Alpha"]
+    assert bob.name == "Bob" and [post.title for post in bob.posts or []] == ["Bob's post"]
+    # Another include (another order) is another plan, built once.
+    ascending = await client.user.find_unique_or_raise(
+        where={"id": users["ann"].id}, include={"posts": {"order_by": {"views": "asc"}}, "profile": True}
+    )
+    assert len(built) == 1
+    assert [post.title for post in ascending.posts or []] == ["Alpha", "beta", "Gamma"]
+
+
+async def test_an_include_with_parameters_is_compiled_every_time(client: Prisma) -> None:
+    users = await people(client)
+    ann = users["ann"].id
+    for take in (1, 2, 3):
+        found = await client.user.find_unique_or_raise(
+            where={"id": ann}, include={"posts": {"order_by": {"views": "asc"}, "take": take}}
+        )
+        assert [post.title for post in found.posts or []] == ["Alpha", "beta", "Gamma"][:take]
+    missing = await client.user.find_unique(where={"id": ann + 1000}, include={"posts": True})
+    assert missing is None
