@@ -17,13 +17,18 @@ from typing import Any
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def process_cpu_s(pid: int) -> float:
-    """utime + stime of a live process, in seconds (0 when it is gone)."""
+def process_times_s(pid: int) -> tuple[float, float]:
+    """(utime, stime) of a live process: seconds in user space and in the kernel (0 when it is gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return 0.0, 0.0
+    return int(fields[11]) / CLOCK_TICKS, int(fields[12]) / CLOCK_TICKS
+
+
+def process_cpu_s(pid: int) -> float:
+    """utime + stime of a live process, in seconds (0 when it is gone)."""
+    return sum(process_times_s(pid))
 
 
 def process_memory_kb(pid: int, key: str = "VmRSS") -> int:

@@ -1,9 +1,12 @@
 """Where the service's CPU goes, by component: py-spy samples of the running service (native frames
 included) sorted into components, each sample counted once, by its innermost recognisable frame.
 
-A sample counts where the service was running or runnable: time it waited for the CPU after a
-write woke the process it writes to (PostgreSQL, the stand-in) shows as "socket writes", so that
-row overstates CPU; `/proc` (the section above) has the exact CPU per process.
+Time in the kernel is taken from `/proc` instead: py-spy counts a sample wherever the process is
+running or runnable, and a write that wakes the process it writes to (PostgreSQL, the stand-in)
+drew up to a quarter of the samples at concurrency 16 while the kernel's own count (stime) was
+under a tenth of the service's CPU. So the table's kernel row is the stime share measured while
+sampling, and the other rows split the user-space share (utime) by the samples not in a system
+call.
 
 `python -m bench.profile --pid PID [--seconds S]` prints the table for any running service process;
 `python -m bench` adds it to its report (the "Where the service's CPU goes" section) from a sample
@@ -23,11 +26,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from bench.measure import process_times_s
+
 # (component, does this frame belong to it?) in the order a sample is tested, innermost frame first.
 # GC is tested on the whole stack first: a collection runs inside whatever allocated.
 Matcher = Callable[[str], bool]
+SYSCALL = "socket writes (kernel)"
 COMPONENTS: list[tuple[str, Matcher]] = [
-    ("socket writes (kernel)", lambda f: f.startswith(("write (libc", "writev (libc", "send", "__send"))),
+    (SYSCALL, lambda f: f.startswith(("write (libc", "writev (libc", "send", "__send"))),
     ("JSON", lambda f: "(json/" in f or "scanstring" in f or "encoder_listencode" in f),
     ("pydantic", lambda f: "(pydantic" in f or "pydantic_core" in f),
     ("asyncpg", lambda f: "(asyncpg" in f or "protocol.c" in f or "pgproto" in f),
@@ -41,6 +47,7 @@ COMPONENTS: list[tuple[str, Matcher]] = [
 ]
 GC = "garbage collector"
 OTHER = "other"
+KERNEL = "kernel (system calls; /proc stime)"
 
 
 def _is_gc(frame: str) -> bool:
@@ -61,8 +68,12 @@ def component_of(stack: list[str]) -> str | None:
     return OTHER
 
 
-def shares(raw_lines: Iterable[str]) -> dict[str, float]:
-    """Each component's share of the samples, from py-spy's raw (collapsed) output: `a;b;c N`."""
+def shares(raw_lines: Iterable[str], kernel_share: float | None = None) -> dict[str, float]:
+    """Each component's share of the samples, from py-spy's raw (collapsed) output: `a;b;c N`.
+
+    With `kernel_share` (stime / (utime + stime) over the sampling, from /proc) the kernel gets
+    that share and the samples in a system call are left out of the others, which split the rest.
+    """
     counts: Counter[str] = Counter()
     for line in raw_lines:
         line = line.strip()
@@ -70,17 +81,21 @@ def shares(raw_lines: Iterable[str]) -> dict[str, float]:
             continue
         stack, _, count = line.rpartition(" ")
         component = component_of(stack.split(";"))
-        if component is not None:
+        if component is not None and not (kernel_share is not None and component == SYSCALL):
             counts[component] += int(count)
     total = sum(counts.values())
     if total == 0:
         return {}
-    return {name: count / total for name, count in counts.most_common()}
+    if kernel_share is None:
+        return {name: count / total for name, count in counts.most_common()}
+    user = 1.0 - kernel_share
+    found = {name: user * count / total for name, count in counts.most_common()}
+    return dict(sorted({**found, KERNEL: kernel_share}.items(), key=lambda item: -item[1]))
 
 
 def table(component_shares: dict[str, float], cpu_ms_per_invoice: float | None) -> str:
-    """The markdown table: share of the service's samples and, given its CPU per invoice, ms."""
-    lines = ["| Component | Share of samples | ms per invoice |", "|---|---|---|"]
+    """The markdown table: each component's share of the service's CPU and, given its CPU per invoice, ms."""
+    lines = ["| Component | Share of CPU | ms per invoice |", "|---|---|---|"]
     for name, share in component_shares.items():
         ms = f"{share * cpu_ms_per_invoice:.2f}" if cpu_ms_per_invoice is not None else "-"
         lines.append(f"| {name} | {share:.1%} | {ms} |")
@@ -119,6 +134,16 @@ async def sample(pid: int, seconds: float, rate: int = 200) -> list[str]:
         return output.read_text().splitlines()
 
 
+async def sample_with_kernel_share(pid: int, seconds: float) -> tuple[list[str], float | None]:
+    """py-spy's samples of `pid` and the share of its CPU spent in the kernel meanwhile (None
+    when it spent none it could count)."""
+    user_before, system_before = process_times_s(pid)
+    raw = await sample(pid, seconds)
+    user_after, system_after = process_times_s(pid)
+    user, system = user_after - user_before, system_after - system_before
+    return raw, (system / (user + system) if user + system > 0 else None)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--pid", type=int, required=True, help="the service process to sample")
@@ -127,8 +152,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not available():
         sys.exit("py-spy is not installed: pip install py-spy (it is in the bench extra)")
-    raw = asyncio.run(sample(args.pid, args.seconds))
-    print(table(shares(raw), args.cpu_ms_per_invoice))
+    raw, kernel_share = asyncio.run(sample_with_kernel_share(args.pid, args.seconds))
+    print(table(shares(raw, kernel_share), args.cpu_ms_per_invoice))
 
 
 if __name__ == "__main__":

@@ -306,7 +306,8 @@ def markdown(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:
         if components:
             title = (
                 f"### Where the service's CPU goes (concurrency {components['concurrency']}, "
-                f"{components['samples']} py-spy samples, native frames)"
+                f"{components['samples']} py-spy samples, native frames"
+                + ("; kernel time from /proc)" if components.get("kernel_share") is not None else ")")
             )
             out += [title, "", profile_table(components["shares"], components["cpu_ms_per_invoice"]), ""]
     cost = results.get("cost")

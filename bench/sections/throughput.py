@@ -102,7 +102,7 @@ async def _profile(bench: Bench, service: ServiceProcess, run: dict[str, Any]) -
     which halved the service's throughput in the run it sampled and gave it a tail of seconds."""
     concurrency = run["concurrency"]
     say(f"profile: py-spy samples of the service for {PROFILE_SECONDS:.0f} s at concurrency {concurrency}")
-    sampling = asyncio.create_task(profile.sample(service.pid, PROFILE_SECONDS))
+    sampling = asyncio.create_task(profile.sample_with_kernel_share(service.pid, PROFILE_SECONDS))
     while not sampling.done():
         await bench.rewind()
         await drive(service, bench.workload.main, concurrency)
@@ -110,18 +110,19 @@ async def _profile(bench: Bench, service: ServiceProcess, run: dict[str, Any]) -
 
 
 async def _components(
-    sampling: asyncio.Task[list[str]], concurrency: int, cpu_ms_per_invoice: float | None
+    sampling: asyncio.Task[tuple[list[str], float | None]], concurrency: int, cpu_ms_per_invoice: float | None
 ) -> dict[str, Any] | None:
     """The service's CPU by component from the samples taken during the run (None if py-spy failed)."""
     try:
-        samples = await sampling
+        samples, kernel_share = await sampling
     except RuntimeError as failure:
         say(f"no CPU-by-component table: {failure}")
         return None
     return {
         "concurrency": concurrency,
         "samples": sum(int(line.rpartition(" ")[2]) for line in samples if line.strip()),
-        "shares": profile.shares(samples),
+        "shares": profile.shares(samples, kernel_share),
+        "kernel_share": None if kernel_share is None else round(kernel_share, 4),
         "cpu_ms_per_invoice": cpu_ms_per_invoice,
     }
 

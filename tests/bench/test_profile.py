@@ -1,0 +1,38 @@
+"""bench.profile: samples sorted into components, the kernel's share taken from /proc."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bench import profile
+from bench.measure import process_times_s
+
+# py-spy's raw format: frames outermost first, then the count.
+SAMPLES = [
+    "run (asyncio/runners.py:118);create_invoice (api/invoices/router.py:76);write (libc.so.6) 50",
+    "run (asyncio/runners.py:118);create_invoice (api/invoices/router.py:76) 30",
+    "run (asyncio/runners.py:118);model_validate_json (pydantic/main.py:847) 10",
+    "run (asyncio/runners.py:118);epoll_wait (libc.so.6) 500",
+]
+
+
+def test_samples_are_charged_to_their_innermost_component_and_waits_are_left_out() -> None:
+    assert profile.shares(SAMPLES) == pytest.approx(
+        {profile.SYSCALL: 50 / 90, "service logic": 30 / 90, "pydantic": 10 / 90}
+    )
+
+
+def test_with_the_kernel_share_the_kernel_row_is_it_and_the_others_split_the_rest() -> None:
+    shares = profile.shares(SAMPLES, kernel_share=0.1)
+    assert shares == pytest.approx({"service logic": 0.9 * 0.75, "pydantic": 0.9 * 0.25, profile.KERNEL: 0.1})
+    assert list(shares) == ["service logic", "pydantic", profile.KERNEL]  # largest first
+    assert profile.SYSCALL not in shares and sum(shares.values()) == pytest.approx(1.0)
+
+
+def test_process_times_split_user_and_kernel_time() -> None:
+    user, system = process_times_s(os.getpid())
+    assert user > 0 and system >= 0
+    assert sum(os.times()[:2]) >= user + system - 0.05  # /proc agrees with the process's own count
+    assert process_times_s(2**22 + 12345) == (0.0, 0.0)  # no such process
