@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 
 from bench import profile
-from bench.measure import process_times_s
+from bench.measure import process_cpu_s, process_times_s
 
 # py-spy's raw format: frames outermost first, then the count.
 SAMPLES = [
@@ -36,3 +38,31 @@ def test_process_times_split_user_and_kernel_time() -> None:
     assert user > 0 and system >= 0
     assert sum(os.times()[:2]) >= user + system - 0.05  # /proc agrees with the process's own count
     assert process_times_s(2**22 + 12345) == (0.0, 0.0)  # no such process
+
+
+def test_process_cpu_counts_every_thread_in_nanoseconds() -> None:
+    def burn(until: float) -> None:
+        while time.thread_time() < until:
+            pass
+
+    # Finer than clock ticks: two readings a few microseconds apart differ by less than a tick.
+    first, second = process_cpu_s(os.getpid()), process_cpu_s(os.getpid())
+    assert 0 <= second - first < 0.01 and first != round(first, 2)
+    before = process_cpu_s(os.getpid())
+    burned, release = threading.Event(), threading.Event()
+
+    def run_and_wait() -> None:
+        burn(time.thread_time() + 0.05)
+        burned.set()
+        release.wait()  # alive while measured: schedstat counts live threads
+
+    worker = threading.Thread(target=run_and_wait)
+    worker.start()
+    try:
+        assert burned.wait(10)
+        spent = process_cpu_s(os.getpid()) - before
+    finally:
+        release.set()
+        worker.join()
+    assert 0.05 <= spent < 5  # the other thread's time is counted
+    assert process_cpu_s(2**22 + 12345) == 0.0
