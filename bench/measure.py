@@ -35,16 +35,18 @@ def process_cpu_s(pid: int) -> float:
     idle, it added a tick's doubt per backend. schedstat leaves out threads that ended (stat keeps
     them): the processes measured here keep theirs (event loops, executors that keep threads).
     """
+    total_ns = 0
     try:
-        return (
-            sum(
-                int((task / "schedstat").read_text().split()[0])
-                for task in Path(f"/proc/{pid}/task").iterdir()
-            )
-            / 1e9
-        )
-    except (OSError, ValueError, IndexError):
-        return sum(process_times_s(pid))
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        tasks = []
+    for task in tasks:
+        try:
+            total_ns += int((task / "schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue  # a thread that ended meanwhile
+    # 0 where the process is gone or the kernel keeps no schedstat (it reads "0 0 0"): stat says.
+    return total_ns / 1e9 if total_ns else sum(process_times_s(pid))
 
 
 def process_memory_kb(pid: int, key: str = "VmRSS") -> int:

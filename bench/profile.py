@@ -49,6 +49,31 @@ GC = "garbage collector"
 OTHER = "other"
 KERNEL = "kernel (system calls; /proc stime)"
 
+# C library wrappers of system calls, as py-spy names the innermost native frame of a sample taken
+# inside one (with or without glibc's `__libc_` / `__GI_` prefixes).
+# fmt: off
+_SYSCALL_WRAPPERS = frozenset({
+    "read", "readv", "pread64", "write", "writev", "pwrite64",  # reading and writing
+    "send", "sendto", "sendmsg", "recv", "recvfrom", "recvmsg", "accept", "accept4", "connect",
+    "getsockopt", "setsockopt", "getsockname", "getpeername", "shutdown", "socket",  # sockets
+    "epoll_ctl", "epoll_wait", "epoll_pwait", "poll", "select", "futex", "futex_wait",
+    "futex_abstimed_wait_common", "nanosleep", "clock_nanosleep", "sched_yield",  # waiting
+    "openat", "open64", "close", "fstat", "fstat64", "newfstatat", "statx", "ioctl", "fcntl",
+    "fcntl64", "madvise", "mmap", "mmap64", "munmap", "mprotect", "brk",  # files and memory
+    "syscall", "getrandom", "getpid", "kill", "tgkill",
+})
+# fmt: on
+
+
+def in_system_call(frame: str) -> bool:
+    """Whether a native frame is a C library system-call wrapper (`write (libc.so.6)`, ...)."""
+    name, _, where = frame.partition(" (")
+    if "libc" not in where and "libpthread" not in where:
+        return False
+    for prefix in ("__GI_", "__libc_", "__"):
+        name = name.removeprefix(prefix)
+    return name in _SYSCALL_WRAPPERS
+
 
 def _is_gc(frame: str) -> bool:
     return "gc_collect" in frame or "collect_with_callback" in frame
@@ -72,7 +97,8 @@ def shares(raw_lines: Iterable[str], kernel_share: float | None = None) -> dict[
     """Each component's share of the samples, from py-spy's raw (collapsed) output: `a;b;c N`.
 
     With `kernel_share` (stime / (utime + stime) over the sampling, from /proc) the kernel gets
-    that share and the samples in a system call are left out of the others, which split the rest.
+    that share, the samples whose innermost frame is a system call are left out, and the others
+    split the rest.
     """
     counts: Counter[str] = Counter()
     for line in raw_lines:
@@ -80,8 +106,11 @@ def shares(raw_lines: Iterable[str], kernel_share: float | None = None) -> dict[
         if not line:
             continue
         stack, _, count = line.rpartition(" ")
-        component = component_of(stack.split(";"))
-        if component is not None and not (kernel_share is not None and component == SYSCALL):
+        frames = stack.split(";")
+        if kernel_share is not None and frames and in_system_call(frames[-1]):
+            continue  # the kernel's time is kernel_share, measured
+        component = component_of(frames)
+        if component is not None:
             counts[component] += int(count)
     total = sum(counts.values())
     if total == 0:

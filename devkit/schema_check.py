@@ -169,40 +169,42 @@ def check_baseline(
     ]
 
 
-# A statement that would change or remove something that exists: DROP ..., ALTER TABLE/TYPE "name".
+# A statement that would change or remove something that exists: DROP ..., ALTER TABLE/TYPE/INDEX.
 _CHANGING_STATEMENT = re.compile(
-    r'^\s*(DROP\s+(\w+)(?:\s+IF\s+EXISTS)?\s+"(\w+)"|ALTER\s+(?:TABLE|TYPE)\s+"(\w+)")', re.I | re.M
+    r'^\s*((DROP|ALTER)\s+(\w+)(?:\s+CONCURRENTLY)?(?:\s+IF\s+EXISTS)?(?:\s+ONLY)?\s+"(\w+)")',
+    re.I | re.M,
+)
+# Where each index was made: `CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] "name" ON "table"`.
+_CREATE_INDEX = re.compile(
+    r'^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"(\w+)"'
+    r'\s+ON\s+(?:ONLY\s+)?"(\w+)"',
+    re.I | re.M,
 )
 
 
 def check_service_migrations(schema: Path = SCHEMA_PATH, migrations: Path = MIGRATIONS_DIR) -> list[str]:
-    """The service's migrations never drop or alter one of streamOS's tables or types, and drop
-    nothing of their own but indexes of the service's tables (an index holds no data)."""
+    """The service's migrations never drop or alter one of streamOS's tables, types or indexes, and
+    drop nothing of their own but indexes an earlier migration made on a service table (an index
+    holds no data)."""
     text = schema.read_text(encoding="utf-8")
     streamos = block_names(streamos_schema(text))
     own_tables = block_names(text) - streamos
     problems = []
+    index_tables: dict[str, str] = {}  # index -> its table, from the migrations read so far
     for migration in read_migrations(migrations):
-        if migration.name == BASELINE:
-            continue
-        for match in _CHANGING_STATEMENT.finditer(migration.script):
-            kind, name = (match.group(2) or "").upper(), match.group(3) or match.group(4)
-            if kind == "INDEX" and _table_of_index(name, streamos | own_tables) in own_tables:
-                continue
-            if name in streamos or kind:
-                problems.append(
-                    f"{migration.name}: `{match.group(0).strip()}` changes what streamOS owns or drops "
-                    "something; the service's migrations only add their own objects, and drop only "
-                    "indexes of the service's own tables"
-                )
+        if migration.name != BASELINE:
+            for match in _CHANGING_STATEMENT.finditer(migration.script):
+                verb, kind, name = match.group(2).upper(), match.group(3).upper(), match.group(4)
+                if kind == "INDEX" and index_tables.get(name) in own_tables:
+                    continue
+                if verb == "DROP" or kind == "INDEX" or name in streamos:
+                    problems.append(
+                        f"{migration.name}: `{match.group(0).strip()}` changes what streamOS owns or "
+                        "drops something; the service's migrations only add their own objects, and "
+                        "drop only indexes they made on the service's own tables"
+                    )
+        index_tables.update(_CREATE_INDEX.findall(migration.script))
     return problems
-
-
-def _table_of_index(index: str, tables: set[str]) -> str | None:
-    """The table an index named by Prisma's convention (`<table>_<columns>_idx|key`) belongs to:
-    the longest table name it starts with, so that `invoice_request_...` is not read as `invoice`'s."""
-    owners = [table for table in tables if index.startswith(f"{table}_")]
-    return max(owners, key=len) if owners else None
 
 
 def migration_name(text: str) -> str:

@@ -173,7 +173,7 @@ async def test_find_unique_with_an_include_reuses_its_plan(
 async def test_an_include_with_parameters_is_compiled_every_time(client: Prisma) -> None:
     users = await people(client)
     ann = users["ann"].id
-    for take in (1, 2, 3):
+    for take in (1, 1, 2, 2, 3):  # repeated: a second call must not reuse a plan without take
         found = await client.user.find_unique_or_raise(
             where={"id": ann}, include={"posts": {"order_by": {"views": "asc"}, "take": take}}
         )

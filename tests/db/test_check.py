@@ -37,32 +37,40 @@ def test_node_dsn_gives_unix_socket_dsns_a_host() -> None:
 
 
 def _migrations(tmp_path: Path, script: str) -> Path:
-    folder = tmp_path / "migrations" / "20990101000000_probe"
-    folder.mkdir(parents=True)
-    (folder / "migration.sql").write_text(script, encoding="utf-8")
-    return folder.parent
+    """The committed migrations and, after them, one whose script is `script`."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, folder)
+    (folder / "29990101000000_probe").mkdir()
+    (folder / "29990101000000_probe" / "migration.sql").write_text(script, encoding="utf-8")
+    return folder
 
 
-def test_a_migration_may_drop_an_index_of_the_services_own_tables(tmp_path: Path) -> None:
+def test_a_migration_may_drop_an_index_made_on_the_services_own_tables(tmp_path: Path) -> None:
     script = (
-        'DROP INDEX "invoice_request_status_updated_at_idx";\n'
+        'DROP INDEX "invoice_request_status_created_at_idx";\n'
         'CREATE INDEX "invoice_request_id_idx" ON "invoice_request"("id");\n'
+        'ALTER INDEX "invoice_request_charge_id_idx" RENAME TO "invoice_request_charge_idx";\n'
     )
     assert check_service_migrations(SCHEMA_PATH, _migrations(tmp_path, script)) == []
 
 
-def test_a_migration_may_not_drop_streamos_indexes_or_any_table(tmp_path: Path) -> None:
-    # An index of a streamOS table, a table of the service, and an ALTER of a streamOS table.
+def test_a_migration_may_not_drop_streamos_indexes_unknown_indexes_or_any_table(tmp_path: Path) -> None:
     script = (
-        'DROP INDEX "uac_invoice_organization_id_document_number_idx";\n'
+        # A streamOS index (made by the baseline), one no migration made (whose table is unknown,
+        # whatever its name says), a table of the service's, a streamOS table and index altered.
+        'DROP INDEX CONCURRENTLY "uac_invoice_organization_id_document_number_idx";\n'
+        'DROP INDEX "invoice_request_made_elsewhere_idx";\n'
         'DROP TABLE "invoice_request";\n'
-        'ALTER TABLE "uac_invoice" ADD COLUMN "x" TEXT;\n'
+        'ALTER TABLE ONLY "uac_invoice" ADD COLUMN "x" TEXT;\n'
+        'ALTER INDEX "uac_invoice_organization_id_document_number_idx" RENAME TO "x";\n'
     )
     problems = check_service_migrations(SCHEMA_PATH, _migrations(tmp_path, script))
     assert [problem.split("`")[1] for problem in problems] == [
-        'DROP INDEX "uac_invoice_organization_id_document_number_idx"',
+        'DROP INDEX CONCURRENTLY "uac_invoice_organization_id_document_number_idx"',
+        'DROP INDEX "invoice_request_made_elsewhere_idx"',
         'DROP TABLE "invoice_request"',
-        'ALTER TABLE "uac_invoice"',
+        'ALTER TABLE ONLY "uac_invoice"',
+        'ALTER INDEX "uac_invoice_organization_id_document_number_idx"',
     ]
 
 
