@@ -13,6 +13,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel
 
+from api.invoices.schemas import InvoiceLineOut
 from prisma import bases, enums
 
 
@@ -46,13 +47,9 @@ class RequestRow(bases.Baseinvoice_request):
     completed_at: datetime.datetime | None = None
 
 
-class StoredLineRow(bases.Baseuac_line_item):
-    id: str
-    description: str | None
-    quantity: float | None
-    unit_amount: float | None
-    total_amount: Decimal | None
-    item_id: str | None
+class StoredLineRow(bases.Baseuac_line_item, InvoiceLineOut):
+    """A uac_line_item with the columns of the answer's line (its fields are InvoiceLineOut's): an
+    InvoiceOut takes these rows as its lines as they are, pydantic validates them once, when read."""
 
 
 class StoredInvoiceRow(bases.Baseacc_uac_invoice):

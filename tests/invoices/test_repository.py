@@ -14,6 +14,7 @@ import pytest
 
 from api.db.pool import create_pool
 from api.invoices import repository as repo
+from api.invoices.schemas import InvoiceOut
 from api.rutter.schemas import RutterInvoice
 from prisma import Prisma
 from prisma.errors import UniqueViolationError
@@ -184,6 +185,13 @@ async def test_write_back_stores_invoice_lines_and_completion_in_one_statement(
     assert [line.total_amount for line in stored.lines] == [Decimal("1234567.89"), Decimal("0.30")]
     row = await seeded.fetchrow("SELECT total_amount FROM acc_uac_invoice WHERE id = $1", stored.invoice.id)
     assert row is not None and row["total_amount"] == Decimal("1234568.19")
+    # The answer's lines are the rows read back, taken as they are (validated once, when read), by
+    # the write-back and by a later read of the invoice alike.
+    loaded = await repo.load_invoice(client(seeded), stored.invoice.id)
+    assert loaded is not None and loaded[1] == stored.lines
+    for invoice, lines in ((stored.invoice, stored.lines), loaded):
+        answer = InvoiceOut.from_rows(invoice, lines)
+        assert all(out is line for out, line in zip(answer.line_items, lines, strict=True))
 
 
 async def test_the_job_id_is_recorded_without_changing_the_sessions_commit_setting(
