@@ -4,9 +4,12 @@ parameter handling, and every request gets the answer and the values FastAPI's h
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
+import fastapi
 import fastapi.routing
+import httpx
 import pytest
 
 from api.invoices import router
@@ -127,3 +130,65 @@ async def test_a_well_formed_request_skips_fastapis_parameter_handling(
     status, _ = await post(harness, JSON, body(surprise=1), None)
     assert status == 422
     assert len(solved) == 1  # the refused one took FastAPI's handler
+
+
+class _Service:
+    async def create(self, body: CreateInvoiceRequest, key: str | None) -> Answer:
+        return Answer(201, EmailOutcome(status="SKIPPED"))
+
+
+def _bare_app(monkeypatch: pytest.MonkeyPatch, **inclusion: Any) -> tuple[fastapi.FastAPI, list[object]]:
+    """The invoice router alone in an app (included with `inclusion`), its service a stub, and the
+    requests FastAPI's handler solved parameters for."""
+    monkeypatch.setattr(router, "invoice_service", lambda request: _Service())
+    solved: list[object] = []
+    solve = fastapi.routing.solve_dependencies  # type: ignore[attr-defined]
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        solved.append(kwargs.get("request"))
+        return await solve(*args, **kwargs)
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", counted)
+    app = fastapi.FastAPI()
+    app.include_router(router.router, **inclusion)
+    return app, solved
+
+
+async def _post_valid(app: fastapi.FastAPI) -> int:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        response = await client.post("/invoices", content=VALID, headers={"Content-Type": JSON})
+    return response.status_code
+
+
+async def test_the_short_way_is_taken_by_the_bare_router(monkeypatch: pytest.MonkeyPatch) -> None:
+    app, solved = _bare_app(monkeypatch)
+    assert await _post_valid(app) == 201
+    assert solved == []
+
+
+async def test_dependencies_of_an_inclusion_are_never_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse() -> None:
+        raise fastapi.HTTPException(status_code=418, detail="the inclusion's dependency ran")
+
+    app, solved = _bare_app(monkeypatch, dependencies=[fastapi.Depends(refuse)])
+    assert await _post_valid(app) == 418
+    assert len(solved) == 1
+
+
+async def test_fastapis_body_limit_keeps_fastapis_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    app, solved = _bare_app(monkeypatch, max_body_size=10_000)
+    assert await _post_valid(app) == 201
+    assert len(solved) == 1
+
+
+async def test_shorter_python_integers_keep_fastapis_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    # json.loads (FastAPI's) then refuses integers pydantic's parser reads: FastAPI's way decides.
+    app, solved = _bare_app(monkeypatch)
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(640)
+    try:
+        assert await _post_valid(app) == 201
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert len(solved) == 1

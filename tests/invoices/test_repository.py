@@ -186,7 +186,7 @@ async def test_write_back_stores_invoice_lines_and_completion_in_one_statement(
     row = await seeded.fetchrow("SELECT total_amount FROM acc_uac_invoice WHERE id = $1", stored.invoice.id)
     assert row is not None and row["total_amount"] == Decimal("1234568.19")
     # Each line as Rutter gave it; the fields it left out or sent as null are NULL.
-    lines = await seeded.fetch(
+    rows = await seeded.fetch(
         "SELECT provider_entity_id, description, quantity, unit_amount, total_amount, tax_amount,"
         " account_id, discount_percentage, sort_order FROM uac_line_item"
         " WHERE acc_uac_invoice_id = $1 ORDER BY sort_order",
@@ -194,7 +194,7 @@ async def test_write_back_stores_invoice_lines_and_completion_in_one_statement(
     )
     fee = (PLATFORM_FEE_RUTTER_ITEM_ID, "Platform fee", 1.0, 1234567.89, Decimal("1234567.89"))
     usage = (API_CALLS_RUTTER_ITEM_ID, "Usage", 3.0, 0.1, Decimal("0.30"))
-    assert [tuple(line) for line in lines] == [(*fee, None, None, None, 0), (*usage, None, None, None, 1)]
+    assert [tuple(row) for row in rows] == [(*fee, None, None, None, 0), (*usage, None, None, None, 1)]
     # The answer's lines are the rows read back, taken as they are (validated once, when read), by
     # the write-back and by a later read of the invoice alike.
     loaded = await repo.load_invoice(client(seeded), stored.invoice.id)
