@@ -194,11 +194,31 @@ def _rounds_line(rounds: list[dict[str, Any]]) -> list[str]:
         f"{entry['concurrency']}: " + ", ".join(_value(value, 2) for value in entry["ratios"])
         for entry in rounds
     )
-    return [
+    line = (
         f"{len(rounds[0]['ratios'])} rounds per concurrency, service and baseline alternated; each row is "
-        f"the round with the median ratio. Service / baseline by round: {by_level}.",
-        "",
-    ]
+        f"the round with the median ratio. Service / baseline by round: {by_level}."
+    )
+    postgres = _postgres_rounds(rounds)
+    if postgres:
+        line += f" PostgreSQL CPU, service / baseline, by round (pooled over the rounds): {postgres}."
+    return [line, ""]
+
+
+def _postgres_rounds(rounds: list[dict[str, Any]]) -> str:
+    """Each round's PostgreSQL CPU ratio and the ratio of the rounds' sums, by concurrency: the
+    reported round is chosen by its throughput ratio, and PostgreSQL's swings on its own."""
+    levels = []
+    for entry in rounds:
+        pairs = [
+            (service, baseline)
+            for service, baseline in entry.get("postgres_cpu_ms_per_invoice") or []
+            if service and baseline
+        ]
+        if pairs:
+            listed = ", ".join(_value(service / baseline, 2) for service, baseline in pairs)
+            pooled = sum(service for service, _ in pairs) / sum(baseline for _, baseline in pairs)
+            levels.append(f"{entry['concurrency']}: {listed} ({_value(pooled, 2)})")
+    return "; ".join(levels)
 
 
 def markdown(results: dict[str, Any], plots: list[Path], out_dir: Path) -> str:

@@ -36,8 +36,23 @@ def test_the_report_lists_every_rounds_ratio_only_when_there_were_several() -> N
     line = _rounds_line(several)[0]
     assert line.startswith("3 rounds per concurrency")
     assert "1: 0.70, 0.72, 0.68; 16: 0.80, 0.75, 0.60" in line
+    assert "PostgreSQL" not in line
     assert _rounds_line([{"concurrency": 1, "ratios": [0.7]}]) == []
     assert _rounds_line([]) == []
+
+
+def test_the_report_lists_postgresqls_ratio_by_round_and_pooled() -> None:
+    rounds = [
+        {"concurrency": 1, "ratios": [0.7, 0.8], "postgres_cpu_ms_per_invoice": [[1.2, 1.0], [3.0, 2.0]]},
+        {"concurrency": 16, "ratios": [0.8, 0.9], "postgres_cpu_ms_per_invoice": [[None, 1.0], [1.1, 1.0]]},
+        {"concurrency": 64, "ratios": [0.8, 0.9], "postgres_cpu_ms_per_invoice": [[None, None], [1.0, None]]},
+    ]
+    line = _rounds_line(rounds)[0]
+    # 1: rounds 1.2 and 1.5, pooled (1.2 + 3.0) / (1.0 + 2.0) = 1.4; rounds missing a number are left out.
+    assert "PostgreSQL CPU, service / baseline, by round (pooled over the rounds): " in line
+    assert "1: 1.20, 1.50 (1.40); " in line
+    assert "16: 1.10 (1.10)." in line
+    assert "64:" not in line.partition("PostgreSQL")[2]
 
 
 def test_rounds_are_three_in_a_full_run_one_in_a_quick_one_and_settable() -> None:
