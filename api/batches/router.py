@@ -14,6 +14,9 @@ from api.errors import ErrorResponse
 from api.keys.auth import CallerDep
 from api.values import CANONICAL_UUID
 
+# invoice_batch_item.position is a 32-bit integer: no cursor past it means anything.
+MAX_POSITION = 2**31 - 1
+
 router = APIRouter(tags=["batches"])
 
 
@@ -69,7 +72,9 @@ async def create_batch(
 async def get_batch(
     batch_id: BatchIdPath,
     service: BatchServiceDep,
-    cursor: Annotated[int, Query(ge=-1, description="next_cursor of the previous page")] = -1,
+    cursor: Annotated[
+        int, Query(ge=-1, le=MAX_POSITION, description="next_cursor of the previous page")
+    ] = -1,
     limit: Annotated[int, Query(ge=1, le=1000, description="items per page")] = 100,
     status: Annotated[ItemStatus | None, Query(description="only the items in this state")] = None,
 ) -> InvoiceBatchPage:

@@ -139,6 +139,12 @@ async def test_items_come_in_pages(batches: Harness) -> None:
     assert [i["charge_id"] for i in first["items"] + second["items"]] == charges
     assert second["next_cursor"] is None
     assert [i["charge_id"] for i in failed["items"]] == [MISSING_CHARGE]
+    # A cursor past every position (positions are 32-bit) is an empty page; beyond that, refused.
+    last = await batches.client.get(f"/invoice-batches/{batch_id}", params={"cursor": 2**31 - 1})
+    assert last.status_code == 200 and last.json()["items"] == []
+    beyond = await batches.client.get(f"/invoice-batches/{batch_id}", params={"cursor": 2**31})
+    assert beyond.status_code == 422
+    assert beyond.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
 @pytest.mark.parametrize("settings_overrides", [{"workers_in_process": False}])
