@@ -11,9 +11,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field
 
 from api.invoices.stored import RequestRow
 from prisma import bases, enums
+
+# A numeric column as PostgreSQL holds it, NaN and infinities included: the rules refuse those
+# on billable lines with their own message (rules.check_invoice_data) and ignore them elsewhere.
+StoredDecimal = Annotated[Decimal | None, Field(allow_inf_nan=True)]
 
 
 class OrganizationRow(bases.Baseorganization):
@@ -82,7 +89,7 @@ class LineRow(bases.Baseuac_line_item):
     description: str | None
     quantity: float | None
     unit_amount: float | None
-    total_amount: Decimal | None
+    total_amount: StoredDecimal
     product_id: str | None
     suppress_line_item: bool | None
 
@@ -101,7 +108,7 @@ class InvoiceRow(bases.Baseuac_invoice):
     currency_code: str | None
     issue_date: datetime.datetime | None
     due_date: datetime.datetime | None
-    total_amount: Decimal | None
+    total_amount: StoredDecimal
 
 
 class ChargeTree(InvoiceRow):

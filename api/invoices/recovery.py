@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from api.errors import ServiceError
+from api.errors import DATABASE_UNREACHABLE, ServiceError
 from api.invoices import repository as repo
 from api.invoices.charge import Charge
 from api.invoices.delivery import EmailDelivery
@@ -94,3 +94,9 @@ async def _recover(
             "invoice_request_recovery_failed",
             extra={"invoice_request_id": claimed.id, "code": exc.code},
         )
+    except DATABASE_UNREACHABLE:
+        raise  # the sweep stops: the next one starts over
+    except Exception:
+        # A fault of this request alone (a bug, data nothing expected) must not stop the sweep,
+        # nor the emails after it: it is logged, and its lease lets the next sweep try again.
+        logger.exception("invoice_request_recovery_error", extra={"invoice_request_id": claimed.id})

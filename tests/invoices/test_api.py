@@ -293,6 +293,56 @@ async def test_amount_the_database_cannot_store_is_422_before_rutter_is_called(h
     await assert_nothing_written(harness)
 
 
+async def test_an_amount_that_is_not_a_number_is_422_on_a_billed_line_only(harness: Harness) -> None:
+    # PostgreSQL's numeric holds NaN; the rules name it on a billed line and ignore it elsewhere.
+    await harness.db.execute("UPDATE uac_invoice SET total_amount = 'NaN' WHERE id = $1", CLEAN_CHARGE)
+    await harness.db.execute(
+        "UPDATE uac_line_item SET total_amount = 'NaN' WHERE uac_invoice_id = $1 AND suppress_line_item",
+        SUPPRESSED_CHARGE,
+    )
+    assert (await harness.client.get(f"/charges/{CLEAN_CHARGE}/invoice-preview")).status_code == 200
+    assert (await harness.client.get(f"/charges/{SUPPRESSED_CHARGE}/invoice-preview")).status_code == 200
+
+    await harness.db.execute(
+        "UPDATE uac_line_item SET total_amount = 'NaN' WHERE uac_invoice_id = $1", CLEAN_CHARGE
+    )
+    preview = await harness.client.get(f"/charges/{CLEAN_CHARGE}/invoice-preview")
+    response = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
+    assert preview.status_code == response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_CHARGE"
+    assert {problem["reason"] for problem in error["details"]["problems"]} == {"not a number: NaN"}
+    await assert_nothing_written(harness)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("uac_invoice", "due_date", "20240-05-31"),
+        ("uac_invoice", "issue_date", "10000-01-01"),
+        ("invoice_adjustment_line_item", "date_created", "10000-01-01"),
+    ],
+)
+async def test_a_value_the_service_cannot_read_is_422_naming_the_column(
+    harness: Harness, table: str, column: str, value: str
+) -> None:
+    where = "id = $1" if table == "uac_invoice" else "organization_id = $1"
+    key = ADJUSTED_CHARGE if table == "uac_invoice" else ORG_ID
+    await harness.db.execute(f"UPDATE {table} SET {column} = $2::text::timestamp WHERE {where}", key, value)  # noqa: S608
+
+    preview = await harness.client.get(f"/charges/{ADJUSTED_CHARGE}/invoice-preview")
+    response = await harness.post_invoice({"charge_id": ADJUSTED_CHARGE})
+
+    assert preview.status_code == response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_CHARGE"
+    problems = error["details"]["problems"]
+    assert problems and all(problem["field"].endswith(column) for problem in problems)
+    assert all(problem["reason"].startswith("unreadable: ") for problem in problems)
+    assert value not in response.text
+    await assert_nothing_written(harness)
+
+
 async def test_missing_access_token_is_400(harness: Harness) -> None:
     await harness.db.execute("UPDATE organization SET uac_access_token = NULL WHERE id = $1", ORG_ID)
     response = await harness.post_invoice({"charge_id": CLEAN_CHARGE})

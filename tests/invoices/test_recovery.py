@@ -15,18 +15,20 @@ from typing import Any
 import aiohttp
 import pytest
 
+from api.invoices.driver import RequestDriver
 from api.invoices.schemas import CreateInvoiceRequest
 from api.invoices.service import RUTTER_KEY_NAMESPACE, InvoiceService
+from api.invoices.stored import RequestRow
 from devkit.client import wait_for
 from prisma import Prisma
-from tests.invoices.conftest import CLEAN_CHARGE, ORG_ID, Harness
+from tests.invoices.conftest import ADJUSTED_CHARGE, CLEAN_CHARGE, ORG_ID, Harness
 
 
 async def _abandoned_request(
-    harness: Harness, *, job_id: str | None = None
+    harness: Harness, *, job_id: str | None = None, charge_id: str = CLEAN_CHARGE
 ) -> tuple[str, str, dict[str, Any]]:
     """A request row as the service writes it before the create, its lease already expired."""
-    preview = await harness.client.get(f"/charges/{CLEAN_CHARGE}/invoice-preview")
+    preview = await harness.client.get(f"/charges/{charge_id}/invoice-preview")
     body = preview.json()["request_body"]
     request_id = str(uuid.uuid4())
     rutter_key = str(uuid.uuid5(RUTTER_KEY_NAMESPACE, request_id))
@@ -38,7 +40,7 @@ async def _abandoned_request(
         VALUES ($1, $2, $3, $2, $4, '2023-03-14', $5::jsonb, $6, 'dead-worker', now() - interval '1 second')
         """,
         request_id,
-        CLEAN_CHARGE,
+        charge_id,
         ORG_ID,
         rutter_key,
         json.dumps(body),
@@ -125,6 +127,30 @@ async def test_start_up_sweep_finishes_abandoned_requests(harness: Harness) -> N
     assert await harness.count("invoice_request", "status = 'COMPLETED'") == 1
     assert await harness.count("acc_uac_invoice") == 1
     assert len(harness.sandbox.rutter.invoices) == 1
+
+
+async def test_one_requests_fault_does_not_stop_the_sweep(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    faulty, _, _ = await _abandoned_request(harness, charge_id=ADJUSTED_CHARGE)
+    await _abandoned_request(harness)
+    drive = RequestDriver.drive
+
+    async def drive_or_fail(self: RequestDriver, request: RequestRow, *args: Any, **kwargs: Any) -> Any:
+        if request.id == faulty:
+            raise RuntimeError("a fault of this request alone")
+        return await drive(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(RequestDriver, "drive", drive_or_fail)
+    async with aiohttp.ClientSession() as http:
+        service = InvoiceService.build(Prisma(pool=harness.db), harness.settings, http)
+        assert await service.recover_pending() == 2
+
+    completed = "status = 'COMPLETED' AND charge_id = $1"
+    assert await harness.count("invoice_request", completed, CLEAN_CHARGE) == 1
+    assert await harness.count("invoice_request", "status = 'PENDING' AND id = $1", faulty) == 1
+    errors = [r for r in caplog.records if r.msg == "invoice_request_recovery_error"]
+    assert [getattr(r, "invoice_request_id", None) for r in errors] == [faulty]
 
 
 async def test_live_lease_is_respected_by_the_sweep(harness: Harness) -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from api.invoices.charge import Charge, ChargeLineItem, ChargeTree
+from api.invoices.errors import InvalidCharge
 from api.invoices.stored import RequestRow
 from prisma import Prisma
 from prisma.types import uac_invoiceInclude
@@ -28,10 +31,26 @@ class ChargeState:
     live_request: RequestRow | None
 
 
+def unreadable_charge(charge_id: str, error: ValidationError) -> InvalidCharge:
+    """422 INVALID_CHARGE naming each column whose value could not be read (not the values)."""
+    problems = [
+        {"field": ".".join(str(part) for part in problem["loc"]), "reason": f"unreadable: {problem['msg']}"}
+        for problem in error.errors(include_url=False, include_input=False)
+    ]
+    fields = ", ".join(dict.fromkeys(problem["field"] for problem in problems))
+    return InvalidCharge(
+        f"The charge holds values that cannot be read: {fields}.",
+        {"charge_id": charge_id, "problems": problems},
+    )
+
+
 async def load_charge_state(db: Prisma, charge_id: str) -> ChargeState | None:
     """The charge with its organization, customers, addresses, lines, products, items and
     adjustments, and the request holding it. One round trip whatever the number of line items."""
-    row = await ChargeTree.prisma(db).find_unique(where={"id": charge_id}, include=CHARGE_ORDER)
+    try:
+        row = await ChargeTree.prisma(db).find_unique(where={"id": charge_id}, include=CHARGE_ORDER)
+    except ValidationError as exc:  # a value the flow cannot read, e.g. a date past the year 9999
+        raise unreadable_charge(charge_id, exc) from None
     if row is None:
         return None
     customer = row.stream_customer
