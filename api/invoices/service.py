@@ -151,14 +151,9 @@ class InvoiceService:
         fingerprint = request_fingerprint(body) if idempotency_key is not None else None
         if idempotency_key is not None:
             idempotency_key = self._client_key(idempotency_key)
-            earlier = await repo.get_request_by_client_key(self.db, idempotency_key)
-            if earlier is not None and self._may_see(earlier.organization_id):
-                if earlier.request_fingerprint != fingerprint:
-                    raise IdempotencyKeyReused(
-                        "This Idempotency-Key was used before with a different request body.",
-                        {"request_id": earlier.id},
-                    )
-                return await self._answer_earlier_request(earlier)
+            replayed = await self._answer_by_key(idempotency_key, fingerprint)
+            if replayed is not None:
+                return replayed
 
         state = await self._load_state(charge_id)
         charge = state.charge
@@ -203,6 +198,12 @@ class InvoiceService:
         except UniqueViolationError as exc:
             if exc.constraint == repo.DOCUMENT_NUMBER_HELD:
                 raise self._duplicate_document_number(charge) from exc
+            if exc.constraint == repo.CLIENT_KEY_USED and idempotency_key is not None:
+                # A concurrent request with the same key recorded itself first: answered as if
+                # it had been found above (its replay, "running right now", or the key reused).
+                replayed = await self._answer_by_key(idempotency_key, fingerprint)
+                if replayed is not None:
+                    return replayed
             raise RequestInProgress(
                 "Another request for this charge is running right now.", {"charge_id": charge_id}
             ) from exc
@@ -302,6 +303,18 @@ class InvoiceService:
 
     def _rutter_body(self, validated: ValidatedCharge) -> CreateBody:
         return create_body(build_rutter_invoice(validated, self.settings.rutter_version))
+
+    async def _answer_by_key(self, idempotency_key: str, fingerprint: str | None) -> Answer | None:
+        """The answer to a request whose Idempotency-Key was used before (by this caller), else None."""
+        earlier = await repo.get_request_by_client_key(self.db, idempotency_key)
+        if earlier is None or not self._may_see(earlier.organization_id):
+            return None
+        if earlier.request_fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                "This Idempotency-Key was used before with a different request body.",
+                {"request_id": earlier.id},
+            )
+        return await self._answer_earlier_request(earlier)
 
     async def _answer_earlier_request(self, earlier: RequestRow) -> Answer:
         """Same key, same body: replay what was answered, or finish what was left unfinished."""

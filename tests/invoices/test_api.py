@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
+from api.invoices import repository as repo
 from devkit.demo import ACCESS_TOKEN, demo_charge_id
 from tests.invoices.conftest import (
     ADJUSTED_CHARGE,
@@ -542,6 +544,29 @@ async def test_same_key_with_another_body_is_409_idempotency_key_reused(harness:
     response = await harness.post_invoice({"charge_id": SUPPRESSED_CHARGE}, key="key-2")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert await harness.count("invoice_request") == 1
+
+
+async def test_a_key_recorded_by_a_concurrent_request_is_409_idempotency_key_reused(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Both requests look the key up before either records it (a race made certain): the second
+    # one's insert meets the key's unique index, and is answered as if the look-up had found it.
+    lookup = repo.get_request_by_client_key
+    misses = [None, None]
+
+    async def racing_lookup(db: Any, key: str) -> Any:
+        return misses.pop() if misses else await lookup(db, key)
+
+    monkeypatch.setattr(repo, "get_request_by_client_key", racing_lookup)
+    first = await harness.post_invoice({"charge_id": CLEAN_CHARGE}, key="key-3")
+    second = await harness.post_invoice({"charge_id": SUPPRESSED_CHARGE}, key="key-3")
+
+    assert first.status_code == 201 and misses == []
+    assert second.status_code == 409
+    error = second.json()["error"]
+    assert error["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert error["details"]["request_id"] == first.json()["request_id"]
     assert await harness.count("invoice_request") == 1
 
 

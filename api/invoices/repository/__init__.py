@@ -40,6 +40,9 @@ from api.invoices.repository.invoices import (
     set_email_outcome as set_email_outcome,
 )
 from api.invoices.repository.requests import (
+    CLIENT_KEY_USED as CLIENT_KEY_USED,
+)
+from api.invoices.repository.requests import (
     COMPLETED as COMPLETED,
 )
 from api.invoices.repository.requests import (

@@ -19,7 +19,10 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+# The unique constraints an insert of a request can meet besides the charge's: a document number
+# another live request holds, and an Idempotency-Key already used.
 DOCUMENT_NUMBER_HELD = "invoice_request_organization_id_active_document_number_key"
+CLIENT_KEY_USED = "invoice_request_client_idempotency_key_key"
 
 
 async def get_request(db: Prisma, request_id: str) -> RequestRow | None:
