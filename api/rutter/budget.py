@@ -41,6 +41,7 @@ import aiohttp
 import asyncpg
 
 from api.config import Settings
+from api.rutter.errors import RutterNotReached
 
 logger = logging.getLogger("api.rutter.budget")
 
@@ -151,6 +152,14 @@ class _Leased:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
+class BudgetWaitTooLong(Exception):
+    """The organization's bucket grants no call before the caller's time is up."""
+
+    def __init__(self, wait_s: float) -> None:
+        super().__init__(f"the organization's Rutter calls wait {wait_s:.1f} s more")
+        self.wait_s = wait_s
+
+
 class RutterBudget:
     """The shared budget, as seen by one process (one pool)."""
 
@@ -190,10 +199,19 @@ class RutterBudget:
             return None
         return cls(pool, BucketShape.from_settings(settings))
 
-    async def take(self, organization_id: str | None = None, priority: Priority | None = None) -> None:
-        """Waits until the organization's bucket grants this process one call, and spends it."""
+    async def take(
+        self,
+        organization_id: str | None = None,
+        priority: Priority | None = None,
+        *,
+        max_wait_s: float | None = None,
+    ) -> None:
+        """Waits until the organization's bucket grants this process one call, and spends it.
+        Raises BudgetWaitTooLong, without waiting, when the bucket says the wait ends past
+        `max_wait_s` from now (a long pause after a 429, say)."""
         key = organization_id or _organization.get() or NO_ORGANIZATION
         priority = priority or _priority.get()
+        give_up_at = None if max_wait_s is None else self._clock() + max_wait_s
         leased = self._leased.setdefault((key, priority), _Leased())
         async with leased.lock:
             while True:
@@ -205,6 +223,8 @@ class RutterBudget:
                 wait_s = await self._take_from_bucket(key, priority, leased)
                 if wait_s is None:
                     continue
+                if give_up_at is not None and self._clock() + wait_s > give_up_at:
+                    raise BudgetWaitTooLong(wait_s)
                 self.waits += 1
                 await asyncio.sleep(min(wait_s, MAX_WAIT_S) + random.uniform(0, 0.02))
 
@@ -256,13 +276,19 @@ def budget_of(session: aiohttp.ClientSession) -> RutterBudget | None:
     return _BUDGETS.get(session)
 
 
-async def before_call(session: aiohttp.ClientSession) -> None:
-    """The client's hook before sending: waits for the organization's budget."""
+async def before_call(session: aiohttp.ClientSession, *, max_wait_s: float | None = None) -> None:
+    """The client's hook before sending: waits for the organization's budget, at most `max_wait_s`
+    (what is left of the call's retry budget). A longer wait (the organization paused by a 429's
+    Retry-After, say) is not waited for: RutterNotReached at once, as the 429 itself was answered."""
     budget = _BUDGETS.get(session)
     if budget is None:
         return
     try:
-        await budget.take()
+        await budget.take(max_wait_s=max_wait_s)
+    except BudgetWaitTooLong as exc:
+        raise RutterNotReached(
+            f"not sent: {exc}, past this call's retry budget", retry_after=exc.wait_s
+        ) from None
     except Exception as exc:
         # The database being away must not stop a call already under way (Rutter's own 429 remains).
         logger.warning("rutter_budget_unavailable", extra={"error": type(exc).__name__})

@@ -242,6 +242,7 @@ class RutterClient:
             else _client_timeout(timeout_s)
         )
         log_path = f"{self._base_path}{path}"
+        retry_deadline = self._clock() + (self._retry_policy.budget_s if budget_s is None else budget_s)
 
         async def attempt(attempt_number: int) -> _Reply:
             return await self._attempt(
@@ -254,6 +255,7 @@ class RutterClient:
                 log_path=log_path,
                 attempt_number=attempt_number,
                 applies_changes=applies_changes,
+                max_budget_wait_s=max(retry_deadline - self._clock(), 0.0),
             )
 
         return await call_with_retries(
@@ -277,12 +279,14 @@ class RutterClient:
         log_path: str,
         attempt_number: int,
         applies_changes: bool,
+        max_budget_wait_s: float | None = None,
     ) -> _Reply:
         """One HTTP exchange, logged; maps every failure to a RutterError."""
         started = time.perf_counter()
         status: int | None = None
         log_fields = {"method": method, "path": log_path, "attempt": attempt_number}
-        await budget.before_call(self._session)  # budget hook: the organization's shared token bucket
+        # budget hook: the organization's shared token bucket, waited for within the retry budget
+        await budget.before_call(self._session, max_wait_s=max_budget_wait_s)
         try:
             async with self._session.request(
                 method,

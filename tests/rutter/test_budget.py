@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -12,9 +13,9 @@ from aioresponses import aioresponses
 from api.config import Settings
 from api.db.pool import create_pool
 from api.rutter import budget
-from api.rutter.budget import LEASE_TTL_S, BucketShape, Priority, RutterBudget
+from api.rutter.budget import LEASE_TTL_S, BucketShape, BudgetWaitTooLong, Priority, RutterBudget
 from api.rutter.client import RutterClient, create_body
-from api.rutter.errors import RutterUnavailable
+from api.rutter.errors import RutterNotReached, RutterUnavailable
 from tests.rutter.conftest import ACCESS_TOKEN, INVOICES_URL, FakeTime, make_settings
 
 ORG = "0b7c2f4e-0000-4000-8000-00000000b0d9"
@@ -85,6 +86,39 @@ async def test_the_client_pauses_the_shared_bucket_on_429(
     assert fake_time.sleeps == []
     wait = await other.try_take(ORG)
     assert wait is not None and wait > 25
+
+
+async def test_a_call_the_pause_outlasts_is_not_sent_and_fails_at_once(
+    db: asyncpg.Pool, session: aiohttp.ClientSession, mocked: aioresponses, fake_time: FakeTime
+) -> None:
+    # Another request's 429 paused the organization for 30 s, longer than this call's retry budget:
+    # it is answered now, as the 429 was, instead of holding its request (and a handler) for 30 s.
+    mine = RutterBudget(db, shape(50))
+    budget.attach(session, mine)
+    client = RutterClient(session, make_settings(), sleep=fake_time.sleep, clock=fake_time.clock)
+    budget.use_organization(ORG)
+    assert await mine.try_take(ORG) is None  # the organization's bucket exists
+    await mine.pause(30.0, ORG)
+    mocked.post(INVOICES_URL, status=500, repeat=True)  # never reached
+
+    async with asyncio.timeout(5):
+        with pytest.raises(RutterNotReached) as raised:
+            await client.create_invoice(create_body({}), access_token=ACCESS_TOKEN, idempotency_key="k")
+
+    assert "past this call's retry budget" in str(raised.value.__cause__)
+    assert fake_time.sleeps == []
+    assert mocked.requests == {}
+
+
+async def test_a_wait_within_the_callers_time_is_waited_for(db: asyncpg.Pool) -> None:
+    bucket = RutterBudget(db, shape(1, rate=50.0))
+    for _ in range(3):
+        await bucket.take(ORG, max_wait_s=1.0)  # one from the burst, then one per refill (20 ms)
+    assert bucket.waits >= 1
+    await bucket.pause(30.0, ORG)
+    with pytest.raises(BudgetWaitTooLong) as raised:
+        await bucket.take(ORG, max_wait_s=1.0)
+    assert 25 < raised.value.wait_s <= 35
 
 
 async def test_batch_calls_leave_the_interactive_share_alone(db: asyncpg.Pool) -> None:
