@@ -46,10 +46,12 @@ def created_body_from(
 
 async def created_body(db: Prisma, settings: Settings, request: RequestRow) -> InvoiceCreated:
     """The 201 body of a completed request, from what is stored."""
-    assert request.acc_uac_invoice_id is not None
-    stored = await repo.load_invoice(db, request.acc_uac_invoice_id)
-    if stored is None:
-        raise InternalError("The stored invoice of this request is missing.", {"request_id": request.id})
+    stored = await repo.load_invoice(db, request.acc_uac_invoice_id) if request.acc_uac_invoice_id else None
+    if stored is None:  # its acc_uac_invoice row was deleted by someone else since
+        raise InternalError(
+            "The stored invoice of this request was deleted; the invoice exists in Rutter.",
+            {"request_id": request.id, "rutter_invoice_id": request.rutter_invoice_id},
+        )
     return created_body_from(settings, request, *stored, None)
 
 

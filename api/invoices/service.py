@@ -261,12 +261,21 @@ class InvoiceService:
         return (await self._load_state(charge_id)).charge
 
     async def _refuse_live_request(self, live: RequestRow) -> None:
-        if live.status == enums.invoice_request_status.COMPLETED and live.acc_uac_invoice_id:
-            stored = await repo.load_invoice(self.db, live.acc_uac_invoice_id)
+        if live.status == enums.invoice_request_status.COMPLETED:
+            # The stored invoice, unless its row was deleted since (the request then keeps no
+            # acc_uac_invoice_id): the charge is invoiced all the same, in Rutter.
+            stored = (
+                await repo.load_invoice(self.db, live.acc_uac_invoice_id) if live.acc_uac_invoice_id else None
+            )
             invoice = InvoiceOut.from_rows(*stored).model_dump(mode="json") if stored else None
             raise InvoiceAlreadyExists(
                 "This charge was already invoiced.",
-                {"charge_id": live.charge_id, "request_id": live.id, "invoice": invoice},
+                {
+                    "charge_id": live.charge_id,
+                    "request_id": live.id,
+                    "invoice": invoice,
+                    "rutter_invoice_id": live.rutter_invoice_id,
+                },
             )
         raise RequestInProgress(
             "Another request for this charge is running right now.",

@@ -434,6 +434,30 @@ async def test_charge_already_invoiced_is_409_with_the_stored_invoice(harness: H
     assert len(harness.sandbox.rutter.invoices) == 1
 
 
+async def test_a_charge_whose_stored_invoice_was_deleted_is_still_409_invoice_already_exists(
+    harness: Harness,
+) -> None:
+    first = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
+    assert first.status_code == 201
+    await harness.db.execute("DELETE FROM uac_line_item WHERE acc_uac_invoice_id IS NOT NULL")
+    await harness.db.execute("DELETE FROM acc_uac_invoice")  # the request keeps no invoice id
+
+    preview = await harness.client.get(f"/charges/{CLEAN_CHARGE}/invoice-preview")
+    second = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
+    status = await harness.client.get(f"/invoices/requests/{first.json()['request_id']}")
+
+    assert preview.status_code == second.status_code == 409
+    error = second.json()["error"]
+    assert error["code"] == "INVOICE_ALREADY_EXISTS"
+    assert error["details"]["invoice"] is None
+    assert error["details"]["rutter_invoice_id"] == first.json()["rutter"]["invoice_id"]
+    # Not recovered yet (the invoice would have to be read back from Rutter): the status says
+    # plainly that the stored invoice is gone and which of Rutter's invoices it was.
+    assert status.status_code == 500
+    assert status.json()["error"]["details"]["rutter_invoice_id"] == first.json()["rutter"]["invoice_id"]
+    assert len(harness.sandbox.rutter.invoices) == 1
+
+
 async def test_running_request_for_the_charge_is_409_request_in_progress(harness: Harness) -> None:
     await harness.db.execute(
         """
