@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        # /invoices/ is an unknown path (404 NOT_FOUND), not a 307 to /invoices built from the Host
+        # header for every method, POST included.
+        redirect_slashes=False,
     )
     # The last added runs first: request id and access log, the ceiling on requests in progress,
     # the API key (401 before anything else), then the body's size and read deadline.

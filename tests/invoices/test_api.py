@@ -125,6 +125,19 @@ async def test_unknown_request_id_is_404(harness: Harness) -> None:
     assert response.json()["error"]["code"] == "NOT_FOUND"
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/invoices/"), ("GET", "/healthz/"), ("GET", f"/charges/{CLEAN_CHARGE}/invoice-preview/")],
+)
+async def test_a_trailing_slash_is_an_unknown_path_not_a_redirect(
+    harness: Harness, method: str, path: str
+) -> None:
+    response = await harness.client.request(method, path, json={"charge_id": CLEAN_CHARGE})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "NOT_FOUND"
+    await assert_nothing_written(harness)
+
+
 async def test_malformed_request_id_is_422(harness: Harness) -> None:
     response = await harness.client.get("/invoices/requests/not-a-uuid")
     assert response.status_code == 422
