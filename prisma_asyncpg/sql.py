@@ -23,7 +23,9 @@ def value_expression(field: Field, value: str) -> str:
     if field.type == "DateTime":
         if field.native_type == "Timestamptz":
             value = f"({value} AT TIME ZONE 'UTC')"
-        return f"to_char({value}, {_UTC_TEXT})"
+        # to_char's year has no era: a BC moment gets " BC" after it, which no datetime parses (as
+        # Python has no such dates), rather than reading as the same year AD.
+        return f"(to_char({value}, {_UTC_TEXT}) || CASE WHEN {value} < '0001-01-01' THEN ' BC' ELSE '' END)"
     if field.type == "Bytes":
         return f"translate(encode({value}, 'base64'), E'\\n', '')"
     return value

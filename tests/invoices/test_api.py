@@ -335,6 +335,7 @@ async def test_an_amount_that_is_not_a_number_is_422_on_a_billed_line_only(harne
     [
         ("uac_invoice", "due_date", "20240-05-31"),
         ("uac_invoice", "issue_date", "10000-01-01"),
+        ("uac_invoice", "issue_date", "0044-03-15 BC"),  # not the year 44 AD
         ("invoice_adjustment_line_item", "date_created", "10000-01-01"),
     ],
 )
