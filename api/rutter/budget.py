@@ -207,11 +207,12 @@ class RutterBudget:
         max_wait_s: float | None = None,
     ) -> None:
         """Waits until the organization's bucket grants this process one call, and spends it.
-        Raises BudgetWaitTooLong, without waiting, when the bucket says the wait ends past
-        `max_wait_s` from now (a long pause after a 429, say)."""
+        An interactive call raises BudgetWaitTooLong, without waiting, when the bucket says the
+        wait ends past `max_wait_s` from now (a long pause after a 429, say): somebody waits for
+        its answer. Batch calls (workers, the sweep) wait as long as it takes."""
         key = organization_id or _organization.get() or NO_ORGANIZATION
         priority = priority or _priority.get()
-        give_up_at = None if max_wait_s is None else self._clock() + max_wait_s
+        give_up_at = None if max_wait_s is None or priority is Priority.BATCH else self._clock() + max_wait_s
         leased = self._leased.setdefault((key, priority), _Leased())
         async with leased.lock:
             while True:
@@ -277,9 +278,10 @@ def budget_of(session: aiohttp.ClientSession) -> RutterBudget | None:
 
 
 async def before_call(session: aiohttp.ClientSession, *, max_wait_s: float | None = None) -> None:
-    """The client's hook before sending: waits for the organization's budget, at most `max_wait_s`
-    (what is left of the call's retry budget). A longer wait (the organization paused by a 429's
-    Retry-After, say) is not waited for: RutterNotReached at once, as the 429 itself was answered."""
+    """The client's hook before sending: waits for the organization's budget; an interactive call
+    at most `max_wait_s` (what is left of its retry budget). A longer wait (the organization
+    paused by a 429's Retry-After, say) is not waited for: RutterNotReached at once, as the 429
+    itself was answered."""
     budget = _BUDGETS.get(session)
     if budget is None:
         return

@@ -119,6 +119,11 @@ async def test_a_wait_within_the_callers_time_is_waited_for(db: asyncpg.Pool) ->
     with pytest.raises(BudgetWaitTooLong) as raised:
         await bucket.take(ORG, max_wait_s=1.0)
     assert 25 < raised.value.wait_s <= 35
+    # A batch call waits the pause out (nobody waits for its answer): still waiting after 0.3 s.
+    batch_take = asyncio.create_task(bucket.take(ORG, Priority.BATCH, max_wait_s=1.0))
+    done, _ = await asyncio.wait([batch_take], timeout=0.3)
+    assert not done
+    batch_take.cancel()
 
 
 async def test_batch_calls_leave_the_interactive_share_alone(db: asyncpg.Pool) -> None:
