@@ -87,13 +87,18 @@ class EmailDelivery:
                 "The invoice of this request is not created yet.",
                 {"request_id": request.id, "status_url": status_url(request.id)},
             )
-        if request.acc_uac_invoice_id is None:
+        if request.status != enums.invoice_request_status.COMPLETED:
             raise RequestNotFound(
                 "This request failed; it has no invoice to email.", {"request_id": request.id}
             )
         charge = await load_charge(request.charge_id)
-        stored = await repo.load_invoice(self.db, request.acc_uac_invoice_id)
-        assert stored is not None
+        invoice_id = request.acc_uac_invoice_id
+        stored = await repo.load_invoice(self.db, invoice_id) if invoice_id else None
+        if stored is None:  # its acc_uac_invoice row was deleted by someone else since
+            raise RequestNotFound(
+                "The stored invoice of this request was deleted; there is nothing to email.",
+                {"request_id": request.id, "rutter_invoice_id": request.rutter_invoice_id},
+            )
         interval_s = self.settings.email_resend_interval_s
         if interval_s > 0:
             wait_s = await repo.claim_email_resend(self.db, request.id, interval_s)

@@ -34,6 +34,8 @@ from api.invoices.errors import (
 from api.values import is_canonical_uuid
 
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
+# Dates before this year are refused as data errors (no accounting system keeps such invoices).
+EARLIEST_YEAR = 1900
 
 
 def is_valid_uuid(value: str | None) -> bool:
@@ -259,6 +261,11 @@ def check_invoice_data(
         problems.append({"field": "issue_date", "reason": "missing"})
     if charge.uac_invoice.due_date is None and version == "2023-03-14":
         problems.append({"field": "due_date", "reason": f"missing (required by Rutter version {version})"})
+    for field_name in ("issue_date", "due_date"):
+        moment = getattr(charge.uac_invoice, field_name)
+        if moment is not None and moment.year < EARLIEST_YEAR:
+            # Not an invoice date; and 0001-01-01T00:00 would even be stored back as -infinity.
+            problems.append({"field": field_name, "reason": f"before the year {EARLIEST_YEAR}"})
     currency = invoice_currency(charge)
     if currency is None:
         problems.append(

@@ -297,6 +297,22 @@ async def test_missing_issue_date_is_422_invalid_charge(harness: Harness) -> Non
     await assert_nothing_written(harness)
 
 
+@pytest.mark.parametrize("column", ["issue_date", "due_date"])
+async def test_a_date_before_1900_is_422_invalid_charge(harness: Harness, column: str) -> None:
+    # 0001-01-01T00:00 was created in Rutter, then stored back as -infinity and answered 500.
+    await harness.db.execute(
+        f"UPDATE uac_invoice SET {column} = '0001-01-01' WHERE id = $1",  # noqa: S608
+        CLEAN_CHARGE,
+    )
+    response = await harness.post_invoice({"charge_id": CLEAN_CHARGE})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "INVALID_CHARGE"
+    assert error["details"]["problems"] == [{"field": column, "reason": "before the year 1900"}]
+    assert not harness.sandbox.rutter.requests
+    await assert_nothing_written(harness)
+
+
 async def test_amount_the_database_cannot_store_is_422_before_rutter_is_called(harness: Harness) -> None:
     await harness.db.execute(
         "UPDATE invoice_adjustment_line_item SET total_amount = 150000000 WHERE organization_id = $1", ORG_ID
@@ -469,6 +485,9 @@ async def test_a_charge_whose_stored_invoice_was_deleted_is_still_409_invoice_al
     # plainly that the stored invoice is gone and which of Rutter's invoices it was.
     assert status.status_code == 500
     assert status.json()["error"]["details"]["rutter_invoice_id"] == first.json()["rutter"]["invoice_id"]
+    email = await harness.client.post(f"/invoices/requests/{first.json()['request_id']}/email")
+    assert email.status_code == 404
+    assert "deleted" in email.json()["error"]["message"]
     assert len(harness.sandbox.rutter.invoices) == 1
 
 
